@@ -1,0 +1,181 @@
+// The app shell: top bar, navigation (sidebar on desktop, drawer on phones),
+// the user's project list, the user menu, and the routed page.
+import { html, useEffect, useRef, useState } from '../vendor/htm-preact-standalone.mjs';
+import { isAdmin, isCompanyAdmin, useApp } from './context.js';
+import { t } from './i18n.js';
+import { Link, match, navigate, usePath } from './router.js';
+import { Avatar, Icon } from './ui.js';
+import { LangSwitch } from './pages/login.js';
+import { ChangePasswordDialog } from './pages/account.js';
+import { AccountPage } from './pages/account.js';
+import { HomePage, ProjectPage } from './pages/home.js';
+import { UsersPage } from './pages/users.js';
+import { DepartmentsPage } from './pages/departments.js';
+import { ProjectsAdminPage } from './pages/projects.js';
+import { TokensPage } from './pages/tokens.js';
+import { AuditPage } from './pages/audit.js';
+
+const ROUTES = [
+  { path: '/', page: HomePage },
+  { path: '/projects/:id', page: ProjectPage },
+  { path: '/account', page: AccountPage },
+  { path: '/admin/users', page: UsersPage, guard: isAdmin },
+  { path: '/admin/departments', page: DepartmentsPage, guard: isAdmin },
+  { path: '/admin/projects', page: ProjectsAdminPage, guard: isAdmin },
+  { path: '/admin/tokens', page: TokensPage, guard: isCompanyAdmin },
+  { path: '/admin/audit', page: AuditPage, guard: isCompanyAdmin },
+];
+
+function resolve(path, me) {
+  for (const r of ROUTES) {
+    const params = match(r.path, path);
+    if (params) {
+      if (r.guard && !r.guard(me)) return html`<${Forbidden} />`;
+      return html`<${r.page} params=${params} />`;
+    }
+  }
+  return html`<${NotFound} />`;
+}
+
+function NotFound() {
+  return html`<div class="card empty-page">
+    <h1>${t('errors.notFoundTitle')}</h1>
+    <p>${t('errors.notFoundText')}</p>
+    <${Link} href="/" class="btn">${t('nav.home')}<//>
+  </div>`;
+}
+
+function Forbidden() {
+  return html`<div class="card empty-page" data-testid="forbidden">
+    <h1>${t('errors.forbiddenTitle')}</h1>
+    <p>${t('errors.forbiddenText')}</p>
+    <${Link} href="/" class="btn">${t('nav.home')}<//>
+  </div>`;
+}
+
+function NavItem({ href, icon, label, testid, path, onNavigate, exact }) {
+  const active = exact ? path === href : path === href || path.startsWith(`${href}/`);
+  return html`<${Link} href=${href} class=${`nav-item ${active ? 'active' : ''}`} data-testid=${testid}
+    aria-current=${active ? 'page' : undefined} onNavigate=${onNavigate}>
+    <${Icon} name=${icon} />
+    <span class="nav-label">${label}</span>
+  <//>`;
+}
+
+function Sidebar({ path, open, onNavigate }) {
+  const { me, projects } = useApp();
+  const mine = projects.filter((p) => !p.archived);
+  return html`<aside class=${`sidebar ${open ? 'open' : ''}`} data-testid="sidebar" aria-label=${t('nav.label')}>
+    <nav class="nav">
+      <${NavItem} href="/" exact icon="home" label=${t('nav.home')} testid="nav-home" path=${path} onNavigate=${onNavigate} />
+    </nav>
+    <div class="nav-section">
+      <div class="nav-heading">${t('nav.myProjects')}</div>
+      <div class="nav-projects" data-testid="nav-projects">
+        ${mine.length === 0 && html`<div class="nav-empty">${t('home.noProjects')}</div>`}
+        ${mine.map(
+          (p) => html`<${Link} key=${p.id} href=${`/projects/${p.id}`} onNavigate=${onNavigate}
+            class=${`nav-item nav-project ${path === `/projects/${p.id}` ? 'active' : ''}`}>
+            <span class=${`dot ${p.builtin === 'erp' ? 'dot-erp' : ''}`}></span>
+            <span class="nav-label">${p.name}</span>
+          <//>`,
+        )}
+      </div>
+    </div>
+    ${isAdmin(me) &&
+    html`<div class="nav-section">
+      <div class="nav-heading">${t('nav.admin')}</div>
+      <nav class="nav">
+        <${NavItem} href="/admin/users" icon="users" label=${t('nav.users')} testid="nav-users" path=${path} onNavigate=${onNavigate} />
+        <${NavItem} href="/admin/departments" icon="tree" label=${t('nav.departments')} testid="nav-departments" path=${path} onNavigate=${onNavigate} />
+        <${NavItem} href="/admin/projects" icon="folder" label=${t('nav.projects')} testid="nav-admin-projects" path=${path} onNavigate=${onNavigate} />
+        ${isCompanyAdmin(me) &&
+        html`<${NavItem} href="/admin/tokens" icon="key" label=${t('nav.tokens')} testid="nav-tokens" path=${path} onNavigate=${onNavigate} />
+          <${NavItem} href="/admin/audit" icon="list" label=${t('nav.audit')} testid="nav-audit" path=${path} onNavigate=${onNavigate} />`}
+      </nav>
+    </div>`}
+  </aside>`;
+}
+
+function UserMenu({ onPassword }) {
+  const { me, setLanguage, logout } = useApp();
+  const [open, setOpen] = useState(false);
+  const ref = useRef(null);
+  useEffect(() => {
+    if (!open) return undefined;
+    const onDown = (e) => {
+      if (ref.current && !ref.current.contains(e.target)) setOpen(false);
+    };
+    const onKey = (e) => {
+      if (e.key === 'Escape') setOpen(false);
+    };
+    document.addEventListener('mousedown', onDown);
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('mousedown', onDown);
+      document.removeEventListener('keydown', onKey);
+    };
+  }, [open]);
+  return html`<div class="user-menu" ref=${ref}>
+    <button type="button" class="user-menu-btn" aria-haspopup="menu" aria-expanded=${open}
+      data-testid="user-menu" onClick=${() => setOpen(!open)}>
+      <${Avatar} name=${me.display_name || me.username} />
+      <span class="user-menu-name">${me.display_name || me.username}</span>
+      <${Icon} name="chevron" cls="chev" />
+    </button>
+    ${open &&
+    html`<div class="menu-panel" role="menu" data-testid="user-menu-panel">
+      <div class="menu-user">
+        <div class="menu-user-name">${me.display_name || me.username}</div>
+        <div class="menu-user-sub">@${me.username} · ${t(`roles.${me.role}`)}</div>
+      </div>
+      <div class="menu-group">
+        <div class="menu-label"><${Icon} name="globe" /> ${t('menu.language')}</div>
+        <${LangSwitch} setLanguage=${setLanguage} cls="menu-lang" />
+      </div>
+      <${Link} href="/account" class="menu-item" role="menuitem" data-testid="menu-account"
+        onNavigate=${() => setOpen(false)}><${Icon} name="users" /> ${t('menu.account')}<//>
+      <button type="button" class="menu-item" role="menuitem" data-testid="menu-password"
+        onClick=${() => {
+          setOpen(false);
+          onPassword();
+        }}><${Icon} name="lock" /> ${t('menu.changePassword')}</button>
+      <button type="button" class="menu-item menu-danger" role="menuitem" data-testid="menu-logout"
+        onClick=${() => {
+          setOpen(false);
+          logout();
+        }}><${Icon} name="logout" /> ${t('menu.logout')}</button>
+    </div>`}
+  </div>`;
+}
+
+export function Shell() {
+  const { me } = useApp();
+  const path = usePath();
+  const [drawer, setDrawer] = useState(false);
+  const [pwOpen, setPwOpen] = useState(false);
+  useEffect(() => {
+    setDrawer(false);
+    if (path === '/login') navigate('/', { replace: true });
+  }, [path]);
+  return html`<div class="app" data-testid="app-shell">
+    <header class="topbar">
+      <button type="button" class="icon-btn menu-toggle" aria-label=${t('nav.openMenu')} aria-expanded=${drawer}
+        data-testid="menu-toggle" onClick=${() => setDrawer(!drawer)}>
+        <${Icon} name=${drawer ? 'close' : 'menu'} />
+      </button>
+      <${Link} href="/" class="brand" data-testid="brand">
+        <img src="/favicon.svg" alt="" width="26" height="26" />
+        <span>Baton</span>
+      <//>
+      <div class="topbar-spacer"></div>
+      <${UserMenu} onPassword=${() => setPwOpen(true)} />
+    </header>
+    <div class="layout">
+      <${Sidebar} path=${path} open=${drawer} onNavigate=${() => setDrawer(false)} />
+      ${drawer && html`<div class="scrim" onClick=${() => setDrawer(false)}></div>`}
+      <main class="content" id="main">${resolve(path, me)}</main>
+    </div>
+    ${pwOpen && html`<${ChangePasswordDialog} onClose=${() => setPwOpen(false)} />`}
+  </div>`;
+}

@@ -1,0 +1,292 @@
+// Shared UI pieces: toasts, modal, form fields, tag input, loaders.
+import { html, useCallback, useEffect, useRef, useState } from '../vendor/htm-preact-standalone.mjs';
+import { ApiError } from './api.js';
+import { has, t } from './i18n.js';
+
+// ---------------------------------------------------------------- errors
+
+/**
+ * What to show for an error: a translated headline for codes we know
+ * (conflict, rate_limited, …) plus the server's own message as detail;
+ * otherwise the server's message itself.
+ */
+export function errorInfo(err) {
+  if (err instanceof ApiError) {
+    if (err.code === 'network') return { title: t('errors.network'), detail: '' };
+    const key = `errors.${err.code}`;
+    if (err.code && has(key)) {
+      const detail = err.message && err.message !== err.code ? err.message : '';
+      return { title: t(key), detail };
+    }
+    return { title: err.message || t('errors.unknown'), detail: '' };
+  }
+  return { title: (err && err.message) || t('errors.unknown'), detail: '' };
+}
+
+/** Inline error; for a stale-`rev` conflict, `onReload` offers to fetch fresh data. */
+export function ErrorText({ error, testid, onReload }) {
+  if (!error) return null;
+  const { title, detail } = errorInfo(error);
+  const conflict = error instanceof ApiError && error.code === 'conflict';
+  return html`<div class="alert alert-error" role="alert" data-testid=${testid || 'error'}>
+    <div class="alert-title">${title}</div>
+    ${detail && html`<div class="alert-detail">${detail}</div>`}
+    ${conflict && onReload &&
+    html`<button type="button" class="btn btn-sm alert-action" onClick=${onReload} data-testid="conflict-reload">
+      ${t('common.reload')}</button>`}
+  </div>`;
+}
+
+// ---------------------------------------------------------------- toasts
+
+let toasts = [];
+let toastSeq = 0;
+const toastListeners = new Set();
+
+function pushToast(kind, title, detail) {
+  const id = ++toastSeq;
+  toasts = [...toasts, { id, kind, title, detail }];
+  toastListeners.forEach((fn) => fn(toasts));
+  setTimeout(() => dismissToast(id), kind === 'error' ? 8000 : 3500);
+}
+
+export function dismissToast(id) {
+  toasts = toasts.filter((x) => x.id !== id);
+  toastListeners.forEach((fn) => fn(toasts));
+}
+
+export const toast = {
+  ok: (msg) => pushToast('ok', msg, ''),
+  error: (err) => {
+    const { title, detail } = errorInfo(err);
+    pushToast('error', title, detail);
+  },
+};
+
+export function Toaster() {
+  const [items, setItems] = useState(toasts);
+  useEffect(() => {
+    toastListeners.add(setItems);
+    return () => toastListeners.delete(setItems);
+  }, []);
+  return html`<div class="toaster" aria-live="polite" data-testid="toaster">
+    ${items.map(
+      (x) => html`<div key=${x.id} class=${`toast toast-${x.kind}`} role=${x.kind === 'error' ? 'alert' : 'status'}
+        data-testid=${`toast-${x.kind}`}>
+        <div class="toast-body">
+          <div class="toast-title">${x.title}</div>
+          ${x.detail && html`<div class="toast-detail">${x.detail}</div>`}
+        </div>
+        <button type="button" class="icon-btn toast-close" aria-label=${t('common.close')}
+          onClick=${() => dismissToast(x.id)}>${Icon({ name: 'close' })}</button>
+      </div>`,
+    )}
+  </div>`;
+}
+
+// ---------------------------------------------------------------- icons
+
+const ICONS = {
+  menu: 'M3 6h18M3 12h18M3 18h18',
+  close: 'M6 6l12 12M18 6L6 18',
+  home: 'M3 11l9-8 9 8M5 10v10h5v-6h4v6h5V10',
+  users: 'M16 19v-1a4 4 0 00-4-4H6a4 4 0 00-4 4v1M9 10a3 3 0 100-6 3 3 0 000 6zM22 19v-1a4 4 0 00-3-3.9M16 4.1a3 3 0 010 5.8',
+  tree: 'M4 4h6v5H4zM14 15h6v5h-6zM14 4h6v5h-6zM7 9v8.5h7M10 6.5h4',
+  folder: 'M3 6a1 1 0 011-1h5l2 2h9a1 1 0 011 1v10a1 1 0 01-1 1H4a1 1 0 01-1-1z',
+  key: 'M15 7a4 4 0 11-3.9 4.9L3 20v-3h3v-3h3l2.1-2.1A4 4 0 0115 7z',
+  list: 'M8 6h13M8 12h13M8 18h13M3 6h.01M3 12h.01M3 18h.01',
+  chevron: 'M6 9l6 6 6-6',
+  globe: 'M12 21a9 9 0 100-18 9 9 0 000 18zM3 12h18M12 3a14 14 0 010 18M12 3a14 14 0 000 18',
+  logout: 'M15 17l5-5-5-5M20 12H9M12 21H5a1 1 0 01-1-1V4a1 1 0 011-1h7',
+  lock: 'M6 11h12v10H6zM8 11V7a4 4 0 018 0v4',
+  plus: 'M12 5v14M5 12h14',
+  copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
+  refresh: 'M20 11a8 8 0 10-2.3 5.7M20 4v7h-7',
+};
+
+export function Icon({ name, cls }) {
+  return html`<svg class=${`icon ${cls || ''}`} viewBox="0 0 24 24" aria-hidden="true" focusable="false"
+    fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+    <path d=${ICONS[name] || ''} />
+  </svg>`;
+}
+
+// ---------------------------------------------------------------- modal
+
+export function Modal({ title, onClose, children, testid, wide }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    const onKey = (e) => {
+      if (e.key === 'Escape') onClose();
+    };
+    document.addEventListener('keydown', onKey);
+    const el = ref.current && ref.current.querySelector('input:not([type=hidden]), select, textarea, button');
+    if (el) el.focus();
+    document.body.classList.add('modal-open');
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.body.classList.remove('modal-open');
+    };
+  }, []);
+  const onBackdrop = (e) => {
+    if (e.target === e.currentTarget) onClose();
+  };
+  return html`<div class="modal-backdrop" onMouseDown=${onBackdrop}>
+    <div class=${`modal ${wide ? 'modal-wide' : ''}`} role="dialog" aria-modal="true" aria-label=${title}
+      data-testid=${testid} ref=${ref}>
+      <div class="modal-head">
+        <h2>${title}</h2>
+        <button type="button" class="icon-btn" aria-label=${t('common.close')} onClick=${onClose}
+          data-testid="modal-close">${Icon({ name: 'close' })}</button>
+      </div>
+      <div class="modal-body">${children}</div>
+    </div>
+  </div>`;
+}
+
+/** A confirmation dialog; `onConfirm` may be async and its error is shown inline. */
+export function Confirm({ title, message, confirmLabel, danger, onConfirm, onClose }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const go = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await onConfirm();
+      onClose();
+    } catch (e) {
+      setError(e);
+      setBusy(false);
+    }
+  };
+  return html`<${Modal} title=${title} onClose=${onClose} testid="confirm-dialog">
+    <p class="confirm-message">${message}</p>
+    <${ErrorText} error=${error} />
+    <div class="form-actions">
+      <button type="button" class="btn" onClick=${onClose}>${t('common.cancel')}</button>
+      <button type="button" class=${`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled=${busy}
+        onClick=${go} data-testid="confirm-ok">${confirmLabel || t('common.confirm')}</button>
+    </div>
+  <//>`;
+}
+
+// ---------------------------------------------------------------- forms
+
+export function Field({ label, hint, children, cls }) {
+  return html`<label class=${`field ${cls || ''}`}>
+    <span class="field-label">${label}</span>
+    ${children}
+    ${hint && html`<span class="field-hint">${hint}</span>`}
+  </label>`;
+}
+
+/** Edit a list of short strings as removable chips plus an input (Enter or comma adds). */
+export function TagInput({ value, onChange, placeholder, testid }) {
+  const [draft, setDraft] = useState('');
+  const add = (raw) => {
+    const parts = String(raw)
+      .split(/[,，\n]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (!parts.length) return;
+    const next = [...value];
+    for (const p of parts) if (!next.includes(p)) next.push(p);
+    onChange(next);
+    setDraft('');
+  };
+  const onKeyDown = (e) => {
+    if (e.key === 'Enter' || e.key === ',') {
+      e.preventDefault();
+      add(draft);
+    } else if (e.key === 'Backspace' && !draft && value.length) {
+      onChange(value.slice(0, -1));
+    }
+  };
+  return html`<div class="tag-input" data-testid=${testid}>
+    ${value.map(
+      (tag) => html`<span class="tag" key=${tag}>${tag}
+        <button type="button" class="tag-remove" aria-label=${t('common.removeItem', { name: tag })}
+          onClick=${() => onChange(value.filter((x) => x !== tag))}>×</button></span>`,
+    )}
+    <input type="text" value=${draft} placeholder=${placeholder} onInput=${(e) => setDraft(e.target.value)}
+      onKeyDown=${onKeyDown} onBlur=${() => add(draft)} data-testid=${testid && `${testid}-input`} />
+  </div>`;
+}
+
+// ---------------------------------------------------------------- data
+
+/** Load data with `fn`; returns { data, error, loading, reload, setData }. */
+export function useLoader(fn, deps = []) {
+  const [state, setState] = useState({ data: null, error: null, loading: true });
+  const seq = useRef(0);
+  const reload = useCallback(async () => {
+    const my = ++seq.current;
+    setState((s) => ({ ...s, loading: true }));
+    try {
+      const data = await fn();
+      if (my === seq.current) setState({ data, error: null, loading: false });
+      return data;
+    } catch (error) {
+      if (my === seq.current) setState((s) => ({ ...s, error, loading: false }));
+      return null;
+    }
+  }, deps);
+  useEffect(() => {
+    reload();
+  }, [reload]);
+  const setData = (data) => setState((s) => ({ ...s, data }));
+  return { ...state, reload, setData };
+}
+
+export function Loading() {
+  return html`<div class="loading" role="status"><span class="spinner"></span>${t('common.loading')}</div>`;
+}
+
+export function Empty({ children }) {
+  return html`<div class="empty">${children}</div>`;
+}
+
+export function PageHeader({ title, subtitle, children }) {
+  return html`<div class="page-header">
+    <div>
+      <h1>${title}</h1>
+      ${subtitle && html`<p class="page-subtitle">${subtitle}</p>`}
+    </div>
+    ${children && html`<div class="page-actions">${children}</div>`}
+  </div>`;
+}
+
+export function initials(name) {
+  const s = String(name || '?').trim();
+  if (!s) return '?';
+  // CJK names: last one or two characters read naturally; Latin: first letters.
+  if (/[\u3400-\u9fff]/.test(s)) return s.length > 2 ? s.slice(-2) : s;
+  const parts = s.split(/\s+/).filter(Boolean);
+  return (parts[0][0] + (parts[1] ? parts[1][0] : '')).toUpperCase();
+}
+
+export function Avatar({ name, small }) {
+  return html`<span class=${`avatar ${small ? 'avatar-sm' : ''}`} aria-hidden="true">${initials(name)}</span>`;
+}
+
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch (_) {
+    const ta = document.createElement('textarea');
+    ta.value = text;
+    ta.setAttribute('readonly', '');
+    ta.className = 'offscreen';
+    document.body.appendChild(ta);
+    ta.select();
+    let ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch (_) {
+      ok = false;
+    }
+    ta.remove();
+    return ok;
+  }
+}

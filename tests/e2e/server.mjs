@@ -1,0 +1,106 @@
+// Start a real Baton server for browser tests: fresh data dir, free port,
+// known admin password; wait for /healthz; stop and clean up afterwards.
+//
+//   BATON_BIN      path to the binary (relative paths are taken from the repo root);
+//                  default: <repo>/target/debug/baton
+//   BATON_E2E_MOCK=1  use ./mock-server.mjs instead (UI development without the binary)
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+export const ADMIN_PASSWORD = 'e2e-Admin-Passw0rd';
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function waitHealthy(url, proc, logs, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let exited = null;
+  proc?.once('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`baton exited early (${JSON.stringify(exited)}):\n${logs.join('')}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch (_) {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`baton did not answer ${url}/healthz within ${timeoutMs} ms:\n${logs.join('')}`);
+}
+
+/** Returns { url, adminPassword, logs, stop() }. */
+export async function startBaton({ adminPassword = ADMIN_PASSWORD } = {}) {
+  if (process.env.BATON_E2E_MOCK === '1') {
+    const { createMockServer } = await import('./mock-server.mjs');
+    const srv = createMockServer({ adminPassword });
+    await new Promise((ok) => srv.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${srv.address().port}`;
+    return { url, adminPassword, logs: [], stop: () => new Promise((ok) => srv.close(ok)), mock: true };
+  }
+
+  const binSetting = process.env.BATON_BIN || 'target/debug/baton';
+  const bin = isAbsolute(binSetting) ? binSetting : resolve(REPO_ROOT, binSetting);
+  if (!existsSync(bin)) {
+    throw new Error(`Baton binary not found at ${bin}: run \`cargo build\` first, set BATON_BIN, or BATON_E2E_MOCK=1`);
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), 'baton-e2e-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const logs = [];
+  const proc = spawn(bin, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], {
+    env: { ...process.env, BATON_ADMIN_PASSWORD: adminPassword },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout.on('data', (d) => logs.push(d.toString()));
+  proc.stderr.on('data', (d) => logs.push(d.toString()));
+  const exitedP = new Promise((ok) => proc.once('exit', ok));
+
+  const stop = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await exitedP;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await waitHealthy(url, proc, logs, 30000);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, adminPassword, logs, stop, dataDir };
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const CHROMIUM_PATH = process.env.CHROMIUM || '/usr/bin/chromium';

@@ -1,0 +1,103 @@
+//! The CLI side: use the running server's socket when there is one, else open the
+//! data directory directly.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+
+use chrono::Utc;
+
+use super::exec::execute;
+use super::protocol::{AdminRequest, AdminResponse};
+use crate::backup;
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Backup(#[from] backup::BackupError),
+    #[error("admin socket: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Service(#[from] crate::error::ServiceError),
+}
+
+fn connect(config: &Config) -> Option<UnixStream> {
+    UnixStream::connect(config.socket_path()).ok()
+}
+
+/// Sends one request; returns the server's text and the stream for anything after it.
+fn send<'a>(
+    stream: &'a mut UnixStream,
+    req: &AdminRequest,
+) -> Result<(String, BufReader<&'a UnixStream>), ClientError> {
+    let mut line = serde_json::to_vec(req).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    stream.write_all(&line)?;
+    let mut reader = BufReader::new(&*stream);
+    let mut resp = String::new();
+    reader.read_line(&mut resp)?;
+    match serde_json::from_str::<AdminResponse>(resp.trim_end()) {
+        Ok(AdminResponse::Ok { text }) => Ok((text, reader)),
+        Ok(AdminResponse::Error { message }) => Err(ClientError::Refused(message)),
+        Err(_) => Err(ClientError::Refused(
+            "the server closed the admin socket without an answer".into(),
+        )),
+    }
+}
+
+fn open_offline(config: &Config) -> Result<Store, ClientError> {
+    match Store::open(&config.db_dir(), config.cache_bytes) {
+        Err(StoreError::Locked(p)) => Err(ClientError::Refused(format!(
+            "{} is in use by a running server, but its admin socket {} does not answer; run this command as the server's user",
+            p.display(),
+            config.socket_path().display()
+        ))),
+        other => Ok(other?),
+    }
+}
+
+/// Runs a request and returns the text to print.
+pub fn run(config: &Config, req: AdminRequest) -> Result<String, ClientError> {
+    if let Some(mut stream) = connect(config) {
+        return Ok(send(&mut stream, &req)?.0);
+    }
+    let store = open_offline(config)?;
+    Ok(execute(&store, req, Utc::now())?)
+}
+
+/// `baton backup --out FILE`: from the running server over the socket, or directly.
+pub fn backup(config: &Config, out: &Path) -> Result<backup::Header, ClientError> {
+    if out.exists() {
+        return Err(backup::BackupError::Exists(out.to_path_buf()).into());
+    }
+    if let Some(mut stream) = connect(config) {
+        let (_, mut reader) = send(&mut stream, &AdminRequest::Backup)?;
+        let dir = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::copy(&mut reader, &mut tmp)?;
+        tmp.as_file().sync_all()?;
+        // The stream ends when the server is done; check what arrived is whole.
+        let header = backup::verify(tmp.path()).map_err(|e| {
+            ClientError::Refused(format!("the server's backup stream was incomplete: {e}"))
+        })?;
+        tmp.persist_noclobber(out)
+            .map_err(|e| ClientError::Io(e.error))?;
+        return Ok(header);
+    }
+    let store = open_offline(config)?;
+    Ok(backup::write_backup_file(
+        &store,
+        &config.tmp_dir(),
+        out,
+        Utc::now(),
+    )?)
+}

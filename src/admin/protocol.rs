@@ -1,0 +1,55 @@
+//! One JSON request line from the CLI, one JSON response line back; a backup response
+//! is followed by the backup file's bytes until the connection closes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::org::Role;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum AdminRequest {
+    UserAdd {
+        username: String,
+        display_name: Option<String>,
+        email: Option<String>,
+        role: Role,
+        department_id: Option<u64>,
+        erp: bool,
+        password: String,
+    },
+    UserList,
+    UserPasswd {
+        username: String,
+        password: String,
+    },
+    UserSetRole {
+        username: String,
+        role: Role,
+    },
+    UserDisable {
+        username: String,
+        disabled: bool,
+    },
+    TokenCreate {
+        name: String,
+        scopes: Vec<String>,
+        owner: Option<String>,
+    },
+    TokenList,
+    TokenRevoke {
+        id: u64,
+    },
+    Backup,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdminResponse {
+    /// Text for the operator.
+    Ok {
+        text: String,
+    },
+    Error {
+        message: String,
+    },
+}

@@ -1,0 +1,24 @@
+//! Passwords, sessions, API tokens and login throttling.
+
+pub mod login;
+pub mod password;
+pub mod ratelimit;
+pub mod session;
+pub mod token;
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// 32 random bytes, URL-safe base64: session tokens, CSRF tokens, API tokens.
+pub fn random_secret() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Secrets are stored only as their SHA-256: they are high-entropy, so a slow hash
+/// buys nothing, and a leaked database does not leak usable tokens.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}

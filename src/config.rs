@@ -1,0 +1,265 @@
+//! Configuration: defaults < TOML file < `BATON_*` environment < flags. Clap already
+//! ranks a flag above its environment variable, so merging is "CLI value, else file
+//! value, else default", field by field.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cli::{GlobalArgs, ServeArgs};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The TOML file. Unknown keys are an error, so a typo does not pass silently.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data: Option<PathBuf>,
+    pub listen: Option<SocketAddr>,
+    pub public_url: Option<String>,
+    pub cookie_secure: Option<bool>,
+    pub trusted_proxy: Option<bool>,
+    pub cache_capacity_mb: Option<u64>,
+    pub body_limit_kb: Option<usize>,
+    pub log_format: Option<String>,
+    #[serde(default, with = "humantime_serde")]
+    pub session_idle: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub session_absolute: Option<Duration>,
+    pub login_attempts_per_minute: Option<u32>,
+    pub backup: Option<FileBackup>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileBackup {
+    #[serde(default, with = "humantime_serde")]
+    pub interval: Option<Duration>,
+    pub dir: Option<PathBuf>,
+    pub keep: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct BackupSchedule {
+    /// `None`: no automatic backups.
+    pub interval: Option<Duration>,
+    pub dir: PathBuf,
+    pub keep: usize,
+}
+
+/// The resolved configuration every part of the server reads.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub public_url: Option<String>,
+    pub cookie_secure: bool,
+    pub trusted_proxy: bool,
+    pub cache_bytes: u64,
+    pub body_limit: usize,
+    pub log_format: LogFormat,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub login_attempts_per_minute: u32,
+    pub backup: BackupSchedule,
+    /// First admin's password on an empty data directory (`BATON_ADMIN_PASSWORD`).
+    pub admin_password: Option<String>,
+    /// The file the values came from, for the start-up log.
+    pub loaded_from: Option<PathBuf>,
+}
+
+pub const DEFAULT_DATA: &str = "./baton-data";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+impl Config {
+    /// Resolves the configuration for any command; `serve` adds its own flags.
+    pub fn resolve(global: &GlobalArgs, serve: &ServeArgs) -> Result<Config, ConfigError> {
+        let file = match &global.config {
+            Some(path) => load_file(path)?,
+            None => FileConfig::default(),
+        };
+        Self::merge(
+            global,
+            serve,
+            file,
+            std::env::var("BATON_ADMIN_PASSWORD").ok(),
+        )
+    }
+
+    pub fn merge(
+        global: &GlobalArgs,
+        serve: &ServeArgs,
+        file: FileConfig,
+        admin_password: Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let data_dir = global
+            .data
+            .clone()
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
+        let listen = match serve.listen.or(file.listen) {
+            Some(l) => l,
+            None => DEFAULT_LISTEN
+                .parse()
+                .map_err(|_| ConfigError::Invalid("default listen address".into()))?,
+        };
+        let log_format = match serve.log_format.clone().or(file.log_format).as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError::Invalid(format!(
+                    "log_format '{other}' is not text or json"
+                )))
+            }
+        };
+        let public_url = serve.public_url.clone().or(file.public_url);
+        let cookie_secure = file.cookie_secure.unwrap_or_else(|| {
+            public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
+        });
+        let backup_file = file.backup.unwrap_or_default();
+        let backup = BackupSchedule {
+            interval: backup_file.interval.filter(|d| !d.is_zero()),
+            dir: backup_file.dir.unwrap_or_else(|| data_dir.join("backups")),
+            keep: backup_file.keep.unwrap_or(7).max(1),
+        };
+        let body_limit_kb = file.body_limit_kb.unwrap_or(1024);
+        if body_limit_kb == 0 {
+            return Err(ConfigError::Invalid("body_limit_kb must be above 0".into()));
+        }
+        Ok(Config {
+            listen,
+            public_url,
+            cookie_secure,
+            trusted_proxy: file.trusted_proxy.unwrap_or(false),
+            cache_bytes: serve
+                .cache_capacity_mb
+                .or(file.cache_capacity_mb)
+                .unwrap_or(64)
+                * 1024
+                * 1024,
+            body_limit: body_limit_kb * 1024,
+            log_format,
+            session_idle: file.session_idle.unwrap_or(Duration::from_secs(12 * 3600)),
+            session_absolute: file
+                .session_absolute
+                .unwrap_or(Duration::from_secs(30 * 24 * 3600)),
+            login_attempts_per_minute: file.login_attempts_per_minute.unwrap_or(10),
+            backup,
+            admin_password,
+            loaded_from: global.config.clone(),
+            data_dir,
+        })
+    }
+
+    pub fn db_dir(&self) -> PathBuf {
+        self.data_dir.join("db")
+    }
+    pub fn socket_path(&self) -> PathBuf {
+        self.data_dir.join("baton.sock")
+    }
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
+    }
+}
+
+pub fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> FileConfig {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn defaults_apply_without_anything() {
+        let c = Config::merge(
+            &GlobalArgs::default(),
+            &ServeArgs::default(),
+            FileConfig::default(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("./baton-data"));
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.cache_bytes, 64 << 20);
+        assert_eq!(c.body_limit, 1 << 20);
+        assert!(c.backup.interval.is_none());
+        assert_eq!(c.backup.dir, PathBuf::from("./baton-data/backups"));
+    }
+
+    #[test]
+    fn file_overrides_defaults_and_flags_override_file() {
+        let f = file("data = \"/srv/a\"\nlisten = \"0.0.0.0:9000\"\ncache_capacity_mb = 16\n[backup]\ninterval = \"6h\"\nkeep = 3\n");
+        let global = GlobalArgs {
+            data: Some("/srv/b".into()),
+            config: None,
+        };
+        let serve = ServeArgs {
+            listen: None,
+            cache_capacity_mb: Some(8),
+            ..Default::default()
+        };
+        let c = Config::merge(&global, &serve, f, None).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/srv/b"), "flag beats file");
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000", "file beats default");
+        assert_eq!(c.cache_bytes, 8 << 20);
+        assert_eq!(c.backup.interval, Some(Duration::from_secs(6 * 3600)));
+        assert_eq!(c.backup.keep, 3);
+        assert_eq!(c.backup.dir, PathBuf::from("/srv/b/backups"));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
+        assert!(toml::from_str::<FileConfig>("[backup]\nkeeep = 1").is_err());
+    }
+
+    #[test]
+    fn https_public_url_turns_on_secure_cookies() {
+        let f = file("public_url = \"https://b.example\"");
+        let c = Config::merge(&GlobalArgs::default(), &ServeArgs::default(), f, None).unwrap();
+        assert!(c.cookie_secure);
+        assert!(Config::merge(
+            &GlobalArgs::default(),
+            &ServeArgs {
+                log_format: Some("xml".into()),
+                ..Default::default()
+            },
+            FileConfig::default(),
+            None
+        )
+        .is_err());
+    }
+}

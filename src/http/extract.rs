@@ -1,0 +1,209 @@
+//! Request extractors: who is asking, from where, and JSON bodies with JSON errors.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum_extra::extract::CookieJar;
+use chrono::Utc;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use crate::actor::Actor;
+use crate::auth::session::{self, Session};
+use crate::auth::token::{self, ApiToken, Scope};
+use crate::org::User;
+use crate::state::AppState;
+
+pub const SESSION_COOKIE: &str = "baton_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A JSON body whose rejections become our JSON errors (400, or 413 past the limit).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::PayloadTooLarge(0);
+    }
+    match r {
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::BadRequest("send the body as JSON with Content-Type: application/json".into())
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::BadRequest(format!("malformed JSON: {}", e.body_text()))
+        }
+        JsonRejection::JsonDataError(e) => {
+            ApiError::BadRequest(format!("invalid body: {}", e.body_text()))
+        }
+        other => ApiError::BadRequest(other.body_text()),
+    }
+}
+
+/// The client's address: the peer, or the first X-Forwarded-For entry when the
+/// config trusts a reverse proxy.
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.config.trusted_proxy {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok());
+            if forwarded.is_some() {
+                return Ok(ClientIp(forwarded));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientIp(peer))
+    }
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Session {
+        token: String,
+        session: Session,
+        via_cookie: bool,
+    },
+    Token(ApiToken),
+}
+
+/// A logged-in caller. Sessions may do anything their role allows; API tokens reach
+/// these endpoints only for reads, with the `read` scope, as their owner.
+pub struct Authed {
+    pub actor: Actor,
+    pub user: User,
+    pub credential: Credential,
+}
+
+fn bearer(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_string())
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (secret, via_cookie) = match bearer(parts) {
+            Some(t) => (t, false),
+            None => {
+                let jar = CookieJar::from_headers(&parts.headers);
+                match jar.get(SESSION_COOKIE) {
+                    Some(c) => (c.value().to_string(), true),
+                    None => return Err(ApiError::Unauthenticated),
+                }
+            }
+        };
+        let method = parts.method.clone();
+        let csrf_header = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        let life = state.lifetimes();
+        let result = state
+            .run(move |store| {
+                let now = Utc::now();
+                if secret.starts_with(token::PREFIX) {
+                    let Some(t) = token::authenticate(store, &secret, now)? else {
+                        return Ok(None);
+                    };
+                    let Some(owner) = t
+                        .owner_id
+                        .map(|id| store.get::<User>(id))
+                        .transpose()?
+                        .flatten()
+                    else {
+                        return Ok(None);
+                    };
+                    return Ok(Some((owner, Credential::Token(t))));
+                }
+                let Some(s) = session::resolve(store, &secret, now, life)? else {
+                    return Ok(None);
+                };
+                let Some(user) = store.get::<User>(s.user_id)? else {
+                    return Ok(None);
+                };
+                if s.created_at < user.sessions_valid_after {
+                    return Ok(None);
+                }
+                Ok(Some((
+                    user,
+                    Credential::Session {
+                        token: secret,
+                        session: s,
+                        via_cookie,
+                    },
+                )))
+            })
+            .await?;
+        let Some((user, credential)) = result else {
+            return Err(ApiError::Unauthenticated);
+        };
+        if user.disabled {
+            return Err(ApiError::Unauthenticated);
+        }
+        match &credential {
+            Credential::Token(t) => {
+                if !is_safe(&method) || !t.scopes.contains(&Scope::Read) {
+                    return Err(crate::error::ServiceError::forbidden(
+                        "this API token may not do that (needs the read scope, and reads only)",
+                    )
+                    .into());
+                }
+            }
+            Credential::Session {
+                session,
+                via_cookie: true,
+                ..
+            } if !is_safe(&method) => {
+                if csrf_header.as_deref() != Some(session.csrf.as_str()) {
+                    return Err(ApiError::Csrf);
+                }
+            }
+            Credential::Session { .. } => {}
+        }
+        Ok(Authed {
+            actor: Actor::from_user(&user),
+            user,
+            credential,
+        })
+    }
+}

@@ -1,0 +1,156 @@
+//! Login, logout and the caller's own account.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiJson, Authed, ClientIp, Credential, SESSION_COOKIE};
+use crate::auth::{login as login_svc, session};
+use crate::error::ServiceError;
+use crate::org::model::UserView;
+use crate::org::service::{self as org, ProfilePatch};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me, update_me))
+        .routes(routes!(change_password))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Session token for `Authorization: Bearer`; browsers use the cookie instead.
+    pub token: String,
+    /// Send as `X-CSRF-Token` on cookie-authenticated writes.
+    pub csrf_token: String,
+    pub user: UserView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user: UserView,
+    pub csrf_token: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, value))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(state.config.cookie_secure)
+        .path("/")
+        .build()
+}
+
+/// Log in with username and password.
+#[utoipa::path(post, path = "/api/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    jar: CookieJar,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<impl IntoResponse> {
+    if !state.limiter.allow(&req.username, ip) {
+        return Err(ServiceError::RateLimited.into());
+    }
+    let done = state
+        .run(move |store| login_svc::login(store, &req.username, &req.password, ip, Utc::now()))
+        .await?;
+    let jar = jar.add(session_cookie(&state, done.token.clone()));
+    Ok((
+        jar,
+        Json(LoginResponse {
+            token: done.token,
+            csrf_token: done.session.csrf,
+            user: UserView::from(&done.user),
+        }),
+    ))
+}
+
+/// End the current session.
+#[utoipa::path(post, path = "/api/logout", tag = "auth", responses((status = 204)))]
+async fn logout(
+    State(state): State<AppState>,
+    auth: Authed,
+    jar: CookieJar,
+) -> ApiResult<impl IntoResponse> {
+    if let Credential::Session { token, .. } = auth.credential {
+        state
+            .run(move |store| Ok(session::delete(store, &token)?))
+            .await?;
+    }
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
+    Ok((jar, StatusCode::NO_CONTENT))
+}
+
+/// Who am I.
+#[utoipa::path(get, path = "/api/me", tag = "auth", responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
+async fn me(auth: Authed) -> Json<MeResponse> {
+    let csrf_token = match &auth.credential {
+        Credential::Session { session, .. } => Some(session.csrf.clone()),
+        Credential::Token(_) => None,
+    };
+    Json(MeResponse {
+        user: UserView::from(&auth.user),
+        csrf_token,
+    })
+}
+
+/// Change my display name, e-mail or language.
+#[utoipa::path(patch, path = "/api/me", tag = "auth", request_body = ProfilePatch, responses((status = 200, body = UserView)))]
+async fn update_me(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiJson(patch): ApiJson<ProfilePatch>,
+) -> ApiResult<Json<UserView>> {
+    let u = state
+        .run(move |store| org::update_profile(store, &auth.actor, patch))
+        .await?;
+    Ok(Json(UserView::from(&u)))
+}
+
+/// Change my password; every session of mine ends.
+#[utoipa::path(post, path = "/api/me/password", tag = "auth", request_body = PasswordChange, responses((status = 204), (status = 400, body = ErrorBody)))]
+async fn change_password(
+    State(state): State<AppState>,
+    auth: Authed,
+    jar: CookieJar,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> ApiResult<impl IntoResponse> {
+    state
+        .run(move |store| {
+            org::change_own_password(
+                store,
+                &auth.actor,
+                &req.current_password,
+                &req.new_password,
+                Utc::now(),
+            )
+        })
+        .await?;
+    let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/").build());
+    Ok((jar, StatusCode::NO_CONTENT))
+}

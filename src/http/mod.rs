@@ -1,0 +1,90 @@
+//! The HTTP API and the embedded UI. `app()` merges one router per resource; the
+//! OpenAPI document is collected from the handlers' annotations.
+
+mod admin;
+mod departments;
+pub mod error;
+pub mod extract;
+mod health;
+mod me;
+mod projects;
+mod tokens;
+mod ui;
+mod users;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Baton API",
+        description = "JSON API of Baton. Errors are `{\"error\":{\"code\",\"message\"}}`. Cookie-authenticated writes need the `X-CSRF-Token` header; scripts use `Authorization: Bearer <token>`."
+    ),
+    components(schemas(error::ErrorBody))
+)]
+struct ApiDoc;
+
+/// The OpenAPI document, generated from the handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(me::router())
+        .merge(users::router())
+        .merge(departments::router())
+        .merge(projects::router())
+        .merge(tokens::router())
+        .merge(admin::router())
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+pub fn app(state: AppState) -> Router {
+    let (api, doc) = api_router().split_for_parts();
+    let doc = std::sync::Arc::new(doc);
+    let body_limit = state.config.body_limit;
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/healthz", get(health::healthz))
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async { error::ApiError::NoRoute }),
+        )
+        .fallback(ui::serve)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

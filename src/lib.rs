@@ -1,0 +1,21 @@
+//! Baton: a self-hosted collaboration server where ERP records become workflow tasks.
+//!
+//! `main.rs` only parses the command line; everything runs from here so tests can start
+//! a real server with [`server::serve`] on a listener they bound themselves.
+
+pub mod actor;
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod backup;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod org;
+pub mod projects;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod telemetry;

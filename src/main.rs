@@ -1,0 +1,181 @@
+//! The `baton` executable: parse the command line, start logging, dispatch, and turn
+//! errors into a message and an exit code.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use baton::admin::{client, protocol::AdminRequest};
+use baton::cli::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
+use baton::config::Config;
+use baton::{backup, server, telemetry};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let serve_args = match &cli.command {
+        Command::Serve(a) => a.clone(),
+        _ => ServeArgs::default(),
+    };
+    let config = Config::resolve(&cli.global, &serve_args).map_err(|e| e.to_string())?;
+    telemetry::init(config.log_format);
+    match cli.command {
+        Command::Serve(_) => serve(config),
+        Command::User(cmd) => admin(&config, user_request(cmd)?),
+        Command::Token(cmd) => admin(&config, token_request(cmd)),
+        Command::Backup(args) => {
+            let h = client::backup(&config, &args.out).map_err(|e| e.to_string())?;
+            println!(
+                "wrote {} ({} entries: {})",
+                args.out.display(),
+                h.entries,
+                counts(&h)
+            );
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let h = backup::restore(&args.file, &config.data_dir, args.force, chrono::Utc::now())
+                .map_err(|e| e.to_string())?;
+            println!(
+                "restored {} into {} (backup of {} by Baton {}; {} entries: {})",
+                args.file.display(),
+                config.data_dir.display(),
+                h.created_at.to_rfc3339(),
+                h.baton_version,
+                h.entries,
+                counts(&h)
+            );
+            Ok(())
+        }
+        Command::Version => {
+            println!("baton {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+    }
+}
+
+fn counts(h: &backup::Header) -> String {
+    h.counts
+        .iter()
+        .filter(|(k, _)| !k.starts_with("ix/") && !k.starts_with("meta"))
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        if let Some(path) = &config.loaded_from {
+            tracing::info!(file = %path.display(), "configuration loaded");
+        }
+        let (store, generated) = server::prepare(&config).map_err(|e| e.to_string())?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        if let Some(password) = generated {
+            println!("Created the company admin. Log in as 'admin' with password: {password}");
+            println!("(shown only once; change it under the user menu)");
+        }
+        println!(
+            "Baton is running at http://{addr}/  (data: {})",
+            config.data_dir.display()
+        );
+        tracing::info!(%addr, data = %config.data_dir.display(), "listening");
+        server::serve(config, store, listener, server::shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+fn admin(config: &Config, req: AdminRequest) -> Result<(), String> {
+    let text = client::run(config, req).map_err(|e| e.to_string())?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Reads a password from standard input (`--password-stdin`) or an interactive prompt;
+/// never from argv, where other users could see it.
+fn read_password(from_stdin: bool) -> Result<String, String> {
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("cannot read the password: {e}"))?;
+        let p = s.lines().next().unwrap_or("").to_string();
+        if p.is_empty() {
+            return Err("no password on standard input".into());
+        }
+        return Ok(p);
+    }
+    let p = rpassword::prompt_password("Password: ")
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let again = rpassword::prompt_password("Again: ")
+        .map_err(|e| format!("cannot read the password: {e}"))?;
+    if p != again {
+        return Err("the passwords differ".into());
+    }
+    Ok(p)
+}
+
+fn user_request(cmd: UserCommand) -> Result<AdminRequest, String> {
+    Ok(match cmd {
+        UserCommand::Add {
+            username,
+            display_name,
+            email,
+            role,
+            department,
+            erp,
+            password_stdin,
+        } => AdminRequest::UserAdd {
+            username,
+            display_name,
+            email,
+            role,
+            department_id: department,
+            erp,
+            password: read_password(password_stdin)?,
+        },
+        UserCommand::List => AdminRequest::UserList,
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => AdminRequest::UserPasswd {
+            username,
+            password: read_password(password_stdin)?,
+        },
+        UserCommand::SetRole { username, role } => AdminRequest::UserSetRole { username, role },
+        UserCommand::Disable { username, enable } => AdminRequest::UserDisable {
+            username,
+            disabled: !enable,
+        },
+    })
+}
+
+fn token_request(cmd: TokenCommand) -> AdminRequest {
+    match cmd {
+        TokenCommand::Create {
+            name,
+            scopes,
+            owner,
+        } => AdminRequest::TokenCreate {
+            name,
+            scopes,
+            owner,
+        },
+        TokenCommand::List => AdminRequest::TokenList,
+        TokenCommand::Revoke { id } => AdminRequest::TokenRevoke { id },
+    }
+}

@@ -1,0 +1,138 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::store::Record;
+
+/// The three roles of the product brief.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    CompanyAdmin,
+    DepartmentAdmin,
+    Member,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "company_admin" => Some(Role::CompanyAdmin),
+            "department_admin" => Some(Role::DepartmentAdmin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CompanyAdmin => "company_admin",
+            Role::DepartmentAdmin => "department_admin",
+            Role::Member => "member",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub enum Language {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct User {
+    pub id: u64,
+    pub rev: u64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub department_id: Option<u64>,
+    pub role: Role,
+    /// Member of the built-in ERP Notifications project.
+    pub erp: bool,
+    pub language: Language,
+    pub disabled: bool,
+    /// PHC string (argon2id).
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+    /// Sessions created before this instant are invalid.
+    pub sessions_valid_after: DateTime<Utc>,
+}
+
+impl Record for User {
+    const KIND: &'static str = "user";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        vec![("username", self.username.to_lowercase())]
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Department {
+    pub id: u64,
+    pub rev: u64,
+    pub name: String,
+    pub parent_id: Option<u64>,
+}
+
+impl Record for Department {
+    const KIND: &'static str = "department";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+}
+
+/// What the API shows of a user: everything but the password hash.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UserView {
+    pub id: u64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub department_id: Option<u64>,
+    pub role: Role,
+    pub erp: bool,
+    pub language: Language,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub rev: u64,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            email: u.email.clone(),
+            department_id: u.department_id,
+            role: u.role,
+            erp: u.erp,
+            language: u.language,
+            disabled: u.disabled,
+            created_at: u.created_at,
+            rev: u.rev,
+        }
+    }
+}

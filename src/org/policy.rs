@@ -1,0 +1,154 @@
+//! Who may manage whom: pure functions over plain data.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{Department, Role};
+use crate::actor::Actor;
+
+/// The departments a department admin is responsible for: their own and every
+/// department below it.
+pub fn department_scope(own: u64, departments: &[Department]) -> HashSet<u64> {
+    let mut children: HashMap<u64, Vec<u64>> = HashMap::new();
+    for d in departments {
+        if let Some(p) = d.parent_id {
+            children.entry(p).or_default().push(d.id);
+        }
+    }
+    let mut scope = HashSet::new();
+    let mut stack = vec![own];
+    while let Some(id) = stack.pop() {
+        if scope.insert(id) {
+            if let Some(c) = children.get(&id) {
+                stack.extend(c);
+            }
+        }
+    }
+    scope
+}
+
+/// Whether `actor` administers department `dept` (company admins administer all).
+pub fn administers(actor: &Actor, dept: Option<u64>, departments: &[Department]) -> bool {
+    match actor.role {
+        Role::CompanyAdmin => true,
+        Role::DepartmentAdmin => match (actor.department_id, dept) {
+            (Some(own), Some(d)) => department_scope(own, departments).contains(&d),
+            _ => false,
+        },
+        Role::Member => false,
+    }
+}
+
+/// May `actor` create or change a user who is (or will be) in `dept` with `role`?
+/// Department admins manage their departments' members and department admins, never
+/// company admins.
+pub fn can_manage_user(
+    actor: &Actor,
+    dept: Option<u64>,
+    role: Role,
+    departments: &[Department],
+) -> bool {
+    match actor.role {
+        Role::CompanyAdmin => true,
+        Role::DepartmentAdmin => {
+            role != Role::CompanyAdmin && administers(actor, dept, departments)
+        }
+        Role::Member => false,
+    }
+}
+
+/// May `actor` create a department under `parent`, or change/delete department `dept`?
+/// Department admins manage the departments below their own, not their own placement.
+pub fn can_manage_department(
+    actor: &Actor,
+    parent: Option<u64>,
+    departments: &[Department],
+) -> bool {
+    match actor.role {
+        Role::CompanyAdmin => true,
+        Role::DepartmentAdmin => administers(actor, parent, departments),
+        Role::Member => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dept(id: u64, parent: Option<u64>) -> Department {
+        Department {
+            id,
+            rev: 1,
+            name: format!("d{id}"),
+            parent_id: parent,
+        }
+    }
+
+    fn actor(role: Role, dept: Option<u64>) -> Actor {
+        Actor::user(7, "x", role, dept)
+    }
+
+    #[test]
+    fn scope_includes_descendants_only() {
+        let ds = vec![
+            dept(1, None),
+            dept(2, Some(1)),
+            dept(3, Some(2)),
+            dept(4, None),
+        ];
+        let s = department_scope(1, &ds);
+        assert_eq!(s, HashSet::from([1, 2, 3]));
+        assert_eq!(department_scope(4, &ds), HashSet::from([4]));
+    }
+
+    #[test]
+    fn scope_survives_a_cycle() {
+        let ds = vec![dept(1, Some(2)), dept(2, Some(1))];
+        assert_eq!(department_scope(1, &ds), HashSet::from([1, 2]));
+    }
+
+    #[test]
+    fn who_manages_users() {
+        let ds = vec![dept(1, None), dept(2, Some(1)), dept(3, None)];
+        let company = actor(Role::CompanyAdmin, None);
+        let dept_admin = actor(Role::DepartmentAdmin, Some(1));
+        let member = actor(Role::Member, Some(1));
+        let cases = [
+            (&company, Some(3), Role::CompanyAdmin, true),
+            (&company, None, Role::Member, true),
+            (&dept_admin, Some(1), Role::Member, true),
+            (&dept_admin, Some(2), Role::DepartmentAdmin, true),
+            (&dept_admin, Some(2), Role::CompanyAdmin, false),
+            (&dept_admin, Some(3), Role::Member, false),
+            (&dept_admin, None, Role::Member, false),
+            (&member, Some(1), Role::Member, false),
+        ];
+        for (a, d, r, want) in cases {
+            assert_eq!(can_manage_user(a, d, r, &ds), want, "{a:?} {d:?} {r:?}");
+        }
+    }
+
+    #[test]
+    fn who_manages_departments() {
+        let ds = vec![dept(1, None), dept(2, Some(1))];
+        assert!(can_manage_department(
+            &actor(Role::CompanyAdmin, None),
+            None,
+            &ds
+        ));
+        assert!(can_manage_department(
+            &actor(Role::DepartmentAdmin, Some(1)),
+            Some(1),
+            &ds
+        ));
+        assert!(!can_manage_department(
+            &actor(Role::DepartmentAdmin, Some(2)),
+            None,
+            &ds
+        ));
+        assert!(!can_manage_department(
+            &actor(Role::Member, Some(1)),
+            Some(1),
+            &ds
+        ));
+    }
+}

@@ -1,0 +1,630 @@
+//! User and department operations: validation, policy, audit, one durable write each.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::model::UserView;
+use super::policy::{can_manage_department, can_manage_user};
+use super::{Department, Language, Role, User};
+use crate::actor::Actor;
+use crate::audit;
+use crate::auth::{password, session};
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::{Store, WriteTx};
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub department_id: Option<u64>,
+    #[serde(default = "default_role")]
+    pub role: Role,
+    #[serde(default)]
+    pub erp: bool,
+    #[serde(default)]
+    pub language: Option<Language>,
+    pub password: String,
+}
+
+fn default_role() -> Role {
+    Role::Member
+}
+
+/// Fields an admin may change; absent fields stay as they are. `rev` is the revision
+/// the client last saw.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<u64>)]
+    pub department_id: Option<Option<u64>>,
+    pub role: Option<Role>,
+    pub erp: Option<bool>,
+    pub disabled: Option<bool>,
+    pub language: Option<Language>,
+    pub rev: Option<u64>,
+}
+
+/// What a user may change about themselves.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    pub display_name: Option<String>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    pub language: Option<Language>,
+}
+
+/// Distinguishes "field absent" from "field set to null".
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+pub fn validate_username(name: &str) -> ServiceResult<String> {
+    let name = name.trim().to_lowercase();
+    let ok = (2..=32).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if !ok {
+        return Err(ServiceError::invalid(
+            "username",
+            "a username has 2 to 32 characters: letters, digits, '.', '_' or '-'",
+        ));
+    }
+    Ok(name)
+}
+
+fn validate_display_name(name: &str) -> ServiceResult<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(ServiceError::invalid(
+            "display_name",
+            "a display name has 1 to 64 characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+pub fn validate_email(email: Option<String>) -> ServiceResult<Option<String>> {
+    let Some(e) = email
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+    else {
+        return Ok(None);
+    };
+    let valid = e.len() <= 254
+        && !e.contains(char::is_whitespace)
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if !valid {
+        return Err(ServiceError::invalid(
+            "email",
+            format!("'{e}' is not an e-mail address"),
+        ));
+    }
+    Ok(Some(e))
+}
+
+fn check_department(tx: &WriteTx<'_>, dept: Option<u64>) -> ServiceResult<()> {
+    if let Some(d) = dept {
+        if tx.get::<Department>(d)?.is_none() {
+            return Err(ServiceError::invalid(
+                "department_id",
+                format!("department {d} does not exist"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn get_user(store: &Store, id: u64) -> ServiceResult<User> {
+    store
+        .get::<User>(id)?
+        .ok_or_else(|| ServiceError::not_found(format!("user {id} not found")))
+}
+
+pub fn find_user(store: &Store, username: &str) -> ServiceResult<User> {
+    let id = store
+        .lookup("username", &username.trim().to_lowercase())?
+        .ok_or_else(|| ServiceError::not_found(format!("user '{}' not found", username.trim())))?;
+    get_user(store, id)
+}
+
+/// Every user, for pickers and the admin list; the directory is visible to all.
+pub fn list_users(store: &Store) -> ServiceResult<Vec<UserView>> {
+    Ok(store.list::<User>()?.iter().map(UserView::from).collect())
+}
+
+pub fn create_user(
+    store: &Store,
+    actor: &Actor,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> ServiceResult<User> {
+    let username = validate_username(&new.username)?;
+    let display_name = validate_display_name(new.display_name.as_deref().unwrap_or(&username))?;
+    let email = validate_email(new.email)?;
+    password::validate(&new.password)?;
+    let departments = store.list::<Department>()?;
+    if !can_manage_user(actor, new.department_id, new.role, &departments) {
+        return Err(ServiceError::forbidden(
+            "you may not create this user in that department or role",
+        ));
+    }
+    let hash = password::hash(&new.password)?;
+    let mut user = User {
+        id: 0,
+        rev: 0,
+        username,
+        display_name,
+        email,
+        department_id: new.department_id,
+        role: new.role,
+        erp: new.erp,
+        language: new.language.unwrap_or_default(),
+        disabled: false,
+        password_hash: hash,
+        created_at: now,
+        sessions_valid_after: now,
+    };
+    store.write(|tx| {
+        check_department(tx, user.department_id)?;
+        tx.insert(&mut user)?;
+        audit::record(
+            tx,
+            actor,
+            "user.create",
+            format!("user '{}' as {}", user.username, user.role.as_str()),
+            None,
+            now,
+        )?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(user)
+}
+
+fn active_company_admins(store: &Store) -> ServiceResult<usize> {
+    Ok(store
+        .list::<User>()?
+        .iter()
+        .filter(|u| u.role == Role::CompanyAdmin && !u.disabled)
+        .count())
+}
+
+pub fn update_user(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    patch: UserPatch,
+    now: DateTime<Utc>,
+) -> ServiceResult<User> {
+    let departments = store.list::<Department>()?;
+    let old = get_user(store, id)?;
+    let mut user = old.clone();
+    if let Some(n) = &patch.display_name {
+        user.display_name = validate_display_name(n)?;
+    }
+    if let Some(e) = patch.email.clone() {
+        user.email = validate_email(e)?;
+    }
+    if let Some(d) = patch.department_id {
+        user.department_id = d;
+    }
+    if let Some(r) = patch.role {
+        user.role = r;
+    }
+    if let Some(e) = patch.erp {
+        user.erp = e;
+    }
+    if let Some(d) = patch.disabled {
+        user.disabled = d;
+    }
+    if let Some(l) = patch.language {
+        user.language = l;
+    }
+    if !can_manage_user(actor, old.department_id, old.role, &departments)
+        || !can_manage_user(actor, user.department_id, user.role, &departments)
+    {
+        return Err(ServiceError::forbidden("you may not manage this user"));
+    }
+    if actor.is(id) && (user.role != old.role || user.disabled) {
+        return Err(ServiceError::forbidden(
+            "you cannot change your own role or disable yourself",
+        ));
+    }
+    let loses_admin = old.role == Role::CompanyAdmin
+        && !old.disabled
+        && (user.role != Role::CompanyAdmin || user.disabled);
+    if loses_admin && active_company_admins(store)? <= 1 {
+        return Err(ServiceError::Conflict(
+            "the last active company admin cannot be demoted or disabled".into(),
+        ));
+    }
+    let locked_out = user.disabled && !old.disabled;
+    if locked_out {
+        user.sessions_valid_after = now;
+    }
+    let expected = patch.rev.unwrap_or(old.rev);
+    store.write(|tx| {
+        check_department(tx, user.department_id)?;
+        tx.update(&mut user, expected)?;
+        if user.role != old.role {
+            audit::record(
+                tx,
+                actor,
+                "user.role",
+                format!(
+                    "user '{}': {} -> {}",
+                    user.username,
+                    old.role.as_str(),
+                    user.role.as_str()
+                ),
+                None,
+                now,
+            )?;
+        }
+        if user.disabled != old.disabled {
+            let what = if user.disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            };
+            audit::record(
+                tx,
+                actor,
+                what,
+                format!("user '{}'", user.username),
+                None,
+                now,
+            )?;
+        }
+        audit::record(
+            tx,
+            actor,
+            "user.update",
+            format!("user '{}'", user.username),
+            None,
+            now,
+        )?;
+        Ok::<_, ServiceError>(())
+    })?;
+    if locked_out {
+        session::delete_all_for(store, id)?;
+    }
+    Ok(user)
+}
+
+pub fn update_profile(store: &Store, actor: &Actor, patch: ProfilePatch) -> ServiceResult<User> {
+    let id = actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("no user to update"))?;
+    store.write(|tx| {
+        let mut user: User = tx.load(id)?;
+        let rev = user.rev;
+        if let Some(n) = &patch.display_name {
+            user.display_name = validate_display_name(n)?;
+        }
+        if let Some(e) = patch.email.clone() {
+            user.email = validate_email(e)?;
+        }
+        if let Some(l) = patch.language {
+            user.language = l;
+        }
+        tx.update(&mut user, rev)?;
+        Ok(user)
+    })
+}
+
+fn store_password(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    new_password: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<User> {
+    password::validate(new_password)?;
+    let hash = password::hash(new_password)?;
+    let user = store.write(|tx| {
+        let mut user: User = tx.load(id)?;
+        let rev = user.rev;
+        user.password_hash = hash;
+        user.sessions_valid_after = now;
+        tx.update(&mut user, rev)?;
+        audit::record(
+            tx,
+            actor,
+            "user.password",
+            format!("user '{}'", user.username),
+            None,
+            now,
+        )?;
+        Ok::<_, ServiceError>(user)
+    })?;
+    session::delete_all_for(store, id)?;
+    Ok(user)
+}
+
+/// An admin sets someone's password; all their sessions end.
+pub fn set_password(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    new_password: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<User> {
+    let user = get_user(store, id)?;
+    let departments = store.list::<Department>()?;
+    if !actor.is(id) && !can_manage_user(actor, user.department_id, user.role, &departments) {
+        return Err(ServiceError::forbidden(
+            "you may not set this user's password",
+        ));
+    }
+    store_password(store, actor, id, new_password, now)
+}
+
+/// A user changes their own password, proving the current one; all sessions end.
+pub fn change_own_password(
+    store: &Store,
+    actor: &Actor,
+    current: &str,
+    new_password: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<User> {
+    let id = actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("no user"))?;
+    let user = get_user(store, id)?;
+    if !password::verify(current, &user.password_hash) {
+        return Err(ServiceError::invalid(
+            "current_password",
+            "the current password is wrong",
+        ));
+    }
+    store_password(store, actor, id, new_password, now)
+}
+
+// ---- departments ----
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDepartment {
+    pub name: String,
+    pub parent_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentPatch {
+    pub name: Option<String>,
+    #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<u64>)]
+    pub parent_id: Option<Option<u64>>,
+    pub rev: Option<u64>,
+}
+
+fn validate_department_name(name: &str) -> ServiceResult<String> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 64 {
+        return Err(ServiceError::invalid(
+            "name",
+            "a department name has 1 to 64 characters",
+        ));
+    }
+    Ok(n.to_string())
+}
+
+pub fn list_departments(store: &Store) -> ServiceResult<Vec<Department>> {
+    Ok(store.list::<Department>()?)
+}
+
+pub fn create_department(
+    store: &Store,
+    actor: &Actor,
+    new: NewDepartment,
+    now: DateTime<Utc>,
+) -> ServiceResult<Department> {
+    let name = validate_department_name(&new.name)?;
+    let departments = store.list::<Department>()?;
+    if !can_manage_department(actor, new.parent_id, &departments) {
+        return Err(ServiceError::forbidden(
+            "you may not create a department there",
+        ));
+    }
+    let mut d = Department {
+        id: 0,
+        rev: 0,
+        name,
+        parent_id: new.parent_id,
+    };
+    store.write(|tx| {
+        check_department(tx, d.parent_id)?;
+        tx.insert(&mut d)?;
+        audit::record(
+            tx,
+            actor,
+            "department.create",
+            format!("department '{}'", d.name),
+            None,
+            now,
+        )?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(d)
+}
+
+/// Would making `parent` the parent of `id` close a loop?
+fn creates_cycle(departments: &[Department], id: u64, parent: Option<u64>) -> bool {
+    let mut cursor = parent;
+    let mut steps = 0;
+    while let Some(p) = cursor {
+        if p == id || steps > departments.len() {
+            return true;
+        }
+        cursor = departments
+            .iter()
+            .find(|d| d.id == p)
+            .and_then(|d| d.parent_id);
+        steps += 1;
+    }
+    false
+}
+
+pub fn update_department(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    patch: DepartmentPatch,
+    now: DateTime<Utc>,
+) -> ServiceResult<Department> {
+    let departments = store.list::<Department>()?;
+    let old = departments
+        .iter()
+        .find(|d| d.id == id)
+        .cloned()
+        .ok_or_else(|| ServiceError::not_found(format!("department {id} not found")))?;
+    let mut d = old.clone();
+    if let Some(n) = &patch.name {
+        d.name = validate_department_name(n)?;
+    }
+    if let Some(p) = patch.parent_id {
+        d.parent_id = p;
+    }
+    // Renaming needs rights over the department itself; moving it also over the new place.
+    if !can_manage_department(actor, Some(id), &departments)
+        || (d.parent_id != old.parent_id
+            && !can_manage_department(actor, d.parent_id, &departments))
+    {
+        return Err(ServiceError::forbidden(
+            "you may not change this department",
+        ));
+    }
+    if creates_cycle(&departments, id, d.parent_id) {
+        return Err(ServiceError::invalid(
+            "parent_id",
+            "a department cannot be placed below itself",
+        ));
+    }
+    let expected = patch.rev.unwrap_or(old.rev);
+    store.write(|tx| {
+        check_department(tx, d.parent_id)?;
+        tx.update(&mut d, expected)?;
+        audit::record(
+            tx,
+            actor,
+            "department.update",
+            format!("department '{}'", d.name),
+            None,
+            now,
+        )?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(d)
+}
+
+pub fn delete_department(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let departments = store.list::<Department>()?;
+    let d = departments
+        .iter()
+        .find(|d| d.id == id)
+        .ok_or_else(|| ServiceError::not_found(format!("department {id} not found")))?;
+    if !can_manage_department(actor, d.parent_id, &departments) || actor.department_id == Some(id) {
+        return Err(ServiceError::forbidden(
+            "you may not delete this department",
+        ));
+    }
+    if departments.iter().any(|x| x.parent_id == Some(id)) {
+        return Err(ServiceError::Conflict(
+            "the department still has sub-departments".into(),
+        ));
+    }
+    if store
+        .list::<User>()?
+        .iter()
+        .any(|u| u.department_id == Some(id))
+    {
+        return Err(ServiceError::Conflict(
+            "the department still has users; move them first".into(),
+        ));
+    }
+    store.write(|tx| {
+        tx.delete::<Department>(id)?;
+        audit::record(
+            tx,
+            actor,
+            "department.delete",
+            format!("department '{}'", d.name),
+            None,
+            now,
+        )?;
+        Ok::<_, ServiceError>(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_normalised_and_checked() {
+        assert_eq!(validate_username(" Alice ").unwrap(), "alice");
+        assert!(validate_username("a").is_err());
+        assert!(validate_username("bad name").is_err());
+        assert!(validate_username("王").is_err());
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        assert_eq!(
+            validate_email(Some(" a@b.co ".into())).unwrap(),
+            Some("a@b.co".into())
+        );
+        assert_eq!(validate_email(Some("".into())).unwrap(), None);
+        for bad in ["a", "a@b", "@b.co", "a b@c.co", "a@.co"] {
+            assert!(validate_email(Some(bad.into())).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cycles_are_detected() {
+        let ds = vec![
+            Department {
+                id: 1,
+                rev: 1,
+                name: "a".into(),
+                parent_id: None,
+            },
+            Department {
+                id: 2,
+                rev: 1,
+                name: "b".into(),
+                parent_id: Some(1),
+            },
+        ];
+        assert!(creates_cycle(&ds, 1, Some(2)));
+        assert!(creates_cycle(&ds, 1, Some(1)));
+        assert!(!creates_cycle(&ds, 2, None));
+    }
+}

@@ -1,0 +1,138 @@
+//! Starting and stopping the server.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::net::TcpListener;
+
+use crate::admin;
+use crate::auth::session;
+use crate::bootstrap;
+use crate::config::Config;
+use crate::http;
+use crate::state::AppState;
+use crate::store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Service(#[from] crate::error::ServiceError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
+    let context = context.into();
+    move |source| ServeError::Io { context, source }
+}
+
+/// Opens the data directory and prepares it: database, first admin, ERP project.
+/// Returns the store and, on a fresh directory, the generated admin password.
+pub fn prepare(config: &Config) -> Result<(Store, Option<String>), ServeError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(io(format!(
+        "cannot create data directory {}",
+        config.data_dir.display()
+    )))?;
+    std::fs::create_dir_all(config.tmp_dir()).map_err(io("cannot create tmp directory"))?;
+    let store = Store::open(&config.db_dir(), config.cache_bytes)?;
+    let password = bootstrap::first_start(&store, config.admin_password.as_deref(), Utc::now())?;
+    Ok((store, password))
+}
+
+/// Serves until `shutdown` resolves; in-flight requests finish, then the database is
+/// flushed. Tests call this with a listener bound to `127.0.0.1:0`.
+pub async fn serve(
+    config: Config,
+    store: Store,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    let state = AppState::new(store.clone(), config.clone());
+    let socket_path = config.socket_path();
+    let admin_listener = admin::socket::bind(&socket_path).map_err(io(format!(
+        "cannot create admin socket {}",
+        socket_path.display()
+    )))?;
+    let admin_task = tokio::spawn(admin::socket::run(
+        admin_listener,
+        store.clone(),
+        state.backups.clone(),
+        socket_path.clone(),
+    ));
+    let scheduler = tokio::spawn(housekeeping(state.clone()));
+
+    let app = http::app(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(io("server failed"))?;
+
+    admin_task.abort();
+    scheduler.abort();
+    let _ = std::fs::remove_file(&socket_path);
+    store.flush()?;
+    tracing::info!("stopped; database flushed");
+    Ok(())
+}
+
+/// Periodic work: scheduled backups, expired sessions, limiter memory.
+async fn housekeeping(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let mut last_backup = tokio::time::Instant::now();
+    loop {
+        tick.tick().await;
+        let s = state.clone();
+        let life = state.lifetimes();
+        let purge =
+            tokio::task::spawn_blocking(move || session::purge_expired(&s.store, Utc::now(), life))
+                .await;
+        if let Ok(Err(e)) = purge {
+            tracing::warn!(error = %e, "session purge failed");
+        }
+        state.limiter.shrink();
+        if let Some(interval) = state.config.backup.interval {
+            if last_backup.elapsed() >= interval {
+                last_backup = tokio::time::Instant::now();
+                let runner = state.backups.clone();
+                match tokio::task::spawn_blocking(move || runner.to_backup_dir(Utc::now())).await {
+                    Ok(Ok((path, h))) => {
+                        tracing::info!(file = %path.display(), entries = h.entries, "scheduled backup written")
+                    }
+                    Ok(Err(e)) => tracing::error!(error = %e, "scheduled backup failed"),
+                    Err(e) => tracing::error!(error = %e, "scheduled backup task failed"),
+                }
+            }
+        }
+    }
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

@@ -1,0 +1,56 @@
+//! Shared handles for request handlers: all cheap to clone.
+
+use std::sync::Arc;
+
+use crate::auth::ratelimit::LoginLimiter;
+use crate::auth::session::Lifetimes;
+use crate::backup::BackupRunner;
+use crate::config::Config;
+use crate::error::ServiceResult;
+use crate::store::Store;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub limiter: Arc<LoginLimiter>,
+    pub backups: Arc<BackupRunner>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Self {
+        let backups = BackupRunner::new(
+            store.clone(),
+            config.tmp_dir(),
+            config.backup.dir.clone(),
+            config.backup.keep,
+        );
+        AppState {
+            limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
+            backups: Arc::new(backups),
+            store,
+            config: Arc::new(config),
+        }
+    }
+
+    pub fn lifetimes(&self) -> Lifetimes {
+        Lifetimes {
+            idle: chrono::Duration::from_std(self.config.session_idle)
+                .unwrap_or(chrono::Duration::hours(12)),
+            absolute: chrono::Duration::from_std(self.config.session_absolute)
+                .unwrap_or(chrono::Duration::days(30)),
+        }
+    }
+
+    /// Runs a service call on the blocking pool: services do synchronous storage I/O
+    /// (and flush) and password hashing, which must not stall the async runtime.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> ServiceResult<T> + Send + 'static,
+    ) -> ServiceResult<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| crate::error::ServiceError::Internal(format!("worker failed: {e}")))?
+    }
+}

@@ -1,0 +1,57 @@
+//! Value encoding: JSON inside an envelope carrying the record's format version, so a
+//! later Baton can tell old values apart and migrate them.
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+use super::StoreError;
+
+/// A durable record kind.
+pub trait Record: Serialize + DeserializeOwned {
+    /// Key prefix, e.g. `user`.
+    const KIND: &'static str;
+    /// Version of this record's encoding; raise it with a migration step.
+    const FORMAT: u16 = 1;
+    fn id(&self) -> u64;
+    fn set_id(&mut self, id: u64);
+    /// Revision for optimistic concurrency; starts at 1, +1 on every update.
+    fn rev(&self) -> u64;
+    fn set_rev(&mut self, rev: u64);
+    /// Unique secondary index entries `(index, value)` this record claims.
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+}
+
+#[derive(Serialize)]
+struct EnvelopeOut<'a, T> {
+    v: u16,
+    d: &'a T,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeIn<T> {
+    v: u16,
+    d: T,
+}
+
+pub fn encode<R: Record>(record: &R) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(&EnvelopeOut {
+        v: R::FORMAT,
+        d: record,
+    })
+    .map_err(|e| StoreError::Codec(e.to_string()))
+}
+
+pub fn decode<R: Record>(bytes: &[u8]) -> Result<R, StoreError> {
+    let env: EnvelopeIn<R> = serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Codec(format!("{}: {e}", R::KIND)))?;
+    if env.v > R::FORMAT {
+        return Err(StoreError::Codec(format!(
+            "{} written in format {} by a newer Baton (this build reads {})",
+            R::KIND,
+            env.v,
+            R::FORMAT
+        )));
+    }
+    Ok(env.d)
+}

@@ -1,0 +1,31 @@
+use std::path::PathBuf;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the data directory {0} is already in use by another baton process")]
+    Locked(PathBuf),
+    #[error("the database in {path} cannot be opened ({reason}); restore the newest backup into a new directory with `baton restore FILE --data NEW_DIR` and start from there")]
+    Unopenable { path: PathBuf, reason: String },
+    #[error("the database was written by a newer Baton (schema {found}, this build knows {known}); upgrade Baton")]
+    NewerSchema { found: u32, known: u32 },
+    #[error("{kind} {id} not found")]
+    NotFound { kind: &'static str, id: String },
+    #[error(
+        "{kind} {id} was changed by someone else (expected revision {expected}, found {found})"
+    )]
+    Conflict {
+        kind: &'static str,
+        id: u64,
+        expected: u64,
+        found: u64,
+    },
+    #[error("{index} '{value}' is already taken")]
+    Duplicate { index: String, value: String },
+    #[error("stored value is not readable: {0}")]
+    Codec(String),
+    #[error("storage error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("a writer panicked while holding the write lock")]
+    Poisoned,
+}

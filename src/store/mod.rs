@@ -1,0 +1,204 @@
+//! The one module that touches sled.
+//!
+//! Every durable record lives in the `data` tree under `{kind}/{id:016x}`; unique
+//! secondary indexes live beside them under `ix/{index}/{value}`. All writes go through
+//! [`Store::write`], which serialises writers, applies the whole change as one atomic
+//! sled batch (record and index entries together) and flushes before returning, so a
+//! caller that got `Ok` may acknowledge the write to a client. Sessions and other
+//! short-lived state live in the `ephemeral` tree, which backups skip.
+
+mod codec;
+mod error;
+mod keys;
+mod migrate;
+mod open;
+mod write;
+
+pub use codec::{decode, encode, Record};
+pub use error::StoreError;
+pub use keys::{index_key, kind_of, record_key};
+pub use write::WriteTx;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Current schema version of the data tree; bumped with a step in `migrate.rs`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Cheap-to-clone handle to the database.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    data: sled::Tree,
+    ephemeral: sled::Tree,
+    path: PathBuf,
+    /// Serialises writers so read-check-write sequences (unique indexes, revision
+    /// checks) cannot interleave; sled batches then make each write atomic.
+    write_lock: Mutex<()>,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `dir`, with sled's page cache bounded to
+    /// `cache_bytes`, and runs pending migrations.
+    pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        let db = open::open_db(dir, cache_bytes)?;
+        let data = db.open_tree("data")?;
+        let ephemeral = db.open_tree("ephemeral")?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                db,
+                data,
+                ephemeral,
+                path: dir.to_path_buf(),
+                write_lock: Mutex::new(()),
+            }),
+        };
+        migrate::run(&store)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` as one atomic, durable write. Nothing `f` staged is applied when it
+    /// returns an error.
+    pub fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let out = {
+            let _guard = self
+                .inner
+                .write_lock
+                .lock()
+                .map_err(|_| StoreError::Poisoned)?;
+            let mut tx = WriteTx::new(&self.inner.data);
+            let out = f(&mut tx)?;
+            let batch = tx.into_batch();
+            self.inner
+                .data
+                .apply_batch(batch)
+                .map_err(StoreError::from)?;
+            out
+        };
+        self.flush()?;
+        Ok(out)
+    }
+
+    /// Makes everything written so far durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        Ok(())
+    }
+
+    pub fn get<R: Record>(&self, id: u64) -> Result<Option<R>, StoreError> {
+        match self.inner.data.get(record_key(R::KIND, id))? {
+            Some(bytes) => Ok(Some(decode::<R>(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Like [`Store::get`] but a missing record is an error naming it.
+    pub fn load<R: Record>(&self, id: u64) -> Result<R, StoreError> {
+        self.get(id)?.ok_or(StoreError::NotFound {
+            kind: R::KIND,
+            id: id.to_string(),
+        })
+    }
+
+    /// All records of one kind, in id order.
+    pub fn list<R: Record>(&self) -> Result<Vec<R>, StoreError> {
+        let prefix = keys::kind_prefix(R::KIND);
+        let mut out = Vec::new();
+        for item in self.inner.data.scan_prefix(prefix) {
+            let (_, v) = item?;
+            out.push(decode::<R>(&v)?);
+        }
+        Ok(out)
+    }
+
+    /// Records of one kind, newest (highest id) first, at most `limit`.
+    pub fn list_newest<R: Record>(&self, limit: usize) -> Result<Vec<R>, StoreError> {
+        let prefix = keys::kind_prefix(R::KIND);
+        let mut out = Vec::new();
+        for item in self.inner.data.scan_prefix(prefix).rev().take(limit) {
+            let (_, v) = item?;
+            out.push(decode::<R>(&v)?);
+        }
+        Ok(out)
+    }
+
+    /// Id stored under a unique index value.
+    pub fn lookup(&self, index: &str, value: &str) -> Result<Option<u64>, StoreError> {
+        self.inner
+            .data
+            .get(index_key(index, value))?
+            .map(|v| keys::decode_id(&v))
+            .transpose()
+    }
+
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .inner
+            .data
+            .iter()
+            .keys()
+            .filter_map(Result::ok)
+            .all(|k| k.starts_with(b"meta/")))
+    }
+
+    /// Raw iteration over every durable key and value, for backups.
+    pub fn raw_entries(&self) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + '_ {
+        self.inner.data.iter().map(|item| {
+            item.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .map_err(StoreError::from)
+        })
+    }
+
+    /// Raw insert of many entries at once, for restore into an empty store.
+    pub fn raw_insert_batch(&self, entries: Vec<(Vec<u8>, Vec<u8>)>) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (k, v) in entries {
+            batch.insert(k, v);
+        }
+        self.inner.data.apply_batch(batch)?;
+        Ok(())
+    }
+
+    // ---- ephemeral state (sessions): not backed up, not flushed on every write ----
+
+    pub fn eph_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.inner.ephemeral.get(key)?.map(|v| v.to_vec()))
+    }
+
+    pub fn eph_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.inner.ephemeral.insert(key, value)?;
+        Ok(())
+    }
+
+    pub fn eph_remove(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.ephemeral.remove(key)?;
+        Ok(())
+    }
+
+    pub fn eph_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        let mut out = Vec::new();
+        for item in self.inner.ephemeral.scan_prefix(prefix) {
+            let (k, v) = item?;
+            out.push((String::from_utf8_lossy(&k).into_owned(), v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn data_tree(&self) -> &sled::Tree {
+        &self.inner.data
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,122 @@
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Thing {
+    id: u64,
+    rev: u64,
+    name: String,
+}
+
+impl Record for Thing {
+    const KIND: &'static str = "thing";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        vec![("thing_name", self.name.clone())]
+    }
+}
+
+fn thing(name: &str) -> Thing {
+    Thing {
+        id: 0,
+        rev: 0,
+        name: name.into(),
+    }
+}
+
+fn open() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn insert_assigns_ids_and_indexes() {
+    let (_d, store) = open();
+    let a = store.write(|tx| tx.insert(&mut thing("a"))).unwrap();
+    let b = store.write(|tx| tx.insert(&mut thing("b"))).unwrap();
+    assert_ne!(a, b);
+    assert_eq!(store.lookup("thing_name", "b").unwrap(), Some(b));
+    assert_eq!(store.load::<Thing>(a).unwrap().rev, 1);
+    assert_eq!(store.list::<Thing>().unwrap().len(), 2);
+}
+
+#[test]
+fn duplicate_unique_key_is_refused_and_nothing_is_written() {
+    let (_d, store) = open();
+    store.write(|tx| tx.insert(&mut thing("a"))).unwrap();
+    let err = store.write(|tx| tx.insert(&mut thing("a"))).unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate { .. }));
+    assert_eq!(store.list::<Thing>().unwrap().len(), 1);
+}
+
+#[test]
+fn stale_revision_conflicts_and_keeps_the_winner() {
+    let (_d, store) = open();
+    let id = store.write(|tx| tx.insert(&mut thing("a"))).unwrap();
+    let mut first = store.load::<Thing>(id).unwrap();
+    let mut second = first.clone();
+    first.name = "first".into();
+    store.write(|tx| tx.update(&mut first, 1)).unwrap();
+    second.name = "second".into();
+    let err = store.write(|tx| tx.update(&mut second, 1)).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { found: 2, .. }));
+    let stored = store.load::<Thing>(id).unwrap();
+    assert_eq!(stored.name, "first");
+    // the renamed record moved its index entry
+    assert_eq!(store.lookup("thing_name", "a").unwrap(), None);
+    assert_eq!(store.lookup("thing_name", "first").unwrap(), Some(id));
+}
+
+#[test]
+fn failed_write_applies_nothing() {
+    let (_d, store) = open();
+    let res: Result<(), StoreError> = store.write(|tx| {
+        tx.insert(&mut thing("x"))?;
+        Err(StoreError::Poisoned)
+    });
+    assert!(res.is_err());
+    assert!(store.list::<Thing>().unwrap().is_empty());
+    assert_eq!(store.lookup("thing_name", "x").unwrap(), None);
+}
+
+#[test]
+fn second_open_of_same_dir_says_in_use() {
+    let (d, _store) = open();
+    match Store::open(&d.path().join("db"), 1 << 20) {
+        Err(StoreError::Locked(_)) => {}
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(_) => panic!("opened twice"),
+    }
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let store = Store::open(&path, 1 << 20).unwrap();
+        store
+            .write(|tx| {
+                tx.put_meta(keys::META_SCHEMA, 99u32.to_be_bytes().to_vec());
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+    }
+    assert!(matches!(
+        Store::open(&path, 1 << 20),
+        Err(StoreError::NewerSchema { found: 99, .. })
+    ));
+}

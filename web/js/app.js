@@ -38,7 +38,7 @@ export function App() {
     }
   }, []);
 
-  const enter = useCallback(async (user, csrf) => {
+  const enter = useCallback(async (user, csrf, target) => {
     setCsrfToken(csrf);
     setMe(user);
     setNotice(null);
@@ -47,6 +47,7 @@ export function App() {
     } catch (_) {
       /* keep current language */
     }
+    if (target) navigate(target, { replace: true });
     setPhase('app');
     reloadProjects();
   }, []);
@@ -71,8 +72,7 @@ export function App() {
       }
       try {
         const res = await api.me();
-        await enter(res.user, res.csrf_token);
-        if (currentPath() === '/login') navigate(nextFromQuery(), { replace: true });
+        await enter(res.user, res.csrf_token, currentPath() === '/login' ? nextFromQuery() : null);
       } catch (e) {
         if (e.status !== 401) setNotice({ error: e });
         setPhase('login');
@@ -91,8 +91,7 @@ export function App() {
   }, []);
 
   const onLoggedIn = async (res) => {
-    await enter(res.user, res.csrf_token);
-    navigate(nextFromQuery(), { replace: true });
+    await enter(res.user, res.csrf_token, nextFromQuery());
   };
 
   const logout = async () => {

@@ -3,7 +3,7 @@
 import { html, useEffect, useRef, useState } from '../vendor/htm-preact-standalone.mjs';
 import { isAdmin, isCompanyAdmin, useApp } from './context.js';
 import { t } from './i18n.js';
-import { Link, match, navigate, usePath } from './router.js';
+import { Link, currentPath, match, navigate, usePath } from './router.js';
 import { Avatar, Icon } from './ui.js';
 import { LangSwitch } from './pages/login.js';
 import { ChangePasswordDialog } from './pages/account.js';
@@ -156,7 +156,7 @@ export function Shell() {
   const [pwOpen, setPwOpen] = useState(false);
   useEffect(() => {
     setDrawer(false);
-    if (path === '/login') navigate('/', { replace: true });
+    if (currentPath() === '/login') navigate('/', { replace: true });
   }, [path]);
   return html`<div class="app" data-testid="app-shell">
     <header class="topbar">

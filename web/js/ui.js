@@ -10,13 +10,17 @@ import { has, t } from './i18n.js';
  * (conflict, rate_limited, …) plus the server's own message as detail;
  * otherwise the server's message itself.
  */
-export function errorInfo(err) {
+export function errorInfo(err, { staleRev = false } = {}) {
   if (err instanceof ApiError) {
     if (err.code === 'network') return { title: t('errors.network'), detail: '' };
     const key = `errors.${err.code}`;
-    if (err.code && has(key)) {
-      const detail = err.message && err.message !== err.code ? err.message : '';
-      return { title: t(key), detail };
+    // `conflict` also covers e.g. "department still has users"; only an edit
+    // that sent a `rev` gets the "someone else changed this" wording.
+    if (err.code && has(key) && (err.code !== 'conflict' || staleRev)) {
+      const title = t(key);
+      const norm = (x) => String(x).toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+      const same = !err.message || err.message === err.code || norm(err.message) === norm(title);
+      return { title, detail: same ? '' : err.message };
     }
     return { title: err.message || t('errors.unknown'), detail: '' };
   }
@@ -26,7 +30,7 @@ export function errorInfo(err) {
 /** Inline error; for a stale-`rev` conflict, `onReload` offers to fetch fresh data. */
 export function ErrorText({ error, testid, onReload }) {
   if (!error) return null;
-  const { title, detail } = errorInfo(error);
+  const { title, detail } = errorInfo(error, { staleRev: !!onReload });
   const conflict = error instanceof ApiError && error.code === 'conflict';
   return html`<div class="alert alert-error" role="alert" data-testid=${testid || 'error'}>
     <div class="alert-title">${title}</div>
@@ -45,7 +49,8 @@ const toastListeners = new Set();
 
 function pushToast(kind, title, detail) {
   const id = ++toastSeq;
-  toasts = [...toasts, { id, kind, title, detail }];
+  // keep the stack short: the newest three
+  toasts = [...toasts, { id, kind, title, detail }].slice(-3);
   toastListeners.forEach((fn) => fn(toasts));
   setTimeout(() => dismissToast(id), kind === 'error' ? 8000 : 3500);
 }

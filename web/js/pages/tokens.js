@@ -93,7 +93,14 @@ export function TokensPage() {
   if (data.loading && !data.data) return html`<${Loading} />`;
   if (data.error && !data.data) return html`<div class="page"><${ErrorText} error=${data.error} /></div>`;
   const { tokens, users } = data.data;
-  const who = (id) => {
+  // `created_by` is a user id in the API contract; the server may also send the username.
+  const who = (tk) => {
+    const by = tk.created_by;
+    if (typeof by === 'string' && by) {
+      const u = users.find((x) => x.username === by);
+      return u ? u.display_name || u.username : by;
+    }
+    const id = by != null ? by : tk.owner_id;
     const u = users.find((x) => x.id === id);
     return u ? u.display_name || u.username : id != null ? `#${id}` : '—';
   };
@@ -122,7 +129,7 @@ export function TokensPage() {
                   <td data-label=${t('tokens.scopes')}>
                     <div class="tags">${(tk.scopes || []).map((s) => html`<code class="scope" key=${s}>${s}</code>`)}</div>
                   </td>
-                  <td data-label=${t('tokens.createdBy')}>${who(tk.created_by)}</td>
+                  <td data-label=${t('tokens.createdBy')}>${who(tk)}</td>
                   <td data-label=${t('common.createdAt')} class="nowrap">${fmtTime(tk.created_at)}</td>
                   <td data-label=${t('tokens.lastUsed')} class="nowrap">${tk.last_used_at ? fmtTime(tk.last_used_at) : t('tokens.neverUsed')}</td>
                   <td data-label=${t('tokens.status')}>

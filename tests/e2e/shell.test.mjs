@@ -128,6 +128,25 @@ describe('web UI', { timeout: 120000 }, () => {
     await page.getByTestId('nav-departments').click();
     await page.locator(`[data-testid="department-row"][data-name="${dept}"]`).waitFor();
 
+    // API token: shown once, then listed without the secret, then revoked
+    await page.getByTestId('nav-tokens').click();
+    await page.getByTestId('token-create-name').fill(`ERP ${suffix}`);
+    await page.getByTestId('token-scope-read').check();
+    await page.getByTestId('token-create-submit').click();
+    assert.match(await page.getByTestId('token-secret').inputValue(), /^baton_/);
+    await page.getByTestId('token-done').click();
+    assert.equal(await page.getByTestId('token-secret').count(), 0);
+    const tokenRow = page.locator(`[data-testid="token-row"][data-name="ERP ${suffix}"]`);
+    assert.match(await tokenRow.innerText(), /erp:write[\s\S]*read/);
+    await tokenRow.getByTestId('token-revoke').click();
+    await page.getByTestId('confirm-ok').click();
+    await tokenRow.getByText('已吊销').waitFor();
+
+    // the audit log shows what we did
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-row').first().waitFor();
+    assert.ok((await page.getByTestId('audit-row').count()) >= 3);
+
     assert.deepEqual(problems, []);
     await context.close();
   });

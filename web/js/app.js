@@ -44,6 +44,7 @@ export function App() {
     setNotice(null);
     try {
       await setLang(user.language);
+      rememberLang(user.language); // the login page after logout speaks the same language
     } catch (_) {
       /* keep current language */
     }

@@ -1,0 +1,79 @@
+// Checks on web/ that need no server or browser: translations are complete and
+// consistent, and nothing in the UI would be blocked by the server's CSP.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { REPO_ROOT } from './server.mjs';
+
+const WEB = join(REPO_ROOT, 'web');
+
+function files(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) files(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+
+function flatten(obj, prefix = '', out = new Map()) {
+  for (const [k, v] of Object.entries(obj)) {
+    if (v && typeof v === 'object') flatten(v, `${prefix}${k}.`, out);
+    else out.set(`${prefix}${k}`, v);
+  }
+  return out;
+}
+
+const zh = flatten(JSON.parse(readFileSync(join(WEB, 'i18n/zh-CN.json'), 'utf8')));
+const en = flatten(JSON.parse(readFileSync(join(WEB, 'i18n/en.json'), 'utf8')));
+const ownJs = files(join(WEB, 'js')).concat(join(WEB, 'app.js')).filter((f) => f.endsWith('.js'));
+
+test('zh-CN and en have the same keys, all non-empty strings', () => {
+  assert.deepEqual([...zh.keys()].filter((k) => !en.has(k)), [], 'keys missing in en.json');
+  assert.deepEqual([...en.keys()].filter((k) => !zh.has(k)), [], 'keys missing in zh-CN.json');
+  for (const [k, v] of [...zh, ...en]) assert.ok(typeof v === 'string' && v.trim(), `empty translation ${k}`);
+});
+
+test('placeholders agree between languages', () => {
+  const ph = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort().join(',');
+  for (const [k, v] of zh) assert.equal(ph(en.get(k)), ph(v), `placeholders of ${k}`);
+});
+
+test('every literal t() key used by the UI exists', () => {
+  const missing = [];
+  for (const f of ownJs) {
+    const src = readFileSync(f, 'utf8');
+    for (const m of src.matchAll(/\bt\('([a-zA-Z0-9_]+(?:\.[a-zA-Z0-9_]+)+)'/g)) {
+      if (m[1] === 'a.b') continue; // the example in i18n.js' comment
+      if (!zh.has(m[1])) missing.push(`${relative(REPO_ROOT, f)}: ${m[1]}`);
+    }
+    for (const m of src.matchAll(/'((?:login|errors)\.[a-zA-Z_]+)'/g)) {
+      if (!zh.has(m[1])) missing.push(`${relative(REPO_ROOT, f)}: ${m[1]}`);
+    }
+  }
+  for (const r of ['company_admin', 'department_admin', 'member']) if (!zh.has(`roles.${r}`)) missing.push(`roles.${r}`);
+  assert.deepEqual(missing, []);
+});
+
+test('nothing the CSP would block: no inline script/style, no style attributes, no remote assets', () => {
+  const html = readFileSync(join(WEB, 'index.html'), 'utf8');
+  assert.doesNotMatch(html, /<style/i);
+  for (const m of html.matchAll(/<script\b([^>]*)>/gi)) assert.match(m[1], /\bsrc=/, 'inline <script>');
+  assert.doesNotMatch(html, /\son[a-z]+=/i, 'inline event handler');
+  assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//i, 'remote asset');
+  for (const f of ownJs.concat(join(WEB, 'index.html'))) {
+    const src = readFileSync(f, 'utf8');
+    assert.doesNotMatch(src, /\sstyle=/, `style attribute in ${relative(REPO_ROOT, f)}`);
+    assert.doesNotMatch(src, /\b(eval|new Function)\(/, `eval in ${relative(REPO_ROOT, f)}`);
+    assert.doesNotMatch(src, /https?:\/\/(?!127\.0\.0\.1)/, `absolute URL in ${relative(REPO_ROOT, f)}`);
+  }
+});
+
+test('the vendored module matches the checksum in web/vendor/README.md', () => {
+  const readme = readFileSync(join(WEB, 'vendor/README.md'), 'utf8');
+  const want = /`([0-9a-f]{64})`/.exec(readme)?.[1];
+  const got = createHash('sha256').update(readFileSync(join(WEB, 'vendor/htm-preact-standalone.mjs'))).digest('hex');
+  assert.equal(got, want);
+});

@@ -252,6 +252,9 @@ export function Empty({ children }) {
 }
 
 export function PageHeader({ title, subtitle, children }) {
+  useEffect(() => {
+    document.title = `${title} · Baton`;
+  }, [title]);
   return html`<div class="page-header">
     <div>
       <h1>${title}</h1>

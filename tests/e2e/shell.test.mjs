@@ -151,6 +151,50 @@ describe('web UI', { timeout: 120000 }, () => {
     await context.close();
   });
 
+  test('a member sees no admin pages; changing the password ends the session', async () => {
+    // set up a member through the API, as the admin
+    const api = await browser.newContext({ baseURL: server.url });
+    const login = await api.request.post('/api/login', { data: { username: 'admin', password: server.adminPassword } });
+    assert.equal(login.status(), 200);
+    const { csrf_token } = await login.json();
+    const username = `member_${Date.now().toString(36).slice(-5)}`;
+    const created = await api.request.post('/api/users', {
+      data: { username, display_name: '客服小王', role: 'member', erp: false, password: 'Member-Passw0rd-1' },
+      headers: { 'X-CSRF-Token': csrf_token },
+    });
+    assert.equal(created.status(), 201, await created.text());
+    await api.close();
+
+    const { context, page, problems } = await newPage();
+    await page.goto(`${server.url}/admin/users`);
+    await page.getByTestId('login-username').fill(username);
+    await page.getByTestId('login-password').fill('Member-Passw0rd-1');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('app-shell').waitFor();
+    // deep link kept through the login, but a member is not let in
+    await page.getByTestId('forbidden').waitFor();
+    assert.equal(await page.getByTestId('nav-users').count(), 0);
+    assert.equal(await page.getByTestId('nav-tokens').count(), 0);
+
+    await page.getByTestId('user-menu').click();
+    await page.getByTestId('menu-password').click();
+    const dlg = page.getByTestId('password-dialog');
+    await dlg.getByTestId('password-current').fill('Member-Passw0rd-1');
+    await dlg.getByTestId('password-new').fill('Member-Passw0rd-2');
+    await dlg.getByTestId('password-confirm').fill('Member-Passw0rd-2');
+    await dlg.getByTestId('password-submit').click();
+    const notice = page.getByTestId('login-notice');
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /密码已修改/);
+
+    await page.getByTestId('login-username').fill(username);
+    await page.getByTestId('login-password').fill('Member-Passw0rd-2');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('app-shell').waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('phone (375×740): login, shell, collapsed navigation and user menu', async () => {
     const { context, page, problems } = await newPage({ width: 375, height: 740 });
     await login(page);

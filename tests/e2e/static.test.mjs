@@ -71,6 +71,16 @@ test('nothing the CSP would block: no inline script/style, no style attributes, 
   }
 });
 
+test('every modulepreload in index.html exists, and every module is preloaded', () => {
+  const html = readFileSync(join(WEB, 'index.html'), 'utf8');
+  const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)"/g)].map((m) => m[1]);
+  for (const href of preloaded) assert.ok(statSync(join(WEB, href)).isFile(), `${href} does not exist`);
+  for (const f of ownJs) {
+    const href = `/${relative(WEB, f)}`;
+    if (href !== '/app.js') assert.ok(preloaded.includes(href), `${href} is not preloaded in index.html`);
+  }
+});
+
 test('the vendored module matches the checksum in web/vendor/README.md', () => {
   const readme = readFileSync(join(WEB, 'vendor/README.md'), 'utf8');
   const want = /`([0-9a-f]{64})`/.exec(readme)?.[1];

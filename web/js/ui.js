@@ -118,19 +118,38 @@ export function Icon({ name, cls }) {
 
 // ---------------------------------------------------------------- modal
 
+// Open modals, innermost last: Escape closes only the top one.
+const modalStack = [];
+
 export function Modal({ title, onClose, children, testid, wide }) {
   const ref = useRef(null);
+  const closeRef = useRef(onClose);
+  closeRef.current = onClose;
   useEffect(() => {
+    const entry = { close: () => closeRef.current() };
+    modalStack.push(entry);
     const onKey = (e) => {
-      if (e.key === 'Escape') onClose();
+      if (e.key === 'Escape' && modalStack[modalStack.length - 1] === entry) {
+        e.stopPropagation();
+        entry.close();
+      }
     };
     document.addEventListener('keydown', onKey);
-    const el = ref.current && ref.current.querySelector('input:not([type=hidden]), select, textarea, button');
+    const opener = document.activeElement;
+    const root = ref.current;
+    const el =
+      root &&
+      (root.querySelector('.modal-body input:not([type=hidden]):not([readonly]), .modal-body select, .modal-body textarea') ||
+        root.querySelector('.modal-body button') ||
+        root.querySelector('button'));
     if (el) el.focus();
     document.body.classList.add('modal-open');
     return () => {
       document.removeEventListener('keydown', onKey);
-      document.body.classList.remove('modal-open');
+      modalStack.splice(modalStack.indexOf(entry), 1);
+      if (!modalStack.length) document.body.classList.remove('modal-open');
+      // give focus back to whatever opened the dialog
+      if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
     };
   }, []);
   const onBackdrop = (e) => {

@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { useApp } from '../context.js';
 import { deptPath, flattenTree, optionLabel } from '../depts.js';
 import { fmtTime, t } from '../i18n.js';
+import { navigate } from '../router.js';
 import { Avatar, Confirm, Empty, ErrorText, Field, Icon, Loading, Modal, PageHeader, TagInput, toast, useLoader } from '../ui.js';
 
 function DeptSelect({ depts, value, onChange, testid }) {
@@ -253,7 +254,11 @@ export function ProjectsAdminPage() {
   const [dialog, setDialog] = useState(initialOpen ? { kind: 'manage', id: initialOpen } : null);
   const [showArchived, setShowArchived] = useState(false);
   const [q, setQ] = useState('');
-  const close = () => setDialog(null);
+  const close = () => {
+    setDialog(null);
+    // drop a ?open=<id> deep link so a reload does not reopen the dialog
+    if (window.location.search) navigate('/admin/projects', { replace: true });
+  };
 
   if (data.loading && !data.data) return html`<${Loading} />`;
   if (data.error && !data.data) return html`<div class="page"><${ErrorText} error=${data.error} /></div>`;

@@ -59,7 +59,7 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
     return x;
   };
   const checkRev = (obj, body) => {
-    if (body.rev === undefined) throw new HttpError(400, 'validation', 'rev is required');
+    if (body.rev === undefined) throw new HttpError(400, 'invalid', 'rev is required');
     if (body.rev !== obj.rev) throw new HttpError(409, 'conflict', 'the record was changed by someone else');
   };
   const admin = (u) => {
@@ -88,7 +88,7 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
       log(u, 'login', 'password login');
       return [200, { token: tok, csrf_token: csrf, user: u }];
     }
-    if (!me) throw new HttpError(401, 'unauthorized', 'not logged in');
+    if (!me) throw new HttpError(401, 'unauthenticated', 'log in first');
     if (m !== 'GET' && req.headers['x-csrf-token'] !== session.csrf) throw new HttpError(403, 'csrf', 'missing or wrong CSRF token');
 
     let r;
@@ -99,13 +99,13 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
     if (m === 'GET' && path === '/api/me') return [200, { user: me, csrf_token: session.csrf }];
     if (m === 'PATCH' && path === '/api/me') {
       for (const k of ['display_name', 'email', 'language']) if (body[k] !== undefined) me[k] = body[k];
-      if (me.language !== 'zh-CN' && me.language !== 'en') throw new HttpError(400, 'validation', 'unknown language');
+      if (me.language !== 'zh-CN' && me.language !== 'en') throw new HttpError(400, 'invalid', 'unknown language');
       me.rev++;
       return [200, me];
     }
     if (m === 'POST' && path === '/api/me/password') {
-      if (passwords.get(me.id) !== body.current_password) throw new HttpError(400, 'wrong_password', 'current password is wrong');
-      if (!body.new_password || body.new_password.length < 8) throw new HttpError(400, 'validation', 'new password must have at least 8 characters');
+      if (passwords.get(me.id) !== body.current_password) throw new HttpError(400, 'invalid', 'the current password is wrong');
+      if (!body.new_password || body.new_password.length < 8) throw new HttpError(400, 'invalid', 'new password must have at least 8 characters');
       passwords.set(me.id, body.new_password);
       for (const [k, s] of sessions) if (s.userId === me.id) sessions.delete(k);
       log(me, 'password.change', '');
@@ -115,9 +115,9 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
       admin(me);
       if (m === 'GET') return [200, { items: users }];
       if (m === 'POST') {
-        if (!body.username || !/^[a-z0-9_.-]{2,32}$/i.test(body.username)) throw new HttpError(400, 'validation', 'username: 2-32 letters, digits, _ . -');
+        if (!body.username || !/^[a-z0-9_.-]{2,32}$/i.test(body.username)) throw new HttpError(400, 'invalid', 'username: 2-32 letters, digits, _ . -');
         if (users.some((u) => u.username === body.username)) throw new HttpError(409, 'exists', `username ${body.username} is taken`);
-        if (!body.password || body.password.length < 8) throw new HttpError(400, 'validation', 'password must have at least 8 characters');
+        if (!body.password || body.password.length < 8) throw new HttpError(400, 'invalid', 'password must have at least 8 characters');
         const u = {
           id: nextId(), username: body.username, display_name: body.display_name || body.username, email: body.email || null,
           department_id: body.department_id ?? null, role: body.role || 'member', erp: !!body.erp, language: 'zh-CN',
@@ -141,7 +141,7 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
     if ((r = /^\/api\/users\/(\d+)\/password$/.exec(path)) && m === 'POST') {
       admin(me);
       const u = find(users, r[1]);
-      if (!body.password || body.password.length < 8) throw new HttpError(400, 'validation', 'password must have at least 8 characters');
+      if (!body.password || body.password.length < 8) throw new HttpError(400, 'invalid', 'password must have at least 8 characters');
       passwords.set(u.id, body.password);
       return [204];
     }
@@ -149,7 +149,7 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
       if (m === 'GET') return [200, { items: departments }];
       admin(me);
       if (m === 'POST') {
-        if (!body.name) throw new HttpError(400, 'validation', 'name is required');
+        if (!body.name) throw new HttpError(400, 'invalid', 'name is required');
         const d = { id: nextId(), name: body.name, parent_id: body.parent_id ?? null, rev: 1 };
         departments.push(d);
         log(me, 'department.create', d.name);
@@ -168,7 +168,7 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
       }
       if (m === 'DELETE') {
         if (users.some((u) => u.department_id === d.id) || departments.some((x) => x.parent_id === d.id))
-          throw new HttpError(409, 'not_empty', 'the department still has users or sub-departments');
+          throw new HttpError(409, 'conflict', 'the department still has users or sub-departments');
         departments.splice(departments.indexOf(d), 1);
         return [204];
       }
@@ -177,7 +177,7 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
       if (m === 'GET') return [200, { items: me.role === 'member' ? projects.filter((p) => p.members.includes(me.id)) : projects }];
       admin(me);
       if (m === 'POST') {
-        if (!body.name) throw new HttpError(400, 'validation', 'name is required');
+        if (!body.name) throw new HttpError(400, 'invalid', 'name is required');
         const p = {
           id: nextId(), name: body.name, department_id: body.department_id ?? null, members: body.members || [],
           business_types: body.business_types || [], archived: false, builtin: null, created_at: now(), rev: 1,
@@ -224,7 +224,7 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
       companyAdmin(me);
       if (m === 'GET') return [200, { items: tokens }];
       if (m === 'POST') {
-        if (!body.name) throw new HttpError(400, 'validation', 'name is required');
+        if (!body.name) throw new HttpError(400, 'invalid', 'name is required');
         const info = { id: nextId(), name: body.name, scopes: body.scopes || [], created_at: now(), created_by: me.id, last_used_at: null, revoked: false };
         tokens.push(info);
         return [201, { token: `baton_${randomBytes(24).toString('hex')}`, info }];

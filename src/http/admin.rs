@@ -1,6 +1,6 @@
 //! Audit log and backups (company admins).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::Authed;
+use super::extract::{ApiQuery, Authed};
 use crate::audit::{self, AuditEvent};
 use crate::backup::{BackupError, BackupFile, Header};
 use crate::error::ServiceError;
@@ -50,7 +50,7 @@ pub struct BackupCreated {
 async fn audit_log(
     State(state): State<AppState>,
     auth: Authed,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<AuditList>> {
     let limit = q.limit.unwrap_or(200);
     Ok(Json(AuditList {

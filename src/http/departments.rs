@@ -1,6 +1,6 @@
 //! Departments.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, Authed};
+use super::extract::{ApiJson, ApiPath, Authed};
 use crate::org::service::{self as org, DepartmentPatch, NewDepartment};
 use crate::org::Department;
 use crate::state::AppState;
@@ -54,7 +54,7 @@ async fn create(
 async fn update(
     State(state): State<AppState>,
     auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     ApiJson(patch): ApiJson<DepartmentPatch>,
 ) -> ApiResult<Json<Department>> {
     Ok(Json(
@@ -70,7 +70,7 @@ async fn update(
 async fn delete(
     State(state): State<AppState>,
     auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> ApiResult<StatusCode> {
     state
         .run(move |store| org::delete_department(store, &auth.actor, id, Utc::now()))

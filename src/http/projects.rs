@@ -1,6 +1,6 @@
 //! Projects.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, Authed};
+use super::extract::{ApiJson, ApiPath, Authed};
 use crate::projects::service::{self as svc, NewProject, ProjectPatch};
 use crate::projects::ProjectView;
 use crate::state::AppState;
@@ -62,7 +62,7 @@ async fn create(
 async fn get_one(
     State(state): State<AppState>,
     auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> ApiResult<Json<ProjectView>> {
     Ok(Json(
         state.run(move |s| svc::get(s, &auth.actor, id)).await?,
@@ -75,7 +75,7 @@ async fn get_one(
 async fn update(
     State(state): State<AppState>,
     auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     ApiJson(patch): ApiJson<ProjectPatch>,
 ) -> ApiResult<Json<ProjectView>> {
     Ok(Json(
@@ -91,7 +91,7 @@ async fn update(
 async fn add_member(
     State(state): State<AppState>,
     auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     ApiJson(req): ApiJson<MemberRequest>,
 ) -> ApiResult<Json<ProjectView>> {
     Ok(Json(
@@ -107,7 +107,7 @@ async fn add_member(
 async fn remove_member(
     State(state): State<AppState>,
     auth: Authed,
-    Path((id, user_id)): Path<(u64, u64)>,
+    ApiPath((id, user_id)): ApiPath<(u64, u64)>,
 ) -> ApiResult<Json<ProjectView>> {
     Ok(Json(
         state
@@ -121,7 +121,7 @@ async fn remove_member(
 async fn archive(
     State(state): State<AppState>,
     auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> ApiResult<Json<ProjectView>> {
     Ok(Json(
         state
@@ -135,7 +135,7 @@ async fn archive(
 async fn restore(
     State(state): State<AppState>,
     auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> ApiResult<Json<ProjectView>> {
     Ok(Json(
         state

@@ -1,6 +1,6 @@
 //! API tokens (company admins).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, Authed};
+use super::extract::{ApiJson, ApiPath, Authed};
 use crate::auth::token::{self, Scope, TokenView};
 use crate::state::AppState;
 
@@ -79,7 +79,7 @@ async fn create(
 async fn revoke(
     State(state): State<AppState>,
     auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> ApiResult<StatusCode> {
     state
         .run(move |s| token::revoke(s, &auth.actor, id, Utc::now()))

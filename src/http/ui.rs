@@ -11,10 +11,19 @@ struct Assets;
 
 pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
-    let (file, name) = match Assets::get(path).filter(|_| !path.is_empty()) {
-        Some(f) => (f, path),
+    let file = match Assets::get(path).filter(|_| !path.is_empty()) {
+        Some(f) => f,
+        // A missing file (its name has an extension) is a 404, so a broken asset shows
+        // as one; any other path is a client-side route.
+        None if path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.')) =>
+        {
+            return (StatusCode::NOT_FOUND, "not found").into_response();
+        }
         None => match Assets::get("index.html") {
-            Some(f) => (f, "index.html"),
+            Some(f) => f,
             None => {
                 return (StatusCode::NOT_FOUND, "UI not built into this binary").into_response()
             }
@@ -39,6 +48,5 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
     }
     // Unhashed file names: always revalidate, which the ETag makes cheap.
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    let _ = name;
     resp
 }

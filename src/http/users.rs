@@ -1,6 +1,6 @@
 //! Users (admin).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, Authed};
+use super::extract::{ApiJson, ApiPath, Authed};
 use crate::org::model::UserView;
 use crate::org::service::{self as org, NewUser, UserPatch};
 use crate::state::AppState;
@@ -58,7 +58,7 @@ async fn create_user(
 async fn get_user(
     State(state): State<AppState>,
     _auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
 ) -> ApiResult<Json<UserView>> {
     let u = state.run(move |store| org::get_user(store, id)).await?;
     Ok(Json(UserView::from(&u)))
@@ -70,7 +70,7 @@ async fn get_user(
 async fn update_user(
     State(state): State<AppState>,
     auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> ApiResult<Json<UserView>> {
     let u = state
@@ -85,7 +85,7 @@ async fn update_user(
 async fn set_password(
     State(state): State<AppState>,
     auth: Authed,
-    Path(id): Path<u64>,
+    ApiPath(id): ApiPath<u64>,
     ApiJson(req): ApiJson<NewPassword>,
 ) -> ApiResult<StatusCode> {
     state

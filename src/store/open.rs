@@ -4,7 +4,23 @@ use std::path::Path;
 
 use super::StoreError;
 
+/// Opens the database, waiting up to a second for a lock that is being released: sled
+/// lets go of its directory lock from a background thread after the last handle in
+/// this process is dropped.
 pub fn open_db(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
+    let mut attempts = 0;
+    loop {
+        match open_once(dir, cache_bytes) {
+            Err(StoreError::Locked(_)) if attempts < 20 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn open_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
     let config = sled::Config::new()
         .path(dir)
         .cache_capacity(cache_bytes)

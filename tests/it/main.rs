@@ -1,0 +1,10 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The one integration-test binary (each file directly in `tests/` would be another
+//! binary to link). Every test starts a real server on a fresh temporary data dir.
+
+mod admin_cli;
+mod auth;
+mod backup;
+mod bad_input;
+mod harness;
+mod org;

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, Rust unit and integration tests, and the
+# browser tests in headless Chromium. Installs Chromium (Debian's package) and the
+# e2e npm dependencies when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: $1 is missing; install it (sudo apt-get install $1) and run again" >&2
+    exit 1
+  fi
+}
+
+if ! command -v chromium >/dev/null 2>&1; then
+  need_root chromium
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if ! command -v node >/dev/null 2>&1; then
+  need_root nodejs
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --check
+echo "== cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo test (unit and integration)"
+cargo test --locked
+echo "== browser tests (headless Chromium)"
+cargo build --locked --bin baton
+(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && node --test)

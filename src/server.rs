@@ -87,7 +87,14 @@ pub async fn serve(
 
 /// Periodic work: scheduled backups, expired sessions, limiter memory.
 async fn housekeeping(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let period = state
+        .config
+        .backup
+        .interval
+        .map_or(Duration::from_secs(60), |i| i.min(Duration::from_secs(60)));
+    let mut tick = tokio::time::interval(period);
+    // The first tick is immediate; let the server start before any backup.
+    tick.tick().await;
     let mut last_backup = tokio::time::Instant::now();
     loop {
         tick.tick().await;

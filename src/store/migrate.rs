@@ -25,9 +25,22 @@ pub fn run(store: &Store) -> Result<(), StoreError> {
             known: SCHEMA_VERSION,
         });
     }
+    let marker = store.path().join(MARKER);
     if found == 0 {
-        // A new database starts at the current schema.
-        return set_version(store, SCHEMA_VERSION);
+        // sled recovers a badly damaged file as an empty database; the marker tells a
+        // new database from one that has lost everything.
+        if marker.exists() {
+            return Err(StoreError::Unopenable {
+                path: store.path().to_path_buf(),
+                reason: "it held data before but now reads as empty, so its files are damaged"
+                    .into(),
+            });
+        }
+        set_version(store, SCHEMA_VERSION)?;
+        return write_marker(&marker);
+    }
+    if !marker.exists() {
+        write_marker(&marker)?;
     }
     for version in found..SCHEMA_VERSION {
         if let Some(step) = STEPS.get(version as usize - 1) {
@@ -37,6 +50,20 @@ pub fn run(store: &Store) -> Result<(), StoreError> {
         set_version(store, version + 1)?;
     }
     Ok(())
+}
+
+/// File inside the database directory saying it has been initialised.
+const MARKER: &str = "baton-initialized";
+
+fn write_marker(path: &std::path::Path) -> Result<(), StoreError> {
+    std::fs::write(
+        path,
+        b"This sled database belongs to Baton. Do not delete.\n",
+    )
+    .map_err(|e| StoreError::Unopenable {
+        path: path.to_path_buf(),
+        reason: format!("cannot write marker file: {e}"),
+    })
 }
 
 fn set_version(store: &Store, version: u32) -> Result<(), StoreError> {

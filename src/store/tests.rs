@@ -120,3 +120,27 @@ fn newer_schema_is_refused() {
         Err(StoreError::NewerSchema { found: 99, .. })
     ));
 }
+
+#[test]
+fn a_database_that_lost_its_data_is_not_taken_for_a_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let store = Store::open(&path, 1 << 20).unwrap();
+        store.write(|tx| tx.insert(&mut thing("a"))).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    // Overwrite sled's main file with garbage, as a disk fault might.
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(path.join("db"), garbage).unwrap();
+    match Store::open(&path, 1 << 20) {
+        Err(e @ StoreError::Unopenable { .. }) => {
+            assert!(e.to_string().contains("baton restore"), "{e}")
+        }
+        Err(other) => panic!("unexpected error {other}"),
+        Ok(s) => panic!(
+            "opened a damaged database as {} things",
+            s.list::<Thing>().unwrap().len()
+        ),
+    }
+}

@@ -152,3 +152,40 @@ fn unreadable_data_directory_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn sigterm_stops_cleanly_and_keeps_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let child = Command::new(baton_bin())
+        .arg("--data")
+        .arg(&data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("BATON_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the admin socket: the server is up.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !data.join("baton.sock").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (ok, _, err) = baton(
+        &data,
+        &["user", "add", "dora", "--password-stdin"],
+        Some("dora-pass-1\n"),
+    );
+    assert!(ok, "{err}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit {:?}", out.status);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("database flushed"));
+    assert!(!data.join("baton.sock").exists(), "socket removed on exit");
+    let (ok, list, _) = baton(&data, &["user", "list"], None);
+    assert!(ok && list.contains("dora"), "{list}");
+}

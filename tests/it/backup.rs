@@ -129,3 +129,21 @@ async fn admin_api_backup_writes_to_the_backup_directory() {
     assert!(st.is_success());
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scheduled_backups_are_written_and_pruned() {
+    let file: FileConfig = toml::from_str("[backup]\ninterval = \"1s\"\nkeep = 2\n").unwrap();
+    let s = TestServer::start_with(file).await;
+    let dir = s.data.join("backups");
+    let count = || std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while count() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(count(), 2, "two kept, older ones pruned");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        baton::backup::verify(&entry.unwrap().path()).unwrap();
+    }
+    s.stop().await;
+}

@@ -12,6 +12,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod flow;
 pub mod http;
 pub mod org;
 pub mod projects;

@@ -20,6 +20,11 @@ pub trait Record: Serialize + DeserializeOwned {
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+    /// Non-unique secondary index entries `(index, value)`: many records may share a
+    /// value; [`super::Store::ids_by`] lists them.
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
 #[derive(Serialize)]

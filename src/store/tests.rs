@@ -144,3 +144,45 @@ fn a_database_that_lost_its_data_is_not_taken_for_a_new_one() {
         ),
     }
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Tagged {
+    id: u64,
+    rev: u64,
+    tags: Vec<String>,
+}
+
+impl Record for Tagged {
+    const KIND: &'static str = "tagged";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        self.tags.iter().map(|t| ("tag", t.clone())).collect()
+    }
+}
+
+#[test]
+fn multi_indexes_follow_updates_and_deletes() {
+    let (_d, store) = open();
+    let mk = |tags: &[&str]| Tagged { id: 0, rev: 0, tags: tags.iter().map(|t| t.to_string()).collect() };
+    let a = store.write(|tx| tx.insert(&mut mk(&["x", "y"]))).unwrap();
+    let b = store.write(|tx| tx.insert(&mut mk(&["x"]))).unwrap();
+    assert_eq!(store.ids_by("tag", "x").unwrap(), vec![b, a]);
+    let mut ra = store.load::<Tagged>(a).unwrap();
+    ra.tags = vec!["y".into()];
+    store.write(|tx| tx.update(&mut ra, 1)).unwrap();
+    assert_eq!(store.ids_by("tag", "x").unwrap(), vec![b]);
+    assert_eq!(store.count_by("tag", "y").unwrap(), 1);
+    store.write(|tx| tx.delete::<Tagged>(b)).unwrap();
+    assert!(store.ids_by("tag", "x").unwrap().is_empty());
+}

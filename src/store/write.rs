@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::keys::{self, decode_id, encode_id, index_key, record_key};
+use super::keys::{self, decode_id, encode_id, index_key, multi_key, record_key};
 use super::{decode, encode, Record, StoreError};
 
 pub struct WriteTx<'a> {
@@ -94,12 +94,18 @@ impl<'a> WriteTx<'a> {
                 _ => self.stage(key, Some(encode_id(record.id()).to_vec())),
             }
         }
+        for (index, value) in record.multi_keys() {
+            self.stage(multi_key(index, &value, record.id()), Some(Vec::new()));
+        }
         Ok(())
     }
 
     fn release_indexes<R: Record>(&mut self, record: &R) {
         for (index, value) in record.unique_keys() {
             self.stage(index_key(index, &value), None);
+        }
+        for (index, value) in record.multi_keys() {
+            self.stage(multi_key(index, &value, record.id()), None);
         }
     }
 

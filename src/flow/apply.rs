@@ -1,0 +1,198 @@
+//! Performing an allowed flow operation: new node states, who is told, what is logged.
+
+use chrono::{DateTime, Utc};
+
+use super::model::{NodeState, Task, TaskStatus};
+use super::rules::{decide, Denied, Op};
+
+/// What the caller supplies with an operation.
+#[derive(Debug, Clone, Default)]
+pub struct OpInput {
+    pub to: Option<u64>,
+    pub reason: Option<String>,
+}
+
+/// Kinds of notice a flow change produces (inbox message kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Assigned,
+    Transferred,
+    Returned,
+    Withdrawn,
+    Urged,
+    Finished,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub to: u64,
+    pub kind: NoticeKind,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub action: String,
+    pub detail: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub notices: Vec<Notice>,
+    pub log: LogLine,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Denied(#[from] Denied),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn clean_reason(r: &Option<String>) -> Option<String> {
+    r.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Marks `task.nodes[i]` as newly received by its handler.
+fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) {
+    if let Some(n) = task.nodes.get_mut(i) {
+        n.state = NodeState::Active;
+        n.received_at = Some(now);
+        n.started_at = None;
+        n.done_at = None;
+        let h = n.handler_id;
+        if !task.past_handlers.contains(&h) {
+            task.past_handlers.push(h);
+        }
+    }
+}
+
+/// Checks `op` with [`decide`] and applies it. The target of a transfer must already be
+/// known to be a project member (the service checks membership).
+pub fn apply(task: &mut Task, actor: u64, op: Op, input: &OpInput, now: DateTime<Utc>) -> Result<Outcome, ApplyError> {
+    decide(actor, task, op)?;
+    let reason = clean_reason(&input.reason);
+    let c = task.current;
+    let outcome = match op {
+        Op::Start => {
+            let n = &mut task.nodes[c];
+            n.state = NodeState::Started;
+            n.started_at = Some(now);
+            Outcome { notices: vec![], log: LogLine { action: "start".into(), detail: format!("started step {}", c + 1), reason } }
+        }
+        Op::Complete => {
+            let n = &mut task.nodes[c];
+            n.state = NodeState::Done;
+            n.done_at = Some(now);
+            if n.started_at.is_none() {
+                n.started_at = Some(now);
+            }
+            if c + 1 < task.nodes.len() {
+                task.current = c + 1;
+                activate(task, c + 1, now);
+                let next = task.nodes[c + 1].handler_id;
+                Outcome {
+                    notices: vec![Notice { to: next, kind: NoticeKind::Assigned, reason: None }],
+                    log: LogLine { action: "complete".into(), detail: format!("completed step {}; step {} is next", c + 1, c + 2), reason },
+                }
+            } else {
+                task.status = TaskStatus::Done;
+                task.finished_at = Some(now);
+                let mut to = vec![task.creator_id];
+                to.extend(&task.watchers);
+                to.sort_unstable();
+                to.dedup();
+                to.retain(|u| *u != actor);
+                Outcome {
+                    notices: to.into_iter().map(|u| Notice { to: u, kind: NoticeKind::Finished, reason: None }).collect(),
+                    log: LogLine { action: "complete".into(), detail: format!("completed step {}; the task is finished", c + 1), reason },
+                }
+            }
+        }
+        Op::Transfer => {
+            let Some(to) = input.to else {
+                return Err(ApplyError::Invalid("say whom to transfer to".into()));
+            };
+            if to == actor {
+                return Err(ApplyError::Invalid("the step is already yours".into()));
+            }
+            task.nodes[c].handler_id = to;
+            activate(task, c, now);
+            Outcome {
+                notices: vec![Notice { to, kind: NoticeKind::Transferred, reason: reason.clone() }],
+                log: LogLine { action: "transfer".into(), detail: format!("transferred step {} from user {actor} to user {to}", c + 1), reason },
+            }
+        }
+        Op::Return => {
+            let Some(reason) = reason else {
+                return Err(ApplyError::Invalid("a return needs a reason".into()));
+            };
+            let n = &mut task.nodes[c];
+            n.state = NodeState::Waiting;
+            n.received_at = None;
+            n.started_at = None;
+            task.current = c - 1;
+            activate(task, c - 1, now);
+            let prev = task.nodes[c - 1].handler_id;
+            Outcome {
+                notices: vec![Notice { to: prev, kind: NoticeKind::Returned, reason: Some(reason.clone()) }],
+                log: LogLine { action: "return".into(), detail: format!("returned step {} to step {}", c + 1, c), reason: Some(reason) },
+            }
+        }
+        Op::Urge => {
+            let to = task.nodes[c].handler_id;
+            Outcome {
+                notices: vec![Notice { to, kind: NoticeKind::Urged, reason: reason.clone() }],
+                log: LogLine { action: "urge".into(), detail: format!("urged user {to} on step {}", c + 1), reason },
+            }
+        }
+        Op::Withdraw => {
+            let from = task.nodes[c].handler_id;
+            let n = &mut task.nodes[c];
+            n.state = NodeState::Waiting;
+            n.received_at = None;
+            task.current = c - 1;
+            activate(task, c - 1, now);
+            Outcome {
+                notices: vec![Notice { to: from, kind: NoticeKind::Withdrawn, reason: reason.clone() }],
+                log: LogLine { action: "withdraw".into(), detail: format!("withdrew step {} back to step {}", c + 1, c), reason },
+            }
+        }
+    };
+    task.updated_at = now;
+    Ok(outcome)
+}
+
+/// Ticks or unticks a checklist item: the current handler's progress, which starts
+/// an active node.
+pub fn check(task: &mut Task, actor: u64, item: u32, done: bool, now: DateTime<Utc>) -> Result<LogLine, ApplyError> {
+    if task.archived {
+        return Err(Denied::Archived.into());
+    }
+    if task.status == TaskStatus::Done {
+        return Err(Denied::Finished.into());
+    }
+    if task.current_handler() != Some(actor) {
+        return Err(Denied::NotCurrentHandler.into());
+    }
+    let Some(it) = task.checklist.iter_mut().find(|i| i.id == item) else {
+        return Err(ApplyError::Invalid(format!("checklist item {item} does not exist")));
+    };
+    it.done = done;
+    it.done_by = done.then_some(actor);
+    it.done_at = done.then_some(now);
+    let text = it.text.clone();
+    let c = task.current;
+    if task.nodes[c].state == NodeState::Active {
+        task.nodes[c].state = NodeState::Started;
+        task.nodes[c].started_at = Some(now);
+    }
+    task.updated_at = now;
+    Ok(LogLine {
+        action: if done { "check" } else { "uncheck" }.into(),
+        detail: format!("checklist: {text}"),
+        reason: None,
+    })
+}

@@ -1,0 +1,17 @@
+//! The task model and the flow state machine: pure functions over plain data, no I/O.
+//!
+//! `rules::decide` is the single place that says who may perform which flow operation;
+//! `apply::apply` performs an allowed operation and says who must be told; `access`
+//! says who may see, edit, delete and archive a task. The HTTP layer and the UI ask
+//! these functions rather than repeating them.
+
+pub mod access;
+pub mod apply;
+pub mod model;
+pub mod rules;
+
+pub use model::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
+pub use rules::{decide, Denied, Op};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,209 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::store::Record;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeState {
+    /// Not reached yet.
+    Waiting,
+    /// Current; its handler has received it but not begun.
+    Active,
+    /// Current; its handler began (Start, or any progress such as a checklist tick).
+    Started,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Urgent,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// One handler, optional checklist.
+    Simple,
+    Workflow,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Open,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Node {
+    /// Stable within the task, so edits can tell nodes apart.
+    pub id: u32,
+    pub handler_id: u64,
+    /// What the handler is to do (处理事项).
+    pub action: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub state: NodeState,
+    pub received_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChecklistItem {
+    pub id: u32,
+    pub text: String,
+    pub done: bool,
+    pub done_by: Option<u64>,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Attachment {
+    pub id: u64,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub uploaded_by: u64,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// Why a scenario created this task: kept with the task, shown in its detail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TaskSource {
+    pub scenario_id: String,
+    pub scenario_name: String,
+    pub scenario_version: u64,
+    pub fired_at: DateTime<Utc>,
+    pub record_kind: String,
+    pub record_id: String,
+    #[schema(value_type = Object)]
+    pub record: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: u64,
+    pub rev: u64,
+    pub project_id: u64,
+    pub title: String,
+    pub description: String,
+    pub kind: TaskKind,
+    pub business_type: Option<String>,
+    pub priority: Priority,
+    pub due_at: Option<DateTime<Utc>>,
+    pub creator_id: u64,
+    pub nodes: Vec<Node>,
+    /// Index of the current node while open.
+    pub current: usize,
+    pub status: TaskStatus,
+    pub checklist: Vec<ChecklistItem>,
+    pub watchers: Vec<u64>,
+    pub editors: Vec<u64>,
+    pub attachments: Vec<Attachment>,
+    /// Everyone who has ever been the handler of a node ("handled" it).
+    pub past_handlers: Vec<u64>,
+    pub archived: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub source: Option<TaskSource>,
+    /// Next id for nodes and checklist items.
+    pub next_local_id: u32,
+}
+
+impl Task {
+    pub fn current_node(&self) -> Option<&Node> {
+        match self.status {
+            TaskStatus::Open => self.nodes.get(self.current),
+            TaskStatus::Done => None,
+        }
+    }
+
+    pub fn current_handler(&self) -> Option<u64> {
+        self.current_node().map(|n| n.handler_id)
+    }
+
+    /// The effective deadline of the current step: the node's own, else the task's.
+    pub fn current_due(&self) -> Option<DateTime<Utc>> {
+        self.current_node().and_then(|n| n.due_at).or(self.due_at)
+    }
+
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status == TaskStatus::Open && self.current_due().is_some_and(|d| d < now)
+    }
+
+    /// Everyone named on the task: creator, handlers (now, later, before), watchers, editors.
+    pub fn participants(&self) -> Vec<u64> {
+        let mut all = vec![self.creator_id];
+        all.extend(self.nodes.iter().map(|n| n.handler_id));
+        all.extend(&self.past_handlers);
+        all.extend(&self.watchers);
+        all.extend(&self.editors);
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    pub fn alloc_id(&mut self) -> u32 {
+        self.next_local_id += 1;
+        self.next_local_id
+    }
+}
+
+/// Index names used for task views; kept here so the views and the record agree.
+pub mod ix {
+    pub const PROJECT: &str = "task_project";
+    pub const TODO: &str = "task_todo";
+    pub const HANDLED: &str = "task_handled";
+    pub const CREATED: &str = "task_created";
+    pub const WATCHING: &str = "task_watching";
+    pub const VISIBLE_TO: &str = "task_visible";
+}
+
+impl Record for Task {
+    const KIND: &'static str = "task";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        let status = match self.status {
+            TaskStatus::Open => "open",
+            TaskStatus::Done => "done",
+        };
+        let mut keys = vec![
+            (ix::PROJECT, format!("{}/{status}", self.project_id)),
+            (ix::CREATED, self.creator_id.to_string()),
+        ];
+        if let Some(h) = self.current_handler() {
+            keys.push((ix::TODO, h.to_string()));
+        }
+        let mut handled: Vec<u64> = self
+            .nodes
+            .iter()
+            .filter(|n| n.state == NodeState::Done)
+            .map(|n| n.handler_id)
+            .collect();
+        handled.sort_unstable();
+        handled.dedup();
+        keys.extend(handled.into_iter().map(|h| (ix::HANDLED, h.to_string())));
+        keys.extend(self.watchers.iter().map(|w| (ix::WATCHING, w.to_string())));
+        keys.extend(self.participants().into_iter().map(|u| (ix::VISIBLE_TO, u.to_string())));
+        keys
+    }
+}

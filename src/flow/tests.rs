@@ -1,0 +1,311 @@
+//! The permission table: every operation × every kind of actor × node position ×
+//! node state, checked against the rules written out independently below.
+
+use chrono::{Duration, TimeZone, Utc};
+
+use super::apply::{apply, check, NoticeKind, OpInput};
+use super::model::*;
+use super::rules::{allowed_ops, decide, Denied, Op};
+use crate::actor::Actor;
+use crate::org::Role;
+
+// user ids
+const CREATOR: u64 = 1;
+const WATCHER: u64 = 2;
+const EDITOR: u64 = 3;
+const MEMBER: u64 = 4;
+const DEPT_ADMIN: u64 = 5;
+const COMPANY_ADMIN: u64 = 6;
+const OUTSIDER: u64 = 7;
+// handlers of nodes 0..k are 10, 11, 12, ...
+const H: u64 = 10;
+
+fn t0() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap()
+}
+
+fn task(k: usize) -> Task {
+    let nodes = (0..k)
+        .map(|i| Node {
+            id: i as u32 + 1,
+            handler_id: H + i as u64,
+            action: format!("step {i}"),
+            due_at: None,
+            state: if i == 0 { NodeState::Active } else { NodeState::Waiting },
+            received_at: (i == 0).then(t0),
+            started_at: None,
+            done_at: None,
+        })
+        .collect();
+    Task {
+        id: 100,
+        rev: 1,
+        project_id: 1,
+        title: "t".into(),
+        description: String::new(),
+        kind: if k == 1 { TaskKind::Simple } else { TaskKind::Workflow },
+        business_type: None,
+        priority: Priority::Normal,
+        due_at: None,
+        creator_id: CREATOR,
+        nodes,
+        current: 0,
+        status: TaskStatus::Open,
+        checklist: vec![],
+        watchers: vec![WATCHER],
+        editors: vec![EDITOR],
+        attachments: vec![],
+        past_handlers: vec![H],
+        archived: false,
+        created_at: t0(),
+        updated_at: t0(),
+        finished_at: None,
+        source: None,
+        next_local_id: k as u32,
+    }
+}
+
+/// A task of `k` nodes whose current node is `pos`, in `state` (Done means the
+/// whole task finished after that node, only meaningful for the last node).
+fn at(k: usize, pos: usize, state: NodeState) -> Task {
+    let mut t = task(k);
+    for i in 0..k {
+        t.nodes[i].state = if i < pos { NodeState::Done } else if i == pos { state } else { NodeState::Waiting };
+    }
+    t.current = pos;
+    if state == NodeState::Done {
+        t.status = TaskStatus::Done;
+    }
+    t
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Current,
+    Previous,
+    OtherHandler,
+    Creator,
+    Watcher,
+    Editor,
+    Member,
+    DeptAdmin,
+    CompanyAdmin,
+    NonMember,
+}
+
+const EVERYONE: [Who; 10] = [
+    Who::Current,
+    Who::Previous,
+    Who::OtherHandler,
+    Who::Creator,
+    Who::Watcher,
+    Who::Editor,
+    Who::Member,
+    Who::DeptAdmin,
+    Who::CompanyAdmin,
+    Who::NonMember,
+];
+
+fn id_of(who: Who, k: usize, pos: usize) -> Option<u64> {
+    match who {
+        Who::Current => Some(H + pos as u64),
+        Who::Previous => pos.checked_sub(1).map(|p| H + p as u64),
+        // a handler of a node that is neither current nor previous
+        Who::OtherHandler => (0..k).find(|i| *i != pos && Some(*i) != pos.checked_sub(1)).map(|i| H + i as u64),
+        Who::Creator => Some(CREATOR),
+        Who::Watcher => Some(WATCHER),
+        Who::Editor => Some(EDITOR),
+        Who::Member => Some(MEMBER),
+        Who::DeptAdmin => Some(DEPT_ADMIN),
+        Who::CompanyAdmin => Some(COMPANY_ADMIN),
+        Who::NonMember => Some(OUTSIDER),
+    }
+}
+
+/// The brief's rules, written as plainly as possible.
+fn expected(op: Op, who: Who, k: usize, pos: usize, state: NodeState) -> bool {
+    let open = state != NodeState::Done;
+    let first = pos == 0;
+    match (op, who) {
+        (_, _) if !open => false,
+        (Op::Complete | Op::Transfer, Who::Current) => true,
+        (Op::Start, Who::Current) => state == NodeState::Active,
+        (Op::Return, Who::Current) => !first,
+        (Op::Urge, Who::Previous) => !first,
+        (Op::Withdraw, Who::Previous) => !first && state == NodeState::Active,
+        _ => {
+            let _ = k;
+            false
+        }
+    }
+}
+
+#[test]
+fn permission_table() {
+    let shapes: Vec<(usize, usize, &str)> = vec![(1, 0, "single"), (3, 0, "first"), (3, 1, "middle"), (3, 2, "last")];
+    let mut checked = 0;
+    for (k, pos, label) in shapes {
+        for state in [NodeState::Active, NodeState::Started, NodeState::Done] {
+            if state == NodeState::Done && pos + 1 != k {
+                continue; // only the last node being done finishes a task
+            }
+            let t = at(k, pos, state);
+            for who in EVERYONE {
+                let Some(actor) = id_of(who, k, pos) else { continue };
+                for op in Op::ALL {
+                    let want = expected(op, who, k, pos, state);
+                    let got = decide(actor, &t, op).is_ok();
+                    assert_eq!(got, want, "{op:?} by {who:?} on {label} node in {state:?}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 300, "{checked}");
+}
+
+#[test]
+fn denial_reasons_say_why() {
+    let t = at(3, 0, NodeState::Active);
+    assert_eq!(decide(H, &t, Op::Return), Err(Denied::FirstNode));
+    assert_eq!(decide(CREATOR, &t, Op::Complete), Err(Denied::NotCurrentHandler));
+    let t = at(3, 1, NodeState::Started);
+    assert_eq!(decide(H, &t, Op::Withdraw), Err(Denied::AlreadyStarted));
+    assert_eq!(decide(H + 1, &t, Op::Start), Err(Denied::AlreadyStarted));
+    let t = at(3, 2, NodeState::Done);
+    assert_eq!(decide(H + 1, &t, Op::Urge), Err(Denied::Finished));
+    let mut t = at(3, 1, NodeState::Active);
+    t.archived = true;
+    assert_eq!(decide(H + 1, &t, Op::Complete), Err(Denied::Archived));
+}
+
+#[test]
+fn same_person_on_consecutive_nodes_acts_as_current_handler() {
+    let mut t = at(3, 1, NodeState::Active);
+    t.nodes[0].handler_id = H + 1;
+    assert_eq!(allowed_ops(H + 1, &t), vec![Op::Complete, Op::Start, Op::Transfer, Op::Return]);
+}
+
+fn now(min: i64) -> chrono::DateTime<Utc> {
+    t0() + Duration::minutes(min)
+}
+
+#[test]
+fn complete_moves_to_the_next_node_and_tells_its_handler() {
+    let mut t = task(3);
+    let out = apply(&mut t, H, Op::Complete, &OpInput::default(), now(1)).unwrap();
+    assert_eq!(t.current, 1);
+    assert_eq!(t.nodes[0].state, NodeState::Done);
+    assert_eq!(t.nodes[0].done_at, Some(now(1)));
+    assert_eq!(t.nodes[1].state, NodeState::Active);
+    assert_eq!(t.nodes[1].received_at, Some(now(1)));
+    assert_eq!(out.notices.len(), 1);
+    assert_eq!((out.notices[0].to, out.notices[0].kind), (H + 1, NoticeKind::Assigned));
+    assert_eq!(out.log.action, "complete");
+}
+
+#[test]
+fn completing_the_last_node_finishes_and_tells_creator_and_watchers() {
+    let mut t = at(2, 1, NodeState::Started);
+    let out = apply(&mut t, H + 1, Op::Complete, &OpInput::default(), now(5)).unwrap();
+    assert_eq!(t.status, TaskStatus::Done);
+    assert_eq!(t.finished_at, Some(now(5)));
+    assert!(t.current_node().is_none());
+    let told: Vec<(u64, NoticeKind)> = out.notices.iter().map(|n| (n.to, n.kind)).collect();
+    assert_eq!(told, vec![(CREATOR, NoticeKind::Finished), (WATCHER, NoticeKind::Finished)]);
+}
+
+#[test]
+fn transfer_hands_the_node_to_someone_else() {
+    let mut t = at(3, 1, NodeState::Started);
+    let input = OpInput { to: Some(MEMBER), reason: Some("on leave".into()) };
+    let out = apply(&mut t, H + 1, Op::Transfer, &input, now(2)).unwrap();
+    assert_eq!(t.nodes[1].handler_id, MEMBER);
+    assert_eq!(t.nodes[1].state, NodeState::Active, "the new handler has not started");
+    assert!(t.past_handlers.contains(&MEMBER));
+    assert_eq!(out.notices[0].to, MEMBER);
+    assert_eq!(out.notices[0].kind, NoticeKind::Transferred);
+    assert_eq!(out.log.reason.as_deref(), Some("on leave"));
+    // transferring to yourself or to nobody is refused
+    assert!(apply(&mut t, MEMBER, Op::Transfer, &OpInput { to: Some(MEMBER), reason: None }, now(3)).is_err());
+    assert!(apply(&mut t, MEMBER, Op::Transfer, &OpInput::default(), now(3)).is_err());
+}
+
+#[test]
+fn return_needs_a_reason_and_reactivates_the_previous_node() {
+    let mut t = at(3, 2, NodeState::Active);
+    let before = t.clone();
+    let empty = OpInput { to: None, reason: Some("   ".into()) };
+    assert!(apply(&mut t, H + 2, Op::Return, &empty, now(1)).is_err());
+    assert_eq!(t, before, "a refused return changes nothing");
+    let out = apply(&mut t, H + 2, Op::Return, &OpInput { to: None, reason: Some("wrong amount".into()) }, now(1)).unwrap();
+    assert_eq!(t.current, 1);
+    assert_eq!(t.nodes[1].state, NodeState::Active);
+    assert_eq!(t.nodes[1].done_at, None);
+    assert_eq!(t.nodes[2].state, NodeState::Waiting);
+    assert_eq!(out.notices[0].to, H + 1);
+    assert_eq!(out.notices[0].kind, NoticeKind::Returned);
+    assert_eq!(out.notices[0].reason.as_deref(), Some("wrong amount"));
+}
+
+#[test]
+fn urge_changes_nothing_but_tells_the_current_handler() {
+    let mut t = at(3, 1, NodeState::Started);
+    let before = t.nodes.clone();
+    let out = apply(&mut t, H, Op::Urge, &OpInput::default(), now(1)).unwrap();
+    assert_eq!(t.nodes, before);
+    assert_eq!((out.notices[0].to, out.notices[0].kind), (H + 1, NoticeKind::Urged));
+}
+
+#[test]
+fn withdraw_pulls_the_flow_back_while_the_next_node_is_unstarted() {
+    let mut t = at(3, 1, NodeState::Active);
+    let out = apply(&mut t, H, Op::Withdraw, &OpInput::default(), now(1)).unwrap();
+    assert_eq!(t.current, 0);
+    assert_eq!(t.nodes[0].state, NodeState::Active);
+    assert_eq!(t.nodes[1].state, NodeState::Waiting);
+    assert_eq!((out.notices[0].to, out.notices[0].kind), (H + 1, NoticeKind::Withdrawn));
+}
+
+#[test]
+fn ticking_the_checklist_starts_the_node() {
+    let mut t = task(1);
+    t.checklist.push(ChecklistItem { id: 9, text: "call carrier".into(), done: false, done_by: None, done_at: None });
+    assert!(check(&mut t, CREATOR, 9, true, now(1)).is_err(), "only the handler ticks");
+    check(&mut t, H, 9, true, now(1)).unwrap();
+    assert_eq!(t.nodes[0].state, NodeState::Started);
+    assert!(t.checklist[0].done);
+    assert_eq!(decide(H, &t, Op::Start), Err(Denied::AlreadyStarted));
+}
+
+fn actor(id: u64, role: Role) -> Actor {
+    Actor::user(id, "x", role, None)
+}
+
+#[test]
+fn who_sees_and_edits_a_task() {
+    let t = at(3, 1, NodeState::Active);
+    let cases = [
+        (actor(CREATOR, Role::Member), false, (true, true, true)),
+        (actor(WATCHER, Role::Member), false, (true, false, false)),
+        (actor(EDITOR, Role::Member), false, (true, true, false)),
+        (actor(H + 2, Role::Member), false, (true, false, false)),
+        (actor(MEMBER, Role::Member), false, (false, false, false)),
+        (actor(DEPT_ADMIN, Role::DepartmentAdmin), true, (true, true, true)),
+        (actor(DEPT_ADMIN, Role::DepartmentAdmin), false, (false, false, false)),
+        (actor(COMPANY_ADMIN, Role::CompanyAdmin), true, (true, true, true)),
+    ];
+    for (a, admin, (view, edit, delete)) in cases {
+        let got = super::access::allowed(&a, &t, admin);
+        assert_eq!((got.view, got.edit, got.delete), (view, edit, delete), "{} admin={admin}", a.user_id.unwrap());
+        if !view {
+            assert!(got.ops.is_empty());
+        }
+    }
+    // admins see buttons only where the flow rules name them
+    let admin_view = super::access::allowed(&actor(COMPANY_ADMIN, Role::CompanyAdmin), &t, true);
+    assert!(admin_view.ops.is_empty());
+    let done = at(2, 1, NodeState::Done);
+    assert!(super::access::allowed(&actor(COMPANY_ADMIN, Role::CompanyAdmin), &done, true).archive);
+    assert!(!super::access::allowed(&actor(CREATOR, Role::Member), &done, false).archive);
+}

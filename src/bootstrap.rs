@@ -48,5 +48,6 @@ pub fn first_start(
         tracing::info!("created the company admin 'admin'");
     }
     ensure_erp_project(store, now)?;
+    crate::tasks::templates::ensure_builtins(store)?;
     Ok(generated)
 }

@@ -40,6 +40,14 @@ pub struct FileConfig {
     #[serde(default, with = "humantime_serde")]
     pub session_absolute: Option<Duration>,
     pub login_attempts_per_minute: Option<u32>,
+    /// How long before a deadline "due soon" reminders go out (default 24h).
+    #[serde(default, with = "humantime_serde")]
+    pub due_soon: Option<Duration>,
+    /// How often the scheduler looks for reminders (default 1m).
+    #[serde(default, with = "humantime_serde")]
+    pub scheduler_interval: Option<Duration>,
+    /// Largest attachment in MiB (default 10).
+    pub attachment_max_mb: Option<u64>,
     pub backup: Option<FileBackup>,
 }
 
@@ -80,6 +88,9 @@ pub struct Config {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub login_attempts_per_minute: u32,
+    pub due_soon: Duration,
+    pub scheduler_interval: Duration,
+    pub attachment_max: u64,
     pub backup: BackupSchedule,
     /// First admin's password on an empty data directory (`BATON_ADMIN_PASSWORD`).
     pub admin_password: Option<String>,
@@ -165,6 +176,9 @@ impl Config {
                 .session_absolute
                 .unwrap_or(Duration::from_secs(30 * 24 * 3600)),
             login_attempts_per_minute: file.login_attempts_per_minute.unwrap_or(10),
+            due_soon: file.due_soon.unwrap_or(Duration::from_secs(24 * 3600)),
+            scheduler_interval: file.scheduler_interval.unwrap_or(Duration::from_secs(60)).max(Duration::from_millis(100)),
+            attachment_max: file.attachment_max_mb.unwrap_or(10) * 1024 * 1024,
             backup,
             admin_password,
             loaded_from: global.config.clone(),
@@ -180,6 +194,9 @@ impl Config {
     }
     pub fn tmp_dir(&self) -> PathBuf {
         self.data_dir.join("tmp")
+    }
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads")
     }
 }
 

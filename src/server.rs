@@ -41,6 +41,8 @@ pub fn prepare(config: &Config) -> Result<(Store, Option<String>), ServeError> {
         config.data_dir.display()
     )))?;
     std::fs::create_dir_all(config.tmp_dir()).map_err(io("cannot create tmp directory"))?;
+    std::fs::create_dir_all(config.uploads_dir()).map_err(io("cannot create uploads directory"))?;
+    crate::tasks::reminders::set_lead(config.due_soon);
     let store = Store::open(&config.db_dir(), config.cache_bytes)?;
     let password = bootstrap::first_start(&store, config.admin_password.as_deref(), Utc::now())?;
     Ok((store, password))
@@ -67,6 +69,7 @@ pub async fn serve(
         socket_path.clone(),
     ));
     let scheduler = tokio::spawn(housekeeping(state.clone()));
+    let reminder_task = tokio::spawn(reminders(state.clone()));
 
     let app = http::app(state);
     axum::serve(
@@ -79,10 +82,25 @@ pub async fn serve(
 
     admin_task.abort();
     scheduler.abort();
+    reminder_task.abort();
     let _ = std::fs::remove_file(&socket_path);
     store.flush()?;
     tracing::info!("stopped; database flushed");
     Ok(())
+}
+
+/// Reminders on their own, shorter tick.
+async fn reminders(state: AppState) {
+    let mut tick = tokio::time::interval(state.config.scheduler_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match state.run(|s| crate::tasks::reminders::tick(s, Utc::now())).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sent = n, "reminders sent"),
+            Err(e) => tracing::error!(error = %e, "reminder tick failed"),
+        }
+    }
 }
 
 /// Periodic work: scheduled backups, expired sessions, limiter memory.

@@ -116,6 +116,19 @@ pub struct Task {
     pub source: Option<TaskSource>,
     /// Next id for nodes and checklist items.
     pub next_local_id: u32,
+    /// Which reminders went out, so none is sent twice (also across restarts).
+    #[serde(default)]
+    pub reminders: ReminderState,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReminderState {
+    /// The deadline the fields below refer to; a new deadline starts afresh.
+    pub for_due: Option<DateTime<Utc>>,
+    /// The node (by id) and handler they refer to; a new step starts afresh.
+    pub for_node: Option<(u32, u64)>,
+    pub due_soon_sent: bool,
+    pub overdue_sent_at: Option<DateTime<Utc>>,
 }
 
 impl Task {
@@ -165,6 +178,13 @@ pub mod ix {
     pub const CREATED: &str = "task_created";
     pub const WATCHING: &str = "task_watching";
     pub const VISIBLE_TO: &str = "task_visible";
+    /// Open tasks by the next time a reminder may be due (zero-padded millis).
+    pub const REMIND_AT: &str = "task_remind";
+}
+
+/// Index value for a time: fixed width so lexical order is time order.
+pub fn time_key(t: DateTime<Utc>) -> String {
+    format!("{:020}", t.timestamp_millis().max(0))
 }
 
 impl Record for Task {
@@ -204,6 +224,9 @@ impl Record for Task {
         keys.extend(handled.into_iter().map(|h| (ix::HANDLED, h.to_string())));
         keys.extend(self.watchers.iter().map(|w| (ix::WATCHING, w.to_string())));
         keys.extend(self.participants().into_iter().map(|u| (ix::VISIBLE_TO, u.to_string())));
+        if let Some(at) = crate::tasks::reminders::next_at(self) {
+            keys.push((ix::REMIND_AT, time_key(at)));
+        }
         keys
     }
 }

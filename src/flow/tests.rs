@@ -62,6 +62,7 @@ fn task(k: usize) -> Task {
         finished_at: None,
         source: None,
         next_local_id: k as u32,
+        reminders: Default::default(),
     }
 }
 

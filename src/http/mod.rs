@@ -8,9 +8,11 @@ pub mod extract;
 mod health;
 mod me;
 mod projects;
+mod tasks;
 mod tokens;
 mod ui;
 mod users;
+mod work;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
@@ -45,6 +47,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(projects::router())
         .merge(tokens::router())
         .merge(admin::router())
+        .merge(tasks::router())
+        .merge(work::router())
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -154,6 +154,23 @@ impl Store {
         Ok(out)
     }
 
+    /// Ids in non-unique index `index` whose value is at most `upto` (lexical order;
+    /// use fixed-width values such as `flow::model::time_key`), lowest value first.
+    pub fn ids_by_range(&self, index: &str, upto: &str) -> Result<Vec<u64>, StoreError> {
+        let start = format!("mx/{index}/").into_bytes();
+        // '/' + 1 = '0'...: everything with a value <= upto sorts below "upto/\xff".
+        let mut end = format!("mx/{index}/{upto}/").into_bytes();
+        end.push(0xff);
+        let mut out = Vec::new();
+        for item in self.inner.data.range(start..end) {
+            let (k, _) = item?;
+            if let Some(id) = keys::id_from_multi_key(&k) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
     /// Number of records with `value` in index `index`, without loading them.
     pub fn count_by(&self, index: &str, value: &str) -> Result<usize, StoreError> {
         let mut n = 0;

@@ -1,0 +1,97 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::store::Record;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    Assigned,
+    Transferred,
+    Returned,
+    Withdrawn,
+    Urged,
+    Mentioned,
+    Commented,
+    DueSoon,
+    Overdue,
+    Finished,
+    Escalation,
+    Feedback,
+    Announcement,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Assigned => "assigned",
+            MessageKind::Transferred => "transferred",
+            MessageKind::Returned => "returned",
+            MessageKind::Withdrawn => "withdrawn",
+            MessageKind::Urged => "urged",
+            MessageKind::Mentioned => "mentioned",
+            MessageKind::Commented => "commented",
+            MessageKind::DueSoon => "due_soon",
+            MessageKind::Overdue => "overdue",
+            MessageKind::Finished => "finished",
+            MessageKind::Escalation => "escalation",
+            MessageKind::Feedback => "feedback",
+            MessageKind::Announcement => "announcement",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    pub id: u64,
+    pub rev: u64,
+    pub user_id: u64,
+    pub kind: MessageKind,
+    pub task_id: Option<u64>,
+    pub task_title: Option<String>,
+    pub actor_id: Option<u64>,
+    /// English fallback text; the UI words it from `kind` in the reader's language.
+    pub text: String,
+    pub reason: Option<String>,
+    pub read: bool,
+    pub follow_up: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+pub mod ix {
+    pub const USER: &str = "inbox";
+    pub const UNREAD: &str = "inbox_unread";
+    pub const FOLLOW_UP: &str = "inbox_follow";
+}
+
+impl Record for Message {
+    const KIND: &'static str = "message";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        let u = self.user_id.to_string();
+        let mut keys = vec![(ix::USER, u.clone())];
+        if !self.read {
+            keys.push((ix::UNREAD, u.clone()));
+        }
+        if self.follow_up {
+            keys.push((ix::FOLLOW_UP, u));
+        }
+        keys
+    }
+}

@@ -1,0 +1,139 @@
+//! Comments with @mentions.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::context::visible_task;
+use super::log;
+use crate::actor::Actor;
+use crate::error::{ServiceError, ServiceResult};
+use crate::inbox::service::{post, NewMessage};
+use crate::inbox::MessageKind;
+use crate::markdown::to_safe_html;
+use crate::org::User;
+use crate::store::{Record, Store};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    pub rev: u64,
+    pub task_id: u64,
+    pub author_id: u64,
+    pub body: String,
+    pub mentions: Vec<u64>,
+    pub created_at: DateTime<Utc>,
+}
+
+const IX_TASK: &str = "comment_task";
+
+impl Record for Comment {
+    const KIND: &'static str = "comment";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(IX_TASK, self.task_id.to_string())]
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: u64,
+    pub author_id: u64,
+    pub body: String,
+    pub body_html: String,
+    pub mentions: Vec<u64>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Comment> for CommentView {
+    fn from(c: &Comment) -> Self {
+        CommentView { id: c.id, author_id: c.author_id, body: c.body.clone(), body_html: to_safe_html(&c.body), mentions: c.mentions.clone(), created_at: c.created_at }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    pub body: String,
+}
+
+/// `@name` tokens in a comment body, lower-cased.
+pub fn mentioned_names(body: &str) -> Vec<String> {
+    let mut out: Vec<String> = body
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | ';' | '(' | ')'))
+        .filter_map(|w| w.strip_prefix('@'))
+        .map(|n| n.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_lowercase())
+        .filter(|n| !n.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub fn list(store: &Store, actor: &Actor, task_id: u64) -> ServiceResult<Vec<CommentView>> {
+    visible_task(store, actor, task_id)?;
+    let mut ids = store.ids_by(IX_TASK, &task_id.to_string())?;
+    ids.reverse();
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(c) = store.get::<Comment>(id)? {
+            out.push(CommentView::from(&c));
+        }
+    }
+    Ok(out)
+}
+
+pub fn add(store: &Store, actor: &Actor, task_id: u64, new: NewComment, now: DateTime<Utc>) -> ServiceResult<CommentView> {
+    let (task, ctx, allowed) = visible_task(store, actor, task_id)?;
+    if !allowed.comment {
+        return Err(ServiceError::forbidden("comments are closed on an archived task"));
+    }
+    let author = actor.user_id.ok_or_else(|| ServiceError::forbidden("comments are written by users"))?;
+    let body = new.body.trim().to_string();
+    if body.is_empty() || body.chars().count() > 5000 {
+        return Err(ServiceError::invalid("body", "a comment has 1 to 5000 characters"));
+    }
+    let users = store.list::<User>()?;
+    let names = mentioned_names(&body);
+    // Only people who can work on the project are told; others cannot open the task.
+    let mentions: Vec<u64> = users
+        .iter()
+        .filter(|u| names.contains(&u.username) && (ctx.is_member(u.id) || task.participants().contains(&u.id)))
+        .map(|u| u.id)
+        .collect();
+    let mut c = Comment { id: 0, rev: 0, task_id, author_id: author, body, mentions: mentions.clone(), created_at: now };
+    store.write(|tx| {
+        tx.insert(&mut c)?;
+        log::write(tx, task_id, actor, log::line("comment", c.body.chars().take(200).collect::<String>()), None, now)?;
+        for m in mentions.iter().filter(|m| **m != author) {
+            post(tx, NewMessage { user_id: *m, kind: MessageKind::Mentioned, task_id: Some(task_id), task_title: Some(task.title.clone()), actor_id: Some(author), text: format!("{} mentioned you on '{}'", actor.name, task.title), reason: Some(c.body.clone()) }, now)?;
+        }
+        for p in task.participants().into_iter().filter(|p| *p != author && !mentions.contains(p)) {
+            post(tx, NewMessage { user_id: p, kind: MessageKind::Commented, task_id: Some(task_id), task_title: Some(task.title.clone()), actor_id: Some(author), text: format!("{} commented on '{}'", actor.name, task.title), reason: Some(c.body.clone()) }, now)?;
+        }
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(CommentView::from(&c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentioned_names;
+
+    #[test]
+    fn finds_mentions() {
+        assert_eq!(mentioned_names("@Bob please check, @fin.lead. thanks @bob"), vec!["bob", "fin.lead"]);
+        assert!(mentioned_names("mail me at a@b.co").is_empty());
+    }
+}

@@ -1,0 +1,163 @@
+//! Task lists: a project's tasks with filters, sorting and pages, and the personal
+//! views (my todo, done, created, watching). Candidates come from indexes — the
+//! project's open/done index, intersected with the caller's visibility index for
+//! non-admins — never from a scan of all tasks.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::context::project_ctx;
+use super::view::TaskSummary;
+use crate::actor::Actor;
+use crate::error::{ServiceError, ServiceResult};
+use crate::flow::model::ix;
+use crate::flow::{NodeState, Priority, Task, TaskStatus};
+use crate::store::Store;
+
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// open (default), done or all
+    pub status: Option<String>,
+    pub business_type: Option<String>,
+    pub priority: Option<Priority>,
+    /// Current handler's user id.
+    pub handler: Option<u64>,
+    pub due_from: Option<DateTime<Utc>>,
+    pub due_to: Option<DateTime<Utc>>,
+    /// Text in the title or description.
+    pub q: Option<String>,
+    /// created (default), due, priority or updated
+    pub sort: Option<String>,
+    /// desc (default) or asc
+    pub order: Option<String>,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+    /// Include archived tasks.
+    pub archived: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskPage {
+    pub items: Vec<TaskSummary>,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+}
+
+fn load_all(store: &Store, ids: impl IntoIterator<Item = u64>) -> ServiceResult<Vec<Task>> {
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(t) = store.get::<Task>(id)? {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+pub fn project_tasks(store: &Store, actor: &Actor, project_id: u64, q: &ListQuery, now: DateTime<Utc>) -> ServiceResult<TaskPage> {
+    let ctx = project_ctx(store, actor, project_id)?;
+    let member = actor.user_id.is_some_and(|u| ctx.is_member(u));
+    if !ctx.admin && !member {
+        return Err(ServiceError::not_found(format!("project {project_id} not found")));
+    }
+    let statuses: &[&str] = match q.status.as_deref().unwrap_or("open") {
+        "open" => &["open"],
+        "done" => &["done"],
+        "all" => &["open", "done"],
+        other => return Err(ServiceError::invalid("status", format!("'{other}' is not open, done or all"))),
+    };
+    let mut ids: Vec<u64> = Vec::new();
+    for s in statuses {
+        ids.extend(store.ids_by(ix::PROJECT, &format!("{project_id}/{s}"))?);
+    }
+    if !ctx.admin {
+        let me = actor.user_id.unwrap_or_default().to_string();
+        let visible: HashSet<u64> = store.ids_by(ix::VISIBLE_TO, &me)?.into_iter().collect();
+        ids.retain(|id| visible.contains(id));
+    }
+    let text = q.q.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    let mut tasks: Vec<Task> = load_all(store, ids)?
+        .into_iter()
+        .filter(|t| q.archived == Some(true) || !t.archived)
+        .filter(|t| q.business_type.as_ref().is_none_or(|b| t.business_type.as_ref() == Some(b)))
+        .filter(|t| q.priority.is_none_or(|p| t.priority == p))
+        .filter(|t| q.handler.is_none_or(|h| t.current_handler() == Some(h)))
+        .filter(|t| q.due_from.is_none_or(|f| t.current_due().is_some_and(|d| d >= f)))
+        .filter(|t| q.due_to.is_none_or(|to| t.current_due().is_some_and(|d| d <= to)))
+        .filter(|t| text.as_ref().is_none_or(|s| t.title.to_lowercase().contains(s) || t.description.to_lowercase().contains(s)))
+        .collect();
+    match q.sort.as_deref().unwrap_or("created") {
+        "created" => tasks.sort_by_key(|t| t.id),
+        "updated" => tasks.sort_by_key(|t| t.updated_at),
+        "priority" => tasks.sort_by_key(|t| (t.priority, t.id)),
+        // tasks without a deadline last when ascending
+        "due" => tasks.sort_by_key(|t| (t.current_due().is_none(), t.current_due(), t.id)),
+        other => return Err(ServiceError::invalid("sort", format!("'{other}' is not created, due, priority or updated"))),
+    }
+    match q.order.as_deref().unwrap_or("desc") {
+        "desc" => tasks.reverse(),
+        "asc" => {}
+        other => return Err(ServiceError::invalid("order", format!("'{other}' is not asc or desc"))),
+    }
+    let per_page = q.per_page.unwrap_or(20).clamp(1, 200);
+    let page = q.page.unwrap_or(1).max(1);
+    let total = tasks.len();
+    let items = tasks.iter().skip((page - 1) * per_page).take(per_page).map(|t| TaskSummary::new(t, now)).collect();
+    Ok(TaskPage { items, total, page, per_page })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Todo {
+    /// Past their deadline (已过期).
+    pub overdue: Vec<TaskSummary>,
+    /// Received, not started (新建任务).
+    pub new: Vec<TaskSummary>,
+    pub started: Vec<TaskSummary>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskList {
+    pub items: Vec<TaskSummary>,
+}
+
+fn me(actor: &Actor) -> ServiceResult<String> {
+    actor.user_id.map(|u| u.to_string()).ok_or_else(|| ServiceError::forbidden("no personal views for this caller"))
+}
+
+pub fn todo(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<Todo> {
+    let mut out = Todo { overdue: vec![], new: vec![], started: vec![] };
+    let mut tasks = load_all(store, store.ids_by(ix::TODO, &me(actor)?)?)?;
+    tasks.retain(|t| !t.archived);
+    tasks.sort_by_key(|t| (t.current_due().is_none(), t.current_due(), t.id));
+    for t in tasks {
+        let s = TaskSummary::new(&t, now);
+        if t.is_overdue(now) {
+            out.overdue.push(s);
+        } else if t.current_node().is_some_and(|n| n.state == NodeState::Active) {
+            out.new.push(s);
+        } else {
+            out.started.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// `done`, `created` or `watching`, newest first, at most 200.
+pub fn personal(store: &Store, actor: &Actor, which: &str, now: DateTime<Utc>) -> ServiceResult<TaskList> {
+    let index = match which {
+        "done" => ix::HANDLED,
+        "created" => ix::CREATED,
+        "watching" => ix::WATCHING,
+        other => return Err(ServiceError::not_found(format!("no view '{other}'"))),
+    };
+    let ids: Vec<u64> = store.ids_by(index, &me(actor)?)?.into_iter().take(200).collect();
+    let items = load_all(store, ids)?
+        .iter()
+        .filter(|t| which != "watching" || t.status == TaskStatus::Open || !t.archived)
+        .map(|t| TaskSummary::new(t, now))
+        .collect();
+    Ok(TaskList { items })
+}

@@ -1,0 +1,89 @@
+//! The task log: every operation, edit and comment, with who, when and why.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::actor::Actor;
+pub use crate::flow::apply::LogLine;
+use crate::store::{Record, StoreError, WriteTx};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LogEntry {
+    pub id: u64,
+    #[serde(default)]
+    pub rev: u64,
+    pub task_id: u64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<u64>,
+    pub actor_name: String,
+    pub action: String,
+    pub detail: String,
+    pub reason: Option<String>,
+    /// For statistics: the user who became handler of a node, or completed one.
+    #[serde(default)]
+    pub subject_id: Option<u64>,
+}
+
+pub const IX_TASK: &str = "tasklog";
+
+impl Record for LogEntry {
+    const KIND: &'static str = "tasklog";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(IX_TASK, self.task_id.to_string())]
+    }
+}
+
+/// Stages a log entry in the caller's write.
+pub fn write(
+    tx: &mut WriteTx<'_>,
+    task_id: u64,
+    actor: &Actor,
+    line: LogLine,
+    subject_id: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut e = LogEntry {
+        id: 0,
+        rev: 0,
+        task_id,
+        at: now,
+        actor_id: actor.user_id,
+        actor_name: actor.name.clone(),
+        action: line.action,
+        detail: line.detail,
+        reason: line.reason,
+        subject_id,
+    };
+    tx.insert(&mut e)?;
+    Ok(())
+}
+
+/// A log line without a reason.
+pub fn line(action: &str, detail: impl Into<String>) -> LogLine {
+    LogLine { action: action.to_string(), detail: detail.into(), reason: None }
+}
+
+pub fn list(store: &crate::store::Store, task_id: u64) -> Result<Vec<LogEntry>, StoreError> {
+    let mut ids = store.ids_by(IX_TASK, &task_id.to_string())?;
+    ids.reverse();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(e) = store.get::<LogEntry>(id)? {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}

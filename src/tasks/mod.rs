@@ -1,0 +1,14 @@
+//! The task service: create, edit, copy, move, delete and archive tasks; run flow
+//! operations through `flow`; comments, the task log, templates, attachments, the
+//! personal and project views, and reminders.
+
+pub mod attachments;
+pub mod comments;
+pub mod context;
+pub mod lists;
+pub mod log;
+pub mod operate;
+pub mod reminders;
+pub mod service;
+pub mod templates;
+pub mod view;

@@ -1,0 +1,169 @@
+//! Due-soon and overdue reminders.
+//!
+//! Each open task is indexed by the next time a reminder may be due
+//! (`flow::model::ix::REMIND_AT`), so a scheduler tick reads only the tasks whose time
+//! has come instead of scanning all of them. What was sent is kept in the task
+//! (`ReminderState`) and written in the same batch as the inbox messages, so after a
+//! restart nothing is lost and nothing is sent twice.
+
+use std::sync::OnceLock;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::actor::Actor;
+use crate::error::ServiceResult;
+use crate::flow::model::{ix, time_key, ReminderState};
+use crate::flow::{Task, TaskStatus};
+use crate::inbox::service::{post, NewMessage};
+use crate::inbox::MessageKind;
+use crate::store::Store;
+
+use super::log;
+
+static LEAD: OnceLock<Duration> = OnceLock::new();
+
+/// Sets how long before the deadline "due soon" goes out (config `due_soon`; once per
+/// process, at start). The index is derived from the task alone, so the lead is a
+/// process setting rather than an argument.
+pub fn set_lead(lead: std::time::Duration) {
+    let _ = LEAD.set(Duration::from_std(lead).unwrap_or(Duration::hours(24)));
+}
+
+fn lead() -> Duration {
+    *LEAD.get().unwrap_or(&Duration::hours(24))
+}
+
+/// The reminder state as it applies to the task's current step and deadline.
+fn current_state(t: &Task) -> ReminderState {
+    let node = t.current_node().map(|n| (n.id, n.handler_id));
+    if t.reminders.for_due == t.current_due() && t.reminders.for_node == node {
+        t.reminders.clone()
+    } else {
+        ReminderState { for_due: t.current_due(), for_node: node, ..Default::default() }
+    }
+}
+
+/// When the next reminder for `t` is due, if any: pure over the task.
+pub fn next_at(t: &Task) -> Option<DateTime<Utc>> {
+    if t.status != TaskStatus::Open || t.archived {
+        return None;
+    }
+    let due = t.current_due()?;
+    let s = current_state(t);
+    match s.overdue_sent_at {
+        Some(last) => Some(last + Duration::days(1)),
+        None if !s.due_soon_sent && due - lead() > t.current_node()?.received_at.unwrap_or(t.created_at) => Some(due - lead()),
+        None => Some(due),
+    }
+}
+
+/// Which reminder is due at `now`, and the state after sending it.
+pub fn due_now(t: &Task, now: DateTime<Utc>) -> Option<(MessageKind, ReminderState)> {
+    let at = next_at(t)?;
+    if at > now {
+        return None;
+    }
+    let due = t.current_due()?;
+    let mut s = current_state(t);
+    if now < due {
+        s.due_soon_sent = true;
+        Some((MessageKind::DueSoon, s))
+    } else {
+        s.due_soon_sent = true;
+        s.overdue_sent_at = Some(now);
+        Some((MessageKind::Overdue, s))
+    }
+}
+
+/// Sends every reminder due at `now`; returns how many went out.
+pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
+    let upto = time_key(now);
+    let mut sent = 0;
+    for id in store.ids_by_range(ix::REMIND_AT, &upto)? {
+        sent += store.write(|tx| {
+            let Some(mut t) = tx.get::<Task>(id)? else { return Ok::<_, crate::error::ServiceError>(0) };
+            let Some((kind, state)) = due_now(&t, now) else { return Ok(0) };
+            let rev = t.rev;
+            t.reminders = state;
+            let handler = t.current_handler();
+            let mut to: Vec<u64> = handler.into_iter().collect();
+            if kind == MessageKind::Overdue && !to.contains(&t.creator_id) {
+                to.push(t.creator_id);
+            }
+            let text = match kind {
+                MessageKind::DueSoon => format!("'{}' is due soon", t.title),
+                _ => format!("'{}' is overdue", t.title),
+            };
+            for user_id in to {
+                post(tx, NewMessage { user_id, kind, task_id: Some(t.id), task_title: Some(t.title.clone()), actor_id: None, text: text.clone(), reason: None }, now)?;
+            }
+            log::write(tx, t.id, &Actor::system(), log::line(kind.as_str(), text), None, now)?;
+            tx.update(&mut t, rev)?;
+            Ok(1)
+        })?;
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::{Node, NodeState, Priority, TaskKind};
+    use chrono::TimeZone;
+
+    fn task(due: Option<DateTime<Utc>>) -> Task {
+        let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+        Task {
+            id: 1, rev: 1, project_id: 1, title: "t".into(), description: String::new(), kind: TaskKind::Simple,
+            business_type: None, priority: Priority::Normal, due_at: due, creator_id: 1,
+            nodes: vec![Node { id: 1, handler_id: 2, action: String::new(), due_at: None, state: NodeState::Active, received_at: Some(t0), started_at: None, done_at: None }],
+            current: 0, status: TaskStatus::Open, checklist: vec![], watchers: vec![], editors: vec![], attachments: vec![],
+            past_handlers: vec![2], archived: false, created_at: t0, updated_at: t0, finished_at: None, source: None,
+            next_local_id: 1, reminders: Default::default(),
+        }
+    }
+
+    #[test]
+    fn due_soon_then_overdue_then_daily() {
+        let due = Utc.with_ymd_and_hms(2026, 5, 5, 12, 0, 0).unwrap();
+        let mut t = task(Some(due));
+        assert_eq!(next_at(&t), Some(due - Duration::hours(24)));
+        assert!(due_now(&t, due - Duration::hours(25)).is_none());
+        let (k, s) = due_now(&t, due - Duration::hours(23)).unwrap();
+        assert_eq!(k, MessageKind::DueSoon);
+        t.reminders = s;
+        assert_eq!(next_at(&t), Some(due));
+        assert!(due_now(&t, due - Duration::hours(1)).is_none(), "not twice");
+        let (k, s) = due_now(&t, due + Duration::minutes(1)).unwrap();
+        assert_eq!(k, MessageKind::Overdue);
+        t.reminders = s;
+        assert_eq!(next_at(&t), Some(due + Duration::minutes(1) + Duration::days(1)));
+        assert!(due_now(&t, due + Duration::hours(5)).is_none());
+        assert_eq!(due_now(&t, due + Duration::days(2)).unwrap().0, MessageKind::Overdue);
+    }
+
+    #[test]
+    fn nothing_without_a_deadline_or_when_finished() {
+        assert_eq!(next_at(&task(None)), None);
+        let mut t = task(Some(Utc::now()));
+        t.status = TaskStatus::Done;
+        assert_eq!(next_at(&t), None);
+    }
+
+    #[test]
+    fn a_new_deadline_or_step_starts_afresh() {
+        let due = Utc.with_ymd_and_hms(2026, 5, 5, 12, 0, 0).unwrap();
+        let mut t = task(Some(due));
+        let (_, s) = due_now(&t, due + Duration::minutes(1)).unwrap();
+        t.reminders = s;
+        t.due_at = Some(due + Duration::days(10));
+        assert_eq!(next_at(&t), Some(due + Duration::days(9)));
+    }
+
+    #[test]
+    fn a_deadline_closer_than_the_lead_goes_straight_to_overdue_time() {
+        let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+        let t = task(Some(t0 + Duration::hours(2)));
+        assert_eq!(next_at(&t), Some(t0 + Duration::hours(2)));
+    }
+}

@@ -1,0 +1,459 @@
+//! Creating and changing tasks (the flow operations are in `operate.rs`).
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::context::{project_ctx, visible_task, ProjectCtx};
+use super::log;
+use super::view::TaskView;
+use crate::actor::Actor;
+use crate::audit;
+use crate::error::{ServiceError, ServiceResult};
+use crate::flow::model::{ReminderState, TaskSource};
+use crate::flow::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
+use crate::inbox::service::{post, NewMessage};
+use crate::inbox::MessageKind;
+use crate::store::{Store, WriteTx};
+
+pub const MAX_NODES: usize = 50;
+pub const MAX_CHECKLIST: usize = 100;
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeInput {
+    /// Absent only in templates.
+    pub handler_id: u64,
+    #[serde(default)]
+    pub action: String,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTask {
+    pub kind: TaskKind,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub business_type: Option<String>,
+    pub priority: Option<Priority>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub nodes: Vec<NodeInput>,
+    #[serde(default)]
+    pub checklist: Vec<String>,
+    #[serde(default)]
+    pub watchers: Vec<u64>,
+    #[serde(default)]
+    pub editors: Vec<u64>,
+    /// The template the nodes came from (informational).
+    pub template_id: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodeEdit {
+    /// The node's id when it already exists.
+    pub id: Option<u32>,
+    pub handler_id: u64,
+    #[serde(default)]
+    pub action: String,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistEdit {
+    pub id: Option<u32>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskPatch {
+    pub rev: u64,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<String>)]
+    pub business_type: Option<Option<String>>,
+    pub priority: Option<Priority>,
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub due_at: Option<Option<DateTime<Utc>>>,
+    pub nodes: Option<Vec<NodeEdit>>,
+    pub watchers: Option<Vec<u64>>,
+    pub editors: Option<Vec<u64>>,
+    pub checklist: Option<Vec<ChecklistEdit>>,
+}
+
+fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn clean_title(t: &str) -> ServiceResult<String> {
+    let t = t.trim();
+    if t.is_empty() || t.chars().count() > 200 {
+        return Err(ServiceError::invalid("title", "a title has 1 to 200 characters"));
+    }
+    Ok(t.to_string())
+}
+
+fn clean_description(d: &str) -> ServiceResult<String> {
+    if d.chars().count() > 20_000 {
+        return Err(ServiceError::invalid("description", "a description has at most 20000 characters"));
+    }
+    Ok(d.to_string())
+}
+
+fn clean_action(a: &str) -> ServiceResult<String> {
+    let a = a.trim();
+    if a.chars().count() > 200 {
+        return Err(ServiceError::invalid("nodes", "what to do has at most 200 characters"));
+    }
+    Ok(a.to_string())
+}
+
+fn clean_business_type(ctx: &ProjectCtx, b: Option<String>) -> ServiceResult<Option<String>> {
+    let Some(b) = b.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()) else {
+        return Ok(None);
+    };
+    if !ctx.project.business_types.is_empty() && !ctx.project.business_types.contains(&b) {
+        return Err(ServiceError::invalid("business_type", format!("'{b}' is not a business type of project '{}'", ctx.project.name)));
+    }
+    Ok(Some(b))
+}
+
+fn dedup(mut v: Vec<u64>) -> Vec<u64> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn check_node_count(kind: TaskKind, n: usize) -> ServiceResult<()> {
+    match kind {
+        TaskKind::Simple if n != 1 => Err(ServiceError::invalid("nodes", "a simple task has exactly one handler")),
+        _ if n == 0 => Err(ServiceError::invalid("nodes", "a task needs at least one step")),
+        _ if n > MAX_NODES => Err(ServiceError::invalid("nodes", format!("at most {MAX_NODES} steps"))),
+        _ => Ok(()),
+    }
+}
+
+/// Who may create tasks in a project: its members and its admins.
+fn check_can_create(ctx: &ProjectCtx, actor: &Actor) -> ServiceResult<()> {
+    if ctx.project.archived {
+        return Err(ServiceError::Conflict(format!("project '{}' is archived", ctx.project.name)));
+    }
+    let member = actor.user_id.is_some_and(|u| ctx.is_member(u));
+    if !member && !ctx.admin {
+        return Err(ServiceError::forbidden("only members of the project create tasks in it"));
+    }
+    Ok(())
+}
+
+/// Builds a validated, not yet stored task.
+pub fn build(ctx: &ProjectCtx, creator_id: u64, new: NewTask, source: Option<TaskSource>, now: DateTime<Utc>) -> ServiceResult<Task> {
+    check_node_count(new.kind, new.nodes.len())?;
+    let handlers: Vec<u64> = new.nodes.iter().map(|n| n.handler_id).collect();
+    ctx.check_members(&handlers, "nodes")?;
+    let watchers = dedup(new.watchers);
+    let editors = dedup(new.editors);
+    ctx.check_members(&watchers, "watchers")?;
+    ctx.check_members(&editors, "editors")?;
+    if new.checklist.len() > MAX_CHECKLIST {
+        return Err(ServiceError::invalid("checklist", format!("at most {MAX_CHECKLIST} checklist items")));
+    }
+    let mut t = Task {
+        id: 0,
+        rev: 0,
+        project_id: ctx.project.id,
+        title: clean_title(&new.title)?,
+        description: clean_description(&new.description)?,
+        kind: new.kind,
+        business_type: clean_business_type(ctx, new.business_type)?,
+        priority: new.priority.unwrap_or_default(),
+        due_at: new.due_at,
+        creator_id,
+        nodes: Vec::new(),
+        current: 0,
+        status: TaskStatus::Open,
+        checklist: Vec::new(),
+        watchers,
+        editors,
+        attachments: Vec::new(),
+        past_handlers: vec![handlers[0]],
+        archived: false,
+        created_at: now,
+        updated_at: now,
+        finished_at: None,
+        source,
+        next_local_id: 0,
+        reminders: ReminderState::default(),
+    };
+    for (i, n) in new.nodes.into_iter().enumerate() {
+        let id = t.alloc_id();
+        t.nodes.push(Node {
+            id,
+            handler_id: n.handler_id,
+            action: clean_action(&n.action)?,
+            due_at: n.due_at,
+            state: if i == 0 { NodeState::Active } else { NodeState::Waiting },
+            received_at: (i == 0).then_some(now),
+            started_at: None,
+            done_at: None,
+        });
+    }
+    for text in new.checklist {
+        let text = text.trim().to_string();
+        if text.is_empty() || text.chars().count() > 200 {
+            return Err(ServiceError::invalid("checklist", "a checklist item has 1 to 200 characters"));
+        }
+        let id = t.alloc_id();
+        t.checklist.push(ChecklistItem { id, text, done: false, done_by: None, done_at: None });
+    }
+    Ok(t)
+}
+
+/// Stores a built task with its log line and the first handler's message.
+pub fn insert(tx: &mut WriteTx<'_>, t: &mut Task, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<u64> {
+    let id = tx.insert(t)?;
+    let first = t.nodes[0].handler_id;
+    log::write(tx, id, actor, log::line("create", format!("created '{}'", t.title)), None, now)?;
+    log::write(tx, id, actor, log::line("receive", format!("step 1 to user {first}")), Some(first), now)?;
+    if !actor.is(first) {
+        post(tx, NewMessage { user_id: first, kind: MessageKind::Assigned, task_id: Some(id), task_title: Some(t.title.clone()), actor_id: actor.user_id, text: format!("'{}' is assigned to you", t.title), reason: None }, now)?;
+    }
+    Ok(id)
+}
+
+pub fn create(store: &Store, actor: &Actor, project_id: u64, new: NewTask, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+    let ctx = project_ctx(store, actor, project_id)?;
+    check_can_create(&ctx, actor)?;
+    let creator = actor.user_id.ok_or_else(|| ServiceError::forbidden("tasks are created by users"))?;
+    let mut t = build(&ctx, creator, new, None, now)?;
+    store.write(|tx| insert(tx, &mut t, actor, now))?;
+    Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
+}
+
+pub fn get(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+    let (t, _, allowed) = visible_task(store, actor, id)?;
+    Ok(TaskView::new(&t, allowed, now))
+}
+
+/// Applies an edit: only nodes not yet reached may change.
+pub fn edit(store: &Store, actor: &Actor, id: u64, patch: TaskPatch, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+    let (mut t, ctx, allowed) = visible_task(store, actor, id)?;
+    if !allowed.edit {
+        return Err(ServiceError::forbidden("only the creator, editors and admins edit an open task"));
+    }
+    if t.rev != patch.rev {
+        return Err(ServiceError::Conflict(format!("task {id} was changed by someone else; reload it")));
+    }
+    let mut changed = Vec::new();
+    if let Some(title) = &patch.title {
+        t.title = clean_title(title)?;
+        changed.push("title");
+    }
+    if let Some(d) = &patch.description {
+        t.description = clean_description(d)?;
+        changed.push("description");
+    }
+    if let Some(b) = patch.business_type {
+        t.business_type = clean_business_type(&ctx, b)?;
+        changed.push("business type");
+    }
+    if let Some(p) = patch.priority {
+        t.priority = p;
+        changed.push("priority");
+    }
+    if let Some(d) = patch.due_at {
+        t.due_at = d;
+        changed.push("due time");
+    }
+    if let Some(w) = patch.watchers {
+        let w = dedup(w);
+        ctx.check_members(&w, "watchers")?;
+        t.watchers = w;
+        changed.push("watchers");
+    }
+    if let Some(e) = patch.editors {
+        let e = dedup(e);
+        ctx.check_members(&e, "editors")?;
+        t.editors = e;
+        changed.push("editors");
+    }
+    if let Some(nodes) = patch.nodes {
+        edit_nodes(&mut t, &ctx, nodes)?;
+        changed.push("steps");
+    }
+    if let Some(items) = patch.checklist {
+        edit_checklist(&mut t, items)?;
+        changed.push("checklist");
+    }
+    t.updated_at = now;
+    let rev = patch.rev;
+    store.write(|tx| {
+        tx.update(&mut t, rev)?;
+        log::write(tx, id, actor, log::line("edit", format!("changed {}", changed.join(", "))), None, now)?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
+}
+
+fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceResult<()> {
+    check_node_count(t.kind, nodes.len())?;
+    let fixed = t.current + 1; // done nodes and the current one stay as they are
+    if nodes.len() < fixed {
+        return Err(ServiceError::invalid("nodes", "steps already reached cannot be removed"));
+    }
+    for (old, new) in t.nodes.iter().zip(&nodes).take(fixed) {
+        let same = new.id == Some(old.id) && new.handler_id == old.handler_id && new.action.trim() == old.action && new.due_at == old.due_at;
+        if !same {
+            return Err(ServiceError::invalid("nodes", format!("step {} has been reached and cannot be changed", old.id)));
+        }
+    }
+    let handlers: Vec<u64> = nodes.iter().map(|n| n.handler_id).collect();
+    ctx.check_members(&handlers, "nodes")?;
+    let mut out: Vec<Node> = t.nodes[..fixed].to_vec();
+    for n in nodes.into_iter().skip(fixed) {
+        let id = match n.id {
+            Some(id) if t.nodes[fixed..].iter().any(|o| o.id == id) => id,
+            _ => t.alloc_id(),
+        };
+        out.push(Node { id, handler_id: n.handler_id, action: clean_action(&n.action)?, due_at: n.due_at, state: NodeState::Waiting, received_at: None, started_at: None, done_at: None });
+    }
+    t.nodes = out;
+    Ok(())
+}
+
+fn edit_checklist(t: &mut Task, items: Vec<ChecklistEdit>) -> ServiceResult<()> {
+    if items.len() > MAX_CHECKLIST {
+        return Err(ServiceError::invalid("checklist", format!("at most {MAX_CHECKLIST} checklist items")));
+    }
+    let mut out = Vec::new();
+    for it in items {
+        let text = it.text.trim().to_string();
+        if text.is_empty() || text.chars().count() > 200 {
+            return Err(ServiceError::invalid("checklist", "a checklist item has 1 to 200 characters"));
+        }
+        match it.id.and_then(|id| t.checklist.iter().find(|c| c.id == id)) {
+            Some(old) => out.push(ChecklistItem { text, ..old.clone() }),
+            None => {
+                let id = t.alloc_id();
+                out.push(ChecklistItem { id, text, done: false, done_by: None, done_at: None });
+            }
+        }
+    }
+    t.checklist = out;
+    Ok(())
+}
+
+pub fn delete(store: &Store, actor: &Actor, id: u64, uploads: &std::path::Path, now: DateTime<Utc>) -> ServiceResult<()> {
+    let (t, _, allowed) = visible_task(store, actor, id)?;
+    if !allowed.delete {
+        return Err(ServiceError::forbidden("only the creator or an admin deletes a task"));
+    }
+    store.write(|tx| {
+        tx.delete::<Task>(id)?;
+        log::write(tx, id, actor, log::line("delete", format!("deleted '{}'", t.title)), None, now)?;
+        audit::record(tx, actor, "task.delete", format!("task {id} '{}'", t.title), None, now)?;
+        Ok::<_, ServiceError>(())
+    })?;
+    for a in &t.attachments {
+        let _ = std::fs::remove_file(uploads.join(a.id.to_string()));
+    }
+    Ok(())
+}
+
+/// Copies a task into a project (the same or another) as a fresh, open task.
+pub fn copy(store: &Store, actor: &Actor, id: u64, project_id: u64, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+    let (t, _, _) = visible_task(store, actor, id)?;
+    let ctx = project_ctx(store, actor, project_id)?;
+    check_can_create(&ctx, actor)?;
+    let creator = actor.user_id.ok_or_else(|| ServiceError::forbidden("tasks are created by users"))?;
+    let new = NewTask {
+        kind: t.kind,
+        title: t.title.clone(),
+        description: t.description.clone(),
+        business_type: t.business_type.clone().filter(|b| ctx.project.business_types.is_empty() || ctx.project.business_types.contains(b)),
+        priority: Some(t.priority),
+        due_at: t.due_at,
+        nodes: t.nodes.iter().map(|n| NodeInput { handler_id: n.handler_id, action: n.action.clone(), due_at: n.due_at }).collect(),
+        checklist: t.checklist.iter().map(|c| c.text.clone()).collect(),
+        watchers: t.watchers.iter().copied().filter(|w| ctx.is_member(*w)).collect(),
+        editors: t.editors.iter().copied().filter(|e| ctx.is_member(*e)).collect(),
+        template_id: None,
+    };
+    let mut copy = build(&ctx, creator, new, None, now)?;
+    store.write(|tx| {
+        let new_id = insert(tx, &mut copy, actor, now)?;
+        log::write(tx, id, actor, log::line("copy", format!("copied to task {new_id}")), None, now)?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(TaskView::new(&copy, ctx.allowed(actor, &copy), now))
+}
+
+/// Moves a task to another project whose members include everyone on it.
+pub fn move_to(store: &Store, actor: &Actor, id: u64, project_id: u64, rev: u64, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+    let (mut t, _, allowed) = visible_task(store, actor, id)?;
+    if !allowed.edit {
+        return Err(ServiceError::forbidden("only the creator, editors and admins move a task"));
+    }
+    let ctx = project_ctx(store, actor, project_id)?;
+    check_can_create(&ctx, actor)?;
+    let handlers: Vec<u64> = t.nodes.iter().map(|n| n.handler_id).collect();
+    ctx.check_members(&handlers, "project_id")?;
+    let from = t.project_id;
+    t.project_id = project_id;
+    t.watchers.retain(|w| ctx.is_member(*w));
+    t.editors.retain(|e| ctx.is_member(*e));
+    if t.business_type.as_ref().is_some_and(|b| !ctx.project.business_types.is_empty() && !ctx.project.business_types.contains(b)) {
+        t.business_type = None;
+    }
+    t.updated_at = now;
+    store.write(|tx| {
+        tx.update(&mut t, rev)?;
+        log::write(tx, id, actor, log::line("move", format!("moved from project {from} to project {project_id}")), None, now)?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
+}
+
+pub fn archive(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+    let (mut t, ctx, allowed) = visible_task(store, actor, id)?;
+    if !allowed.archive {
+        return Err(ServiceError::forbidden("admins archive finished tasks"));
+    }
+    let rev = t.rev;
+    t.archived = true;
+    store.write(|tx| {
+        tx.update(&mut t, rev)?;
+        log::write(tx, id, actor, log::line("archive", "archived"), None, now)?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
+}
+
+/// Archives every finished task of a project; returns how many.
+pub fn archive_finished(store: &Store, actor: &Actor, project_id: u64, now: DateTime<Utc>) -> ServiceResult<usize> {
+    let ctx = project_ctx(store, actor, project_id)?;
+    if !ctx.admin {
+        return Err(ServiceError::forbidden("admins archive finished tasks"));
+    }
+    let ids = store.ids_by(crate::flow::model::ix::PROJECT, &format!("{project_id}/done"))?;
+    store.write(|tx| {
+        let mut n = 0;
+        for id in ids {
+            let Some(mut t) = tx.get::<Task>(id)? else { continue };
+            if t.archived {
+                continue;
+            }
+            let rev = t.rev;
+            t.archived = true;
+            tx.update(&mut t, rev)?;
+            log::write(tx, id, actor, log::line("archive", "archived with all finished tasks of the project"), None, now)?;
+            n += 1;
+        }
+        Ok::<_, ServiceError>(n)
+    })
+}

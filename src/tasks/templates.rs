@@ -1,0 +1,158 @@
+//! Workflow templates: reusable node chains set by admins, plus the two built-ins.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::actor::Actor;
+use crate::audit;
+use crate::error::{ServiceError, ServiceResult};
+use crate::org::Role;
+use crate::store::{Record, Store};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TemplateNode {
+    pub handler_id: Option<u64>,
+    #[serde(default)]
+    pub action: String,
+    /// Due this many hours after the task is created.
+    pub due_in_hours: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Template {
+    pub id: u64,
+    pub rev: u64,
+    pub name: String,
+    /// `simple` or `empty_workflow` for the built-ins, which cannot be changed.
+    pub builtin: Option<String>,
+    pub nodes: Vec<TemplateNode>,
+    pub created_by: String,
+}
+
+impl Record for Template {
+    const KIND: &'static str = "template";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateInput {
+    pub name: String,
+    pub nodes: Vec<TemplateNode>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplatePatch {
+    pub name: Option<String>,
+    pub nodes: Option<Vec<TemplateNode>>,
+    pub rev: Option<u64>,
+}
+
+fn require_admin(actor: &Actor) -> ServiceResult<()> {
+    match actor.role {
+        Role::CompanyAdmin | Role::DepartmentAdmin => Ok(()),
+        Role::Member => Err(ServiceError::forbidden("only admins manage workflow templates")),
+    }
+}
+
+fn validate(name: &str, nodes: &[TemplateNode]) -> ServiceResult<String> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 80 {
+        return Err(ServiceError::invalid("name", "a template name has 1 to 80 characters"));
+    }
+    if nodes.len() > super::service::MAX_NODES {
+        return Err(ServiceError::invalid("nodes", "too many steps"));
+    }
+    if nodes.iter().any(|x| x.action.chars().count() > 200) {
+        return Err(ServiceError::invalid("nodes", "what to do has at most 200 characters"));
+    }
+    Ok(n.to_string())
+}
+
+/// Built-ins first, then admins' templates by name.
+pub fn list(store: &Store) -> ServiceResult<Vec<Template>> {
+    let mut all = store.list::<Template>()?;
+    all.sort_by(|a, b| (a.builtin.is_none(), &a.name).cmp(&(b.builtin.is_none(), &b.name)));
+    Ok(all)
+}
+
+pub fn create(store: &Store, actor: &Actor, input: TemplateInput, now: DateTime<Utc>) -> ServiceResult<Template> {
+    require_admin(actor)?;
+    let name = validate(&input.name, &input.nodes)?;
+    let mut t = Template { id: 0, rev: 0, name, builtin: None, nodes: input.nodes, created_by: actor.name.clone() };
+    store.write(|tx| {
+        tx.insert(&mut t)?;
+        audit::record(tx, actor, "template.create", format!("template '{}'", t.name), None, now)?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(t)
+}
+
+fn editable(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Template> {
+    require_admin(actor)?;
+    let t = store.get::<Template>(id)?.ok_or_else(|| ServiceError::not_found(format!("template {id} not found")))?;
+    if t.builtin.is_some() {
+        return Err(ServiceError::forbidden("built-in templates cannot be changed"));
+    }
+    Ok(t)
+}
+
+pub fn update(store: &Store, actor: &Actor, id: u64, patch: TemplatePatch, now: DateTime<Utc>) -> ServiceResult<Template> {
+    let mut t = editable(store, actor, id)?;
+    let expected = patch.rev.unwrap_or(t.rev);
+    if let Some(nodes) = patch.nodes {
+        t.nodes = nodes;
+    }
+    if let Some(name) = patch.name {
+        t.name = name;
+    }
+    t.name = validate(&t.name, &t.nodes)?;
+    store.write(|tx| {
+        tx.update(&mut t, expected)?;
+        audit::record(tx, actor, "template.update", format!("template '{}'", t.name), None, now)?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(t)
+}
+
+pub fn delete(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> ServiceResult<()> {
+    let t = editable(store, actor, id)?;
+    store.write(|tx| {
+        tx.delete::<Template>(id)?;
+        audit::record(tx, actor, "template.delete", format!("template '{}'", t.name), None, now)?;
+        Ok::<_, ServiceError>(())
+    })
+}
+
+/// Creates the built-in "simple" and "empty workflow" templates if missing.
+pub fn ensure_builtins(store: &Store) -> ServiceResult<()> {
+    let existing = store.list::<Template>()?;
+    for (key, name, nodes) in [("simple", "简单任务 Simple task", 1), ("empty_workflow", "空白工作流 Empty workflow", 2)] {
+        if existing.iter().any(|t| t.builtin.as_deref() == Some(key)) {
+            continue;
+        }
+        let mut t = Template {
+            id: 0,
+            rev: 0,
+            name: name.into(),
+            builtin: Some(key.into()),
+            nodes: vec![TemplateNode { handler_id: None, action: String::new(), due_in_hours: None }; nodes],
+            created_by: "system".into(),
+        };
+        store.write(|tx| tx.insert(&mut t).map(|_| ()))?;
+    }
+    Ok(())
+}

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tasksApi } from './mock-tasks.mjs';
 
 const WEB = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../web');
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
@@ -32,7 +33,7 @@ class HttpError extends Error {
   }
 }
 
-export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
+export function createMockServer({ adminPassword = 'admin-pass', attachmentLimit, seed = false } = {}) {
   const now = () => new Date().toISOString();
   let seq = 100;
   const nextId = () => ++seq;
@@ -50,6 +51,7 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
   const tokens = [];
   const audit = [];
   const sessions = new Map(); // cookie value -> { userId, csrf }
+  const tasksRoute = tasksApi({ users, projects, nextId, now: () => new Date().toISOString(), HttpError, attachmentLimit, seed });
 
   const log = (actor, action, detail, ip) =>
     audit.unshift({ id: nextId(), at: now(), actor: actor ? actor.username : null, action, detail, ip: ip || '127.0.0.1' });
@@ -69,7 +71,7 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
     if (u.role !== 'company_admin') throw new HttpError(403, 'forbidden', 'company admins only');
   };
 
-  async function api(req, path, body, res) {
+  async function api(req, path, body, res, query, raw) {
     const m = req.method;
     const cookie = /(?:^|;\s*)baton_session=([^;]+)/.exec(req.headers.cookie || '');
     const session = cookie && sessions.get(cookie[1]);
@@ -112,8 +114,9 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
       return [204];
     }
     if (path === '/api/users') {
-      admin(me);
+      // the directory every member may read
       if (m === 'GET') return [200, { items: users }];
+      admin(me);
       if (m === 'POST') {
         if (!body.username || !/^[a-z0-9_.-]{2,32}$/i.test(body.username)) throw new HttpError(400, 'invalid', 'username: 2-32 letters, digits, _ . -');
         if (users.some((u) => u.username === body.username)) throw new HttpError(409, 'exists', `username ${body.username} is taken`);
@@ -235,6 +238,8 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
       find(tokens, r[1]).revoked = true;
       return [204];
     }
+    const tr = tasksRoute(req, m, path, query, body, me, raw);
+    if (tr) return tr;
     if (path === '/api/audit' && m === 'GET') {
       companyAdmin(me);
       return [200, { items: audit.slice(0, 200) }];
@@ -253,19 +258,24 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
         return;
       }
       if (path.startsWith('/api/')) {
-        let raw = '';
-        for await (const c of req) raw += c;
+        const chunks = [];
+        for await (const c of req) chunks.push(c);
+        const raw = Buffer.concat(chunks);
         let body = {};
-        if (raw) {
+        const multipart = /^multipart\//.test(req.headers['content-type'] || '');
+        if (raw.length && !multipart) {
           try {
-            body = JSON.parse(raw);
+            body = JSON.parse(raw.toString('utf8'));
           } catch {
             throw new HttpError(400, 'bad_json', 'the body is not valid JSON');
           }
         }
-        const [status, data] = await api(req, path, body, res);
+        const [status, data] = await api(req, path, body, res, url.searchParams, raw);
         res.statusCode = status;
-        if (data !== undefined) {
+        if (data && data.raw) {
+          for (const [k, v] of Object.entries(data.headers || {})) res.setHeader(k, v);
+          res.end(data.raw);
+        } else if (data !== undefined) {
           res.setHeader('Content-Type', 'application/json');
           res.end(JSON.stringify(data));
         } else res.end();
@@ -285,7 +295,9 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
       const status = e instanceof HttpError ? e.status : 500;
       res.statusCode = status;
       res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ error: { code: e.code || 'internal', message: e instanceof HttpError ? e.message : 'internal error' } }));
+      const error = { code: e.code || 'internal', message: e instanceof HttpError ? e.message : 'internal error' };
+      if (e.field) error.field = e.field;
+      res.end(JSON.stringify({ error }));
       if (!(e instanceof HttpError)) console.error(e);
     }
   });
@@ -294,7 +306,7 @@ export function createMockServer({ adminPassword = 'admin-pass' } = {}) {
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const port = Number(process.argv[2] || 18081);
-  createMockServer({ adminPassword: process.env.BATON_ADMIN_PASSWORD || 'admin-pass' }).listen(port, '127.0.0.1', () =>
+  createMockServer({ adminPassword: process.env.BATON_ADMIN_PASSWORD || 'admin-pass', seed: true }).listen(port, '127.0.0.1', () =>
     console.log(`mock Baton on http://127.0.0.1:${port}`),
   );
 }

@@ -27,13 +27,14 @@ export class ApiError extends Error {
 async function request(method, path, body, opts = {}) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // multipart: the browser sets Content-Type with the boundary itself
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let res;
   try {
     res = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: opts.form || (body === undefined ? undefined : JSON.stringify(body)),
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -100,4 +101,53 @@ export const api = {
 
   // audit
   audit: (limit = 200) => request('GET', `/api/audit?limit=${enc(limit)}`),
+
+  // workflow templates
+  templates: () => request('GET', '/api/templates'),
+  createTemplate: (tpl) => request('POST', '/api/templates', tpl),
+  updateTemplate: (id, patch) => request('PATCH', `/api/templates/${enc(id)}`, patch),
+  deleteTemplate: (id) => request('DELETE', `/api/templates/${enc(id)}`),
+
+  // tasks
+  projectTasks: (pid, params) => request('GET', `/api/projects/${enc(pid)}/tasks${query(params)}`),
+  createTask: (pid, task) => request('POST', `/api/projects/${enc(pid)}/tasks`, task),
+  task: (id) => request('GET', `/api/tasks/${enc(id)}`),
+  updateTask: (id, patch) => request('PATCH', `/api/tasks/${enc(id)}`, patch),
+  deleteTask: (id) => request('DELETE', `/api/tasks/${enc(id)}`),
+  copyTask: (id, project_id) => request('POST', `/api/tasks/${enc(id)}/copy`, { project_id }),
+  moveTask: (id, project_id, rev) => request('POST', `/api/tasks/${enc(id)}/move`, { project_id, rev }),
+  archiveTask: (id) => request('POST', `/api/tasks/${enc(id)}/archive`),
+  archiveFinished: (pid) => request('POST', `/api/projects/${enc(pid)}/archive-finished`),
+  /** op: complete | start | transfer | return | urge | withdraw; body: { rev, to?, reason? } */
+  flow: (id, op, body) => request('POST', `/api/tasks/${enc(id)}/${enc(op)}`, body),
+  checkItem: (id, itemId, done, rev) => request('POST', `/api/tasks/${enc(id)}/checklist/${enc(itemId)}`, { done, rev }),
+  comments: (id) => request('GET', `/api/tasks/${enc(id)}/comments`),
+  addComment: (id, body) => request('POST', `/api/tasks/${enc(id)}/comments`, { body }),
+  taskLog: (id) => request('GET', `/api/tasks/${enc(id)}/log`),
+  uploadAttachment: (id, file) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return request('POST', `/api/tasks/${enc(id)}/attachments`, undefined, { form });
+  },
+  deleteAttachment: (id, aid) => request('DELETE', `/api/tasks/${enc(id)}/attachments/${enc(aid)}`),
+  attachmentUrl: (id, aid) => `/api/tasks/${enc(id)}/attachments/${enc(aid)}`,
+
+  // my work
+  myTodo: () => request('GET', '/api/my/todo'),
+  myList: (which) => request('GET', `/api/my/${enc(which)}`),
+
+  // inbox
+  inbox: (params) => request('GET', `/api/inbox${query(params)}`),
+  unreadCount: () => request('GET', '/api/inbox/unread-count'),
+  markRead: (id, read) => request('POST', `/api/inbox/${enc(id)}/read`, { read }),
+  setFollowUp: (id, follow_up) => request('POST', `/api/inbox/${enc(id)}/follow-up`, { follow_up }),
+  readAll: () => request('POST', '/api/inbox/read-all'),
 };
+
+/** `?a=1&b=x` from an object, leaving out empty values. */
+function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}

@@ -14,10 +14,19 @@ import { DepartmentsPage } from './pages/departments.js';
 import { ProjectsAdminPage } from './pages/projects.js';
 import { TokensPage } from './pages/tokens.js';
 import { AuditPage } from './pages/audit.js';
+import { TaskPage } from './pages/task.js';
+import { InboxPage } from './pages/inbox.js';
+import { MyWorkPage } from './pages/mywork.js';
+import { TemplatesPage } from './pages/templates.js';
+import { useUnread, useUnreadPolling } from './unread.js';
 
 const ROUTES = [
   { path: '/', page: HomePage },
   { path: '/projects/:id', page: ProjectPage },
+  { path: '/tasks/:id', page: TaskPage },
+  { path: '/inbox', page: InboxPage },
+  { path: '/my', page: MyWorkPage },
+  { path: '/admin/templates', page: TemplatesPage, guard: isAdmin },
   { path: '/account', page: AccountPage },
   { path: '/admin/users', page: UsersPage, guard: isAdmin },
   { path: '/admin/departments', page: DepartmentsPage, guard: isAdmin },
@@ -53,21 +62,35 @@ function Forbidden() {
   </div>`;
 }
 
-function NavItem({ href, icon, label, testid, path, onNavigate, exact }) {
+function NavItem({ href, icon, label, testid, path, onNavigate, exact, badge }) {
   const active = exact ? path === href : path === href || path.startsWith(`${href}/`);
   return html`<${Link} href=${href} class=${`nav-item ${active ? 'active' : ''}`} data-testid=${testid}
     aria-current=${active ? 'page' : undefined} onNavigate=${onNavigate}>
     <${Icon} name=${icon} />
     <span class="nav-label">${label}</span>
+    ${badge ? html`<span class="nav-badge" data-testid=${`${testid}-badge`} aria-label=${t('inbox.unreadCount', { n: badge })}>${badge > 99 ? '99+' : badge}</span>` : ''}
+  <//>`;
+}
+
+/** The topbar's inbox link with the unread count (always visible, also on phones). */
+function InboxBell() {
+  const n = useUnread();
+  return html`<${Link} href="/inbox" class="icon-btn bell" data-testid="topbar-inbox"
+    aria-label=${n ? `${t('nav.inbox')} · ${t('inbox.unreadCount', { n })}` : t('nav.inbox')}>
+    <${Icon} name="bell" />
+    ${n ? html`<span class="bell-badge" data-testid="unread-badge">${n > 99 ? '99+' : n}</span>` : ''}
   <//>`;
 }
 
 function Sidebar({ path, open, onNavigate }) {
   const { me, projects } = useApp();
+  const unread = useUnread();
   const mine = projects.filter((p) => !p.archived);
   return html`<aside class=${`sidebar ${open ? 'open' : ''}`} data-testid="sidebar" aria-label=${t('nav.label')}>
     <nav class="nav">
       <${NavItem} href="/" exact icon="home" label=${t('nav.home')} testid="nav-home" path=${path} onNavigate=${onNavigate} />
+      <${NavItem} href="/my" icon="todo" label=${t('nav.myWork')} testid="nav-mywork" path=${path} onNavigate=${onNavigate} />
+      <${NavItem} href="/inbox" icon="inbox" label=${t('nav.inbox')} testid="nav-inbox" path=${path} onNavigate=${onNavigate} badge=${unread} />
     </nav>
     <div class="nav-section">
       <div class="nav-heading">${t('nav.myProjects')}</div>
@@ -89,6 +112,7 @@ function Sidebar({ path, open, onNavigate }) {
         <${NavItem} href="/admin/users" icon="users" label=${t('nav.users')} testid="nav-users" path=${path} onNavigate=${onNavigate} />
         <${NavItem} href="/admin/departments" icon="tree" label=${t('nav.departments')} testid="nav-departments" path=${path} onNavigate=${onNavigate} />
         <${NavItem} href="/admin/projects" icon="folder" label=${t('nav.projects')} testid="nav-admin-projects" path=${path} onNavigate=${onNavigate} />
+        <${NavItem} href="/admin/templates" icon="flow" label=${t('nav.templates')} testid="nav-templates" path=${path} onNavigate=${onNavigate} />
         ${isCompanyAdmin(me) &&
         html`<${NavItem} href="/admin/tokens" icon="key" label=${t('nav.tokens')} testid="nav-tokens" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/audit" icon="list" label=${t('nav.audit')} testid="nav-audit" path=${path} onNavigate=${onNavigate} />`}
@@ -154,6 +178,7 @@ export function Shell() {
   const path = usePath();
   const [drawer, setDrawer] = useState(false);
   const [pwOpen, setPwOpen] = useState(false);
+  useUnreadPolling(30000);
   useEffect(() => {
     setDrawer(false);
     if (currentPath() === '/login') navigate('/', { replace: true });
@@ -169,6 +194,7 @@ export function Shell() {
         <span>Baton</span>
       <//>
       <div class="topbar-spacer"></div>
+      <${InboxBell} />
       <${UserMenu} onPassword=${() => setPwOpen(true)} />
     </header>
     <div class="layout">

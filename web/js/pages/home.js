@@ -1,10 +1,13 @@
-// Home (the user's projects) and a read-only project page.
-import { html } from '../../vendor/htm-preact-standalone.mjs';
+// Home (my work, counts, the user's projects) and the project page (info + task list).
+import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api } from '../api.js';
 import { isAdmin, useApp } from '../context.js';
 import { fmtTime, t } from '../i18n.js';
 import { Link } from '../router.js';
 import { Avatar, Empty, ErrorText, Icon, Loading, PageHeader, useLoader } from '../ui.js';
+import { MyWork, todoCount } from './mywork.js';
+import { ProjectTasks } from './tasks.js';
+import { useUnread } from '../unread.js';
 
 /** Load users and departments if the caller may list them (null otherwise). */
 async function optional(fn) {
@@ -42,15 +45,31 @@ export function HomePage() {
     const d = (depts.data || []).find((x) => x.id === id);
     return d ? d.name : '';
   };
+  const todo = useLoader(() => api.myTodo(), []);
+  const unread = useUnread();
+  const [tab, setTab] = useState('todo');
   const active = projects.filter((p) => !p.archived);
   const archived = projects.filter((p) => p.archived);
+  const num = (n) => (n == null ? '—' : String(n));
+  const overdue = todo.data ? (todo.data.overdue || []).length : null;
   return html`<div class="page" data-testid="home-page">
     <${PageHeader} title=${t('home.hello', { name: me.display_name || me.username })} subtitle=${t('home.subtitle')} />
-    <div class="stats-row">
-      <div class="stat card"><div class="stat-num">${active.length}</div><div class="stat-label">${t('home.statProjects')}</div></div>
-      <div class="stat card"><div class="stat-num">—</div><div class="stat-label">${t('home.statTodo')}</div></div>
-      <div class="stat card"><div class="stat-num">—</div><div class="stat-label">${t('home.statOverdue')}</div></div>
+    <div class="stats-row stats-row-4">
+      <button type="button" class="stat card stat-btn" onClick=${() => setTab('todo')} data-testid="stat-todo">
+        <div class="stat-num">${num(todoCount(todo.data))}</div><div class="stat-label">${t('home.statTodo')}</div></button>
+      <button type="button" class=${`stat card stat-btn ${overdue ? 'stat-danger' : ''}`} onClick=${() => setTab('todo')} data-testid="stat-overdue">
+        <div class="stat-num">${num(overdue)}</div><div class="stat-label">${t('home.statOverdue')}</div></button>
+      <${Link} href="/inbox" class="stat card stat-btn" data-testid="stat-unread">
+        <div class="stat-num">${num(unread)}</div><div class="stat-label">${t('home.statUnread')}</div><//>
+      <div class="stat card" data-testid="stat-projects"><div class="stat-num">${active.length}</div><div class="stat-label">${t('home.statProjects')}</div></div>
     </div>
+    <section class="card">
+      <h2 class="card-title">${t('mywork.title')}</h2>
+      <${MyWork} todo=${todo} tab=${tab} onTab=${(k) => {
+        setTab(k);
+        if (k === 'todo') todo.reload();
+      }} />
+    </section>
     <section>
       <h2 class="section-title">${t('nav.myProjects')}</h2>
       ${active.length === 0
@@ -62,10 +81,6 @@ export function HomePage() {
             ${active.map((p) => html`<${ProjectCard} key=${p.id} p=${p} me=${me} deptName=${deptName(p.department_id)} />`)}
           </div>`}
       ${archived.length > 0 && html`<p class="muted small">${t('home.archivedCount', { n: archived.length })}</p>`}
-    </section>
-    <section class="card placeholder-card">
-      <h2 class="card-title">${t('home.tasksTitle')}</h2>
-      <p class="muted">${t('home.tasksPlaceholder')}</p>
     </section>
   </div>`;
 }
@@ -91,6 +106,7 @@ export function ProjectPage({ params }) {
       ${p.archived && html`<span class="badge badge-muted">${t('projects.archived')}</span>`}
       <span class="muted small">${t('common.createdAt')}: ${fmtTime(p.created_at)}</span>
     </div>
+    <${ProjectTasks} key=${p.id} project=${p} />
     <div class="grid-2">
       <section class="card">
         <h2 class="card-title">${t('projects.members')} (${(p.members || []).length})</h2>
@@ -112,9 +128,5 @@ export function ProjectPage({ params }) {
           : html`<div class="tags">${p.business_types.map((b) => html`<span class="tag tag-static" key=${b}>${b}</span>`)}</div>`}
       </section>
     </div>
-    <section class="card placeholder-card">
-      <h2 class="card-title">${t('home.tasksTitle')}</h2>
-      <p class="muted">${t('home.tasksPlaceholder')}</p>
-    </section>
   </div>`;
 }

@@ -1,0 +1,715 @@
+// One task: meta, description, the flow as a stepper with the operations the
+// server allows (allowed.ops), checklist, comments, log, attachments, edit,
+// copy/move, archive, delete, and "Why this task" for scenario-generated tasks.
+import { html, useEffect, useRef, useState } from '../../vendor/htm-preact-standalone.mjs';
+import { ApiError, api } from '../api.js';
+import { useApp } from '../context.js';
+import { fmtTime, has, t } from '../i18n.js';
+import { displayName, useUsers } from '../people.js';
+import { Link, navigate } from '../router.js';
+import {
+  FLOW_OPS,
+  KindBadge,
+  NodeStateBadge,
+  NodesEditor,
+  People,
+  PRIORITIES,
+  PriorityBadge,
+  StatusBadges,
+  UserMultiPicker,
+  UserSelect,
+  fromLocalInput,
+  keyed,
+  toLocalInput,
+} from '../tasks.js';
+import { LinesEditor } from './tasks.js';
+import { refreshUnread } from '../unread.js';
+import { Confirm, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
+
+const isConflict = (e) => e instanceof ApiError && e.code === 'conflict';
+
+export function TaskPage({ params }) {
+  const id = params.id;
+  const { projects } = useApp();
+  const [task, setTask] = useState(null);
+  const [error, setError] = useState(null);
+  const [tick, setTick] = useState(0); // bumps reload comments and log
+  const [notice, setNotice] = useState(null); // conflict banner
+  const [dialog, setDialog] = useState(null);
+  const [busyOp, setBusyOp] = useState(null);
+
+  const load = async () => {
+    try {
+      const nt = await api.task(id);
+      setTask(nt);
+      setError(null);
+      setTick((n) => n + 1);
+      return nt;
+    } catch (e) {
+      setError(e);
+      return null;
+    }
+  };
+  useEffect(() => {
+    setTask(null);
+    setNotice(null);
+    setDialog(null);
+    load();
+  }, [id]);
+
+  const project = useLoader(async () => {
+    if (!task) return null;
+    try {
+      return await api.project(task.project_id);
+    } catch (_) {
+      return (projects || []).find((p) => p.id === task.project_id) || null;
+    }
+  }, [task && task.project_id]);
+
+  if (error && !task)
+    return html`<div class="page" data-testid="task-page-error"><${ErrorText} error=${error} />
+      <p><${Link} href="/my" class="btn">${t('nav.myWork')}<//></p></div>`;
+  if (!task) return html`<${Loading} />`;
+
+  /**
+   * Run a call that answers the new TaskView. A stale rev (409) reloads the task and
+   * says so; other errors are re-thrown for the caller (dialogs show them inline).
+   */
+  const apply = async (fn, okMsg) => {
+    try {
+      const nt = await fn(task.rev);
+      if (nt && nt.id) setTask(nt);
+      setNotice(null);
+      setTick((n) => n + 1);
+      refreshUnread();
+      if (okMsg) toast.ok(okMsg);
+      return nt;
+    } catch (e) {
+      if (isConflict(e)) {
+        setDialog(null);
+        await load();
+        setNotice('conflict');
+        return null;
+      }
+      throw e;
+    }
+  };
+  const quickOp = async (op) => {
+    setBusyOp(op);
+    try {
+      await apply((rev) => api.flow(task.id, op, { rev }), t(`tasks.opDone.${op}`));
+    } catch (e) {
+      toast.error(e);
+    }
+    setBusyOp(null);
+  };
+  const onOp = (op) => {
+    if (op === 'complete' || op === 'start') quickOp(op);
+    else setDialog(op);
+  };
+
+  const members = (project.data && project.data.members) || [];
+  const a = task.allowed || { ops: [] };
+  const ops = FLOW_OPS.filter((op) => (a.ops || []).includes(op));
+  const projName = project.data ? project.data.name : `#${task.project_id}`;
+
+  return html`<div class="page task-page" data-testid="task-page" data-task-id=${String(task.id)} data-rev=${String(task.rev)}>
+    <div class="crumbs">
+      <${Link} href=${`/projects/${task.project_id}`} data-testid="task-project-link"><${Icon} name="folder" /> ${projName}<//>
+    </div>
+    <${PageHeader} title=${task.title}>
+      ${a.edit && html`<button type="button" class="btn" onClick=${() => setDialog('edit')} data-testid="task-edit">
+        <${Icon} name="edit" /> ${t('common.edit')}</button>`}
+      <button type="button" class="btn" onClick=${() => setDialog('copy')} data-testid="task-copy"><${Icon} name="copy" /> ${t('tasks.copy')}</button>
+      ${a.edit && html`<button type="button" class="btn" onClick=${() => setDialog('move')} data-testid="task-move">${t('tasks.move')}</button>`}
+      ${a.archive && html`<button type="button" class="btn" onClick=${() => setDialog('archive')} data-testid="task-archive">${t('tasks.archive')}</button>`}
+      ${a.delete && html`<button type="button" class="btn btn-danger-ghost" onClick=${() => setDialog('delete')} data-testid="task-delete">
+        <${Icon} name="trash" /> ${t('common.delete')}</button>`}
+    <//>
+    <div class="badges-row" data-testid="task-badges">
+      <${StatusBadges} task=${task} />
+      <${KindBadge} kind=${task.kind} />
+      <${PriorityBadge} priority=${task.priority} />
+      ${task.business_type && html`<span class="tag tag-static">${task.business_type}</span>`}
+    </div>
+    ${notice === 'conflict' &&
+    html`<div class="alert alert-warn task-notice" role="alert" data-testid="task-conflict">
+      <div class="alert-title">${t('tasks.conflictReloaded')}</div>
+    </div>`}
+
+    <div class="task-layout">
+      <div class="task-main">
+        <section class="card" data-testid="flow-card">
+          <h2 class="card-title">${task.kind === 'simple' ? t('tasks.handling') : t('tasks.flow')}</h2>
+          <${Stepper} task=${task} />
+          ${ops.length > 0
+            ? html`<div class="flow-ops" data-testid="flow-ops">
+                ${ops.map(
+                  (op) => html`<button key=${op} type="button" class=${`btn ${op === 'complete' ? 'btn-primary' : ''} ${op === 'withdraw' || op === 'return' ? 'btn-warn' : ''}`}
+                    disabled=${!!busyOp} onClick=${() => onOp(op)} data-testid=${`op-${op}`}>
+                    <${Icon} name=${OP_ICONS[op]} /> ${t(`tasks.op.${op}`)}</button>`,
+                )}
+              </div>`
+            : task.status === 'open' && html`<p class="muted small flow-none" data-testid="flow-no-ops">${t('tasks.noOpsForYou')}</p>`}
+        </section>
+
+        ${task.description_html &&
+        html`<section class="card">
+          <h2 class="card-title">${t('tasks.description')}</h2>
+          <div class="markdown" data-testid="task-description-html" dangerouslySetInnerHTML=${{ __html: task.description_html }}></div>
+        </section>`}
+
+        ${(task.checklist || []).length > 0 && html`<${Checklist} task=${task} apply=${apply} />`}
+
+        <${Comments} task=${task} tick=${tick} members=${members} onPosted=${() => setTick((n) => n + 1)} />
+      </div>
+
+      <aside class="task-side">
+        <${Details} task=${task} projName=${projName} />
+        ${task.source && html`<${WhyPanel} source=${task.source} />`}
+        <${Attachments} task=${task} canUpload=${!task.archived} reload=${load} />
+        <${TaskLog} taskId=${task.id} tick=${tick} />
+      </aside>
+    </div>
+
+    ${dialog === 'transfer' && html`<${TransferDialog} task=${task} members=${members} apply=${apply} onClose=${() => setDialog(null)} />`}
+    ${dialog === 'return' && html`<${ReasonDialog} op="return" required task=${task} apply=${apply} onClose=${() => setDialog(null)} />`}
+    ${dialog === 'urge' && html`<${ReasonDialog} op="urge" task=${task} apply=${apply} onClose=${() => setDialog(null)} />`}
+    ${dialog === 'withdraw' && html`<${ReasonDialog} op="withdraw" task=${task} apply=${apply} onClose=${() => setDialog(null)} />`}
+    ${dialog === 'edit' && html`<${EditTaskDialog} task=${task} project=${project.data} apply=${apply} onClose=${() => setDialog(null)} />`}
+    ${(dialog === 'copy' || dialog === 'move') &&
+    html`<${CopyMoveDialog} mode=${dialog} task=${task} apply=${apply} onClose=${() => setDialog(null)} />`}
+    ${dialog === 'archive' &&
+    html`<${Confirm} title=${t('tasks.archive')} message=${t('tasks.archiveConfirm')} confirmLabel=${t('tasks.archive')}
+      onClose=${() => setDialog(null)} onConfirm=${() => apply(() => api.archiveTask(task.id), t('tasks.archived'))} />`}
+    ${dialog === 'delete' &&
+    html`<${Confirm} title=${t('tasks.deleteTitle')} message=${t('tasks.deleteConfirm', { title: task.title })} confirmLabel=${t('common.delete')} danger
+      onClose=${() => setDialog(null)}
+      onConfirm=${async () => {
+        await api.deleteTask(task.id);
+        toast.ok(t('tasks.deleted'));
+        navigate(`/projects/${task.project_id}`);
+      }} />`}
+  </div>`;
+}
+
+const OP_ICONS = { start: 'play', complete: 'check', transfer: 'forward', return: 'back', urge: 'bell', withdraw: 'undo' };
+
+// ---------------------------------------------------------------- stepper
+
+function Stepper({ task }) {
+  const { name } = useUsers();
+  return html`<ol class=${`stepper ${task.nodes.length > 4 ? 'stepper-long' : ''}`} data-testid="flow">
+    ${task.nodes.map((n, i) => {
+      const current = task.current_node === i;
+      return html`<li key=${n.id || i} class=${`step step-${n.state} ${current ? 'step-current' : ''}`} data-testid="flow-node"
+        data-state=${n.state} data-current=${current ? 'true' : 'false'} data-handler=${name(n.handler_id)}
+        aria-current=${current ? 'step' : undefined}>
+        <span class="step-dot">${n.state === 'done' ? html`<${Icon} name="check" />` : i + 1}</span>
+        <div class="step-body">
+          <div class="step-head">
+            <span class="step-handler" data-testid="flow-node-handler">${name(n.handler_id)}</span>
+            <${NodeStateBadge} state=${n.state} />
+          </div>
+          ${n.action && html`<div class="step-action">${n.action}</div>`}
+          <div class="step-times muted small">
+            ${n.received_at && html`<span>${t('tasks.receivedAt')} ${fmtTime(n.received_at)}</span>`}
+            ${n.started_at && n.state !== 'done' && html`<span>${t('tasks.startedAt')} ${fmtTime(n.started_at)}</span>`}
+            ${n.done_at && html`<span>${t('tasks.doneAt')} ${fmtTime(n.done_at)}</span>`}
+            ${n.due_at && html`<span>${t('tasks.nodeDue')} ${fmtTime(n.due_at)}</span>`}
+          </div>
+        </div>
+      </li>`;
+    })}
+  </ol>`;
+}
+
+// ---------------------------------------------------------------- flow dialogs
+
+function TransferDialog({ task, members, apply, onClose }) {
+  const cur = task.current_node != null ? task.nodes[task.current_node] : null;
+  const [to, setTo] = useState(null);
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const submit = async (e) => {
+    e.preventDefault();
+    if (to == null) return setError(new Error(t('tasks.transferChoose')));
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { rev: task.rev, to };
+      if (note.trim()) body.reason = note.trim();
+      await apply((rev) => api.flow(task.id, 'transfer', { ...body, rev }), t('tasks.opDone.transfer'));
+      onClose();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return html`<${Modal} title=${t('tasks.op.transfer')} onClose=${onClose} testid="transfer-dialog">
+    <form class="form" onSubmit=${submit}>
+      <${Field} label=${t('tasks.transferTo')} hint=${t('tasks.transferHint')}>
+        <${UserSelect} ids=${members} exclude=${cur ? [cur.handler_id] : []} value=${to} onChange=${setTo} testid="transfer-to" />
+      <//>
+      <${Field} label=${t('tasks.noteOptional')}>
+        <textarea rows="2" value=${note} onInput=${(e) => setNote(e.target.value)} data-testid="transfer-note"></textarea>
+      <//>
+      <${ErrorText} error=${error} testid="transfer-error" />
+      <div class="form-actions">
+        <button type="button" class="btn" onClick=${onClose}>${t('common.cancel')}</button>
+        <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="transfer-submit">${t('tasks.op.transfer')}</button>
+      </div>
+    </form>
+  <//>`;
+}
+
+/** Return (reason required), urge and withdraw (optional note). */
+function ReasonDialog({ op, required, task, apply, onClose }) {
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [missing, setMissing] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    if (required && !reason.trim()) {
+      setMissing(true);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const body = {};
+      if (reason.trim()) body.reason = reason.trim();
+      await apply((rev) => api.flow(task.id, op, { ...body, rev }), t(`tasks.opDone.${op}`));
+      onClose();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return html`<${Modal} title=${t(`tasks.op.${op}`)} onClose=${onClose} testid=${`${op}-dialog`}>
+    <form class="form" onSubmit=${submit} novalidate>
+      <p class="muted small">${t(`tasks.opExplain.${op}`)}</p>
+      <${Field} label=${required ? t('tasks.reasonRequired') : t('tasks.noteOptional')}>
+        <textarea rows="3" value=${reason} aria-invalid=${missing ? 'true' : undefined}
+          onInput=${(e) => {
+            setReason(e.target.value);
+            if (e.target.value.trim()) setMissing(false);
+          }} data-testid=${`${op}-reason`}></textarea>
+      <//>
+      ${missing && html`<div class="alert alert-error" role="alert" data-testid=${`${op}-reason-error`}>${t('tasks.reasonMissing')}</div>`}
+      <${ErrorText} error=${error} testid=${`${op}-error`} />
+      <div class="form-actions">
+        <button type="button" class="btn" onClick=${onClose}>${t('common.cancel')}</button>
+        <button type="submit" class=${`btn ${op === 'urge' ? 'btn-primary' : 'btn-warn-solid'}`} disabled=${busy}
+          data-testid=${`${op}-submit`}>${t(`tasks.op.${op}`)}</button>
+      </div>
+    </form>
+  <//>`;
+}
+
+// ---------------------------------------------------------------- details, source
+
+function Details({ task, projName }) {
+  const { name } = useUsers();
+  const row = (label, value, testid) => html`<div class="dl-row" data-testid=${testid}><dt>${label}</dt><dd>${value}</dd></div>`;
+  return html`<section class="card" data-testid="task-details">
+    <h2 class="card-title">${t('tasks.details')}</h2>
+    <dl class="dl">
+      ${row(t('tasks.project'), html`<${Link} href=${`/projects/${task.project_id}`}>${projName}<//>`)}
+      ${row(t('tasks.creator'), name(task.creator_id), 'task-creator')}
+      ${row(t('common.createdAt'), fmtTime(task.created_at))}
+      ${row(
+        t('tasks.due'),
+        html`<span class=${task.overdue ? 'text-danger' : ''}>${task.due_at ? fmtTime(task.due_at) : t('tasks.noDue')}</span>`,
+        'task-due',
+      )}
+      ${task.finished_at && row(t('tasks.finishedAt'), fmtTime(task.finished_at), 'task-finished-at')}
+      ${row(t('tasks.watchers'), html`<${People} ids=${task.watchers} />`, 'task-watchers')}
+      ${row(t('tasks.editors'), html`<${People} ids=${task.editors} />`, 'task-editors')}
+      ${row(t('tasks.updated'), fmtTime(task.updated_at))}
+    </dl>
+  </section>`;
+}
+
+function fieldValue(v) {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function WhyPanel({ source }) {
+  const fields = source.record && typeof source.record === 'object' ? Object.entries(source.record) : [];
+  return html`<section class="card why-card" data-testid="why-panel">
+    <h2 class="card-title"><${Icon} name="spark" /> ${t('tasks.why')}</h2>
+    <p class="small">${t('tasks.whyText', { scenario: source.scenario_name, version: source.scenario_version })}</p>
+    <dl class="dl">
+      <div class="dl-row"><dt>${t('tasks.whyScenario')}</dt><dd data-testid="why-scenario">${source.scenario_name} · v${source.scenario_version}</dd></div>
+      <div class="dl-row"><dt>${t('tasks.whyFired')}</dt><dd>${fmtTime(source.fired_at)}</dd></div>
+      <div class="dl-row"><dt>${t('tasks.whyRecord')}</dt><dd data-testid="why-record"><code>${source.record_kind}</code> ${source.record_id}</dd></div>
+    </dl>
+    ${fields.length > 0 &&
+    html`<div class="table-wrap"><table class="table kv-table" data-testid="why-fields">
+      <thead><tr><th>${t('tasks.whyField')}</th><th>${t('tasks.whyValue')}</th></tr></thead>
+      <tbody>${fields.map(([k, v]) => html`<tr key=${k}><td class="mono">${k}</td><td class="wrap-anywhere">${fieldValue(v)}</td></tr>`)}</tbody>
+    </table></div>`}
+  </section>`;
+}
+
+// ---------------------------------------------------------------- checklist
+
+function Checklist({ task, apply }) {
+  const { name } = useUsers();
+  const [busy, setBusy] = useState(null);
+  const can = !!(task.allowed && task.allowed.check);
+  const done = task.checklist.filter((x) => x.done).length;
+  const tick = async (item, value) => {
+    setBusy(item.id);
+    try {
+      await apply((rev) => api.checkItem(task.id, item.id, value, rev));
+    } catch (e) {
+      toast.error(e);
+    }
+    setBusy(null);
+  };
+  return html`<section class="card" data-testid="checklist">
+    <h2 class="card-title">${t('tasks.checklist')} <span class="muted small">${done}/${task.checklist.length}</span></h2>
+    <ul class="checklist">
+      ${task.checklist.map(
+        (x) => html`<li key=${x.id} class=${x.done ? 'is-done' : ''} data-testid="checklist-item" data-done=${x.done ? 'true' : 'false'}>
+          <label class="check">
+            <input type="checkbox" checked=${x.done} disabled=${!can || busy === x.id}
+              onChange=${(e) => tick(x, e.target.checked)} data-testid="checklist-tick" />
+            <span>${x.text}</span>
+          </label>
+          ${x.done && x.done_by != null && html`<span class="muted small">${name(x.done_by)} · ${fmtTime(x.done_at)}</span>`}
+        </li>`,
+      )}
+    </ul>
+    ${!can && task.status === 'open' && html`<p class="muted small">${t('tasks.checklistHandlerOnly')}</p>`}
+  </section>`;
+}
+
+// ---------------------------------------------------------------- comments
+
+function Comments({ task, tick, members, onPosted }) {
+  const { list, name } = useUsers();
+  const comments = useLoader(() => api.comments(task.id).then((r) => r.items || []), [task.id, tick]);
+  const [body, setBody] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const ref = useRef(null);
+  const can = !task.allowed || task.allowed.comment !== false;
+  const m = /(^|\s)@([\w.-]*)$/.exec(body);
+  const suggestions = m
+    ? members
+        .map((id) => list.find((u) => u.id === id))
+        .filter((u) => u && (u.username.toLowerCase().startsWith(m[2].toLowerCase()) || displayName(u).includes(m[2])))
+        .slice(0, 6)
+    : [];
+  const pick = (u) => {
+    setBody(body.replace(/@([\w.-]*)$/, `@${u.username} `));
+    if (ref.current) ref.current.focus();
+  };
+  const submit = async (e) => {
+    e.preventDefault();
+    if (!body.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.addComment(task.id, body.trim());
+      setBody('');
+      onPosted();
+    } catch (err) {
+      setError(err);
+    }
+    setBusy(false);
+  };
+  const items = comments.data || [];
+  return html`<section class="card" data-testid="comments">
+    <h2 class="card-title">${t('tasks.comments')} ${items.length > 0 && html`<span class="muted small">${items.length}</span>`}</h2>
+    ${comments.error && html`<${ErrorText} error=${comments.error} />`}
+    ${items.length === 0 && !comments.loading && html`<p class="muted small">${t('tasks.noComments')}</p>`}
+    <ul class="comment-list">
+      ${items.map(
+        (c) => html`<li key=${c.id} class="comment" data-testid="comment">
+          <div class="comment-head"><span class="strong">${name(c.author_id)}</span> <span class="muted small">${fmtTime(c.created_at)}</span></div>
+          <div class="markdown comment-body" dangerouslySetInnerHTML=${{ __html: c.body_html || '' }}></div>
+        </li>`,
+      )}
+    </ul>
+    ${can &&
+    html`<form class="form comment-form" onSubmit=${submit}>
+      <textarea ref=${ref} rows="3" value=${body} placeholder=${t('tasks.commentPlaceholder')}
+        onInput=${(e) => setBody(e.target.value)} data-testid="comment-body"
+        onKeyDown=${(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e);
+        }}></textarea>
+      ${suggestions.length > 0 &&
+      html`<div class="mention-suggest" data-testid="mention-suggest">
+        ${suggestions.map(
+          (u) => html`<button type="button" key=${u.id} class="chip" onClick=${() => pick(u)} data-testid="mention-option">
+            @${u.username} <span class="muted">${displayName(u)}</span></button>`,
+        )}
+      </div>`}
+      <div class="comment-foot">
+        <span class="muted small">${t('tasks.mentionHint')}</span>
+        <button type="submit" class="btn btn-primary btn-sm" disabled=${busy || !body.trim()} data-testid="comment-submit">
+          <${Icon} name="send" /> ${t('tasks.commentSend')}</button>
+      </div>
+      <${ErrorText} error=${error} />
+    </form>`}
+  </section>`;
+}
+
+// ---------------------------------------------------------------- log
+
+export function logActionLabel(action) {
+  const key = `tasks.log.${action}`;
+  return has(key) ? t(key) : action;
+}
+
+function TaskLog({ taskId, tick }) {
+  const log = useLoader(() => api.taskLog(taskId).then((r) => r.items || []), [taskId, tick]);
+  const items = log.data || [];
+  return html`<section class="card" data-testid="task-log">
+    <h2 class="card-title">${t('tasks.logTitle')}</h2>
+    ${log.error && html`<${ErrorText} error=${log.error} />`}
+    ${items.length === 0 && !log.loading && html`<p class="muted small">${t('tasks.logEmpty')}</p>`}
+    <ol class="log-list">
+      ${items.map(
+        (x, i) => html`<li key=${i} class="log-entry" data-testid="log-entry" data-action=${x.action}>
+          <div class="log-head">
+            <span class="strong">${x.actor_name || t('tasks.system')}</span>
+            <span class="log-action">${logActionLabel(x.action)}</span>
+            <span class="muted small log-time">${fmtTime(x.at)}</span>
+          </div>
+          ${x.detail && html`<div class="small log-detail">${x.detail}</div>`}
+          ${x.reason && html`<div class="small log-reason" data-testid="log-reason">${t('tasks.reason')}: ${x.reason}</div>`}
+        </li>`,
+      )}
+    </ol>
+  </section>`;
+}
+
+// ---------------------------------------------------------------- attachments
+
+function fmtSize(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function Attachments({ task, canUpload, reload }) {
+  const { name } = useUsers();
+  const { me } = useApp();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const input = useRef(null);
+  const upload = async (e) => {
+    const file = e.target.files && e.target.files[0];
+    e.target.value = '';
+    if (!file) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.uploadAttachment(task.id, file);
+      toast.ok(t('tasks.uploaded', { name: file.name }));
+      await reload();
+    } catch (err) {
+      setError(err.status === 413 ? new Error(t('tasks.fileTooLarge', { name: file.name })) : err);
+    }
+    setBusy(false);
+  };
+  const remove = async (att) => {
+    try {
+      await api.deleteAttachment(task.id, att.id);
+      await reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const list = task.attachments || [];
+  return html`<section class="card" data-testid="attachments">
+    <h2 class="card-title">${t('tasks.attachments')}</h2>
+    ${list.length === 0 && html`<p class="muted small">${t('tasks.noAttachments')}</p>`}
+    <ul class="attach-list">
+      ${list.map(
+        (x) => html`<li key=${x.id} data-testid="attachment" data-name=${x.name}>
+          <a href=${api.attachmentUrl(task.id, x.id)} download=${x.name} class="attach-name" data-testid="attachment-link">
+            <${Icon} name="clip" /> ${x.name}</a>
+          <span class="muted small">${fmtSize(x.size)} · ${name(x.uploaded_by)} · ${fmtTime(x.uploaded_at)}</span>
+          ${(x.uploaded_by === me.id || (task.allowed && task.allowed.edit)) &&
+          html`<button type="button" class="icon-btn icon-danger" aria-label=${t('common.removeItem', { name: x.name })}
+            onClick=${() => remove(x)} data-testid="attachment-delete"><${Icon} name="trash" /></button>`}
+        </li>`,
+      )}
+    </ul>
+    <${ErrorText} error=${error} testid="attachment-error" />
+    ${canUpload &&
+    html`<div class="attach-upload">
+      <input type="file" ref=${input} class="file-input" onChange=${upload} data-testid="attachment-input" id=${`file-${task.id}`} />
+      <label for=${`file-${task.id}`} class=${`btn btn-sm ${busy ? 'is-busy' : ''}`} data-testid="attachment-upload">
+        <${Icon} name="upload" /> ${busy ? t('tasks.uploading') : t('tasks.upload')}</label>
+      <span class="muted small">${t('tasks.uploadHint')}</span>
+    </div>`}
+  </section>`;
+}
+
+// ---------------------------------------------------------------- edit, copy/move
+
+function nodeShape(n) {
+  return { id: n.id, handler_id: n.handler_id, action: n.action || '', due_at: n.due_at || null };
+}
+
+function EditTaskDialog({ task, project, apply, onClose }) {
+  const { name } = useUsers();
+  const members = (project && project.members) || [];
+  const locked = task.current_node == null ? task.nodes.length : task.current_node + 1;
+  const [f, setF] = useState(() => ({
+    title: task.title,
+    description: task.description || '',
+    business_type: task.business_type || '',
+    priority: task.priority,
+    due_at: task.due_at,
+    watchers: task.watchers || [],
+    editors: task.editors || [],
+    nodes: task.nodes.map((n) => keyed(nodeShape(n))),
+    checklist: (task.checklist || []).map((x) => keyed({ id: x.id, text: x.text })),
+  }));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const set = (k) => (v) => setF((x) => ({ ...x, [k]: v }));
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  const submit = async (e) => {
+    e.preventDefault();
+    if (!f.title.trim()) return setError(new Error(t('tasks.titleMissing')));
+    const missing = f.nodes.findIndex((n) => n.handler_id == null);
+    if (missing >= 0) return setError(new Error(t('tasks.handlerMissing', { n: missing + 1 })));
+    const patch = {};
+    if (f.title.trim() !== task.title) patch.title = f.title.trim();
+    if (f.description !== (task.description || '')) patch.description = f.description;
+    if ((f.business_type || null) !== (task.business_type || null)) patch.business_type = f.business_type || null;
+    if (f.priority !== task.priority) patch.priority = f.priority;
+    if ((f.due_at || null) !== (task.due_at || null)) patch.due_at = f.due_at || null;
+    if (!same(f.watchers, task.watchers)) patch.watchers = f.watchers;
+    if (!same(f.editors, task.editors)) patch.editors = f.editors;
+    const nodes = f.nodes.map(({ _k, ...n }) => {
+      const out = { handler_id: n.handler_id, action: (n.action || '').trim(), due_at: n.due_at || null };
+      if (n.id != null) out.id = n.id;
+      return out;
+    });
+    if (!same(nodes, task.nodes.map(nodeShape))) patch.nodes = nodes;
+    const checklist = f.checklist.filter((x) => x.text.trim()).map((x) => (x.id != null ? { id: x.id, text: x.text.trim() } : { text: x.text.trim() }));
+    if (!same(checklist, (task.checklist || []).map((x) => ({ id: x.id, text: x.text })))) patch.checklist = checklist;
+    if (Object.keys(patch).length === 0) return onClose();
+    setBusy(true);
+    setError(null);
+    try {
+      await apply((rev) => api.updateTask(task.id, { ...patch, rev }), t('common.saved'));
+      onClose();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return html`<${Modal} title=${t('tasks.editTitle')} onClose=${onClose} testid="task-edit-dialog" wide>
+    <form class="form" onSubmit=${submit} data-testid="task-edit-form">
+      <${Field} label=${t('tasks.taskTitle')}>
+        <input type="text" value=${f.title} onInput=${(e) => set('title')(e.target.value)} data-testid="edit-title" />
+      <//>
+      <${Field} label=${t('tasks.description')} hint=${t('tasks.markdownHint')}>
+        <textarea rows="4" value=${f.description} onInput=${(e) => set('description')(e.target.value)} data-testid="edit-description"></textarea>
+      <//>
+      <div class="form-grid form-grid-3">
+        <${Field} label=${t('tasks.businessType')}>
+          <select value=${f.business_type} onChange=${(e) => set('business_type')(e.target.value)} data-testid="edit-business-type">
+            <option value="">${t('tasks.noBusinessType')}</option>
+            ${((project && project.business_types) || []).map((b) => html`<option key=${b} value=${b}>${b}</option>`)}
+          </select>
+        <//>
+        <${Field} label=${t('tasks.priorityLabel')}>
+          <select value=${f.priority} onChange=${(e) => set('priority')(e.target.value)} data-testid="edit-priority">
+            ${PRIORITIES.map((p) => html`<option key=${p} value=${p}>${t(`tasks.priority.${p}`)}</option>`)}
+          </select>
+        <//>
+        <${Field} label=${t('tasks.due')}>
+          <input type="datetime-local" value=${toLocalInput(f.due_at)} onInput=${(e) => set('due_at')(fromLocalInput(e.target.value))}
+            data-testid="edit-due" />
+        <//>
+      </div>
+      <div class="field">
+        <span class="field-label">${t('tasks.nodes')}</span>
+        <${NodesEditor} nodes=${f.nodes} onChange=${set('nodes')} memberIds=${members} locked=${locked} mode="task" testid="edit-nodes"
+          max=${task.kind === 'simple' ? 1 : undefined}
+          renderLocked=${(n) => html`<span class="strong">${name(n.handler_id)}</span> <span class="muted">${n.action}</span>`} />
+        <span class="field-hint">${t('tasks.nodesLockedHint')}</span>
+      </div>
+      <div class="field">
+        <span class="field-label">${t('tasks.checklist')}</span>
+        <${LinesEditor} items=${f.checklist} onChange=${set('checklist')} placeholder=${t('tasks.checklistPlaceholder')} testid="edit-checklist" />
+      </div>
+      <div class="form-grid">
+        <div class="field">
+          <span class="field-label">${t('tasks.watchers')}</span>
+          <${UserMultiPicker} ids=${members.length ? members : null} value=${f.watchers} onChange=${set('watchers')} testid="edit-watchers" />
+        </div>
+        <div class="field">
+          <span class="field-label">${t('tasks.editors')}</span>
+          <${UserMultiPicker} ids=${members.length ? members : null} value=${f.editors} onChange=${set('editors')} testid="edit-editors" />
+        </div>
+      </div>
+      <${ErrorText} error=${error} testid="task-edit-error" />
+      <div class="form-actions">
+        <button type="button" class="btn" onClick=${onClose}>${t('common.cancel')}</button>
+        <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="task-edit-submit">${t('common.save')}</button>
+      </div>
+    </form>
+  <//>`;
+}
+
+function CopyMoveDialog({ mode, task, apply, onClose }) {
+  const { projects } = useApp();
+  const choices = (projects || []).filter((p) => !p.archived && (mode === 'copy' || p.id !== task.project_id));
+  const [pid, setPid] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const submit = async (e) => {
+    e.preventDefault();
+    if (!pid) return setError(new Error(t('tasks.chooseProject')));
+    setBusy(true);
+    setError(null);
+    try {
+      if (mode === 'copy') {
+        const nt = await api.copyTask(task.id, Number(pid));
+        toast.ok(t('tasks.copied'));
+        onClose();
+        navigate(`/tasks/${nt.id}`);
+      } else {
+        await apply((rev) => api.moveTask(task.id, Number(pid), rev), t('tasks.moved'));
+        onClose();
+      }
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return html`<${Modal} title=${mode === 'copy' ? t('tasks.copyTitle') : t('tasks.moveTitle')} onClose=${onClose} testid=${`task-${mode}-dialog`}>
+    <form class="form" onSubmit=${submit}>
+      <p class="muted small">${mode === 'copy' ? t('tasks.copyExplain') : t('tasks.moveExplain')}</p>
+      <${Field} label=${t('tasks.targetProject')}>
+        <select value=${pid} onChange=${(e) => setPid(e.target.value)} data-testid=${`${mode}-project`}>
+          <option value="">${t('tasks.chooseProject')}</option>
+          ${choices.map((p) => html`<option key=${p.id} value=${String(p.id)}>${p.name}</option>`)}
+        </select>
+      <//>
+      <${ErrorText} error=${error} />
+      <div class="form-actions">
+        <button type="button" class="btn" onClick=${onClose}>${t('common.cancel')}</button>
+        <button type="submit" class="btn btn-primary" disabled=${busy} data-testid=${`${mode}-submit`}>
+          ${mode === 'copy' ? t('tasks.copy') : t('tasks.move')}</button>
+      </div>
+    </form>
+  <//>`;
+}

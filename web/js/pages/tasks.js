@@ -1,0 +1,375 @@
+// A project's task list (filters, sorting, pagination; a table on desktop, cards
+// on a phone) and the create-task dialog.
+import { html, useEffect, useState } from '../../vendor/htm-preact-standalone.mjs';
+import { api } from '../api.js';
+import { fmtTime, t } from '../i18n.js';
+import { useUsers } from '../people.js';
+import { Link, navigate } from '../router.js';
+import {
+  NodesEditor,
+  PRIORITIES,
+  PriorityBadge,
+  StatusBadges,
+  UserMultiPicker,
+  UserSelect,
+  fromDateInput,
+  fromLocalInput,
+  keyed,
+  stepText,
+  toLocalInput,
+} from '../tasks.js';
+import { Empty, ErrorText, Field, Icon, Loading, Modal, toast, useLoader } from '../ui.js';
+
+const SORTS = ['created', 'updated', 'due', 'priority'];
+const BLANK_FILTERS = { status: 'open', business_type: '', priority: '', handler: '', due_from: '', due_to: '', q: '' };
+
+export function ProjectTasks({ project }) {
+  const { name } = useUsers();
+  const [filters, setFilters] = useState(BLANK_FILTERS);
+  const [qDraft, setQDraft] = useState('');
+  const [sort, setSort] = useState({ sort: 'created', order: 'desc' });
+  const [page, setPage] = useState(1);
+  const [creating, setCreating] = useState(false);
+  const perPage = 20;
+
+  // typing in the search box settles for 300 ms before it filters
+  useEffect(() => {
+    const timer = setTimeout(() => {
+      if (qDraft.trim() !== filters.q) {
+        setFilters((f) => ({ ...f, q: qDraft.trim() }));
+        setPage(1);
+      }
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [qDraft]);
+
+  const params = {
+    ...filters,
+    due_from: fromDateInput(filters.due_from),
+    due_to: fromDateInput(filters.due_to, true),
+    sort: sort.sort,
+    order: sort.order,
+    page,
+    per_page: perPage,
+  };
+  const list = useLoader(() => api.projectTasks(project.id, params), [project.id, JSON.stringify(params)]);
+  const setF = (k) => (v) => {
+    setFilters((f) => ({ ...f, [k]: v }));
+    setPage(1);
+  };
+  const data = list.data;
+  const pages = data ? Math.max(1, Math.ceil(data.total / (data.per_page || perPage))) : 1;
+  const activeFilters = Object.entries(filters).filter(([k, v]) => v !== BLANK_FILTERS[k]).length;
+
+  return html`<section class="card task-list-card" data-testid="project-tasks">
+    <div class="card-head">
+      <h2 class="card-title">${t('tasks.title')}${data ? ` (${data.total})` : ''}</h2>
+      ${!project.archived &&
+      html`<button type="button" class="btn btn-primary" onClick=${() => setCreating(true)} data-testid="task-new">
+        <${Icon} name="plus" /> ${t('tasks.new')}</button>`}
+    </div>
+    <div class="filters" data-testid="task-filters">
+      <input type="search" class="search filter-q" placeholder=${t('tasks.searchPlaceholder')} value=${qDraft}
+        onInput=${(e) => setQDraft(e.target.value)} data-testid="filter-q" aria-label=${t('tasks.search')} />
+      <label class="filter">
+        <span>${t('tasks.statusLabel')}</span>
+        <select value=${filters.status} onChange=${(e) => setF('status')(e.target.value)} data-testid="filter-status">
+          <option value="open">${t('tasks.status.open')}</option>
+          <option value="done">${t('tasks.status.done')}</option>
+          <option value="all">${t('tasks.status.all')}</option>
+        </select>
+      </label>
+      <label class="filter">
+        <span>${t('tasks.businessType')}</span>
+        <select value=${filters.business_type} onChange=${(e) => setF('business_type')(e.target.value)} data-testid="filter-business-type">
+          <option value="">${t('tasks.any')}</option>
+          ${(project.business_types || []).map((b) => html`<option key=${b} value=${b}>${b}</option>`)}
+        </select>
+      </label>
+      <label class="filter">
+        <span>${t('tasks.priorityLabel')}</span>
+        <select value=${filters.priority} onChange=${(e) => setF('priority')(e.target.value)} data-testid="filter-priority">
+          <option value="">${t('tasks.any')}</option>
+          ${PRIORITIES.map((p) => html`<option key=${p} value=${p}>${t(`tasks.priority.${p}`)}</option>`)}
+        </select>
+      </label>
+      <label class="filter">
+        <span>${t('tasks.currentHandler')}</span>
+        <${UserSelect} ids=${project.members || []} value=${filters.handler === '' ? null : Number(filters.handler)}
+          onChange=${(v) => setF('handler')(v == null ? '' : String(v))} placeholder=${t('tasks.any')} testid="filter-handler" />
+      </label>
+      <label class="filter">
+        <span>${t('tasks.dueFrom')}</span>
+        <input type="date" value=${filters.due_from} onInput=${(e) => setF('due_from')(e.target.value)} data-testid="filter-due-from" />
+      </label>
+      <label class="filter">
+        <span>${t('tasks.dueTo')}</span>
+        <input type="date" value=${filters.due_to} onInput=${(e) => setF('due_to')(e.target.value)} data-testid="filter-due-to" />
+      </label>
+      <label class="filter">
+        <span>${t('tasks.sortBy')}</span>
+        <span class="sort-pair">
+          <select value=${sort.sort} onChange=${(e) => setSort({ ...sort, sort: e.target.value })} data-testid="sort-by">
+            ${SORTS.map((s) => html`<option key=${s} value=${s}>${t(`tasks.sort.${s}`)}</option>`)}
+          </select>
+          <button type="button" class="btn btn-sm" data-testid="sort-order"
+            aria-label=${sort.order === 'desc' ? t('tasks.orderDesc') : t('tasks.orderAsc')}
+            title=${sort.order === 'desc' ? t('tasks.orderDesc') : t('tasks.orderAsc')}
+            onClick=${() => setSort({ ...sort, order: sort.order === 'desc' ? 'asc' : 'desc' })}>
+            <${Icon} name=${sort.order === 'desc' ? 'down' : 'up'} /></button>
+        </span>
+      </label>
+      ${activeFilters > 0 &&
+      html`<button type="button" class="btn btn-sm filter-reset" data-testid="filter-reset"
+        onClick=${() => {
+          setFilters(BLANK_FILTERS);
+          setQDraft('');
+          setPage(1);
+        }}>${t('tasks.resetFilters')}</button>`}
+    </div>
+    ${list.error && html`<${ErrorText} error=${list.error} />`}
+    ${!data && list.loading && html`<${Loading} />`}
+    ${data &&
+    (data.items.length === 0
+      ? html`<${Empty}><span data-testid="tasks-empty">${activeFilters ? t('common.noResults') : t('tasks.emptyProject')}</span><//>`
+      : html`<div class=${`table-wrap ${list.loading ? 'is-loading' : ''}`}>
+          <table class="table responsive task-table" data-testid="tasks-table">
+            <thead><tr>
+              <th>${t('tasks.taskTitle')}</th><th>${t('tasks.progress')}</th><th>${t('tasks.priorityLabel')}</th>
+              <th>${t('tasks.businessType')}</th><th>${t('tasks.due')}</th><th>${t('tasks.updated')}</th>
+            </tr></thead>
+            <tbody>
+              ${data.items.map(
+                (s) => html`<tr key=${s.id} data-testid="task-row" data-title=${s.title} class=${s.overdue ? 'row-overdue' : ''}>
+                  <td data-label=${t('tasks.taskTitle')}>
+                    <${Link} href=${`/tasks/${s.id}`} class="strong task-link" data-testid="task-link">${s.title}<//>
+                    <div class="task-row-badges"><${StatusBadges} task=${s} /></div>
+                  </td>
+                  <td data-label=${t('tasks.progress')}>${stepText(s, name)}</td>
+                  <td data-label=${t('tasks.priorityLabel')}><${PriorityBadge} priority=${s.priority} /></td>
+                  <td data-label=${t('tasks.businessType')}>${s.business_type || html`<span class="muted">—</span>`}</td>
+                  <td data-label=${t('tasks.due')} class=${`nowrap ${s.overdue ? 'text-danger' : ''}`}>${s.due_at ? fmtTime(s.due_at) : html`<span class="muted">—</span>`}</td>
+                  <td data-label=${t('tasks.updated')} class="nowrap muted">${fmtTime(s.updated_at)}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>
+        </div>`)}
+    ${data && data.total > 0 &&
+    html`<div class="pager" data-testid="pager">
+      <button type="button" class="btn btn-sm" disabled=${page <= 1} onClick=${() => setPage(page - 1)} data-testid="page-prev">
+        ${t('tasks.prevPage')}</button>
+      <span class="muted small" data-testid="page-info">${t('tasks.pageInfo', { page, pages, total: data.total })}</span>
+      <button type="button" class="btn btn-sm" disabled=${page >= pages} onClick=${() => setPage(page + 1)} data-testid="page-next">
+        ${t('tasks.nextPage')}</button>
+    </div>`}
+    ${creating &&
+    html`<${CreateTaskDialog} project=${project} onClose=${() => setCreating(false)}
+      onCreated=${(task) => {
+        setCreating(false);
+        navigate(`/tasks/${task.id}`);
+      }} />`}
+  </section>`;
+}
+
+/** Edit a list of short lines (checklist items). `items`: [{ id?, text, _k }] */
+export function LinesEditor({ items, onChange, placeholder, testid }) {
+  const [draft, setDraft] = useState('');
+  const add = () => {
+    const text = draft.trim();
+    if (!text) return;
+    onChange([...items, keyed({ text })]);
+    setDraft('');
+  };
+  return html`<div class="lines-editor" data-testid=${testid}>
+    ${items.length > 0 &&
+    html`<ul class="lines-list">
+      ${items.map(
+        (x, i) => html`<li key=${x._k || x.id} data-testid=${`${testid}-item`}>
+          <input type="text" value=${x.text} onInput=${(e) => onChange(items.map((y, j) => (j === i ? { ...y, text: e.target.value } : y)))} />
+          <button type="button" class="icon-btn icon-danger" aria-label=${t('common.removeItem', { name: x.text })}
+            onClick=${() => onChange(items.filter((_, j) => j !== i))}><${Icon} name="trash" /></button>
+        </li>`,
+      )}
+    </ul>`}
+    <div class="lines-add">
+      <input type="text" value=${draft} placeholder=${placeholder} onInput=${(e) => setDraft(e.target.value)}
+        onKeyDown=${(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            add();
+          }
+        }} data-testid=${`${testid}-input`} />
+      <button type="button" class="btn btn-sm" onClick=${add} data-testid=${`${testid}-add`}><${Icon} name="plus" /> ${t('tasks.addItem')}</button>
+    </div>
+  </div>`;
+}
+
+export function templateLabel(tpl) {
+  if (tpl.builtin === 'simple') return t('templates.builtinSimple');
+  if (tpl.builtin === 'empty_workflow') return t('templates.builtinEmpty');
+  return tpl.name;
+}
+
+/** Nodes of a template as editable task nodes: relative due -> absolute, handlers outside the project dropped. */
+function nodesFromTemplate(tpl, members) {
+  const base = Date.now();
+  return (tpl.nodes || []).map((n) =>
+    keyed({
+      handler_id: n.handler_id != null && members.includes(n.handler_id) ? n.handler_id : null,
+      action: n.action || '',
+      due_at: n.due_in_hours ? new Date(base + n.due_in_hours * 3600 * 1000).toISOString() : null,
+    }),
+  );
+}
+
+export function CreateTaskDialog({ project, onClose, onCreated }) {
+  const members = project.members || [];
+  const tpls = useLoader(() => api.templates().then((r) => r.items || []), []);
+  const [tplId, setTplId] = useState('');
+  const [f, setF] = useState({
+    kind: 'simple',
+    title: '',
+    description: '',
+    business_type: '',
+    priority: 'normal',
+    due_at: null,
+    nodes: [keyed({ handler_id: null, action: '', due_at: null })],
+    checklist: [],
+    watchers: [],
+    editors: [],
+  });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const set = (k) => (v) => setF((x) => ({ ...x, [k]: v }));
+
+  // default to the built-in simple template once templates are known
+  useEffect(() => {
+    if (tpls.data && tplId === '') {
+      const simple = tpls.data.find((x) => x.builtin === 'simple');
+      if (simple) setTplId(String(simple.id));
+    }
+  }, [tpls.data]);
+
+  const chooseTemplate = (id) => {
+    setTplId(id);
+    const tpl = (tpls.data || []).find((x) => String(x.id) === id);
+    if (!tpl) return;
+    const kind = tpl.builtin === 'simple' ? 'simple' : 'workflow';
+    let nodes = nodesFromTemplate(tpl, members);
+    if (nodes.length === 0) nodes = [keyed({ handler_id: null, action: '', due_at: null })];
+    if (kind === 'simple') nodes = nodes.slice(0, 1);
+    setF((x) => ({ ...x, kind, nodes }));
+  };
+  const setKind = (kind) =>
+    setF((x) => ({ ...x, kind, nodes: kind === 'simple' ? x.nodes.slice(0, 1).concat(x.nodes.length ? [] : [keyed({ handler_id: null, action: '', due_at: null })]) : x.nodes }));
+
+  const submit = async (e) => {
+    e.preventDefault();
+    if (!f.title.trim()) return setError(new Error(t('tasks.titleMissing')));
+    if (f.nodes.length === 0) return setError(new Error(t('tasks.nodesMissing')));
+    const missing = f.nodes.findIndex((n) => n.handler_id == null);
+    if (missing >= 0) return setError(new Error(t('tasks.handlerMissing', { n: missing + 1 })));
+    setBusy(true);
+    setError(null);
+    try {
+      const body = {
+        kind: f.kind,
+        title: f.title.trim(),
+        description: f.description,
+        priority: f.priority,
+        nodes: f.nodes.map((n) => {
+          const node = { handler_id: n.handler_id, action: n.action.trim() };
+          if (n.due_at) node.due_at = n.due_at;
+          return node;
+        }),
+        checklist: f.checklist.map((x) => x.text.trim()).filter(Boolean),
+        watchers: f.watchers,
+        editors: f.editors,
+      };
+      if (f.business_type) body.business_type = f.business_type;
+      if (f.due_at) body.due_at = f.due_at;
+      const task = await api.createTask(project.id, body);
+      toast.ok(t('tasks.created'));
+      onCreated(task);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return html`<${Modal} title=${t('tasks.newIn', { project: project.name })} onClose=${onClose} testid="task-create-dialog" wide>
+    <form class="form" onSubmit=${submit} data-testid="task-create-form">
+      <div class="form-grid">
+        <${Field} label=${t('tasks.template')}>
+          <select value=${tplId} onChange=${(e) => chooseTemplate(e.target.value)} data-testid="task-template">
+            ${!tpls.data && html`<option value="">${t('common.loading')}</option>`}
+            ${(tpls.data || []).map((x) => html`<option key=${x.id} value=${String(x.id)}>${templateLabel(x)}</option>`)}
+          </select>
+        <//>
+        <div class="field">
+          <span class="field-label">${t('tasks.kindLabel')}</span>
+          <div class="seg-group" role="radiogroup">
+            ${['simple', 'workflow'].map(
+              (k) => html`<label key=${k} class=${`seg-radio ${f.kind === k ? 'on' : ''}`}>
+                <input type="radio" name="task-kind" value=${k} checked=${f.kind === k} onChange=${() => setKind(k)}
+                  data-testid=${`task-kind-${k}`} />
+                <span>${t(`tasks.kind.${k}`)}</span>
+              </label>`,
+            )}
+          </div>
+        </div>
+      </div>
+      <${Field} label=${t('tasks.taskTitle')}>
+        <input type="text" value=${f.title} onInput=${(e) => set('title')(e.target.value)} data-testid="task-title" />
+      <//>
+      <${Field} label=${t('tasks.description')} hint=${t('tasks.markdownHint')}>
+        <textarea rows="4" value=${f.description} onInput=${(e) => set('description')(e.target.value)} data-testid="task-description"></textarea>
+      <//>
+      <div class="form-grid form-grid-3">
+        <${Field} label=${t('tasks.businessType')}>
+          <select value=${f.business_type} onChange=${(e) => set('business_type')(e.target.value)} data-testid="task-business-type">
+            <option value="">${t('tasks.noBusinessType')}</option>
+            ${(project.business_types || []).map((b) => html`<option key=${b} value=${b}>${b}</option>`)}
+          </select>
+        <//>
+        <${Field} label=${t('tasks.priorityLabel')}>
+          <select value=${f.priority} onChange=${(e) => set('priority')(e.target.value)} data-testid="task-priority">
+            ${PRIORITIES.map((p) => html`<option key=${p} value=${p}>${t(`tasks.priority.${p}`)}</option>`)}
+          </select>
+        <//>
+        <${Field} label=${t('tasks.due')}>
+          <input type="datetime-local" value=${toLocalInput(f.due_at)} onInput=${(e) => set('due_at')(fromLocalInput(e.target.value))}
+            data-testid="task-due" />
+        <//>
+      </div>
+      <div class="field">
+        <span class="field-label">${f.kind === 'simple' ? t('tasks.handler') : t('tasks.nodes')}</span>
+        <${NodesEditor} nodes=${f.nodes} onChange=${set('nodes')} memberIds=${members} mode="task" testid="task-nodes"
+          max=${f.kind === 'simple' ? 1 : undefined} />
+        <span class="field-hint">${t('tasks.nodesHint')}</span>
+      </div>
+      <div class="field">
+        <span class="field-label">${t('tasks.checklist')}</span>
+        <${LinesEditor} items=${f.checklist} onChange=${set('checklist')} placeholder=${t('tasks.checklistPlaceholder')} testid="task-checklist" />
+      </div>
+      <div class="form-grid">
+        <div class="field">
+          <span class="field-label">${t('tasks.watchers')}</span>
+          <${UserMultiPicker} ids=${members} value=${f.watchers} onChange=${set('watchers')} testid="task-watchers" />
+          <span class="field-hint">${t('tasks.watchersHint')}</span>
+        </div>
+        <div class="field">
+          <span class="field-label">${t('tasks.editors')}</span>
+          <${UserMultiPicker} ids=${members} value=${f.editors} onChange=${set('editors')} testid="task-editors" />
+          <span class="field-hint">${t('tasks.editorsHint')}</span>
+        </div>
+      </div>
+      <${ErrorText} error=${error || tpls.error} testid="task-create-error" />
+      <div class="form-actions">
+        <button type="button" class="btn" onClick=${onClose}>${t('common.cancel')}</button>
+        <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="task-create-submit">${t('common.create')}</button>
+      </div>
+    </form>
+  <//>`;
+}

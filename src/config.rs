@@ -177,7 +177,10 @@ impl Config {
                 .unwrap_or(Duration::from_secs(30 * 24 * 3600)),
             login_attempts_per_minute: file.login_attempts_per_minute.unwrap_or(10),
             due_soon: file.due_soon.unwrap_or(Duration::from_secs(24 * 3600)),
-            scheduler_interval: file.scheduler_interval.unwrap_or(Duration::from_secs(60)).max(Duration::from_millis(100)),
+            scheduler_interval: file
+                .scheduler_interval
+                .unwrap_or(Duration::from_secs(60))
+                .max(Duration::from_millis(100)),
             attachment_max: file.attachment_max_mb.unwrap_or(10) * 1024 * 1024,
             backup,
             admin_password,

@@ -95,7 +95,10 @@ async fn reminders(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match state.run(|s| crate::tasks::reminders::tick(s, Utc::now())).await {
+        match state
+            .run(|s| crate::tasks::reminders::tick(s, Utc::now()))
+            .await
+        {
             Ok(0) => {}
             Ok(n) => tracing::info!(sent = n, "reminders sent"),
             Err(e) => tracing::error!(error = %e, "reminder tick failed"),

@@ -28,7 +28,15 @@ pub fn allowed(actor: &Actor, task: &Task, admin_of_project: bool) -> Allowed {
     let participant = uid.is_some_and(|u| task.participants().contains(&u));
     let view = admin_of_project || participant;
     if !view {
-        return Allowed { view: false, ops: vec![], edit: false, delete: false, archive: false, comment: false, check: false };
+        return Allowed {
+            view: false,
+            ops: vec![],
+            edit: false,
+            delete: false,
+            archive: false,
+            comment: false,
+            check: false,
+        };
     }
     let creator = is(task.creator_id);
     let editor = uid.is_some_and(|u| task.editors.contains(&u));

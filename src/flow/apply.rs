@@ -52,7 +52,9 @@ pub enum ApplyError {
 }
 
 fn clean_reason(r: &Option<String>) -> Option<String> {
-    r.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    r.as_ref()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
 }
 
 /// Marks `task.nodes[i]` as newly received by its handler.
@@ -71,7 +73,13 @@ fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) {
 
 /// Checks `op` with [`decide`] and applies it. The target of a transfer must already be
 /// known to be a project member (the service checks membership).
-pub fn apply(task: &mut Task, actor: u64, op: Op, input: &OpInput, now: DateTime<Utc>) -> Result<Outcome, ApplyError> {
+pub fn apply(
+    task: &mut Task,
+    actor: u64,
+    op: Op,
+    input: &OpInput,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ApplyError> {
     decide(actor, task, op)?;
     let reason = clean_reason(&input.reason);
     let c = task.current;
@@ -80,7 +88,14 @@ pub fn apply(task: &mut Task, actor: u64, op: Op, input: &OpInput, now: DateTime
             let n = &mut task.nodes[c];
             n.state = NodeState::Started;
             n.started_at = Some(now);
-            Outcome { notices: vec![], log: LogLine { action: "start".into(), detail: format!("started step {}", c + 1), reason } }
+            Outcome {
+                notices: vec![],
+                log: LogLine {
+                    action: "start".into(),
+                    detail: format!("started step {}", c + 1),
+                    reason,
+                },
+            }
         }
         Op::Complete => {
             let n = &mut task.nodes[c];
@@ -94,8 +109,16 @@ pub fn apply(task: &mut Task, actor: u64, op: Op, input: &OpInput, now: DateTime
                 activate(task, c + 1, now);
                 let next = task.nodes[c + 1].handler_id;
                 Outcome {
-                    notices: vec![Notice { to: next, kind: NoticeKind::Assigned, reason: None }],
-                    log: LogLine { action: "complete".into(), detail: format!("completed step {}; step {} is next", c + 1, c + 2), reason },
+                    notices: vec![Notice {
+                        to: next,
+                        kind: NoticeKind::Assigned,
+                        reason: None,
+                    }],
+                    log: LogLine {
+                        action: "complete".into(),
+                        detail: format!("completed step {}; step {} is next", c + 1, c + 2),
+                        reason,
+                    },
                 }
             } else {
                 task.status = TaskStatus::Done;
@@ -106,8 +129,19 @@ pub fn apply(task: &mut Task, actor: u64, op: Op, input: &OpInput, now: DateTime
                 to.dedup();
                 to.retain(|u| *u != actor);
                 Outcome {
-                    notices: to.into_iter().map(|u| Notice { to: u, kind: NoticeKind::Finished, reason: None }).collect(),
-                    log: LogLine { action: "complete".into(), detail: format!("completed step {}; the task is finished", c + 1), reason },
+                    notices: to
+                        .into_iter()
+                        .map(|u| Notice {
+                            to: u,
+                            kind: NoticeKind::Finished,
+                            reason: None,
+                        })
+                        .collect(),
+                    log: LogLine {
+                        action: "complete".into(),
+                        detail: format!("completed step {}; the task is finished", c + 1),
+                        reason,
+                    },
                 }
             }
         }
@@ -121,8 +155,16 @@ pub fn apply(task: &mut Task, actor: u64, op: Op, input: &OpInput, now: DateTime
             task.nodes[c].handler_id = to;
             activate(task, c, now);
             Outcome {
-                notices: vec![Notice { to, kind: NoticeKind::Transferred, reason: reason.clone() }],
-                log: LogLine { action: "transfer".into(), detail: format!("transferred step {} from user {actor} to user {to}", c + 1), reason },
+                notices: vec![Notice {
+                    to,
+                    kind: NoticeKind::Transferred,
+                    reason: reason.clone(),
+                }],
+                log: LogLine {
+                    action: "transfer".into(),
+                    detail: format!("transferred step {} from user {actor} to user {to}", c + 1),
+                    reason,
+                },
             }
         }
         Op::Return => {
@@ -137,15 +179,31 @@ pub fn apply(task: &mut Task, actor: u64, op: Op, input: &OpInput, now: DateTime
             activate(task, c - 1, now);
             let prev = task.nodes[c - 1].handler_id;
             Outcome {
-                notices: vec![Notice { to: prev, kind: NoticeKind::Returned, reason: Some(reason.clone()) }],
-                log: LogLine { action: "return".into(), detail: format!("returned step {} to step {}", c + 1, c), reason: Some(reason) },
+                notices: vec![Notice {
+                    to: prev,
+                    kind: NoticeKind::Returned,
+                    reason: Some(reason.clone()),
+                }],
+                log: LogLine {
+                    action: "return".into(),
+                    detail: format!("returned step {} to step {}", c + 1, c),
+                    reason: Some(reason),
+                },
             }
         }
         Op::Urge => {
             let to = task.nodes[c].handler_id;
             Outcome {
-                notices: vec![Notice { to, kind: NoticeKind::Urged, reason: reason.clone() }],
-                log: LogLine { action: "urge".into(), detail: format!("urged user {to} on step {}", c + 1), reason },
+                notices: vec![Notice {
+                    to,
+                    kind: NoticeKind::Urged,
+                    reason: reason.clone(),
+                }],
+                log: LogLine {
+                    action: "urge".into(),
+                    detail: format!("urged user {to} on step {}", c + 1),
+                    reason,
+                },
             }
         }
         Op::Withdraw => {
@@ -156,8 +214,16 @@ pub fn apply(task: &mut Task, actor: u64, op: Op, input: &OpInput, now: DateTime
             task.current = c - 1;
             activate(task, c - 1, now);
             Outcome {
-                notices: vec![Notice { to: from, kind: NoticeKind::Withdrawn, reason: reason.clone() }],
-                log: LogLine { action: "withdraw".into(), detail: format!("withdrew step {} back to step {}", c + 1, c), reason },
+                notices: vec![Notice {
+                    to: from,
+                    kind: NoticeKind::Withdrawn,
+                    reason: reason.clone(),
+                }],
+                log: LogLine {
+                    action: "withdraw".into(),
+                    detail: format!("withdrew step {} back to step {}", c + 1, c),
+                    reason,
+                },
             }
         }
     };
@@ -167,7 +233,13 @@ pub fn apply(task: &mut Task, actor: u64, op: Op, input: &OpInput, now: DateTime
 
 /// Ticks or unticks a checklist item: the current handler's progress, which starts
 /// an active node.
-pub fn check(task: &mut Task, actor: u64, item: u32, done: bool, now: DateTime<Utc>) -> Result<LogLine, ApplyError> {
+pub fn check(
+    task: &mut Task,
+    actor: u64,
+    item: u32,
+    done: bool,
+    now: DateTime<Utc>,
+) -> Result<LogLine, ApplyError> {
     if task.archived {
         return Err(Denied::Archived.into());
     }
@@ -178,7 +250,9 @@ pub fn check(task: &mut Task, actor: u64, item: u32, done: bool, now: DateTime<U
         return Err(Denied::NotCurrentHandler.into());
     }
     let Some(it) = task.checklist.iter_mut().find(|i| i.id == item) else {
-        return Err(ApplyError::Invalid(format!("checklist item {item} does not exist")));
+        return Err(ApplyError::Invalid(format!(
+            "checklist item {item} does not exist"
+        )));
     };
     it.done = done;
     it.done_by = done.then_some(actor);

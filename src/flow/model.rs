@@ -16,7 +16,9 @@ pub enum NodeState {
     Done,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -223,7 +225,11 @@ impl Record for Task {
         handled.dedup();
         keys.extend(handled.into_iter().map(|h| (ix::HANDLED, h.to_string())));
         keys.extend(self.watchers.iter().map(|w| (ix::WATCHING, w.to_string())));
-        keys.extend(self.participants().into_iter().map(|u| (ix::VISIBLE_TO, u.to_string())));
+        keys.extend(
+            self.participants()
+                .into_iter()
+                .map(|u| (ix::VISIBLE_TO, u.to_string())),
+        );
         if let Some(at) = crate::tasks::reminders::next_at(self) {
             keys.push((ix::REMIND_AT, time_key(at)));
         }

@@ -17,7 +17,14 @@ pub enum Op {
 }
 
 impl Op {
-    pub const ALL: [Op; 6] = [Op::Complete, Op::Start, Op::Transfer, Op::Return, Op::Urge, Op::Withdraw];
+    pub const ALL: [Op; 6] = [
+        Op::Complete,
+        Op::Start,
+        Op::Transfer,
+        Op::Return,
+        Op::Urge,
+        Op::Withdraw,
+    ];
 
     pub fn parse(s: &str) -> Option<Op> {
         Op::ALL.into_iter().find(|op| op.as_str() == s)
@@ -108,5 +115,8 @@ pub fn decide(actor: u64, task: &Task, op: Op) -> Result<(), Denied> {
 
 /// The operations `actor` may perform now, for the UI's buttons.
 pub fn allowed_ops(actor: u64, task: &Task) -> Vec<Op> {
-    Op::ALL.into_iter().filter(|op| decide(actor, task, *op).is_ok()).collect()
+    Op::ALL
+        .into_iter()
+        .filter(|op| decide(actor, task, *op).is_ok())
+        .collect()
 }

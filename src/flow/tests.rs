@@ -31,7 +31,11 @@ fn task(k: usize) -> Task {
             handler_id: H + i as u64,
             action: format!("step {i}"),
             due_at: None,
-            state: if i == 0 { NodeState::Active } else { NodeState::Waiting },
+            state: if i == 0 {
+                NodeState::Active
+            } else {
+                NodeState::Waiting
+            },
             received_at: (i == 0).then(t0),
             started_at: None,
             done_at: None,
@@ -43,7 +47,11 @@ fn task(k: usize) -> Task {
         project_id: 1,
         title: "t".into(),
         description: String::new(),
-        kind: if k == 1 { TaskKind::Simple } else { TaskKind::Workflow },
+        kind: if k == 1 {
+            TaskKind::Simple
+        } else {
+            TaskKind::Workflow
+        },
         business_type: None,
         priority: Priority::Normal,
         due_at: None,
@@ -71,7 +79,13 @@ fn task(k: usize) -> Task {
 fn at(k: usize, pos: usize, state: NodeState) -> Task {
     let mut t = task(k);
     for i in 0..k {
-        t.nodes[i].state = if i < pos { NodeState::Done } else if i == pos { state } else { NodeState::Waiting };
+        t.nodes[i].state = if i < pos {
+            NodeState::Done
+        } else if i == pos {
+            state
+        } else {
+            NodeState::Waiting
+        };
     }
     t.current = pos;
     if state == NodeState::Done {
@@ -112,7 +126,9 @@ fn id_of(who: Who, k: usize, pos: usize) -> Option<u64> {
         Who::Current => Some(H + pos as u64),
         Who::Previous => pos.checked_sub(1).map(|p| H + p as u64),
         // a handler of a node that is neither current nor previous
-        Who::OtherHandler => (0..k).find(|i| *i != pos && Some(*i) != pos.checked_sub(1)).map(|i| H + i as u64),
+        Who::OtherHandler => (0..k)
+            .find(|i| *i != pos && Some(*i) != pos.checked_sub(1))
+            .map(|i| H + i as u64),
         Who::Creator => Some(CREATOR),
         Who::Watcher => Some(WATCHER),
         Who::Editor => Some(EDITOR),
@@ -143,7 +159,12 @@ fn expected(op: Op, who: Who, k: usize, pos: usize, state: NodeState) -> bool {
 
 #[test]
 fn permission_table() {
-    let shapes: Vec<(usize, usize, &str)> = vec![(1, 0, "single"), (3, 0, "first"), (3, 1, "middle"), (3, 2, "last")];
+    let shapes: Vec<(usize, usize, &str)> = vec![
+        (1, 0, "single"),
+        (3, 0, "first"),
+        (3, 1, "middle"),
+        (3, 2, "last"),
+    ];
     let mut checked = 0;
     for (k, pos, label) in shapes {
         for state in [NodeState::Active, NodeState::Started, NodeState::Done] {
@@ -152,7 +173,9 @@ fn permission_table() {
             }
             let t = at(k, pos, state);
             for who in EVERYONE {
-                let Some(actor) = id_of(who, k, pos) else { continue };
+                let Some(actor) = id_of(who, k, pos) else {
+                    continue;
+                };
                 for op in Op::ALL {
                     let want = expected(op, who, k, pos, state);
                     let got = decide(actor, &t, op).is_ok();
@@ -169,7 +192,10 @@ fn permission_table() {
 fn denial_reasons_say_why() {
     let t = at(3, 0, NodeState::Active);
     assert_eq!(decide(H, &t, Op::Return), Err(Denied::FirstNode));
-    assert_eq!(decide(CREATOR, &t, Op::Complete), Err(Denied::NotCurrentHandler));
+    assert_eq!(
+        decide(CREATOR, &t, Op::Complete),
+        Err(Denied::NotCurrentHandler)
+    );
     let t = at(3, 1, NodeState::Started);
     assert_eq!(decide(H, &t, Op::Withdraw), Err(Denied::AlreadyStarted));
     assert_eq!(decide(H + 1, &t, Op::Start), Err(Denied::AlreadyStarted));
@@ -184,7 +210,10 @@ fn denial_reasons_say_why() {
 fn same_person_on_consecutive_nodes_acts_as_current_handler() {
     let mut t = at(3, 1, NodeState::Active);
     t.nodes[0].handler_id = H + 1;
-    assert_eq!(allowed_ops(H + 1, &t), vec![Op::Complete, Op::Start, Op::Transfer, Op::Return]);
+    assert_eq!(
+        allowed_ops(H + 1, &t),
+        vec![Op::Complete, Op::Start, Op::Transfer, Op::Return]
+    );
 }
 
 fn now(min: i64) -> chrono::DateTime<Utc> {
@@ -201,7 +230,10 @@ fn complete_moves_to_the_next_node_and_tells_its_handler() {
     assert_eq!(t.nodes[1].state, NodeState::Active);
     assert_eq!(t.nodes[1].received_at, Some(now(1)));
     assert_eq!(out.notices.len(), 1);
-    assert_eq!((out.notices[0].to, out.notices[0].kind), (H + 1, NoticeKind::Assigned));
+    assert_eq!(
+        (out.notices[0].to, out.notices[0].kind),
+        (H + 1, NoticeKind::Assigned)
+    );
     assert_eq!(out.log.action, "complete");
 }
 
@@ -213,22 +245,45 @@ fn completing_the_last_node_finishes_and_tells_creator_and_watchers() {
     assert_eq!(t.finished_at, Some(now(5)));
     assert!(t.current_node().is_none());
     let told: Vec<(u64, NoticeKind)> = out.notices.iter().map(|n| (n.to, n.kind)).collect();
-    assert_eq!(told, vec![(CREATOR, NoticeKind::Finished), (WATCHER, NoticeKind::Finished)]);
+    assert_eq!(
+        told,
+        vec![
+            (CREATOR, NoticeKind::Finished),
+            (WATCHER, NoticeKind::Finished)
+        ]
+    );
 }
 
 #[test]
 fn transfer_hands_the_node_to_someone_else() {
     let mut t = at(3, 1, NodeState::Started);
-    let input = OpInput { to: Some(MEMBER), reason: Some("on leave".into()) };
+    let input = OpInput {
+        to: Some(MEMBER),
+        reason: Some("on leave".into()),
+    };
     let out = apply(&mut t, H + 1, Op::Transfer, &input, now(2)).unwrap();
     assert_eq!(t.nodes[1].handler_id, MEMBER);
-    assert_eq!(t.nodes[1].state, NodeState::Active, "the new handler has not started");
+    assert_eq!(
+        t.nodes[1].state,
+        NodeState::Active,
+        "the new handler has not started"
+    );
     assert!(t.past_handlers.contains(&MEMBER));
     assert_eq!(out.notices[0].to, MEMBER);
     assert_eq!(out.notices[0].kind, NoticeKind::Transferred);
     assert_eq!(out.log.reason.as_deref(), Some("on leave"));
     // transferring to yourself or to nobody is refused
-    assert!(apply(&mut t, MEMBER, Op::Transfer, &OpInput { to: Some(MEMBER), reason: None }, now(3)).is_err());
+    assert!(apply(
+        &mut t,
+        MEMBER,
+        Op::Transfer,
+        &OpInput {
+            to: Some(MEMBER),
+            reason: None
+        },
+        now(3)
+    )
+    .is_err());
     assert!(apply(&mut t, MEMBER, Op::Transfer, &OpInput::default(), now(3)).is_err());
 }
 
@@ -236,10 +291,23 @@ fn transfer_hands_the_node_to_someone_else() {
 fn return_needs_a_reason_and_reactivates_the_previous_node() {
     let mut t = at(3, 2, NodeState::Active);
     let before = t.clone();
-    let empty = OpInput { to: None, reason: Some("   ".into()) };
+    let empty = OpInput {
+        to: None,
+        reason: Some("   ".into()),
+    };
     assert!(apply(&mut t, H + 2, Op::Return, &empty, now(1)).is_err());
     assert_eq!(t, before, "a refused return changes nothing");
-    let out = apply(&mut t, H + 2, Op::Return, &OpInput { to: None, reason: Some("wrong amount".into()) }, now(1)).unwrap();
+    let out = apply(
+        &mut t,
+        H + 2,
+        Op::Return,
+        &OpInput {
+            to: None,
+            reason: Some("wrong amount".into()),
+        },
+        now(1),
+    )
+    .unwrap();
     assert_eq!(t.current, 1);
     assert_eq!(t.nodes[1].state, NodeState::Active);
     assert_eq!(t.nodes[1].done_at, None);
@@ -255,7 +323,10 @@ fn urge_changes_nothing_but_tells_the_current_handler() {
     let before = t.nodes.clone();
     let out = apply(&mut t, H, Op::Urge, &OpInput::default(), now(1)).unwrap();
     assert_eq!(t.nodes, before);
-    assert_eq!((out.notices[0].to, out.notices[0].kind), (H + 1, NoticeKind::Urged));
+    assert_eq!(
+        (out.notices[0].to, out.notices[0].kind),
+        (H + 1, NoticeKind::Urged)
+    );
 }
 
 #[test]
@@ -265,14 +336,26 @@ fn withdraw_pulls_the_flow_back_while_the_next_node_is_unstarted() {
     assert_eq!(t.current, 0);
     assert_eq!(t.nodes[0].state, NodeState::Active);
     assert_eq!(t.nodes[1].state, NodeState::Waiting);
-    assert_eq!((out.notices[0].to, out.notices[0].kind), (H + 1, NoticeKind::Withdrawn));
+    assert_eq!(
+        (out.notices[0].to, out.notices[0].kind),
+        (H + 1, NoticeKind::Withdrawn)
+    );
 }
 
 #[test]
 fn ticking_the_checklist_starts_the_node() {
     let mut t = task(1);
-    t.checklist.push(ChecklistItem { id: 9, text: "call carrier".into(), done: false, done_by: None, done_at: None });
-    assert!(check(&mut t, CREATOR, 9, true, now(1)).is_err(), "only the handler ticks");
+    t.checklist.push(ChecklistItem {
+        id: 9,
+        text: "call carrier".into(),
+        done: false,
+        done_by: None,
+        done_at: None,
+    });
+    assert!(
+        check(&mut t, CREATOR, 9, true, now(1)).is_err(),
+        "only the handler ticks"
+    );
     check(&mut t, H, 9, true, now(1)).unwrap();
     assert_eq!(t.nodes[0].state, NodeState::Started);
     assert!(t.checklist[0].done);
@@ -292,13 +375,30 @@ fn who_sees_and_edits_a_task() {
         (actor(EDITOR, Role::Member), false, (true, true, false)),
         (actor(H + 2, Role::Member), false, (true, false, false)),
         (actor(MEMBER, Role::Member), false, (false, false, false)),
-        (actor(DEPT_ADMIN, Role::DepartmentAdmin), true, (true, true, true)),
-        (actor(DEPT_ADMIN, Role::DepartmentAdmin), false, (false, false, false)),
-        (actor(COMPANY_ADMIN, Role::CompanyAdmin), true, (true, true, true)),
+        (
+            actor(DEPT_ADMIN, Role::DepartmentAdmin),
+            true,
+            (true, true, true),
+        ),
+        (
+            actor(DEPT_ADMIN, Role::DepartmentAdmin),
+            false,
+            (false, false, false),
+        ),
+        (
+            actor(COMPANY_ADMIN, Role::CompanyAdmin),
+            true,
+            (true, true, true),
+        ),
     ];
     for (a, admin, (view, edit, delete)) in cases {
         let got = super::access::allowed(&a, &t, admin);
-        assert_eq!((got.view, got.edit, got.delete), (view, edit, delete), "{} admin={admin}", a.user_id.unwrap());
+        assert_eq!(
+            (got.view, got.edit, got.delete),
+            (view, edit, delete),
+            "{} admin={admin}",
+            a.user_id.unwrap()
+        );
         if !view {
             assert!(got.ops.is_empty());
         }

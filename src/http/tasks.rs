@@ -48,35 +48,74 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Create a task in a project.
 #[utoipa::path(post, path = "/api/projects/{pid}/tasks", tag = "tasks", params(("pid" = u64, Path)), request_body = NewTask,
     responses((status = 201, body = TaskView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-async fn create_task(State(state): State<AppState>, auth: Authed, ApiPath(pid): ApiPath<u64>, ApiJson(new): ApiJson<NewTask>) -> ApiResult<(StatusCode, Json<TaskView>)> {
-    let v = state.run(move |s| svc::create(s, &auth.actor, pid, new, Utc::now())).await?;
+async fn create_task(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(pid): ApiPath<u64>,
+    ApiJson(new): ApiJson<NewTask>,
+) -> ApiResult<(StatusCode, Json<TaskView>)> {
+    let v = state
+        .run(move |s| svc::create(s, &auth.actor, pid, new, Utc::now()))
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
 /// A project's tasks the caller may see, filtered, sorted and paged.
 #[utoipa::path(get, path = "/api/projects/{pid}/tasks", tag = "tasks", params(("pid" = u64, Path), ListQuery), responses((status = 200, body = TaskPage)))]
-async fn list_tasks(State(state): State<AppState>, auth: Authed, ApiPath(pid): ApiPath<u64>, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<TaskPage>> {
-    Ok(Json(state.run(move |s| lists::project_tasks(s, &auth.actor, pid, &q, Utc::now())).await?))
+async fn list_tasks(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(pid): ApiPath<u64>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<TaskPage>> {
+    Ok(Json(
+        state
+            .run(move |s| lists::project_tasks(s, &auth.actor, pid, &q, Utc::now()))
+            .await?,
+    ))
 }
 
 /// One task, with the operations the caller may perform.
 #[utoipa::path(get, path = "/api/tasks/{id}", tag = "tasks", params(("id" = u64, Path)), responses((status = 200, body = TaskView), (status = 404, body = ErrorBody)))]
-async fn get_task(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiPath<u64>) -> ApiResult<Json<TaskView>> {
-    Ok(Json(state.run(move |s| svc::get(s, &auth.actor, id, Utc::now())).await?))
+async fn get_task(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+) -> ApiResult<Json<TaskView>> {
+    Ok(Json(
+        state
+            .run(move |s| svc::get(s, &auth.actor, id, Utc::now()))
+            .await?,
+    ))
 }
 
 /// Edit a task (creator, editors, admins); only steps not yet reached may change.
 #[utoipa::path(patch, path = "/api/tasks/{id}", tag = "tasks", params(("id" = u64, Path)), request_body = TaskPatch,
     responses((status = 200, body = TaskView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn edit_task(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiPath<u64>, ApiJson(patch): ApiJson<TaskPatch>) -> ApiResult<Json<TaskView>> {
-    Ok(Json(state.run(move |s| svc::edit(s, &auth.actor, id, patch, Utc::now())).await?))
+async fn edit_task(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(patch): ApiJson<TaskPatch>,
+) -> ApiResult<Json<TaskView>> {
+    Ok(Json(
+        state
+            .run(move |s| svc::edit(s, &auth.actor, id, patch, Utc::now()))
+            .await?,
+    ))
 }
 
 /// Delete a task (creator or admin); recorded in the audit log.
 #[utoipa::path(delete, path = "/api/tasks/{id}", tag = "tasks", params(("id" = u64, Path)), responses((status = 204), (status = 403, body = ErrorBody)))]
-async fn delete_task(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiPath<u64>) -> ApiResult<StatusCode> {
+async fn delete_task(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+) -> ApiResult<StatusCode> {
     let uploads = state.config.uploads_dir();
-    state.run(move |s| svc::delete(s, &auth.actor, id, &uploads, Utc::now())).await?;
+    state
+        .run(move |s| svc::delete(s, &auth.actor, id, &uploads, Utc::now()))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -93,21 +132,45 @@ pub struct MoveRequest {
 
 /// Copy a task into a project as a fresh task.
 #[utoipa::path(post, path = "/api/tasks/{id}/copy", tag = "tasks", params(("id" = u64, Path)), request_body = CopyRequest, responses((status = 201, body = TaskView)))]
-async fn copy_task(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiPath<u64>, ApiJson(req): ApiJson<CopyRequest>) -> ApiResult<(StatusCode, Json<TaskView>)> {
-    let v = state.run(move |s| svc::copy(s, &auth.actor, id, req.project_id, Utc::now())).await?;
+async fn copy_task(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(req): ApiJson<CopyRequest>,
+) -> ApiResult<(StatusCode, Json<TaskView>)> {
+    let v = state
+        .run(move |s| svc::copy(s, &auth.actor, id, req.project_id, Utc::now()))
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
 /// Move a task to another project whose members include its handlers.
 #[utoipa::path(post, path = "/api/tasks/{id}/move", tag = "tasks", params(("id" = u64, Path)), request_body = MoveRequest, responses((status = 200, body = TaskView), (status = 400, body = ErrorBody)))]
-async fn move_task(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiPath<u64>, ApiJson(req): ApiJson<MoveRequest>) -> ApiResult<Json<TaskView>> {
-    Ok(Json(state.run(move |s| svc::move_to(s, &auth.actor, id, req.project_id, req.rev, Utc::now())).await?))
+async fn move_task(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(req): ApiJson<MoveRequest>,
+) -> ApiResult<Json<TaskView>> {
+    Ok(Json(
+        state
+            .run(move |s| svc::move_to(s, &auth.actor, id, req.project_id, req.rev, Utc::now()))
+            .await?,
+    ))
 }
 
 /// Archive a finished task (admins).
 #[utoipa::path(post, path = "/api/tasks/{id}/archive", tag = "tasks", params(("id" = u64, Path)), responses((status = 200, body = TaskView), (status = 403, body = ErrorBody)))]
-async fn archive_task(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiPath<u64>) -> ApiResult<Json<TaskView>> {
-    Ok(Json(state.run(move |s| svc::archive(s, &auth.actor, id, Utc::now())).await?))
+async fn archive_task(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+) -> ApiResult<Json<TaskView>> {
+    Ok(Json(
+        state
+            .run(move |s| svc::archive(s, &auth.actor, id, Utc::now()))
+            .await?,
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -117,8 +180,14 @@ pub struct Archived {
 
 /// Archive every finished task of a project (admins).
 #[utoipa::path(post, path = "/api/projects/{pid}/archive-finished", tag = "tasks", params(("pid" = u64, Path)), responses((status = 200, body = Archived)))]
-async fn archive_finished(State(state): State<AppState>, auth: Authed, ApiPath(pid): ApiPath<u64>) -> ApiResult<Json<Archived>> {
-    let n = state.run(move |s| svc::archive_finished(s, &auth.actor, pid, Utc::now())).await?;
+async fn archive_finished(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(pid): ApiPath<u64>,
+) -> ApiResult<Json<Archived>> {
+    let n = state
+        .run(move |s| svc::archive_finished(s, &auth.actor, pid, Utc::now()))
+        .await?;
     Ok(Json(Archived { archived: n }))
 }
 
@@ -126,16 +195,34 @@ async fn archive_finished(State(state): State<AppState>, auth: Authed, ApiPath(p
 #[utoipa::path(post, path = "/api/tasks/{id}/{op}", tag = "flow", params(("id" = u64, Path), ("op" = String, Path, description = "complete, start, transfer, return, urge or withdraw")),
     request_body = OpRequest,
     responses((status = 200, body = TaskView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn flow_op(State(state): State<AppState>, auth: Authed, ApiPath((id, op)): ApiPath<(u64, String)>, ApiJson(req): ApiJson<OpRequest>) -> ApiResult<Json<TaskView>> {
+async fn flow_op(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath((id, op)): ApiPath<(u64, String)>,
+    ApiJson(req): ApiJson<OpRequest>,
+) -> ApiResult<Json<TaskView>> {
     let op = Op::parse(&op).ok_or(ApiError::NoRoute)?;
-    Ok(Json(state.run(move |s| operate::operate(s, &auth.actor, id, op, req, Utc::now())).await?))
+    Ok(Json(
+        state
+            .run(move |s| operate::operate(s, &auth.actor, id, op, req, Utc::now()))
+            .await?,
+    ))
 }
 
 /// Tick or untick a checklist item (the current handler; starts the step).
 #[utoipa::path(post, path = "/api/tasks/{id}/checklist/{item}", tag = "flow", params(("id" = u64, Path), ("item" = u32, Path)), request_body = CheckRequest,
     responses((status = 200, body = TaskView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn check_item(State(state): State<AppState>, auth: Authed, ApiPath((id, item)): ApiPath<(u64, u32)>, ApiJson(req): ApiJson<CheckRequest>) -> ApiResult<Json<TaskView>> {
-    Ok(Json(state.run(move |s| operate::check_item(s, &auth.actor, id, item, req, Utc::now())).await?))
+async fn check_item(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath((id, item)): ApiPath<(u64, u32)>,
+    ApiJson(req): ApiJson<CheckRequest>,
+) -> ApiResult<Json<TaskView>> {
+    Ok(Json(
+        state
+            .run(move |s| operate::check_item(s, &auth.actor, id, item, req, Utc::now()))
+            .await?,
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -145,14 +232,29 @@ pub struct CommentList {
 
 /// Comments, oldest first.
 #[utoipa::path(get, path = "/api/tasks/{id}/comments", tag = "tasks", params(("id" = u64, Path)), responses((status = 200, body = CommentList)))]
-async fn list_comments(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiPath<u64>) -> ApiResult<Json<CommentList>> {
-    Ok(Json(CommentList { items: state.run(move |s| comments::list(s, &auth.actor, id)).await? }))
+async fn list_comments(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+) -> ApiResult<Json<CommentList>> {
+    Ok(Json(CommentList {
+        items: state
+            .run(move |s| comments::list(s, &auth.actor, id))
+            .await?,
+    }))
 }
 
 /// Add a comment; `@username` mentions are told.
 #[utoipa::path(post, path = "/api/tasks/{id}/comments", tag = "tasks", params(("id" = u64, Path)), request_body = NewComment, responses((status = 201, body = CommentView)))]
-async fn add_comment(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiPath<u64>, ApiJson(c): ApiJson<NewComment>) -> ApiResult<(StatusCode, Json<CommentView>)> {
-    let v = state.run(move |s| comments::add(s, &auth.actor, id, c, Utc::now())).await?;
+async fn add_comment(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(c): ApiJson<NewComment>,
+) -> ApiResult<(StatusCode, Json<CommentView>)> {
+    let v = state
+        .run(move |s| comments::add(s, &auth.actor, id, c, Utc::now()))
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -163,7 +265,11 @@ pub struct LogList {
 
 /// The task's log, oldest first.
 #[utoipa::path(get, path = "/api/tasks/{id}/log", tag = "tasks", params(("id" = u64, Path)), responses((status = 200, body = LogList)))]
-async fn task_log(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiPath<u64>) -> ApiResult<Json<LogList>> {
+async fn task_log(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+) -> ApiResult<Json<LogList>> {
     let items = state
         .run(move |s| {
             crate::tasks::context::visible_task(s, &auth.actor, id)?;
@@ -177,40 +283,71 @@ async fn task_log(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiP
 #[utoipa::path(post, path = "/api/tasks/{id}/attachments", tag = "tasks", params(("id" = u64, Path)),
     request_body(content_type = "multipart/form-data", content = String),
     responses((status = 201, body = Attachment), (status = 413, body = ErrorBody)))]
-async fn upload(State(state): State<AppState>, auth: Authed, ApiPath(id): ApiPath<u64>, mut form: Multipart) -> ApiResult<(StatusCode, Json<Attachment>)> {
+async fn upload(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+    mut form: Multipart,
+) -> ApiResult<(StatusCode, Json<Attachment>)> {
     let limit = state.config.attachment_max;
     let tmp_dir = state.config.tmp_dir();
-    let bad = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(format!("bad upload: {}", e.body_text()));
-    let internal = |e: std::io::Error| ApiError::Service(ServiceError::Internal(format!("upload temp file: {e}")));
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        ApiError::BadRequest(format!("bad upload: {}", e.body_text()))
+    };
+    let internal = |e: std::io::Error| {
+        ApiError::Service(ServiceError::Internal(format!("upload temp file: {e}")))
+    };
     while let Some(mut field) = form.next_field().await.map_err(bad)? {
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().unwrap_or("file").to_string();
-        let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+        let content_type = field
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_string();
         let mut temp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(internal)?;
         let mut size: u64 = 0;
         while let Some(chunk) = field.chunk().await.map_err(bad)? {
             size += chunk.len() as u64;
             if size > limit {
                 // The temp file is deleted when dropped: nothing is stored.
-                return Err(ServiceError::TooLarge(format!("an attachment may have at most {} MiB", limit / (1024 * 1024))).into());
+                return Err(ServiceError::TooLarge(format!(
+                    "an attachment may have at most {} MiB",
+                    limit / (1024 * 1024)
+                ))
+                .into());
             }
             temp.write_all(&chunk).map_err(internal)?;
         }
         let uploads = state.config.uploads_dir();
-        let upload = Upload { temp, name, content_type, size };
-        let att = state.run(move |s| attachments::attach(s, &auth.actor, id, upload, &uploads, Utc::now())).await?;
+        let upload = Upload {
+            temp,
+            name,
+            content_type,
+            size,
+        };
+        let att = state
+            .run(move |s| attachments::attach(s, &auth.actor, id, upload, &uploads, Utc::now()))
+            .await?;
         return Ok((StatusCode::CREATED, Json(att)));
     }
-    Err(ApiError::BadRequest("send the file in a multipart field named 'file'".into()))
+    Err(ApiError::BadRequest(
+        "send the file in a multipart field named 'file'".into(),
+    ))
 }
 
 /// Download an attachment.
 #[utoipa::path(get, path = "/api/tasks/{id}/attachments/{aid}", tag = "tasks", params(("id" = u64, Path), ("aid" = u64, Path)), responses((status = 200, description = "the file")))]
-async fn download(State(state): State<AppState>, auth: Authed, ApiPath((id, aid)): ApiPath<(u64, u64)>) -> ApiResult<Response> {
+async fn download(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath((id, aid)): ApiPath<(u64, u64)>,
+) -> ApiResult<Response> {
     let uploads = state.config.uploads_dir();
-    let (att, path) = state.run(move |s| attachments::open(s, &auth.actor, id, aid, &uploads)).await?;
+    let (att, path) = state
+        .run(move |s| attachments::open(s, &auth.actor, id, aid, &uploads))
+        .await?;
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| ServiceError::Internal(format!("attachment file {}: {e}", path.display())))?;
@@ -218,12 +355,20 @@ async fn download(State(state): State<AppState>, auth: Authed, ApiPath((id, aid)
     let mut resp = body.into_response();
     let h = resp.headers_mut();
     // Never rendered inline: a hostile upload cannot run in our origin.
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
     let encoded: String = url_escape(&att.name);
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"download\"; filename*=UTF-8''{encoded}")) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"download\"; filename*=UTF-8''{encoded}"
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
     if let Ok(v) = HeaderValue::from_str(&att.size.to_string()) {
         h.insert(header::CONTENT_LENGTH, v);
     }
@@ -233,7 +378,9 @@ async fn download(State(state): State<AppState>, auth: Authed, ApiPath((id, aid)
 fn url_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -241,7 +388,15 @@ fn url_escape(s: &str) -> String {
 
 /// Remove an attachment (uploader or editor).
 #[utoipa::path(delete, path = "/api/tasks/{id}/attachments/{aid}", tag = "tasks", params(("id" = u64, Path), ("aid" = u64, Path)), responses((status = 200, body = TaskView)))]
-async fn remove_attachment(State(state): State<AppState>, auth: Authed, ApiPath((id, aid)): ApiPath<(u64, u64)>) -> ApiResult<Json<TaskView>> {
+async fn remove_attachment(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath((id, aid)): ApiPath<(u64, u64)>,
+) -> ApiResult<Json<TaskView>> {
     let uploads = state.config.uploads_dir();
-    Ok(Json(state.run(move |s| attachments::remove(s, &auth.actor, id, aid, &uploads, Utc::now())).await?))
+    Ok(Json(
+        state
+            .run(move |s| attachments::remove(s, &auth.actor, id, aid, &uploads, Utc::now()))
+            .await?,
+    ))
 }

@@ -53,13 +53,17 @@ pub struct InboxQuery {
 }
 
 fn uid(actor: &Actor) -> ServiceResult<u64> {
-    actor.user_id.ok_or_else(|| ServiceError::forbidden("no inbox for this caller"))
+    actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("no inbox for this caller"))
 }
 
 pub fn list(store: &Store, actor: &Actor, q: &InboxQuery) -> ServiceResult<(Vec<Message>, usize)> {
     let me = uid(actor)?;
     let kind = match &q.kind {
-        Some(k) if !k.is_empty() => Some(MessageKind::parse(k).ok_or_else(|| ServiceError::invalid("kind", format!("'{k}' is not a message kind")))?),
+        Some(k) if !k.is_empty() => Some(MessageKind::parse(k).ok_or_else(|| {
+            ServiceError::invalid("kind", format!("'{k}' is not a message kind"))
+        })?),
         _ => None,
     };
     let index = if q.unread == Some(true) {
@@ -75,7 +79,9 @@ pub fn list(store: &Store, actor: &Actor, q: &InboxQuery) -> ServiceResult<(Vec<
         if q.before.is_some_and(|b| id >= b) {
             continue;
         }
-        let Some(m) = store.get::<Message>(id)? else { continue };
+        let Some(m) = store.get::<Message>(id)? else {
+            continue;
+        };
         if kind.is_some_and(|k| k != m.kind) || (q.follow_up == Some(true) && !m.follow_up) {
             continue;
         }
@@ -91,10 +97,18 @@ pub fn unread_count(store: &Store, user_id: u64) -> ServiceResult<usize> {
     Ok(store.count_by(ix::UNREAD, &user_id.to_string())?)
 }
 
-fn update_own(store: &Store, actor: &Actor, id: u64, f: impl FnOnce(&mut Message)) -> ServiceResult<Message> {
+fn update_own(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    f: impl FnOnce(&mut Message),
+) -> ServiceResult<Message> {
     let me = uid(actor)?;
     store.write(|tx| {
-        let mut m: Message = tx.get(id)?.filter(|m: &Message| m.user_id == me).ok_or_else(|| ServiceError::not_found(format!("message {id} not found")))?;
+        let mut m: Message = tx
+            .get(id)?
+            .filter(|m: &Message| m.user_id == me)
+            .ok_or_else(|| ServiceError::not_found(format!("message {id} not found")))?;
         let rev = m.rev;
         f(&mut m);
         tx.update(&mut m, rev)?;
@@ -106,7 +120,12 @@ pub fn set_read(store: &Store, actor: &Actor, id: u64, read: bool) -> ServiceRes
     update_own(store, actor, id, |m| m.read = read)
 }
 
-pub fn set_follow_up(store: &Store, actor: &Actor, id: u64, follow_up: bool) -> ServiceResult<Message> {
+pub fn set_follow_up(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    follow_up: bool,
+) -> ServiceResult<Message> {
     update_own(store, actor, id, |m| m.follow_up = follow_up)
 }
 

@@ -145,7 +145,12 @@ impl Store {
     /// Ids of records with `value` in non-unique index `index`, highest id first.
     pub fn ids_by(&self, index: &str, value: &str) -> Result<Vec<u64>, StoreError> {
         let mut out = Vec::new();
-        for item in self.inner.data.scan_prefix(keys::multi_prefix(index, value)).rev() {
+        for item in self
+            .inner
+            .data
+            .scan_prefix(keys::multi_prefix(index, value))
+            .rev()
+        {
             let (k, _) = item?;
             if let Some(id) = keys::id_from_multi_key(&k) {
                 out.push(id);
@@ -174,7 +179,11 @@ impl Store {
     /// Number of records with `value` in index `index`, without loading them.
     pub fn count_by(&self, index: &str, value: &str) -> Result<usize, StoreError> {
         let mut n = 0;
-        for item in self.inner.data.scan_prefix(keys::multi_prefix(index, value)) {
+        for item in self
+            .inner
+            .data
+            .scan_prefix(keys::multi_prefix(index, value))
+        {
             item?;
             n += 1;
         }

@@ -174,7 +174,11 @@ impl Record for Tagged {
 #[test]
 fn multi_indexes_follow_updates_and_deletes() {
     let (_d, store) = open();
-    let mk = |tags: &[&str]| Tagged { id: 0, rev: 0, tags: tags.iter().map(|t| t.to_string()).collect() };
+    let mk = |tags: &[&str]| Tagged {
+        id: 0,
+        rev: 0,
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+    };
     let a = store.write(|tx| tx.insert(&mut mk(&["x", "y"]))).unwrap();
     let b = store.write(|tx| tx.insert(&mut mk(&["x"]))).unwrap();
     assert_eq!(store.ids_by("tag", "x").unwrap(), vec![b, a]);

@@ -24,7 +24,11 @@ pub struct Upload {
 
 fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base.chars().filter(|c| !c.is_control() && *c != '"').take(200).collect();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
     if cleaned.trim().is_empty() {
         "file".into()
     } else {
@@ -32,33 +36,70 @@ fn clean_name(name: &str) -> String {
     }
 }
 
-pub fn attach(store: &Store, actor: &Actor, task_id: u64, upload: Upload, uploads: &Path, now: DateTime<Utc>) -> ServiceResult<Attachment> {
+pub fn attach(
+    store: &Store,
+    actor: &Actor,
+    task_id: u64,
+    upload: Upload,
+    uploads: &Path,
+    now: DateTime<Utc>,
+) -> ServiceResult<Attachment> {
     let (_, _, allowed) = visible_task(store, actor, task_id)?;
     if !allowed.comment {
-        return Err(ServiceError::forbidden("an archived task takes no attachments"));
+        return Err(ServiceError::forbidden(
+            "an archived task takes no attachments",
+        ));
     }
-    let uid = actor.user_id.ok_or_else(|| ServiceError::forbidden("attachments are added by users"))?;
-    std::fs::create_dir_all(uploads).map_err(|e| ServiceError::Internal(format!("uploads directory: {e}")))?;
-    upload.temp.as_file().sync_all().map_err(|e| ServiceError::Internal(format!("sync upload: {e}")))?;
+    let uid = actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("attachments are added by users"))?;
+    std::fs::create_dir_all(uploads)
+        .map_err(|e| ServiceError::Internal(format!("uploads directory: {e}")))?;
+    upload
+        .temp
+        .as_file()
+        .sync_all()
+        .map_err(|e| ServiceError::Internal(format!("sync upload: {e}")))?;
     let name = clean_name(&upload.name);
     let temp = upload.temp;
     store.write(|tx| {
         let mut task: Task = tx.load(task_id)?;
         let rev = task.rev;
         let id = tx.next_id()?;
-        let att = Attachment { id, name: name.clone(), size: upload.size, content_type: upload.content_type.clone(), uploaded_by: uid, uploaded_at: now };
+        let att = Attachment {
+            id,
+            name: name.clone(),
+            size: upload.size,
+            content_type: upload.content_type.clone(),
+            uploaded_by: uid,
+            uploaded_at: now,
+        };
         task.attachments.push(att.clone());
         task.updated_at = now;
         tx.update(&mut task, rev)?;
-        log::write(tx, task_id, actor, log::line("attach", format!("attached {name}")), None, now)?;
+        log::write(
+            tx,
+            task_id,
+            actor,
+            log::line("attach", format!("attached {name}")),
+            None,
+            now,
+        )?;
         // In place before the batch that refers to it is applied.
-        temp.persist(uploads.join(id.to_string())).map_err(|e| ServiceError::Internal(format!("store upload: {}", e.error)))?;
+        temp.persist(uploads.join(id.to_string()))
+            .map_err(|e| ServiceError::Internal(format!("store upload: {}", e.error)))?;
         Ok(att)
     })
 }
 
 /// The file and metadata of an attachment the actor may see.
-pub fn open(store: &Store, actor: &Actor, task_id: u64, attachment_id: u64, uploads: &Path) -> ServiceResult<(Attachment, PathBuf)> {
+pub fn open(
+    store: &Store,
+    actor: &Actor,
+    task_id: u64,
+    attachment_id: u64,
+    uploads: &Path,
+) -> ServiceResult<(Attachment, PathBuf)> {
     let (task, _, _) = visible_task(store, actor, task_id)?;
     let att = task
         .attachments
@@ -69,21 +110,44 @@ pub fn open(store: &Store, actor: &Actor, task_id: u64, attachment_id: u64, uplo
     Ok((att, uploads.join(attachment_id.to_string())))
 }
 
-pub fn remove(store: &Store, actor: &Actor, task_id: u64, attachment_id: u64, uploads: &Path, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+pub fn remove(
+    store: &Store,
+    actor: &Actor,
+    task_id: u64,
+    attachment_id: u64,
+    uploads: &Path,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskView> {
     let (_, ctx, allowed) = visible_task(store, actor, task_id)?;
     let view = store.write(|tx| {
         let mut task: Task = tx.load(task_id)?;
-        let Some(att) = task.attachments.iter().find(|a| a.id == attachment_id).cloned() else {
-            return Err(ServiceError::not_found(format!("attachment {attachment_id} not found")));
+        let Some(att) = task
+            .attachments
+            .iter()
+            .find(|a| a.id == attachment_id)
+            .cloned()
+        else {
+            return Err(ServiceError::not_found(format!(
+                "attachment {attachment_id} not found"
+            )));
         };
         if !(allowed.edit || actor.is(att.uploaded_by)) {
-            return Err(ServiceError::forbidden("only the uploader or an editor removes an attachment"));
+            return Err(ServiceError::forbidden(
+                "only the uploader or an editor removes an attachment",
+            ));
         }
         let rev = task.rev;
         task.attachments.retain(|a| a.id != attachment_id);
         task.updated_at = now;
         tx.update(&mut task, rev)?;
-        log::write(tx, task_id, actor, log::line("detach", format!("removed {}", att.name)), None, now)?;
+        log::write(
+            tx,
+            task_id,
+            actor,
+            log::line("detach", format!("removed {}", att.name)),
+            None,
+            now,
+        )?;
         Ok(TaskView::new(&task, ctx.allowed(actor, &task), now))
     })?;
     let _ = std::fs::remove_file(uploads.join(attachment_id.to_string()));

@@ -58,7 +58,14 @@ pub struct CommentView {
 
 impl From<&Comment> for CommentView {
     fn from(c: &Comment) -> Self {
-        CommentView { id: c.id, author_id: c.author_id, body: c.body.clone(), body_html: to_safe_html(&c.body), mentions: c.mentions.clone(), created_at: c.created_at }
+        CommentView {
+            id: c.id,
+            author_id: c.author_id,
+            body: c.body.clone(),
+            body_html: to_safe_html(&c.body),
+            mentions: c.mentions.clone(),
+            created_at: c.created_at,
+        }
     }
 }
 
@@ -73,7 +80,10 @@ pub fn mentioned_names(body: &str) -> Vec<String> {
     let mut out: Vec<String> = body
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | ';' | '(' | ')'))
         .filter_map(|w| w.strip_prefix('@'))
-        .map(|n| n.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_lowercase())
+        .map(|n| {
+            n.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_lowercase()
+        })
         .filter(|n| !n.is_empty())
         .collect();
     out.sort();
@@ -94,33 +104,92 @@ pub fn list(store: &Store, actor: &Actor, task_id: u64) -> ServiceResult<Vec<Com
     Ok(out)
 }
 
-pub fn add(store: &Store, actor: &Actor, task_id: u64, new: NewComment, now: DateTime<Utc>) -> ServiceResult<CommentView> {
+pub fn add(
+    store: &Store,
+    actor: &Actor,
+    task_id: u64,
+    new: NewComment,
+    now: DateTime<Utc>,
+) -> ServiceResult<CommentView> {
     let (task, ctx, allowed) = visible_task(store, actor, task_id)?;
     if !allowed.comment {
-        return Err(ServiceError::forbidden("comments are closed on an archived task"));
+        return Err(ServiceError::forbidden(
+            "comments are closed on an archived task",
+        ));
     }
-    let author = actor.user_id.ok_or_else(|| ServiceError::forbidden("comments are written by users"))?;
+    let author = actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("comments are written by users"))?;
     let body = new.body.trim().to_string();
     if body.is_empty() || body.chars().count() > 5000 {
-        return Err(ServiceError::invalid("body", "a comment has 1 to 5000 characters"));
+        return Err(ServiceError::invalid(
+            "body",
+            "a comment has 1 to 5000 characters",
+        ));
     }
     let users = store.list::<User>()?;
     let names = mentioned_names(&body);
     // Only people who can work on the project are told; others cannot open the task.
     let mentions: Vec<u64> = users
         .iter()
-        .filter(|u| names.contains(&u.username) && (ctx.is_member(u.id) || task.participants().contains(&u.id)))
+        .filter(|u| {
+            names.contains(&u.username)
+                && (ctx.is_member(u.id) || task.participants().contains(&u.id))
+        })
         .map(|u| u.id)
         .collect();
-    let mut c = Comment { id: 0, rev: 0, task_id, author_id: author, body, mentions: mentions.clone(), created_at: now };
+    let mut c = Comment {
+        id: 0,
+        rev: 0,
+        task_id,
+        author_id: author,
+        body,
+        mentions: mentions.clone(),
+        created_at: now,
+    };
     store.write(|tx| {
         tx.insert(&mut c)?;
-        log::write(tx, task_id, actor, log::line("comment", c.body.chars().take(200).collect::<String>()), None, now)?;
+        log::write(
+            tx,
+            task_id,
+            actor,
+            log::line("comment", c.body.chars().take(200).collect::<String>()),
+            None,
+            now,
+        )?;
         for m in mentions.iter().filter(|m| **m != author) {
-            post(tx, NewMessage { user_id: *m, kind: MessageKind::Mentioned, task_id: Some(task_id), task_title: Some(task.title.clone()), actor_id: Some(author), text: format!("{} mentioned you on '{}'", actor.name, task.title), reason: Some(c.body.clone()) }, now)?;
+            post(
+                tx,
+                NewMessage {
+                    user_id: *m,
+                    kind: MessageKind::Mentioned,
+                    task_id: Some(task_id),
+                    task_title: Some(task.title.clone()),
+                    actor_id: Some(author),
+                    text: format!("{} mentioned you on '{}'", actor.name, task.title),
+                    reason: Some(c.body.clone()),
+                },
+                now,
+            )?;
         }
-        for p in task.participants().into_iter().filter(|p| *p != author && !mentions.contains(p)) {
-            post(tx, NewMessage { user_id: p, kind: MessageKind::Commented, task_id: Some(task_id), task_title: Some(task.title.clone()), actor_id: Some(author), text: format!("{} commented on '{}'", actor.name, task.title), reason: Some(c.body.clone()) }, now)?;
+        for p in task
+            .participants()
+            .into_iter()
+            .filter(|p| *p != author && !mentions.contains(p))
+        {
+            post(
+                tx,
+                NewMessage {
+                    user_id: p,
+                    kind: MessageKind::Commented,
+                    task_id: Some(task_id),
+                    task_title: Some(task.title.clone()),
+                    actor_id: Some(author),
+                    text: format!("{} commented on '{}'", actor.name, task.title),
+                    reason: Some(c.body.clone()),
+                },
+                now,
+            )?;
         }
         Ok::<_, ServiceError>(())
     })?;
@@ -133,7 +202,10 @@ mod tests {
 
     #[test]
     fn finds_mentions() {
-        assert_eq!(mentioned_names("@Bob please check, @fin.lead. thanks @bob"), vec!["bob", "fin.lead"]);
+        assert_eq!(
+            mentioned_names("@Bob please check, @fin.lead. thanks @bob"),
+            vec!["bob", "fin.lead"]
+        );
         assert!(mentioned_names("mail me at a@b.co").is_empty());
     }
 }

@@ -25,7 +25,11 @@ pub fn project_ctx(store: &Store, actor: &Actor, project_id: u64) -> ServiceResu
     let departments = store.list::<Department>()?;
     let members = members_of(&project, &users);
     let admin = administers(actor, project.department_id, &departments);
-    Ok(ProjectCtx { project, members, admin })
+    Ok(ProjectCtx {
+        project,
+        members,
+        admin,
+    })
 }
 
 impl ProjectCtx {
@@ -43,7 +47,10 @@ impl ProjectCtx {
             if !self.is_member(*u) {
                 return Err(ServiceError::invalid(
                     field,
-                    format!("user {u} is not a member of project '{}'", self.project.name),
+                    format!(
+                        "user {u} is not a member of project '{}'",
+                        self.project.name
+                    ),
                 ));
             }
         }
@@ -52,8 +59,14 @@ impl ProjectCtx {
 }
 
 /// Loads a task the actor may see; an invisible task is "not found".
-pub fn visible_task(store: &Store, actor: &Actor, id: u64) -> ServiceResult<(Task, ProjectCtx, Allowed)> {
-    let task = store.get::<Task>(id)?.ok_or_else(|| ServiceError::not_found(format!("task {id} not found")))?;
+pub fn visible_task(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+) -> ServiceResult<(Task, ProjectCtx, Allowed)> {
+    let task = store
+        .get::<Task>(id)?
+        .ok_or_else(|| ServiceError::not_found(format!("task {id} not found")))?;
     let ctx = project_ctx(store, actor, task.project_id)?;
     let allowed = ctx.allowed(actor, &task);
     if !allowed.view {

@@ -57,17 +57,30 @@ fn load_all(store: &Store, ids: impl IntoIterator<Item = u64>) -> ServiceResult<
     Ok(out)
 }
 
-pub fn project_tasks(store: &Store, actor: &Actor, project_id: u64, q: &ListQuery, now: DateTime<Utc>) -> ServiceResult<TaskPage> {
+pub fn project_tasks(
+    store: &Store,
+    actor: &Actor,
+    project_id: u64,
+    q: &ListQuery,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskPage> {
     let ctx = project_ctx(store, actor, project_id)?;
     let member = actor.user_id.is_some_and(|u| ctx.is_member(u));
     if !ctx.admin && !member {
-        return Err(ServiceError::not_found(format!("project {project_id} not found")));
+        return Err(ServiceError::not_found(format!(
+            "project {project_id} not found"
+        )));
     }
     let statuses: &[&str] = match q.status.as_deref().unwrap_or("open") {
         "open" => &["open"],
         "done" => &["done"],
         "all" => &["open", "done"],
-        other => return Err(ServiceError::invalid("status", format!("'{other}' is not open, done or all"))),
+        other => {
+            return Err(ServiceError::invalid(
+                "status",
+                format!("'{other}' is not open, done or all"),
+            ))
+        }
     };
     let mut ids: Vec<u64> = Vec::new();
     for s in statuses {
@@ -78,16 +91,33 @@ pub fn project_tasks(store: &Store, actor: &Actor, project_id: u64, q: &ListQuer
         let visible: HashSet<u64> = store.ids_by(ix::VISIBLE_TO, &me)?.into_iter().collect();
         ids.retain(|id| visible.contains(id));
     }
-    let text = q.q.as_deref().map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
+    let text =
+        q.q.as_deref()
+            .map(|s| s.trim().to_lowercase())
+            .filter(|s| !s.is_empty());
     let mut tasks: Vec<Task> = load_all(store, ids)?
         .into_iter()
         .filter(|t| q.archived == Some(true) || !t.archived)
-        .filter(|t| q.business_type.as_ref().is_none_or(|b| t.business_type.as_ref() == Some(b)))
+        .filter(|t| {
+            q.business_type
+                .as_ref()
+                .is_none_or(|b| t.business_type.as_ref() == Some(b))
+        })
         .filter(|t| q.priority.is_none_or(|p| t.priority == p))
         .filter(|t| q.handler.is_none_or(|h| t.current_handler() == Some(h)))
-        .filter(|t| q.due_from.is_none_or(|f| t.current_due().is_some_and(|d| d >= f)))
-        .filter(|t| q.due_to.is_none_or(|to| t.current_due().is_some_and(|d| d <= to)))
-        .filter(|t| text.as_ref().is_none_or(|s| t.title.to_lowercase().contains(s) || t.description.to_lowercase().contains(s)))
+        .filter(|t| {
+            q.due_from
+                .is_none_or(|f| t.current_due().is_some_and(|d| d >= f))
+        })
+        .filter(|t| {
+            q.due_to
+                .is_none_or(|to| t.current_due().is_some_and(|d| d <= to))
+        })
+        .filter(|t| {
+            text.as_ref().is_none_or(|s| {
+                t.title.to_lowercase().contains(s) || t.description.to_lowercase().contains(s)
+            })
+        })
         .collect();
     match q.sort.as_deref().unwrap_or("created") {
         "created" => tasks.sort_by_key(|t| t.id),
@@ -95,18 +125,38 @@ pub fn project_tasks(store: &Store, actor: &Actor, project_id: u64, q: &ListQuer
         "priority" => tasks.sort_by_key(|t| (t.priority, t.id)),
         // tasks without a deadline last when ascending
         "due" => tasks.sort_by_key(|t| (t.current_due().is_none(), t.current_due(), t.id)),
-        other => return Err(ServiceError::invalid("sort", format!("'{other}' is not created, due, priority or updated"))),
+        other => {
+            return Err(ServiceError::invalid(
+                "sort",
+                format!("'{other}' is not created, due, priority or updated"),
+            ))
+        }
     }
     match q.order.as_deref().unwrap_or("desc") {
         "desc" => tasks.reverse(),
         "asc" => {}
-        other => return Err(ServiceError::invalid("order", format!("'{other}' is not asc or desc"))),
+        other => {
+            return Err(ServiceError::invalid(
+                "order",
+                format!("'{other}' is not asc or desc"),
+            ))
+        }
     }
     let per_page = q.per_page.unwrap_or(20).clamp(1, 200);
     let page = q.page.unwrap_or(1).max(1);
     let total = tasks.len();
-    let items = tasks.iter().skip((page - 1) * per_page).take(per_page).map(|t| TaskSummary::new(t, now)).collect();
-    Ok(TaskPage { items, total, page, per_page })
+    let items = tasks
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|t| TaskSummary::new(t, now))
+        .collect();
+    Ok(TaskPage {
+        items,
+        total,
+        page,
+        per_page,
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -124,11 +174,18 @@ pub struct TaskList {
 }
 
 fn me(actor: &Actor) -> ServiceResult<String> {
-    actor.user_id.map(|u| u.to_string()).ok_or_else(|| ServiceError::forbidden("no personal views for this caller"))
+    actor
+        .user_id
+        .map(|u| u.to_string())
+        .ok_or_else(|| ServiceError::forbidden("no personal views for this caller"))
 }
 
 pub fn todo(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<Todo> {
-    let mut out = Todo { overdue: vec![], new: vec![], started: vec![] };
+    let mut out = Todo {
+        overdue: vec![],
+        new: vec![],
+        started: vec![],
+    };
     let mut tasks = load_all(store, store.ids_by(ix::TODO, &me(actor)?)?)?;
     tasks.retain(|t| !t.archived);
     tasks.sort_by_key(|t| (t.current_due().is_none(), t.current_due(), t.id));
@@ -136,7 +193,10 @@ pub fn todo(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<T
         let s = TaskSummary::new(&t, now);
         if t.is_overdue(now) {
             out.overdue.push(s);
-        } else if t.current_node().is_some_and(|n| n.state == NodeState::Active) {
+        } else if t
+            .current_node()
+            .is_some_and(|n| n.state == NodeState::Active)
+        {
             out.new.push(s);
         } else {
             out.started.push(s);
@@ -146,14 +206,23 @@ pub fn todo(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<T
 }
 
 /// `done`, `created` or `watching`, newest first, at most 200.
-pub fn personal(store: &Store, actor: &Actor, which: &str, now: DateTime<Utc>) -> ServiceResult<TaskList> {
+pub fn personal(
+    store: &Store,
+    actor: &Actor,
+    which: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskList> {
     let index = match which {
         "done" => ix::HANDLED,
         "created" => ix::CREATED,
         "watching" => ix::WATCHING,
         other => return Err(ServiceError::not_found(format!("no view '{other}'"))),
     };
-    let ids: Vec<u64> = store.ids_by(index, &me(actor)?)?.into_iter().take(200).collect();
+    let ids: Vec<u64> = store
+        .ids_by(index, &me(actor)?)?
+        .into_iter()
+        .take(200)
+        .collect();
     let items = load_all(store, ids)?
         .iter()
         .filter(|t| which != "watching" || t.status == TaskStatus::Open || !t.archived)

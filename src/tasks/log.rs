@@ -73,7 +73,11 @@ pub fn write(
 
 /// A log line without a reason.
 pub fn line(action: &str, detail: impl Into<String>) -> LogLine {
-    LogLine { action: action.to_string(), detail: detail.into(), reason: None }
+    LogLine {
+        action: action.to_string(),
+        detail: detail.into(),
+        reason: None,
+    }
 }
 
 pub fn list(store: &crate::store::Store, task_id: u64) -> Result<Vec<LogEntry>, StoreError> {

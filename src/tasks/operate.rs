@@ -68,18 +68,33 @@ fn new_handler(before: &Task, after: &Task, op: Op) -> Option<u64> {
     match op {
         Op::Start | Op::Urge => None,
         Op::Complete if after.current == before.current => None,
-        _ => after.current_node().filter(|n| n.state == NodeState::Active).map(|n| n.handler_id),
+        _ => after
+            .current_node()
+            .filter(|n| n.state == NodeState::Active)
+            .map(|n| n.handler_id),
     }
 }
 
-pub fn operate(store: &Store, actor: &Actor, id: u64, op: Op, req: OpRequest, now: DateTime<Utc>) -> ServiceResult<TaskView> {
-    let uid = actor.user_id.ok_or_else(|| ServiceError::forbidden("flow operations are made by users"))?;
+pub fn operate(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    op: Op,
+    req: OpRequest,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskView> {
+    let uid = actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("flow operations are made by users"))?;
     let (view, _) = store.write(|tx| {
         // Read inside the write: the writer lock makes check-and-apply atomic.
         let (_, ctx, _) = visible_task(store, actor, id)?;
         let mut task: Task = tx.load(id)?;
         if task.rev != req.rev {
-            return Err(ServiceError::Conflict(format!("task {id} was changed by someone else (revision {} is current); reload it", task.rev)));
+            return Err(ServiceError::Conflict(format!(
+                "task {id} was changed by someone else (revision {} is current); reload it",
+                task.rev
+            )));
         }
         if op == Op::Transfer {
             if let Some(to) = req.to {
@@ -87,7 +102,10 @@ pub fn operate(store: &Store, actor: &Actor, id: u64, op: Op, req: OpRequest, no
             }
         }
         let before = task.clone();
-        let input = OpInput { to: req.to, reason: req.reason.clone() };
+        let input = OpInput {
+            to: req.to,
+            reason: req.reason.clone(),
+        };
         let outcome = apply(&mut task, uid, op, &input, now).map_err(map_apply)?;
         tx.update(&mut task, req.rev)?;
         if op == Op::Complete {
@@ -96,7 +114,14 @@ pub fn operate(store: &Store, actor: &Actor, id: u64, op: Op, req: OpRequest, no
             log::write(tx, id, actor, outcome.log.clone(), None, now)?;
         }
         if let Some(h) = new_handler(&before, &task, op) {
-            log::write(tx, id, actor, log::line("receive", format!("step {} to user {h}", task.current + 1)), Some(h), now)?;
+            log::write(
+                tx,
+                id,
+                actor,
+                log::line("receive", format!("step {} to user {h}", task.current + 1)),
+                Some(h),
+                now,
+            )?;
         }
         for n in &outcome.notices {
             post(
@@ -119,13 +144,24 @@ pub fn operate(store: &Store, actor: &Actor, id: u64, op: Op, req: OpRequest, no
     Ok(view)
 }
 
-pub fn check_item(store: &Store, actor: &Actor, id: u64, item: u32, req: CheckRequest, now: DateTime<Utc>) -> ServiceResult<TaskView> {
-    let uid = actor.user_id.ok_or_else(|| ServiceError::forbidden("checklist items are ticked by users"))?;
+pub fn check_item(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    item: u32,
+    req: CheckRequest,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskView> {
+    let uid = actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("checklist items are ticked by users"))?;
     store.write(|tx| {
         let (_, ctx, _) = visible_task(store, actor, id)?;
         let mut task: Task = tx.load(id)?;
         if task.rev != req.rev {
-            return Err(ServiceError::Conflict(format!("task {id} was changed by someone else; reload it")));
+            return Err(ServiceError::Conflict(format!(
+                "task {id} was changed by someone else; reload it"
+            )));
         }
         let line = check(&mut task, uid, item, req.done, now).map_err(map_apply)?;
         tx.update(&mut task, req.rev)?;

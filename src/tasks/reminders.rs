@@ -39,7 +39,11 @@ fn current_state(t: &Task) -> ReminderState {
     if t.reminders.for_due == t.current_due() && t.reminders.for_node == node {
         t.reminders.clone()
     } else {
-        ReminderState { for_due: t.current_due(), for_node: node, ..Default::default() }
+        ReminderState {
+            for_due: t.current_due(),
+            for_node: node,
+            ..Default::default()
+        }
     }
 }
 
@@ -52,7 +56,9 @@ pub fn next_at(t: &Task) -> Option<DateTime<Utc>> {
     let s = current_state(t);
     match s.overdue_sent_at {
         Some(last) => Some(last + Duration::days(1)),
-        None if !s.due_soon_sent && due - lead() > t.current_node()?.received_at.unwrap_or(t.created_at) => Some(due - lead()),
+        // A deadline nearer than the lead is "due soon" at once; one already passed
+        // goes straight to overdue (see `due_now`).
+        None if !s.due_soon_sent => Some(due - lead()),
         None => Some(due),
     }
 }
@@ -81,8 +87,12 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
     let mut sent = 0;
     for id in store.ids_by_range(ix::REMIND_AT, &upto)? {
         sent += store.write(|tx| {
-            let Some(mut t) = tx.get::<Task>(id)? else { return Ok::<_, crate::error::ServiceError>(0) };
-            let Some((kind, state)) = due_now(&t, now) else { return Ok(0) };
+            let Some(mut t) = tx.get::<Task>(id)? else {
+                return Ok::<_, crate::error::ServiceError>(0);
+            };
+            let Some((kind, state)) = due_now(&t, now) else {
+                return Ok(0);
+            };
             let rev = t.rev;
             t.reminders = state;
             let handler = t.current_handler();
@@ -95,9 +105,28 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
                 _ => format!("'{}' is overdue", t.title),
             };
             for user_id in to {
-                post(tx, NewMessage { user_id, kind, task_id: Some(t.id), task_title: Some(t.title.clone()), actor_id: None, text: text.clone(), reason: None }, now)?;
+                post(
+                    tx,
+                    NewMessage {
+                        user_id,
+                        kind,
+                        task_id: Some(t.id),
+                        task_title: Some(t.title.clone()),
+                        actor_id: None,
+                        text: text.clone(),
+                        reason: None,
+                    },
+                    now,
+                )?;
             }
-            log::write(tx, t.id, &Actor::system(), log::line(kind.as_str(), text), None, now)?;
+            log::write(
+                tx,
+                t.id,
+                &Actor::system(),
+                log::line(kind.as_str(), text),
+                None,
+                now,
+            )?;
             tx.update(&mut t, rev)?;
             Ok(1)
         })?;
@@ -114,12 +143,40 @@ mod tests {
     fn task(due: Option<DateTime<Utc>>) -> Task {
         let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
         Task {
-            id: 1, rev: 1, project_id: 1, title: "t".into(), description: String::new(), kind: TaskKind::Simple,
-            business_type: None, priority: Priority::Normal, due_at: due, creator_id: 1,
-            nodes: vec![Node { id: 1, handler_id: 2, action: String::new(), due_at: None, state: NodeState::Active, received_at: Some(t0), started_at: None, done_at: None }],
-            current: 0, status: TaskStatus::Open, checklist: vec![], watchers: vec![], editors: vec![], attachments: vec![],
-            past_handlers: vec![2], archived: false, created_at: t0, updated_at: t0, finished_at: None, source: None,
-            next_local_id: 1, reminders: Default::default(),
+            id: 1,
+            rev: 1,
+            project_id: 1,
+            title: "t".into(),
+            description: String::new(),
+            kind: TaskKind::Simple,
+            business_type: None,
+            priority: Priority::Normal,
+            due_at: due,
+            creator_id: 1,
+            nodes: vec![Node {
+                id: 1,
+                handler_id: 2,
+                action: String::new(),
+                due_at: None,
+                state: NodeState::Active,
+                received_at: Some(t0),
+                started_at: None,
+                done_at: None,
+            }],
+            current: 0,
+            status: TaskStatus::Open,
+            checklist: vec![],
+            watchers: vec![],
+            editors: vec![],
+            attachments: vec![],
+            past_handlers: vec![2],
+            archived: false,
+            created_at: t0,
+            updated_at: t0,
+            finished_at: None,
+            source: None,
+            next_local_id: 1,
+            reminders: Default::default(),
         }
     }
 
@@ -137,9 +194,15 @@ mod tests {
         let (k, s) = due_now(&t, due + Duration::minutes(1)).unwrap();
         assert_eq!(k, MessageKind::Overdue);
         t.reminders = s;
-        assert_eq!(next_at(&t), Some(due + Duration::minutes(1) + Duration::days(1)));
+        assert_eq!(
+            next_at(&t),
+            Some(due + Duration::minutes(1) + Duration::days(1))
+        );
         assert!(due_now(&t, due + Duration::hours(5)).is_none());
-        assert_eq!(due_now(&t, due + Duration::days(2)).unwrap().0, MessageKind::Overdue);
+        assert_eq!(
+            due_now(&t, due + Duration::days(2)).unwrap().0,
+            MessageKind::Overdue
+        );
     }
 
     #[test]
@@ -161,9 +224,13 @@ mod tests {
     }
 
     #[test]
-    fn a_deadline_closer_than_the_lead_goes_straight_to_overdue_time() {
+    fn a_deadline_nearer_than_the_lead_is_due_soon_at_once_and_a_past_one_overdue() {
         let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
         let t = task(Some(t0 + Duration::hours(2)));
-        assert_eq!(next_at(&t), Some(t0 + Duration::hours(2)));
+        assert_eq!(due_now(&t, t0).unwrap().0, MessageKind::DueSoon);
+        let late = task(Some(t0 - Duration::hours(2)));
+        let (kind, state) = due_now(&late, t0).unwrap();
+        assert_eq!(kind, MessageKind::Overdue);
+        assert!(state.due_soon_sent, "no due-soon after the deadline");
     }
 }

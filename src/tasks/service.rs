@@ -87,21 +87,29 @@ pub struct TaskPatch {
     pub checklist: Option<Vec<ChecklistEdit>>,
 }
 
-fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
 fn clean_title(t: &str) -> ServiceResult<String> {
     let t = t.trim();
     if t.is_empty() || t.chars().count() > 200 {
-        return Err(ServiceError::invalid("title", "a title has 1 to 200 characters"));
+        return Err(ServiceError::invalid(
+            "title",
+            "a title has 1 to 200 characters",
+        ));
     }
     Ok(t.to_string())
 }
 
 fn clean_description(d: &str) -> ServiceResult<String> {
     if d.chars().count() > 20_000 {
-        return Err(ServiceError::invalid("description", "a description has at most 20000 characters"));
+        return Err(ServiceError::invalid(
+            "description",
+            "a description has at most 20000 characters",
+        ));
     }
     Ok(d.to_string())
 }
@@ -109,7 +117,10 @@ fn clean_description(d: &str) -> ServiceResult<String> {
 fn clean_action(a: &str) -> ServiceResult<String> {
     let a = a.trim();
     if a.chars().count() > 200 {
-        return Err(ServiceError::invalid("nodes", "what to do has at most 200 characters"));
+        return Err(ServiceError::invalid(
+            "nodes",
+            "what to do has at most 200 characters",
+        ));
     }
     Ok(a.to_string())
 }
@@ -119,7 +130,13 @@ fn clean_business_type(ctx: &ProjectCtx, b: Option<String>) -> ServiceResult<Opt
         return Ok(None);
     };
     if !ctx.project.business_types.is_empty() && !ctx.project.business_types.contains(&b) {
-        return Err(ServiceError::invalid("business_type", format!("'{b}' is not a business type of project '{}'", ctx.project.name)));
+        return Err(ServiceError::invalid(
+            "business_type",
+            format!(
+                "'{b}' is not a business type of project '{}'",
+                ctx.project.name
+            ),
+        ));
     }
     Ok(Some(b))
 }
@@ -132,9 +149,18 @@ fn dedup(mut v: Vec<u64>) -> Vec<u64> {
 
 fn check_node_count(kind: TaskKind, n: usize) -> ServiceResult<()> {
     match kind {
-        TaskKind::Simple if n != 1 => Err(ServiceError::invalid("nodes", "a simple task has exactly one handler")),
-        _ if n == 0 => Err(ServiceError::invalid("nodes", "a task needs at least one step")),
-        _ if n > MAX_NODES => Err(ServiceError::invalid("nodes", format!("at most {MAX_NODES} steps"))),
+        TaskKind::Simple if n != 1 => Err(ServiceError::invalid(
+            "nodes",
+            "a simple task has exactly one handler",
+        )),
+        _ if n == 0 => Err(ServiceError::invalid(
+            "nodes",
+            "a task needs at least one step",
+        )),
+        _ if n > MAX_NODES => Err(ServiceError::invalid(
+            "nodes",
+            format!("at most {MAX_NODES} steps"),
+        )),
         _ => Ok(()),
     }
 }
@@ -142,17 +168,28 @@ fn check_node_count(kind: TaskKind, n: usize) -> ServiceResult<()> {
 /// Who may create tasks in a project: its members and its admins.
 fn check_can_create(ctx: &ProjectCtx, actor: &Actor) -> ServiceResult<()> {
     if ctx.project.archived {
-        return Err(ServiceError::Conflict(format!("project '{}' is archived", ctx.project.name)));
+        return Err(ServiceError::Conflict(format!(
+            "project '{}' is archived",
+            ctx.project.name
+        )));
     }
     let member = actor.user_id.is_some_and(|u| ctx.is_member(u));
     if !member && !ctx.admin {
-        return Err(ServiceError::forbidden("only members of the project create tasks in it"));
+        return Err(ServiceError::forbidden(
+            "only members of the project create tasks in it",
+        ));
     }
     Ok(())
 }
 
 /// Builds a validated, not yet stored task.
-pub fn build(ctx: &ProjectCtx, creator_id: u64, new: NewTask, source: Option<TaskSource>, now: DateTime<Utc>) -> ServiceResult<Task> {
+pub fn build(
+    ctx: &ProjectCtx,
+    creator_id: u64,
+    new: NewTask,
+    source: Option<TaskSource>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Task> {
     check_node_count(new.kind, new.nodes.len())?;
     let handlers: Vec<u64> = new.nodes.iter().map(|n| n.handler_id).collect();
     ctx.check_members(&handlers, "nodes")?;
@@ -161,7 +198,10 @@ pub fn build(ctx: &ProjectCtx, creator_id: u64, new: NewTask, source: Option<Tas
     ctx.check_members(&watchers, "watchers")?;
     ctx.check_members(&editors, "editors")?;
     if new.checklist.len() > MAX_CHECKLIST {
-        return Err(ServiceError::invalid("checklist", format!("at most {MAX_CHECKLIST} checklist items")));
+        return Err(ServiceError::invalid(
+            "checklist",
+            format!("at most {MAX_CHECKLIST} checklist items"),
+        ));
     }
     let mut t = Task {
         id: 0,
@@ -197,7 +237,11 @@ pub fn build(ctx: &ProjectCtx, creator_id: u64, new: NewTask, source: Option<Tas
             handler_id: n.handler_id,
             action: clean_action(&n.action)?,
             due_at: n.due_at,
-            state: if i == 0 { NodeState::Active } else { NodeState::Waiting },
+            state: if i == 0 {
+                NodeState::Active
+            } else {
+                NodeState::Waiting
+            },
             received_at: (i == 0).then_some(now),
             started_at: None,
             done_at: None,
@@ -206,30 +250,78 @@ pub fn build(ctx: &ProjectCtx, creator_id: u64, new: NewTask, source: Option<Tas
     for text in new.checklist {
         let text = text.trim().to_string();
         if text.is_empty() || text.chars().count() > 200 {
-            return Err(ServiceError::invalid("checklist", "a checklist item has 1 to 200 characters"));
+            return Err(ServiceError::invalid(
+                "checklist",
+                "a checklist item has 1 to 200 characters",
+            ));
         }
         let id = t.alloc_id();
-        t.checklist.push(ChecklistItem { id, text, done: false, done_by: None, done_at: None });
+        t.checklist.push(ChecklistItem {
+            id,
+            text,
+            done: false,
+            done_by: None,
+            done_at: None,
+        });
     }
     Ok(t)
 }
 
 /// Stores a built task with its log line and the first handler's message.
-pub fn insert(tx: &mut WriteTx<'_>, t: &mut Task, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<u64> {
+pub fn insert(
+    tx: &mut WriteTx<'_>,
+    t: &mut Task,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> ServiceResult<u64> {
     let id = tx.insert(t)?;
     let first = t.nodes[0].handler_id;
-    log::write(tx, id, actor, log::line("create", format!("created '{}'", t.title)), None, now)?;
-    log::write(tx, id, actor, log::line("receive", format!("step 1 to user {first}")), Some(first), now)?;
+    log::write(
+        tx,
+        id,
+        actor,
+        log::line("create", format!("created '{}'", t.title)),
+        None,
+        now,
+    )?;
+    log::write(
+        tx,
+        id,
+        actor,
+        log::line("receive", format!("step 1 to user {first}")),
+        Some(first),
+        now,
+    )?;
     if !actor.is(first) {
-        post(tx, NewMessage { user_id: first, kind: MessageKind::Assigned, task_id: Some(id), task_title: Some(t.title.clone()), actor_id: actor.user_id, text: format!("'{}' is assigned to you", t.title), reason: None }, now)?;
+        post(
+            tx,
+            NewMessage {
+                user_id: first,
+                kind: MessageKind::Assigned,
+                task_id: Some(id),
+                task_title: Some(t.title.clone()),
+                actor_id: actor.user_id,
+                text: format!("'{}' is assigned to you", t.title),
+                reason: None,
+            },
+            now,
+        )?;
     }
     Ok(id)
 }
 
-pub fn create(store: &Store, actor: &Actor, project_id: u64, new: NewTask, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+pub fn create(
+    store: &Store,
+    actor: &Actor,
+    project_id: u64,
+    new: NewTask,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskView> {
     let ctx = project_ctx(store, actor, project_id)?;
     check_can_create(&ctx, actor)?;
-    let creator = actor.user_id.ok_or_else(|| ServiceError::forbidden("tasks are created by users"))?;
+    let creator = actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("tasks are created by users"))?;
     let mut t = build(&ctx, creator, new, None, now)?;
     store.write(|tx| insert(tx, &mut t, actor, now))?;
     Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
@@ -241,13 +333,23 @@ pub fn get(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> Service
 }
 
 /// Applies an edit: only nodes not yet reached may change.
-pub fn edit(store: &Store, actor: &Actor, id: u64, patch: TaskPatch, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+pub fn edit(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    patch: TaskPatch,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskView> {
     let (mut t, ctx, allowed) = visible_task(store, actor, id)?;
     if !allowed.edit {
-        return Err(ServiceError::forbidden("only the creator, editors and admins edit an open task"));
+        return Err(ServiceError::forbidden(
+            "only the creator, editors and admins edit an open task",
+        ));
     }
     if t.rev != patch.rev {
-        return Err(ServiceError::Conflict(format!("task {id} was changed by someone else; reload it")));
+        return Err(ServiceError::Conflict(format!(
+            "task {id} was changed by someone else; reload it"
+        )));
     }
     let mut changed = Vec::new();
     if let Some(title) = &patch.title {
@@ -294,7 +396,14 @@ pub fn edit(store: &Store, actor: &Actor, id: u64, patch: TaskPatch, now: DateTi
     let rev = patch.rev;
     store.write(|tx| {
         tx.update(&mut t, rev)?;
-        log::write(tx, id, actor, log::line("edit", format!("changed {}", changed.join(", "))), None, now)?;
+        log::write(
+            tx,
+            id,
+            actor,
+            log::line("edit", format!("changed {}", changed.join(", "))),
+            None,
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
@@ -304,12 +413,21 @@ fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceRe
     check_node_count(t.kind, nodes.len())?;
     let fixed = t.current + 1; // done nodes and the current one stay as they are
     if nodes.len() < fixed {
-        return Err(ServiceError::invalid("nodes", "steps already reached cannot be removed"));
+        return Err(ServiceError::invalid(
+            "nodes",
+            "steps already reached cannot be removed",
+        ));
     }
     for (old, new) in t.nodes.iter().zip(&nodes).take(fixed) {
-        let same = new.id == Some(old.id) && new.handler_id == old.handler_id && new.action.trim() == old.action && new.due_at == old.due_at;
+        let same = new.id == Some(old.id)
+            && new.handler_id == old.handler_id
+            && new.action.trim() == old.action
+            && new.due_at == old.due_at;
         if !same {
-            return Err(ServiceError::invalid("nodes", format!("step {} has been reached and cannot be changed", old.id)));
+            return Err(ServiceError::invalid(
+                "nodes",
+                format!("step {} has been reached and cannot be changed", old.id),
+            ));
         }
     }
     let handlers: Vec<u64> = nodes.iter().map(|n| n.handler_id).collect();
@@ -320,7 +438,16 @@ fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceRe
             Some(id) if t.nodes[fixed..].iter().any(|o| o.id == id) => id,
             _ => t.alloc_id(),
         };
-        out.push(Node { id, handler_id: n.handler_id, action: clean_action(&n.action)?, due_at: n.due_at, state: NodeState::Waiting, received_at: None, started_at: None, done_at: None });
+        out.push(Node {
+            id,
+            handler_id: n.handler_id,
+            action: clean_action(&n.action)?,
+            due_at: n.due_at,
+            state: NodeState::Waiting,
+            received_at: None,
+            started_at: None,
+            done_at: None,
+        });
     }
     t.nodes = out;
     Ok(())
@@ -328,19 +455,34 @@ fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceRe
 
 fn edit_checklist(t: &mut Task, items: Vec<ChecklistEdit>) -> ServiceResult<()> {
     if items.len() > MAX_CHECKLIST {
-        return Err(ServiceError::invalid("checklist", format!("at most {MAX_CHECKLIST} checklist items")));
+        return Err(ServiceError::invalid(
+            "checklist",
+            format!("at most {MAX_CHECKLIST} checklist items"),
+        ));
     }
     let mut out = Vec::new();
     for it in items {
         let text = it.text.trim().to_string();
         if text.is_empty() || text.chars().count() > 200 {
-            return Err(ServiceError::invalid("checklist", "a checklist item has 1 to 200 characters"));
+            return Err(ServiceError::invalid(
+                "checklist",
+                "a checklist item has 1 to 200 characters",
+            ));
         }
         match it.id.and_then(|id| t.checklist.iter().find(|c| c.id == id)) {
-            Some(old) => out.push(ChecklistItem { text, ..old.clone() }),
+            Some(old) => out.push(ChecklistItem {
+                text,
+                ..old.clone()
+            }),
             None => {
                 let id = t.alloc_id();
-                out.push(ChecklistItem { id, text, done: false, done_by: None, done_at: None });
+                out.push(ChecklistItem {
+                    id,
+                    text,
+                    done: false,
+                    done_by: None,
+                    done_at: None,
+                });
             }
         }
     }
@@ -348,15 +490,37 @@ fn edit_checklist(t: &mut Task, items: Vec<ChecklistEdit>) -> ServiceResult<()> 
     Ok(())
 }
 
-pub fn delete(store: &Store, actor: &Actor, id: u64, uploads: &std::path::Path, now: DateTime<Utc>) -> ServiceResult<()> {
+pub fn delete(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    uploads: &std::path::Path,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
     let (t, _, allowed) = visible_task(store, actor, id)?;
     if !allowed.delete {
-        return Err(ServiceError::forbidden("only the creator or an admin deletes a task"));
+        return Err(ServiceError::forbidden(
+            "only the creator or an admin deletes a task",
+        ));
     }
     store.write(|tx| {
         tx.delete::<Task>(id)?;
-        log::write(tx, id, actor, log::line("delete", format!("deleted '{}'", t.title)), None, now)?;
-        audit::record(tx, actor, "task.delete", format!("task {id} '{}'", t.title), None, now)?;
+        log::write(
+            tx,
+            id,
+            actor,
+            log::line("delete", format!("deleted '{}'", t.title)),
+            None,
+            now,
+        )?;
+        audit::record(
+            tx,
+            actor,
+            "task.delete",
+            format!("task {id} '{}'", t.title),
+            None,
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     for a in &t.attachments {
@@ -366,38 +530,82 @@ pub fn delete(store: &Store, actor: &Actor, id: u64, uploads: &std::path::Path, 
 }
 
 /// Copies a task into a project (the same or another) as a fresh, open task.
-pub fn copy(store: &Store, actor: &Actor, id: u64, project_id: u64, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+pub fn copy(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    project_id: u64,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskView> {
     let (t, _, _) = visible_task(store, actor, id)?;
     let ctx = project_ctx(store, actor, project_id)?;
     check_can_create(&ctx, actor)?;
-    let creator = actor.user_id.ok_or_else(|| ServiceError::forbidden("tasks are created by users"))?;
+    let creator = actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("tasks are created by users"))?;
     let new = NewTask {
         kind: t.kind,
         title: t.title.clone(),
         description: t.description.clone(),
-        business_type: t.business_type.clone().filter(|b| ctx.project.business_types.is_empty() || ctx.project.business_types.contains(b)),
+        business_type: t.business_type.clone().filter(|b| {
+            ctx.project.business_types.is_empty() || ctx.project.business_types.contains(b)
+        }),
         priority: Some(t.priority),
         due_at: t.due_at,
-        nodes: t.nodes.iter().map(|n| NodeInput { handler_id: n.handler_id, action: n.action.clone(), due_at: n.due_at }).collect(),
+        nodes: t
+            .nodes
+            .iter()
+            .map(|n| NodeInput {
+                handler_id: n.handler_id,
+                action: n.action.clone(),
+                due_at: n.due_at,
+            })
+            .collect(),
         checklist: t.checklist.iter().map(|c| c.text.clone()).collect(),
-        watchers: t.watchers.iter().copied().filter(|w| ctx.is_member(*w)).collect(),
-        editors: t.editors.iter().copied().filter(|e| ctx.is_member(*e)).collect(),
+        watchers: t
+            .watchers
+            .iter()
+            .copied()
+            .filter(|w| ctx.is_member(*w))
+            .collect(),
+        editors: t
+            .editors
+            .iter()
+            .copied()
+            .filter(|e| ctx.is_member(*e))
+            .collect(),
         template_id: None,
     };
     let mut copy = build(&ctx, creator, new, None, now)?;
     store.write(|tx| {
         let new_id = insert(tx, &mut copy, actor, now)?;
-        log::write(tx, id, actor, log::line("copy", format!("copied to task {new_id}")), None, now)?;
+        log::write(
+            tx,
+            id,
+            actor,
+            log::line("copy", format!("copied to task {new_id}")),
+            None,
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(TaskView::new(&copy, ctx.allowed(actor, &copy), now))
 }
 
 /// Moves a task to another project whose members include everyone on it.
-pub fn move_to(store: &Store, actor: &Actor, id: u64, project_id: u64, rev: u64, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+pub fn move_to(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    project_id: u64,
+    rev: u64,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskView> {
     let (mut t, _, allowed) = visible_task(store, actor, id)?;
     if !allowed.edit {
-        return Err(ServiceError::forbidden("only the creator, editors and admins move a task"));
+        return Err(ServiceError::forbidden(
+            "only the creator, editors and admins move a task",
+        ));
     }
     let ctx = project_ctx(store, actor, project_id)?;
     check_can_create(&ctx, actor)?;
@@ -407,19 +615,36 @@ pub fn move_to(store: &Store, actor: &Actor, id: u64, project_id: u64, rev: u64,
     t.project_id = project_id;
     t.watchers.retain(|w| ctx.is_member(*w));
     t.editors.retain(|e| ctx.is_member(*e));
-    if t.business_type.as_ref().is_some_and(|b| !ctx.project.business_types.is_empty() && !ctx.project.business_types.contains(b)) {
+    if t.business_type.as_ref().is_some_and(|b| {
+        !ctx.project.business_types.is_empty() && !ctx.project.business_types.contains(b)
+    }) {
         t.business_type = None;
     }
     t.updated_at = now;
     store.write(|tx| {
         tx.update(&mut t, rev)?;
-        log::write(tx, id, actor, log::line("move", format!("moved from project {from} to project {project_id}")), None, now)?;
+        log::write(
+            tx,
+            id,
+            actor,
+            log::line(
+                "move",
+                format!("moved from project {from} to project {project_id}"),
+            ),
+            None,
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
 }
 
-pub fn archive(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> ServiceResult<TaskView> {
+pub fn archive(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    now: DateTime<Utc>,
+) -> ServiceResult<TaskView> {
     let (mut t, ctx, allowed) = visible_task(store, actor, id)?;
     if !allowed.archive {
         return Err(ServiceError::forbidden("admins archive finished tasks"));
@@ -435,23 +660,40 @@ pub fn archive(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> Ser
 }
 
 /// Archives every finished task of a project; returns how many.
-pub fn archive_finished(store: &Store, actor: &Actor, project_id: u64, now: DateTime<Utc>) -> ServiceResult<usize> {
+pub fn archive_finished(
+    store: &Store,
+    actor: &Actor,
+    project_id: u64,
+    now: DateTime<Utc>,
+) -> ServiceResult<usize> {
     let ctx = project_ctx(store, actor, project_id)?;
     if !ctx.admin {
         return Err(ServiceError::forbidden("admins archive finished tasks"));
     }
-    let ids = store.ids_by(crate::flow::model::ix::PROJECT, &format!("{project_id}/done"))?;
+    let ids = store.ids_by(
+        crate::flow::model::ix::PROJECT,
+        &format!("{project_id}/done"),
+    )?;
     store.write(|tx| {
         let mut n = 0;
         for id in ids {
-            let Some(mut t) = tx.get::<Task>(id)? else { continue };
+            let Some(mut t) = tx.get::<Task>(id)? else {
+                continue;
+            };
             if t.archived {
                 continue;
             }
             let rev = t.rev;
             t.archived = true;
             tx.update(&mut t, rev)?;
-            log::write(tx, id, actor, log::line("archive", "archived with all finished tasks of the project"), None, now)?;
+            log::write(
+                tx,
+                id,
+                actor,
+                log::line("archive", "archived with all finished tasks of the project"),
+                None,
+                now,
+            )?;
             n += 1;
         }
         Ok::<_, ServiceError>(n)

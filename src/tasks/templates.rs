@@ -64,20 +64,28 @@ pub struct TemplatePatch {
 fn require_admin(actor: &Actor) -> ServiceResult<()> {
     match actor.role {
         Role::CompanyAdmin | Role::DepartmentAdmin => Ok(()),
-        Role::Member => Err(ServiceError::forbidden("only admins manage workflow templates")),
+        Role::Member => Err(ServiceError::forbidden(
+            "only admins manage workflow templates",
+        )),
     }
 }
 
 fn validate(name: &str, nodes: &[TemplateNode]) -> ServiceResult<String> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 80 {
-        return Err(ServiceError::invalid("name", "a template name has 1 to 80 characters"));
+        return Err(ServiceError::invalid(
+            "name",
+            "a template name has 1 to 80 characters",
+        ));
     }
     if nodes.len() > super::service::MAX_NODES {
         return Err(ServiceError::invalid("nodes", "too many steps"));
     }
     if nodes.iter().any(|x| x.action.chars().count() > 200) {
-        return Err(ServiceError::invalid("nodes", "what to do has at most 200 characters"));
+        return Err(ServiceError::invalid(
+            "nodes",
+            "what to do has at most 200 characters",
+        ));
     }
     Ok(n.to_string())
 }
@@ -85,17 +93,41 @@ fn validate(name: &str, nodes: &[TemplateNode]) -> ServiceResult<String> {
 /// Built-ins first, then admins' templates by name.
 pub fn list(store: &Store) -> ServiceResult<Vec<Template>> {
     let mut all = store.list::<Template>()?;
-    all.sort_by(|a, b| (a.builtin.is_none(), &a.name).cmp(&(b.builtin.is_none(), &b.name)));
+    let rank = |t: &Template| match t.builtin.as_deref() {
+        Some("simple") => 0,
+        Some(_) => 1,
+        None => 2,
+    };
+    all.sort_by(|a, b| (rank(a), &a.name).cmp(&(rank(b), &b.name)));
     Ok(all)
 }
 
-pub fn create(store: &Store, actor: &Actor, input: TemplateInput, now: DateTime<Utc>) -> ServiceResult<Template> {
+pub fn create(
+    store: &Store,
+    actor: &Actor,
+    input: TemplateInput,
+    now: DateTime<Utc>,
+) -> ServiceResult<Template> {
     require_admin(actor)?;
     let name = validate(&input.name, &input.nodes)?;
-    let mut t = Template { id: 0, rev: 0, name, builtin: None, nodes: input.nodes, created_by: actor.name.clone() };
+    let mut t = Template {
+        id: 0,
+        rev: 0,
+        name,
+        builtin: None,
+        nodes: input.nodes,
+        created_by: actor.name.clone(),
+    };
     store.write(|tx| {
         tx.insert(&mut t)?;
-        audit::record(tx, actor, "template.create", format!("template '{}'", t.name), None, now)?;
+        audit::record(
+            tx,
+            actor,
+            "template.create",
+            format!("template '{}'", t.name),
+            None,
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(t)
@@ -103,14 +135,24 @@ pub fn create(store: &Store, actor: &Actor, input: TemplateInput, now: DateTime<
 
 fn editable(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Template> {
     require_admin(actor)?;
-    let t = store.get::<Template>(id)?.ok_or_else(|| ServiceError::not_found(format!("template {id} not found")))?;
+    let t = store
+        .get::<Template>(id)?
+        .ok_or_else(|| ServiceError::not_found(format!("template {id} not found")))?;
     if t.builtin.is_some() {
-        return Err(ServiceError::forbidden("built-in templates cannot be changed"));
+        return Err(ServiceError::forbidden(
+            "built-in templates cannot be changed",
+        ));
     }
     Ok(t)
 }
 
-pub fn update(store: &Store, actor: &Actor, id: u64, patch: TemplatePatch, now: DateTime<Utc>) -> ServiceResult<Template> {
+pub fn update(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    patch: TemplatePatch,
+    now: DateTime<Utc>,
+) -> ServiceResult<Template> {
     let mut t = editable(store, actor, id)?;
     let expected = patch.rev.unwrap_or(t.rev);
     if let Some(nodes) = patch.nodes {
@@ -122,7 +164,14 @@ pub fn update(store: &Store, actor: &Actor, id: u64, patch: TemplatePatch, now: 
     t.name = validate(&t.name, &t.nodes)?;
     store.write(|tx| {
         tx.update(&mut t, expected)?;
-        audit::record(tx, actor, "template.update", format!("template '{}'", t.name), None, now)?;
+        audit::record(
+            tx,
+            actor,
+            "template.update",
+            format!("template '{}'", t.name),
+            None,
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(t)
@@ -132,7 +181,14 @@ pub fn delete(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> Serv
     let t = editable(store, actor, id)?;
     store.write(|tx| {
         tx.delete::<Template>(id)?;
-        audit::record(tx, actor, "template.delete", format!("template '{}'", t.name), None, now)?;
+        audit::record(
+            tx,
+            actor,
+            "template.delete",
+            format!("template '{}'", t.name),
+            None,
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })
 }
@@ -140,7 +196,10 @@ pub fn delete(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> Serv
 /// Creates the built-in "simple" and "empty workflow" templates if missing.
 pub fn ensure_builtins(store: &Store) -> ServiceResult<()> {
     let existing = store.list::<Template>()?;
-    for (key, name, nodes) in [("simple", "简单任务 Simple task", 1), ("empty_workflow", "空白工作流 Empty workflow", 2)] {
+    for (key, name, nodes) in [
+        ("simple", "简单任务 Simple task", 1),
+        ("empty_workflow", "空白工作流 Empty workflow", 2),
+    ] {
         if existing.iter().any(|t| t.builtin.as_deref() == Some(key)) {
             continue;
         }
@@ -149,7 +208,14 @@ pub fn ensure_builtins(store: &Store) -> ServiceResult<()> {
             rev: 0,
             name: name.into(),
             builtin: Some(key.into()),
-            nodes: vec![TemplateNode { handler_id: None, action: String::new(), due_in_hours: None }; nodes],
+            nodes: vec![
+                TemplateNode {
+                    handler_id: None,
+                    action: String::new(),
+                    due_in_hours: None
+                };
+                nodes
+            ],
             created_by: "system".into(),
         };
         store.write(|tx| tx.insert(&mut t).map(|_| ()))?;

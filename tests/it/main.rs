@@ -3,8 +3,11 @@
 //! binary to link). Every test starts a real server on a fresh temporary data dir.
 
 mod admin_cli;
+mod attachments;
 mod auth;
 mod backup;
 mod bad_input;
+mod flow_api;
 mod harness;
 mod org;
+mod reminders;

@@ -91,6 +91,7 @@ export function tasksApi({ users, projects, nextId, now, HttpError, attachmentLi
     isAdmin(me) ||
     t.creator_id === me.id ||
     t.participants.includes(me.id) ||
+    t.nodes.some((n) => n.handler_id === me.id) ||
     t.watchers.includes(me.id) ||
     t.editors.includes(me.id);
   const canEdit = (me, t) => isAdmin(me) || t.creator_id === me.id || t.editors.includes(me.id);
@@ -115,10 +116,10 @@ export function tasksApi({ users, projects, nextId, now, HttpError, attachmentLi
     const cur = c != null ? t.nodes[c] : null;
     return {
       ops,
-      edit: !t.archived && canEdit(me, t),
+      edit: t.status === 'open' && !t.archived && canEdit(me, t),
       delete: isAdmin(me) || t.creator_id === me.id,
       archive: isAdmin(me) && t.status === 'done' && !t.archived,
-      comment: true,
+      comment: !t.archived,
       check: !!(cur && cur.handler_id === me.id && t.status === 'open'),
     };
   }

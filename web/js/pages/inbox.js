@@ -44,6 +44,7 @@ export function InboxPage() {
     setBusy(false);
   };
   useEffect(() => {
+    setItems(null); // no stale list under a new filter
     load(false);
   }, [filter, kind]);
 

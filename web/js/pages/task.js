@@ -361,11 +361,12 @@ function WhyPanel({ source }) {
 
 function Checklist({ task, apply }) {
   const { name } = useUsers();
-  const [busy, setBusy] = useState(null);
+  // the tick shows at once (optimistic); the server's answer replaces it
+  const [busy, setBusy] = useState(null); // { id, done }
   const can = !!(task.allowed && task.allowed.check);
   const done = task.checklist.filter((x) => x.done).length;
   const tick = async (item, value) => {
-    setBusy(item.id);
+    setBusy({ id: item.id, done: value });
     try {
       await apply((rev) => api.checkItem(task.id, item.id, value, rev));
     } catch (e) {
@@ -379,7 +380,7 @@ function Checklist({ task, apply }) {
       ${task.checklist.map(
         (x) => html`<li key=${x.id} class=${x.done ? 'is-done' : ''} data-testid="checklist-item" data-done=${x.done ? 'true' : 'false'}>
           <label class="check">
-            <input type="checkbox" checked=${x.done} disabled=${!can || busy === x.id}
+            <input type="checkbox" checked=${busy && busy.id === x.id ? busy.done : x.done} disabled=${!can || !!busy}
               onChange=${(e) => tick(x, e.target.checked)} data-testid="checklist-tick" />
             <span>${x.text}</span>
           </label>
@@ -471,6 +472,9 @@ export function logActionLabel(action) {
 }
 
 function TaskLog({ taskId, tick }) {
+  const { byId, name } = useUsers();
+  // the directory's display name when we know the actor, else the server's actor_name
+  const who = (x) => (x.actor_id != null && byId(x.actor_id) ? name(x.actor_id) : x.actor_name || t('tasks.system'));
   const log = useLoader(() => api.taskLog(taskId).then((r) => r.items || []), [taskId, tick]);
   const items = log.data || [];
   return html`<section class="card" data-testid="task-log">
@@ -481,7 +485,7 @@ function TaskLog({ taskId, tick }) {
       ${items.map(
         (x, i) => html`<li key=${i} class="log-entry" data-testid="log-entry" data-action=${x.action}>
           <div class="log-head">
-            <span class="strong">${x.actor_name || t('tasks.system')}</span>
+            <span class="strong">${who(x)}</span>
             <span class="log-action">${logActionLabel(x.action)}</span>
             <span class="muted small log-time">${fmtTime(x.at)}</span>
           </div>

@@ -2,13 +2,20 @@
 // follow-up flag (待处理), mark all read; a click opens the task.
 import { html, useEffect, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api } from '../api.js';
-import { fmtTime, t } from '../i18n.js';
+import { fmtTime, has, t } from '../i18n.js';
 import { useUsers } from '../people.js';
 import { navigate } from '../router.js';
 import { refreshUnread, setUnread, useUnread } from '../unread.js';
 import { ErrorText, Icon, Loading, PageHeader, toast } from '../ui.js';
 
-export const INBOX_KINDS = ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished'];
+export const INBOX_KINDS = ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation'];
+
+/** The message in the reader's language, worded from its kind; the server's English text otherwise. */
+function wording(m, name) {
+  const key = `inbox.msg.${m.kind}`;
+  if (!has(key)) return m.text || '';
+  return t(key, { actor: m.actor_id != null ? name(m.actor_id) : t('tasks.system') });
+}
 const LIMIT = 50;
 
 export function InboxPage() {
@@ -119,12 +126,12 @@ export function InboxPage() {
           <span class="unread-dot" aria-hidden="true"></span>
           <button type="button" class="inbox-main" onClick=${() => open(m)} data-testid="inbox-open">
             <span class="inbox-line">
-              <span class=${`badge kind kind-${m.kind}`}>${t(`inbox.kind.${m.kind}`)}</span>
+              <span class=${`badge kind kind-${m.kind}`}>${has(`inbox.kind.${m.kind}`) ? t(`inbox.kind.${m.kind}`) : m.kind}</span>
               ${m.task_title && html`<span class="inbox-task strong">${m.task_title}</span>`}
             </span>
-            ${m.text && html`<span class="inbox-text">${m.text}</span>`}
+            <span class="inbox-text" data-testid="inbox-text">${wording(m, name)}</span>
             ${m.reason && html`<span class="inbox-reason small">${t('tasks.reason')}: ${m.reason}</span>`}
-            <span class="muted small">${m.actor_id != null ? `${name(m.actor_id)} · ` : ''}${fmtTime(m.created_at)}</span>
+            <span class="muted small">${fmtTime(m.created_at)}</span>
           </button>
           <span class="inbox-actions">
             <button type="button" class=${`icon-btn ${m.follow_up ? 'is-on' : ''}`} aria-pressed=${m.follow_up}

@@ -159,6 +159,8 @@ export function TaskPage({ params }) {
           <div class="markdown" data-testid="task-description-html" dangerouslySetInnerHTML=${{ __html: task.description_html }}></div>
         </section>`}
 
+        ${task.source && html`<${WhyPanel} source=${task.source} />`}
+
         ${(task.checklist || []).length > 0 && html`<${Checklist} task=${task} apply=${apply} />`}
 
         <${Comments} task=${task} tick=${tick} members=${members} onPosted=${() => setTick((n) => n + 1)} />
@@ -166,7 +168,6 @@ export function TaskPage({ params }) {
 
       <aside class="task-side">
         <${Details} task=${task} projName=${projName} />
-        ${task.source && html`<${WhyPanel} source=${task.source} />`}
         <${Attachments} task=${task} canUpload=${!task.archived} reload=${load} />
         <${TaskLog} taskId=${task.id} tick=${tick} />
       </aside>

@@ -27,9 +27,10 @@ export function ProjectTasks({ project }) {
   const { name } = useUsers();
   const [filters, setFilters] = useState(BLANK_FILTERS);
   const [qDraft, setQDraft] = useState('');
-  const [sort, setSort] = useState({ sort: 'created', order: 'desc' });
+  const [sort, setSortState] = useState({ sort: 'created', order: 'desc' });
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
+  const [showFilters, setShowFilters] = useState(false); // phones: filters fold away
   const perPage = 20;
 
   // typing in the search box settles for 300 ms before it filters
@@ -53,13 +54,17 @@ export function ProjectTasks({ project }) {
     per_page: perPage,
   };
   const list = useLoader(() => api.projectTasks(project.id, params), [project.id, JSON.stringify(params)]);
+  const setSort = (v) => {
+    setSortState(v);
+    setPage(1);
+  };
   const setF = (k) => (v) => {
     setFilters((f) => ({ ...f, [k]: v }));
     setPage(1);
   };
   const data = list.data;
+  const activeFilters = Object.entries(filters).filter(([k, v]) => k !== 'q' && v !== BLANK_FILTERS[k]).length;
   const pages = data ? Math.max(1, Math.ceil(data.total / (data.per_page || perPage))) : 1;
-  const activeFilters = Object.entries(filters).filter(([k, v]) => v !== BLANK_FILTERS[k]).length;
 
   return html`<section class="card task-list-card" data-testid="project-tasks">
     <div class="card-head">
@@ -68,9 +73,13 @@ export function ProjectTasks({ project }) {
       html`<button type="button" class="btn btn-primary" onClick=${() => setCreating(true)} data-testid="task-new">
         <${Icon} name="plus" /> ${t('tasks.new')}</button>`}
     </div>
-    <div class="filters" data-testid="task-filters">
-      <input type="search" class="search filter-q" placeholder=${t('tasks.searchPlaceholder')} value=${qDraft}
-        onInput=${(e) => setQDraft(e.target.value)} data-testid="filter-q" aria-label=${t('tasks.search')} />
+    <div class=${`filters ${showFilters ? 'open' : ''}`} data-testid="task-filters">
+      <div class="filter-q">
+        <input type="search" class="search" placeholder=${t('tasks.searchPlaceholder')} value=${qDraft}
+          onInput=${(e) => setQDraft(e.target.value)} data-testid="filter-q" aria-label=${t('tasks.search')} />
+        <button type="button" class="btn filters-toggle" aria-expanded=${showFilters} onClick=${() => setShowFilters(!showFilters)}
+          data-testid="filters-toggle">${t('tasks.filtersButton')}${activeFilters ? ` (${activeFilters})` : ''}</button>
+      </div>
       <label class="filter">
         <span>${t('tasks.statusLabel')}</span>
         <select value=${filters.status} onChange=${(e) => setF('status')(e.target.value)} data-testid="filter-status">
@@ -119,7 +128,7 @@ export function ProjectTasks({ project }) {
             <${Icon} name=${sort.order === 'desc' ? 'down' : 'up'} /></button>
         </span>
       </label>
-      ${activeFilters > 0 &&
+      ${(activeFilters > 0 || filters.q) &&
       html`<button type="button" class="btn btn-sm filter-reset" data-testid="filter-reset"
         onClick=${() => {
           setFilters(BLANK_FILTERS);
@@ -131,7 +140,7 @@ export function ProjectTasks({ project }) {
     ${!data && list.loading && html`<${Loading} />`}
     ${data &&
     (data.items.length === 0
-      ? html`<${Empty}><span data-testid="tasks-empty">${activeFilters ? t('common.noResults') : t('tasks.emptyProject')}</span><//>`
+      ? html`<${Empty}><span data-testid="tasks-empty">${activeFilters || filters.q ? t('common.noResults') : t('tasks.emptyProject')}</span><//>`
       : html`<div class=${`table-wrap ${list.loading ? 'is-loading' : ''}`}>
           <table class="table responsive task-table" data-testid="tasks-table">
             <thead><tr>

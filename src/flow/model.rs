@@ -204,9 +204,11 @@ impl Record for Task {
         self.rev = rev;
     }
     fn multi_keys(&self) -> Vec<(&'static str, String)> {
-        let status = match self.status {
-            TaskStatus::Open => "open",
-            TaskStatus::Done => "done",
+        // Archived tasks leave the open/done lists of their project.
+        let status = match (self.archived, self.status) {
+            (true, _) => "archived",
+            (false, TaskStatus::Open) => "open",
+            (false, TaskStatus::Done) => "done",
         };
         let mut keys = vec![
             (ix::PROJECT, format!("{}/{status}", self.project_id)),

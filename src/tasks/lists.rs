@@ -83,7 +83,12 @@ pub fn project_tasks(
         }
     };
     let mut ids: Vec<u64> = Vec::new();
-    for s in statuses {
+    let archived: &[&str] = if q.archived == Some(true) {
+        &["archived"]
+    } else {
+        &[]
+    };
+    for s in statuses.iter().chain(archived) {
         ids.extend(store.ids_by(ix::PROJECT, &format!("{project_id}/{s}"))?);
     }
     if !ctx.admin {
@@ -95,9 +100,42 @@ pub fn project_tasks(
         q.q.as_deref()
             .map(|s| s.trim().to_lowercase())
             .filter(|s| !s.is_empty());
+    let per_page = q.per_page.unwrap_or(20).clamp(1, 200);
+    let page = q.page.unwrap_or(1).max(1);
+    let unfiltered = q.business_type.is_none()
+        && q.priority.is_none()
+        && q.handler.is_none()
+        && q.due_from.is_none()
+        && q.due_to.is_none()
+        && text.is_none();
+    if unfiltered && matches!(q.sort.as_deref(), None | Some("created")) {
+        // Ids are in creation order: load only the page asked for.
+        ids.sort_unstable();
+        match q.order.as_deref().unwrap_or("desc") {
+            "desc" => ids.reverse(),
+            "asc" => {}
+            other => {
+                return Err(ServiceError::invalid(
+                    "order",
+                    format!("'{other}' is not asc or desc"),
+                ))
+            }
+        }
+        let total = ids.len();
+        let page_ids = ids.into_iter().skip((page - 1) * per_page).take(per_page);
+        let items = load_all(store, page_ids)?
+            .iter()
+            .map(|t| TaskSummary::new(t, now))
+            .collect();
+        return Ok(TaskPage {
+            items,
+            total,
+            page,
+            per_page,
+        });
+    }
     let mut tasks: Vec<Task> = load_all(store, ids)?
         .into_iter()
-        .filter(|t| q.archived == Some(true) || !t.archived)
         .filter(|t| {
             q.business_type
                 .as_ref()
@@ -142,8 +180,6 @@ pub fn project_tasks(
             ))
         }
     }
-    let per_page = q.per_page.unwrap_or(20).clamp(1, 200);
-    let page = q.page.unwrap_or(1).max(1);
     let total = tasks.len();
     let items = tasks
         .iter()

@@ -87,3 +87,31 @@ test('the vendored module matches the checksum in web/vendor/README.md', () => {
   const got = createHash('sha256').update(readFileSync(join(WEB, 'vendor/htm-preact-standalone.mjs'))).digest('hex');
   assert.equal(got, want);
 });
+
+test('key families built at run time (`tasks.op.${op}` …) are complete', () => {
+  const families = {
+    'tasks.op': ['start', 'complete', 'transfer', 'return', 'urge', 'withdraw'],
+    'tasks.opDone': ['start', 'complete', 'transfer', 'return', 'urge', 'withdraw'],
+    'tasks.opExplain': ['return', 'urge', 'withdraw'],
+    'tasks.state': ['waiting', 'active', 'started', 'done'],
+    'tasks.priority': ['low', 'normal', 'high', 'urgent'],
+    'tasks.kind': ['simple', 'workflow'],
+    'tasks.status': ['open', 'done', 'all'],
+    'tasks.sort': ['created', 'updated', 'due', 'priority'],
+    'tasks.log': ['create', 'receive', 'start', 'complete', 'transfer', 'return', 'urge', 'withdraw', 'edit', 'comment', 'attach', 'detach', 'copy', 'move', 'archive', 'delete'],
+    'inbox.kind': ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation'],
+    'inbox.msg': ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation'],
+    'inbox.filters': ['all', 'unread', 'follow_up'],
+    'mywork.tabs': ['todo', 'done', 'created', 'watching'],
+    'mywork.groups': ['overdue', 'new', 'started'],
+    'mywork.empty': ['done', 'created', 'watching'],
+  };
+  const missing = [];
+  for (const [prefix, names] of Object.entries(families)) for (const n of names) if (!zh.has(`${prefix}.${n}`)) missing.push(`${prefix}.${n}`);
+  assert.deepEqual(missing, []);
+  // and every template-literal family used in the code is one of the above
+  const used = new Set();
+  for (const f of ownJs) for (const m of readFileSync(f, 'utf8').matchAll(/t\(`([a-zA-Z0-9_.]+)\.\$\{/g)) used.add(m[1]);
+  for (const ok of ['roles', 'tokens.scope', 'errors']) used.delete(ok);
+  assert.deepEqual([...used].filter((p) => !families[p]), []);
+});

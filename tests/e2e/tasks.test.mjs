@@ -292,4 +292,57 @@ describe('task screens', { timeout: 180000 }, () => {
     for (const p of [ana, bob, admin]) assert.deepEqual(p.problems, []);
     for (const p of [ana, bob, admin]) await p.context.close();
   });
+
+  test('workflow templates: create, reorder, edit, delete; members have no access', async () => {
+    const admin = await signIn('admin', { password: server.adminPassword });
+    const { page } = admin;
+    await page.getByTestId('nav-templates').click();
+    await page.getByTestId('template-create-open').click();
+    const f = page.getByTestId('template-form');
+    await f.getByTestId('template-submit').click();
+    await page.getByTestId('template-error').waitFor(); // a name is needed
+    await f.getByTestId('template-name').fill('Restock');
+    await f.getByTestId('node-add').click();
+    await f.getByTestId('node-add').click();
+    const rows = f.getByTestId('node-row');
+    await rows.nth(0).getByTestId('node-action').fill('下单');
+    await rows.nth(1).getByTestId('node-action').fill('收货');
+    await rows.nth(1).getByTestId('node-handler').selectOption(String(ids.bob));
+    await rows.nth(2).getByTestId('node-action').fill('多余');
+    await rows.nth(0).getByTestId('node-due-hours').fill('48');
+    await f.getByTestId('template-submit').click();
+    const row = page.locator('[data-testid="template-row"][data-name="Restock"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /下单[\s\S]*48[\s\S]*仓库小波[\s\S]*收货[\s\S]*多余/);
+
+    // edit: rename, drop the last node, swap the first two
+    await row.getByTestId('template-edit').click();
+    const ef = page.getByTestId('template-form');
+    await ef.getByTestId('template-name').fill('Restock v2');
+    await ef.getByTestId('node-row').nth(2).getByTestId('node-remove').click();
+    await ef.getByTestId('node-row').nth(0).getByTestId('node-down').click();
+    assert.equal(await ef.getByTestId('node-row').nth(0).getByTestId('node-action').inputValue(), '收货');
+    await ef.getByTestId('template-submit').click();
+    const row2 = page.locator('[data-testid="template-row"][data-name="Restock v2"]');
+    await row2.waitFor();
+    const text = await row2.innerText();
+    assert.match(text, /收货[\s\S]*下单/);
+    assert.doesNotMatch(text, /多余/);
+    // survives a reload (it is on the server)
+    await page.reload();
+    await page.locator('[data-testid="template-row"][data-name="Restock v2"]').waitFor();
+
+    // delete
+    await page.locator('[data-testid="template-row"][data-name="Restock v2"]').getByTestId('template-delete').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.locator('[data-testid="template-row"][data-name="Restock v2"]').waitFor({ state: 'detached' });
+    assert.deepEqual(admin.problems, []);
+    await admin.context.close();
+
+    const ana = await signIn('ana');
+    assert.equal(await ana.page.getByTestId('nav-templates').count(), 0);
+    await ana.page.goto(`${server.url}/admin/templates`);
+    await ana.page.getByTestId('forbidden').waitFor();
+    await ana.context.close();
+  });
 });

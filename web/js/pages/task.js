@@ -475,6 +475,8 @@ export function logActionLabel(action) {
 function TaskLog({ taskId, tick }) {
   const { byId, name } = useUsers();
   // the directory's display name when we know the actor, else the server's actor_name
+  // the server's detail names people as "user 7": show their names instead
+  const readable = (d) => String(d).replace(/\buser (\d+)\b/g, (m, id) => (byId(Number(id)) ? name(Number(id)) : m));
   const who = (x) => (x.actor_id != null && byId(x.actor_id) ? name(x.actor_id) : x.actor_name || t('tasks.system'));
   const log = useLoader(() => api.taskLog(taskId).then((r) => r.items || []), [taskId, tick]);
   const items = log.data || [];
@@ -490,7 +492,7 @@ function TaskLog({ taskId, tick }) {
             <span class="log-action">${logActionLabel(x.action)}</span>
             <span class="muted small log-time">${fmtTime(x.at)}</span>
           </div>
-          ${x.detail && html`<div class="small log-detail">${x.detail}</div>`}
+          ${x.detail && html`<div class="small log-detail">${readable(x.detail)}</div>`}
           ${x.reason && html`<div class="small log-reason" data-testid="log-reason">${t('tasks.reason')}: ${x.reason}</div>`}
         </li>`,
       )}

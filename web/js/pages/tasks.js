@@ -18,7 +18,8 @@ import {
   stepText,
   toLocalInput,
 } from '../tasks.js';
-import { Empty, ErrorText, Field, Icon, Loading, Modal, toast, useLoader } from '../ui.js';
+import { Confirm, Empty, ErrorText, Field, Icon, Loading, Modal, toast, useLoader } from '../ui.js';
+import { isAdmin, useApp } from '../context.js';
 
 const SORTS = ['created', 'updated', 'due', 'priority'];
 const BLANK_FILTERS = { status: 'open', business_type: '', priority: '', handler: '', due_from: '', due_to: '', q: '' };
@@ -31,6 +32,8 @@ export function ProjectTasks({ project }) {
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
   const [showFilters, setShowFilters] = useState(false); // phones: filters fold away
+  const [archiving, setArchiving] = useState(false);
+  const { me } = useApp();
   const perPage = 20;
 
   // typing in the search box settles for 300 ms before it filters
@@ -69,10 +72,22 @@ export function ProjectTasks({ project }) {
   return html`<section class="card task-list-card" data-testid="project-tasks">
     <div class="card-head">
       <h2 class="card-title">${t('tasks.title')}${data ? ` (${data.total})` : ''}</h2>
-      ${!project.archived &&
-      html`<button type="button" class="btn btn-primary" onClick=${() => setCreating(true)} data-testid="task-new">
-        <${Icon} name="plus" /> ${t('tasks.new')}</button>`}
+      <div class="row-actions">
+        ${isAdmin(me) && filters.status !== 'open' &&
+        html`<button type="button" class="btn" onClick=${() => setArchiving(true)} data-testid="archive-finished">${t('tasks.archiveFinished')}</button>`}
+        ${!project.archived &&
+        html`<button type="button" class="btn btn-primary" onClick=${() => setCreating(true)} data-testid="task-new">
+          <${Icon} name="plus" /> ${t('tasks.new')}</button>`}
+      </div>
     </div>
+    ${archiving &&
+    html`<${Confirm} title=${t('tasks.archiveFinished')} message=${t('tasks.archiveFinishedConfirm')} confirmLabel=${t('tasks.archive')}
+      onClose=${() => setArchiving(false)}
+      onConfirm=${async () => {
+        const res = await api.archiveFinished(project.id);
+        toast.ok(t('tasks.archivedN', { n: (res && res.archived) || 0 }));
+        list.reload();
+      }} />`}
     <div class=${`filters ${showFilters ? 'open' : ''}`} data-testid="task-filters">
       <div class="filter-q">
         <input type="search" class="search" placeholder=${t('tasks.searchPlaceholder')} value=${qDraft}
@@ -297,6 +312,7 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
         editors: f.editors,
       };
       if (f.business_type) body.business_type = f.business_type;
+      if (tplId) body.template_id = Number(tplId); // informational: where the nodes came from
       if (f.due_at) body.due_at = f.due_at;
       const task = await api.createTask(project.id, body);
       toast.ok(t('tasks.created'));

@@ -49,6 +49,31 @@ pub struct FileConfig {
     /// Largest attachment in MiB (default 10).
     pub attachment_max_mb: Option<u64>,
     pub backup: Option<FileBackup>,
+    /// Company time zone for statistics periods, an IANA name (default Asia/Shanghai).
+    pub timezone: Option<String>,
+    pub news: Option<FileNews>,
+}
+
+/// News feeds (跨境眼): how often and how carefully they are fetched.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileNews {
+    /// How often every feed is fetched (default 1h; 0 turns fetching off).
+    #[serde(default, with = "humantime_serde")]
+    pub interval: Option<Duration>,
+    /// Time-out for one feed request, connect to last byte (default 20s).
+    #[serde(default, with = "humantime_serde")]
+    pub timeout: Option<Duration>,
+    /// Largest feed document in KiB (default 2048).
+    pub max_kb: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewsSettings {
+    /// `None`: feeds are fetched only when an admin asks.
+    pub interval: Option<Duration>,
+    pub timeout: Duration,
+    pub max_bytes: u64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -92,6 +117,9 @@ pub struct Config {
     pub scheduler_interval: Duration,
     pub attachment_max: u64,
     pub backup: BackupSchedule,
+    /// Company time zone (statistics periods).
+    pub timezone: chrono_tz::Tz,
+    pub news: NewsSettings,
     /// First admin's password on an empty data directory (`BATON_ADMIN_PASSWORD`).
     pub admin_password: Option<String>,
     /// The file the values came from, for the start-up log.
@@ -158,7 +186,30 @@ impl Config {
         if body_limit_kb == 0 {
             return Err(ConfigError::Invalid("body_limit_kb must be above 0".into()));
         }
+        let tz_name = file
+            .timezone
+            .unwrap_or_else(|| crate::stats::record::DEFAULT_TIMEZONE.to_string());
+        let timezone: chrono_tz::Tz = tz_name.parse().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "timezone '{tz_name}' is not an IANA time zone name such as Asia/Shanghai"
+            ))
+        })?;
+        let news_file = file.news.unwrap_or_default();
+        let news = NewsSettings {
+            interval: match news_file.interval {
+                None => Some(Duration::from_secs(3600)),
+                Some(d) if d.is_zero() => None,
+                Some(d) => Some(d.max(Duration::from_secs(1))),
+            },
+            timeout: news_file
+                .timeout
+                .unwrap_or(Duration::from_secs(20))
+                .max(Duration::from_millis(100)),
+            max_bytes: news_file.max_kb.unwrap_or(2048).max(1) * 1024,
+        };
         Ok(Config {
+            timezone,
+            news,
             listen,
             public_url,
             cookie_secure,

@@ -44,6 +44,10 @@ pub fn prepare(config: &Config) -> Result<(Store, Option<String>), ServeError> {
     std::fs::create_dir_all(config.uploads_dir()).map_err(io("cannot create uploads directory"))?;
     crate::tasks::reminders::set_lead(config.due_soon);
     let store = Store::open(&config.db_dir(), config.cache_bytes)?;
+    crate::stats::record::set_timezone(config.timezone);
+    if crate::stats::record::ensure_built(&store, config.timezone)? {
+        tracing::info!(timezone = %config.timezone, "statistics rebuilt from the task log");
+    }
     let password = bootstrap::first_start(&store, config.admin_password.as_deref(), Utc::now())?;
     Ok((store, password))
 }
@@ -70,6 +74,7 @@ pub async fn serve(
     ));
     let scheduler = tokio::spawn(housekeeping(state.clone()));
     let reminder_task = tokio::spawn(reminders(state.clone()));
+    let news_task = tokio::spawn(news(state.clone()));
 
     let app = http::app(state);
     axum::serve(
@@ -83,10 +88,24 @@ pub async fn serve(
     admin_task.abort();
     scheduler.abort();
     reminder_task.abort();
+    news_task.abort();
     let _ = std::fs::remove_file(&socket_path);
     store.flush()?;
     tracing::info!("stopped; database flushed");
     Ok(())
+}
+
+/// News feeds, fetched every `[news] interval`; a bad feed only records its error.
+async fn news(state: AppState) {
+    let Some(every) = state.config.news.interval else {
+        return;
+    };
+    let (timeout, max) = (state.config.news.timeout, state.config.news.max_bytes);
+    loop {
+        let ok = crate::board::news::fetch_all(&state.store, timeout, max).await;
+        tracing::debug!(ok, "news feeds fetched");
+        tokio::time::sleep(every).await;
+    }
 }
 
 /// Reminders on their own, shorter tick.

@@ -2,12 +2,15 @@
 //! OpenAPI document is collected from the handlers' annotations.
 
 mod admin;
+mod board;
 mod departments;
 pub mod error;
 pub mod extract;
 mod health;
 mod me;
+mod personal;
 mod projects;
+mod stats;
 mod tasks;
 mod tokens;
 mod ui;
@@ -49,6 +52,9 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(tasks::router())
         .merge(work::router())
+        .merge(stats::router())
+        .merge(personal::router())
+        .merge(board::router())
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

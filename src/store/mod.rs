@@ -190,6 +190,19 @@ impl Store {
         Ok(n)
     }
 
+    /// Number of entries in non-unique index `index` whose value `v` satisfies
+    /// `from <= v < to` (lexical order; use fixed-width values), without loading them.
+    pub fn count_range(&self, index: &str, from: &str, to: &str) -> Result<usize, StoreError> {
+        let start = format!("mx/{index}/{from}").into_bytes();
+        let end = format!("mx/{index}/{to}").into_bytes();
+        let mut n = 0;
+        for item in self.inner.data.range(start..end) {
+            item?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     pub fn is_empty(&self) -> Result<bool, StoreError> {
         Ok(self
             .inner

@@ -68,6 +68,8 @@ pub fn write(
         subject_id,
     };
     tx.insert(&mut e)?;
+    // Statistics counters and the overdue index change in the same write.
+    crate::stats::record::on_log(tx, &e)?;
     Ok(())
 }
 

@@ -1,0 +1,254 @@
+//! Feedback (咨询反馈): members ask the admins; admins (company and department) see
+//! every item, reply in a thread and set its status; the author is told at each reply.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::actor::Actor;
+use crate::error::{ServiceError, ServiceResult};
+use crate::inbox::service::{post, NewMessage};
+use crate::inbox::MessageKind;
+use crate::markdown::to_safe_html;
+use crate::org::Role;
+use crate::store::{Record, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackKind {
+    Question,
+    Request,
+    Problem,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackStatus {
+    Open,
+    Answered,
+    Closed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Reply {
+    pub author_id: Option<u64>,
+    pub author_name: String,
+    /// Whether an admin wrote it.
+    pub from_admin: bool,
+    pub body: String,
+    pub body_html: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Feedback {
+    pub id: u64,
+    pub rev: u64,
+    pub author_id: u64,
+    pub author_name: String,
+    pub kind: FeedbackKind,
+    pub title: String,
+    pub body: String,
+    pub body_html: String,
+    pub status: FeedbackStatus,
+    pub replies: Vec<Reply>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const IX_AUTHOR: &str = "feedback_author";
+
+impl Record for Feedback {
+    const KIND: &'static str = "feedback";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(IX_AUTHOR, self.author_id.to_string())]
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFeedback {
+    pub kind: FeedbackKind,
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReply {
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    pub status: FeedbackStatus,
+}
+
+fn is_admin(actor: &Actor) -> bool {
+    matches!(actor.role, Role::CompanyAdmin | Role::DepartmentAdmin)
+}
+
+fn body_ok(body: &str) -> ServiceResult<String> {
+    let b = body.trim();
+    if b.is_empty() {
+        return Err(ServiceError::invalid("body", "write something"));
+    }
+    if b.len() > 32 * 1024 {
+        return Err(ServiceError::invalid("body", "at most 32 KiB of text"));
+    }
+    Ok(b.to_string())
+}
+
+pub fn create(
+    store: &Store,
+    actor: &Actor,
+    input: NewFeedback,
+    now: DateTime<Utc>,
+) -> ServiceResult<Feedback> {
+    let uid = actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("feedback comes from users"))?;
+    let title = input.title.trim().to_string();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(ServiceError::invalid(
+            "title",
+            "a title of 1 to 200 characters",
+        ));
+    }
+    let body = body_ok(&input.body)?;
+    let mut f = Feedback {
+        id: 0,
+        rev: 0,
+        author_id: uid,
+        author_name: actor.name.clone(),
+        kind: input.kind,
+        title,
+        body_html: to_safe_html(&body),
+        body,
+        status: FeedbackStatus::Open,
+        replies: Vec::new(),
+        created_at: now,
+        updated_at: now,
+    };
+    store.write(|tx| tx.insert(&mut f))?;
+    Ok(f)
+}
+
+/// Admins: every item; others: their own. Newest first.
+pub fn list(store: &Store, actor: &Actor) -> ServiceResult<Vec<Feedback>> {
+    if is_admin(actor) {
+        return Ok(store.list_newest(1000)?);
+    }
+    let Some(uid) = actor.user_id else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for id in store.ids_by(IX_AUTHOR, &uid.to_string())? {
+        if let Some(f) = store.get::<Feedback>(id)? {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+pub fn get(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Feedback> {
+    let f: Feedback = store
+        .get(id)?
+        .ok_or_else(|| ServiceError::not_found(format!("feedback {id} not found")))?;
+    if is_admin(actor) || actor.is(f.author_id) {
+        Ok(f)
+    } else {
+        // Someone else's item does not exist as far as the caller can tell.
+        Err(ServiceError::not_found(format!("feedback {id} not found")))
+    }
+}
+
+/// Adds a reply. An admin's reply marks an open item answered and tells the author;
+/// the author's reply reopens it.
+pub fn reply(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    input: NewReply,
+    now: DateTime<Utc>,
+) -> ServiceResult<Feedback> {
+    let body = body_ok(&input.body)?;
+    get(store, actor, id)?;
+    store.write(|tx| {
+        let mut f: Feedback = tx.load(id)?;
+        let rev = f.rev;
+        let admin = is_admin(actor) && !actor.is(f.author_id);
+        f.replies.push(Reply {
+            author_id: actor.user_id,
+            author_name: actor.name.clone(),
+            from_admin: is_admin(actor),
+            body_html: to_safe_html(&body),
+            body,
+            at: now,
+        });
+        f.status = if admin {
+            FeedbackStatus::Answered
+        } else {
+            FeedbackStatus::Open
+        };
+        f.updated_at = now;
+        tx.update(&mut f, rev)?;
+        if admin {
+            post(
+                tx,
+                NewMessage {
+                    user_id: f.author_id,
+                    kind: MessageKind::Feedback,
+                    task_id: None,
+                    task_title: Some(f.title.clone()),
+                    actor_id: actor.user_id,
+                    text: format!(
+                        "{} replied to your feedback '{}' (#{id})",
+                        actor.name, f.title
+                    ),
+                    reason: None,
+                },
+                now,
+            )?;
+        }
+        Ok::<_, ServiceError>(f)
+    })
+}
+
+/// Sets the status: admins any; the author may close their own item.
+pub fn set_status(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    status: FeedbackStatus,
+    now: DateTime<Utc>,
+) -> ServiceResult<Feedback> {
+    let f = get(store, actor, id)?;
+    if !is_admin(actor) && status != FeedbackStatus::Closed {
+        return Err(ServiceError::forbidden(
+            "admins set the status; you may close your item",
+        ));
+    }
+    let _ = f;
+    store.write(|tx| {
+        let mut f: Feedback = tx.load(id)?;
+        let rev = f.rev;
+        f.status = status;
+        f.updated_at = now;
+        tx.update(&mut f, rev)?;
+        Ok::<_, ServiceError>(f)
+    })
+}

@@ -1,0 +1,521 @@
+//! Pure statistics bookkeeping for one task: which (member, period) pairs it counts
+//! towards, and how each flow event changes the per-period counters. See
+//! `docs/statistics.md` for the rules in words.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::period::Period;
+
+/// What one task contributes to one member in one period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contribution {
+    pub user: u64,
+    /// Period key (`2026-11` or `2026-W47`).
+    pub period: String,
+    /// Times the member became handler of a node in this period (not undone).
+    pub receipts: u32,
+    /// Times the member completed a node in this period.
+    pub completions: u32,
+    /// How many of those completions were after the due time.
+    pub late: u32,
+}
+
+impl Contribution {
+    /// (received, completed, completed on time) as 0/1 counts for the counters: a
+    /// task counts once per member and period however often it came back.
+    fn flags(&self) -> [i64; 3] {
+        [
+            i64::from(self.receipts > 0),
+            i64::from(self.completions > 0),
+            i64::from(self.completions > 0 && self.late == 0),
+        ]
+    }
+}
+
+/// A change to one member's counters in one period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delta {
+    pub user: u64,
+    pub period: String,
+    pub received: i64,
+    pub completed: i64,
+    pub on_time: i64,
+}
+
+/// A flow event as statistics see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// `user` became handler of a node (creation, next node, transfer, return, withdraw).
+    Receive { user: u64, at: DateTime<Utc> },
+    /// `user` completed their node; `on_time` if at or before the node's due time.
+    Complete {
+        user: u64,
+        at: DateTime<Utc>,
+        on_time: bool,
+    },
+    /// The previous handler pulled the flow back before the current handler started:
+    /// the current handler's latest receipt is undone.
+    Withdraw,
+    /// The task was deleted: it leaves every statistic.
+    Delete,
+}
+
+/// Everything statistics remember about one task.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskTally {
+    pub contributions: Vec<Contribution>,
+    /// The latest receipt (who, when), so a withdrawal can undo it.
+    pub last_receive: Option<(u64, DateTime<Utc>)>,
+    pub deleted: bool,
+}
+
+impl TaskTally {
+    fn entry(&mut self, user: u64, period: String) -> &mut Contribution {
+        let i = match self
+            .contributions
+            .iter()
+            .position(|c| c.user == user && c.period == period)
+        {
+            Some(i) => i,
+            None => {
+                self.contributions.push(Contribution {
+                    user,
+                    period,
+                    ..Default::default()
+                });
+                self.contributions.len() - 1
+            }
+        };
+        &mut self.contributions[i]
+    }
+
+    /// Changes `f` makes to the (user, period) contribution, as counter deltas.
+    fn change(
+        &mut self,
+        user: u64,
+        at: DateTime<Utc>,
+        tz: Tz,
+        f: impl Fn(&mut Contribution),
+        out: &mut Vec<Delta>,
+    ) {
+        for p in Period::both(at, tz) {
+            let c = self.entry(user, p.key());
+            let before = c.flags();
+            f(c);
+            let after = c.flags();
+            if before != after {
+                out.push(Delta {
+                    user,
+                    period: p.key(),
+                    received: after[0] - before[0],
+                    completed: after[1] - before[1],
+                    on_time: after[2] - before[2],
+                });
+            }
+        }
+        self.contributions
+            .retain(|c| c.receipts > 0 || c.completions > 0);
+    }
+
+    /// Applies one event; returns the counter changes it causes.
+    pub fn apply(&mut self, ev: Event, tz: Tz) -> Vec<Delta> {
+        let mut out = Vec::new();
+        if self.deleted {
+            return out;
+        }
+        match ev {
+            Event::Receive { user, at } => {
+                self.change(user, at, tz, |c| c.receipts += 1, &mut out);
+                self.last_receive = Some((user, at));
+            }
+            Event::Complete { user, at, on_time } => {
+                self.change(
+                    user,
+                    at,
+                    tz,
+                    |c| {
+                        c.completions += 1;
+                        if !on_time {
+                            c.late += 1;
+                        }
+                    },
+                    &mut out,
+                );
+                self.last_receive = None;
+            }
+            Event::Withdraw => {
+                if let Some((user, at)) = self.last_receive.take() {
+                    self.change(
+                        user,
+                        at,
+                        tz,
+                        |c| c.receipts = c.receipts.saturating_sub(1),
+                        &mut out,
+                    );
+                }
+            }
+            Event::Delete => {
+                for c in std::mem::take(&mut self.contributions) {
+                    let f = c.flags();
+                    out.push(Delta {
+                        user: c.user,
+                        period: c.period,
+                        received: -f[0],
+                        completed: -f[1],
+                        on_time: -f[2],
+                    });
+                }
+                self.last_receive = None;
+                self.deleted = true;
+            }
+        }
+        out
+    }
+}
+
+/// Counters of one member in one period, and the rates derived from them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub received: i64,
+    pub completed: i64,
+    pub on_time: i64,
+}
+
+/// `num / den`, or `None` when there is nothing to divide by (shown as "—").
+pub fn rate(num: i64, den: i64) -> Option<f64> {
+    if den <= 0 {
+        None
+    } else {
+        Some(num as f64 / den as f64)
+    }
+}
+
+impl Counts {
+    pub fn completion_rate(&self) -> Option<f64> {
+        rate(self.completed, self.received)
+    }
+    pub fn on_time_rate(&self) -> Option<f64> {
+        rate(self.on_time, self.completed)
+    }
+}
+
+/// Sums deltas into counters per (user, period): what the store keeps up to date.
+pub fn fold(deltas: &[Delta]) -> std::collections::BTreeMap<(u64, String), Counts> {
+    let mut m: std::collections::BTreeMap<(u64, String), Counts> = Default::default();
+    for d in deltas {
+        let c = m.entry((d.user, d.period.clone())).or_default();
+        c.received += d.received;
+        c.completed += d.completed;
+        c.on_time += d.on_time;
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: u64 = 1;
+    const B: u64 = 2;
+    const C: u64 = 3;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn sh() -> Tz {
+        "Asia/Shanghai".parse().unwrap()
+    }
+
+    /// Runs a history of events over several tasks and returns the counters.
+    fn run(
+        tz: Tz,
+        tasks: &mut [TaskTally],
+        events: &[(usize, Event)],
+    ) -> std::collections::BTreeMap<(u64, String), Counts> {
+        let mut all = Vec::new();
+        for (i, ev) in events {
+            all.extend(tasks[*i].apply(*ev, tz));
+        }
+        fold(&all)
+    }
+
+    fn counts(m: &std::collections::BTreeMap<(u64, String), Counts>, u: u64, p: &str) -> Counts {
+        m.get(&(u, p.to_string())).copied().unwrap_or_default()
+    }
+
+    fn rcv(user: u64, at: &str) -> Event {
+        Event::Receive { user, at: t(at) }
+    }
+    fn done(user: u64, at: &str, on_time: bool) -> Event {
+        Event::Complete {
+            user,
+            at: t(at),
+            on_time,
+        }
+    }
+
+    #[test]
+    fn simple_flow_counts_receipt_completion_and_on_time() {
+        let mut ts = vec![TaskTally::default(), TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(A, "2026-11-02T09:00:00Z")),
+                (0, done(A, "2026-11-03T09:00:00Z", true)),
+                (0, rcv(B, "2026-11-03T09:00:00Z")),
+                (1, rcv(A, "2026-11-04T09:00:00Z")),
+                (1, done(A, "2026-11-05T09:00:00Z", false)),
+            ],
+        );
+        let a = counts(&m, A, "2026-11");
+        assert_eq!(
+            a,
+            Counts {
+                received: 2,
+                completed: 2,
+                on_time: 1
+            }
+        );
+        assert_eq!(a.completion_rate(), Some(1.0));
+        assert_eq!(a.on_time_rate(), Some(0.5));
+        let b = counts(&m, B, "2026-11");
+        assert_eq!(
+            b,
+            Counts {
+                received: 1,
+                completed: 0,
+                on_time: 0
+            }
+        );
+        assert_eq!(b.completion_rate(), Some(0.0));
+        assert_eq!(b.on_time_rate(), None, "nothing completed: no on-time rate");
+        let c = counts(&m, C, "2026-11");
+        assert_eq!(c.completion_rate(), None, "nothing received: no rate");
+    }
+
+    #[test]
+    fn task_crossing_a_month_boundary_counts_in_each_month_once() {
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(A, "2026-10-30T09:00:00Z")),
+                (0, done(A, "2026-11-02T09:00:00Z", true)),
+            ],
+        );
+        assert_eq!(
+            counts(&m, A, "2026-10"),
+            Counts {
+                received: 1,
+                completed: 0,
+                on_time: 0
+            }
+        );
+        assert_eq!(
+            counts(&m, A, "2026-11"),
+            Counts {
+                received: 0,
+                completed: 1,
+                on_time: 1
+            }
+        );
+        // Friday 30 Oct is week 44, Monday 2 Nov week 45.
+        assert_eq!(counts(&m, A, "2026-W44").received, 1);
+        assert_eq!(counts(&m, A, "2026-W45").completed, 1);
+    }
+
+    #[test]
+    fn the_company_zone_decides_the_period() {
+        // 31 Oct 20:00 UTC is 1 Nov 04:00 in Shanghai.
+        let ev = [(0, rcv(A, "2026-10-31T20:00:00Z"))];
+        let m = run(sh(), &mut [TaskTally::default()], &ev);
+        assert_eq!(counts(&m, A, "2026-11").received, 1);
+        assert_eq!(counts(&m, A, "2026-10").received, 0);
+        let m = run(Tz::UTC, &mut [TaskTally::default()], &ev);
+        assert_eq!(counts(&m, A, "2026-10").received, 1);
+        // Sunday 22 Nov 20:00 UTC is Monday in Shanghai: week 48, not 47.
+        let ev = [(0, rcv(A, "2026-11-22T20:00:00Z"))];
+        let m = run(sh(), &mut [TaskTally::default()], &ev);
+        assert_eq!(counts(&m, A, "2026-W48").received, 1);
+        assert_eq!(counts(&m, A, "2026-W47").received, 0);
+    }
+
+    #[test]
+    fn transfer_away_counts_received_not_completed() {
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(A, "2026-11-02T09:00:00Z")),
+                // A transfers to B: B receives.
+                (0, rcv(B, "2026-11-02T10:00:00Z")),
+                (0, done(B, "2026-11-02T11:00:00Z", true)),
+            ],
+        );
+        assert_eq!(
+            counts(&m, A, "2026-11"),
+            Counts {
+                received: 1,
+                completed: 0,
+                on_time: 0
+            }
+        );
+        assert_eq!(
+            counts(&m, B, "2026-11"),
+            Counts {
+                received: 1,
+                completed: 1,
+                on_time: 1
+            }
+        );
+    }
+
+    #[test]
+    fn a_return_is_not_a_second_receipt_in_the_same_period() {
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(A, "2026-11-02T09:00:00Z")),
+                (0, done(A, "2026-11-02T10:00:00Z", true)),
+                (0, rcv(B, "2026-11-02T10:00:00Z")),
+                // B returns to A: A receives again, A completes again (late this time).
+                (0, rcv(A, "2026-11-03T10:00:00Z")),
+                (0, done(A, "2026-11-04T10:00:00Z", false)),
+                (0, rcv(B, "2026-11-04T10:00:00Z")),
+            ],
+        );
+        let a = counts(&m, A, "2026-11");
+        assert_eq!(a.received, 1);
+        assert_eq!(a.completed, 1);
+        assert_eq!(
+            a.on_time, 0,
+            "one late completion makes the task late for A"
+        );
+        assert_eq!(counts(&m, B, "2026-11").received, 1);
+    }
+
+    #[test]
+    fn a_return_in_the_next_period_counts_there() {
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(A, "2026-11-30T09:00:00Z")),
+                (0, done(A, "2026-11-30T10:00:00Z", true)),
+                (0, rcv(B, "2026-11-30T10:00:00Z")),
+                (0, rcv(A, "2026-12-01T10:00:00Z")),
+            ],
+        );
+        assert_eq!(counts(&m, A, "2026-11").received, 1);
+        assert_eq!(counts(&m, A, "2026-12").received, 1);
+    }
+
+    #[test]
+    fn withdraw_undoes_the_untouched_receipt() {
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(A, "2026-11-02T09:00:00Z")),
+                (0, done(A, "2026-11-02T10:00:00Z", true)),
+                (0, rcv(B, "2026-11-02T10:00:00Z")),
+                // A withdraws before B started: B's receipt is undone, A receives again.
+                (0, Event::Withdraw),
+                (0, rcv(A, "2026-11-02T10:05:00Z")),
+            ],
+        );
+        assert_eq!(counts(&m, B, "2026-11"), Counts::default());
+        assert_eq!(counts(&m, B, "2026-W45"), Counts::default());
+        // A still completed once; the node is open again but that completion happened.
+        assert_eq!(
+            counts(&m, A, "2026-11"),
+            Counts {
+                received: 1,
+                completed: 1,
+                on_time: 1
+            }
+        );
+    }
+
+    #[test]
+    fn withdraw_keeps_an_earlier_receipt_of_the_same_period() {
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(B, "2026-11-02T08:00:00Z")),
+                (0, done(B, "2026-11-02T08:30:00Z", true)),
+                (0, rcv(A, "2026-11-02T09:00:00Z")),
+                (0, done(A, "2026-11-02T10:00:00Z", true)),
+                (0, rcv(B, "2026-11-02T10:00:00Z")),
+                (0, Event::Withdraw),
+            ],
+        );
+        assert_eq!(
+            counts(&m, B, "2026-11").received,
+            1,
+            "B's first receipt stays"
+        );
+    }
+
+    #[test]
+    fn deleted_tasks_leave_every_statistic_and_ignore_later_events() {
+        let mut ts = vec![TaskTally::default(), TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(A, "2026-10-30T09:00:00Z")),
+                (0, done(A, "2026-11-02T09:00:00Z", true)),
+                (1, rcv(A, "2026-11-02T09:00:00Z")),
+                (0, Event::Delete),
+                (0, rcv(A, "2026-11-03T09:00:00Z")),
+            ],
+        );
+        assert_eq!(counts(&m, A, "2026-10"), Counts::default());
+        assert_eq!(
+            counts(&m, A, "2026-11"),
+            Counts {
+                received: 1,
+                completed: 0,
+                on_time: 0
+            }
+        );
+        assert!(ts[0].contributions.is_empty());
+    }
+
+    #[test]
+    fn archived_tasks_keep_counting() {
+        // Archiving is not a statistics event: nothing happens to the tally.
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(A, "2026-11-02T09:00:00Z")),
+                (0, done(A, "2026-11-02T10:00:00Z", true)),
+            ],
+        );
+        assert_eq!(counts(&m, A, "2026-11").completed, 1);
+    }
+
+    #[test]
+    fn zero_denominators_are_none_not_nan() {
+        let c = Counts::default();
+        assert_eq!(c.completion_rate(), None);
+        assert_eq!(c.on_time_rate(), None);
+        assert_eq!(rate(0, 0), None);
+        assert_eq!(rate(3, 2), Some(1.5));
+    }
+}

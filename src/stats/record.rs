@@ -1,0 +1,365 @@
+//! Statistics kept current in the same write as the task log: per-task tallies,
+//! per-(member, period) counters, and a deadline index of open tasks for overdue
+//! counts. A request then reads at most one counter per member instead of scanning
+//! tasks.
+
+use std::sync::RwLock;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use super::model::{Delta, Event, TaskTally};
+use crate::flow::model::time_key;
+use crate::flow::{NodeState, Task, TaskStatus};
+use crate::store::{Record, Store, StoreError, WriteTx};
+use crate::tasks::log::LogEntry;
+
+pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
+
+static TIMEZONE: RwLock<Tz> = RwLock::new(chrono_tz::Asia::Shanghai);
+
+/// Sets the company time zone (from the config, at start-up).
+pub fn set_timezone(tz: Tz) {
+    if let Ok(mut g) = TIMEZONE.write() {
+        *g = tz;
+    }
+}
+
+/// The company time zone periods are counted in.
+pub fn timezone() -> Tz {
+    TIMEZONE
+        .read()
+        .map(|g| *g)
+        .unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
+/// Index of counters by period: `ids_by(IX_PERIOD, "2026-11")` lists every member's.
+pub const IX_PERIOD: &str = "stat_period";
+const IX_COUNTER: &str = "stat_counter";
+const IX_TALLY: &str = "stat_tally";
+const IX_DUEMARK: &str = "stat_duemark";
+/// Open tasks by current handler and deadline: value `{handler}/{time_key(due)}`.
+pub const IX_DUE: &str = "stat_due";
+const IX_META: &str = "stat_meta";
+
+macro_rules! record_basics {
+    () => {
+        fn id(&self) -> u64 {
+            self.id
+        }
+        fn set_id(&mut self, id: u64) {
+            self.id = id;
+        }
+        fn rev(&self) -> u64 {
+            self.rev
+        }
+        fn set_rev(&mut self, rev: u64) {
+            self.rev = rev;
+        }
+    };
+}
+
+/// One member's counters for one period (month or ISO week).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatCounter {
+    pub id: u64,
+    pub rev: u64,
+    pub user_id: u64,
+    pub period: String,
+    pub received: i64,
+    pub completed: i64,
+    pub on_time: i64,
+}
+
+impl Record for StatCounter {
+    const KIND: &'static str = "statcounter";
+    record_basics!();
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(IX_COUNTER, format!("{}/{}", self.period, self.user_id))]
+    }
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(IX_PERIOD, self.period.clone())]
+    }
+}
+
+/// What one task contributes to statistics.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TallyRecord {
+    pub id: u64,
+    pub rev: u64,
+    pub task_id: u64,
+    pub tally: TaskTally,
+}
+
+impl Record for TallyRecord {
+    const KIND: &'static str = "stattally";
+    record_basics!();
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(IX_TALLY, self.task_id.to_string())]
+    }
+}
+
+/// An open task's current handler and deadline, indexed for overdue counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DueMark {
+    pub id: u64,
+    pub rev: u64,
+    pub task_id: u64,
+    pub handler_id: u64,
+    pub due_at: DateTime<Utc>,
+}
+
+impl Record for DueMark {
+    const KIND: &'static str = "statdue";
+    record_basics!();
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(IX_DUEMARK, self.task_id.to_string())]
+    }
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(
+            IX_DUE,
+            format!("{}/{}", self.handler_id, time_key(self.due_at)),
+        )]
+    }
+}
+
+/// Which time zone the stored counters were built in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StatsMeta {
+    pub id: u64,
+    pub rev: u64,
+    pub timezone: String,
+}
+
+impl Record for StatsMeta {
+    const KIND: &'static str = "statmeta";
+    record_basics!();
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(IX_META, "1".into())]
+    }
+}
+
+/// Was `user`'s node of `task` completed at `at` on time? A node's own due time,
+/// else the task's; no deadline counts as on time.
+fn completed_on_time(task: Option<&Task>, user: u64, at: DateTime<Utc>) -> bool {
+    let Some(t) = task else { return true };
+    let node = t
+        .nodes
+        .iter()
+        .find(|n| n.handler_id == user && n.state == NodeState::Done && n.done_at == Some(at));
+    match node.and_then(|n| n.due_at).or(t.due_at) {
+        Some(due) => at <= due,
+        None => true,
+    }
+}
+
+/// The statistics event a log line stands for, if any.
+fn event_of(e: &LogEntry, task: Option<&Task>) -> Option<Event> {
+    match (e.action.as_str(), e.subject_id) {
+        ("receive", Some(user)) => Some(Event::Receive { user, at: e.at }),
+        ("complete", Some(user)) => Some(Event::Complete {
+            user,
+            at: e.at,
+            on_time: completed_on_time(task, user, e.at),
+        }),
+        ("withdraw", _) => Some(Event::Withdraw),
+        ("delete", _) => Some(Event::Delete),
+        _ => None,
+    }
+}
+
+fn apply_deltas(tx: &mut WriteTx<'_>, deltas: Vec<Delta>) -> Result<(), StoreError> {
+    for d in deltas {
+        let key = format!("{}/{}", d.period, d.user);
+        match tx.lookup(IX_COUNTER, &key)? {
+            Some(id) => {
+                let mut c: StatCounter = tx.load(id)?;
+                let rev = c.rev;
+                c.received += d.received;
+                c.completed += d.completed;
+                c.on_time += d.on_time;
+                tx.update(&mut c, rev)?;
+            }
+            None => {
+                let mut c = StatCounter {
+                    id: 0,
+                    rev: 0,
+                    user_id: d.user,
+                    period: d.period,
+                    received: d.received,
+                    completed: d.completed,
+                    on_time: d.on_time,
+                };
+                tx.insert(&mut c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Keeps the deadline index in step with the task as staged in this write.
+fn sync_due(tx: &mut WriteTx<'_>, task_id: u64, task: Option<&Task>) -> Result<(), StoreError> {
+    let want = task.and_then(|t| {
+        if t.status != TaskStatus::Open || t.archived {
+            return None;
+        }
+        Some((t.current_handler()?, t.current_due()?))
+    });
+    let existing = match tx.lookup(IX_DUEMARK, &task_id.to_string())? {
+        Some(id) => tx.get::<DueMark>(id)?,
+        None => None,
+    };
+    match (existing, want) {
+        (None, None) => {}
+        (Some(m), None) => tx.delete::<DueMark>(m.id)?,
+        (Some(mut m), Some((h, due))) => {
+            if m.handler_id != h || m.due_at != due {
+                let rev = m.rev;
+                m.handler_id = h;
+                m.due_at = due;
+                tx.update(&mut m, rev)?;
+            }
+        }
+        (None, Some((h, due))) => {
+            tx.insert(&mut DueMark {
+                id: 0,
+                rev: 0,
+                task_id,
+                handler_id: h,
+                due_at: due,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Called by `tasks::log::write` for every log line, in the same write: updates the
+/// task's tally, the counters and the deadline index.
+pub fn on_log(tx: &mut WriteTx<'_>, e: &LogEntry) -> Result<(), StoreError> {
+    on_log_in(tx, e, timezone())
+}
+
+fn on_log_in(tx: &mut WriteTx<'_>, e: &LogEntry, tz: Tz) -> Result<(), StoreError> {
+    let task: Option<Task> = tx.get(e.task_id)?;
+    sync_due(tx, e.task_id, task.as_ref())?;
+    let Some(ev) = event_of(e, task.as_ref()) else {
+        return Ok(());
+    };
+    let (mut rec, rev) = match tx.lookup(IX_TALLY, &e.task_id.to_string())? {
+        Some(id) => {
+            let r: TallyRecord = tx.load(id)?;
+            let rev = r.rev;
+            (r, Some(rev))
+        }
+        None => (
+            TallyRecord {
+                id: 0,
+                rev: 0,
+                task_id: e.task_id,
+                tally: TaskTally::default(),
+            },
+            None,
+        ),
+    };
+    let deltas = rec.tally.apply(ev, tz);
+    match rev {
+        Some(rev) => tx.update(&mut rec, rev)?,
+        None => {
+            tx.insert(&mut rec)?;
+        }
+    }
+    apply_deltas(tx, deltas)
+}
+
+/// Makes sure the counters were built in time zone `tz`: on the first start with this
+/// code, or after the zone changed, rebuilds everything from the task log.
+pub fn ensure_built(store: &Store, tz: Tz) -> Result<bool, StoreError> {
+    let meta = match store.lookup(IX_META, "1")? {
+        Some(id) => store.get::<StatsMeta>(id)?,
+        None => None,
+    };
+    if meta.as_ref().is_some_and(|m| m.timezone == tz.name()) {
+        return Ok(false);
+    }
+    rebuild(store, tz)?;
+    Ok(true)
+}
+
+/// Drops all statistics records and replays every task log line, in order.
+pub fn rebuild(store: &Store, tz: Tz) -> Result<(), StoreError> {
+    let logs: Vec<LogEntry> = store.list()?;
+    store.write(|tx| {
+        for c in store.list::<StatCounter>()? {
+            tx.delete::<StatCounter>(c.id)?;
+        }
+        for t in store.list::<TallyRecord>()? {
+            tx.delete::<TallyRecord>(t.id)?;
+        }
+        for d in store.list::<DueMark>()? {
+            tx.delete::<DueMark>(d.id)?;
+        }
+        for e in &logs {
+            on_log_in(tx, e, tz)?;
+        }
+        match store.lookup(IX_META, "1")? {
+            Some(id) => {
+                let mut m: StatsMeta = tx.load(id)?;
+                let rev = m.rev;
+                m.timezone = tz.name().to_string();
+                tx.update(&mut m, rev)?;
+            }
+            None => {
+                tx.insert(&mut StatsMeta {
+                    id: 0,
+                    rev: 0,
+                    timezone: tz.name().to_string(),
+                })?;
+            }
+        }
+        Ok::<_, StoreError>(())
+    })
+}
+
+/// Counters of every member for one period.
+pub fn counters(store: &Store, period: &str) -> Result<Vec<StatCounter>, StoreError> {
+    let mut out = Vec::new();
+    for id in store.ids_by(IX_PERIOD, period)? {
+        if let Some(c) = store.get::<StatCounter>(id)? {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// One member's counter for one period.
+pub fn counter(store: &Store, user: u64, period: &str) -> Result<Option<StatCounter>, StoreError> {
+    match store.lookup(IX_COUNTER, &format!("{period}/{user}"))? {
+        Some(id) => store.get(id),
+        None => Ok(None),
+    }
+}
+
+/// How many open tasks `user` handles whose deadline passed before `now`.
+pub fn overdue_count(store: &Store, user: u64, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    store.count_range(
+        IX_DUE,
+        &format!("{user}/"),
+        &format!("{user}/{}", time_key(now)),
+    )
+}
+
+/// Ids of the open tasks `user` handles that are overdue at `now`, most recent deadline first.
+pub fn overdue_ids(store: &Store, user: u64, now: DateTime<Utc>) -> Result<Vec<u64>, StoreError> {
+    let mut out = Vec::new();
+    // The index holds DueMark ids; the marks carry the task ids.
+    for id in store.ids_by(IX_DUE, &user.to_string())? {
+        if let Some(m) = store.get::<DueMark>(id)? {
+            if m.due_at < now {
+                out.push((m.due_at, m.task_id));
+            }
+        }
+    }
+    out.sort_by(|a, b| b.cmp(a));
+    Ok(out.into_iter().map(|(_, id)| id).collect())
+}

@@ -151,3 +151,6 @@ function query(params) {
   const s = q.toString();
   return s ? `?${s}` : '';
 }
+
+/** For pages that keep their own API calls (personal centre, statistics, board). */
+export { request as apiRequest };

@@ -87,6 +87,23 @@ pub struct TaskSource {
     pub record_id: String,
     #[schema(value_type = Object)]
     pub record: serde_json::Value,
+    /// Notify these people when the flow is late (the scenario's escalation levels).
+    #[serde(default)]
+    pub escalations: Vec<Escalation>,
+    /// Told when the task finishes, beside the creator and watchers.
+    #[serde(default)]
+    pub on_finish: Vec<u64>,
+    /// Finish the task by itself when the scenario's condition clears.
+    #[serde(default)]
+    pub auto_close: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Escalation {
+    /// When this level fires.
+    pub at: DateTime<Utc>,
+    pub notify: Vec<u64>,
+    pub sent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

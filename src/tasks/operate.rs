@@ -123,7 +123,25 @@ pub fn operate(
                 now,
             )?;
         }
-        for n in &outcome.notices {
+        let mut notices = outcome.notices.clone();
+        if task.status == crate::flow::TaskStatus::Done {
+            // The scenario's on-finish recipients, beside creator and watchers.
+            for u in task
+                .source
+                .as_ref()
+                .map(|s| s.on_finish.clone())
+                .unwrap_or_default()
+            {
+                if u != uid && !notices.iter().any(|n| n.to == u) {
+                    notices.push(crate::flow::apply::Notice {
+                        to: u,
+                        kind: NoticeKind::Finished,
+                        reason: None,
+                    });
+                }
+            }
+        }
+        for n in &notices {
             post(
                 tx,
                 NewMessage {

@@ -47,11 +47,40 @@ fn current_state(t: &Task) -> ReminderState {
     }
 }
 
-/// When the next reminder for `t` is due, if any: pure over the task.
+/// When the next reminder or escalation for `t` is due, if any: pure over the task.
 pub fn next_at(t: &Task) -> Option<DateTime<Utc>> {
     if t.status != TaskStatus::Open || t.archived {
         return None;
     }
+    let escalation = t
+        .source
+        .as_ref()
+        .and_then(|s| s.escalations.iter().filter(|e| !e.sent).map(|e| e.at).min());
+    match (next_reminder_at(t), escalation) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Escalation levels of a scenario task that are due at `now` and not yet sent.
+pub fn escalations_due(t: &Task, now: DateTime<Utc>) -> Vec<usize> {
+    if t.status != TaskStatus::Open || t.archived {
+        return Vec::new();
+    }
+    t.source
+        .as_ref()
+        .map(|s| {
+            s.escalations
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| !e.sent && e.at <= now)
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn next_reminder_at(t: &Task) -> Option<DateTime<Utc>> {
     let due = t.current_due()?;
     let s = current_state(t);
     match s.overdue_sent_at {
@@ -65,7 +94,10 @@ pub fn next_at(t: &Task) -> Option<DateTime<Utc>> {
 
 /// Which reminder is due at `now`, and the state after sending it.
 pub fn due_now(t: &Task, now: DateTime<Utc>) -> Option<(MessageKind, ReminderState)> {
-    let at = next_at(t)?;
+    if t.status != TaskStatus::Open || t.archived {
+        return None;
+    }
+    let at = next_reminder_at(t)?;
     if at > now {
         return None;
     }
@@ -90,10 +122,48 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
             let Some(mut t) = tx.get::<Task>(id)? else {
                 return Ok::<_, crate::error::ServiceError>(0);
             };
-            let Some((kind, state)) = due_now(&t, now) else {
+            let escalations = escalations_due(&t, now);
+            let reminder = due_now(&t, now);
+            if escalations.is_empty() && reminder.is_none() {
                 return Ok(0);
-            };
+            }
             let rev = t.rev;
+            for i in escalations {
+                let Some(src) = t.source.as_mut() else { break };
+                src.escalations[i].sent = true;
+                let text = format!(
+                    "'{}' is not finished in time (escalation level {})",
+                    t.title,
+                    i + 1
+                );
+                for user_id in src.escalations[i].notify.clone() {
+                    post(
+                        tx,
+                        NewMessage {
+                            user_id,
+                            kind: MessageKind::Escalation,
+                            task_id: Some(t.id),
+                            task_title: Some(t.title.clone()),
+                            actor_id: None,
+                            text: text.clone(),
+                            reason: None,
+                        },
+                        now,
+                    )?;
+                }
+                log::write(
+                    tx,
+                    t.id,
+                    &Actor::system(),
+                    log::line("escalation", text),
+                    None,
+                    now,
+                )?;
+            }
+            let Some((kind, state)) = reminder else {
+                tx.update(&mut t, rev)?;
+                return Ok(1);
+            };
             t.reminders = state;
             let handler = t.current_handler();
             let mut to: Vec<u64> = handler.into_iter().collect();

@@ -1,0 +1,392 @@
+//! The one rhai engine builder, shared by the server, the CLI and tests.
+//!
+//! Scripts are written by shop admins, not by us, so every limit is set: operations,
+//! call depth, expression depth, string/array/map sizes and a wall-clock deadline per
+//! evaluation. Modules cannot be imported (the `no_module` feature), `eval` is
+//! disabled, `sleep` refuses, and `print`/`debug` go to the log, capped.
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position};
+
+use crate::org::{Department, Role, User};
+use crate::store::Store;
+
+pub const MAX_OPERATIONS: u64 = 200_000;
+pub const MAX_CALL_LEVELS: usize = 32;
+pub const MAX_EXPR_DEPTH: usize = 64;
+pub const MAX_STRING: usize = 64 * 1024;
+pub const MAX_ARRAY: usize = 10_000;
+pub const MAX_MAP: usize = 10_000;
+pub const DEADLINE: Duration = Duration::from_millis(250);
+const MAX_PRINT_LINES: u32 = 20;
+
+/// What helpers may read during one evaluation: the clock, the directory, records.
+#[derive(Clone)]
+pub struct Context {
+    pub now: DateTime<Utc>,
+    pub users: Vec<User>,
+    pub departments: Vec<Department>,
+    pub store: Option<Store>,
+    pub scenario: String,
+}
+
+impl Context {
+    pub fn load(store: &Store, now: DateTime<Utc>) -> Result<Context, crate::store::StoreError> {
+        Ok(Context {
+            now,
+            users: store.list::<User>()?,
+            departments: store.list::<Department>()?,
+            store: Some(store.clone()),
+            scenario: String::new(),
+        })
+    }
+}
+
+struct Current {
+    ctx: Context,
+    deadline: Instant,
+    printed: u32,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with `ctx` visible to the helpers and a fresh deadline.
+pub fn with_context<T>(ctx: &Context, f: impl FnOnce() -> T) -> T {
+    CURRENT.with(|c| {
+        *c.borrow_mut() = Some(Current {
+            ctx: ctx.clone(),
+            deadline: Instant::now() + DEADLINE,
+            printed: 0,
+        })
+    });
+    let out = f();
+    CURRENT.with(|c| *c.borrow_mut() = None);
+    out
+}
+
+/// Restarts the deadline (one per scenario evaluation within a batch).
+pub fn reset_deadline(scenario: &str) {
+    CURRENT.with(|c| {
+        if let Some(cur) = c.borrow_mut().as_mut() {
+            cur.deadline = Instant::now() + DEADLINE;
+            cur.printed = 0;
+            cur.ctx.scenario = scenario.to_string();
+        }
+    });
+}
+
+fn ctx<T>(f: impl FnOnce(&Context) -> T) -> Result<T, Box<EvalAltResult>> {
+    CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(cur) => Ok(f(&cur.ctx)),
+        None => Err("this helper is not available here".into()),
+    })
+}
+
+fn err<T>(msg: impl Into<String>) -> Result<T, Box<EvalAltResult>> {
+    Err(Box::new(EvalAltResult::ErrorRuntime(
+        Dynamic::from(msg.into()),
+        Position::NONE,
+    )))
+}
+
+/// Seconds since the epoch from RFC 3339, `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD` (UTC).
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp());
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S") {
+        return Some(t.and_utc().timestamp());
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp())
+}
+
+fn time_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
+    if let Some(i) = v.clone().try_cast::<i64>() {
+        return Ok(i);
+    }
+    if let Some(s) = v.clone().try_cast::<rhai::ImmutableString>() {
+        return parse_time(&s).map_or_else(|| err(format!("'{s}' is not a time")), Ok);
+    }
+    err(format!(
+        "expected a time (string or seconds), got {}",
+        v.type_name()
+    ))
+}
+
+/// Exact money in minor units (cents/分): "5000.50" → 500050. Floats are rounded.
+pub fn cents_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
+    if let Some(i) = v.clone().try_cast::<i64>() {
+        return Ok(i * 100);
+    }
+    if let Some(f) = v.clone().try_cast::<f64>() {
+        return Ok((f * 100.0).round() as i64);
+    }
+    if let Some(s) = v.clone().try_cast::<rhai::ImmutableString>() {
+        let t = s.trim().replace(',', "");
+        let (neg, t) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest.to_string()),
+            None => (false, t),
+        };
+        let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+        if whole.is_empty() && frac.is_empty()
+            || !whole.chars().all(|c| c.is_ascii_digit())
+            || !frac.chars().all(|c| c.is_ascii_digit())
+            || frac.len() > 2
+        {
+            return err(format!("'{s}' is not an amount with at most two decimals"));
+        }
+        let w: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| format!("'{s}' is too large"))?
+        };
+        let f: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
+        let c = w
+            .checked_mul(100)
+            .and_then(|x| x.checked_add(f))
+            .ok_or_else(|| format!("'{s}' is too large"))?;
+        return Ok(if neg { -c } else { c });
+    }
+    err(format!("expected an amount, got {}", v.type_name()))
+}
+
+fn usernames(users: impl Iterator<Item = String>) -> Array {
+    users.map(Dynamic::from).collect()
+}
+
+pub fn build() -> Engine {
+    let mut e = Engine::new();
+    e.set_max_operations(MAX_OPERATIONS);
+    e.set_max_call_levels(MAX_CALL_LEVELS);
+    e.set_max_expr_depths(MAX_EXPR_DEPTH, MAX_EXPR_DEPTH);
+    e.set_max_string_size(MAX_STRING);
+    e.set_max_array_size(MAX_ARRAY);
+    e.set_max_map_size(MAX_MAP);
+    e.set_max_functions(100);
+    e.set_max_variables(1_000);
+    e.disable_symbol("eval");
+    e.on_progress(|ops| {
+        if ops % 512 != 0 {
+            return None;
+        }
+        let late = CURRENT.with(|c| {
+            c.borrow()
+                .as_ref()
+                .is_some_and(|cur| Instant::now() > cur.deadline)
+        });
+        late.then(|| Dynamic::from("the scenario ran past its time limit"))
+    });
+    e.on_print(|s| log_line("print", s));
+    e.on_debug(|s, _, _| log_line("debug", s));
+
+    // Replaces rhai's built-in sleep (same argument types, so ours is found first).
+    e.register_fn("sleep", |_: i64| -> Result<(), Box<EvalAltResult>> {
+        err("sleep is not allowed in scenarios")
+    });
+    e.register_fn("sleep", |_: f64| -> Result<(), Box<EvalAltResult>> {
+        err("sleep is not allowed in scenarios")
+    });
+    e.register_fn("now", || ctx(|c| c.now.timestamp()));
+    e.register_fn("parse_time", |s: &str| {
+        parse_time(s).map_or_else(|| err(format!("'{s}' is not a time")), Ok)
+    });
+    e.register_fn("days", |n: i64| n * 86_400);
+    e.register_fn("hours", |n: i64| n * 3_600);
+    e.register_fn(
+        "days_since",
+        |t: Dynamic| -> Result<f64, Box<EvalAltResult>> {
+            let t = time_of(&t)?;
+            ctx(|c| (c.now.timestamp() - t) as f64 / 86_400.0)
+        },
+    );
+    e.register_fn(
+        "hours_since",
+        |t: Dynamic| -> Result<f64, Box<EvalAltResult>> {
+            let t = time_of(&t)?;
+            ctx(|c| (c.now.timestamp() - t) as f64 / 3_600.0)
+        },
+    );
+    e.register_fn("cents", |v: Dynamic| cents_of(&v));
+    e.register_fn(
+        "users_with_role",
+        |role: &str| -> Result<Array, Box<EvalAltResult>> {
+            let Some(r) = Role::parse(role) else {
+                return err(format!(
+                    "'{role}' is not a role: company_admin, department_admin or member"
+                ));
+            };
+            ctx(|c| {
+                usernames(
+                    c.users
+                        .iter()
+                        .filter(|u| u.role == r && !u.disabled)
+                        .map(|u| u.username.clone()),
+                )
+            })
+        },
+    );
+    e.register_fn(
+        "department_members",
+        |name: &str| -> Result<Array, Box<EvalAltResult>> {
+            let found = ctx(|c| {
+                c.departments
+                    .iter()
+                    .find(|d| d.name == name)
+                    .map(|d| (d.id, c.users.clone()))
+            })?;
+            let Some((id, users)) = found else {
+                return err(format!("no department named '{name}'"));
+            };
+            Ok(usernames(
+                users
+                    .into_iter()
+                    .filter(|u| u.department_id == Some(id) && !u.disabled)
+                    .map(|u| u.username),
+            ))
+        },
+    );
+    e.register_fn(
+        "department_admin",
+        |name: &str| -> Result<String, Box<EvalAltResult>> {
+            let found = ctx(|c| {
+                let d = c.departments.iter().find(|d| d.name == name)?;
+                Some(
+                    c.users
+                        .iter()
+                        .find(|u| {
+                            u.department_id == Some(d.id)
+                                && u.role == Role::DepartmentAdmin
+                                && !u.disabled
+                        })
+                        .map(|u| u.username.clone()),
+                )
+            })?;
+            match found {
+                None => err(format!("no department named '{name}'")),
+                Some(None) => err(format!("department '{name}' has no department admin")),
+                Some(Some(u)) => Ok(u),
+            }
+        },
+    );
+    e.register_fn(
+        "record",
+        |kind: &str, id: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+            let store = ctx(|c| c.store.clone())?;
+            let Some(store) = store else {
+                return Ok(Dynamic::UNIT);
+            };
+            match crate::erp::ingest::find(&store, kind, id) {
+                Ok(Some(r)) => rhai::serde::to_dynamic(&r.data),
+                Ok(None) => Ok(Dynamic::UNIT),
+                Err(e) => err(format!("lookup failed: {e}")),
+            }
+        },
+    );
+    e
+}
+
+fn log_line(kind: &str, s: &str) {
+    let (scenario, allowed) = CURRENT.with(|c| match c.borrow_mut().as_mut() {
+        Some(cur) => {
+            cur.printed += 1;
+            (cur.ctx.scenario.clone(), cur.printed <= MAX_PRINT_LINES)
+        }
+        None => (String::new(), true),
+    });
+    if allowed {
+        let text: String = s.chars().take(500).collect();
+        tracing::info!(target: "baton::scenario", scenario = %scenario, kind, "{text}");
+    }
+}
+
+/// A record's data as a script sees it, with `id` and `kind` added when absent.
+pub fn record_map(
+    kind: &str,
+    record_id: &str,
+    data: &serde_json::Value,
+) -> Result<Dynamic, Box<EvalAltResult>> {
+    let d = rhai::serde::to_dynamic(data)?;
+    let mut m: Map = d.try_cast::<Map>().unwrap_or_default();
+    m.entry("id".into())
+        .or_insert_with(|| Dynamic::from(record_id.to_string()));
+    m.entry("kind".into())
+        .or_insert_with(|| Dynamic::from(kind.to_string()));
+    Ok(Dynamic::from_map(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(src: &str) -> Result<Dynamic, Box<EvalAltResult>> {
+        let e = build();
+        let c = Context {
+            now: Utc::now(),
+            users: vec![],
+            departments: vec![],
+            store: None,
+            scenario: "t".into(),
+        };
+        with_context(&c, || e.eval::<Dynamic>(src))
+    }
+
+    #[test]
+    fn money_is_exact() {
+        assert_eq!(run("cents(\"5000.01\")").unwrap().as_int().unwrap(), 500001);
+        assert_eq!(run("cents(\"5,000.1\")").unwrap().as_int().unwrap(), 500010);
+        assert_eq!(run("cents(5000)").unwrap().as_int().unwrap(), 500000);
+        assert!(run("cents(\"12.345\")").is_err());
+        assert!(run("cents(\"abc\")").is_err());
+        assert!(run("cents(\"5000.01\") > cents(\"5000\")")
+            .unwrap()
+            .as_bool()
+            .unwrap());
+    }
+
+    #[test]
+    fn sandbox_stops_endless_and_forbidden_things() {
+        let endless = run("loop { }").unwrap_err().to_string();
+        assert!(
+            endless.contains("operations") || endless.contains("time limit"),
+            "{endless}"
+        );
+        assert!(run("fn f(x) { f(x + 1) } f(0)").is_err(), "deep recursion");
+        assert!(run("sleep(10)")
+            .unwrap_err()
+            .to_string()
+            .contains("sleep is not allowed"));
+        assert!(run("sleep(0.5)")
+            .unwrap_err()
+            .to_string()
+            .contains("sleep is not allowed"));
+        assert!(run("eval(\"1\")").is_err());
+        assert!(run("import \"x\" as y; 1").is_err());
+        assert!(
+            run("let s = \"x\"; loop { s += s; }").is_err(),
+            "string size"
+        );
+    }
+
+    #[test]
+    fn time_helpers() {
+        assert_eq!(parse_time("2026-01-02"), Some(1767312000));
+        assert_eq!(parse_time("2026-01-02 00:00:00"), Some(1767312000));
+        assert_eq!(parse_time("2026-01-02T08:00:00+08:00"), Some(1767312000));
+        assert!(parse_time("soon").is_none());
+        let d = run("days_since(now() - days(3))")
+            .unwrap()
+            .as_float()
+            .unwrap();
+        assert!((d - 3.0).abs() < 1e-9);
+        assert!(run("days_since(\"not a date\")").is_err());
+    }
+}

@@ -1,0 +1,95 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::script::ScriptError;
+use crate::flow::model::time_key;
+use crate::store::Record;
+
+/// A stored scenario: its source and what happened when it ran.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Scenario {
+    pub id: u64,
+    pub rev: u64,
+    /// `const ID` of the script.
+    pub key: String,
+    pub name: String,
+    pub watches: String,
+    pub source: String,
+    /// +1 on every saved change of the source.
+    pub version: u64,
+    pub enabled: bool,
+    pub fired_count: u64,
+    pub last_fired_at: Option<DateTime<Utc>>,
+    pub last_error: Option<ScriptError>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+    /// The user tasks are created in the name of (who saved the scenario).
+    pub owner_id: Option<u64>,
+}
+
+impl Record for Scenario {
+    const KIND: &'static str = "scenario";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        vec![("scenario_key", self.key.clone())]
+    }
+}
+
+/// Per scenario and record: the last result, the open task, the next time to look.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioState {
+    pub id: u64,
+    pub rev: u64,
+    pub scenario: String,
+    pub kind: String,
+    pub record_id: String,
+    pub active: bool,
+    pub open_task: Option<u64>,
+    pub wake_at: Option<DateTime<Utc>>,
+}
+
+pub fn state_key(scenario: &str, kind: &str, record_id: &str) -> String {
+    format!("{scenario}/{kind}/{record_id}")
+}
+
+pub const IX_WAKE: &str = "scenario_wake";
+
+impl Record for ScenarioState {
+    const KIND: &'static str = "scenstate";
+    fn id(&self) -> u64 {
+        self.id
+    }
+    fn set_id(&mut self, id: u64) {
+        self.id = id;
+    }
+    fn rev(&self) -> u64 {
+        self.rev
+    }
+    fn set_rev(&mut self, rev: u64) {
+        self.rev = rev;
+    }
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(
+            "scenario_state",
+            state_key(&self.scenario, &self.kind, &self.record_id),
+        )]
+    }
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        self.wake_at
+            .map(|w| vec![(IX_WAKE, time_key(w))])
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,178 @@
+//! Compiling a scenario script and reading its declarations.
+//!
+//! A scenario is one rhai file:
+//!
+//! ```text
+//! const ID = "order_out_of_stock";          // stable id (letters, digits, '_')
+//! const NAME = "Order out of stock > 3 days";
+//! const WATCHES = "order";                  // record kind
+//! const PROJECT = "ERP Notifications";      // optional; default ERP Notifications
+//! fn condition(r, prev) { ... }             // true when a task is needed
+//! fn task(r) { #{ title: ..., nodes: [...] } }
+//! fn wake_at(r) { ... }                     // optional: when time alone may flip the condition
+//! ```
+
+use std::fmt;
+
+use rhai::{Engine, Position, Scope, AST};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ScriptError {
+    pub message: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl ScriptError {
+    pub fn at(message: impl Into<String>, pos: Position) -> Self {
+        ScriptError {
+            message: message.into(),
+            line: pos.line(),
+            column: pos.position(),
+        }
+    }
+    pub fn plain(message: impl Into<String>) -> Self {
+        ScriptError {
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{l}:{c}: {}", self.message),
+            (Some(l), None) => write!(f, "{l}: {}", self.message),
+            _ => write!(f, "{}", self.message),
+        }
+    }
+}
+
+impl From<Box<rhai::EvalAltResult>> for ScriptError {
+    fn from(e: Box<rhai::EvalAltResult>) -> Self {
+        let pos = e.position();
+        // The message without rhai's own " (line x, position y)" suffix.
+        let mut msg = e.to_string();
+        if let Some(i) = msg.rfind(" (line ") {
+            msg.truncate(i);
+        }
+        ScriptError::at(msg, pos)
+    }
+}
+
+/// A compiled scenario, ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub key: String,
+    pub name: String,
+    pub watches: String,
+    pub project: Option<String>,
+    pub ast: AST,
+    pub has_wake_at: bool,
+}
+
+fn constant(scope: &Scope, name: &str) -> Option<String> {
+    scope
+        .get_value::<rhai::ImmutableString>(name)
+        .map(|s| s.to_string())
+}
+
+/// Compiles a script and checks its declarations; errors carry line and column.
+pub fn compile(engine: &Engine, source: &str) -> Result<Compiled, ScriptError> {
+    let ast = engine
+        .compile(source)
+        .map_err(|e| ScriptError::at(e.0.to_string(), e.1))?;
+    let mut scope = Scope::new();
+    engine
+        .run_ast_with_scope(&mut scope, &ast)
+        .map_err(ScriptError::from)?;
+    let key = constant(&scope, "ID")
+        .ok_or_else(|| ScriptError::at("missing `const ID = \"...\";`", Position::new(1, 1)))?;
+    if key.is_empty()
+        || key.len() > 64
+        || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(ScriptError::plain(format!(
+            "ID '{key}' must be 1-64 letters, digits or '_'"
+        )));
+    }
+    let name = constant(&scope, "NAME").unwrap_or_else(|| key.clone());
+    let watches = constant(&scope, "WATCHES").ok_or_else(|| {
+        ScriptError::at(
+            "missing `const WATCHES = \"order\";` (the record kind)",
+            Position::new(1, 1),
+        )
+    })?;
+    let project = constant(&scope, "PROJECT");
+    let has = |name: &str, params: usize| {
+        ast.iter_functions()
+            .any(|f| f.name == name && f.params.len() == params)
+    };
+    if !has("condition", 2) {
+        return Err(ScriptError::plain("missing `fn condition(r, prev)`"));
+    }
+    if !has("task", 1) {
+        return Err(ScriptError::plain("missing `fn task(r)`"));
+    }
+    let has_wake_at = has("wake_at", 1);
+    Ok(Compiled {
+        key,
+        name,
+        watches,
+        project,
+        ast,
+        has_wake_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenarios::engine::build;
+
+    const OK: &str = r#"
+const ID = "po_over_5000";
+const NAME = "PO above 5000";
+const WATCHES = "purchase_order";
+fn condition(r, prev) { cents(r.amount) > cents("5000") }
+fn task(r) { #{ title: `PO ${r.id}`, nodes: [#{ handler: "admin", action: "approve" }] } }
+"#;
+
+    #[test]
+    fn reads_declarations() {
+        let c = compile(&build(), OK).unwrap();
+        assert_eq!(
+            (c.key.as_str(), c.watches.as_str()),
+            ("po_over_5000", "purchase_order")
+        );
+        assert!(!c.has_wake_at);
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let e = compile(
+            &build(),
+            "const ID = \"x\";\nfn condition(r, prev) { r.a > }\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.column.is_some());
+        assert!(e.to_string().starts_with("2:"), "{e}");
+    }
+
+    #[test]
+    fn missing_parts_are_named() {
+        let e = compile(
+            &build(),
+            "const ID = \"x\"; const WATCHES = \"order\"; fn task(r) { 1 }",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("condition"));
+        let e = compile(&build(), "const WATCHES = \"order\";").unwrap_err();
+        assert!(e.message.contains("ID"));
+    }
+}

@@ -1,0 +1,772 @@
+//! Stored scenarios, the compiled set, and applying evaluations to tasks.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, Utc};
+use rhai::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::engine::{self, with_context, Context};
+use super::eval::{evaluate, evaluate_data, Evaluation};
+use super::model::{state_key, Scenario, ScenarioState, IX_WAKE};
+use super::script::{compile, Compiled, ScriptError};
+use super::spec::TaskSpec;
+use crate::actor::Actor;
+use crate::audit;
+use crate::erp::ingest;
+use crate::erp::ErpRecord;
+use crate::error::{ServiceError, ServiceResult};
+use crate::flow::model::{time_key, Escalation, TaskSource};
+use crate::flow::{NodeState, Priority, Task, TaskKind, TaskStatus};
+use crate::org::{Role, User};
+use crate::projects::{Builtin, Project};
+use crate::store::{Store, WriteTx};
+use crate::tasks::context::project_ctx;
+use crate::tasks::log;
+use crate::tasks::service::{build, insert, NewTask, NodeInput};
+
+/// One enabled scenario, compiled.
+#[derive(Clone)]
+pub struct Loaded {
+    pub id: u64,
+    pub version: u64,
+    pub owner_id: Option<u64>,
+    pub compiled: Compiled,
+}
+
+/// The engine and the compiled, enabled scenarios by record kind. Replaced as a
+/// whole after a change (compile the new set fully, then swap).
+pub struct Scenarios {
+    pub engine: Arc<Engine>,
+    set: RwLock<Arc<HashMap<String, Vec<Loaded>>>>,
+}
+
+impl Scenarios {
+    pub fn new() -> Self {
+        Scenarios {
+            engine: Arc::new(engine::build()),
+            set: RwLock::new(Arc::new(HashMap::new())),
+        }
+    }
+
+    /// Compiles every enabled scenario; one that no longer compiles keeps its error
+    /// on record and is left out.
+    pub fn reload(&self, store: &Store) -> ServiceResult<()> {
+        let mut by_kind: HashMap<String, Vec<Loaded>> = HashMap::new();
+        for s in store.list::<Scenario>()? {
+            if !s.enabled {
+                continue;
+            }
+            match compile(&self.engine, &s.source) {
+                Ok(c) => by_kind.entry(c.watches.clone()).or_default().push(Loaded {
+                    id: s.id,
+                    version: s.version,
+                    owner_id: s.owner_id,
+                    compiled: c,
+                }),
+                Err(e) => {
+                    tracing::error!(scenario = %s.key, error = %e, "scenario does not compile; left out")
+                }
+            }
+        }
+        let mut guard = self
+            .set
+            .write()
+            .map_err(|_| ServiceError::Internal("scenario set lock poisoned".into()))?;
+        *guard = Arc::new(by_kind);
+        Ok(())
+    }
+
+    pub fn current(&self) -> Arc<HashMap<String, Vec<Loaded>>> {
+        self.set.read().map(|g| g.clone()).unwrap_or_default()
+    }
+}
+
+impl Default for Scenarios {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn require_admin(actor: &Actor) -> ServiceResult<()> {
+    if actor.role == Role::CompanyAdmin {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden(
+            "only company admins manage scenarios",
+        ))
+    }
+}
+
+fn script_error(e: ScriptError) -> ServiceError {
+    ServiceError::invalid("source", format!("script error at {e}"))
+}
+
+pub fn list(store: &Store, actor: &Actor) -> ServiceResult<Vec<Scenario>> {
+    require_admin(actor)?;
+    let mut all = store.list::<Scenario>()?;
+    all.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(all)
+}
+
+/// Creates or updates (by its `const ID`) a scenario from source. A script that does
+/// not compile is refused and the stored version stays as it was.
+pub fn save(
+    store: &Store,
+    scenarios: &Scenarios,
+    actor: &Actor,
+    source: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<Scenario> {
+    require_admin(actor)?;
+    if source.len() > 64 * 1024 {
+        return Err(ServiceError::invalid(
+            "source",
+            "a scenario has at most 64 KiB",
+        ));
+    }
+    let c = compile(&scenarios.engine, source).map_err(script_error)?;
+    let saved = store.write(|tx| {
+        let existing = match tx.lookup("scenario_key", &c.key)? {
+            Some(id) => tx.get::<Scenario>(id)?,
+            None => None,
+        };
+        let s = match existing {
+            Some(mut s) => {
+                let rev = s.rev;
+                if s.source != source {
+                    s.version += 1;
+                }
+                s.source = source.to_string();
+                s.name = c.name.clone();
+                s.watches = c.watches.clone();
+                s.last_error = None;
+                s.last_error_at = None;
+                s.updated_at = now;
+                s.updated_by = actor.name.clone();
+                s.owner_id = actor.user_id.or(s.owner_id);
+                tx.update(&mut s, rev)?;
+                s
+            }
+            None => {
+                let mut s = Scenario {
+                    id: 0,
+                    rev: 0,
+                    key: c.key.clone(),
+                    name: c.name.clone(),
+                    watches: c.watches.clone(),
+                    source: source.to_string(),
+                    version: 1,
+                    enabled: true,
+                    fired_count: 0,
+                    last_fired_at: None,
+                    last_error: None,
+                    last_error_at: None,
+                    updated_at: now,
+                    updated_by: actor.name.clone(),
+                    owner_id: actor.user_id,
+                };
+                tx.insert(&mut s)?;
+                s
+            }
+        };
+        audit::record(
+            tx,
+            actor,
+            "scenario.save",
+            format!("scenario '{}' version {}", s.key, s.version),
+            None,
+            now,
+        )?;
+        Ok::<_, ServiceError>(s)
+    })?;
+    scenarios.reload(store)?;
+    Ok(saved)
+}
+
+pub fn set_enabled(
+    store: &Store,
+    scenarios: &Scenarios,
+    actor: &Actor,
+    id: u64,
+    enabled: bool,
+    now: DateTime<Utc>,
+) -> ServiceResult<Scenario> {
+    require_admin(actor)?;
+    let s = store.write(|tx| {
+        let mut s: Scenario = tx
+            .get(id)?
+            .ok_or_else(|| ServiceError::not_found(format!("scenario {id} not found")))?;
+        let rev = s.rev;
+        s.enabled = enabled;
+        tx.update(&mut s, rev)?;
+        audit::record(
+            tx,
+            actor,
+            if enabled {
+                "scenario.enable"
+            } else {
+                "scenario.disable"
+            },
+            format!("scenario '{}'", s.key),
+            None,
+            now,
+        )?;
+        Ok::<_, ServiceError>(s)
+    })?;
+    scenarios.reload(store)?;
+    Ok(s)
+}
+
+pub fn delete(
+    store: &Store,
+    scenarios: &Scenarios,
+    actor: &Actor,
+    id: u64,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    require_admin(actor)?;
+    store.write(|tx| {
+        let s: Scenario = tx
+            .get(id)?
+            .ok_or_else(|| ServiceError::not_found(format!("scenario {id} not found")))?;
+        tx.delete::<Scenario>(id)?;
+        audit::record(
+            tx,
+            actor,
+            "scenario.delete",
+            format!("scenario '{}'", s.key),
+            None,
+            now,
+        )?;
+        Ok::<_, ServiceError>(())
+    })?;
+    scenarios.reload(store)
+}
+
+#[derive(Debug, Default, Clone, Serialize, ToSchema)]
+pub struct Report {
+    pub evaluated: usize,
+    pub tasks_created: usize,
+    pub tasks_closed: usize,
+    pub errors: usize,
+}
+
+/// Evaluates the scenarios watching each changed record and applies the results.
+pub fn process(
+    store: &Store,
+    scenarios: &Scenarios,
+    records: &[ErpRecord],
+    now: DateTime<Utc>,
+) -> ServiceResult<Report> {
+    let set = scenarios.current();
+    if records.iter().all(|r| !set.contains_key(&r.kind)) {
+        return Ok(Report::default());
+    }
+    let ctx = Context::load(store, now)?;
+    let results: Vec<(&Loaded, &ErpRecord, Result<Evaluation, ScriptError>)> =
+        with_context(&ctx, || {
+            let mut out = Vec::new();
+            for rec in records {
+                for l in set.get(&rec.kind).map(Vec::as_slice).unwrap_or(&[]) {
+                    out.push((l, rec, evaluate(&scenarios.engine, &l.compiled, rec)));
+                }
+            }
+            out
+        });
+    apply(store, &ctx, results, now)
+}
+
+/// Re-evaluates the (scenario, record) pairs whose wake time has come: conditions that
+/// turn true by time passing, and catching up after downtime.
+pub fn tick(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> ServiceResult<Report> {
+    let ids = store.ids_by_range(IX_WAKE, &time_key(now))?;
+    if ids.is_empty() {
+        return Ok(Report::default());
+    }
+    let set = scenarios.current();
+    let mut pairs: Vec<(&Loaded, ErpRecord)> = Vec::new();
+    let mut stale: Vec<u64> = Vec::new();
+    for id in ids {
+        let Some(st) = store.get::<ScenarioState>(id)? else {
+            continue;
+        };
+        let loaded = set
+            .get(&st.kind)
+            .and_then(|v| v.iter().find(|l| l.compiled.key == st.scenario));
+        match (loaded, ingest::find(store, &st.kind, &st.record_id)?) {
+            (Some(l), Some(rec)) => pairs.push((l, rec)),
+            _ => stale.push(id),
+        }
+    }
+    if !stale.is_empty() {
+        // Disabled or deleted scenario, or deleted record: stop waking for it.
+        store.write(|tx| {
+            for id in &stale {
+                if let Some(mut st) = tx.get::<ScenarioState>(*id)? {
+                    let rev = st.rev;
+                    st.wake_at = None;
+                    tx.update(&mut st, rev)?;
+                }
+            }
+            Ok::<_, ServiceError>(())
+        })?;
+    }
+    let ctx = Context::load(store, now)?;
+    let results = with_context(&ctx, || {
+        pairs
+            .iter()
+            .map(|(l, rec)| (*l, rec, evaluate(&scenarios.engine, &l.compiled, rec)))
+            .collect::<Vec<_>>()
+    });
+    apply(store, &ctx, results, now)
+}
+
+fn priority(p: &Option<String>) -> Result<Option<Priority>, String> {
+    match p.as_deref() {
+        None => Ok(None),
+        Some("low") => Ok(Some(Priority::Low)),
+        Some("normal") => Ok(Some(Priority::Normal)),
+        Some("high") => Ok(Some(Priority::High)),
+        Some("urgent") => Ok(Some(Priority::Urgent)),
+        Some(other) => Err(format!(
+            "priority '{other}' is not low, normal, high or urgent"
+        )),
+    }
+}
+
+fn user_ids(users: &[User], names: &[String], what: &str) -> Result<Vec<u64>, String> {
+    names
+        .iter()
+        .map(|n| {
+            users
+                .iter()
+                .find(|u| u.username == n.to_lowercase() && !u.disabled)
+                .map(|u| u.id)
+                .ok_or_else(|| format!("{what} '{n}' does not exist"))
+        })
+        .collect()
+}
+
+fn project_for(store: &Store, c: &Compiled) -> Result<Project, String> {
+    let projects = store.list::<Project>().map_err(|e| e.to_string())?;
+    match &c.project {
+        Some(name) => projects
+            .into_iter()
+            .find(|p| &p.name == name)
+            .ok_or_else(|| format!("project '{name}' does not exist")),
+        None => projects
+            .into_iter()
+            .find(|p| p.builtin == Some(Builtin::Erp))
+            .ok_or_else(|| "the ERP Notifications project is missing".to_string()),
+    }
+}
+
+/// Builds (validates) the task a scenario asks for; nothing is stored here, so an
+/// unknown handler leaves no half-made task.
+pub fn task_from_spec(
+    store: &Store,
+    users: &[User],
+    l: &Loaded,
+    rec: &ErpRecord,
+    spec: &TaskSpec,
+    now: DateTime<Utc>,
+) -> Result<Task, String> {
+    let project = project_for(store, &l.compiled)?;
+    let creator = l
+        .owner_id
+        .or_else(|| {
+            users
+                .iter()
+                .find(|u| u.role == Role::CompanyAdmin && !u.disabled)
+                .map(|u| u.id)
+        })
+        .ok_or("no user to create the task in the name of")?;
+    let days = |d: f64| now + Duration::seconds((d * 86_400.0) as i64);
+    let mut nodes = Vec::new();
+    for n in &spec.nodes {
+        let h = user_ids(users, std::slice::from_ref(&n.handler), "handler")?[0];
+        nodes.push(NodeInput {
+            handler_id: h,
+            action: n.action.clone(),
+            due_at: n.due_in_days.map(days),
+        });
+    }
+    let due_at = spec.due_in_days.map(days);
+    let mut escalations = Vec::new();
+    for e in &spec.escalation {
+        let base = match e.from.as_deref().unwrap_or("due") {
+            "due" => due_at.ok_or("an escalation from the due time needs due_in_days")?,
+            "created" => now,
+            other => return Err(format!("escalation from '{other}' is not due or created")),
+        };
+        escalations.push(Escalation {
+            at: base + Duration::seconds((e.after_hours * 3600.0) as i64),
+            notify: user_ids(users, &e.notify, "escalation recipient")?,
+            sent: false,
+        });
+    }
+    let source = TaskSource {
+        scenario_id: l.compiled.key.clone(),
+        scenario_name: l.compiled.name.clone(),
+        scenario_version: l.version,
+        fired_at: now,
+        record_kind: rec.kind.clone(),
+        record_id: rec.record_id.clone(),
+        record: rec.data.clone(),
+        escalations,
+        on_finish: user_ids(users, &spec.on_finish, "on_finish recipient")?,
+        auto_close: spec.auto_close,
+    };
+    let new = NewTask {
+        kind: if spec.nodes.len() == 1 {
+            TaskKind::Simple
+        } else {
+            TaskKind::Workflow
+        },
+        title: spec.title.clone(),
+        description: spec.description.clone(),
+        business_type: spec.business_type.clone(),
+        priority: priority(&spec.priority)?,
+        due_at,
+        nodes,
+        checklist: vec![],
+        watchers: user_ids(users, &spec.watchers, "watcher")?,
+        editors: user_ids(users, &spec.editors, "editor")?,
+        template_id: None,
+    };
+    let ctx = project_ctx(store, &Actor::system(), project.id).map_err(|e| e.to_string())?;
+    build(&ctx, creator, new, Some(source), now).map_err(|e| e.to_string())
+}
+
+fn scenario_actor(l: &Loaded) -> Actor {
+    Actor {
+        user_id: None,
+        name: format!("scenario {}", l.compiled.key),
+        role: Role::CompanyAdmin,
+        department_id: None,
+    }
+}
+
+/// Finishes a scenario task whose condition cleared.
+fn auto_close(
+    tx: &mut WriteTx<'_>,
+    task_id: u64,
+    l: &Loaded,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
+    let Some(mut t) = tx.get::<Task>(task_id)? else {
+        return Ok(false);
+    };
+    if t.status != TaskStatus::Open || !t.source.as_ref().is_some_and(|s| s.auto_close) {
+        return Ok(false);
+    }
+    let rev = t.rev;
+    for n in t.nodes.iter_mut().filter(|n| n.state != NodeState::Done) {
+        n.state = NodeState::Done;
+        n.done_at = Some(now);
+    }
+    t.status = TaskStatus::Done;
+    t.finished_at = Some(now);
+    t.updated_at = now;
+    tx.update(&mut t, rev)?;
+    log::write(
+        tx,
+        task_id,
+        &scenario_actor(l),
+        log::line(
+            "auto_close",
+            "closed automatically: the condition no longer holds",
+        ),
+        None,
+        now,
+    )?;
+    Ok(true)
+}
+
+fn record_error(
+    tx: &mut WriteTx<'_>,
+    scenario_id: u64,
+    e: &ScriptError,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    if let Some(mut s) = tx.get::<Scenario>(scenario_id)? {
+        let rev = s.rev;
+        s.last_error = Some(e.clone());
+        s.last_error_at = Some(now);
+        tx.update(&mut s, rev)?;
+    }
+    Ok(())
+}
+
+fn apply(
+    store: &Store,
+    ctx: &Context,
+    results: Vec<(&Loaded, &ErpRecord, Result<Evaluation, ScriptError>)>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Report> {
+    let mut report = Report {
+        evaluated: results.len(),
+        ..Default::default()
+    };
+    // Build tasks before the write: validation reads the store.
+    let mut prepared: Vec<(
+        &Loaded,
+        &ErpRecord,
+        Result<(Evaluation, Option<Result<Task, String>>), ScriptError>,
+    )> = Vec::new();
+    for (l, rec, res) in results {
+        let item = res.map(|ev| {
+            let task = ev
+                .task
+                .as_ref()
+                .map(|spec| task_from_spec(store, &ctx.users, l, rec, spec, now));
+            (ev, task)
+        });
+        prepared.push((l, rec, item));
+    }
+    store.write(|tx| {
+        let mut fired: HashMap<u64, u64> = HashMap::new();
+        for (l, rec, item) in prepared {
+            let (ev, task) = match item {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::warn!(scenario = %l.compiled.key, record = %rec.record_id, error = %e, "scenario failed");
+                    record_error(tx, l.id, &e, now)?;
+                    report.errors += 1;
+                    continue;
+                }
+            };
+            let key = state_key(&l.compiled.key, &rec.kind, &rec.record_id);
+            let existing = match tx.lookup("scenario_state", &key)? {
+                Some(id) => tx.get::<ScenarioState>(id)?,
+                None => None,
+            };
+            let mut st = existing.clone().unwrap_or(ScenarioState {
+                id: 0,
+                rev: 0,
+                scenario: l.compiled.key.clone(),
+                kind: rec.kind.clone(),
+                record_id: rec.record_id.clone(),
+                active: false,
+                open_task: None,
+                wake_at: None,
+            });
+            let open = match st.open_task {
+                Some(id) => tx.get::<Task>(id)?.filter(|t| t.status == TaskStatus::Open),
+                None => None,
+            };
+            match task {
+                Some(built) => {
+                    if !st.active && open.is_none() {
+                        match built {
+                            Ok(mut t) => {
+                                let id = insert(tx, &mut t, &scenario_actor(l), now)?;
+                                st.open_task = Some(id);
+                                *fired.entry(l.id).or_default() += 1;
+                                report.tasks_created += 1;
+                            }
+                            Err(msg) => {
+                                record_error(tx, l.id, &ScriptError::plain(msg), now)?;
+                                report.errors += 1;
+                                continue; // not active: it will be tried again on the next change
+                            }
+                        }
+                    }
+                    st.active = true;
+                }
+                None => {
+                    if let Some(t) = &open {
+                        if auto_close(tx, t.id, l, now)? {
+                            report.tasks_closed += 1;
+                        }
+                    }
+                    st.active = false;
+                }
+            }
+            st.wake_at = ev.wake_at.filter(|w| *w > now);
+            if existing.as_ref() != Some(&st) {
+                match existing {
+                    Some(old) => tx.update(&mut st, old.rev)?,
+                    None => {
+                        tx.insert(&mut st)?;
+                    }
+                }
+            }
+        }
+        for (id, n) in fired {
+            if let Some(mut s) = tx.get::<Scenario>(id)? {
+                let rev = s.rev;
+                s.fired_count += n;
+                s.last_fired_at = Some(now);
+                tx.update(&mut s, rev)?;
+            }
+        }
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(report)
+}
+
+/// A record for a dry run: pasted, or a stored one by kind and id.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DryRunRequest {
+    pub source: String,
+    /// A pasted record: `{"kind","id","data",…}` — `previous` optional.
+    #[schema(value_type = Option<Object>)]
+    pub record: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub previous: Option<serde_json::Value>,
+    /// Or a stored record.
+    pub kind: Option<String>,
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DryRun {
+    pub matches: bool,
+    pub task: Option<TaskSpec>,
+    /// Why the task could not be made (e.g. an unknown handler), if so.
+    pub problem: Option<String>,
+    pub wake_at: Option<DateTime<Utc>>,
+    pub error: Option<ScriptError>,
+}
+
+/// "What task would this create for this record?" — nothing is stored.
+pub fn dry_run(
+    store: &Store,
+    scenarios: &Scenarios,
+    actor: &Actor,
+    req: DryRunRequest,
+    now: DateTime<Utc>,
+) -> ServiceResult<DryRun> {
+    require_admin(actor)?;
+    let c = compile(&scenarios.engine, &req.source).map_err(script_error)?;
+    let rec = match (&req.record, &req.kind, &req.id) {
+        (Some(v), _, _) => {
+            let inc = ingest::validate(v).map_err(|e| ServiceError::invalid("record", e))?;
+            ErpRecord {
+                id: 0,
+                rev: 0,
+                kind: inc.kind,
+                record_id: inc.record_id,
+                version: 1,
+                data: inc.data,
+                previous: req.previous.clone(),
+                hash: String::new(),
+                occurred_at: inc.occurred_at,
+                received_at: now,
+            }
+        }
+        (None, Some(k), Some(id)) => ingest::get(store, k, id)?,
+        _ => {
+            return Err(ServiceError::invalid(
+                "record",
+                "paste a record or name a stored one (kind and id)",
+            ))
+        }
+    };
+    let ctx = Context::load(store, now)?;
+    let l = Loaded {
+        id: 0,
+        version: 0,
+        owner_id: actor.user_id,
+        compiled: c,
+    };
+    let res = with_context(&ctx, || {
+        evaluate_data(
+            &scenarios.engine,
+            &l.compiled,
+            &rec.kind,
+            &rec.record_id,
+            &rec.data,
+            rec.previous.as_ref(),
+        )
+    });
+    Ok(match res {
+        Err(e) => DryRun {
+            matches: false,
+            task: None,
+            problem: None,
+            wake_at: None,
+            error: Some(e),
+        },
+        Ok(ev) => {
+            let problem = ev
+                .task
+                .as_ref()
+                .and_then(|spec| task_from_spec(store, &ctx.users, &l, &rec, spec, now).err());
+            DryRun {
+                matches: ev.task.is_some(),
+                task: ev.task,
+                problem,
+                wake_at: ev.wake_at,
+                error: None,
+            }
+        }
+    })
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PreviewItem {
+    pub record_id: String,
+    pub title: String,
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Preview {
+    pub evaluated: usize,
+    pub matches: Vec<PreviewItem>,
+    pub errors: Vec<(String, ScriptError)>,
+}
+
+/// Which stored records match now, and which tasks would be created (first 10,000).
+pub fn preview(
+    store: &Store,
+    scenarios: &Scenarios,
+    actor: &Actor,
+    source: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<Preview> {
+    require_admin(actor)?;
+    let c = compile(&scenarios.engine, source).map_err(script_error)?;
+    let records = ingest::browse(store, &c.watches, None, 10_000)?;
+    let ctx = Context::load(store, now)?;
+    let l = Loaded {
+        id: 0,
+        version: 0,
+        owner_id: actor.user_id,
+        compiled: c,
+    };
+    let mut out = Preview {
+        evaluated: records.len(),
+        matches: vec![],
+        errors: vec![],
+    };
+    with_context(&ctx, || {
+        for rec in &records {
+            match evaluate(&scenarios.engine, &l.compiled, rec) {
+                Ok(Evaluation {
+                    task: Some(spec), ..
+                }) => {
+                    let problem = task_from_spec(store, &ctx.users, &l, rec, &spec, now).err();
+                    out.matches.push(PreviewItem {
+                        record_id: rec.record_id.clone(),
+                        title: spec.title,
+                        problem,
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    if out.errors.len() < 20 {
+                        out.errors.push((rec.record_id.clone(), e));
+                    }
+                }
+            }
+        }
+    });
+    Ok(out)
+}

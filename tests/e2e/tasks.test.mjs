@@ -293,6 +293,37 @@ describe('task screens', { timeout: 180000 }, () => {
     for (const p of [ana, bob, admin]) await p.context.close();
   });
 
+  test('edit: nodes already reached are locked, later ones change', async () => {
+    const r = await adminApi.call('POST', `/api/projects/${orders}/tasks`, {
+      kind: 'workflow',
+      title: '两步审批',
+      nodes: [
+        { handler_id: ids.ana, action: '起草' },
+        { handler_id: ids.bob, action: '审核' },
+      ],
+      editors: [ids.ana],
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const ana = await signIn('ana');
+    await ana.page.goto(`${server.url}/tasks/${r.body.id}`);
+    await ana.page.getByTestId('task-edit').click();
+    const ef = ana.page.getByTestId('task-edit-form');
+    assert.equal(await ef.getByTestId('node-row-locked').count(), 1);
+    assert.equal(await ef.getByTestId('node-row').count(), 1);
+    await ef.getByTestId('node-add').click();
+    const added = ef.getByTestId('node-row').nth(1);
+    await added.getByTestId('node-handler').selectOption(String(ids.admin));
+    await added.getByTestId('node-action').fill('归档');
+    await ef.getByTestId('node-row').nth(0).getByTestId('node-action').fill('审核并盖章');
+    await ef.getByTestId('task-edit-submit').click();
+    await ana.page.getByTestId('task-edit-dialog').waitFor({ state: 'detached' });
+    await ana.page.waitForFunction(() => document.querySelectorAll('[data-testid="flow-node"]').length === 3);
+    const flow = await ana.page.getByTestId('flow').innerText();
+    assert.match(flow, /起草[\s\S]*审核并盖章[\s\S]*归档/);
+    assert.deepEqual(ana.problems, []);
+    await ana.context.close();
+  });
+
   test('workflow templates: create, reorder, edit, delete; members have no access', async () => {
     const admin = await signIn('admin', { password: server.adminPassword });
     const { page } = admin;

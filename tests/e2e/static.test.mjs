@@ -105,6 +105,9 @@ test('key families built at run time (`tasks.op.${op}` …) are complete', () =>
     'mywork.tabs': ['todo', 'done', 'created', 'watching'],
     'mywork.groups': ['overdue', 'new', 'started'],
     'mywork.empty': ['done', 'created', 'watching'],
+    'me.events': ['assigned', 'transferred', 'returned', 'urged', 'due_soon', 'overdue', 'escalation', 'finished', 'mentioned', 'announcement'],
+    'feedback.kinds': ['question', 'request', 'problem'],
+    'feedback.statuses': ['open', 'answered', 'closed'],
   };
   const missing = [];
   for (const [prefix, names] of Object.entries(families)) for (const n of names) if (!zh.has(`${prefix}.${n}`)) missing.push(`${prefix}.${n}`);

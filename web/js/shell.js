@@ -19,6 +19,11 @@ import { InboxPage } from './pages/inbox.js';
 import { MyWorkPage } from './pages/mywork.js';
 import { TemplatesPage } from './pages/templates.js';
 import { useUnread, useUnreadPolling } from './unread.js';
+import { MePage } from './pages/me.js';
+import { StatsPage } from './pages/stats.js';
+import { FeedbackListPage, FeedbackPage } from './pages/feedback.js';
+import { AnnouncementsPage } from './pages/announcements.js';
+import { NewsPage } from './pages/news.js';
 
 const ROUTES = [
   { path: '/', page: HomePage },
@@ -28,6 +33,12 @@ const ROUTES = [
   { path: '/my', page: MyWorkPage },
   { path: '/admin/templates', page: TemplatesPage, guard: isAdmin },
   { path: '/account', page: AccountPage },
+  { path: '/me', page: MePage },
+  { path: '/stats', page: StatsPage },
+  { path: '/feedback', page: FeedbackListPage },
+  { path: '/feedback/:id', page: FeedbackPage },
+  { path: '/announcements', page: AnnouncementsPage },
+  { path: '/news', page: NewsPage },
   { path: '/admin/users', page: UsersPage, guard: isAdmin },
   { path: '/admin/departments', page: DepartmentsPage, guard: isAdmin },
   { path: '/admin/projects', page: ProjectsAdminPage, guard: isAdmin },
@@ -91,6 +102,11 @@ function Sidebar({ path, open, onNavigate }) {
       <${NavItem} href="/" exact icon="home" label=${t('nav.home')} testid="nav-home" path=${path} onNavigate=${onNavigate} />
       <${NavItem} href="/my" icon="todo" label=${t('nav.myWork')} testid="nav-mywork" path=${path} onNavigate=${onNavigate} />
       <${NavItem} href="/inbox" icon="inbox" label=${t('nav.inbox')} testid="nav-inbox" path=${path} onNavigate=${onNavigate} badge=${unread} />
+      <${NavItem} href="/me" icon="spark" label=${t('nav.me')} testid="nav-me" path=${path} onNavigate=${onNavigate} />
+      <${NavItem} href="/stats" icon="list" label=${t('nav.stats')} testid="nav-stats" path=${path} onNavigate=${onNavigate} />
+      <${NavItem} href="/announcements" icon="flag" label=${t('nav.announcements')} testid="nav-announcements" path=${path} onNavigate=${onNavigate} />
+      <${NavItem} href="/news" icon="globe" label=${t('nav.news')} testid="nav-news" path=${path} onNavigate=${onNavigate} />
+      <${NavItem} href="/feedback" icon="mail" label=${t('nav.feedback')} testid="nav-feedback" path=${path} onNavigate=${onNavigate} />
     </nav>
     <div class="nav-section">
       <div class="nav-heading">${t('nav.myProjects')}</div>

@@ -2,7 +2,7 @@
 // periods, a department filter, a sortable table, CSV/XLSX downloads.
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { isAdmin, useApp } from '../context.js';
-import { useDepartments } from '../depts.js';
+import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { papi, pct } from '../personal-api.js';
 import { ErrorText, Loading, PageHeader, useLoader } from '../ui.js';
@@ -34,7 +34,8 @@ export function StatsPage() {
   const [sort, setSort] = useState({ key: 'display_name', dir: 1 });
   const q = { period, at, department_id: dept };
   const data = useLoader(() => papi.stats(q), [period, at, dept]);
-  const depts = useDepartments ? useDepartments() : [];
+  const deptList = useLoader(() => (isAdmin(me) ? api.departments() : Promise.resolve({ items: [] })), []);
+  const depts = (deptList.data && deptList.data.items) || [];
   const rows = data.data ? [...data.data.rows].sort((a, b) => sort.dir * cmp(a[sort.key], b[sort.key])) : [];
   const onSort = (key) => setSort((s) => ({ key, dir: s.key === key ? -s.dir : 1 }));
   const value = (r, key) => (key.endsWith('_rate') ? pct(r[key]) : r[key] === null || r[key] === undefined ? '—' : r[key]);
@@ -47,7 +48,7 @@ export function StatsPage() {
       <div class="seg-group" role="group" aria-label=${t('stats.periodKind')}>
         ${['month', 'week'].map(
           (k) => html`<button key=${k} type="button" class=${`seg-btn ${period === k ? 'seg-on' : ''}`} aria-pressed=${period === k}
-            data-testid=${`stats-${k}`} onClick=${() => { setPeriod(k); setAt(''); }}>${t(`stats.${k}`)}</button>`,
+            data-testid=${`stats-${k}`} onClick=${() => { setPeriod(k); setAt(''); }}>${k === 'month' ? t('stats.month') : t('stats.week')}</button>`,
         )}
       </div>
       <select aria-label=${t('stats.period')} data-testid="stats-at" value=${at || (data.data && data.data.at) || ''}
@@ -56,7 +57,7 @@ export function StatsPage() {
       </select>
       ${isAdmin(me) && html`<select aria-label=${t('stats.department')} data-testid="stats-dept" value=${dept} onChange=${(e) => setDept(e.target.value)}>
         <option value="">${t('stats.allDepartments')}</option>
-        ${(depts || []).map((d) => html`<option key=${d.id} value=${d.id}>${d.name}</option>`)}
+        ${depts.map((d) => html`<option key=${d.id} value=${d.id}>${d.name}</option>`)}
       </select>`}
     </div>
     <${ErrorText} error=${data.error} />

@@ -1,7 +1,7 @@
 // Shared task pieces: badges, the task card used by every list, user pickers,
 // the node (workflow step) editor, and date-time helpers.
 import { html, useState } from '../vendor/htm-preact-standalone.mjs';
-import { fmtTime, t } from './i18n.js';
+import { fmtTime, getLang, t } from './i18n.js';
 import { displayName, useUsers } from './people.js';
 import { Link } from './router.js';
 import { Icon } from './ui.js';
@@ -143,7 +143,8 @@ export function UserMultiPicker({ ids, value, onChange, testid }) {
 export function People({ ids, empty = '—' }) {
   const { name } = useUsers();
   if (!ids || ids.length === 0) return html`<span class="muted">${empty}</span>`;
-  return html`<span class="people">${ids.map((id, i) => html`${i ? '、' : ''}<span key=${id}>${name(id)}</span>`)}</span>`;
+  const sep = getLang() === 'en' ? ', ' : '、';
+  return html`<span class="people">${ids.map((id, i) => html`${i ? sep : ''}<span key=${id}>${name(id)}</span>`)}</span>`;
 }
 
 // ---------------------------------------------------------------- nodes editor

@@ -55,3 +55,72 @@ for (const viewport of [{ width: 1280, height: 860 }, { width: 375, height: 740 
     await context.close();
   });
 }
+
+// Against the real server once it has scenarios: an admin-written scenario fires on a
+// pushed ERP record, and the task it creates explains itself. Skipped while the binary
+// has no /api/scenarios (or with BATON_E2E_MOCK=1, which the test above covers).
+test('a task fired by a real scenario shows its scenario and record', async (t) => {
+  if (process.env.BATON_E2E_MOCK === '1') return t.skip('mock: covered above');
+  const { startBaton } = await import('./server.mjs');
+  const { request } = await import('playwright-core');
+  let server;
+  try {
+    server = await startBaton();
+  } catch (e) {
+    return t.skip(`no server binary: ${e.message.split('\n')[0]}`);
+  }
+  try {
+    const api = await request.newContext({ baseURL: server.url });
+    const login = await api.post('/api/login', { data: { username: 'admin', password: server.adminPassword } });
+    const { csrf_token } = await login.json();
+    const h = { 'X-CSRF-Token': csrf_token };
+    const probe = await api.get('/api/scenarios');
+    if (probe.status() === 404) return t.skip('this binary has no scenarios yet');
+    const source = [
+      'const ID = "refund_over_500";',
+      'const NAME = "大额退款";',
+      'const WATCHES = "order";',
+      'fn condition(r, prev) { cents(r.amount) > cents("500") }',
+      'fn task(r) { #{ title: `大额退款 ${r.amount}`, nodes: [#{ handler: "admin", action: "审核退款" }] } }',
+    ].join('\n');
+    const saved = await api.post('/api/scenarios', { data: { source }, headers: h });
+    assert.ok(saved.status() < 300, `save scenario: ${saved.status()} ${await saved.text()}`);
+    const sc = await saved.json();
+    if (sc && sc.id != null && sc.enabled === false) await api.patch(`/api/scenarios/${sc.id}`, { data: { enabled: true }, headers: h });
+    const tok = await api.post('/api/tokens', { data: { name: 'erp', scopes: ['erp:write'] }, headers: h });
+    assert.equal(tok.status(), 201, await tok.text());
+    const { token } = await tok.json();
+    const push = await api.post('/api/erp/records', {
+      data: { records: [{ kind: 'order', id: 'SO-9001', data: { amount: '899.00', customer: '张三', currency: 'CNY' } }] },
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    assert.equal(push.status(), 200, await push.text());
+    const erp = ((await (await api.get('/api/projects')).json()).items || []).find((p) => p.builtin === 'erp');
+    let task = null;
+    for (let i = 0; i < 50 && !task; i++) {
+      const list = await (await api.get(`/api/projects/${erp.id}/tasks?status=all`)).json();
+      task = (list.items || []).find((x) => x.title.startsWith('大额退款'));
+      if (!task) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(task, 'the scenario created a task');
+    await api.dispose();
+
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
+    context.setDefaultTimeout(15000);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill(server.adminPassword);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('app-shell').waitFor();
+    await page.goto(`${server.url}/tasks/${task.id}`);
+    await page.getByTestId('why-panel').waitFor();
+    assert.match(await page.getByTestId('why-scenario').innerText(), /大额退款/);
+    assert.match(await page.getByTestId('why-record').innerText(), /order[\s\S]*SO-9001/);
+    const keys = await page.getByTestId('why-fields').locator('tbody tr td:first-child').allInnerTexts();
+    for (const k of ['amount', 'customer']) assert.ok(keys.includes(k), `record field ${k} shown (${keys})`);
+    await context.close();
+  } finally {
+    await server.stop();
+  }
+});

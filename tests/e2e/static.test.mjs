@@ -105,6 +105,7 @@ test('key families built at run time (`tasks.op.${op}` …) are complete', () =>
     'mywork.tabs': ['todo', 'done', 'created', 'watching'],
     'mywork.groups': ['overdue', 'new', 'started'],
     'mywork.empty': ['done', 'created', 'watching'],
+    'tasks.logDetail': ['started', 'next', 'finished', 'transferred', 'returned', 'urged', 'withdrew', 'received', 'created'],
     'me.events': ['assigned', 'transferred', 'returned', 'urged', 'due_soon', 'overdue', 'escalation', 'finished', 'mentioned', 'announcement'],
     'feedback.kinds': ['question', 'request', 'problem'],
     'feedback.statuses': ['open', 'answered', 'closed'],

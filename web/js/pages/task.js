@@ -467,6 +467,19 @@ function Comments({ task, tick, members, onPosted }) {
 
 // ---------------------------------------------------------------- log
 
+// Known detail lines of the server's task log -> tasks.logDetail.* (anything else is shown as is).
+const LOG_DETAILS = [
+  [/^started step (\d+)$/, 'started', (m) => ({ n: m[1] })],
+  [/^completed step (\d+); step (\d+) is next$/, 'next', (m) => ({ n: m[1], m: m[2] })],
+  [/^completed step (\d+); the task is finished$/, 'finished', (m) => ({ n: m[1] })],
+  [/^transferred step (\d+) from user (\d+) to user (\d+)$/, 'transferred', (m, p) => ({ n: m[1], a: p(m[2]), b: p(m[3]) })],
+  [/^returned step (\d+) to step (\d+)$/, 'returned', (m) => ({ n: m[1], m: m[2] })],
+  [/^urged user (\d+) on step (\d+)$/, 'urged', (m, p) => ({ u: p(m[1]), n: m[2] })],
+  [/^withdrew step (\d+) back to step (\d+)$/, 'withdrew', (m) => ({ n: m[1], m: m[2] })],
+  [/^step (\d+) to user (\d+)$/, 'received', (m, p) => ({ n: m[1], u: p(m[2]) })],
+  [/^created '(.*)'$/, 'created', (m) => ({ title: m[1] })],
+];
+
 export function logActionLabel(action) {
   const key = `tasks.log.${action}`;
   return has(key) ? t(key) : action;
@@ -475,8 +488,16 @@ export function logActionLabel(action) {
 function TaskLog({ taskId, tick }) {
   const { byId, name } = useUsers();
   // the directory's display name when we know the actor, else the server's actor_name
-  // the server's detail names people as "user 7": show their names instead
-  const readable = (d) => String(d).replace(/\buser (\d+)\b/g, (m, id) => (byId(Number(id)) ? name(Number(id)) : m));
+  // the server writes details in English and names people as "user 7": word the
+  // flow ones in the reader's language, and show names instead of ids
+  const person = (id) => (byId(Number(id)) ? name(Number(id)) : `#${id}`);
+  const readable = (d) => {
+    for (const [re, key, f] of LOG_DETAILS) {
+      const m = re.exec(String(d));
+      if (m) return t(`tasks.logDetail.${key}`, f(m, person));
+    }
+    return String(d).replace(/\buser (\d+)\b/g, (m, id) => (byId(Number(id)) ? name(Number(id)) : m));
+  };
   const who = (x) => (x.actor_id != null && byId(x.actor_id) ? name(x.actor_id) : x.actor_name || t('tasks.system'));
   const log = useLoader(() => api.taskLog(taskId).then((r) => r.items || []), [taskId, tick]);
   const items = log.data || [];

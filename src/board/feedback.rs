@@ -236,13 +236,12 @@ pub fn set_status(
     status: FeedbackStatus,
     now: DateTime<Utc>,
 ) -> ServiceResult<Feedback> {
-    let f = get(store, actor, id)?;
+    get(store, actor, id)?;
     if !is_admin(actor) && status != FeedbackStatus::Closed {
         return Err(ServiceError::forbidden(
             "admins set the status; you may close your item",
         ));
     }
-    let _ = f;
     store.write(|tx| {
         let mut f: Feedback = tx.load(id)?;
         let rev = f.rev;

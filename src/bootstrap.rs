@@ -46,6 +46,9 @@ pub fn first_start(
             now,
         )?;
         tracing::info!("created the company admin 'admin'");
+        let scenarios = crate::scenarios::service::Scenarios::new();
+        let n = crate::scenarios::shipped::install_if_empty(store, &scenarios, now)?;
+        tracing::info!(count = n, "installed the shipped example scenarios");
     }
     ensure_erp_project(store, now)?;
     crate::tasks::templates::ensure_builtins(store)?;

@@ -72,6 +72,9 @@ pub async fn serve(
         state.backups.clone(),
         socket_path.clone(),
     ));
+    if let Err(e) = state.scenarios.reload(&store) {
+        tracing::error!(error = %e, "loading scenarios failed");
+    }
     let scheduler = tokio::spawn(housekeeping(state.clone()));
     let reminder_task = tokio::spawn(reminders(state.clone()));
     let news_task = tokio::spawn(news(state.clone()));
@@ -114,6 +117,23 @@ async fn reminders(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        // Time triggers of scenarios (and catching up after downtime on the first tick).
+        let scenarios = state.scenarios.clone();
+        match state
+            .run(move |s| crate::scenarios::service::tick(s, &scenarios, Utc::now()))
+            .await
+        {
+            Ok(r) if r.tasks_created + r.tasks_closed + r.errors > 0 => {
+                tracing::info!(
+                    created = r.tasks_created,
+                    closed = r.tasks_closed,
+                    errors = r.errors,
+                    "scenario time triggers"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "scenario tick failed"),
+        }
         match state
             .run(|s| crate::tasks::reminders::tick(s, Utc::now()))
             .await

@@ -7,6 +7,7 @@ use crate::auth::session::Lifetimes;
 use crate::backup::BackupRunner;
 use crate::config::Config;
 use crate::error::ServiceResult;
+use crate::scenarios::service::Scenarios;
 use crate::store::Store;
 
 #[derive(Clone)]
@@ -15,6 +16,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limiter: Arc<LoginLimiter>,
     pub backups: Arc<BackupRunner>,
+    /// The compiled scenarios, swapped whole on change.
+    pub scenarios: Arc<Scenarios>,
+    /// Bounds concurrent scenario evaluations, so scripts never take every worker.
+    pub script_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -28,6 +33,8 @@ impl AppState {
         AppState {
             limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
             backups: Arc::new(backups),
+            scenarios: Arc::new(Scenarios::new()),
+            script_permits: Arc::new(tokio::sync::Semaphore::new(2)),
             store,
             config: Arc::new(config),
         }

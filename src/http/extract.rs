@@ -229,3 +229,30 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
         ApiError::BadRequest(format!("bad query: {}", r.body_text()))
     }
 }
+
+/// An API token with the `erp:write` scope (the ERP pushing records).
+pub struct ErpWriter(pub ApiToken);
+
+impl FromRequestParts<AppState> for ErpWriter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(secret) = bearer(parts).filter(|s| s.starts_with(token::PREFIX)) else {
+            return Err(ApiError::Unauthenticated);
+        };
+        let t = state
+            .run(move |store| token::authenticate(store, &secret, Utc::now()))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        if !t.scopes.contains(&Scope::ErpWrite) {
+            return Err(crate::error::ServiceError::forbidden(
+                "this API token lacks the erp:write scope",
+            )
+            .into());
+        }
+        Ok(ErpWriter(t))
+    }
+}

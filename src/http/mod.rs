@@ -4,12 +4,14 @@
 mod admin;
 mod board;
 mod departments;
+mod erp;
 pub mod error;
 pub mod extract;
 mod health;
 mod me;
 mod personal;
 mod projects;
+mod scenarios;
 mod stats;
 mod tasks;
 mod tokens;
@@ -51,6 +53,8 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(admin::router())
         .merge(tasks::router())
+        .merge(erp::router())
+        .merge(scenarios::router())
         .merge(work::router())
         .merge(stats::router())
         .merge(personal::router())

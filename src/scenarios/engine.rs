@@ -277,6 +277,30 @@ pub fn build() -> Engine {
             }
         },
     );
+    // The department admin of a department, or the first company admin when the
+    // department (or its admin) is missing, so shipped scenarios work in any company.
+    e.register_fn(
+        "responsible",
+        |name: &str| -> Result<String, Box<EvalAltResult>> {
+            let found = ctx(|c| {
+                let admin = c.departments.iter().find(|d| d.name == name).and_then(|d| {
+                    c.users.iter().find(|u| {
+                        u.department_id == Some(d.id)
+                            && u.role == Role::DepartmentAdmin
+                            && !u.disabled
+                    })
+                });
+                admin
+                    .or_else(|| {
+                        c.users
+                            .iter()
+                            .find(|u| u.role == Role::CompanyAdmin && !u.disabled)
+                    })
+                    .map(|u| u.username.clone())
+            })?;
+            found.map_or_else(|| err("there is no company admin to fall back to"), Ok)
+        },
+    );
     e.register_fn(
         "record",
         |kind: &str, id: &str| -> Result<Dynamic, Box<EvalAltResult>> {

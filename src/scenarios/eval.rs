@@ -25,7 +25,17 @@ fn call(
     let opts = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     engine
         .call_fn_with_options::<Dynamic>(opts, &mut Scope::new(), &c.ast, name, args)
-        .map_err(ScriptError::from)
+        .map_err(|e| {
+            let mut err = ScriptError::from(e);
+            if err.line.is_none() {
+                if let Some((_, line, col)) = c.fn_lines.iter().find(|(n, _, _)| n == name) {
+                    err.line = Some(*line);
+                    err.column = Some(*col);
+                    err.message = format!("{} (in fn {name})", err.message);
+                }
+            }
+            err
+        })
 }
 
 /// Evaluates `c` for `rec`. Call inside `engine::with_context`.

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod model;
 pub mod script;
 pub mod service;
+pub mod shipped;
 pub mod spec;
 
 pub use model::{Scenario, ScenarioState};

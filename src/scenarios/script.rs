@@ -7,6 +7,7 @@
 //! const NAME = "Order out of stock > 3 days";
 //! const WATCHES = "order";                  // record kind
 //! const PROJECT = "ERP Notifications";      // optional; default ERP Notifications
+//! // Functions see only their arguments and the helpers: write thresholds inside them.
 //! fn condition(r, prev) { ... }             // true when a task is needed
 //! fn task(r) { #{ title: ..., nodes: [...] } }
 //! fn wake_at(r) { ... }                     // optional: when time alone may flip the condition
@@ -73,6 +74,26 @@ pub struct Compiled {
     pub project: Option<String>,
     pub ast: AST,
     pub has_wake_at: bool,
+    /// Where each `fn` starts, for errors rhai reports without a position (such as
+    /// running out of operations).
+    pub fn_lines: Vec<(String, usize, usize)>,
+}
+
+fn fn_lines(source: &str) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    for (i, line) in source.lines().enumerate() {
+        if let Some(col) = line.find("fn ") {
+            let rest = &line[col + 3..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && line[..col].trim().is_empty() {
+                out.push((name, i + 1, col + 1));
+            }
+        }
+    }
+    out
 }
 
 fn constant(scope: &Scope, name: &str) -> Option<String> {
@@ -126,6 +147,7 @@ pub fn compile(engine: &Engine, source: &str) -> Result<Compiled, ScriptError> {
         project,
         ast,
         has_wake_at,
+        fn_lines: fn_lines(source),
     })
 }
 

@@ -391,10 +391,10 @@ pub fn task_from_spec(
         nodes.push(NodeInput {
             handler_id: h,
             action: n.action.clone(),
-            due_at: n.due_in_days.map(days),
+            due_at: n.due_in_days.map(|d| days(d.get())),
         });
     }
-    let due_at = spec.due_in_days.map(days);
+    let due_at = spec.due_in_days.map(|d| days(d.get()));
     let mut escalations = Vec::new();
     for e in &spec.escalation {
         let base = match e.from.as_deref().unwrap_or("due") {
@@ -403,7 +403,7 @@ pub fn task_from_spec(
             other => return Err(format!("escalation from '{other}' is not due or created")),
         };
         escalations.push(Escalation {
-            at: base + Duration::seconds((e.after_hours * 3600.0) as i64),
+            at: base + Duration::seconds((e.after_hours.get() * 3600.0) as i64),
             notify: user_ids(users, &e.notify, "escalation recipient")?,
             sent: false,
         });
@@ -501,6 +501,9 @@ fn record_error(
     Ok(())
 }
 
+/// An evaluation with the task it asks for already built (or why it cannot be).
+type Prepared<'a> = (&'a Loaded, &'a ErpRecord, Result<(Evaluation, Option<Result<Task, String>>), ScriptError>);
+
 fn apply(
     store: &Store,
     ctx: &Context,
@@ -512,11 +515,7 @@ fn apply(
         ..Default::default()
     };
     // Build tasks before the write: validation reads the store.
-    let mut prepared: Vec<(
-        &Loaded,
-        &ErpRecord,
-        Result<(Evaluation, Option<Result<Task, String>>), ScriptError>,
-    )> = Vec::new();
+    let mut prepared: Vec<Prepared<'_>> = Vec::new();
     for (l, rec, res) in results {
         let item = res.map(|ev| {
             let task = ev

@@ -3,6 +3,23 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// A number a script wrote as `2` or `2.5`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Num {
+    Int(i64),
+    Float(f64),
+}
+
+impl Num {
+    pub fn get(self) -> f64 {
+        match self {
+            Num::Int(i) => i as f64,
+            Num::Float(f) => f,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeSpec {
@@ -11,14 +28,16 @@ pub struct NodeSpec {
     #[serde(default)]
     pub action: String,
     /// Own deadline, days after the task is created.
-    pub due_in_days: Option<f64>,
+    #[schema(value_type = Option<f64>)]
+    pub due_in_days: Option<Num>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationSpec {
     /// Hours after the reference time.
-    pub after_hours: f64,
+    #[schema(value_type = f64)]
+    pub after_hours: Num,
     /// `due` (default) or `created`.
     #[serde(default)]
     pub from: Option<String>,
@@ -35,7 +54,8 @@ pub struct TaskSpec {
     pub business_type: Option<String>,
     /// low, normal, high or urgent
     pub priority: Option<String>,
-    pub due_in_days: Option<f64>,
+    #[schema(value_type = Option<f64>)]
+    pub due_in_days: Option<Num>,
     pub nodes: Vec<NodeSpec>,
     #[serde(default)]
     pub watchers: Vec<String>,

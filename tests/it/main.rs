@@ -7,6 +7,7 @@ mod attachments;
 mod auth;
 mod backup;
 mod bad_input;
+mod erp;
 mod flow_api;
 mod harness;
 mod org;

@@ -1,0 +1,209 @@
+//! ERP records: the ERP pushes them with an `erp:write` token; admins and `read`
+//! tokens read them.
+
+use axum::extract::State;
+use axum::Json;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authed, Credential, ErpWriter};
+use crate::erp::ingest::{self, Rejected, MAX_BATCH};
+use crate::erp::{ErpRecord, ErpVersion};
+use crate::error::ServiceError;
+use crate::org::Role;
+use crate::scenarios::service::{process, Report};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(push, browse))
+        .routes(routes!(get_record))
+        .routes(routes!(versions))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Batch {
+    /// Up to 1000 records: `{"kind","id","data":{…},"occurred_at"?}`. Suggested kinds:
+    /// `order`, `purchase_order`, `stock`, `shipment`; any other kind is accepted.
+    #[schema(value_type = Vec<Object>)]
+    pub records: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PushResult {
+    /// New or changed records (durable).
+    pub stored: usize,
+    /// Records equal to what was stored: nothing changed.
+    pub unchanged: usize,
+    pub rejected: Vec<Rejected>,
+    pub scenarios: Report,
+}
+
+/// Push records (token with `erp:write`). Valid records are stored even when others
+/// in the batch are rejected; each rejection says why.
+#[utoipa::path(post, path = "/api/erp/records", tag = "erp", request_body = Batch,
+    responses((status = 200, body = PushResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
+async fn push(
+    State(state): State<AppState>,
+    _token: ErpWriter,
+    ApiJson(batch): ApiJson<Batch>,
+) -> ApiResult<Json<PushResult>> {
+    if batch.records.len() > MAX_BATCH {
+        return Err(ServiceError::TooLarge(format!(
+            "at most {MAX_BATCH} records per batch; send {} in several",
+            batch.records.len()
+        ))
+        .into());
+    }
+    let mut valid = Vec::new();
+    let mut rejected = Vec::new();
+    for (index, v) in batch.records.iter().enumerate() {
+        match ingest::validate(v) {
+            Ok(r) => valid.push(r),
+            Err(reason) => rejected.push(Rejected {
+                index,
+                kind: v.get("kind").and_then(|k| k.as_str()).map(String::from),
+                id: v.get("id").map(|i| {
+                    i.as_str()
+                        .map(String::from)
+                        .unwrap_or_else(|| i.to_string())
+                }),
+                reason,
+            }),
+        }
+    }
+    let now = Utc::now();
+    let (changed, unchanged) = state.run(move |s| ingest::upsert(s, valid, now)).await?;
+    let stored = changed.len();
+    // Records are durable now; scenarios run on a bounded pool, and a failing script
+    // only records its error on the scenario.
+    let permit = state
+        .script_permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| ApiError::Service(ServiceError::Internal(e.to_string())))?;
+    let scenarios = state.scenarios.clone();
+    let report = state
+        .run(move |s| {
+            let _permit = permit;
+            process(s, &scenarios, &changed, now)
+        })
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "scenario processing failed");
+            Report {
+                errors: 1,
+                ..Default::default()
+            }
+        });
+    Ok(Json(PushResult {
+        stored,
+        unchanged,
+        rejected,
+        scenarios: report,
+    }))
+}
+
+fn may_read(auth: &Authed) -> Result<(), ServiceError> {
+    match &auth.credential {
+        Credential::Token(_) => Ok(()), // Authed already required the read scope
+        Credential::Session { .. } if auth.actor.role == Role::CompanyAdmin => Ok(()),
+        _ => Err(ServiceError::forbidden(
+            "ERP records are for company admins and read tokens",
+        )),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecordView {
+    pub kind: String,
+    pub id: String,
+    pub version: u64,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    #[schema(value_type = Option<Object>)]
+    pub previous: Option<serde_json::Value>,
+    pub occurred_at: Option<chrono::DateTime<Utc>>,
+    pub received_at: chrono::DateTime<Utc>,
+}
+
+impl From<ErpRecord> for RecordView {
+    fn from(r: ErpRecord) -> Self {
+        RecordView {
+            kind: r.kind,
+            id: r.record_id,
+            version: r.version,
+            data: r.data,
+            previous: r.previous,
+            occurred_at: r.occurred_at,
+            received_at: r.received_at,
+        }
+    }
+}
+
+/// The current version of a record.
+#[utoipa::path(get, path = "/api/erp/records/{kind}/{id}", tag = "erp", params(("kind" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = RecordView), (status = 404, body = ErrorBody)))]
+async fn get_record(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath((kind, id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<RecordView>> {
+    may_read(&auth)?;
+    Ok(Json(
+        state.run(move |s| ingest::get(s, &kind, &id)).await?.into(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VersionList {
+    pub items: Vec<ErpVersion>,
+}
+
+/// Every stored version of a record, newest first.
+#[utoipa::path(get, path = "/api/erp/records/{kind}/{id}/versions", tag = "erp", params(("kind" = String, Path), ("id" = String, Path)), responses((status = 200, body = VersionList)))]
+async fn versions(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath((kind, id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<VersionList>> {
+    may_read(&auth)?;
+    Ok(Json(VersionList {
+        items: state.run(move |s| ingest::versions(s, &kind, &id)).await?,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct BrowseQuery {
+    pub kind: String,
+    /// Text in the id or the data.
+    pub q: Option<String>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecordList {
+    pub items: Vec<RecordView>,
+}
+
+/// Records of a kind, newest first.
+#[utoipa::path(get, path = "/api/erp/records", tag = "erp", params(BrowseQuery), responses((status = 200, body = RecordList)))]
+async fn browse(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiQuery(q): ApiQuery<BrowseQuery>,
+) -> ApiResult<Json<RecordList>> {
+    may_read(&auth)?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let items = state
+        .run(move |s| ingest::browse(s, &q.kind, q.q.as_deref(), limit))
+        .await?;
+    Ok(Json(RecordList {
+        items: items.into_iter().map(RecordView::from).collect(),
+    }))
+}

@@ -1,0 +1,125 @@
+//! Scenarios (company admins): list, save with a syntax check, enable, delete, dry run
+//! and preview.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiPath, Authed};
+use crate::scenarios::service::{self as svc, DryRun, DryRunRequest, Preview};
+use crate::scenarios::Scenario;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, save))
+        .routes(routes!(update, delete))
+        .routes(routes!(dry_run))
+        .routes(routes!(preview))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ScenarioList {
+    pub items: Vec<Scenario>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Source {
+    pub source: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ScenarioPatch {
+    pub enabled: bool,
+}
+
+/// All scenarios with their state: enabled, times fired, last fired, last error.
+#[utoipa::path(get, path = "/api/scenarios", tag = "scenarios", responses((status = 200, body = ScenarioList), (status = 403, body = ErrorBody)))]
+async fn list(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<ScenarioList>> {
+    Ok(Json(ScenarioList {
+        items: state.run(move |s| svc::list(s, &auth.actor)).await?,
+    }))
+}
+
+/// Create or update a scenario (by its `const ID`). A script that does not compile is
+/// refused with line and column, and the stored version stays.
+#[utoipa::path(post, path = "/api/scenarios", tag = "scenarios", request_body = Source,
+    responses((status = 200, body = Scenario), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn save(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiJson(src): ApiJson<Source>,
+) -> ApiResult<Json<Scenario>> {
+    let scenarios = state.scenarios.clone();
+    Ok(Json(
+        state
+            .run(move |s| svc::save(s, &scenarios, &auth.actor, &src.source, Utc::now()))
+            .await?,
+    ))
+}
+
+/// Enable or disable a scenario.
+#[utoipa::path(patch, path = "/api/scenarios/{id}", tag = "scenarios", params(("id" = u64, Path)), request_body = ScenarioPatch, responses((status = 200, body = Scenario)))]
+async fn update(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+    ApiJson(p): ApiJson<ScenarioPatch>,
+) -> ApiResult<Json<Scenario>> {
+    let scenarios = state.scenarios.clone();
+    Ok(Json(
+        state
+            .run(move |s| svc::set_enabled(s, &scenarios, &auth.actor, id, p.enabled, Utc::now()))
+            .await?,
+    ))
+}
+
+/// Delete a scenario (its tasks stay).
+#[utoipa::path(delete, path = "/api/scenarios/{id}", tag = "scenarios", params(("id" = u64, Path)), responses((status = 204)))]
+async fn delete(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+) -> ApiResult<StatusCode> {
+    let scenarios = state.scenarios.clone();
+    state
+        .run(move |s| svc::delete(s, &scenarios, &auth.actor, id, Utc::now()))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What task would this script create for this record? Nothing is stored.
+#[utoipa::path(post, path = "/api/scenarios/dry-run", tag = "scenarios", request_body = DryRunRequest, responses((status = 200, body = DryRun), (status = 400, body = ErrorBody)))]
+async fn dry_run(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiJson(req): ApiJson<DryRunRequest>,
+) -> ApiResult<Json<DryRun>> {
+    let scenarios = state.scenarios.clone();
+    Ok(Json(
+        state
+            .run(move |s| svc::dry_run(s, &scenarios, &auth.actor, req, Utc::now()))
+            .await?,
+    ))
+}
+
+/// Which stored records match this script now, and which tasks it would create.
+#[utoipa::path(post, path = "/api/scenarios/preview", tag = "scenarios", request_body = Source, responses((status = 200, body = Preview), (status = 400, body = ErrorBody)))]
+async fn preview(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiJson(src): ApiJson<Source>,
+) -> ApiResult<Json<Preview>> {
+    let scenarios = state.scenarios.clone();
+    Ok(Json(
+        state
+            .run(move |s| svc::preview(s, &scenarios, &auth.actor, &src.source, Utc::now()))
+            .await?,
+    ))
+}

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Statistics latency with 100k tasks: `cargo bench --bench stats`.
 //!
 //! Builds 50 members and 100,000 two-node workflow tasks spread over the last six

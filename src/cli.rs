@@ -41,6 +41,13 @@ pub enum Command {
     Backup(BackupArgs),
     /// Restore a backup file into an empty data directory (--data)
     Restore(RestoreArgs),
+    /// Check, try and install scenario scripts
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Import a CSV or JSON-lines export of ERP records
+    Import(ImportArgs),
+    /// Start a server with a demo company, the shipped scenarios and ERP records
+    Demo(DemoArgs),
     /// Print the version
     Version,
 }
@@ -125,6 +132,43 @@ pub enum TokenCommand {
     List,
     /// Revoke a token by id
     Revoke { id: u64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Compile scenario files; prints file:line:col: message for each error
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Show the task a scenario would create for one record, or why not
+    Test {
+        file: PathBuf,
+        /// A record as JSON: {"kind","id","data":{...}}
+        #[arg(long, value_name = "REC.json")]
+        record: PathBuf,
+        /// Evaluate at this time (RFC 3339) instead of now
+        #[arg(long)]
+        now: Option<String>,
+    },
+    /// Install or update every *.rhai file of a directory (running server or stopped data directory)
+    Load { dir: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A .csv file (with an `id` column) or a .jsonl / .ndjson file
+    pub file: PathBuf,
+    /// Record kind: order, purchase_order, stock, shipment, or any other
+    #[arg(long)]
+    pub kind: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod board;
 pub mod bootstrap;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod erp;
 pub mod error;

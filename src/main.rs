@@ -5,9 +5,9 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use baton::admin::{client, protocol::AdminRequest};
-use baton::cli::{Cli, Command, ServeArgs, TokenCommand, UserCommand};
+use baton::cli::{Cli, Command, RulesCommand, ServeArgs, TokenCommand, UserCommand};
 use baton::config::Config;
-use baton::{backup, server, telemetry};
+use baton::{backup, commands, server, telemetry};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -56,6 +56,30 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Rules(cmd) => match cmd {
+            RulesCommand::Check { files } => commands::rules::check(&files),
+            RulesCommand::Test { file, record, now } => {
+                commands::rules::test(&config, &file, &record, now.as_deref())
+            }
+            RulesCommand::Load { dir } => commands::rules::load(&config, &dir),
+        },
+        Command::Import(args) => {
+            let s = commands::import::run(&config, &args.file, &args.kind)?;
+            println!(
+                "imported {}: {} new, {} updated, {} unchanged, {} rejected; {} tasks created",
+                args.file.display(),
+                s.new,
+                s.updated,
+                s.unchanged,
+                s.rejected.len(),
+                s.tasks_created
+            );
+            for (line, reason) in &s.rejected {
+                println!("  line {line}: {reason}");
+            }
+            Ok(())
+        }
+        Command::Demo(args) => demo(cli.global.data.is_some(), config, args.listen),
         Command::Version => {
             println!("baton {}", env!("CARGO_PKG_VERSION"));
             Ok(())
@@ -72,7 +96,44 @@ fn counts(h: &backup::Header) -> String {
         .join(", ")
 }
 
+/// `baton demo`: a demo company on a temporary (or the given) data directory.
+fn demo(data_given: bool, mut config: Config, listen: std::net::SocketAddr) -> Result<(), String> {
+    let _temp = if data_given {
+        None
+    } else {
+        let dir = tempfile::Builder::new()
+            .prefix("baton-demo-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a temporary directory: {e}"))?;
+        config.data_dir = dir.path().to_path_buf();
+        config.backup.dir = dir.path().join("backups");
+        Some(dir)
+    };
+    config.listen = listen;
+    let (store, generated) = server::prepare(&config).map_err(|e| e.to_string())?;
+    let scenarios = baton::scenarios::service::Scenarios::new();
+    scenarios.reload(&store).map_err(|e| e.to_string())?;
+    let logins =
+        commands::demo::seed(&store, &scenarios, chrono::Utc::now()).map_err(|e| e.to_string())?;
+    drop(store);
+    println!("Baton demo company in {}", config.data_dir.display());
+    if let Some(p) = &generated {
+        println!("  admin / {p}   (company admin)");
+    }
+    for (u, p) in &logins {
+        println!("  {u} / {p}");
+    }
+    if logins.is_empty() {
+        println!("  (the demo company already exists in this directory; passwords were printed when it was made)");
+    }
+    serve_with(config, None)
+}
+
 fn serve(config: Config) -> Result<(), String> {
+    serve_with(config, Some(()))
+}
+
+fn serve_with(config: Config, print_admin: Option<()>) -> Result<(), String> {
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {
@@ -84,7 +145,7 @@ fn serve(config: Config) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        if let Some(password) = generated {
+        if let (Some(password), Some(())) = (generated, print_admin) {
             println!("Created the company admin. Log in as 'admin' with password: {password}");
             println!("(shown only once; change it under the user menu)");
         }

@@ -71,6 +71,7 @@ pub async fn serve(
         admin_listener,
         store.clone(),
         state.backups.clone(),
+        state.scenarios.clone(),
         socket_path.clone(),
     ));
     if let Err(e) = state.scenarios.reload(&store) {

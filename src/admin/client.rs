@@ -68,7 +68,9 @@ pub fn run(config: &Config, req: AdminRequest) -> Result<String, ClientError> {
         return Ok(send(&mut stream, &req)?.0);
     }
     let store = open_offline(config)?;
-    Ok(execute(&store, req, Utc::now())?)
+    let scenarios = crate::scenarios::service::Scenarios::new();
+    scenarios.reload(&store)?;
+    Ok(execute(&store, &scenarios, req, Utc::now())?)
 }
 
 /// `baton backup --out FILE`: from the running server over the socket, or directly.

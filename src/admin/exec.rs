@@ -8,10 +8,16 @@ use crate::auth::token::{self, Scope};
 use crate::error::{ServiceError, ServiceResult};
 use crate::org::service::{self as org, NewUser, UserPatch};
 use crate::org::{Role, User};
+use crate::scenarios::service::{self as scen, Scenarios};
 use crate::store::Store;
 
 /// Executes everything but `Backup`, which streams and is handled by the caller.
-pub fn execute(store: &Store, req: AdminRequest, now: DateTime<Utc>) -> ServiceResult<String> {
+pub fn execute(
+    store: &Store,
+    scenarios: &Scenarios,
+    req: AdminRequest,
+    now: DateTime<Utc>,
+) -> ServiceResult<String> {
     let actor = Actor::system();
     match req {
         AdminRequest::UserAdd {
@@ -161,6 +167,48 @@ pub fn execute(store: &Store, req: AdminRequest, now: DateTime<Utc>) -> ServiceR
         AdminRequest::TokenRevoke { id } => {
             let t = token::revoke(store, &actor, id, now)?;
             Ok(format!("revoked token '{}' (id {})", t.name, t.id))
+        }
+        AdminRequest::RulesLoad { files } => {
+            let mut out = Vec::new();
+            let mut failed = 0;
+            for (name, source) in files {
+                match scen::save(store, scenarios, &actor, &source, now) {
+                    Ok(s) => out.push(format!(
+                        "{name}: loaded '{}' (version {})",
+                        s.key, s.version
+                    )),
+                    Err(e) => {
+                        failed += 1;
+                        out.push(format!("{name}: {e}"));
+                    }
+                }
+            }
+            if failed > 0 {
+                return Err(ServiceError::invalid(
+                    "source",
+                    out.join(
+                        "
+",
+                    ),
+                ));
+            }
+            Ok(out.join(
+                "
+",
+            ))
+        }
+        AdminRequest::Import { records } => {
+            let mut batch = Vec::new();
+            for r in &records {
+                batch.push(
+                    crate::erp::ingest::validate(r)
+                        .map_err(|e| ServiceError::invalid("records", e))?,
+                );
+            }
+            let (changed, unchanged) = crate::erp::ingest::upsert(store, batch, now)?;
+            let new = changed.iter().filter(|r| r.version == 1).count();
+            let report = scen::process(store, scenarios, &changed, now)?;
+            Ok(serde_json::json!({"new": new, "updated": changed.len() - new, "unchanged": unchanged, "tasks_created": report.tasks_created, "scenario_errors": report.errors}).to_string())
         }
         AdminRequest::Backup => Err(ServiceError::Internal(
             "backup is streamed, not executed".into(),

@@ -39,6 +39,14 @@ pub enum AdminRequest {
     TokenRevoke {
         id: u64,
     },
+    /// Install or update scenarios: (file name, source) pairs.
+    RulesLoad {
+        files: Vec<(String, String)>,
+    },
+    /// One batch of records from `baton import` (already parsed and validated).
+    Import {
+        records: Vec<serde_json::Value>,
+    },
     Backup,
 }
 

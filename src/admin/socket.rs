@@ -10,10 +10,11 @@ use tokio::net::{UnixListener, UnixStream};
 use super::exec::execute;
 use super::protocol::{AdminRequest, AdminResponse};
 use crate::backup::BackupRunner;
+use crate::scenarios::service::Scenarios;
 use crate::store::Store;
 
-/// Largest request line accepted (passwords and names are small).
-const MAX_REQUEST: usize = 64 * 1024;
+/// Largest request line accepted (an import batch of records at most).
+const MAX_REQUEST: usize = 8 * 1024 * 1024;
 
 pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     // Only one server can hold the data directory (sled's lock), so a socket file
@@ -27,14 +28,21 @@ pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
     Ok(listener)
 }
 
-pub async fn run(listener: UnixListener, store: Store, backups: Arc<BackupRunner>, path: PathBuf) {
+pub async fn run(
+    listener: UnixListener,
+    store: Store,
+    backups: Arc<BackupRunner>,
+    scenarios: Arc<Scenarios>,
+    path: PathBuf,
+) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
                 let store = store.clone();
                 let backups = backups.clone();
+                let scenarios = scenarios.clone();
                 tokio::spawn(async move {
-                    if let Err(e) = handle(stream, store, backups).await {
+                    if let Err(e) = handle(stream, store, backups, scenarios).await {
                         tracing::warn!(error = %e, "admin socket connection failed");
                     }
                 });
@@ -57,6 +65,7 @@ async fn handle(
     stream: UnixStream,
     store: Store,
     backups: Arc<BackupRunner>,
+    scenarios: Arc<Scenarios>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
@@ -84,7 +93,7 @@ async fn handle(
     if matches!(req, AdminRequest::Backup) {
         return stream_backup(stream, backups).await;
     }
-    let result = tokio::task::spawn_blocking(move || execute(&store, req, Utc::now()))
+    let result = tokio::task::spawn_blocking(move || execute(&store, &scenarios, req, Utc::now()))
         .await
         .map_err(std::io::Error::other)?;
     let resp = match result {

@@ -502,7 +502,11 @@ fn record_error(
 }
 
 /// An evaluation with the task it asks for already built (or why it cannot be).
-type Prepared<'a> = (&'a Loaded, &'a ErpRecord, Result<(Evaluation, Option<Result<Task, String>>), ScriptError>);
+type Prepared<'a> = (
+    &'a Loaded,
+    &'a ErpRecord,
+    Result<(Evaluation, Option<Result<Task, String>>), ScriptError>,
+);
 
 fn apply(
     store: &Store,

@@ -24,6 +24,8 @@ import { StatsPage } from './pages/stats.js';
 import { FeedbackListPage, FeedbackPage } from './pages/feedback.js';
 import { AnnouncementsPage } from './pages/announcements.js';
 import { NewsPage } from './pages/news.js';
+import { ScenarioEditorPage, ScenarioRedirect, ScenariosPage } from './pages/scenarios.js';
+import { ErpRecordPage, ErpRecordsPage } from './pages/erp-records.js';
 
 const ROUTES = [
   { path: '/', page: HomePage },
@@ -44,6 +46,14 @@ const ROUTES = [
   { path: '/admin/projects', page: ProjectsAdminPage, guard: isAdmin },
   { path: '/admin/tokens', page: TokensPage, guard: isCompanyAdmin },
   { path: '/admin/audit', page: AuditPage, guard: isCompanyAdmin },
+  { path: '/admin/scenarios', page: ScenariosPage, guard: isCompanyAdmin },
+  { path: '/admin/scenarios/new', page: ScenarioEditorPage, guard: isCompanyAdmin },
+  { path: '/admin/scenarios/:id', page: ScenarioEditorPage, guard: isCompanyAdmin },
+  { path: '/scenarios', page: ScenarioRedirect, guard: isCompanyAdmin },
+  { path: '/scenarios/new', page: ScenarioRedirect, guard: isCompanyAdmin },
+  { path: '/scenarios/:id', page: ScenarioRedirect, guard: isCompanyAdmin },
+  { path: '/admin/erp', page: ErpRecordsPage, guard: isCompanyAdmin },
+  { path: '/admin/erp/:kind/:id', page: ErpRecordPage, guard: isCompanyAdmin },
 ];
 
 function resolve(path, me) {
@@ -131,7 +141,9 @@ function Sidebar({ path, open, onNavigate }) {
         <${NavItem} href="/admin/templates" icon="flow" label=${t('nav.templates')} testid="nav-templates" path=${path} onNavigate=${onNavigate} />
         ${isCompanyAdmin(me) &&
         html`<${NavItem} href="/admin/tokens" icon="key" label=${t('nav.tokens')} testid="nav-tokens" path=${path} onNavigate=${onNavigate} />
-          <${NavItem} href="/admin/audit" icon="list" label=${t('nav.audit')} testid="nav-audit" path=${path} onNavigate=${onNavigate} />`}
+          <${NavItem} href="/admin/audit" icon="list" label=${t('nav.audit')} testid="nav-audit" path=${path} onNavigate=${onNavigate} />
+          <${NavItem} href="/admin/scenarios" icon="code" label=${t('nav.scenarios')} testid="nav-scenarios" path=${path} onNavigate=${onNavigate} />
+          <${NavItem} href="/admin/erp" icon="database" label=${t('nav.erp')} testid="nav-erp" path=${path} onNavigate=${onNavigate} />`}
       </nav>
     </div>`}
   </aside>`;

@@ -172,8 +172,10 @@ export function ScenariosPage() {
               ${shown.map(
                 (s) => html`<tr key=${s.id} data-testid="scenario-row" data-key=${s.key} class=${s.enabled ? '' : 'row-muted'}>
                   <td data-label=${t('scenarios.name')}>
-                    <${Link} href=${`/admin/scenarios/${s.id}`} class="strong" data-testid="scenario-open">${s.name}<//>
-                    <div class="muted small mono" data-testid="scenario-key">${s.key}</div>
+                    <div>
+                      <${Link} href=${`/admin/scenarios/${s.id}`} class="strong" data-testid="scenario-open">${s.name}<//>
+                      <div class="muted small mono" data-testid="scenario-key">${s.key}</div>
+                    </div>
                   </td>
                   <td data-label=${t('scenarios.watches')}><code>${s.watches}</code></td>
                   <td data-label=${t('scenarios.enabled')}><${EnabledSwitch} s=${s} onChange=${replace} /></td>
@@ -320,7 +322,7 @@ function DryRunResult({ res }) {
             <div class="alert-title">${t('scenarios.noTask')}</div>
             <div class="alert-detail">${t('scenarios.noTaskText')}</div>
           </div>`}
-    ${res.wake_at && html`<p class="small muted" data-testid="dryrun-wake">${t('scenarios.wakeAt', { time: fmtTime(res.wake_at) })}</p>`}
+    ${res.wake_at && Date.parse(res.wake_at) > Date.now() && html`<p class="small muted" data-testid="dryrun-wake">${t('scenarios.wakeAt', { time: fmtTime(res.wake_at) })}</p>`}
   </div>`;
 }
 

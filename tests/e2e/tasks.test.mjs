@@ -113,6 +113,7 @@ describe('task screens', { timeout: 180000 }, () => {
     assert.equal((await rowTitles(page))[0], '缺货任务 01');
     // by priority, highest first
     await page.getByTestId('sort-by').selectOption('priority');
+    await page.waitForFunction(() => document.querySelector('[data-testid="task-row"]')?.dataset.title.startsWith('采购'));
     await page.getByTestId('sort-order').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="task-row"]')?.dataset.title.startsWith('缺货'));
     // filters
@@ -120,8 +121,8 @@ describe('task screens', { timeout: 180000 }, () => {
     await waitRows(page, 3);
     await page.getByTestId('filter-priority').selectOption('');
     await page.getByTestId('filter-business-type').selectOption('采购');
+    await page.getByTestId('page-info').filter({ hasText: /共 20 条/ }).waitFor();
     await waitRows(page, 20);
-    assert.match(await page.getByTestId('page-info').innerText(), /20/);
     await page.getByTestId('filter-q').fill('任务 07');
     await waitRows(page, 1);
     assert.deepEqual(await rowTitles(page), ['采购任务 07']);
@@ -239,11 +240,11 @@ describe('task screens', { timeout: 180000 }, () => {
     await page.getByTestId('copy-project').selectOption(String(other));
     await page.getByTestId('copy-submit').click();
     await page.waitForURL((u) => !u.pathname.endsWith(`/tasks/${taskId}`));
-    await page.getByTestId('task-page').waitFor();
-    const copyId = await page.getByTestId('task-page').getAttribute('data-task-id');
+    const copyId = new URL(page.url()).pathname.split('/').pop();
     assert.notEqual(copyId, taskId);
+    await page.locator(`[data-testid="task-page"][data-task-id="${copyId}"]`).waitFor();
     await page.locator('[data-testid="flow-node"][data-current="true"][data-state="active"]').waitFor();
-    assert.match(await page.getByTestId('task-project-link').innerText(), /Suppliers/);
+    await page.getByTestId('task-project-link').filter({ hasText: 'Suppliers' }).waitFor();
     // and move it back to Orders
     await page.getByTestId('task-move').click();
     await page.getByTestId('move-project').selectOption(String(orders));

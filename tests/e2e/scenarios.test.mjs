@@ -319,6 +319,82 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     await context.close();
   });
 
+  test('a run-time error shows in the list and leads to its line; other kinds in the browser', async (t) => {
+    if (skip) return t.skip(skip);
+    const h = { 'X-CSRF-Token': csrf };
+    const source = [
+      'const ID = "invoice_overdue";',
+      'const NAME = "E2E 发票逾期";',
+      'const WATCHES = "invoice";',
+      '',
+      'fn condition(r, prev) {',
+      '    days_since(r.issued_at) > 30',
+      '}',
+      '',
+      'fn task(r) { #{ title: `Invoice ${r.id}`, nodes: [#{ handler: "admin", action: "Chase" }] } }',
+    ].join('\n');
+    const saved = await api.post('/api/scenarios', { data: { source }, headers: h });
+    assert.equal(saved.status(), 200, await saved.text());
+    const sc = await saved.json();
+    const tok = await api.post('/api/tokens', { data: { name: 'erp-e2e-2', scopes: ['erp:write'] }, headers: h });
+    const { token } = await tok.json();
+    // no issued_at: days_since(()) fails on line 6
+    const res = await fetch(`${server.url}/api/erp/records`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ records: [{ kind: 'invoice', id: 'INV-1', data: { amount: '10.00' } }] }),
+    });
+    assert.equal(res.status, 200);
+    const stored = await storedScenario('invoice_overdue');
+    assert.ok(stored.last_error, 'the run-time error is kept on the scenario');
+    assert.equal(stored.last_error.line, 6);
+
+    const { context, page, problems } = await newPage();
+    await login(page);
+    await page.getByTestId('nav-scenarios').click();
+    const row = page.locator('[data-testid="scenario-row"][data-key="invoice_overdue"]');
+    await row.waitFor();
+    const shown = row.getByTestId('scenario-last-error');
+    assert.ok(await shown.evaluate((el) => el.classList.contains('text-danger')), 'red');
+    assert.match(await shown.innerText(), new RegExp(`^6:${stored.last_error.column} `));
+    assert.equal(await page.locator('[data-testid="scenario-row"][data-key="order_out_of_stock"]').getByTestId('scenario-last-error').count(), 0);
+    await row.getByTestId('scenario-open').click();
+    await page.getByTestId('scenario-runtime-error').waitFor();
+    await page.getByTestId('scenario-runtime-error').getByRole('button').click();
+    assert.equal((await page.getByTestId('code-line-mark').innerText()).trim(), '6');
+    assert.match(await page.getByTestId('script-error-pos').innerText(), /第 6 行/);
+    // a dry run on the stored record fails the same way, with its position
+    await page.locator('label.seg-radio', { has: page.getByTestId('dryrun-mode-stored') }).click();
+    assert.equal(await page.getByTestId('dryrun-kind-other').inputValue(), 'invoice');
+    await page.getByTestId('dryrun-id').fill('INV-1');
+    await page.getByTestId('dryrun-run').click();
+    await page.getByTestId('dryrun-error').waitFor();
+    assert.match(await page.getByTestId('dryrun-error').innerText(), /第 6 行/);
+
+    // the browser: a kind of its own, typed
+    await page.getByTestId('nav-erp').click();
+    await page.getByTestId('erp-kind').selectOption('');
+    await page.getByTestId('erp-kind-other').fill('invoice');
+    await page.getByTestId('erp-kind-other').press('Enter');
+    await page.locator('[data-testid="erp-row"][data-id="INV-1"]').waitFor();
+    assert.match(page.url(), /kind=invoice/);
+    await page.getByTestId('erp-open').click();
+    await page.getByTestId('erp-record-page').waitFor();
+    assert.deepEqual(
+      await page.getByTestId('erp-data').getByTestId('kv-row').evaluateAll((rs) => rs.map((r) => [r.dataset.key, r.dataset.change])),
+      [['amount', 'same']],
+    );
+    // back to the list keeps the kind
+    await page.getByTestId('erp-back').click();
+    await page.locator('[data-testid="erp-row"][data-id="INV-1"]').waitFor();
+    assert.equal(await page.getByTestId('erp-kind-other').inputValue(), 'invoice');
+
+    const del = await api.delete(`/api/scenarios/${sc.id}`, { headers: h });
+    assert.equal(del.status(), 204);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('on a phone: scenario cards, the editor, ERP records', async (t) => {
     if (skip) return t.skip(skip);
     const viewport = { width: 375, height: 740 };

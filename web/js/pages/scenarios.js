@@ -242,6 +242,30 @@ export function CodeEditor({ value, onInput, markLine, jump, onSave, testid = 's
   </div>`;
 }
 
+// The helpers a script may call (docs/scenarios.md), as a reminder next to the editor.
+const HELPERS = [
+  ['now()', 'now'],
+  ['parse_time(s)', 'parseTime'],
+  ['days_since(t) · hours_since(t)', 'since'],
+  ['days(n) · hours(n)', 'seconds'],
+  ['cents(x)', 'cents'],
+  ['users_with_role(role)', 'usersWithRole'],
+  ['department_members(name)', 'departmentMembers'],
+  ['department_admin(name)', 'departmentAdmin'],
+  ['responsible(name)', 'responsible'],
+  ['record(kind, id)', 'record'],
+];
+
+function HelpersRef() {
+  return html`<details class="helpers-ref" data-testid="scenario-helpers">
+    <summary>${t('scenarios.helpers.title')}</summary>
+    <p class="small muted">${t('scenarios.helpers.intro')}</p>
+    <dl class="dl">
+      ${HELPERS.map(([code, key]) => html`<div key=${key} class="dl-row"><dt><code>${code}</code></dt><dd>${t(`scenarios.helpers.${key}`)}</dd></div>`)}
+    </dl>
+  </details>`;
+}
+
 function ScriptProblem({ problem, onGo, testid }) {
   if (!problem) return null;
   const p = pos(problem);
@@ -645,6 +669,7 @@ function Editor({ id }) {
       ${idNote && html`<div class="alert alert-warn scenario-id-note" data-testid="scenario-id-note">${idNote}</div>`}
       <${ScriptProblem} problem=${problem} onGo=${goTo} testid="script-error" />
       ${checked && html`<div class="alert alert-ok" role="status" data-testid="scenario-check-ok">${t('scenarios.checkOk')}</div>`}
+      <${HelpersRef} />
       <div class="form-actions">
         <button type="button" class="btn" disabled=${busy} onClick=${check} data-testid="scenario-check">
           <${Icon} name="check" /> ${t('scenarios.check')}</button>

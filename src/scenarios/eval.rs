@@ -38,16 +38,41 @@ fn call(
         })
 }
 
+/// A record as scripts see it, built once and shared by every scenario watching its
+/// kind. The maps are shared values, so passing them to a script function copies a
+/// pointer, not the map.
+pub struct ScriptRecord {
+    pub r: Dynamic,
+    pub prev: Dynamic,
+}
+
+impl ScriptRecord {
+    pub fn new(
+        kind: &str,
+        record_id: &str,
+        data: &serde_json::Value,
+        previous: Option<&serde_json::Value>,
+    ) -> Result<Self, ScriptError> {
+        let r = record_map(kind, record_id, data)
+            .map_err(ScriptError::from)?
+            .into_shared();
+        let prev = match previous {
+            Some(p) => record_map(kind, record_id, p)
+                .map_err(ScriptError::from)?
+                .into_shared(),
+            None => Dynamic::UNIT,
+        };
+        Ok(ScriptRecord { r, prev })
+    }
+
+    pub fn of(rec: &ErpRecord) -> Result<Self, ScriptError> {
+        Self::new(&rec.kind, &rec.record_id, &rec.data, rec.previous.as_ref())
+    }
+}
+
 /// Evaluates `c` for `rec`. Call inside `engine::with_context`.
 pub fn evaluate(engine: &Engine, c: &Compiled, rec: &ErpRecord) -> Result<Evaluation, ScriptError> {
-    evaluate_data(
-        engine,
-        c,
-        &rec.kind,
-        &rec.record_id,
-        &rec.data,
-        rec.previous.as_ref(),
-    )
+    evaluate_prepared(engine, c, &ScriptRecord::of(rec)?)
 }
 
 pub fn evaluate_data(
@@ -58,18 +83,29 @@ pub fn evaluate_data(
     data: &serde_json::Value,
     previous: Option<&serde_json::Value>,
 ) -> Result<Evaluation, ScriptError> {
+    evaluate_prepared(
+        engine,
+        c,
+        &ScriptRecord::new(kind, record_id, data, previous)?,
+    )
+}
+
+/// Only the condition.
+pub fn condition(engine: &Engine, c: &Compiled, sr: &ScriptRecord) -> Result<bool, ScriptError> {
     reset_deadline(&c.key);
-    let r = record_map(kind, record_id, data).map_err(ScriptError::from)?;
-    let prev = match previous {
-        Some(p) => record_map(kind, record_id, p).map_err(ScriptError::from)?,
-        None => Dynamic::UNIT,
-    };
-    let hit = call(engine, c, "condition", (r.clone(), prev))?;
-    let hit = hit.as_bool().map_err(|t| {
-        ScriptError::plain(format!("fn condition must return true or false, not {t}"))
-    })?;
+    call(engine, c, "condition", (sr.r.clone(), sr.prev.clone()))?
+        .as_bool()
+        .map_err(|t| ScriptError::plain(format!("fn condition must return true or false, not {t}")))
+}
+
+pub fn evaluate_prepared(
+    engine: &Engine,
+    c: &Compiled,
+    sr: &ScriptRecord,
+) -> Result<Evaluation, ScriptError> {
+    let hit = condition(engine, c, sr)?;
     let wake_at = if c.has_wake_at {
-        let w = call(engine, c, "wake_at", (r.clone(),))?;
+        let w = call(engine, c, "wake_at", (sr.r.clone(),))?;
         if w.is_unit() {
             None
         } else {
@@ -84,7 +120,7 @@ pub fn evaluate_data(
         None
     };
     let task = if hit {
-        Some(from_dynamic(&call(engine, c, "task", (r,))?).map_err(ScriptError::plain)?)
+        Some(from_dynamic(&call(engine, c, "task", (sr.r.clone(),))?).map_err(ScriptError::plain)?)
     } else {
         None
     };

@@ -350,31 +350,57 @@ fn user_ids(users: &[User], names: &[String], what: &str) -> Result<Vec<u64>, St
         .collect()
 }
 
-fn project_for(store: &Store, c: &Compiled) -> Result<Project, String> {
-    let projects = store.list::<Project>().map_err(|e| e.to_string())?;
-    match &c.project {
-        Some(name) => projects
-            .into_iter()
-            .find(|p| &p.name == name)
-            .ok_or_else(|| format!("project '{name}' does not exist")),
-        None => projects
-            .into_iter()
-            .find(|p| p.builtin == Some(Builtin::Erp))
-            .ok_or_else(|| "the ERP Notifications project is missing".to_string()),
+/// The projects scenario tasks go to, looked up once per batch.
+pub struct Projects<'a> {
+    store: &'a Store,
+    cache:
+        std::cell::RefCell<HashMap<Option<String>, std::rc::Rc<crate::tasks::context::ProjectCtx>>>,
+}
+
+impl<'a> Projects<'a> {
+    pub fn new(store: &'a Store) -> Self {
+        Projects {
+            store,
+            cache: Default::default(),
+        }
+    }
+
+    fn get(&self, c: &Compiled) -> Result<std::rc::Rc<crate::tasks::context::ProjectCtx>, String> {
+        if let Some(ctx) = self.cache.borrow().get(&c.project) {
+            return Ok(ctx.clone());
+        }
+        let projects = self.store.list::<Project>().map_err(|e| e.to_string())?;
+        let project = match &c.project {
+            Some(name) => projects
+                .into_iter()
+                .find(|p| &p.name == name)
+                .ok_or_else(|| format!("project '{name}' does not exist"))?,
+            None => projects
+                .into_iter()
+                .find(|p| p.builtin == Some(Builtin::Erp))
+                .ok_or_else(|| "the ERP Notifications project is missing".to_string())?,
+        };
+        let ctx = std::rc::Rc::new(
+            project_ctx(self.store, &Actor::system(), project.id).map_err(|e| e.to_string())?,
+        );
+        self.cache
+            .borrow_mut()
+            .insert(c.project.clone(), ctx.clone());
+        Ok(ctx)
     }
 }
 
 /// Builds (validates) the task a scenario asks for; nothing is stored here, so an
 /// unknown handler leaves no half-made task.
 pub fn task_from_spec(
-    store: &Store,
+    projects: &Projects<'_>,
     users: &[User],
     l: &Loaded,
     rec: &ErpRecord,
     spec: &TaskSpec,
     now: DateTime<Utc>,
 ) -> Result<Task, String> {
-    let project = project_for(store, &l.compiled)?;
+    let ctx = projects.get(&l.compiled)?;
     let creator = l
         .owner_id
         .or_else(|| {
@@ -437,7 +463,6 @@ pub fn task_from_spec(
         editors: user_ids(users, &spec.editors, "editor")?,
         template_id: None,
     };
-    let ctx = project_ctx(store, &Actor::system(), project.id).map_err(|e| e.to_string())?;
     build(&ctx, creator, new, Some(source), now).map_err(|e| e.to_string())
 }
 
@@ -519,13 +544,14 @@ fn apply(
         ..Default::default()
     };
     // Build tasks before the write: validation reads the store.
+    let projects = Projects::new(store);
     let mut prepared: Vec<Prepared<'_>> = Vec::new();
     for (l, rec, res) in results {
         let item = res.map(|ev| {
             let task = ev
                 .task
                 .as_ref()
-                .map(|spec| task_from_spec(store, &ctx.users, l, rec, spec, now));
+                .map(|spec| task_from_spec(&projects, &ctx.users, l, rec, spec, now));
             (ev, task)
         });
         prepared.push((l, rec, item));
@@ -697,10 +723,9 @@ pub fn dry_run(
             error: Some(e),
         },
         Ok(ev) => {
-            let problem = ev
-                .task
-                .as_ref()
-                .and_then(|spec| task_from_spec(store, &ctx.users, &l, &rec, spec, now).err());
+            let problem = ev.task.as_ref().and_then(|spec| {
+                task_from_spec(&Projects::new(store), &ctx.users, &l, &rec, spec, now).err()
+            });
             DryRun {
                 matches: ev.task.is_some(),
                 task: ev.task,
@@ -744,6 +769,7 @@ pub fn preview(
         owner_id: actor.user_id,
         compiled: c,
     };
+    let projects = Projects::new(store);
     let mut out = Preview {
         evaluated: records.len(),
         matches: vec![],
@@ -755,7 +781,7 @@ pub fn preview(
                 Ok(Evaluation {
                     task: Some(spec), ..
                 }) => {
-                    let problem = task_from_spec(store, &ctx.users, &l, rec, &spec, now).err();
+                    let problem = task_from_spec(&projects, &ctx.users, &l, rec, &spec, now).err();
                     out.matches.push(PreviewItem {
                         record_id: rec.record_id.clone(),
                         title: spec.title,

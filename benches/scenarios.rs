@@ -1,0 +1,210 @@
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+//! Scenario evaluation and ingest throughput: `cargo bench --bench scenarios`.
+//!
+//! (a) The shipped scenarios' conditions over 100k records, side by side with the same
+//!     conditions as native Rust closures and as Python `eval` of compiled expressions
+//!     over dicts (ERPNext's way). Every contender starts from the record as stored
+//!     JSON text, as Baton does, and runs on one core.
+//! (b) Ingest of 100k records in batches of 500 over HTTP, shipped scenarios enabled.
+
+use std::process::Command;
+use std::time::Instant;
+
+use baton::scenarios::engine::{build, with_context, Context};
+use baton::scenarios::eval::{condition, ScriptRecord};
+use baton::scenarios::script::compile;
+use baton::scenarios::shipped::SHIPPED;
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+
+const N: usize = 100_000;
+
+fn records(now: chrono::DateTime<Utc>) -> Vec<Value> {
+    let ago = |h: i64| (now - Duration::hours(h)).to_rfc3339();
+    (0..N)
+        .map(|i| match i % 4 {
+            0 => json!({"kind": "order", "id": format!("SO-{i}"), "data": {"status": if i % 3 == 0 { "out_of_stock" } else { "paid" }, "sku": "MUG", "qty": 2, "out_of_stock_since": ago((i % 200) as i64), "paid_at": ago((i % 100) as i64)}}),
+            1 => json!({"kind": "purchase_order", "id": format!("PO-{i}"), "data": {"status": "open", "amount": format!("{}.{:02}", 3000 + i % 5000, i % 100), "supplier": "Yiwu"}}),
+            2 => json!({"kind": "stock", "id": format!("SKU-{i}"), "data": {"available": (i % 50) as i64, "safety_stock": 20, "warehouse": "SZ"}}),
+            _ => json!({"kind": "shipment", "id": format!("YT-{i}"), "data": {"status": "in_transit", "carrier": "Yun", "tracking_updated_at": ago((i % 300) as i64)}}),
+        })
+        .collect()
+}
+
+fn secs(s: &str, now: i64) -> f64 {
+    (now - chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.timestamp())
+        .unwrap_or(now)) as f64
+}
+
+fn cents(s: &str) -> i64 {
+    let (w, f) = s.split_once('.').unwrap_or((s, "0"));
+    w.parse::<i64>().unwrap_or(0) * 100 + format!("{f:0<2}")[..2].parse::<i64>().unwrap_or(0)
+}
+
+/// The same five conditions, written by hand.
+fn native(kind: &str, d: &Value, now: i64) -> usize {
+    let s = |k: &str| d.get(k).and_then(Value::as_str);
+    match kind {
+        "order" => {
+            let a = s("status") == Some("out_of_stock")
+                && secs(s("out_of_stock_since").unwrap_or(""), now) / 86400.0 > 3.0;
+            let b = s("status") == Some("paid")
+                && d.get("shipped_at").is_none()
+                && secs(s("paid_at").unwrap_or(""), now) / 3600.0 > 48.0;
+            a as usize + b as usize
+        }
+        "purchase_order" => {
+            (s("status") != Some("cancelled") && cents(s("amount").unwrap_or("0")) > 500_000)
+                as usize
+        }
+        "stock" => (d["available"].as_i64() < d["safety_stock"].as_i64()) as usize,
+        _ => {
+            (s("status") != Some("delivered")
+                && secs(s("tracking_updated_at").unwrap_or(""), now) / 86400.0 > 5.0)
+                as usize
+        }
+    }
+}
+
+fn main() {
+    let now = Utc::now();
+    let recs = records(now);
+    let lines: Vec<String> = recs.iter().map(|r| r.to_string()).collect();
+
+    // native Rust: parse the stored JSON, run the closures
+    let t = Instant::now();
+    let (mut evals, mut hits) = (0usize, 0usize);
+    for l in &lines {
+        let v: Value = serde_json::from_str(l).unwrap();
+        let kind = v["kind"].as_str().unwrap();
+        evals += if kind == "order" { 2 } else { 1 };
+        hits += native(kind, &v["data"], now.timestamp());
+    }
+    let native_s = t.elapsed().as_secs_f64();
+    let native_rate = evals as f64 / native_s;
+    println!(
+        "native Rust closures   {evals} evals, {hits} hits, {:>10.0} evals/s",
+        native_rate
+    );
+
+    // rhai: the shipped scripts
+    let engine = build();
+    let compiled: Vec<_> = SHIPPED
+        .iter()
+        .map(|(_, s)| compile(&engine, s).unwrap())
+        .collect();
+    let ctx = Context {
+        now,
+        users: vec![],
+        departments: vec![],
+        store: None,
+        scenario: String::new(),
+    };
+    let t = Instant::now();
+    let (mut evals, mut hits) = (0usize, 0usize);
+    with_context(&ctx, || {
+        for l in &lines {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            let kind = v["kind"].as_str().unwrap().to_string();
+            let id = v["id"].as_str().unwrap().to_string();
+            let data = v["data"].take();
+            let sr = ScriptRecord::new(&kind, &id, &data, None).unwrap();
+            for c in compiled.iter().filter(|c| c.watches == kind) {
+                evals += 1;
+                if condition(&engine, c, &sr).unwrap() {
+                    hits += 1;
+                }
+            }
+        }
+    });
+    let rhai_s = t.elapsed().as_secs_f64();
+    let rhai_rate = evals as f64 / rhai_s;
+    println!(
+        "rhai shipped scenarios {evals} evals, {hits} hits, {:>10.0} evals/s ({:.1}x native)",
+        rhai_rate,
+        native_rate / rhai_rate
+    );
+
+    // Python eval over dicts
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("records.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let script = format!("{}/benches/py_eval.py", env!("CARGO_MANIFEST_DIR"));
+    match Command::new("python3")
+        .arg(&script)
+        .arg(&file)
+        .arg(now.timestamp().to_string())
+        .output()
+    {
+        Ok(out) if out.status.success() => {
+            let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+            let py = r["per_second"].as_f64().unwrap();
+            println!("python eval over dicts {} evals, {} hits, {:>10.0} evals/s (rhai is {:.1}x python)", r["evals"], r["hits"], py, rhai_rate / py);
+        }
+        Ok(out) => println!(
+            "python eval failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => println!("python3 not available: {e}"),
+    }
+
+    ingest_over_http(&recs);
+}
+
+/// (b) 100k records in batches of 500 over HTTP to a real server, two clients at once.
+fn ingest_over_http(recs: &[Value]) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let global = baton::cli::GlobalArgs { data: Some(dir.path().join("data")), config: None };
+        let config = baton::config::Config::merge(&global, &Default::default(), Default::default(), Some("bench-password-1".into())).unwrap();
+        let (store, _) = baton::server::prepare(&config).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(baton::server::serve(config, store, listener, async {
+            let _ = rx.await;
+        }));
+        let http = reqwest::Client::new();
+        let login: Value = http.post(format!("{url}/api/login")).json(&json!({"username": "admin", "password": "bench-password-1"})).send().await.unwrap().json().await.unwrap();
+        let token: Value = http
+            .post(format!("{url}/api/tokens"))
+            .bearer_auth(login["token"].as_str().unwrap())
+            .json(&json!({"name": "bench", "scopes": ["erp:write"]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = token["token"].as_str().unwrap().to_string();
+        let batches: Vec<Value> = recs.chunks(500).map(|c| json!({"records": c})).collect();
+        let t = Instant::now();
+        let mut tasks = 0u64;
+        let halves: Vec<Vec<Value>> = vec![batches.iter().step_by(2).cloned().collect(), batches.iter().skip(1).step_by(2).cloned().collect()];
+        let mut handles = Vec::new();
+        for half in halves {
+            let (http, url, token) = (http.clone(), url.clone(), token.clone());
+            handles.push(tokio::spawn(async move {
+                let mut created = 0u64;
+                for b in half {
+                    let r: Value = http.post(format!("{url}/api/erp/records")).bearer_auth(&token).json(&b).send().await.unwrap().json().await.unwrap();
+                    assert_eq!(r["stored"].as_u64(), Some(500), "{r}");
+                    created += r["scenarios"]["tasks_created"].as_u64().unwrap_or(0);
+                }
+                created
+            }));
+        }
+        for h in handles {
+            tasks += h.await.unwrap();
+        }
+        let s = t.elapsed().as_secs_f64();
+        println!("ingest over HTTP       {} records in batches of 500: {:.1} s, {:>8.0} records/s, {tasks} tasks created", recs.len(), s, recs.len() as f64 / s);
+        let _ = tx.send(());
+        let _ = server.await;
+    });
+}

@@ -52,6 +52,35 @@ pub struct FileConfig {
     /// Company time zone for statistics periods, an IANA name (default Asia/Shanghai).
     pub timezone: Option<String>,
     pub news: Option<FileNews>,
+    pub delivery: Option<FileDelivery>,
+}
+
+/// The delivery worker (e-mail and webhooks through the outbox).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileDelivery {
+    /// How often the outbox is checked for due notices (default 2s).
+    #[serde(default, with = "humantime_serde")]
+    pub interval: Option<Duration>,
+    /// Time-out for one send, connect to last byte (default 10s).
+    #[serde(default, with = "humantime_serde")]
+    pub timeout: Option<Duration>,
+    /// Wait after the first failed try, doubled after each further one (default 30s).
+    #[serde(default, with = "humantime_serde")]
+    pub retry_base: Option<Duration>,
+    /// Tries before a notice is marked failed (default 8).
+    pub max_attempts: Option<u32>,
+    /// Sends at once (default 4).
+    pub concurrency: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub retry_base: Duration,
+    pub max_attempts: u32,
+    pub concurrency: usize,
 }
 
 /// News feeds (跨境眼): how often and how carefully they are fetched.
@@ -120,6 +149,7 @@ pub struct Config {
     /// Company time zone (statistics periods).
     pub timezone: chrono_tz::Tz,
     pub news: NewsSettings,
+    pub delivery: DeliveryConfig,
     /// First admin's password on an empty data directory (`BATON_ADMIN_PASSWORD`).
     pub admin_password: Option<String>,
     /// The file the values came from, for the start-up log.
@@ -207,7 +237,25 @@ impl Config {
                 .max(Duration::from_millis(100)),
             max_bytes: news_file.max_kb.unwrap_or(2048).max(1) * 1024,
         };
+        let d = file.delivery.unwrap_or_default();
+        let delivery = DeliveryConfig {
+            interval: d
+                .interval
+                .unwrap_or(Duration::from_secs(2))
+                .max(Duration::from_millis(50)),
+            timeout: d
+                .timeout
+                .unwrap_or(Duration::from_secs(10))
+                .max(Duration::from_millis(100)),
+            retry_base: d
+                .retry_base
+                .unwrap_or(Duration::from_secs(30))
+                .max(Duration::from_millis(50)),
+            max_attempts: d.max_attempts.unwrap_or(8).max(1),
+            concurrency: d.concurrency.unwrap_or(4).clamp(1, 64),
+        };
         Ok(Config {
+            delivery,
             timezone,
             news,
             listen,

@@ -13,6 +13,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod delivery;
 pub mod erp;
 pub mod error;
 pub mod flow;

@@ -80,6 +80,7 @@ pub async fn serve(
     let scheduler = tokio::spawn(housekeeping(state.clone()));
     let reminder_task = tokio::spawn(reminders(state.clone()));
     let news_task = tokio::spawn(news(state.clone()));
+    let delivery_task = tokio::spawn(crate::delivery::worker::run(state.clone()));
 
     let app = http::app(state);
     axum::serve(
@@ -94,6 +95,7 @@ pub async fn serve(
     scheduler.abort();
     reminder_task.abort();
     news_task.abort();
+    delivery_task.abort();
     let _ = std::fs::remove_file(&socket_path);
     store.flush()?;
     tracing::info!("stopped; database flushed");

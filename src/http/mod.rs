@@ -3,6 +3,7 @@
 
 mod admin;
 mod board;
+mod delivery;
 mod departments;
 mod erp;
 pub mod error;
@@ -59,6 +60,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(stats::router())
         .merge(personal::router())
         .merge(board::router())
+        .merge(delivery::router())
 }
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

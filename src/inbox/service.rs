@@ -35,7 +35,10 @@ pub fn post(tx: &mut WriteTx<'_>, m: NewMessage, now: DateTime<Utc>) -> Result<u
         follow_up: false,
         created_at: now,
     };
-    tx.insert(&mut msg)
+    let id = tx.insert(&mut msg)?;
+    // External channels (e-mail, webhooks) in the same batch: none lost, none doubled.
+    crate::delivery::outbox::enqueue(tx, &msg, now)?;
+    Ok(id)
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -88,6 +88,9 @@ pub const EVENTS: [&str; 10] = [
 pub struct Channels {
     pub inbox: bool,
     pub email: bool,
+    /// The user's own webhook (see `PUT /api/me/webhook`).
+    #[serde(default)]
+    pub webhook: bool,
 }
 
 /// Per event type, which channels deliver it. The delivery work reads these.
@@ -108,6 +111,7 @@ impl Default for Preferences {
                         Channels {
                             inbox: true,
                             email: false,
+                            webhook: false,
                         },
                     )
                 })
@@ -124,7 +128,7 @@ pub struct PreferenceRecord {
     pub prefs: Preferences,
 }
 
-const IX_PREFS: &str = "prefs_user";
+pub const IX_PREFS: &str = "prefs_user";
 
 impl Record for PreferenceRecord {
     const KIND: &'static str = "prefs";

@@ -8,6 +8,7 @@ mod auth;
 mod backup;
 mod bad_input;
 mod board;
+mod delivery;
 mod erp;
 mod erp_cli;
 mod flow_api;

@@ -1,0 +1,290 @@
+//! The delivery worker: takes due outbox items, sends each with a time-out and at most
+//! `concurrency` at once, and records the outcome. Also the one-off sends behind
+//! "send test notice".
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use super::model::{ix, OutboxItem, ProjectWebhook, Smtp, SmtpTls, Target, UserWebhook, Webhook};
+use super::notice::{task_link, Notice};
+use super::outbox::{self, RetryPolicy};
+use super::presets;
+use crate::config::DeliveryConfig;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+
+/// A target resolved to what sending needs.
+#[derive(Debug, Clone)]
+pub enum Channel {
+    Email { smtp: Smtp, to: String },
+    Hook { hook: Webhook, group: bool },
+}
+
+/// Looks up the settings a target needs now; a channel removed since the event is an error.
+pub fn resolve(store: &Store, target: &Target) -> Result<Result<Channel, String>, StoreError> {
+    let settings = match store.lookup(ix::SETTINGS, "company")? {
+        Some(id) => store.load::<super::model::DeliverySettings>(id)?,
+        None => Default::default(),
+    };
+    Ok(match target {
+        Target::Email { to } => match settings.smtp {
+            Some(smtp) => Ok(Channel::Email {
+                smtp,
+                to: to.clone(),
+            }),
+            None => Err("no mail server is configured".into()),
+        },
+        Target::UserWebhook { user_id } => {
+            match store.lookup(ix::USER_HOOK, &user_id.to_string())? {
+                Some(id) => Ok(Channel::Hook {
+                    hook: store.load::<UserWebhook>(id)?.hook,
+                    group: false,
+                }),
+                None => Err(format!("user {user_id} has no webhook any more")),
+            }
+        }
+        Target::ProjectWebhook { project_id } => {
+            match store.lookup(ix::PROJECT_HOOK, &project_id.to_string())? {
+                Some(id) => Ok(Channel::Hook {
+                    hook: store.load::<ProjectWebhook>(id)?.hook,
+                    group: true,
+                }),
+                None => Err(format!("project {project_id} has no webhook any more")),
+            }
+        }
+        Target::CompanyWebhook { name } => {
+            match settings.webhooks.into_iter().find(|w| &w.name == name) {
+                Some(w) => Ok(Channel::Hook {
+                    hook: w.hook,
+                    group: true,
+                }),
+                None => Err(format!(
+                    "company webhook '{name}' is not configured any more"
+                )),
+            }
+        }
+    })
+}
+
+/// Sends one notice on one channel, within `timeout`.
+pub async fn deliver(
+    http: &reqwest::Client,
+    channel: &Channel,
+    n: &Notice,
+    delivery_id: u64,
+    public_url: Option<&str>,
+    timeout: Duration,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let link = task_link(public_url, n.task_id);
+    let fut = async {
+        match channel {
+            Channel::Email { smtp, to } => {
+                send_email(smtp, to, n, delivery_id, link.as_deref(), timeout).await
+            }
+            Channel::Hook { hook, group } => {
+                send_hook(http, hook, n, delivery_id, link.as_deref(), *group, now).await
+            }
+        }
+    };
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(format!(
+            "timed out after {}",
+            humantime::format_duration(timeout)
+        )),
+    }
+}
+
+async fn send_email(
+    smtp: &Smtp,
+    to: &str,
+    n: &Notice,
+    delivery_id: u64,
+    link: Option<&str>,
+    timeout: Duration,
+) -> Result<(), String> {
+    let from: Mailbox = smtp
+        .from
+        .parse()
+        .map_err(|e| format!("sender address '{}': {e}", smtp.from))?;
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| format!("recipient address '{to}': {e}"))?;
+    let domain = from.email.domain().to_string();
+    let msg = lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(n.subject())
+        .message_id(Some(format!("<baton-{delivery_id}@{domain}>")))
+        .multipart(MultiPart::alternative_plain_html(
+            n.plain(link),
+            n.html(link),
+        ))
+        .map_err(|e| format!("cannot build the e-mail: {e}"))?;
+    let builder = match smtp.tls {
+        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
+            .map_err(|e| format!("mail server {}: {e}", smtp.host))?,
+        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
+            .map_err(|e| format!("mail server {}: {e}", smtp.host))?,
+    };
+    let mut builder = builder.port(smtp.port).timeout(Some(timeout));
+    if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
+        if !u.is_empty() {
+            builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+        }
+    }
+    builder
+        .build()
+        .send(msg)
+        .await
+        .map_err(|e| format!("mail server {}:{}: {e}", smtp.host, smtp.port))?;
+    Ok(())
+}
+
+async fn send_hook(
+    http: &reqwest::Client,
+    hook: &Webhook,
+    n: &Notice,
+    delivery_id: u64,
+    link: Option<&str>,
+    group: bool,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let out = presets::build(hook, n, delivery_id, link, group, now)?;
+    let mut rb = http.post(&out.url).body(out.body);
+    for (k, v) in &out.headers {
+        rb = rb.header(*k, v);
+    }
+    // Errors without the URL: chat services put their access token in it.
+    let resp = rb.send().await.map_err(describe)?;
+    let status = resp.status();
+    let text = resp.text().await.unwrap_or_default();
+    if !status.is_success() {
+        let snippet: String = text.chars().take(200).collect();
+        return Err(format!("webhook answered {status}: {snippet}"));
+    }
+    match presets::body_error(hook.kind, &text) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// A reqwest error without its URL (chat services put their access token in it), with
+/// its causes ("connection refused") and time-outs said plainly.
+fn describe(e: reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "webhook request timed out".into();
+    }
+    let e = e.without_url();
+    let mut out = format!("webhook request failed: {e}");
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        out.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    out
+}
+
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
+}
+
+pub fn policy(c: &DeliveryConfig) -> RetryPolicy {
+    RetryPolicy {
+        base: c.retry_base,
+        max_attempts: c.max_attempts,
+        lease: c.timeout * 2 + Duration::from_secs(1),
+    }
+}
+
+/// Runs until aborted: polls for due items every `interval`.
+pub async fn run(state: AppState) {
+    let c = state.config.delivery.clone();
+    let policy = policy(&c);
+    let http = http_client(c.timeout);
+    let permits = Arc::new(tokio::sync::Semaphore::new(c.concurrency.max(1)));
+    let public_url = state.config.public_url.clone();
+    loop {
+        tokio::time::sleep(c.interval).await;
+        let ids = match state.run(|s| Ok(outbox::due(s, Utc::now())?)).await {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::error!(error = %e, "outbox poll failed");
+                continue;
+            }
+        };
+        for id in ids {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let claimed = state
+                .run(move |s| {
+                    let Some(item) = outbox::claim(s, id, Utc::now(), &policy)? else {
+                        return Ok(None);
+                    };
+                    let ch = resolve(s, &item.target)?;
+                    Ok(Some((item, ch)))
+                })
+                .await;
+            let (item, channel) = match claimed {
+                Ok(Some(x)) => x,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, id, "outbox claim failed");
+                    continue;
+                }
+            };
+            let (state, http, public_url) = (state.clone(), http.clone(), public_url.clone());
+            tokio::spawn(async move {
+                let outcome = match channel {
+                    Ok(ch) => {
+                        deliver(
+                            &http,
+                            &ch,
+                            &item.notice,
+                            item.id,
+                            public_url.as_deref(),
+                            c.timeout,
+                            Utc::now(),
+                        )
+                        .await
+                    }
+                    Err(e) => Err(e),
+                };
+                log_outcome(&item, &outcome);
+                let id = item.id;
+                if let Err(e) = state
+                    .run(move |s| Ok(outbox::finish(s, id, outcome, Utc::now(), &policy)?))
+                    .await
+                {
+                    tracing::error!(error = %e, id, "outbox update failed");
+                }
+                drop(permit);
+            });
+        }
+    }
+}
+
+fn log_outcome(item: &OutboxItem, outcome: &Result<(), String>) {
+    let target = item.target.label();
+    match outcome {
+        Ok(()) => {
+            tracing::info!(id = item.id, %target, attempt = item.attempts, "notice delivered")
+        }
+        Err(e) => {
+            tracing::warn!(id = item.id, %target, attempt = item.attempts, error = %e, "notice delivery failed")
+        }
+    }
+}

@@ -215,9 +215,13 @@ pub async fn run(state: AppState) {
     let policy = policy(&c);
     let http = http_client(c.timeout);
     let permits = Arc::new(tokio::sync::Semaphore::new(c.concurrency.max(1)));
+    // Sends in flight belong to this loop: when the server stops and aborts it, they
+    // are aborted too (their items stay `sending` until the lease runs out).
+    let mut in_flight = tokio::task::JoinSet::new();
     let public_url = state.config.public_url.clone();
     loop {
         tokio::time::sleep(c.interval).await;
+        while in_flight.try_join_next().is_some() {}
         let ids = match state.run(|s| Ok(outbox::due(s, Utc::now())?)).await {
             Ok(ids) => ids,
             Err(e) => {
@@ -247,7 +251,7 @@ pub async fn run(state: AppState) {
                 }
             };
             let (state, http, public_url) = (state.clone(), http.clone(), public_url.clone());
-            tokio::spawn(async move {
+            in_flight.spawn(async move {
                 let outcome = match channel {
                     Ok(ch) => {
                         deliver(

@@ -26,6 +26,7 @@ import { AnnouncementsPage } from './pages/announcements.js';
 import { NewsPage } from './pages/news.js';
 import { ScenarioEditorPage, ScenarioRedirect, ScenariosPage } from './pages/scenarios.js';
 import { ErpRecordPage, ErpRecordsPage } from './pages/erp-records.js';
+import { DeliveryPage } from './pages/delivery.js';
 
 const ROUTES = [
   { path: '/', page: HomePage },
@@ -53,6 +54,7 @@ const ROUTES = [
   { path: '/scenarios/new', page: ScenarioRedirect, guard: isCompanyAdmin },
   { path: '/scenarios/:id', page: ScenarioRedirect, guard: isCompanyAdmin },
   { path: '/admin/erp', page: ErpRecordsPage, guard: isCompanyAdmin },
+  { path: '/admin/delivery', page: DeliveryPage, guard: isCompanyAdmin },
   { path: '/admin/erp/:kind/:id', page: ErpRecordPage, guard: isCompanyAdmin },
 ];
 
@@ -143,7 +145,8 @@ function Sidebar({ path, open, onNavigate }) {
         html`<${NavItem} href="/admin/tokens" icon="key" label=${t('nav.tokens')} testid="nav-tokens" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/audit" icon="list" label=${t('nav.audit')} testid="nav-audit" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/scenarios" icon="code" label=${t('nav.scenarios')} testid="nav-scenarios" path=${path} onNavigate=${onNavigate} />
-          <${NavItem} href="/admin/erp" icon="database" label=${t('nav.erp')} testid="nav-erp" path=${path} onNavigate=${onNavigate} />`}
+          <${NavItem} href="/admin/erp" icon="database" label=${t('nav.erp')} testid="nav-erp" path=${path} onNavigate=${onNavigate} />
+          <${NavItem} href="/admin/delivery" icon="mail" label=${t('nav.delivery')} testid="nav-delivery" path=${path} onNavigate=${onNavigate} />`}
       </nav>
     </div>`}
   </aside>`;

@@ -149,7 +149,26 @@ fn main() {
         Err(e) => println!("python3 not available: {e}"),
     }
 
+    println!("ingest, heavy mix (every other record needs a task):");
     ingest_over_http(&recs);
+    println!("ingest, typical mix (1 record in 50 needs a task):");
+    ingest_over_http(&typical(now));
+}
+
+/// A day's stream as an ERP sends it: most records are fine, a few need attention.
+fn typical(now: chrono::DateTime<Utc>) -> Vec<Value> {
+    let ago = |h: i64| (now - Duration::hours(h)).to_rfc3339();
+    (0..N)
+        .map(|i| {
+            let hot = i % 50 == 0;
+            match i % 4 {
+                0 => json!({"kind": "order", "id": format!("SO-{i}"), "data": {"status": if hot { "out_of_stock" } else { "shipped" }, "sku": "MUG", "qty": 2, "out_of_stock_since": ago(100), "paid_at": ago(30), "shipped_at": ago(2)}}),
+                1 => json!({"kind": "purchase_order", "id": format!("PO-{i}"), "data": {"status": "open", "amount": if hot { "7800.00".to_string() } else { format!("{}.{:02}", 100 + i % 4000, i % 100) }, "supplier": "Yiwu"}}),
+                2 => json!({"kind": "stock", "id": format!("SKU-{i}"), "data": {"available": if hot { 3 } else { 200 }, "safety_stock": 20, "warehouse": "SZ"}}),
+                _ => json!({"kind": "shipment", "id": format!("YT-{i}"), "data": {"status": if hot { "in_transit" } else { "delivered" }, "carrier": "Yun", "tracking_updated_at": ago(if hot { 200 } else { 10 })}}),
+            }
+        })
+        .collect()
 }
 
 /// (b) 100k records in batches of 500 over HTTP to a real server, two clients at once.
@@ -203,7 +222,7 @@ fn ingest_over_http(recs: &[Value]) {
             tasks += h.await.unwrap();
         }
         let s = t.elapsed().as_secs_f64();
-        println!("ingest over HTTP       {} records in batches of 500: {:.1} s, {:>8.0} records/s, {tasks} tasks created", recs.len(), s, recs.len() as f64 / s);
+        println!("  ingest over HTTP     {} records in batches of 500: {:.1} s, {:>8.0} records/s, {tasks} tasks created", recs.len(), s, recs.len() as f64 / s);
         let _ = tx.send(());
         let _ = server.await;
     });

@@ -309,7 +309,7 @@ pub fn build() -> Engine {
                 return Ok(Dynamic::UNIT);
             };
             match crate::erp::ingest::find(&store, kind, id) {
-                Ok(Some(r)) => rhai::serde::to_dynamic(&r.data),
+                Ok(Some(r)) => Ok(to_dynamic(&r.data)),
                 Ok(None) => Ok(Dynamic::UNIT),
                 Err(e) => err(format!("lookup failed: {e}")),
             }
@@ -338,13 +338,39 @@ pub fn record_map(
     record_id: &str,
     data: &serde_json::Value,
 ) -> Result<Dynamic, Box<EvalAltResult>> {
-    let d = rhai::serde::to_dynamic(data)?;
-    let mut m: Map = d.try_cast::<Map>().unwrap_or_default();
+    let mut m: Map = match data {
+        serde_json::Value::Object(o) => o
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), to_dynamic(v)))
+            .collect(),
+        _ => Map::new(),
+    };
     m.entry("id".into())
         .or_insert_with(|| Dynamic::from(record_id.to_string()));
     m.entry("kind".into())
         .or_insert_with(|| Dynamic::from(kind.to_string()));
     Ok(Dynamic::from_map(m))
+}
+
+/// JSON to a script value, directly: several times faster than going through serde's
+/// generic serializer, and this runs for every record a scenario watches.
+pub fn to_dynamic(v: &serde_json::Value) -> Dynamic {
+    use serde_json::Value;
+    match v {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => Dynamic::from_bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Dynamic::from_int(i),
+            None => Dynamic::from_float(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => Dynamic::from(rhai::ImmutableString::from(s.as_str())),
+        Value::Array(a) => Dynamic::from_array(a.iter().map(to_dynamic).collect()),
+        Value::Object(o) => Dynamic::from_map(
+            o.iter()
+                .map(|(k, v)| (k.as_str().into(), to_dynamic(v)))
+                .collect(),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -412,5 +438,23 @@ mod tests {
             .unwrap();
         assert!((d - 3.0).abs() < 1e-9);
         assert!(run("days_since(\"not a date\")").is_err());
+    }
+}
+
+#[cfg(test)]
+mod conversion_tests {
+    use super::*;
+
+    #[test]
+    fn json_becomes_script_values() {
+        let v = serde_json::json!({"a": 1, "b": 2.5, "c": "x", "d": [true, null], "e": {"f": "g"}});
+        let m = record_map("order", "SO-1", &v).unwrap();
+        let e = build();
+        let mut scope = rhai::Scope::new();
+        scope.push("r", m);
+        let out: bool = e
+            .eval_with_scope(&mut scope, r#"r.a == 1 && r.b == 2.5 && r.c == "x" && r.d[0] && r.d[1] == () && r.e.f == "g" && r.id == "SO-1" && r.kind == "order""#)
+            .unwrap();
+        assert!(out);
     }
 }

@@ -284,6 +284,52 @@ mod tests {
     }
 
     #[test]
+    fn escalations_fire_once_at_their_time() {
+        use crate::flow::model::{Escalation, TaskSource};
+        let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+        let mut t = task(None);
+        t.source = Some(TaskSource {
+            scenario_id: "s".into(),
+            scenario_name: "s".into(),
+            scenario_version: 1,
+            fired_at: t0,
+            record_kind: "order".into(),
+            record_id: "SO-1".into(),
+            record: serde_json::json!({}),
+            escalations: vec![
+                Escalation {
+                    at: t0 + Duration::hours(24),
+                    notify: vec![9],
+                    sent: false,
+                },
+                Escalation {
+                    at: t0 + Duration::hours(72),
+                    notify: vec![9],
+                    sent: false,
+                },
+            ],
+            on_finish: vec![],
+            auto_close: false,
+        });
+        assert_eq!(next_at(&t), Some(t0 + Duration::hours(24)));
+        assert!(escalations_due(&t, t0 + Duration::hours(23)).is_empty());
+        assert_eq!(escalations_due(&t, t0 + Duration::hours(25)), vec![0]);
+        if let Some(s) = t.source.as_mut() {
+            s.escalations[0].sent = true;
+        }
+        assert_eq!(next_at(&t), Some(t0 + Duration::hours(72)));
+        assert!(
+            escalations_due(&t, t0 + Duration::hours(25)).is_empty(),
+            "not twice"
+        );
+        t.status = TaskStatus::Done;
+        assert!(
+            escalations_due(&t, t0 + Duration::hours(100)).is_empty(),
+            "none once finished"
+        );
+    }
+
+    #[test]
     fn a_new_deadline_or_step_starts_afresh() {
         let due = Utc.with_ymd_and_hms(2026, 5, 5, 12, 0, 0).unwrap();
         let mut t = task(Some(due));

@@ -1,7 +1,7 @@
 // Delivery channels admin against the real server: the mail server form refuses a
 // malformed sender and keeps the password write-only, a webhook that is not http(s)
 // is refused on save, "send test notice" shows the error of an unreachable endpoint,
-// and a project's group webhook is set.
+// and a member sets their own webhook and ticks it for an event.
 //
 // Run from tests/e2e:  node --test delivery.test.mjs   (needs the real server)
 import assert from 'node:assert/strict';
@@ -86,6 +86,22 @@ describe('delivery channels admin', { skip }, () => {
     assert.match(await mailErr.textContent(), /mail server 127\.0\.0\.1/);
 
     await page.getByTestId('outbox-failed').waitFor();
+
+    // My own webhook on the Me page, and the webhook column of the preferences.
+    await page.getByTestId('nav-me').click();
+    await page.getByTestId('my-hook').waitFor();
+    await page.getByTestId('my-hook-url').fill('file:///etc/passwd');
+    await page.getByTestId('my-hook-save').click();
+    await page.getByTestId('my-hook').getByText('http:// or https://').waitFor();
+    await page.getByTestId('my-hook-kind').selectOption('slack');
+    await page.getByTestId('my-hook-url').fill(`http://127.0.0.1:${port}/mine`);
+    await page.getByTestId('my-hook-save').click();
+    await page.getByTestId('my-hook-test').waitFor();
+    await page.getByTestId('pref-assigned-webhook').check();
+    await page.reload();
+    await page.getByTestId('my-hook-test').waitFor();
+    assert.equal(await page.getByTestId('pref-assigned-webhook').isChecked(), true);
+    assert.equal(await page.getByTestId('my-hook-url').inputValue(), `http://127.0.0.1:${port}/mine`);
     await ctx.close();
   });
 });

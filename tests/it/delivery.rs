@@ -691,3 +691,42 @@ async fn delivery_bad_input_refused_on_save() {
         .to_string()
         .contains("SECme"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_group_webhook_gets_one_card_per_event_not_per_recipient() {
+    let r = receiver().await;
+    let s = TestServer::start_with(config("")).await;
+    let admin = s.admin().await;
+    let (bob, bob_id) = member(&s, &admin, "bob", "en").await;
+    let (_ann, ann_id) = member(&s, &admin, "ann", "en").await;
+    let (_cy, cy_id) = member(&s, &admin, "cy", "en").await;
+    admin
+        .call(
+            Method::PUT,
+            "/api/admin/delivery",
+            Some(json!({"smtp": null, "webhooks": [{"name": "all", "kind": "generic", "url": format!("{}/hook/all", r.url)}]})),
+        )
+        .await;
+    let p = project(&admin, &[bob_id, ann_id, cy_id]).await;
+    let t = admin
+        .post(
+            &format!("/api/projects/{p}/tasks"),
+            json!({"kind": "simple", "title": "Pack", "watchers": [ann_id, cy_id], "nodes": [{"handler_id": bob_id, "action": "pack"}]}),
+        )
+        .await;
+    let rev = t["rev"].as_u64().unwrap();
+    let id = t["id"].as_u64().unwrap();
+    bob.post(&format!("/api/tasks/{id}/complete"), json!({"rev": rev}))
+        .await;
+    // The creator and two watchers are told it is finished: three inbox messages…
+    until("two cards", || (r.hits().len() >= 2).then_some(())).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    // …one card per event for the group.
+    let mut events: Vec<String> = r
+        .hits()
+        .iter()
+        .map(|h| h.json()["event"].as_str().unwrap().to_string())
+        .collect();
+    events.sort();
+    assert_eq!(events, vec!["assigned", "finished"]);
+}

@@ -253,3 +253,34 @@ export function DeliveryPage() {
     <${FailedList} />
   </div>`;
 }
+
+/** A member's own webhook (Me page); which events use it is set in the preferences. */
+export function MyWebhook() {
+  const data = useLoader(() => apiRequest('GET', '/api/me/webhook'), []);
+  const [hook, setHook] = useState(null);
+  const [error, setError] = useState(null);
+  if (data.loading && !data.data) return html`<${Loading} />`;
+  const stored = data.data && data.data.webhook;
+  const cur = hook || (stored ? { ...stored, secret: '' } : { kind: 'wecom', url: '', secret: '' });
+  const save = async (remove) => {
+    setError(null);
+    try {
+      const r = await apiRequest('PUT', '/api/me/webhook', { webhook: remove ? null : hookOut(cur) });
+      data.setData(r);
+      setHook(null);
+      toast.ok(t('delivery.saved'));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return html`<div data-testid="my-hook">
+    <p class="muted small">${t('delivery.myHookHint')}</p>
+    <${HookFields} hook=${cur} testid="my-hook" onChange=${setHook} />
+    <div class="form-actions">
+      <button type="button" class="btn btn-primary" onClick=${() => save(false)} data-testid="my-hook-save">${t('delivery.save')}</button>
+      ${stored && html`<${TestButton} target=${() => ({ channel: 'me' })} testid="my-hook-test" />
+        <button type="button" class="btn btn-danger" onClick=${() => save(true)} data-testid="my-hook-remove">${t('delivery.remove')}</button>`}
+    </div>
+    <${ErrorText} error=${error} />
+  </div>`;
+}

@@ -33,7 +33,13 @@ struct Sink {
 }
 
 async fn smtp_sink() -> Sink {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    smtp_sink_on(0).await
+}
+
+async fn smtp_sink_on(port: u16) -> Sink {
+    let l = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     let sink = Sink {
         port: l.local_addr().unwrap().port(),
         ..Default::default()
@@ -482,6 +488,7 @@ async fn delivery_retried_after_500_and_once_across_a_restart() {
 
 trait TapRetry {
     fn tap_retry(self, base: &str) -> FileConfig;
+    fn tap_attempts(self, n: u32) -> FileConfig;
 }
 
 impl TapRetry for FileConfig {
@@ -490,6 +497,52 @@ impl TapRetry for FileConfig {
         d.retry_base = Some(humantime::parse_duration(base).unwrap());
         self
     }
+    fn tap_attempts(mut self, n: u32) -> FileConfig {
+        self.delivery.as_mut().unwrap().max_attempts = Some(n);
+        self
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_mail_server_down_then_back_each_notice_once() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let s = TestServer::start_with(config("").tap_retry("200ms").tap_attempts(8)).await;
+    let admin = s.admin().await;
+    smtp_settings(&admin, port).await;
+    let (bob, bob_id) = member(&s, &admin, "bob", "en").await;
+    bob.call(
+        Method::PUT,
+        "/api/me/preferences",
+        Some(json!({"events": {"assigned": {"inbox": true, "email": true}}})),
+    )
+    .await;
+    let p = project(&admin, &[bob_id]).await;
+    task(&admin, p, "One", bob_id).await;
+    task(&admin, p, "Two", bob_id).await;
+    // The mail server is down: both wait with the reason.
+    for _ in 0..50 {
+        let v = admin.get("/api/admin/outbox?status=pending").await;
+        let items = v["items"].as_array().unwrap();
+        if items.len() == 2 && items.iter().all(|i| i["last_error"].is_string()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let v = admin.get("/api/admin/outbox?status=pending").await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 2, "{v}");
+    // It comes back: each notice goes out once.
+    let sink = smtp_sink_on(port).await;
+    until("two e-mails", || (sink.mails().len() >= 2).then_some(())).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let mails = sink.mails();
+    assert_eq!(mails.len(), 2);
+    assert!(mails.iter().any(|m| m.contains("Assigned to you: One")));
+    assert!(mails.iter().any(|m| m.contains("Assigned to you: Two")));
+    let sent = admin.get("/api/admin/outbox?status=sent").await;
+    assert_eq!(sent["items"].as_array().unwrap().len(), 2, "{sent}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -295,6 +295,30 @@ pub fn retry(store: &Store, id: u64, now: DateTime<Utc>) -> ServiceResult<Outbox
     })
 }
 
+/// Forgets sent items delivered before `before` (the delivery history is kept
+/// [`KEEP_SENT_DAYS`] days). Returns how many went.
+pub fn purge_sent(store: &Store, before: DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut old = Vec::new();
+    for id in store.ids_by(ix::STATUS, OutboxStatus::Sent.as_str())? {
+        if let Some(it) = store.get::<OutboxItem>(id)? {
+            if it.sent_at.is_some_and(|t| t < before) {
+                old.push(id);
+            }
+        }
+    }
+    for chunk in old.chunks(500) {
+        store.write(|tx| {
+            for id in chunk {
+                tx.delete::<OutboxItem>(*id)?;
+            }
+            Ok::<_, StoreError>(())
+        })?;
+    }
+    Ok(old.len())
+}
+
+pub const KEEP_SENT_DAYS: i64 = 30;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,6 +405,13 @@ mod tests {
         let it = finish(&s, id, Ok(()), t2, &p).unwrap().unwrap();
         assert_eq!(it.status, OutboxStatus::Sent);
         assert!(due(&s, t2 + chrono::Duration::days(1)).unwrap().is_empty());
+        assert_eq!(purge_sent(&s, t2).unwrap(), 0, "kept while recent");
+        assert_eq!(
+            purge_sent(&s, t2 + chrono::Duration::seconds(1)).unwrap(),
+            1
+        );
+        assert!(s.get::<OutboxItem>(id).unwrap().is_none());
+        assert!(list(&s, None, 10).unwrap().is_empty());
     }
 
     #[test]

@@ -225,9 +225,19 @@ pub async fn run(state: AppState) {
     // are aborted too (their items stay `sending` until the lease runs out).
     let mut in_flight = tokio::task::JoinSet::new();
     let public_url = state.config.public_url.clone();
+    let mut last_purge: Option<tokio::time::Instant> = None;
     loop {
         tokio::time::sleep(c.interval).await;
         while in_flight.try_join_next().is_some() {}
+        if last_purge.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
+            last_purge = Some(tokio::time::Instant::now());
+            let before = Utc::now() - chrono::Duration::days(outbox::KEEP_SENT_DAYS);
+            match state.run(move |s| Ok(outbox::purge_sent(s, before)?)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "old sent notices forgotten"),
+                Err(e) => tracing::warn!(error = %e, "outbox purge failed"),
+            }
+        }
         let ids = match state.run(|s| Ok(outbox::due(s, Utc::now())?)).await {
             Ok(ids) => ids,
             Err(e) => {

@@ -52,6 +52,8 @@ pub struct Feedback {
     pub body_html: String,
     pub status: FeedbackStatus,
     pub replies: Vec<Reply>,
+    #[serde(default)]
+    pub attachments: Vec<crate::flow::model::Attachment>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -140,6 +142,7 @@ pub fn create(
         body,
         status: FeedbackStatus::Open,
         replies: Vec::new(),
+        attachments: Vec::new(),
         created_at: now,
         updated_at: now,
     };
@@ -250,4 +253,67 @@ pub fn set_status(
         tx.update(&mut f, rev)?;
         Ok::<_, ServiceError>(f)
     })
+}
+
+/// Attaches an uploaded file to a feedback item (its author or an admin), stored
+/// under `uploads` like task attachments; the file is in place before the item
+/// points at it.
+pub fn attach(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    upload: crate::tasks::attachments::Upload,
+    uploads: &std::path::Path,
+    now: DateTime<Utc>,
+) -> ServiceResult<crate::flow::model::Attachment> {
+    get(store, actor, id)?;
+    let uid = actor
+        .user_id
+        .ok_or_else(|| ServiceError::forbidden("attachments are added by users"))?;
+    std::fs::create_dir_all(uploads)
+        .map_err(|e| ServiceError::Internal(format!("uploads directory: {e}")))?;
+    upload
+        .temp
+        .as_file()
+        .sync_all()
+        .map_err(|e| ServiceError::Internal(format!("sync upload: {e}")))?;
+    let name = crate::tasks::attachments::clean_name(&upload.name);
+    let temp = upload.temp;
+    store.write(|tx| {
+        let mut f: Feedback = tx.load(id)?;
+        let rev = f.rev;
+        let aid = tx.next_id()?;
+        let att = crate::flow::model::Attachment {
+            id: aid,
+            name: name.clone(),
+            size: upload.size,
+            content_type: upload.content_type.clone(),
+            uploaded_by: uid,
+            uploaded_at: now,
+        };
+        f.attachments.push(att.clone());
+        f.updated_at = now;
+        tx.update(&mut f, rev)?;
+        temp.persist(uploads.join(aid.to_string()))
+            .map_err(|e| ServiceError::Internal(format!("store upload: {}", e.error)))?;
+        Ok(att)
+    })
+}
+
+/// An attachment of a feedback item the actor may see, and where its file is.
+pub fn open_attachment(
+    store: &Store,
+    actor: &Actor,
+    id: u64,
+    aid: u64,
+    uploads: &std::path::Path,
+) -> ServiceResult<(crate::flow::model::Attachment, std::path::PathBuf)> {
+    let f = get(store, actor, id)?;
+    let att = f
+        .attachments
+        .iter()
+        .find(|a| a.id == aid)
+        .cloned()
+        .ok_or_else(|| ServiceError::not_found(format!("attachment {aid} not found")))?;
+    Ok((att, uploads.join(aid.to_string())))
 }

@@ -111,6 +111,17 @@ pub fn upsert(
                 }
                 Some(mut old) => {
                     let rev = old.rev;
+                    // History keeps the superseded versions; the record holds the current one.
+                    let mut superseded = ErpVersion {
+                        id: 0,
+                        rev: 0,
+                        kind: old.kind.clone(),
+                        record_id: old.record_id.clone(),
+                        version: old.version,
+                        data: old.data.clone(),
+                        received_at: old.received_at,
+                    };
+                    tx.insert(&mut superseded)?;
                     old.previous = Some(std::mem::replace(&mut old.data, inc.data));
                     old.version += 1;
                     old.hash = h;
@@ -136,16 +147,6 @@ pub fn upsert(
                     r
                 }
             };
-            let mut v = ErpVersion {
-                id: 0,
-                rev: 0,
-                kind: rec.kind.clone(),
-                record_id: rec.record_id.clone(),
-                version: rec.version,
-                data: rec.data.clone(),
-                received_at: now,
-            };
-            tx.insert(&mut v)?;
             rec.rev = rec.rev.max(1);
             changed.push(rec);
         }
@@ -168,8 +169,18 @@ pub fn find(store: &Store, kind: &str, record_id: &str) -> ServiceResult<Option<
     }
 }
 
+/// Every version of a record, newest (the current one) first.
 pub fn versions(store: &Store, kind: &str, record_id: &str) -> ServiceResult<Vec<ErpVersion>> {
-    let mut out = Vec::new();
+    let current = get(store, kind, record_id)?;
+    let mut out = vec![ErpVersion {
+        id: current.id,
+        rev: current.rev,
+        kind: current.kind,
+        record_id: current.record_id,
+        version: current.version,
+        data: current.data,
+        received_at: current.received_at,
+    }];
     for id in store.ids_by("erp_versions", &record_key(kind, record_id))? {
         if let Some(v) = store.get::<ErpVersion>(id)? {
             out.push(v);

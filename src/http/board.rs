@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Authed};
+use super::files;
 use crate::board::announce::{self, Announcement, AnnouncementInput, AnnouncementView};
 use crate::board::feedback::{self, Feedback, NewFeedback, NewReply, StatusChange};
 use crate::board::news::{self, Feed, NewFeed, NewsItem};
@@ -30,6 +31,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_feedback))
         .routes(routes!(reply_feedback))
         .routes(routes!(set_feedback_status))
+        .merge(
+            // Uploads are limited by `attachment_max_mb` while streaming.
+            OpenApiRouter::new()
+                .routes(routes!(attach_feedback))
+                .routes(routes!(download_feedback_attachment))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .routes(routes!(list_news))
         .routes(routes!(list_feeds, add_feed))
         .routes(routes!(delete_feed))
@@ -265,4 +273,39 @@ async fn fetch_feed(
         })
         .await?;
     Ok(Json(fetch(&state, f).await?))
+}
+
+/// Attach a file to a feedback item (multipart form, field `file`; author or admin).
+#[utoipa::path(post, path = "/api/feedback/{id}/attachments", tag = "board", params(("id" = u64, Path)),
+    request_body(content_type = "multipart/form-data", content = String),
+    responses((status = 201, body = crate::flow::model::Attachment), (status = 413, body = ErrorBody)))]
+async fn attach_feedback(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath(id): ApiPath<u64>,
+    form: axum::extract::Multipart,
+) -> ApiResult<(StatusCode, Json<crate::flow::model::Attachment>)> {
+    // Check access before taking the upload.
+    let actor = auth.actor.clone();
+    state.run(move |s| feedback::get(s, &actor, id)).await?;
+    let upload = files::receive(form, state.config.attachment_max, &state.config.tmp_dir()).await?;
+    let uploads = state.config.uploads_dir();
+    let att = state
+        .run(move |s| feedback::attach(s, &auth.actor, id, upload, &uploads, Utc::now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(att)))
+}
+
+/// Download a feedback attachment.
+#[utoipa::path(get, path = "/api/feedback/{id}/attachments/{aid}", tag = "board", params(("id" = u64, Path), ("aid" = u64, Path)), responses((status = 200, description = "the file")))]
+async fn download_feedback_attachment(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiPath((id, aid)): ApiPath<(u64, u64)>,
+) -> ApiResult<axum::response::Response> {
+    let uploads = state.config.uploads_dir();
+    let (att, path) = state
+        .run(move |s| feedback::open_attachment(s, &auth.actor, id, aid, &uploads))
+        .await?;
+    files::download(&att, &path).await
 }

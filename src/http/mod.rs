@@ -8,6 +8,7 @@ mod departments;
 mod erp;
 pub mod error;
 pub mod extract;
+mod files;
 mod health;
 mod me;
 mod personal;

@@ -1,25 +1,23 @@
 //! Tasks: create, read, edit, copy, move, delete, archive; flow operations; checklist;
 //! comments; the task log; attachments.
 
-use axum::body::Body;
 use axum::extract::{Multipart, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authed};
-use crate::error::ServiceError;
+use super::files;
 use crate::flow::model::Attachment;
 use crate::flow::Op;
 use crate::state::AppState;
-use crate::tasks::attachments::{self, Upload};
+use crate::tasks::attachments;
 use crate::tasks::comments::{self, CommentView, NewComment};
 use crate::tasks::lists::{self, ListQuery, TaskPage};
 use crate::tasks::log::{self, LogEntry};
@@ -287,54 +285,14 @@ async fn upload(
     State(state): State<AppState>,
     auth: Authed,
     ApiPath(id): ApiPath<u64>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> ApiResult<(StatusCode, Json<Attachment>)> {
-    let limit = state.config.attachment_max;
-    let tmp_dir = state.config.tmp_dir();
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        ApiError::BadRequest(format!("bad upload: {}", e.body_text()))
-    };
-    let internal = |e: std::io::Error| {
-        ApiError::Service(ServiceError::Internal(format!("upload temp file: {e}")))
-    };
-    while let Some(mut field) = form.next_field().await.map_err(bad)? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("file").to_string();
-        let content_type = field
-            .content_type()
-            .unwrap_or("application/octet-stream")
-            .to_string();
-        let mut temp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(internal)?;
-        let mut size: u64 = 0;
-        while let Some(chunk) = field.chunk().await.map_err(bad)? {
-            size += chunk.len() as u64;
-            if size > limit {
-                // The temp file is deleted when dropped: nothing is stored.
-                return Err(ServiceError::TooLarge(format!(
-                    "an attachment may have at most {} MiB",
-                    limit / (1024 * 1024)
-                ))
-                .into());
-            }
-            temp.write_all(&chunk).map_err(internal)?;
-        }
-        let uploads = state.config.uploads_dir();
-        let upload = Upload {
-            temp,
-            name,
-            content_type,
-            size,
-        };
-        let att = state
-            .run(move |s| attachments::attach(s, &auth.actor, id, upload, &uploads, Utc::now()))
-            .await?;
-        return Ok((StatusCode::CREATED, Json(att)));
-    }
-    Err(ApiError::BadRequest(
-        "send the file in a multipart field named 'file'".into(),
-    ))
+    let upload = files::receive(form, state.config.attachment_max, &state.config.tmp_dir()).await?;
+    let uploads = state.config.uploads_dir();
+    let att = state
+        .run(move |s| attachments::attach(s, &auth.actor, id, upload, &uploads, Utc::now()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(att)))
 }
 
 /// Download an attachment.
@@ -348,42 +306,7 @@ async fn download(
     let (att, path) = state
         .run(move |s| attachments::open(s, &auth.actor, id, aid, &uploads))
         .await?;
-    let file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|e| ServiceError::Internal(format!("attachment file {}: {e}", path.display())))?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    let mut resp = body.into_response();
-    let h = resp.headers_mut();
-    // Never rendered inline: a hostile upload cannot run in our origin.
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
-    let encoded: String = url_escape(&att.name);
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"download\"; filename*=UTF-8''{encoded}"
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&att.size.to_string()) {
-        h.insert(header::CONTENT_LENGTH, v);
-    }
-    Ok(resp)
-}
-
-fn url_escape(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    files::download(&att, &path).await
 }
 
 /// Remove an attachment (uploader or editor).

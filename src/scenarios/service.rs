@@ -526,6 +526,22 @@ fn record_error(
     Ok(())
 }
 
+/// Whether any (scenario, record) pair of the batch has stored state to update.
+fn has_state(store: &Store, prepared: &[Prepared<'_>]) -> ServiceResult<bool> {
+    for (l, rec, _) in prepared {
+        if store
+            .lookup(
+                "scenario_state",
+                &state_key(&l.compiled.key, &rec.kind, &rec.record_id),
+            )?
+            .is_some()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// An evaluation with the task it asks for already built (or why it cannot be).
 type Prepared<'a> = (
     &'a Loaded,
@@ -555,6 +571,22 @@ fn apply(
             (ev, task)
         });
         prepared.push((l, rec, item));
+    }
+    let nothing_to_do = prepared.iter().all(|(_, _, item)| {
+        matches!(
+            item,
+            Ok((
+                Evaluation {
+                    task: None,
+                    wake_at: None
+                },
+                None
+            ))
+        )
+    });
+    if nothing_to_do && !has_state(store, &prepared)? {
+        // The common case: no condition holds, nothing to wake for, no state to update.
+        return Ok(report);
     }
     store.write(|tx| {
         let mut fired: HashMap<u64, u64> = HashMap::new();

@@ -22,7 +22,8 @@ pub struct Upload {
     pub size: u64,
 }
 
-fn clean_name(name: &str) -> String {
+/// A file name without directories, quotes or control characters.
+pub fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()

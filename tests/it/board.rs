@@ -343,3 +343,75 @@ async fn avatar_limits_and_preferences() {
     assert_eq!(st, StatusCode::FORBIDDEN);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feedback_attachments_are_private_and_limited() {
+    use reqwest::multipart::{Form, Part};
+    let s = TestServer::start_with(toml::from_str("attachment_max_mb = 1").unwrap()).await;
+    let admin = s.admin().await;
+    let (m, _) = s.user(&admin, "mia", "member", None).await;
+    let (other, _) = s.user(&admin, "olaf", "member", None).await;
+    let f = m
+        .post(
+            "/api/feedback",
+            json!({"kind": "problem", "title": "Export breaks", "body": "see screenshot"}),
+        )
+        .await;
+    let url = format!("/api/feedback/{}/attachments", f["id"]);
+    let form = Form::new().part(
+        "file",
+        Part::bytes(b"PNGDATA".to_vec()).file_name("screen.png"),
+    );
+    let resp = m
+        .request(Method::POST, &url)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let att: serde_json::Value = resp.json().await.unwrap();
+    let got = admin
+        .request(Method::GET, &format!("{url}/{}", att["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.text().await.unwrap(), "PNGDATA");
+    assert_eq!(
+        admin.get(&format!("/api/feedback/{}", f["id"])).await["attachments"][0]["name"],
+        "screen.png"
+    );
+    let form = Form::new().part("file", Part::bytes(b"x".to_vec()).file_name("x.txt"));
+    let resp = other
+        .request(Method::POST, &url)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404, "someone else's item");
+    let resp = other
+        .request(Method::GET, &format!("{url}/{}", att["id"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 404);
+    let form = Form::new().part(
+        "file",
+        Part::bytes(vec![0u8; 1024 * 1024 + 1]).file_name("big.bin"),
+    );
+    let resp = m
+        .request(Method::POST, &url)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 413);
+    assert_eq!(
+        m.get(&format!("/api/feedback/{}", f["id"])).await["attachments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    s.stop().await;
+}

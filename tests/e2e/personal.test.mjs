@@ -149,9 +149,13 @@ describe('personal centre and statistics', { skip }, () => {
     await member.getByTestId('feedback-body').fill('I cannot find it <script>window.pwned=1</script>');
     await member.getByTestId('feedback-submit').click();
     await member.getByTestId('feedback-body-html').waitFor();
+    // attach a screenshot to the question
+    await member.getByTestId('feedback-attachment-input').setInputFiles({ name: 'screen.png', mimeType: 'image/png', buffer: Buffer.from('PNG') });
+    await member.getByTestId('feedback-attachment').waitFor();
     const url = member.url();
     const adminPage = await signIn('admin', { password: server.adminPassword });
     await adminPage.goto(url);
+    assert.match(await adminPage.getByTestId('feedback-attachment').textContent(), /screen\.png/);
     await adminPage.getByTestId('feedback-reply-body').fill('On the **Statistics** page');
     await adminPage.getByTestId('feedback-reply-send').click();
     await adminPage.getByTestId('feedback-reply').waitFor();

@@ -28,6 +28,12 @@ export const papi = {
   deleteAnnouncement: (id) => request('DELETE', `/api/announcements/${enc(id)}`),
   readAnnouncement: (id) => request('POST', `/api/announcements/${enc(id)}/read`),
   feedbackList: () => request('GET', '/api/feedback'),
+  uploadFeedbackAttachment: (id, file) => {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return request('POST', `/api/feedback/${enc(id)}/attachments`, undefined, { form });
+  },
+  feedbackAttachmentUrl: (id, aid) => `/api/feedback/${enc(id)}/attachments/${enc(aid)}`,
   feedback: (id) => request('GET', `/api/feedback/${enc(id)}`),
   createFeedback: (f) => request('POST', '/api/feedback', f),
   replyFeedback: (id, body) => request('POST', `/api/feedback/${enc(id)}/replies`, { body }),

@@ -108,6 +108,7 @@ export function FeedbackPage({ params }) {
       <div class="muted small">${r.author_name}${r.from_admin ? ` · ${t('feedback.admin')}` : ''} · ${new Date(r.at).toLocaleString()}</div>
       <div class="markdown" dangerouslySetInnerHTML=${{ __html: r.body_html }}></div>
     </div>`)}
+    <${FeedbackFiles} item=${item} />
     <form class="form card" onSubmit=${send}>
       <${Field} label=${t('feedback.reply')}>
         <textarea rows="3" value=${reply} onInput=${(e) => setReply(e.target.value)} data-testid="feedback-reply-body"></textarea>
@@ -116,4 +117,42 @@ export function FeedbackPage({ params }) {
       <div class="form-actions"><button class="btn btn-primary" disabled=${!reply.trim()} data-testid="feedback-reply-send">${t('feedback.send')}</button></div>
     </form>
   </div>`;
+}
+
+/** Files attached to a feedback item: a list of downloads and an upload button. */
+function FeedbackFiles({ item }) {
+  const f = item.data;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const upload = async (e) => {
+    const file = e.target.files && e.target.files[0];
+    e.target.value = '';
+    if (!file) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await papi.uploadFeedbackAttachment(f.id, file);
+      toast.ok(t('tasks.uploaded', { name: file.name }));
+      item.setData(await papi.feedback(f.id));
+    } catch (err) {
+      setError(err.status === 413 ? new Error(t('tasks.fileTooLarge', { name: file.name })) : err);
+    }
+    setBusy(false);
+  };
+  const list = f.attachments || [];
+  return html`<section class="card" data-testid="feedback-attachments">
+    <h2 class="card-title">${t('tasks.attachments')}</h2>
+    ${list.length === 0 && html`<p class="muted small">${t('tasks.noAttachments')}</p>`}
+    <ul class="attach-list">
+      ${list.map((x) => html`<li key=${x.id} data-testid="feedback-attachment">
+        <a href=${papi.feedbackAttachmentUrl(f.id, x.id)} download=${x.name} class="attach-name">${x.name}</a>
+      </li>`)}
+    </ul>
+    <${ErrorText} error=${error} />
+    <div class="attach-upload">
+      <input type="file" class="file-input" onChange=${upload} id=${`fb-file-${f.id}`} data-testid="feedback-attachment-input" />
+      <label for=${`fb-file-${f.id}`} class=${`btn btn-sm ${busy ? 'is-busy' : ''}`}>${busy ? t('tasks.uploading') : t('tasks.upload')}</label>
+      <span class="muted small">${t('tasks.uploadHint')}</span>
+    </div>
+  </section>`;
 }

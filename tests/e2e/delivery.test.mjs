@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { chromium, request } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startBaton } from './server.mjs';
 
 const skip = process.env.BATON_E2E_MOCK === '1' ? 'delivery is not in the mock' : false;
@@ -102,6 +102,21 @@ describe('delivery channels admin', { skip }, () => {
     await page.getByTestId('my-hook-test').waitFor();
     assert.equal(await page.getByTestId('pref-assigned-webhook').isChecked(), true);
     assert.equal(await page.getByTestId('my-hook-url').inputValue(), `http://127.0.0.1:${port}/mine`);
+
+    // A project's group webhook in the project dialog.
+    const api = await request.newContext({ baseURL: server.url });
+    const login = await api.post('/api/login', { data: { username: 'admin', password: server.adminPassword } });
+    const { csrf_token } = await login.json();
+    const created = await api.post('/api/projects', { data: { name: 'Warehouse', members: [] }, headers: { 'X-CSRF-Token': csrf_token } });
+    assert.equal(created.status(), 201, await created.text());
+    await api.dispose();
+    await page.getByTestId('nav-admin-projects').click();
+    await page.locator('[data-testid="project-row"][data-name="Warehouse"]').getByTestId('project-manage').click();
+    await page.getByTestId('project-hook-editor').waitFor();
+    await page.getByTestId('project-hook-url').fill(`http://127.0.0.1:${port}/warehouse`);
+    await page.getByTestId('project-hook-save').click();
+    await page.getByTestId('project-hook-test').click();
+    await page.getByTestId('project-hook-test-error').waitFor();
     await ctx.close();
   });
 });

@@ -48,7 +48,7 @@ function HookFields({ hook, onChange, testid }) {
       </select>
     <//>
     <${Field} label=${t('delivery.url')} cls="grow">
-      <input type="url" value=${hook.url} onInput=${set('url')} placeholder="https://" data-testid=${`${testid}-url`} />
+      <input type="url" value=${hook.url} onInput=${set('url')} placeholder=${t('delivery.urlPlaceholder')} data-testid=${`${testid}-url`} />
     <//>
     <${Field} label=${t('delivery.secret')} hint=${hook.secret_set ? t('delivery.secretSet') : t('delivery.secretHint')}>
       <input type="password" autocomplete="new-password" value=${hook.secret || ''} onInput=${set('secret')}
@@ -152,50 +152,50 @@ function EmailTest() {
   </section>`;
 }
 
-function ProjectHook() {
-  const projects = useLoader(async () => (await api.projects()).items || [], []);
-  const [pid, setPid] = useState('');
+/** A project's group webhook, for whoever manages the project (also in the project dialog). */
+export function ProjectWebhookEditor({ projectId }) {
+  const data = useLoader(() => dapi.projectHook(projectId), [projectId]);
   const [hook, setHook] = useState(null);
   const [error, setError] = useState(null);
-  const pick = async (id) => {
-    setPid(id);
-    setHook(null);
-    setError(null);
-    if (!id) return;
-    try {
-      const r = await dapi.projectHook(id);
-      setHook(r.webhook ? { ...r.webhook, secret: '' } : { kind: 'wecom', url: '', secret: '', none: true });
-    } catch (e) {
-      setError(e);
-    }
-  };
+  if (data.loading && !data.data) return html`<${Loading} />`;
+  if (data.error && !data.data) return html`<${ErrorText} error=${data.error} />`;
+  const stored = data.data && data.data.webhook;
+  const cur = hook || (stored ? { ...stored, secret: '' } : { kind: 'wecom', url: '', secret: '' });
   const save = async (remove) => {
     setError(null);
     try {
-      const r = await dapi.setProjectHook(pid, remove ? null : hookOut(hook));
-      setHook(r.webhook ? { ...r.webhook, secret: '' } : { kind: 'wecom', url: '', secret: '', none: true });
+      data.setData(await dapi.setProjectHook(projectId, remove ? null : hookOut(cur)));
+      setHook(null);
       toast.ok(t('delivery.saved'));
     } catch (e) {
       setError(e);
     }
   };
+  return html`<div data-testid="project-hook-editor">
+    <${HookFields} hook=${cur} testid="project-hook" onChange=${setHook} />
+    <div class="form-actions">
+      <button type="button" class="btn btn-primary" onClick=${() => save(false)} data-testid="project-hook-save">${t('delivery.save')}</button>
+      ${stored && html`<${TestButton} target=${() => ({ channel: 'project', project_id: Number(projectId) })} testid="project-hook-test" />
+        <button type="button" class="btn btn-danger" onClick=${() => save(true)} data-testid="project-hook-remove">${t('delivery.remove')}</button>`}
+    </div>
+    <${ErrorText} error=${error} />
+  </div>`;
+}
+
+function ProjectHook() {
+  const projects = useLoader(async () => (await api.projects()).items || [], []);
+  const [pid, setPid] = useState('');
   const list = projects.data || [];
   return html`<section class="card" data-testid="project-hook">
     <h2 class="card-title">${t('delivery.projectHook')}</h2>
     <p class="muted small">${t('delivery.projectHookHint')}</p>
     <${Field} label=${t('delivery.project')}>
-      <select value=${pid} onChange=${(e) => pick(e.target.value)} data-testid="project-hook-project">
+      <select value=${pid} onChange=${(e) => setPid(e.target.value)} data-testid="project-hook-project">
         <option value="">—</option>
         ${list.map((p) => html`<option value=${p.id} key=${p.id}>${p.name}</option>`)}
       </select>
     <//>
-    ${hook && html`<${HookFields} hook=${hook} testid="project-hook" onChange=${setHook} />
-      <div class="form-actions">
-        <button type="button" class="btn btn-primary" onClick=${() => save(false)} data-testid="project-hook-save">${t('delivery.save')}</button>
-        ${!hook.none && html`<${TestButton} target=${() => ({ channel: 'project', project_id: Number(pid) })} testid="project-hook-test" />
-          <button type="button" class="btn btn-danger" onClick=${() => save(true)} data-testid="project-hook-remove">${t('delivery.remove')}</button>`}
-      </div>`}
-    <${ErrorText} error=${error} />
+    ${pid && html`<${ProjectWebhookEditor} key=${pid} projectId=${pid} />`}
   </section>`;
 }
 

@@ -7,6 +7,7 @@ import { deptPath, flattenTree, optionLabel } from '../depts.js';
 import { fmtTime, t } from '../i18n.js';
 import { navigate } from '../router.js';
 import { Avatar, Confirm, Empty, ErrorText, Field, Icon, Loading, Modal, PageHeader, TagInput, toast, useLoader } from '../ui.js';
+import { ProjectWebhookEditor } from './delivery.js';
 
 function DeptSelect({ depts, value, onChange, testid }) {
   return html`<select value=${value == null ? '' : String(value)} data-testid=${testid}
@@ -212,6 +213,10 @@ function ManageProjectDialog({ project, depts, users, onClose, onChanged, reload
             </li>`;
           })}
         </ul>`}
+
+    <h3 class="subsection-title">${t('delivery.projectHook')}</h3>
+    <p class="muted small">${t('delivery.projectHookHint')}</p>
+    <${ProjectWebhookEditor} projectId=${p.id} />
 
     <h3 class="subsection-title">${t('projects.status')}</h3>
     ${canArchive

@@ -360,6 +360,23 @@ mod tests {
     }
 
     #[test]
+    fn delivery_timings_default_and_from_the_file() {
+        let none = |f| Config::merge(&GlobalArgs::default(), &ServeArgs::default(), f, None);
+        let d = none(FileConfig::default()).unwrap().delivery;
+        assert_eq!(d.timeout, Duration::from_secs(10));
+        assert_eq!((d.max_attempts, d.concurrency), (8, 4));
+        let d = none(file(
+            "[delivery]\ninterval = \"100ms\"\ntimeout = \"1s\"\nretry_base = \"2s\"\nmax_attempts = 0\nconcurrency = 2\n",
+        ))
+        .unwrap()
+        .delivery;
+        assert_eq!(d.interval, Duration::from_millis(100));
+        assert_eq!(d.retry_base, Duration::from_secs(2));
+        assert_eq!((d.max_attempts, d.concurrency), (1, 2), "at least one try");
+        assert!(toml::from_str::<FileConfig>("[delivery]\nretries = 3").is_err());
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
         assert!(toml::from_str::<FileConfig>("[backup]\nkeeep = 1").is_err());

@@ -743,6 +743,18 @@ async fn delivery_bad_input_refused_on_save() {
         .await
         .to_string()
         .contains("SECme"));
+    // Every delivery endpoint is in the OpenAPI document.
+    let doc = bob.get("/api/openapi.json").await;
+    for path in [
+        "/api/admin/delivery",
+        "/api/admin/delivery/test",
+        "/api/admin/outbox",
+        "/api/admin/outbox/{id}/retry",
+        "/api/projects/{id}/webhook",
+        "/api/me/webhook",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,7 +31,7 @@ function TestButton({ target, testid }) {
     }
   };
   return html`<span class="delivery-test">
-    <button type="button" class="btn btn-small" onClick=${run} disabled=${state && state.busy} data-testid=${testid}>
+    <button type="button" class="btn btn-sm" onClick=${run} disabled=${state && state.busy} data-testid=${testid}>
       ${t('delivery.sendTest')}</button>
     ${state && !state.busy && (state.ok
       ? html`<span class="badge badge-ok" data-testid=${`${testid}-ok`}>${t('delivery.testOk')}</span>`
@@ -41,14 +41,14 @@ function TestButton({ target, testid }) {
 
 function HookFields({ hook, onChange, testid }) {
   const set = (k) => (e) => onChange({ ...hook, [k]: e.target.value });
-  return html`<div class="form-row">
+  return html`<div class="form-grid form-grid-3">
     <${Field} label=${t('delivery.kind')}>
       <select value=${hook.kind} onChange=${set('kind')} data-testid=${`${testid}-kind`}>
         ${KINDS.map((k) => html`<option value=${k} key=${k}>${t(`delivery.kinds.${k}`)}</option>`)}
       </select>
     <//>
     <${Field} label=${t('delivery.url')} cls="grow">
-      <input type="url" value=${hook.url} onInput=${set('url')} placeholder=${t('delivery.urlPlaceholder')} data-testid=${`${testid}-url`} />
+      <input type="text" inputmode="url" value=${hook.url} onInput=${set('url')} placeholder=${t('delivery.urlPlaceholder')} data-testid=${`${testid}-url`} />
     <//>
     <${Field} label=${t('delivery.secret')} hint=${hook.secret_set ? t('delivery.secretSet') : t('delivery.secretHint')}>
       <input type="password" autocomplete="new-password" value=${hook.secret || ''} onInput=${set('secret')}
@@ -98,7 +98,7 @@ function CompanyForm({ initial, onSaved }) {
       <h2 class="card-title">${t('delivery.smtp')}</h2>
       <label class="check"><input type="checkbox" checked=${smtpOn} onChange=${() => setSmtpOn(!smtpOn)}
         data-testid="smtp-on" /> <span>${t('delivery.smtpOn')}</span></label>
-      ${smtpOn && html`<div class="form-row">
+      ${smtpOn && html`<div class="form-grid form-grid-3">
           <${Field} label=${t('delivery.host')} cls="grow"><input type="text" value=${smtp.host} onInput=${setS('host')} data-testid="smtp-host" /><//>
           <${Field} label=${t('delivery.port')}><input type="number" min="1" max="65535" value=${smtp.port} onInput=${setS('port')} data-testid="smtp-port" /><//>
           <${Field} label=${t('delivery.tls')}>
@@ -107,7 +107,7 @@ function CompanyForm({ initial, onSaved }) {
             </select>
           <//>
         </div>
-        <div class="form-row">
+        <div class="form-grid form-grid-3">
           <${Field} label=${t('delivery.username')}><input type="text" value=${smtp.username || ''} onInput=${setS('username')} data-testid="smtp-username" /><//>
           <${Field} label=${t('delivery.password')} hint=${smtp.password_set ? t('delivery.secretSet') : ''}>
             <input type="password" autocomplete="new-password" value=${password} onInput=${(e) => setPassword(e.target.value)} data-testid="smtp-password" />
@@ -127,7 +127,7 @@ function CompanyForm({ initial, onSaved }) {
         <div class="form-actions">
           ${h.url && initial.webhooks.some((w) => w.name === h.name) &&
             html`<${TestButton} target=${() => ({ channel: 'webhook', name: h.name })} testid="company-hook-test" />`}
-          <button type="button" class="btn btn-small btn-danger" onClick=${() => setHooks(hooks.filter((_, j) => j !== i))}
+          <button type="button" class="btn btn-sm btn-danger" onClick=${() => setHooks(hooks.filter((_, j) => j !== i))}
             data-testid="company-hook-remove">${t('delivery.remove')}</button>
         </div>
       </div>`)}
@@ -145,7 +145,7 @@ function EmailTest() {
   const [to, setTo] = useState('');
   return html`<section class="card">
     <h2 class="card-title">${t('delivery.emailTest')}</h2>
-    <div class="form-row">
+    <div class="form-grid form-grid-3">
       <${Field} label=${t('delivery.to')} cls="grow"><input type="email" value=${to} onInput=${(e) => setTo(e.target.value)} data-testid="email-test-to" /><//>
     </div>
     <${TestButton} target=${() => ({ channel: 'email', to })} testid="email-test" />
@@ -232,7 +232,7 @@ function FailedList() {
             <td data-label=${t('delivery.attempts')}>${it.attempts}</td>
             <td data-label=${t('delivery.error')} class="small">${it.last_error}</td>
             <td data-label=${t('common.createdAt')} class="nowrap">${fmtTime(it.created_at)}</td>
-            <td class="actions-col"><button type="button" class="btn btn-small" onClick=${() => retry(it.id)}
+            <td class="actions-col"><button type="button" class="btn btn-sm" onClick=${() => retry(it.id)}
               data-testid="outbox-retry">${t('delivery.retry')}</button></td>
           </tr>`)}</tbody>
         </table></div>`}

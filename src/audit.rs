@@ -24,18 +24,7 @@ pub struct AuditEvent {
 
 impl Record for AuditEvent {
     const KIND: &'static str = "audit";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
 }
 
 pub fn record(

@@ -50,18 +50,7 @@ pub struct ApiToken {
 
 impl Record for ApiToken {
     const KIND: &'static str = "token";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![("token_hash", self.hash.clone())]
     }

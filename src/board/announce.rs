@@ -30,18 +30,7 @@ pub struct Announcement {
 
 impl Record for Announcement {
     const KIND: &'static str = "announcement";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
 }
 
 /// "User u has read announcement a."
@@ -59,18 +48,7 @@ const IX_READ_BY_ANN: &str = "annread_ann";
 
 impl Record for AnnouncementRead {
     const KIND: &'static str = "annread";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(
             IX_READ,

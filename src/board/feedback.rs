@@ -62,18 +62,7 @@ const IX_AUTHOR: &str = "feedback_author";
 
 impl Record for Feedback {
     const KIND: &'static str = "feedback";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn multi_keys(&self) -> Vec<(&'static str, String)> {
         vec![(IX_AUTHOR, self.author_id.to_string())]
     }
@@ -270,32 +259,14 @@ pub fn attach(
     let uid = actor
         .user_id
         .ok_or_else(|| ServiceError::forbidden("attachments are added by users"))?;
-    std::fs::create_dir_all(uploads)
-        .map_err(|e| ServiceError::Internal(format!("uploads directory: {e}")))?;
-    upload
-        .temp
-        .as_file()
-        .sync_all()
-        .map_err(|e| ServiceError::Internal(format!("sync upload: {e}")))?;
-    let name = crate::tasks::attachments::clean_name(&upload.name);
-    let temp = upload.temp;
+    let ready = crate::tasks::attachments::Ready::new(upload, uploads)?;
     store.write(|tx| {
         let mut f: Feedback = tx.load(id)?;
         let rev = f.rev;
-        let aid = tx.next_id()?;
-        let att = crate::flow::model::Attachment {
-            id: aid,
-            name: name.clone(),
-            size: upload.size,
-            content_type: upload.content_type.clone(),
-            uploaded_by: uid,
-            uploaded_at: now,
-        };
+        let att = ready.place(tx, uid, uploads, now)?;
         f.attachments.push(att.clone());
         f.updated_at = now;
         tx.update(&mut f, rev)?;
-        temp.persist(uploads.join(aid.to_string()))
-            .map_err(|e| ServiceError::Internal(format!("store upload: {}", e.error)))?;
         Ok(att)
     })
 }

@@ -50,26 +50,9 @@ const IX_ITEM_FEED: &str = "news_feed";
 /// Items kept per feed (the newest).
 pub const KEEP_PER_FEED: usize = 100;
 
-macro_rules! basics {
-    () => {
-        fn id(&self) -> u64 {
-            self.id
-        }
-        fn set_id(&mut self, id: u64) {
-            self.id = id;
-        }
-        fn rev(&self) -> u64 {
-            self.rev
-        }
-        fn set_rev(&mut self, rev: u64) {
-            self.rev = rev;
-        }
-    };
-}
-
 impl Record for Feed {
     const KIND: &'static str = "newsfeed";
-    basics!();
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(IX_FEED_URL, self.url.clone())]
     }
@@ -77,7 +60,7 @@ impl Record for Feed {
 
 impl Record for NewsItem {
     const KIND: &'static str = "newsitem";
-    basics!();
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         use sha2::Digest;
         let h = hex::encode(sha2::Sha256::digest(self.guid.as_bytes()));

@@ -8,23 +8,6 @@ use super::notice::Notice;
 use crate::flow::model::time_key;
 use crate::store::Record;
 
-macro_rules! id_rev {
-    () => {
-        fn id(&self) -> u64 {
-            self.id
-        }
-        fn set_id(&mut self, id: u64) {
-            self.id = id;
-        }
-        fn rev(&self) -> u64 {
-            self.rev
-        }
-        fn set_rev(&mut self, rev: u64) {
-            self.rev = rev;
-        }
-    };
-}
-
 pub mod ix {
     /// Pending and sending items by the time they are next due (`time_key`).
     pub const DUE: &str = "outbox_due";
@@ -124,7 +107,7 @@ pub struct DeliverySettings {
 
 impl Record for DeliverySettings {
     const KIND: &'static str = "delivery_settings";
-    id_rev!();
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(ix::SETTINGS, "company".into())]
     }
@@ -141,7 +124,7 @@ pub struct ProjectWebhook {
 
 impl Record for ProjectWebhook {
     const KIND: &'static str = "project_webhook";
-    id_rev!();
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(ix::PROJECT_HOOK, self.project_id.to_string())]
     }
@@ -158,7 +141,7 @@ pub struct UserWebhook {
 
 impl Record for UserWebhook {
     const KIND: &'static str = "user_webhook";
-    id_rev!();
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(ix::USER_HOOK, self.user_id.to_string())]
     }
@@ -241,7 +224,7 @@ pub struct OutboxItem {
 
 impl Record for OutboxItem {
     const KIND: &'static str = "outbox";
-    id_rev!();
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         self.once.iter().map(|k| (ix::ONCE, k.clone())).collect()
     }

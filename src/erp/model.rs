@@ -30,18 +30,7 @@ pub fn record_key(kind: &str, record_id: &str) -> String {
 
 impl Record for ErpRecord {
     const KIND: &'static str = "erp";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![("erp_record", record_key(&self.kind, &self.record_id))]
     }
@@ -65,18 +54,7 @@ pub struct ErpVersion {
 
 impl Record for ErpVersion {
     const KIND: &'static str = "erpver";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn multi_keys(&self) -> Vec<(&'static str, String)> {
         vec![("erp_versions", record_key(&self.kind, &self.record_id))]
     }

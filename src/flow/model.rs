@@ -208,18 +208,7 @@ pub fn time_key(t: DateTime<Utc>) -> String {
 
 impl Record for Task {
     const KIND: &'static str = "task";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn multi_keys(&self) -> Vec<(&'static str, String)> {
         // Archived tasks leave the open/done lists of their project.
         let status = match (self.archived, self.status) {

@@ -71,18 +71,7 @@ pub mod ix {
 
 impl Record for Message {
     const KIND: &'static str = "message";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn multi_keys(&self) -> Vec<(&'static str, String)> {
         let u = self.user_id.to_string();
         let mut keys = vec![(ix::USER, u.clone())];

@@ -62,18 +62,7 @@ pub struct User {
 
 impl Record for User {
     const KIND: &'static str = "user";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![("username", self.username.to_lowercase())]
     }
@@ -89,18 +78,7 @@ pub struct Department {
 
 impl Record for Department {
     const KIND: &'static str = "department";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
 }
 
 /// What the API shows of a user: everything but the password hash.

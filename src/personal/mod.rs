@@ -132,18 +132,7 @@ pub const IX_PREFS: &str = "prefs_user";
 
 impl Record for PreferenceRecord {
     const KIND: &'static str = "prefs";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(IX_PREFS, self.user_id.to_string())]
     }

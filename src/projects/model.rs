@@ -28,18 +28,7 @@ pub struct Project {
 
 impl Record for Project {
     const KIND: &'static str = "project";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -31,18 +31,7 @@ pub struct Scenario {
 
 impl Record for Scenario {
     const KIND: &'static str = "scenario";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![("scenario_key", self.key.clone())]
     }
@@ -69,18 +58,7 @@ pub const IX_WAKE: &str = "scenario_wake";
 
 impl Record for ScenarioState {
     const KIND: &'static str = "scenstate";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(
             "scenario_state",

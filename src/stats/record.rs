@@ -43,23 +43,6 @@ const IX_DUEMARK: &str = "stat_duemark";
 pub const IX_DUE: &str = "stat_due";
 const IX_META: &str = "stat_meta";
 
-macro_rules! record_basics {
-    () => {
-        fn id(&self) -> u64 {
-            self.id
-        }
-        fn set_id(&mut self, id: u64) {
-            self.id = id;
-        }
-        fn rev(&self) -> u64 {
-            self.rev
-        }
-        fn set_rev(&mut self, rev: u64) {
-            self.rev = rev;
-        }
-    };
-}
-
 /// One member's counters for one period (month or ISO week).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StatCounter {
@@ -74,7 +57,7 @@ pub struct StatCounter {
 
 impl Record for StatCounter {
     const KIND: &'static str = "statcounter";
-    record_basics!();
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(IX_COUNTER, format!("{}/{}", self.period, self.user_id))]
     }
@@ -94,7 +77,7 @@ pub struct TallyRecord {
 
 impl Record for TallyRecord {
     const KIND: &'static str = "stattally";
-    record_basics!();
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(IX_TALLY, self.task_id.to_string())]
     }
@@ -112,7 +95,7 @@ pub struct DueMark {
 
 impl Record for DueMark {
     const KIND: &'static str = "statdue";
-    record_basics!();
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(IX_DUEMARK, self.task_id.to_string())]
     }
@@ -134,7 +117,7 @@ pub struct StatsMeta {
 
 impl Record for StatsMeta {
     const KIND: &'static str = "statmeta";
-    record_basics!();
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(IX_META, "1".into())]
     }

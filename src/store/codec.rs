@@ -5,6 +5,26 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use super::StoreError;
 
+/// The `id`/`rev` accessors of a [`Record`] whose struct has `id: u64` and `rev: u64`
+/// fields — what nearly every record is.
+#[macro_export]
+macro_rules! id_and_rev {
+    () => {
+        fn id(&self) -> u64 {
+            self.id
+        }
+        fn set_id(&mut self, id: u64) {
+            self.id = id;
+        }
+        fn rev(&self) -> u64 {
+            self.rev
+        }
+        fn set_rev(&mut self, rev: u64) {
+            self.rev = rev;
+        }
+    };
+}
+
 /// A durable record kind.
 pub trait Record: Serialize + DeserializeOwned {
     /// Key prefix, e.g. `user`.

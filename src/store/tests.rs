@@ -11,18 +11,7 @@ struct Thing {
 
 impl Record for Thing {
     const KIND: &'static str = "thing";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![("thing_name", self.name.clone())]
     }
@@ -154,18 +143,7 @@ struct Tagged {
 
 impl Record for Tagged {
     const KIND: &'static str = "tagged";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn multi_keys(&self) -> Vec<(&'static str, String)> {
         self.tags.iter().map(|t| ("tag", t.clone())).collect()
     }

@@ -12,7 +12,7 @@ use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::model::Attachment;
 use crate::flow::Task;
-use crate::store::Store;
+use crate::store::{Store, WriteTx};
 
 /// A file the HTTP layer has received into the temp directory.
 pub struct Upload {
@@ -54,27 +54,11 @@ pub fn attach(
     let uid = actor
         .user_id
         .ok_or_else(|| ServiceError::forbidden("attachments are added by users"))?;
-    std::fs::create_dir_all(uploads)
-        .map_err(|e| ServiceError::Internal(format!("uploads directory: {e}")))?;
-    upload
-        .temp
-        .as_file()
-        .sync_all()
-        .map_err(|e| ServiceError::Internal(format!("sync upload: {e}")))?;
-    let name = clean_name(&upload.name);
-    let temp = upload.temp;
+    let ready = Ready::new(upload, uploads)?;
     store.write(|tx| {
         let mut task: Task = tx.load(task_id)?;
         let rev = task.rev;
-        let id = tx.next_id()?;
-        let att = Attachment {
-            id,
-            name: name.clone(),
-            size: upload.size,
-            content_type: upload.content_type.clone(),
-            uploaded_by: uid,
-            uploaded_at: now,
-        };
+        let att = ready.place(tx, uid, uploads, now)?;
         task.attachments.push(att.clone());
         task.updated_at = now;
         tx.update(&mut task, rev)?;
@@ -82,15 +66,57 @@ pub fn attach(
             tx,
             task_id,
             actor,
-            log::line("attach", format!("attached {name}")),
+            log::line("attach", format!("attached {}", att.name)),
             None,
             now,
         )?;
-        // In place before the batch that refers to it is applied.
-        temp.persist(uploads.join(id.to_string()))
-            .map_err(|e| ServiceError::Internal(format!("store upload: {}", e.error)))?;
         Ok(att)
     })
+}
+
+/// An upload synced to disk and ready to be put in place.
+pub struct Ready {
+    upload: Upload,
+    name: String,
+}
+
+impl Ready {
+    pub fn new(upload: Upload, uploads: &Path) -> ServiceResult<Ready> {
+        std::fs::create_dir_all(uploads)
+            .map_err(|e| ServiceError::Internal(format!("uploads directory: {e}")))?;
+        upload
+            .temp
+            .as_file()
+            .sync_all()
+            .map_err(|e| ServiceError::Internal(format!("sync upload: {e}")))?;
+        let name = clean_name(&upload.name);
+        Ok(Ready { upload, name })
+    }
+
+    /// Gives the file its id and moves it to `uploads/{id}` inside the caller's write,
+    /// before the batch that refers to it is applied.
+    pub fn place(
+        self,
+        tx: &mut WriteTx<'_>,
+        uploaded_by: u64,
+        uploads: &Path,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<Attachment> {
+        let id = tx.next_id()?;
+        let att = Attachment {
+            id,
+            name: self.name,
+            size: self.upload.size,
+            content_type: self.upload.content_type,
+            uploaded_by,
+            uploaded_at: now,
+        };
+        self.upload
+            .temp
+            .persist(uploads.join(id.to_string()))
+            .map_err(|e| ServiceError::Internal(format!("store upload: {}", e.error)))?;
+        Ok(att)
+    }
 }
 
 /// The file and metadata of an attachment the actor may see.

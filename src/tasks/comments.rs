@@ -29,18 +29,7 @@ const IX_TASK: &str = "comment_task";
 
 impl Record for Comment {
     const KIND: &'static str = "comment";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
     fn multi_keys(&self) -> Vec<(&'static str, String)> {
         vec![(IX_TASK, self.task_id.to_string())]
     }

@@ -32,18 +32,7 @@ pub struct Template {
 
 impl Record for Template {
     const KIND: &'static str = "template";
-    fn id(&self) -> u64 {
-        self.id
-    }
-    fn set_id(&mut self, id: u64) {
-        self.id = id;
-    }
-    fn rev(&self) -> u64 {
-        self.rev
-    }
-    fn set_rev(&mut self, rev: u64) {
-        self.rev = rev;
-    }
+    crate::id_and_rev!();
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -8,8 +8,9 @@ use super::{decode, encode, Record, StoreError};
 
 pub struct WriteTx<'a> {
     tree: &'a sled::Tree,
+    /// Each key once, with its final value (`None`: remove). A batch is applied as a
+    /// whole, so the order of keys does not matter.
     staged: HashMap<Vec<u8>, Option<Vec<u8>>>,
-    order: Vec<Vec<u8>>,
 }
 
 impl<'a> WriteTx<'a> {
@@ -17,19 +18,15 @@ impl<'a> WriteTx<'a> {
         WriteTx {
             tree,
             staged: HashMap::new(),
-            order: Vec::new(),
         }
     }
 
     pub(super) fn into_batch(self) -> sled::Batch {
         let mut batch = sled::Batch::default();
-        let mut staged = self.staged;
-        for key in self.order {
-            if let Some(value) = staged.remove(&key) {
-                match value {
-                    Some(v) => batch.insert(key, v),
-                    None => batch.remove(key),
-                }
+        for (key, value) in self.staged {
+            match value {
+                Some(v) => batch.insert(key, v),
+                None => batch.remove(key),
             }
         }
         batch
@@ -43,9 +40,6 @@ impl<'a> WriteTx<'a> {
     }
 
     fn stage(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
-        if !self.staged.contains_key(&key) {
-            self.order.push(key.clone());
-        }
         self.staged.insert(key, value);
     }
 

@@ -243,19 +243,39 @@ pub fn load_avatar(uploads: &Path, uid: u64) -> ServiceResult<(Vec<u8>, &'static
 pub struct ErpStatus {
     /// API tokens (with their last use) the ERP can push with.
     pub tokens: Vec<TokenView>,
-    /// Last records received per kind. Empty until ERP ingest exists (the ERP issue fills it).
+    /// Per record kind: how many records there are and the newest one received.
     #[schema(value_type = Vec<Object>)]
     pub last_records: Vec<serde_json::Value>,
-    /// Recent scenario errors. Empty until scenarios exist (the ERP issue fills it).
+    /// Scenarios whose last run failed: `{key, name, error, at}`.
     #[schema(value_type = Vec<Object>)]
     pub scenario_errors: Vec<serde_json::Value>,
 }
 
 pub fn erp_status(store: &Store, actor: &Actor) -> ServiceResult<ErpStatus> {
+    let tokens = token::list(store, actor)?;
+    let mut last_records = Vec::new();
+    for kind in store.index_values("erp_kind")? {
+        let ids = store.ids_by("erp_kind", &kind)?;
+        let newest = ids
+            .iter()
+            .filter_map(|id| store.get::<crate::erp::ErpRecord>(*id).ok().flatten())
+            .max_by_key(|r| r.received_at);
+        if let Some(r) = newest {
+            last_records.push(serde_json::json!({"kind": kind, "count": ids.len(), "id": r.record_id, "version": r.version, "received_at": r.received_at}));
+        }
+    }
+    let scenario_errors = store
+        .list::<crate::scenarios::Scenario>()?
+        .into_iter()
+        .filter_map(|s| {
+            let e = s.last_error?;
+            Some(serde_json::json!({"key": s.key, "name": s.name, "error": e.to_string(), "at": s.last_error_at}))
+        })
+        .collect();
     Ok(ErpStatus {
-        tokens: token::list(store, actor)?,
-        last_records: Vec::new(),
-        scenario_errors: Vec::new(),
+        tokens,
+        last_records,
+        scenario_errors,
     })
 }
 

@@ -176,6 +176,28 @@ impl Store {
         Ok(out)
     }
 
+    /// The distinct values of non-unique index `index`, jumping from one value to the
+    /// next instead of reading every entry.
+    pub fn index_values(&self, index: &str) -> Result<Vec<String>, StoreError> {
+        let prefix = format!("mx/{index}/");
+        let mut out = Vec::new();
+        let mut from = prefix.clone().into_bytes();
+        while let Some(item) = self.inner.data.range(from.clone()..).next() {
+            let (k, _) = item?;
+            let Some(rest) = k.strip_prefix(prefix.as_bytes()) else {
+                break;
+            };
+            let Some(end) = rest.iter().position(|b| *b == b'/') else {
+                break;
+            };
+            let value = String::from_utf8_lossy(&rest[..end]).into_owned();
+            // '0' follows '/': the first key after every "{value}/…" entry.
+            from = format!("{prefix}{value}0").into_bytes();
+            out.push(value);
+        }
+        Ok(out)
+    }
+
     /// Number of records with `value` in index `index`, without loading them.
     pub fn count_by(&self, index: &str, value: &str) -> Result<usize, StoreError> {
         let mut n = 0;

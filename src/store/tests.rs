@@ -168,3 +168,18 @@ fn multi_indexes_follow_updates_and_deletes() {
     store.write(|tx| tx.delete::<Tagged>(b)).unwrap();
     assert!(store.ids_by("tag", "x").unwrap().is_empty());
 }
+
+#[test]
+fn index_values_lists_each_value_once() {
+    let (_d, store) = open();
+    for tags in [&["b", "a"][..], &["b"], &["c"]] {
+        let mut t = Tagged {
+            id: 0,
+            rev: 0,
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+        };
+        store.write(|tx| tx.insert(&mut t)).unwrap();
+    }
+    assert_eq!(store.index_values("tag").unwrap(), vec!["a", "b", "c"]);
+    assert!(store.index_values("none").unwrap().is_empty());
+}

@@ -267,6 +267,20 @@ async fn broken_scripts_record_errors_and_harm_nothing_else() {
         titles.iter().all(|t| !t.starts_with("ghost")),
         "no half-made task: {titles:?}"
     );
+    // the ERP status page shows the newest record per kind and the failing scenarios
+    let status = e.admin.get("/api/erp/status").await;
+    assert_eq!(status["last_records"][0]["kind"], "stock", "{status}");
+    assert_eq!(status["last_records"][0]["id"], "MUG-01");
+    let failing: Vec<&str> = status["scenario_errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        failing.contains(&"endless") && failing.contains(&"ghost_handler"),
+        "{status}"
+    );
     // a member may not manage scenarios
     let (member, _) = e.s.user(&e.admin, "mia", "member", None).await;
     let (st, _) = member.call(Method::GET, "/api/scenarios", None).await;

@@ -124,7 +124,14 @@ function MyErp() {
       ${tokens.map((x) => html`<li key=${x.id}><strong>${x.name}</strong> · ${x.scopes.join(', ')} ·
         ${x.last_used_at ? `${t('me.lastUsed')} ${new Date(x.last_used_at).toLocaleString()}` : t('me.neverUsed')}</li>`)}
     </ul>`}
-    <p class="muted small">${t('me.erpLater')}</p>
+    <h3 class="card-subtitle">${t('me.erpRecords')}</h3>
+    ${erp.data.last_records.length === 0 ? html`<${Empty}>${t('me.erpNoRecords')}<//>` : html`<ul class="plain-list" data-testid="erp-last-records">
+      ${erp.data.last_records.map((r) => html`<li key=${r.kind}><strong>${r.kind}</strong> · ${r.count} · ${r.id} (v${r.version}) · ${new Date(r.received_at).toLocaleString()}</li>`)}
+    </ul>`}
+    <h3 class="card-subtitle">${t('me.erpErrors')}</h3>
+    ${erp.data.scenario_errors.length === 0 ? html`<p class="muted small">${t('me.erpNoErrors')}</p>` : html`<ul class="plain-list" data-testid="erp-scenario-errors">
+      ${erp.data.scenario_errors.map((e) => html`<li key=${e.key}><${Link} href=${'/admin/scenarios'}>${e.name}<//> · <span class="text-danger">${e.error}</span></li>`)}
+    </ul>`}
   </div>`;
 }
 

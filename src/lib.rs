@@ -21,6 +21,7 @@ pub mod http;
 pub mod inbox;
 pub mod markdown;
 pub mod org;
+pub mod patch;
 pub mod personal;
 pub mod projects;
 pub mod scenarios;

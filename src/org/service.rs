@@ -39,10 +39,10 @@ fn default_role() -> Role {
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     pub display_name: Option<String>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "crate::patch::some")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "crate::patch::some")]
     #[schema(value_type = Option<u64>)]
     pub department_id: Option<Option<u64>>,
     pub role: Option<Role>,
@@ -57,20 +57,10 @@ pub struct UserPatch {
 #[serde(deny_unknown_fields)]
 pub struct ProfilePatch {
     pub display_name: Option<String>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "crate::patch::some")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
     pub language: Option<Language>,
-}
-
-/// Distinguishes "field absent" from "field set to null".
-mod double_option {
-    use serde::{Deserialize, Deserializer};
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Option<Option<T>>, D::Error> {
-        Option::<T>::deserialize(d).map(Some)
-    }
 }
 
 pub fn validate_username(name: &str) -> ServiceResult<String> {
@@ -414,7 +404,7 @@ pub struct NewDepartment {
 #[serde(deny_unknown_fields)]
 pub struct DepartmentPatch {
     pub name: Option<String>,
-    #[serde(default, with = "double_option")]
+    #[serde(default, deserialize_with = "crate::patch::some")]
     #[schema(value_type = Option<u64>)]
     pub parent_id: Option<Option<u64>>,
     pub rev: Option<u64>,

@@ -29,15 +29,11 @@ pub struct NewProject {
 #[serde(deny_unknown_fields)]
 pub struct ProjectPatch {
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "some_option")]
+    #[serde(default, deserialize_with = "crate::patch::some")]
     #[schema(value_type = Option<u64>)]
     pub department_id: Option<Option<u64>>,
     pub business_types: Option<Vec<String>>,
     pub rev: Option<u64>,
-}
-
-fn some_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
-    Option::<u64>::deserialize(d).map(Some)
 }
 
 fn validate_name(name: &str) -> ServiceResult<String> {

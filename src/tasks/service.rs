@@ -74,23 +74,17 @@ pub struct TaskPatch {
     pub rev: u64,
     pub title: Option<String>,
     pub description: Option<String>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crate::patch::some")]
     #[schema(value_type = Option<String>)]
     pub business_type: Option<Option<String>>,
     pub priority: Option<Priority>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crate::patch::some")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub due_at: Option<Option<DateTime<Utc>>>,
     pub nodes: Option<Vec<NodeEdit>>,
     pub watchers: Option<Vec<u64>>,
     pub editors: Option<Vec<u64>>,
     pub checklist: Option<Vec<ChecklistEdit>>,
-}
-
-fn some<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 fn clean_title(t: &str) -> ServiceResult<String> {

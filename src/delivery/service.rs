@@ -276,34 +276,11 @@ pub fn set_project_hook(
     input: Option<WebhookInput>,
 ) -> ServiceResult<Option<WebhookView>> {
     managed_project(store, actor, id)?;
-    store.write(|tx| {
-        let existing = match tx.lookup(ix::PROJECT_HOOK, &id.to_string())? {
-            Some(h) => Some(tx.load::<ProjectWebhook>(h)?),
-            None => None,
-        };
-        match (input, existing) {
-            (None, None) => Ok(None),
-            (None, Some(old)) => {
-                tx.delete::<ProjectWebhook>(old.id)?;
-                Ok(None)
-            }
-            (Some(i), Some(mut old)) => {
-                old.hook = webhook(i, Some(&old.hook))?;
-                let rev = old.rev;
-                tx.update(&mut old, rev)?;
-                Ok(Some(WebhookView::from(&old.hook)))
-            }
-            (Some(i), None) => {
-                let mut r = ProjectWebhook {
-                    id: 0,
-                    rev: 0,
-                    project_id: id,
-                    hook: webhook(i, None)?,
-                };
-                tx.insert(&mut r)?;
-                Ok(Some(WebhookView::from(&r.hook)))
-            }
-        }
+    set_hook(store, ix::PROJECT_HOOK, id, input, |hook| ProjectWebhook {
+        id: 0,
+        rev: 0,
+        project_id: id,
+        hook,
     })
 }
 
@@ -320,32 +297,69 @@ pub fn set_user_hook(
     uid: u64,
     input: Option<WebhookInput>,
 ) -> ServiceResult<Option<WebhookView>> {
+    set_hook(store, ix::USER_HOOK, uid, input, |hook| UserWebhook {
+        id: 0,
+        rev: 0,
+        user_id: uid,
+        hook,
+    })
+}
+
+/// A record holding one owner's webhook (a project's or a user's).
+pub trait HookRecord: crate::store::Record {
+    fn hook(&self) -> &Webhook;
+    fn hook_mut(&mut self) -> &mut Webhook;
+}
+
+impl HookRecord for ProjectWebhook {
+    fn hook(&self) -> &Webhook {
+        &self.hook
+    }
+    fn hook_mut(&mut self) -> &mut Webhook {
+        &mut self.hook
+    }
+}
+
+impl HookRecord for UserWebhook {
+    fn hook(&self) -> &Webhook {
+        &self.hook
+    }
+    fn hook_mut(&mut self) -> &mut Webhook {
+        &mut self.hook
+    }
+}
+
+/// Creates, replaces (keeping a secret that was not re-entered) or, with `None`,
+/// removes the webhook of `owner` found through unique index `index`.
+fn set_hook<R: HookRecord>(
+    store: &Store,
+    index: &str,
+    owner: u64,
+    input: Option<WebhookInput>,
+    new: impl FnOnce(Webhook) -> R,
+) -> ServiceResult<Option<WebhookView>> {
     store.write(|tx| {
-        let existing = match tx.lookup(ix::USER_HOOK, &uid.to_string())? {
-            Some(h) => Some(tx.load::<UserWebhook>(h)?),
+        let existing = match tx.lookup(index, &owner.to_string())? {
+            Some(h) => Some(tx.load::<R>(h)?),
             None => None,
         };
         match (input, existing) {
             (None, None) => Ok(None),
             (None, Some(old)) => {
-                tx.delete::<UserWebhook>(old.id)?;
+                tx.delete::<R>(old.id())?;
                 Ok(None)
             }
             (Some(i), Some(mut old)) => {
-                old.hook = webhook(i, Some(&old.hook))?;
-                let rev = old.rev;
+                let hook = webhook(i, Some(old.hook()))?;
+                *old.hook_mut() = hook;
+                let rev = old.rev();
                 tx.update(&mut old, rev)?;
-                Ok(Some(WebhookView::from(&old.hook)))
+                Ok(Some(WebhookView::from(old.hook())))
             }
             (Some(i), None) => {
-                let mut r = UserWebhook {
-                    id: 0,
-                    rev: 0,
-                    user_id: uid,
-                    hook: webhook(i, None)?,
-                };
+                let mut r = new(webhook(i, None)?);
                 tx.insert(&mut r)?;
-                Ok(Some(WebhookView::from(&r.hook)))
+                Ok(Some(WebhookView::from(r.hook())))
             }
         }
     })

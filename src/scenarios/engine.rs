@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position};
 
+use super::fields::Fields;
 use crate::org::{Department, Role, User};
 use crate::store::Store;
 
@@ -75,7 +76,9 @@ pub fn reset_deadline(scenario: &str) {
         if let Some(cur) = c.borrow_mut().as_mut() {
             cur.deadline = Instant::now() + DEADLINE;
             cur.printed = 0;
-            cur.ctx.scenario = scenario.to_string();
+            // Reuses the buffer: this runs once per evaluation.
+            cur.ctx.scenario.clear();
+            cur.ctx.scenario.push_str(scenario);
         }
     });
 }
@@ -110,11 +113,11 @@ pub fn parse_time(s: &str) -> Option<i64> {
 }
 
 fn time_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
-    if let Some(i) = v.clone().try_cast::<i64>() {
+    if let Ok(i) = v.as_int() {
         return Ok(i);
     }
-    if let Some(s) = v.clone().try_cast::<rhai::ImmutableString>() {
-        return parse_time(&s).map_or_else(|| err(format!("'{s}' is not a time")), Ok);
+    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+        return time_of_str(&s);
     }
     err(format!(
         "expected a time (string or seconds), got {}",
@@ -122,41 +125,63 @@ fn time_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
     ))
 }
 
+fn time_of_str(s: &str) -> Result<i64, Box<EvalAltResult>> {
+    parse_time(s).map_or_else(|| err(format!("'{s}' is not a time")), Ok)
+}
+
 /// Exact money in minor units (cents/分): "5000.50" → 500050. Floats are rounded.
 pub fn cents_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
-    if let Some(i) = v.clone().try_cast::<i64>() {
-        return Ok(i * 100);
+    if let Ok(i) = v.as_int() {
+        return i
+            .checked_mul(100)
+            .map_or_else(|| err(format!("{i} is too large")), Ok);
     }
-    if let Some(f) = v.clone().try_cast::<f64>() {
+    if let Ok(f) = v.as_float() {
         return Ok((f * 100.0).round() as i64);
     }
-    if let Some(s) = v.clone().try_cast::<rhai::ImmutableString>() {
-        let t = s.trim().replace(',', "");
-        let (neg, t) = match t.strip_prefix('-') {
-            Some(rest) => (true, rest.to_string()),
-            None => (false, t),
-        };
-        let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
-        if whole.is_empty() && frac.is_empty()
-            || !whole.chars().all(|c| c.is_ascii_digit())
-            || !frac.chars().all(|c| c.is_ascii_digit())
-            || frac.len() > 2
-        {
-            return err(format!("'{s}' is not an amount with at most two decimals"));
-        }
-        let w: i64 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| format!("'{s}' is too large"))?
-        };
-        let f: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
-        let c = w
-            .checked_mul(100)
-            .and_then(|x| x.checked_add(f))
-            .ok_or_else(|| format!("'{s}' is too large"))?;
-        return Ok(if neg { -c } else { c });
+    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+        return cents_of_str(&s);
     }
     err(format!("expected an amount, got {}", v.type_name()))
+}
+
+/// "5,000.50" → 500050, without allocating: this runs for every purchase order.
+pub fn cents_of_str(s: &str) -> Result<i64, Box<EvalAltResult>> {
+    let bad = || err(format!("'{s}' is not an amount with at most two decimals"));
+    let t = s.trim();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if (whole.is_empty() && frac.is_empty()) || frac.len() > 2 {
+        return bad();
+    }
+    let mut c: i64 = 0;
+    for b in whole.bytes().filter(|b| *b != b',') {
+        if !b.is_ascii_digit() {
+            return bad();
+        }
+        c = match c
+            .checked_mul(10)
+            .and_then(|x| x.checked_add(i64::from(b - b'0')))
+        {
+            Some(x) => x,
+            None => return err(format!("'{s}' is too large")),
+        };
+    }
+    let mut f: i64 = 0;
+    for (i, b) in frac.bytes().enumerate() {
+        if !b.is_ascii_digit() {
+            return bad();
+        }
+        f += i64::from(b - b'0') * if i == 0 { 10 } else { 1 };
+    }
+    let c = c
+        .checked_mul(100)
+        .and_then(|x| x.checked_add(f))
+        .map_or_else(|| err(format!("'{s}' is too large")), Ok)?;
+    Ok(if neg { -c } else { c })
 }
 
 fn usernames(users: impl Iterator<Item = String>) -> Array {
@@ -196,25 +221,22 @@ pub fn build() -> Engine {
         err("sleep is not allowed in scenarios")
     });
     e.register_fn("now", || ctx(|c| c.now.timestamp()));
-    e.register_fn("parse_time", |s: &str| {
-        parse_time(s).map_or_else(|| err(format!("'{s}' is not a time")), Ok)
-    });
+    e.register_fn("parse_time", time_of_str);
     e.register_fn("days", |n: i64| n * 86_400);
     e.register_fn("hours", |n: i64| n * 3_600);
-    e.register_fn(
-        "days_since",
-        |t: Dynamic| -> Result<f64, Box<EvalAltResult>> {
+    // Each helper has a string overload besides the `Dynamic` one: rhai finds an exact
+    // match first, and these run for nearly every record.
+    for (name, unit) in [("days_since", 86_400.0), ("hours_since", 3_600.0)] {
+        e.register_fn(name, move |t: &str| -> Result<f64, Box<EvalAltResult>> {
+            let t = time_of_str(t)?;
+            ctx(|c| (c.now.timestamp() - t) as f64 / unit)
+        });
+        e.register_fn(name, move |t: Dynamic| -> Result<f64, Box<EvalAltResult>> {
             let t = time_of(&t)?;
-            ctx(|c| (c.now.timestamp() - t) as f64 / 86_400.0)
-        },
-    );
-    e.register_fn(
-        "hours_since",
-        |t: Dynamic| -> Result<f64, Box<EvalAltResult>> {
-            let t = time_of(&t)?;
-            ctx(|c| (c.now.timestamp() - t) as f64 / 3_600.0)
-        },
-    );
+            ctx(|c| (c.now.timestamp() - t) as f64 / unit)
+        });
+    }
+    e.register_fn("cents", cents_of_str);
     e.register_fn("cents", |v: Dynamic| cents_of(&v));
     e.register_fn(
         "users_with_role",
@@ -332,24 +354,48 @@ fn log_line(kind: &str, s: &str) {
     }
 }
 
-/// A record's data as a script sees it, with `id` and `kind` added when absent.
+/// A record's data as a script sees it (the `fields` its scenarios read), with `id`
+/// and `kind` added when absent.
 pub fn record_map(
     kind: &str,
     record_id: &str,
     data: &serde_json::Value,
+    fields: &Fields,
 ) -> Result<Dynamic, Box<EvalAltResult>> {
-    let mut m: Map = match data {
-        serde_json::Value::Object(o) => o
-            .iter()
-            .map(|(k, v)| (k.as_str().into(), to_dynamic(v)))
-            .collect(),
+    let mut m = match (data, fields) {
+        (serde_json::Value::Object(o), Fields::All) => json_map(o),
+        (serde_json::Value::Object(o), Fields::Only(names)) => {
+            let mut m = Map::new();
+            for name in names {
+                if let Some(v) = o.get(name) {
+                    m.insert(name.as_str().into(), to_dynamic(v));
+                }
+            }
+            m
+        }
         _ => Map::new(),
     };
-    m.entry("id".into())
-        .or_insert_with(|| Dynamic::from(record_id.to_string()));
-    m.entry("kind".into())
-        .or_insert_with(|| Dynamic::from(kind.to_string()));
+    if !m.contains_key("id") {
+        m.insert("id".into(), str_value(record_id));
+    }
+    if !m.contains_key("kind") {
+        m.insert("kind".into(), str_value(kind));
+    }
     Ok(Dynamic::from_map(m))
+}
+
+fn str_value(s: &str) -> Dynamic {
+    Dynamic::from(rhai::ImmutableString::from(s))
+}
+
+/// Inserting one by one beats `collect`, which buffers and sorts what serde_json's
+/// map already holds in order.
+fn json_map(o: &serde_json::Map<String, serde_json::Value>) -> Map {
+    let mut m = Map::new();
+    for (k, v) in o {
+        m.insert(k.as_str().into(), to_dynamic(v));
+    }
+    m
 }
 
 /// JSON to a script value, directly: several times faster than going through serde's
@@ -363,13 +409,9 @@ pub fn to_dynamic(v: &serde_json::Value) -> Dynamic {
             Some(i) => Dynamic::from_int(i),
             None => Dynamic::from_float(n.as_f64().unwrap_or(0.0)),
         },
-        Value::String(s) => Dynamic::from(rhai::ImmutableString::from(s.as_str())),
+        Value::String(s) => str_value(s),
         Value::Array(a) => Dynamic::from_array(a.iter().map(to_dynamic).collect()),
-        Value::Object(o) => Dynamic::from_map(
-            o.iter()
-                .map(|(k, v)| (k.as_str().into(), to_dynamic(v)))
-                .collect(),
-        ),
+        Value::Object(o) => Dynamic::from_map(json_map(o)),
     }
 }
 
@@ -394,6 +436,12 @@ mod tests {
         assert_eq!(run("cents(\"5000.01\")").unwrap().as_int().unwrap(), 500001);
         assert_eq!(run("cents(\"5,000.1\")").unwrap().as_int().unwrap(), 500010);
         assert_eq!(run("cents(5000)").unwrap().as_int().unwrap(), 500000);
+        assert_eq!(run("cents(\"-3.5\")").unwrap().as_int().unwrap(), -350);
+        assert_eq!(run("cents(\" .07 \")").unwrap().as_int().unwrap(), 7);
+        assert!(run("cents(\"99999999999999999999\")").is_err());
+        assert!(run("cents(\"1.2.3\")").is_err());
+        assert!(run("cents(\"-\")").is_err());
+        assert!(run("cents(())").is_err());
         assert!(run("cents(\"12.345\")").is_err());
         assert!(run("cents(\"abc\")").is_err());
         assert!(run("cents(\"5000.01\") > cents(\"5000\")")
@@ -448,7 +496,7 @@ mod conversion_tests {
     #[test]
     fn json_becomes_script_values() {
         let v = serde_json::json!({"a": 1, "b": 2.5, "c": "x", "d": [true, null], "e": {"f": "g"}});
-        let m = record_map("order", "SO-1", &v).unwrap();
+        let m = record_map("order", "SO-1", &v, &Fields::All).unwrap();
         let e = build();
         let mut scope = rhai::Scope::new();
         scope.push("r", m);

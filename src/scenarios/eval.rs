@@ -4,6 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rhai::{CallFnOptions, Dynamic, Engine, Scope};
 
 use super::engine::{record_map, reset_deadline};
+use super::fields::Fields;
 use super::script::{Compiled, ScriptError};
 use super::spec::{from_dynamic, TaskSpec};
 use crate::erp::ErpRecord;
@@ -52,12 +53,13 @@ impl ScriptRecord {
         record_id: &str,
         data: &serde_json::Value,
         previous: Option<&serde_json::Value>,
+        fields: &Fields,
     ) -> Result<Self, ScriptError> {
-        let r = record_map(kind, record_id, data)
+        let r = record_map(kind, record_id, data, fields)
             .map_err(ScriptError::from)?
             .into_shared();
         let prev = match previous {
-            Some(p) => record_map(kind, record_id, p)
+            Some(p) => record_map(kind, record_id, p, fields)
                 .map_err(ScriptError::from)?
                 .into_shared(),
             None => Dynamic::UNIT,
@@ -65,14 +67,22 @@ impl ScriptRecord {
         Ok(ScriptRecord { r, prev })
     }
 
-    pub fn of(rec: &ErpRecord) -> Result<Self, ScriptError> {
-        Self::new(&rec.kind, &rec.record_id, &rec.data, rec.previous.as_ref())
+    /// `fields`: what the scenarios that will see this view read (`Fields::All` when
+    /// unsure; fewer fields only make the conversion cheaper).
+    pub fn of(rec: &ErpRecord, fields: &Fields) -> Result<Self, ScriptError> {
+        Self::new(
+            &rec.kind,
+            &rec.record_id,
+            &rec.data,
+            rec.previous.as_ref(),
+            fields,
+        )
     }
 }
 
 /// Evaluates `c` for `rec`. Call inside `engine::with_context`.
 pub fn evaluate(engine: &Engine, c: &Compiled, rec: &ErpRecord) -> Result<Evaluation, ScriptError> {
-    evaluate_prepared(engine, c, &ScriptRecord::of(rec)?)
+    evaluate_prepared(engine, c, &ScriptRecord::of(rec, &c.fields)?)
 }
 
 pub fn evaluate_data(
@@ -86,7 +96,7 @@ pub fn evaluate_data(
     evaluate_prepared(
         engine,
         c,
-        &ScriptRecord::new(kind, record_id, data, previous)?,
+        &ScriptRecord::new(kind, record_id, data, previous, &c.fields)?,
     )
 }
 
@@ -125,4 +135,45 @@ pub fn evaluate_prepared(
         None
     };
     Ok(Evaluation { task, wake_at })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenarios::engine::{build, with_context, Context};
+    use crate::scenarios::script::compile;
+
+    fn ctx() -> Context {
+        Context {
+            now: Utc::now(),
+            users: vec![],
+            departments: vec![],
+            store: None,
+            scenario: String::new(),
+        }
+    }
+
+    /// A script sees the fields it reads; one that looks at the whole record gets it.
+    #[test]
+    fn records_are_converted_as_far_as_scripts_read() {
+        let e = build();
+        let data = serde_json::json!({"status": "late", "amount": "12.50", "note": "x"});
+        let reads_status = compile(&e, r#"const ID = "a"; const WATCHES = "order";
+            fn condition(r, prev) { r.status == "late" }
+            fn task(r) { #{ title: `${r.id} ${r.kind}`, nodes: [] } }"#)
+        .unwrap();
+        let reads_all = compile(&e, r#"const ID = "b"; const WATCHES = "order";
+            fn condition(r, prev) { r.keys().len() == 5 }
+            fn task(r) { #{ title: "t", nodes: [] } }"#)
+        .unwrap();
+        let pruned = ScriptRecord::new("order", "SO-1", &data, None, &reads_status.fields).unwrap();
+        let keys = pruned.r.read_lock::<rhai::Map>().map(|m| m.len());
+        assert_eq!(keys, Some(3), "status, id and kind only");
+        with_context(&ctx(), || {
+            let ev = evaluate_data(&e, &reads_status, "order", "SO-1", &data, None).unwrap();
+            assert_eq!(ev.task.unwrap().title, "SO-1 order");
+            let ev = evaluate_data(&e, &reads_all, "order", "SO-1", &data, None).unwrap();
+            assert!(ev.task.is_some(), "all three fields plus id and kind");
+        });
+    }
 }

@@ -9,6 +9,7 @@
 
 pub mod engine;
 pub mod eval;
+pub mod fields;
 pub mod model;
 pub mod script;
 pub mod service;

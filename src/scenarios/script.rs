@@ -16,6 +16,8 @@
 use std::fmt;
 
 use rhai::{Engine, Position, Scope, AST};
+
+use super::fields::Fields;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -77,6 +79,8 @@ pub struct Compiled {
     /// Where each `fn` starts, for errors rhai reports without a position (such as
     /// running out of operations).
     pub fn_lines: Vec<(String, usize, usize)>,
+    /// The record fields the script reads (records are converted only that far).
+    pub fields: Fields,
 }
 
 fn fn_lines(source: &str) -> Vec<(String, usize, usize)> {
@@ -145,9 +149,10 @@ pub fn compile(engine: &Engine, source: &str) -> Result<Compiled, ScriptError> {
         name,
         watches,
         project,
-        ast,
         has_wake_at,
         fn_lines: fn_lines(source),
+        fields: Fields::read_by(&ast),
+        ast,
     })
 }
 

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::engine::{self, with_context, Context};
-use super::eval::{evaluate, evaluate_data, Evaluation};
+use super::eval::{evaluate, evaluate_data, evaluate_prepared, Evaluation, ScriptRecord};
+use super::fields::Fields;
 use super::model::{state_key, Scenario, ScenarioState, IX_WAKE};
 use super::script::{compile, Compiled, ScriptError};
 use super::spec::TaskSpec;
@@ -269,9 +270,26 @@ pub fn process(
     let results: Vec<(&Loaded, &ErpRecord, Result<Evaluation, ScriptError>)> =
         with_context(&ctx, || {
             let mut out = Vec::new();
+            let mut read_by_kind: HashMap<&str, Fields> = HashMap::new();
             for rec in records {
-                for l in set.get(&rec.kind).map(Vec::as_slice).unwrap_or(&[]) {
-                    out.push((l, rec, evaluate(&scenarios.engine, &l.compiled, rec)));
+                let watching = set.get(&rec.kind).map(Vec::as_slice).unwrap_or(&[]);
+                if watching.is_empty() {
+                    continue;
+                }
+                // One script view of the record for all scenarios watching its kind,
+                // with the fields any of them reads.
+                let fields = read_by_kind.entry(rec.kind.as_str()).or_insert_with(|| {
+                    let mut f = Fields::none();
+                    watching.iter().for_each(|l| f.add(&l.compiled.fields));
+                    f
+                });
+                let view = ScriptRecord::of(rec, fields);
+                for l in watching {
+                    let ev = match &view {
+                        Ok(sr) => evaluate_prepared(&scenarios.engine, &l.compiled, sr),
+                        Err(e) => Err(e.clone()),
+                    };
+                    out.push((l, rec, ev));
                 }
             }
             out
@@ -648,13 +666,15 @@ fn apply(
                 }
             }
             st.wake_at = ev.wake_at.filter(|w| *w > now);
-            if existing.as_ref() != Some(&st) {
-                match existing {
-                    Some(old) => tx.update(&mut st, old.rev)?,
-                    None => {
-                        tx.insert(&mut st)?;
-                    }
+            // A pair that is inactive, has no task and no wake time needs no state:
+            // absent means exactly that, and most records of a batch are such pairs.
+            let empty = !st.active && st.open_task.is_none() && st.wake_at.is_none();
+            match existing {
+                Some(old) if old != st => tx.update(&mut st, old.rev)?,
+                None if !empty => {
+                    tx.insert(&mut st)?;
                 }
+                _ => {}
             }
         }
         for (id, n) in fired {

@@ -158,13 +158,19 @@ mod tests {
     fn records_are_converted_as_far_as_scripts_read() {
         let e = build();
         let data = serde_json::json!({"status": "late", "amount": "12.50", "note": "x"});
-        let reads_status = compile(&e, r#"const ID = "a"; const WATCHES = "order";
+        let reads_status = compile(
+            &e,
+            r#"const ID = "a"; const WATCHES = "order";
             fn condition(r, prev) { r.status == "late" }
-            fn task(r) { #{ title: `${r.id} ${r.kind}`, nodes: [] } }"#)
+            fn task(r) { #{ title: `${r.id} ${r.kind}`, nodes: [] } }"#,
+        )
         .unwrap();
-        let reads_all = compile(&e, r#"const ID = "b"; const WATCHES = "order";
+        let reads_all = compile(
+            &e,
+            r#"const ID = "b"; const WATCHES = "order";
             fn condition(r, prev) { r.keys().len() == 5 }
-            fn task(r) { #{ title: "t", nodes: [] } }"#)
+            fn task(r) { #{ title: "t", nodes: [] } }"#,
+        )
         .unwrap();
         let pruned = ScriptRecord::new("order", "SO-1", &data, None, &reads_status.fields).unwrap();
         let keys = pruned.r.read_lock::<rhai::Map>().map(|m| m.len());

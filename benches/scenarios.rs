@@ -117,8 +117,12 @@ fn main() {
             println!("ingest, heavy mix (every other record needs a task):");
             ingest_over_http(&recs);
         }
-        println!("ingest, typical mix (1 record in 50 needs a task):");
-        ingest_over_http(&typical(now));
+        if !only("erp-sized") {
+            println!("ingest, typical mix (1 record in 50 needs a task):");
+            ingest_over_http(&typical(now));
+        }
+        println!("ingest, typical mix of ERP-sized records:");
+        ingest_over_http(&erp_sized(&typical(now)));
     }
 }
 
@@ -286,17 +290,19 @@ fn ingest_over_http(recs: &[Value]) {
             .await
             .unwrap();
         let token = token["token"].as_str().unwrap().to_string();
-        let batches: Vec<Value> = recs.chunks(500).map(|c| json!({"records": c})).collect();
+        // The bodies are encoded before the clock starts: an ERP sends bytes, and
+        // encoding them here would take CPU from the server the bench measures.
+        let batches: Vec<Vec<u8>> = recs.chunks(500).map(|c| serde_json::to_vec(&json!({"records": c})).unwrap()).collect();
         let t = Instant::now();
         let mut tasks = 0u64;
-        let halves: Vec<Vec<Value>> = vec![batches.iter().step_by(2).cloned().collect(), batches.iter().skip(1).step_by(2).cloned().collect()];
+        let halves: Vec<Vec<Vec<u8>>> = vec![batches.iter().step_by(2).cloned().collect(), batches.iter().skip(1).step_by(2).cloned().collect()];
         let mut handles = Vec::new();
         for half in halves {
             let (http, url, token) = (http.clone(), url.clone(), token.clone());
             handles.push(tokio::spawn(async move {
                 let mut created = 0u64;
                 for b in half {
-                    let r: Value = http.post(format!("{url}/api/erp/records")).bearer_auth(&token).json(&b).send().await.unwrap().json().await.unwrap();
+                    let r: Value = http.post(format!("{url}/api/erp/records")).bearer_auth(&token).header("content-type", "application/json").body(b).send().await.unwrap().json().await.unwrap();
                     assert_eq!(r["stored"].as_u64(), Some(500), "{r}");
                     created += r["scenarios"]["tasks_created"].as_u64().unwrap_or(0);
                 }

@@ -199,9 +199,9 @@ pub fn execute(
         }
         AdminRequest::Import { records } => {
             let mut batch = Vec::new();
-            for r in &records {
+            for mut r in records {
                 batch.push(
-                    crate::erp::ingest::validate(r)
+                    crate::erp::ingest::validate(&mut r)
                         .map_err(|e| ServiceError::invalid("records", e))?,
                 );
             }

@@ -205,7 +205,7 @@ pub fn seed(
 
     // ERP records: some trigger the shipped scenarios, some do not.
     let ago = |d: i64| (now - Duration::hours(d)).to_rfc3339();
-    let records = serde_json::json!([
+    let mut records = serde_json::json!([
         {"kind": "order", "id": "SO-1042", "data": {"status": "out_of_stock", "sku": "MUG-01", "qty": 2, "out_of_stock_since": ago(4 * 24 + 2)}},
         {"kind": "order", "id": "SO-1043", "data": {"status": "out_of_stock", "sku": "LAMP-07", "qty": 1, "out_of_stock_since": ago(26)}},
         {"kind": "order", "id": "SO-2001", "data": {"status": "paid", "sku": "CUP-03", "paid_at": ago(72)}},
@@ -217,9 +217,9 @@ pub fn seed(
         {"kind": "shipment", "id": "YT2318", "data": {"status": "in_transit", "carrier": "YunExpress", "tracking_updated_at": ago(6 * 24)}}
     ]);
     let batch = records
-        .as_array()
+        .as_array_mut()
         .map(|a| {
-            a.iter()
+            a.iter_mut()
                 .filter_map(|r| validate(r).ok())
                 .collect::<Vec<_>>()
         })

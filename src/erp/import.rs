@@ -48,7 +48,7 @@ pub fn parse_csv(text: &str, kind: &str) -> Result<Vec<Parsed>, String> {
                     }
                     data.insert(h.to_string(), cell(v));
                 }
-                validate(&serde_json::json!({"kind": kind, "id": id, "data": data}))
+                validate(&mut serde_json::json!({"kind": kind, "id": id, "data": data}))
             });
         out.push((line, parsed));
     }
@@ -66,7 +66,7 @@ pub fn parse_jsonl(text: &str, kind: &str) -> Vec<Parsed> {
                 .map_err(|e| format!("not JSON: {e}"))
                 .and_then(|v| {
                     let is_record = v.get("data").is_some_and(|d| d.is_object());
-                    let rec = if is_record {
+                    let mut rec = if is_record {
                         let mut v = v;
                         if let Some(o) = v.as_object_mut() {
                             o.entry("kind").or_insert_with(|| Value::from(kind));
@@ -76,7 +76,7 @@ pub fn parse_jsonl(text: &str, kind: &str) -> Vec<Parsed> {
                         let id = v.get("id").cloned().unwrap_or(Value::Null);
                         serde_json::json!({"kind": kind, "id": id, "data": v})
                     };
-                    validate(&rec)
+                    validate(&mut rec)
                 });
             (i + 1, parsed)
         })

@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use super::model::{record_key, ErpRecord, ErpVersion};
@@ -35,9 +34,11 @@ fn valid_kind(k: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// Checks one pushed record: `{"kind","id","data":{...},"occurred_at"?}`.
-pub fn validate(v: &serde_json::Value) -> Result<Incoming, String> {
-    let obj = v.as_object().ok_or("a record must be a JSON object")?;
+/// Checks one pushed record: `{"kind","id","data":{...},"occurred_at"?}`. On success
+/// `data` is moved out of `v` (records can be large; a rejected one is left whole, so
+/// its kind and id can be reported).
+pub fn validate(v: &mut serde_json::Value) -> Result<Incoming, String> {
+    let obj = v.as_object_mut().ok_or("a record must be a JSON object")?;
     let kind = obj
         .get("kind")
         .and_then(|k| k.as_str())
@@ -55,11 +56,9 @@ pub fn validate(v: &serde_json::Value) -> Result<Incoming, String> {
     if record_id.is_empty() || record_id.chars().count() > 100 || record_id.contains('/') {
         return Err("'id' must have 1-100 characters and no '/'".into());
     }
-    let data = obj
-        .get("data")
-        .filter(|d| d.is_object())
-        .ok_or("'data' must be a JSON object")?
-        .clone();
+    if !obj.get("data").is_some_and(|d| d.is_object()) {
+        return Err("'data' must be a JSON object".into());
+    }
     let occurred_at = match obj.get("occurred_at") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) => Some(
@@ -75,17 +74,17 @@ pub fn validate(v: &serde_json::Value) -> Result<Incoming, String> {
     {
         return Err(format!("unknown field '{extra}'"));
     }
+    let kind = kind.to_string();
+    let data = obj
+        .get_mut("data")
+        .map(serde_json::Value::take)
+        .unwrap_or_default();
     Ok(Incoming {
-        kind: kind.to_string(),
+        kind,
         record_id,
         data,
         occurred_at,
     })
-}
-
-fn hash(data: &serde_json::Value) -> String {
-    // serde_json maps are sorted (no preserve_order), so this is canonical.
-    hex::encode(Sha256::digest(data.to_string().as_bytes()))
 }
 
 /// Stores a batch in one durable write. Returns the records that are new or changed;
@@ -99,13 +98,14 @@ pub fn upsert(
         let mut changed: Vec<ErpRecord> = Vec::new();
         let mut unchanged = 0;
         for inc in batch {
-            let h = hash(&inc.data);
             let existing = match tx.lookup("erp_record", &record_key(&inc.kind, &inc.record_id))? {
                 Some(id) => tx.get::<ErpRecord>(id)?,
                 None => None,
             };
             let mut rec = match existing {
-                Some(old) if old.hash == h => {
+                // serde_json maps are sorted, so equal values are equal payloads
+                // whatever order the ERP sent the fields in.
+                Some(old) if old.data == inc.data => {
                     unchanged += 1;
                     continue;
                 }
@@ -124,7 +124,6 @@ pub fn upsert(
                     tx.insert(&mut superseded)?;
                     old.previous = Some(std::mem::replace(&mut old.data, inc.data));
                     old.version += 1;
-                    old.hash = h;
                     old.occurred_at = inc.occurred_at.or(old.occurred_at);
                     old.received_at = now;
                     tx.update(&mut old, rev)?;
@@ -139,7 +138,6 @@ pub fn upsert(
                         version: 1,
                         data: inc.data,
                         previous: None,
-                        hash: h,
                         occurred_at: inc.occurred_at,
                         received_at: now,
                     };
@@ -221,7 +219,7 @@ mod tests {
 
     #[test]
     fn validation_names_the_problem() {
-        assert!(validate(&json!({"kind": "order", "id": "SO-1", "data": {}})).is_ok());
+        assert!(validate(&mut json!({"kind": "order", "id": "SO-1", "data": {}})).is_ok());
         let bad = [
             (json!([]), "object"),
             (json!({"id": "x", "data": {}}), "kind"),
@@ -242,7 +240,7 @@ mod tests {
             ),
         ];
         for (v, want) in bad {
-            let e = validate(&v).unwrap_err();
+            let e = validate(&mut v.clone()).unwrap_err();
             assert!(e.contains(want), "{v}: {e}");
         }
     }
@@ -252,15 +250,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
         let rec = || {
-            validate(&json!({"kind": "order", "id": "SO-1", "data": {"status": "paid", "qty": 2}}))
-                .unwrap()
+            validate(
+                &mut json!({"kind": "order", "id": "SO-1", "data": {"status": "paid", "qty": 2}}),
+            )
+            .unwrap()
         };
         let (c, u) = upsert(&store, vec![rec()], Utc::now()).unwrap();
         assert_eq!((c.len(), u), (1, 0));
         let (c, u) = upsert(&store, vec![rec()], Utc::now()).unwrap();
         assert_eq!((c.len(), u), (0, 1));
         let changed = validate(
-            &json!({"kind": "order", "id": "SO-1", "data": {"status": "out_of_stock", "qty": 2}}),
+            &mut json!({"kind": "order", "id": "SO-1", "data": {"status": "out_of_stock", "qty": 2}}),
         )
         .unwrap();
         let (c, _) = upsert(&store, vec![changed], Utc::now()).unwrap();

@@ -18,8 +18,6 @@ pub struct ErpRecord {
     pub data: serde_json::Value,
     #[schema(value_type = Option<Object>)]
     pub previous: Option<serde_json::Value>,
-    /// SHA-256 of the canonical data: the same payload twice changes nothing.
-    pub hash: String,
     pub occurred_at: Option<DateTime<Utc>>,
     pub received_at: DateTime<Utc>,
 }

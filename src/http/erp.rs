@@ -61,8 +61,8 @@ async fn push(
     }
     let mut valid = Vec::new();
     let mut rejected = Vec::new();
-    for (index, v) in batch.records.iter().enumerate() {
-        match ingest::validate(v) {
+    for (index, mut v) in batch.records.into_iter().enumerate() {
+        match ingest::validate(&mut v) {
             Ok(r) => valid.push(r),
             Err(reason) => rejected.push(Rejected {
                 index,

@@ -727,7 +727,8 @@ pub fn dry_run(
     let c = compile(&scenarios.engine, &req.source).map_err(script_error)?;
     let rec = match (&req.record, &req.kind, &req.id) {
         (Some(v), _, _) => {
-            let inc = ingest::validate(v).map_err(|e| ServiceError::invalid("record", e))?;
+            let inc =
+                ingest::validate(&mut v.clone()).map_err(|e| ServiceError::invalid("record", e))?;
             ErpRecord {
                 id: 0,
                 rev: 0,
@@ -736,7 +737,6 @@ pub fn dry_run(
                 version: 1,
                 data: inc.data,
                 previous: req.previous.clone(),
-                hash: String::new(),
                 occurred_at: inc.occurred_at,
                 received_at: now,
             }

@@ -98,7 +98,7 @@ mod tests {
                 .iter()
                 .find(|c| c.key == key)
                 .unwrap_or_else(|| panic!("no scenario {key}"));
-            let inc = validate(&case["record"]).unwrap();
+            let inc = validate(&mut case["record"].clone()).unwrap();
             let rec = ErpRecord {
                 id: 0,
                 rev: 0,
@@ -107,7 +107,6 @@ mod tests {
                 version: 1,
                 data: inc.data,
                 previous: None,
-                hash: String::new(),
                 occurred_at: None,
                 received_at: now,
             };
@@ -137,7 +136,7 @@ mod tests {
         let c = compile(&engine, SHIPPED[0].1).unwrap();
         let now = Utc::now();
         let since = (now - chrono::Duration::days(1)).to_rfc3339();
-        let inc = validate(&serde_json::json!({"kind": "order", "id": "SO-1", "data": {"status": "out_of_stock", "sku": "X", "out_of_stock_since": since}})).unwrap();
+        let inc = validate(&mut serde_json::json!({"kind": "order", "id": "SO-1", "data": {"status": "out_of_stock", "sku": "X", "out_of_stock_since": since}})).unwrap();
         let rec = ErpRecord {
             id: 0,
             rev: 0,
@@ -146,7 +145,6 @@ mod tests {
             version: 1,
             data: inc.data,
             previous: None,
-            hash: String::new(),
             occurred_at: None,
             received_at: now,
         };

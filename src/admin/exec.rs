@@ -205,10 +205,8 @@ pub fn execute(
                         .map_err(|e| ServiceError::invalid("records", e))?,
                 );
             }
-            let (changed, unchanged) = crate::erp::ingest::upsert(store, batch, now)?;
-            let new = changed.iter().filter(|r| r.version == 1).count();
-            let report = scen::process(store, scenarios, &changed, now)?;
-            Ok(serde_json::json!({"new": new, "updated": changed.len() - new, "unchanged": unchanged, "tasks_created": report.tasks_created, "scenario_errors": report.errors}).to_string())
+            let p = scen::push(store, scenarios, batch, now)?;
+            Ok(serde_json::json!({"new": p.new, "updated": p.stored - p.new, "unchanged": p.unchanged, "tasks_created": p.report.tasks_created, "scenario_errors": p.report.errors}).to_string())
         }
         AdminRequest::Backup => Err(ServiceError::Internal(
             "backup is streamed, not executed".into(),

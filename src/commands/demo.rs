@@ -5,13 +5,13 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::actor::Actor;
-use crate::erp::ingest::{upsert, validate};
+use crate::erp::ingest::validate;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::{Op, TaskKind};
 use crate::org::service::{create_department, create_user, find_user, NewDepartment, NewUser};
 use crate::org::{Role, User};
 use crate::projects::service::{create as create_project, NewProject};
-use crate::scenarios::service::{process, Scenarios};
+use crate::scenarios::service::{push, Scenarios};
 use crate::store::Store;
 use crate::tasks::operate::{operate, OpRequest};
 use crate::tasks::service::{create as create_task, NewTask, NodeInput};
@@ -224,10 +224,9 @@ pub fn seed(
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
-    let (changed, _) = upsert(store, batch, now)?;
-    let report = process(store, scenarios, &changed, now)?;
+    let pushed = push(store, scenarios, batch, now)?;
     tracing::info!(
-        tasks = report.tasks_created,
+        tasks = pushed.report.tasks_created,
         "demo records pushed through the scenarios"
     );
     Ok(logins)

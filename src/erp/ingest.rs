@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use std::collections::HashMap;
+
 use super::model::{record_key, ErpRecord, ErpVersion};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::Store;
+use crate::store::{Store, StoreError, WriteTx};
 
 pub const MAX_BATCH: usize = 1000;
 
@@ -17,6 +19,18 @@ pub struct Incoming {
     pub record_id: String,
     pub data: serde_json::Value,
     pub occurred_at: Option<DateTime<Utc>>,
+}
+
+/// A planned record sent again (when a batch is read anew after a conflict).
+impl From<ErpRecord> for Incoming {
+    fn from(r: ErpRecord) -> Self {
+        Incoming {
+            kind: r.kind,
+            record_id: r.record_id,
+            data: r.data,
+            occurred_at: r.occurred_at,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -87,69 +101,119 @@ pub fn validate(v: &mut serde_json::Value) -> Result<Incoming, String> {
     })
 }
 
-/// Stores a batch in one durable write. Returns the records that are new or changed;
-/// a payload equal to the stored one changes nothing.
-pub fn upsert(
-    store: &Store,
-    batch: Vec<Incoming>,
-    now: DateTime<Utc>,
-) -> ServiceResult<(Vec<ErpRecord>, usize)> {
-    store.write(|tx| {
-        let mut changed: Vec<ErpRecord> = Vec::new();
-        let mut unchanged = 0;
-        for inc in batch {
-            let existing = match tx.lookup("erp_record", &record_key(&inc.kind, &inc.record_id))? {
-                Some(id) => tx.get::<ErpRecord>(id)?,
+/// What a batch changes, read without holding the writer: the records to write, each
+/// with the revision it replaces (so a concurrent change is caught when writing), and
+/// the superseded versions history keeps.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// New or changed records, one per (kind, id), as they will be stored.
+    pub changed: Vec<ErpRecord>,
+    /// For each of `changed`: the stored revision it replaces, or none for a new one.
+    pub replaces: Vec<Option<u64>>,
+    pub superseded: Vec<ErpVersion>,
+    /// Records equal to what is stored.
+    pub unchanged: usize,
+}
+
+/// Reads what `batch` would change. A payload equal to the stored one changes nothing;
+/// a record sent twice in one batch is stored once, at its last version, with the
+/// earlier one in its history.
+pub fn plan(store: &Store, batch: Vec<Incoming>, now: DateTime<Utc>) -> ServiceResult<Plan> {
+    let mut plan = Plan::default();
+    // Per entry of `changed`: whether this batch changes it (stored records are read
+    // into `changed` first and may turn out equal).
+    let mut modified: Vec<bool> = Vec::new();
+    let mut planned: HashMap<String, usize> = HashMap::new();
+    for inc in batch {
+        let key = record_key(&inc.kind, &inc.record_id);
+        let current = match planned.get(&key) {
+            Some(&i) => Some(i),
+            None => match store.lookup("erp_record", &key)? {
+                Some(id) => match store.get::<ErpRecord>(id)? {
+                    Some(old) => {
+                        plan.replaces.push(Some(old.rev));
+                        plan.changed.push(old);
+                        modified.push(false);
+                        planned.insert(key, plan.changed.len() - 1);
+                        Some(plan.changed.len() - 1)
+                    }
+                    None => None,
+                },
                 None => None,
-            };
-            let mut rec = match existing {
-                // serde_json maps are sorted, so equal values are equal payloads
-                // whatever order the ERP sent the fields in.
-                Some(old) if old.data == inc.data => {
-                    unchanged += 1;
-                    continue;
-                }
-                Some(mut old) => {
-                    let rev = old.rev;
-                    // History keeps the superseded versions; the record holds the current one.
-                    let mut superseded = ErpVersion {
-                        id: 0,
-                        rev: 0,
-                        kind: old.kind.clone(),
-                        record_id: old.record_id.clone(),
-                        version: old.version,
-                        data: old.data.clone(),
-                        received_at: old.received_at,
-                    };
-                    tx.insert(&mut superseded)?;
-                    old.previous = Some(std::mem::replace(&mut old.data, inc.data));
-                    old.version += 1;
-                    old.occurred_at = inc.occurred_at.or(old.occurred_at);
-                    old.received_at = now;
-                    tx.update(&mut old, rev)?;
-                    old
-                }
-                None => {
-                    let mut r = ErpRecord {
-                        id: 0,
-                        rev: 0,
-                        kind: inc.kind,
-                        record_id: inc.record_id,
-                        version: 1,
-                        data: inc.data,
-                        previous: None,
-                        occurred_at: inc.occurred_at,
-                        received_at: now,
-                    };
-                    tx.insert(&mut r)?;
-                    r
-                }
-            };
-            rec.rev = rec.rev.max(1);
-            changed.push(rec);
+            },
+        };
+        match current {
+            // serde_json maps are sorted, so equal values are equal payloads whatever
+            // order the ERP sent the fields in.
+            Some(i) if plan.changed[i].data == inc.data => plan.unchanged += 1,
+            Some(i) => {
+                let rec = &mut plan.changed[i];
+                plan.superseded.push(ErpVersion {
+                    id: 0,
+                    rev: 0,
+                    kind: rec.kind.clone(),
+                    record_id: rec.record_id.clone(),
+                    version: rec.version,
+                    data: rec.data.clone(),
+                    received_at: rec.received_at,
+                });
+                rec.previous = Some(std::mem::replace(&mut rec.data, inc.data));
+                rec.version += 1;
+                rec.occurred_at = inc.occurred_at.or(rec.occurred_at);
+                rec.received_at = now;
+                modified[i] = true;
+            }
+            None => {
+                let i = plan.changed.len();
+                let rec_key = record_key(&inc.kind, &inc.record_id);
+                plan.replaces.push(None);
+                modified.push(true);
+                plan.changed.push(ErpRecord {
+                    id: 0,
+                    rev: 0,
+                    kind: inc.kind,
+                    record_id: inc.record_id,
+                    version: 1,
+                    data: inc.data,
+                    previous: None,
+                    occurred_at: inc.occurred_at,
+                    received_at: now,
+                });
+                planned.insert(rec_key, i);
+            }
         }
-        Ok::<_, ServiceError>((changed, unchanged))
-    })
+    }
+    // Stored records that turned out equal are not written.
+    let mut keep = modified.iter();
+    plan.changed
+        .retain(|_| keep.next().copied().unwrap_or(true));
+    let mut keep = modified.iter();
+    plan.replaces
+        .retain(|_| keep.next().copied().unwrap_or(true));
+    Ok(plan)
+}
+
+/// Writes a plan's records (copies: the plan's own stay as they were read, since the
+/// scenarios' results refer to them); a record changed since it was read is a conflict.
+pub fn write(
+    tx: &mut WriteTx<'_>,
+    changed: &[ErpRecord],
+    replaces: &[Option<u64>],
+    superseded: Vec<ErpVersion>,
+) -> Result<(), StoreError> {
+    for mut v in superseded {
+        tx.insert(&mut v)?;
+    }
+    for (rec, replaces) in changed.iter().zip(replaces) {
+        let mut rec = rec.clone();
+        match replaces {
+            Some(rev) => tx.update(&mut rec, *rev)?,
+            None => {
+                tx.insert(&mut rec)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 pub fn get(store: &Store, kind: &str, record_id: &str) -> ServiceResult<ErpRecord> {
@@ -217,6 +281,22 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Stores a batch (without scenarios, which `scenarios::service::push` adds).
+    fn upsert(
+        store: &Store,
+        batch: Vec<Incoming>,
+        now: DateTime<Utc>,
+    ) -> ServiceResult<(Vec<ErpRecord>, usize)> {
+        let Plan {
+            changed,
+            replaces,
+            superseded,
+            unchanged,
+        } = plan(store, batch, now)?;
+        store.write(|tx| write(tx, &changed, &replaces, superseded))?;
+        Ok((changed, unchanged))
+    }
+
     #[test]
     fn validation_names_the_problem() {
         assert!(validate(&mut json!({"kind": "order", "id": "SO-1", "data": {}})).is_ok());
@@ -271,5 +351,82 @@ mod tests {
             get(&store, "order", "SO-1").unwrap().data["status"],
             "out_of_stock"
         );
+    }
+
+    fn order(status: &str) -> Incoming {
+        validate(&mut json!({"kind": "order", "id": "SO-1", "data": {"status": status}})).unwrap()
+    }
+
+    /// A record sent twice in one batch is stored once, at its last version, with the
+    /// earlier one in its history; a copy equal to the one before it changes nothing.
+    #[test]
+    fn a_record_twice_in_one_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        upsert(&store, vec![order("paid")], Utc::now()).unwrap();
+        let batch = vec![order("packed"), order("packed"), order("shipped")];
+        let (c, u) = upsert(&store, batch, Utc::now()).unwrap();
+        assert_eq!((c.len(), u), (1, 1));
+        assert_eq!(
+            (c[0].version, c[0].data["status"].as_str()),
+            (3, Some("shipped"))
+        );
+        assert_eq!(c[0].previous.as_ref().unwrap()["status"], "packed");
+        let stored = get(&store, "order", "SO-1").unwrap();
+        assert_eq!(
+            (stored.version, stored.data["status"].as_str()),
+            (3, Some("shipped"))
+        );
+        assert_eq!(versions(&store, "order", "SO-1").unwrap().len(), 3);
+    }
+
+    /// A plan read before another batch changed the same record is refused whole.
+    #[test]
+    fn a_stale_plan_is_a_conflict() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        upsert(&store, vec![order("paid")], Utc::now()).unwrap();
+        let stale = plan(&store, vec![order("packed")], Utc::now()).unwrap();
+        upsert(&store, vec![order("cancelled")], Utc::now()).unwrap();
+        let Plan {
+            changed,
+            replaces,
+            superseded,
+            ..
+        } = stale;
+        let e = store
+            .write(|tx| write(tx, &changed, &replaces, superseded))
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
+        assert_eq!(
+            get(&store, "order", "SO-1").unwrap().data["status"],
+            "cancelled"
+        );
+        // a new record planned twice: the second insert finds the id taken
+        let first = plan(
+            &store,
+            vec![validate(&mut json!({"kind": "order", "id": "SO-2", "data": {}})).unwrap()],
+            Utc::now(),
+        )
+        .unwrap();
+        let second = plan(
+            &store,
+            vec![validate(&mut json!({"kind": "order", "id": "SO-2", "data": {"a": 1}})).unwrap()],
+            Utc::now(),
+        )
+        .unwrap();
+        for p in [first, second].into_iter().enumerate() {
+            let (
+                i,
+                Plan {
+                    changed,
+                    replaces,
+                    superseded,
+                    ..
+                },
+            ) = p;
+            let out = store.write(|tx| write(tx, &changed, &replaces, superseded));
+            assert_eq!(out.is_ok(), i == 0, "{out:?}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use crate::erp::ingest::{self, Rejected, MAX_BATCH};
 use crate::erp::{ErpRecord, ErpVersion};
 use crate::error::ServiceError;
 use crate::org::Role;
-use crate::scenarios::service::{process, Report};
+use crate::scenarios::service::{self as scenarios, Report};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -77,35 +77,27 @@ async fn push(
         }
     }
     let now = Utc::now();
-    let (changed, unchanged) = state.run(move |s| ingest::upsert(s, valid, now)).await?;
-    let stored = changed.len();
-    // Records are durable now; scenarios run on a bounded pool, and a failing script
-    // only records its error on the scenario.
+    // Scripts run on a bounded pool; records and the tasks they cause are written
+    // together, durably, before the answer. A failing script only records its error
+    // on the scenario.
     let permit = state
         .script_permits
         .clone()
         .acquire_owned()
         .await
         .map_err(|e| ApiError::Service(ServiceError::Internal(e.to_string())))?;
-    let scenarios = state.scenarios.clone();
-    let report = state
+    let set = state.scenarios.clone();
+    let pushed = state
         .run(move |s| {
             let _permit = permit;
-            process(s, &scenarios, &changed, now)
+            scenarios::push(s, &set, valid, now)
         })
-        .await
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e, "scenario processing failed");
-            Report {
-                errors: 1,
-                ..Default::default()
-            }
-        });
+        .await?;
     Ok(Json(PushResult {
-        stored,
-        unchanged,
+        stored: pushed.stored,
+        unchanged: pushed.unchanged,
         rejected,
-        scenarios: report,
+        scenarios: pushed.report,
     }))
 }
 

@@ -16,7 +16,7 @@ use super::script::{compile, Compiled, ScriptError};
 use super::spec::TaskSpec;
 use crate::actor::Actor;
 use crate::audit;
-use crate::erp::ingest;
+use crate::erp::ingest::{self, Incoming};
 use crate::erp::ErpRecord;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::model::{time_key, Escalation, TaskSource};
@@ -255,46 +255,112 @@ pub struct Report {
     pub errors: usize,
 }
 
-/// Evaluates the scenarios watching each changed record and applies the results.
-pub fn process(
+/// Pushed records, stored together with their scenarios' effects in one durable write:
+/// a crash cannot leave records stored whose tasks were never made (pushing them again
+/// would find them unchanged). Scripts run before the write, outside the writer lock;
+/// a record another batch changed meanwhile makes this batch read and run again.
+pub fn push(
     store: &Store,
     scenarios: &Scenarios,
-    records: &[ErpRecord],
+    batch: Vec<Incoming>,
     now: DateTime<Utc>,
-) -> ServiceResult<Report> {
-    let set = scenarios.current();
-    if records.iter().all(|r| !set.contains_key(&r.kind)) {
-        return Ok(Report::default());
-    }
-    let ctx = Context::load(store, now)?;
-    let results: Vec<(&Loaded, &ErpRecord, Result<Evaluation, ScriptError>)> =
-        with_context(&ctx, || {
-            let mut out = Vec::new();
-            let mut read_by_kind: HashMap<&str, Fields> = HashMap::new();
-            for rec in records {
-                let watching = set.get(&rec.kind).map(Vec::as_slice).unwrap_or(&[]);
-                if watching.is_empty() {
-                    continue;
+) -> ServiceResult<Pushed> {
+    let mut batch = batch;
+    let mut attempt = 0;
+    let mut unchanged_before = 0;
+    loop {
+        attempt += 1;
+        let ingest::Plan {
+            changed,
+            replaces,
+            superseded,
+            unchanged,
+        } = ingest::plan(store, batch, now)?;
+        let set = scenarios.current();
+        let watched = changed.iter().any(|r| set.contains_key(&r.kind));
+        let mut report = Report::default();
+        let outcome = if watched {
+            let ctx = Context::load(store, now)?;
+            let results = evaluate_records(&scenarios.engine, &set, &ctx, &changed);
+            let (prepared, rep) = prepare(store, &ctx, results, now);
+            report = rep;
+            let skip = nothing_to_do(&prepared) && !has_state(store, &prepared)?;
+            store.write(|tx| {
+                ingest::write(tx, &changed, &replaces, superseded)?;
+                if !skip {
+                    apply_in(tx, prepared, &mut report, now)?;
                 }
-                // One script view of the record for all scenarios watching its kind,
-                // with the fields any of them reads.
-                let fields = read_by_kind.entry(rec.kind.as_str()).or_insert_with(|| {
-                    let mut f = Fields::none();
-                    watching.iter().for_each(|l| f.add(&l.compiled.fields));
-                    f
-                });
-                let view = ScriptRecord::of(rec, fields);
-                for l in watching {
-                    let ev = match &view {
-                        Ok(sr) => evaluate_prepared(&scenarios.engine, &l.compiled, sr),
-                        Err(e) => Err(e.clone()),
-                    };
-                    out.push((l, rec, ev));
-                }
+                Ok::<_, ServiceError>(())
+            })
+        } else {
+            store.write(|tx| {
+                ingest::write(tx, &changed, &replaces, superseded)?;
+                Ok::<_, ServiceError>(())
+            })
+        };
+        match outcome {
+            Ok(()) => {
+                return Ok(Pushed {
+                    new: changed.iter().filter(|r| r.version == 1).count(),
+                    stored: changed.len(),
+                    unchanged: unchanged_before + unchanged,
+                    report,
+                })
             }
-            out
-        });
-    apply(store, &ctx, results, now)
+            Err(ServiceError::Conflict(why)) if attempt < 3 => {
+                tracing::debug!(%why, attempt, "records changed while the batch ran; again");
+                unchanged_before += unchanged;
+                batch = changed.into_iter().map(Incoming::from).collect();
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// What a push stored and what its scenarios did.
+#[derive(Debug, Clone, Default)]
+pub struct Pushed {
+    /// Records new or changed.
+    pub stored: usize,
+    /// Of those, records seen for the first time.
+    pub new: usize,
+    pub unchanged: usize,
+    pub report: Report,
+}
+
+/// Runs every scenario watching each record's kind, inside one helper context.
+fn evaluate_records<'a>(
+    engine: &Engine,
+    set: &'a HashMap<String, Vec<Loaded>>,
+    ctx: &Context,
+    records: &'a [ErpRecord],
+) -> Vec<(&'a Loaded, &'a ErpRecord, Result<Evaluation, ScriptError>)> {
+    with_context(ctx, || {
+        let mut out = Vec::new();
+        let mut read_by_kind: HashMap<&str, Fields> = HashMap::new();
+        for rec in records {
+            let watching = set.get(&rec.kind).map(Vec::as_slice).unwrap_or(&[]);
+            if watching.is_empty() {
+                continue;
+            }
+            // One script view of the record for all scenarios watching its kind,
+            // with the fields any of them reads.
+            let fields = read_by_kind.entry(rec.kind.as_str()).or_insert_with(|| {
+                let mut f = Fields::none();
+                watching.iter().for_each(|l| f.add(&l.compiled.fields));
+                f
+            });
+            let view = ScriptRecord::of(rec, fields);
+            for l in watching {
+                let ev = match &view {
+                    Ok(sr) => evaluate_prepared(engine, &l.compiled, sr),
+                    Err(e) => Err(e.clone()),
+                };
+                out.push((l, rec, ev));
+            }
+        }
+        out
+    })
 }
 
 /// Re-evaluates the (scenario, record) pairs whose wake time has come: conditions that
@@ -573,11 +639,27 @@ fn apply(
     results: Vec<(&Loaded, &ErpRecord, Result<Evaluation, ScriptError>)>,
     now: DateTime<Utc>,
 ) -> ServiceResult<Report> {
-    let mut report = Report {
+    let (prepared, mut report) = prepare(store, ctx, results, now);
+    if nothing_to_do(&prepared) && !has_state(store, &prepared)? {
+        // The common case: no condition holds, nothing to wake for, no state to update.
+        return Ok(report);
+    }
+    store.write(|tx| apply_in(tx, prepared, &mut report, now))?;
+    Ok(report)
+}
+
+/// Builds the tasks the evaluations ask for, before the write: validation reads the
+/// store.
+fn prepare<'a>(
+    store: &Store,
+    ctx: &Context,
+    results: Vec<(&'a Loaded, &'a ErpRecord, Result<Evaluation, ScriptError>)>,
+    now: DateTime<Utc>,
+) -> (Vec<Prepared<'a>>, Report) {
+    let report = Report {
         evaluated: results.len(),
         ..Default::default()
     };
-    // Build tasks before the write: validation reads the store.
     let projects = Projects::new(store);
     let mut prepared: Vec<Prepared<'_>> = Vec::new();
     for (l, rec, res) in results {
@@ -590,7 +672,12 @@ fn apply(
         });
         prepared.push((l, rec, item));
     }
-    let nothing_to_do = prepared.iter().all(|(_, _, item)| {
+    (prepared, report)
+}
+
+/// No condition holds and nothing waits for a time.
+fn nothing_to_do(prepared: &[Prepared<'_>]) -> bool {
+    prepared.iter().all(|(_, _, item)| {
         matches!(
             item,
             Ok((
@@ -601,93 +688,95 @@ fn apply(
                 None
             ))
         )
-    });
-    if nothing_to_do && !has_state(store, &prepared)? {
-        // The common case: no condition holds, nothing to wake for, no state to update.
-        return Ok(report);
+    })
+}
+
+/// Applies prepared evaluations: tasks, states, auto-close, errors, counters.
+fn apply_in(
+    tx: &mut WriteTx<'_>,
+    prepared: Vec<Prepared<'_>>,
+    report: &mut Report,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let mut fired: HashMap<u64, u64> = HashMap::new();
+    for (l, rec, item) in prepared {
+        let (ev, task) = match item {
+            Ok(x) => x,
+            Err(e) => {
+                tracing::warn!(scenario = %l.compiled.key, record = %rec.record_id, error = %e, "scenario failed");
+                record_error(tx, l.id, &e, now)?;
+                report.errors += 1;
+                continue;
+            }
+        };
+        let key = state_key(&l.compiled.key, &rec.kind, &rec.record_id);
+        let existing = match tx.lookup("scenario_state", &key)? {
+            Some(id) => tx.get::<ScenarioState>(id)?,
+            None => None,
+        };
+        let mut st = existing.clone().unwrap_or(ScenarioState {
+            id: 0,
+            rev: 0,
+            scenario: l.compiled.key.clone(),
+            kind: rec.kind.clone(),
+            record_id: rec.record_id.clone(),
+            active: false,
+            open_task: None,
+            wake_at: None,
+        });
+        let open = match st.open_task {
+            Some(id) => tx.get::<Task>(id)?.filter(|t| t.status == TaskStatus::Open),
+            None => None,
+        };
+        match task {
+            Some(built) => {
+                if !st.active && open.is_none() {
+                    match built {
+                        Ok(mut t) => {
+                            let id = insert(tx, &mut t, &scenario_actor(l), now)?;
+                            st.open_task = Some(id);
+                            *fired.entry(l.id).or_default() += 1;
+                            report.tasks_created += 1;
+                        }
+                        Err(msg) => {
+                            record_error(tx, l.id, &ScriptError::plain(msg), now)?;
+                            report.errors += 1;
+                            continue; // not active: it will be tried again on the next change
+                        }
+                    }
+                }
+                st.active = true;
+            }
+            None => {
+                if let Some(t) = &open {
+                    if auto_close(tx, t.id, l, now)? {
+                        report.tasks_closed += 1;
+                    }
+                }
+                st.active = false;
+            }
+        }
+        st.wake_at = ev.wake_at.filter(|w| *w > now);
+        // A pair that is inactive, has no task and no wake time needs no state:
+        // absent means exactly that, and most records of a batch are such pairs.
+        let empty = !st.active && st.open_task.is_none() && st.wake_at.is_none();
+        match existing {
+            Some(old) if old != st => tx.update(&mut st, old.rev)?,
+            None if !empty => {
+                tx.insert(&mut st)?;
+            }
+            _ => {}
+        }
     }
-    store.write(|tx| {
-        let mut fired: HashMap<u64, u64> = HashMap::new();
-        for (l, rec, item) in prepared {
-            let (ev, task) = match item {
-                Ok(x) => x,
-                Err(e) => {
-                    tracing::warn!(scenario = %l.compiled.key, record = %rec.record_id, error = %e, "scenario failed");
-                    record_error(tx, l.id, &e, now)?;
-                    report.errors += 1;
-                    continue;
-                }
-            };
-            let key = state_key(&l.compiled.key, &rec.kind, &rec.record_id);
-            let existing = match tx.lookup("scenario_state", &key)? {
-                Some(id) => tx.get::<ScenarioState>(id)?,
-                None => None,
-            };
-            let mut st = existing.clone().unwrap_or(ScenarioState {
-                id: 0,
-                rev: 0,
-                scenario: l.compiled.key.clone(),
-                kind: rec.kind.clone(),
-                record_id: rec.record_id.clone(),
-                active: false,
-                open_task: None,
-                wake_at: None,
-            });
-            let open = match st.open_task {
-                Some(id) => tx.get::<Task>(id)?.filter(|t| t.status == TaskStatus::Open),
-                None => None,
-            };
-            match task {
-                Some(built) => {
-                    if !st.active && open.is_none() {
-                        match built {
-                            Ok(mut t) => {
-                                let id = insert(tx, &mut t, &scenario_actor(l), now)?;
-                                st.open_task = Some(id);
-                                *fired.entry(l.id).or_default() += 1;
-                                report.tasks_created += 1;
-                            }
-                            Err(msg) => {
-                                record_error(tx, l.id, &ScriptError::plain(msg), now)?;
-                                report.errors += 1;
-                                continue; // not active: it will be tried again on the next change
-                            }
-                        }
-                    }
-                    st.active = true;
-                }
-                None => {
-                    if let Some(t) = &open {
-                        if auto_close(tx, t.id, l, now)? {
-                            report.tasks_closed += 1;
-                        }
-                    }
-                    st.active = false;
-                }
-            }
-            st.wake_at = ev.wake_at.filter(|w| *w > now);
-            // A pair that is inactive, has no task and no wake time needs no state:
-            // absent means exactly that, and most records of a batch are such pairs.
-            let empty = !st.active && st.open_task.is_none() && st.wake_at.is_none();
-            match existing {
-                Some(old) if old != st => tx.update(&mut st, old.rev)?,
-                None if !empty => {
-                    tx.insert(&mut st)?;
-                }
-                _ => {}
-            }
+    for (id, n) in fired {
+        if let Some(mut s) = tx.get::<Scenario>(id)? {
+            let rev = s.rev;
+            s.fired_count += n;
+            s.last_fired_at = Some(now);
+            tx.update(&mut s, rev)?;
         }
-        for (id, n) in fired {
-            if let Some(mut s) = tx.get::<Scenario>(id)? {
-                let rev = s.rev;
-                s.fired_count += n;
-                s.last_fired_at = Some(now);
-                tx.update(&mut s, rev)?;
-            }
-        }
-        Ok::<_, ServiceError>(())
-    })?;
-    Ok(report)
+    }
+    Ok(())
 }
 
 /// A record for a dry run: pasted, or a stored one by kind and id.

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use crate::admin::{client, protocol::AdminRequest};
 use crate::config::Config;
 use crate::erp::ingest::validate;
-use crate::erp::ErpRecord;
 use crate::org::{Role, User};
 use crate::scenarios::engine::{build, with_context, Context};
 use crate::scenarios::eval::evaluate;
@@ -90,17 +89,7 @@ pub fn test(config: &Config, file: &Path, record: &Path, now: Option<&str>) -> R
         .map_err(|e| format!("{}: not JSON: {e}", record.display()))?;
     let inc = validate(&mut value).map_err(|e| format!("{}: {e}", record.display()))?;
     let previous = value.get("previous").cloned();
-    let rec = ErpRecord {
-        id: 0,
-        rev: 0,
-        kind: inc.kind,
-        record_id: inc.record_id,
-        version: 1,
-        data: inc.data,
-        previous,
-        occurred_at: inc.occurred_at,
-        received_at: now,
-    };
+    let rec = inc.into_record(previous, now);
     if rec.kind != c.watches {
         return Err(format!(
             "{} watches '{}' records, this one is '{}'",

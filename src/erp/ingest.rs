@@ -21,6 +21,24 @@ pub struct Incoming {
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
+impl Incoming {
+    /// The record as first stored (or as a dry run sees it), with an optional previous
+    /// version for scripts that compare.
+    pub fn into_record(self, previous: Option<serde_json::Value>, now: DateTime<Utc>) -> ErpRecord {
+        ErpRecord {
+            id: 0,
+            rev: 0,
+            kind: self.kind,
+            record_id: self.record_id,
+            version: 1,
+            data: self.data,
+            previous,
+            occurred_at: self.occurred_at,
+            received_at: now,
+        }
+    }
+}
+
 /// A planned record sent again (when a batch is read anew after a conflict).
 impl From<ErpRecord> for Incoming {
     fn from(r: ErpRecord) -> Self {
@@ -168,17 +186,7 @@ pub fn plan(store: &Store, batch: Vec<Incoming>, now: DateTime<Utc>) -> ServiceR
                 let rec_key = record_key(&inc.kind, &inc.record_id);
                 plan.replaces.push(None);
                 modified.push(true);
-                plan.changed.push(ErpRecord {
-                    id: 0,
-                    rev: 0,
-                    kind: inc.kind,
-                    record_id: inc.record_id,
-                    version: 1,
-                    data: inc.data,
-                    previous: None,
-                    occurred_at: inc.occurred_at,
-                    received_at: now,
-                });
+                plan.changed.push(inc.into_record(None, now));
                 planned.insert(rec_key, i);
             }
         }

@@ -818,17 +818,7 @@ pub fn dry_run(
         (Some(v), _, _) => {
             let inc =
                 ingest::validate(&mut v.clone()).map_err(|e| ServiceError::invalid("record", e))?;
-            ErpRecord {
-                id: 0,
-                rev: 0,
-                kind: inc.kind,
-                record_id: inc.record_id,
-                version: 1,
-                data: inc.data,
-                previous: req.previous.clone(),
-                occurred_at: inc.occurred_at,
-                received_at: now,
-            }
+            inc.into_record(req.previous.clone(), now)
         }
         (None, Some(k), Some(id)) => ingest::get(store, k, id)?,
         _ => {

@@ -137,17 +137,7 @@ mod tests {
         let now = Utc::now();
         let since = (now - chrono::Duration::days(1)).to_rfc3339();
         let inc = validate(&mut serde_json::json!({"kind": "order", "id": "SO-1", "data": {"status": "out_of_stock", "sku": "X", "out_of_stock_since": since}})).unwrap();
-        let rec = ErpRecord {
-            id: 0,
-            rev: 0,
-            kind: inc.kind,
-            record_id: inc.record_id,
-            version: 1,
-            data: inc.data,
-            previous: None,
-            occurred_at: None,
-            received_at: now,
-        };
+        let rec = inc.into_record(None, now);
         let ctx = Context {
             now,
             users: vec![],

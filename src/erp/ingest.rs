@@ -201,23 +201,22 @@ pub fn plan(store: &Store, batch: Vec<Incoming>, now: DateTime<Utc>) -> ServiceR
     Ok(plan)
 }
 
-/// Writes a plan's records (copies: the plan's own stay as they were read, since the
-/// scenarios' results refer to them); a record changed since it was read is a conflict.
+/// Writes a plan's records (giving new ones their ids); a record changed since it was
+/// read is a conflict.
 pub fn write(
     tx: &mut WriteTx<'_>,
-    changed: &[ErpRecord],
+    changed: &mut [ErpRecord],
     replaces: &[Option<u64>],
     superseded: Vec<ErpVersion>,
 ) -> Result<(), StoreError> {
     for mut v in superseded {
         tx.insert(&mut v)?;
     }
-    for (rec, replaces) in changed.iter().zip(replaces) {
-        let mut rec = rec.clone();
+    for (rec, replaces) in changed.iter_mut().zip(replaces) {
         match replaces {
-            Some(rev) => tx.update(&mut rec, *rev)?,
+            Some(rev) => tx.update(rec, *rev)?,
             None => {
-                tx.insert(&mut rec)?;
+                tx.insert(rec)?;
             }
         }
     }
@@ -296,12 +295,12 @@ mod tests {
         now: DateTime<Utc>,
     ) -> ServiceResult<(Vec<ErpRecord>, usize)> {
         let Plan {
-            changed,
+            mut changed,
             replaces,
             superseded,
             unchanged,
         } = plan(store, batch, now)?;
-        store.write(|tx| write(tx, &changed, &replaces, superseded))?;
+        store.write(|tx| write(tx, &mut changed, &replaces, superseded))?;
         Ok((changed, unchanged))
     }
 
@@ -397,13 +396,13 @@ mod tests {
         let stale = plan(&store, vec![order("packed")], Utc::now()).unwrap();
         upsert(&store, vec![order("cancelled")], Utc::now()).unwrap();
         let Plan {
-            changed,
+            mut changed,
             replaces,
             superseded,
             ..
         } = stale;
         let e = store
-            .write(|tx| write(tx, &changed, &replaces, superseded))
+            .write(|tx| write(tx, &mut changed, &replaces, superseded))
             .unwrap_err();
         assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
         assert_eq!(
@@ -427,13 +426,13 @@ mod tests {
             let (
                 i,
                 Plan {
-                    changed,
+                    mut changed,
                     replaces,
                     superseded,
                     ..
                 },
             ) = p;
-            let out = store.write(|tx| write(tx, &changed, &replaces, superseded));
+            let out = store.write(|tx| write(tx, &mut changed, &replaces, superseded));
             assert_eq!(out.is_ok(), i == 0, "{out:?}");
         }
     }

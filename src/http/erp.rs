@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Authed, Credential, ErpWriter};
+use super::extract::{ApiPath, ApiQuery, Authed, BulkJson, Credential, ErpWriter};
 use crate::erp::ingest::{self, Rejected, MAX_BATCH};
 use crate::erp::{ErpRecord, ErpVersion};
 use crate::error::ServiceError;
@@ -50,7 +50,7 @@ pub struct PushResult {
 async fn push(
     State(state): State<AppState>,
     _token: ErpWriter,
-    ApiJson(batch): ApiJson<Batch>,
+    BulkJson(batch): BulkJson<Batch>,
 ) -> ApiResult<Json<PushResult>> {
     if batch.records.len() > MAX_BATCH {
         return Err(ServiceError::TooLarge(format!(

@@ -271,7 +271,7 @@ pub fn push(
     loop {
         attempt += 1;
         let ingest::Plan {
-            changed,
+            mut changed,
             replaces,
             superseded,
             unchanged,
@@ -286,7 +286,7 @@ pub fn push(
             report = rep;
             let skip = nothing_to_do(&prepared) && !has_state(store, &prepared)?;
             store.write(|tx| {
-                ingest::write(tx, &changed, &replaces, superseded)?;
+                ingest::write(tx, &mut changed, &replaces, superseded)?;
                 if !skip {
                     apply_in(tx, prepared, &mut report, now)?;
                 }
@@ -294,7 +294,7 @@ pub fn push(
             })
         } else {
             store.write(|tx| {
-                ingest::write(tx, &changed, &replaces, superseded)?;
+                ingest::write(tx, &mut changed, &replaces, superseded)?;
                 Ok::<_, ServiceError>(())
             })
         };
@@ -329,12 +329,12 @@ pub struct Pushed {
 }
 
 /// Runs every scenario watching each record's kind, inside one helper context.
-fn evaluate_records<'a>(
+fn evaluate_records<'l, 'r>(
     engine: &Engine,
-    set: &'a HashMap<String, Vec<Loaded>>,
+    set: &'l HashMap<String, Vec<Loaded>>,
     ctx: &Context,
-    records: &'a [ErpRecord],
-) -> Vec<(&'a Loaded, &'a ErpRecord, Result<Evaluation, ScriptError>)> {
+    records: &'r [ErpRecord],
+) -> Vec<(&'l Loaded, &'r ErpRecord, Result<Evaluation, ScriptError>)> {
     with_context(ctx, || {
         let mut out = Vec::new();
         let mut read_by_kind: HashMap<&str, Fields> = HashMap::new();
@@ -612,7 +612,7 @@ fn record_error(
 
 /// Whether any (scenario, record) pair of the batch has stored state to update.
 fn has_state(store: &Store, prepared: &[Prepared<'_>]) -> ServiceResult<bool> {
-    for (l, rec, _) in prepared {
+    for Prepared { l, rec, .. } in prepared {
         if store
             .lookup(
                 "scenario_state",
@@ -627,11 +627,17 @@ fn has_state(store: &Store, prepared: &[Prepared<'_>]) -> ServiceResult<bool> {
 }
 
 /// An evaluation with the task it asks for already built (or why it cannot be).
-type Prepared<'a> = (
-    &'a Loaded,
-    &'a ErpRecord,
-    Result<(Evaluation, Option<Result<Task, String>>), ScriptError>,
-);
+struct Prepared<'a> {
+    l: &'a Loaded,
+    /// Which record, owned: the records themselves are written in the same transaction.
+    rec: RecordKey,
+    item: Result<(Evaluation, Option<Result<Task, String>>), ScriptError>,
+}
+
+struct RecordKey {
+    kind: String,
+    record_id: String,
+}
 
 fn apply(
     store: &Store,
@@ -650,12 +656,12 @@ fn apply(
 
 /// Builds the tasks the evaluations ask for, before the write: validation reads the
 /// store.
-fn prepare<'a>(
+fn prepare<'l>(
     store: &Store,
     ctx: &Context,
-    results: Vec<(&'a Loaded, &'a ErpRecord, Result<Evaluation, ScriptError>)>,
+    results: Vec<(&'l Loaded, &ErpRecord, Result<Evaluation, ScriptError>)>,
     now: DateTime<Utc>,
-) -> (Vec<Prepared<'a>>, Report) {
+) -> (Vec<Prepared<'l>>, Report) {
     let report = Report {
         evaluated: results.len(),
         ..Default::default()
@@ -670,14 +676,21 @@ fn prepare<'a>(
                 .map(|spec| task_from_spec(&projects, &ctx.users, l, rec, spec, now));
             (ev, task)
         });
-        prepared.push((l, rec, item));
+        prepared.push(Prepared {
+            l,
+            rec: RecordKey {
+                kind: rec.kind.clone(),
+                record_id: rec.record_id.clone(),
+            },
+            item,
+        });
     }
     (prepared, report)
 }
 
 /// No condition holds and nothing waits for a time.
 fn nothing_to_do(prepared: &[Prepared<'_>]) -> bool {
-    prepared.iter().all(|(_, _, item)| {
+    prepared.iter().all(|Prepared { item, .. }| {
         matches!(
             item,
             Ok((
@@ -699,7 +712,7 @@ fn apply_in(
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let mut fired: HashMap<u64, u64> = HashMap::new();
-    for (l, rec, item) in prepared {
+    for Prepared { l, rec, item } in prepared {
         let (ev, task) = match item {
             Ok(x) => x,
             Err(e) => {

@@ -171,6 +171,55 @@ async fn tokens_need_the_erp_write_scope() {
         .collect();
     let (st, body) = push(&e.erp, Value::Array(many)).await;
     assert_error(st, &body, 413, "too_large");
+    // a body over the size limit, malformed JSON, the wrong shape, not JSON at all:
+    // each a clear error, nothing stored
+    let raw = |body: String, content_type: &'static str| {
+        e.erp
+            .request(reqwest::Method::POST, "/api/erp/records")
+            .header("content-type", content_type)
+            .body(body)
+    };
+    let huge = format!(
+        r#"{{"records":[{{"kind":"stock","id":"S9","data":{{"x":"{}"}}}}]}}"#,
+        "y".repeat(2 << 20)
+    );
+    for (body, ct, status, code, says) in [
+        (huge, "application/json", 413, "too_large", ""),
+        (
+            "{\"records\": [".to_string(),
+            "application/json",
+            400,
+            "bad_request",
+            "malformed JSON",
+        ),
+        (
+            "{\"records\": 5}".to_string(),
+            "application/json",
+            400,
+            "bad_request",
+            "invalid body",
+        ),
+        (
+            "records=1".to_string(),
+            "application/x-www-form-urlencoded",
+            400,
+            "bad_request",
+            "Content-Type",
+        ),
+    ] {
+        let resp = raw(body, ct).send().await.unwrap();
+        let st = resp.status();
+        let v: Value = resp.json().await.unwrap();
+        assert_error(st, &v, status, code);
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(says),
+            "{v}"
+        );
+    }
+    let (st, _) = reader
+        .call(reqwest::Method::GET, "/api/erp/records/stock/S9", None)
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
     e.s.stop().await;
 }
 

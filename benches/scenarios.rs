@@ -4,8 +4,11 @@
 //! (a) The shipped scenarios' conditions over 100k records, side by side with the same
 //!     conditions as native Rust closures and as Python `eval` of compiled expressions
 //!     over dicts (ERPNext's way). Every contender starts from the record as stored
-//!     JSON text, as Baton does, and runs on one core.
-//! (b) Ingest of 100k records in batches of 500 over HTTP, shipped scenarios enabled.
+//!     JSON text, as Baton does, and runs on one core. Twice: over minimal records
+//!     (only the fields the scenarios read) and over ERP-sized ones.
+//! (b) Ingest of 100k records in batches of 500 over HTTP from two clients, shipped
+//!     scenarios enabled: every other record making a task (heavy), 1 in 50 (typical),
+//!     and the typical mix with ERP-sized records.
 
 use std::collections::HashMap;
 use std::process::Command;

@@ -87,8 +87,10 @@ pub fn test(config: &Config, file: &Path, record: &Path, now: Option<&str>) -> R
     let c = compile(&engine, &read(file)?).map_err(|e| format!("{}:{e}", file.display()))?;
     let mut value: serde_json::Value = serde_json::from_str(&read(record)?)
         .map_err(|e| format!("{}: not JSON: {e}", record.display()))?;
+    // `previous` (the version before, for scripts that compare) is not part of a pushed
+    // record, so it is taken out before the record is checked.
+    let previous = value.as_object_mut().and_then(|o| o.remove("previous"));
     let inc = validate(&mut value).map_err(|e| format!("{}: {e}", record.display()))?;
-    let previous = value.get("previous").cloned();
     let rec = inc.into_record(previous, now);
     if rec.kind != c.watches {
         return Err(format!(

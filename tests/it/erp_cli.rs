@@ -81,6 +81,28 @@ fn rules_test_prints_the_task_or_why_not() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("no task"));
+    // a record file may carry the version before, for scripts that compare
+    let script = dir.path().join("changed.rhai");
+    std::fs::write(&script, r#"const ID = "status_changed"; const WATCHES = "order";
+fn condition(r, prev) { prev != () && prev.status != r.status }
+fn task(r) { #{ title: `Order ${r.id} is now ${r.status}`, nodes: [#{ handler: "admin", action: "look" }] } }
+"#).unwrap();
+    std::fs::write(&rec, json!({"kind": "order", "id": "SO-7", "data": {"status": "out_of_stock"}, "previous": {"status": "paid"}}).to_string()).unwrap();
+    let out = Command::new(baton_bin())
+        .arg("--data")
+        .arg(dir.path().join("none"))
+        .args(["rules", "test"])
+        .arg(&script)
+        .arg("--record")
+        .arg(&rec)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Order SO-7 is now out_of_stock"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

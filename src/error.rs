@@ -43,6 +43,21 @@ impl ServiceError {
     }
 }
 
+/// `value` trimmed, if it then has 1 to `max` characters; else `invalid(field, message)`.
+/// Names, titles, comments and list items are all checked this way.
+pub fn trimmed(
+    value: &str,
+    max: usize,
+    field: &'static str,
+    message: &'static str,
+) -> ServiceResult<String> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(ServiceError::invalid(field, message));
+    }
+    Ok(v.to_string())
+}
+
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {

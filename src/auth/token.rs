@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::{random_secret, secret_hash};
 use crate::actor::Actor;
 use crate::audit;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::org::Role;
 use crate::store::{Record, Store};
 
@@ -104,13 +104,12 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> ServiceResult<(String, TokenView)> {
     require_company_admin(actor)?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ServiceError::invalid(
-            "name",
-            "a token needs a name of 1 to 64 characters",
-        ));
-    }
+    let name = trimmed(
+        name,
+        64,
+        "name",
+        "a token needs a name of 1 to 64 characters",
+    )?;
     if scopes.is_empty() {
         return Err(ServiceError::invalid(
             "scopes",
@@ -121,7 +120,7 @@ pub fn create(
     let mut token = ApiToken {
         id: 0,
         rev: 0,
-        name: name.to_string(),
+        name,
         scopes,
         hash: secret_hash(&secret),
         owner_id: owner_id.or(actor.user_id),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actor::Actor;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::inbox::service::{post, NewMessage};
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
@@ -88,13 +88,7 @@ fn require_admin(actor: &Actor) -> ServiceResult<()> {
 }
 
 fn validate(input: &AnnouncementInput) -> ServiceResult<(String, String)> {
-    let title = input.title.trim().to_string();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(ServiceError::invalid(
-            "title",
-            "a title of 1 to 200 characters",
-        ));
-    }
+    let title = trimmed(&input.title, 200, "title", "a title of 1 to 200 characters")?;
     if input.body.len() > 64 * 1024 {
         return Err(ServiceError::invalid("body", "at most 64 KiB of text"));
     }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actor::Actor;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::inbox::service::{post, NewMessage};
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
@@ -112,13 +112,7 @@ pub fn create(
     let uid = actor
         .user_id
         .ok_or_else(|| ServiceError::forbidden("feedback comes from users"))?;
-    let title = input.title.trim().to_string();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(ServiceError::invalid(
-            "title",
-            "a title of 1 to 200 characters",
-        ));
-    }
+    let title = trimmed(&input.title, 200, "title", "a title of 1 to 200 characters")?;
     let body = body_ok(&input.body)?;
     let mut f = Feedback {
         id: 0,

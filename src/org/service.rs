@@ -10,7 +10,7 @@ use super::{Department, Language, Role, User};
 use crate::actor::Actor;
 use crate::audit;
 use crate::auth::{password, session};
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::store::{Store, WriteTx};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -79,14 +79,12 @@ pub fn validate_username(name: &str) -> ServiceResult<String> {
 }
 
 fn validate_display_name(name: &str) -> ServiceResult<String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(ServiceError::invalid(
-            "display_name",
-            "a display name has 1 to 64 characters",
-        ));
-    }
-    Ok(name.to_string())
+    trimmed(
+        name,
+        64,
+        "display_name",
+        "a display name has 1 to 64 characters",
+    )
 }
 
 pub fn validate_email(email: Option<String>) -> ServiceResult<Option<String>> {
@@ -411,14 +409,7 @@ pub struct DepartmentPatch {
 }
 
 fn validate_department_name(name: &str) -> ServiceResult<String> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 64 {
-        return Err(ServiceError::invalid(
-            "name",
-            "a department name has 1 to 64 characters",
-        ));
-    }
-    Ok(n.to_string())
+    trimmed(name, 64, "name", "a department name has 1 to 64 characters")
 }
 
 pub fn list_departments(store: &Store) -> ServiceResult<Vec<Department>> {

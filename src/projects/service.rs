@@ -8,7 +8,7 @@ use super::policy::{can_manage, can_see};
 use super::{Builtin, Project, ProjectView};
 use crate::actor::Actor;
 use crate::audit;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::org::{Department, Role, User};
 use crate::store::{Store, WriteTx};
 
@@ -37,26 +37,18 @@ pub struct ProjectPatch {
 }
 
 fn validate_name(name: &str) -> ServiceResult<String> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 80 {
-        return Err(ServiceError::invalid(
-            "name",
-            "a project name has 1 to 80 characters",
-        ));
-    }
-    Ok(n.to_string())
+    trimmed(name, 80, "name", "a project name has 1 to 80 characters")
 }
 
 fn validate_business_types(types: Vec<String>) -> ServiceResult<Vec<String>> {
     let mut out: Vec<String> = Vec::new();
     for t in types {
-        let t = t.trim().to_string();
-        if t.is_empty() || t.chars().count() > 40 {
-            return Err(ServiceError::invalid(
-                "business_types",
-                "a business type has 1 to 40 characters",
-            ));
-        }
+        let t = trimmed(
+            &t,
+            40,
+            "business_types",
+            "a business type has 1 to 40 characters",
+        )?;
         if !out.contains(&t) {
             out.push(t);
         }

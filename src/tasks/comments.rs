@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::context::visible_task;
 use super::log;
 use crate::actor::Actor;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::inbox::service::{post, NewMessage};
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
@@ -109,13 +109,12 @@ pub fn add(
     let author = actor
         .user_id
         .ok_or_else(|| ServiceError::forbidden("comments are written by users"))?;
-    let body = new.body.trim().to_string();
-    if body.is_empty() || body.chars().count() > 5000 {
-        return Err(ServiceError::invalid(
-            "body",
-            "a comment has 1 to 5000 characters",
-        ));
-    }
+    let body = trimmed(
+        &new.body,
+        5000,
+        "body",
+        "a comment has 1 to 5000 characters",
+    )?;
     let users = store.list::<User>()?;
     let names = mentioned_names(&body);
     // Only people who can work on the project are told; others cannot open the task.

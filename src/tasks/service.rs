@@ -9,7 +9,7 @@ use super::log;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::audit;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::flow::model::{ReminderState, TaskSource};
 use crate::flow::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
 use crate::inbox::service::{post, NewMessage};
@@ -88,14 +88,7 @@ pub struct TaskPatch {
 }
 
 fn clean_title(t: &str) -> ServiceResult<String> {
-    let t = t.trim();
-    if t.is_empty() || t.chars().count() > 200 {
-        return Err(ServiceError::invalid(
-            "title",
-            "a title has 1 to 200 characters",
-        ));
-    }
-    Ok(t.to_string())
+    trimmed(t, 200, "title", "a title has 1 to 200 characters")
 }
 
 fn clean_description(d: &str) -> ServiceResult<String> {
@@ -242,13 +235,12 @@ pub fn build(
         });
     }
     for text in new.checklist {
-        let text = text.trim().to_string();
-        if text.is_empty() || text.chars().count() > 200 {
-            return Err(ServiceError::invalid(
-                "checklist",
-                "a checklist item has 1 to 200 characters",
-            ));
-        }
+        let text = trimmed(
+            &text,
+            200,
+            "checklist",
+            "a checklist item has 1 to 200 characters",
+        )?;
         let id = t.alloc_id();
         t.checklist.push(ChecklistItem {
             id,
@@ -456,13 +448,12 @@ fn edit_checklist(t: &mut Task, items: Vec<ChecklistEdit>) -> ServiceResult<()> 
     }
     let mut out = Vec::new();
     for it in items {
-        let text = it.text.trim().to_string();
-        if text.is_empty() || text.chars().count() > 200 {
-            return Err(ServiceError::invalid(
-                "checklist",
-                "a checklist item has 1 to 200 characters",
-            ));
-        }
+        let text = trimmed(
+            &it.text,
+            200,
+            "checklist",
+            "a checklist item has 1 to 200 characters",
+        )?;
         match it.id.and_then(|id| t.checklist.iter().find(|c| c.id == id)) {
             Some(old) => out.push(ChecklistItem {
                 text,

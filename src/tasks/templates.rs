@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::actor::Actor;
 use crate::audit;
-use crate::error::{ServiceError, ServiceResult};
+use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::org::Role;
 use crate::store::{Record, Store};
 
@@ -60,13 +60,7 @@ fn require_admin(actor: &Actor) -> ServiceResult<()> {
 }
 
 fn validate(name: &str, nodes: &[TemplateNode]) -> ServiceResult<String> {
-    let n = name.trim();
-    if n.is_empty() || n.chars().count() > 80 {
-        return Err(ServiceError::invalid(
-            "name",
-            "a template name has 1 to 80 characters",
-        ));
-    }
+    let n = trimmed(name, 80, "name", "a template name has 1 to 80 characters")?;
     if nodes.len() > super::service::MAX_NODES {
         return Err(ServiceError::invalid("nodes", "too many steps"));
     }
@@ -76,7 +70,7 @@ fn validate(name: &str, nodes: &[TemplateNode]) -> ServiceResult<String> {
             "what to do has at most 200 characters",
         ));
     }
-    Ok(n.to_string())
+    Ok(n)
 }
 
 /// Built-ins first, then admins' templates by name.

@@ -137,68 +137,79 @@ pub struct Plan {
 /// a record sent twice in one batch is stored once, at its last version, with the
 /// earlier one in its history.
 pub fn plan(store: &Store, batch: Vec<Incoming>, now: DateTime<Utc>) -> ServiceResult<Plan> {
-    let mut plan = Plan::default();
-    // Per entry of `changed`: whether this batch changes it (stored records are read
-    // into `changed` first and may turn out equal).
-    let mut modified: Vec<bool> = Vec::new();
-    let mut planned: HashMap<String, usize> = HashMap::new();
+    /// A record this batch touches: as stored (or new), and whether the batch changes it.
+    struct Entry {
+        rec: ErpRecord,
+        replaces: Option<u64>,
+        modified: bool,
+    }
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut superseded = Vec::new();
+    let mut unchanged = 0;
     for inc in batch {
         let key = record_key(&inc.kind, &inc.record_id);
-        let current = match planned.get(&key) {
-            Some(&i) => Some(i),
-            None => match store.lookup("erp_record", &key)? {
-                Some(id) => match store.get::<ErpRecord>(id)? {
-                    Some(old) => {
-                        plan.replaces.push(Some(old.rev));
-                        plan.changed.push(old);
-                        modified.push(false);
-                        planned.insert(key, plan.changed.len() - 1);
-                        Some(plan.changed.len() - 1)
-                    }
-                    None => None,
-                },
-                None => None,
-            },
-        };
-        match current {
-            // serde_json maps are sorted, so equal values are equal payloads whatever
-            // order the ERP sent the fields in.
-            Some(i) if plan.changed[i].data == inc.data => plan.unchanged += 1,
-            Some(i) => {
-                let rec = &mut plan.changed[i];
-                plan.superseded.push(ErpVersion {
-                    id: 0,
-                    rev: 0,
-                    kind: rec.kind.clone(),
-                    record_id: rec.record_id.clone(),
-                    version: rec.version,
-                    data: rec.data.clone(),
-                    received_at: rec.received_at,
-                });
-                rec.previous = Some(std::mem::replace(&mut rec.data, inc.data));
-                rec.version += 1;
-                rec.occurred_at = inc.occurred_at.or(rec.occurred_at);
-                rec.received_at = now;
-                modified[i] = true;
-            }
+        let i = match by_key.get(&key) {
+            Some(&i) => i,
             None => {
-                let i = plan.changed.len();
-                let rec_key = record_key(&inc.kind, &inc.record_id);
-                plan.replaces.push(None);
-                modified.push(true);
-                plan.changed.push(inc.into_record(None, now));
-                planned.insert(rec_key, i);
+                let stored = match store.lookup("erp_record", &key)? {
+                    Some(id) => store.get::<ErpRecord>(id)?,
+                    None => None,
+                };
+                by_key.insert(key, entries.len());
+                match stored {
+                    Some(old) => entries.push(Entry {
+                        replaces: Some(old.rev),
+                        rec: old,
+                        modified: false,
+                    }),
+                    None => {
+                        entries.push(Entry {
+                            rec: inc.into_record(None, now),
+                            replaces: None,
+                            modified: true,
+                        });
+                        continue;
+                    }
+                }
+                entries.len() - 1
             }
+        };
+        let e = &mut entries[i];
+        // serde_json maps are sorted, so equal values are equal payloads whatever
+        // order the ERP sent the fields in.
+        if e.rec.data == inc.data {
+            unchanged += 1;
+            continue;
         }
+        let rec = &mut e.rec;
+        superseded.push(ErpVersion {
+            id: 0,
+            rev: 0,
+            kind: rec.kind.clone(),
+            record_id: rec.record_id.clone(),
+            version: rec.version,
+            data: rec.data.clone(),
+            received_at: rec.received_at,
+        });
+        rec.previous = Some(std::mem::replace(&mut rec.data, inc.data));
+        rec.version += 1;
+        rec.occurred_at = inc.occurred_at.or(rec.occurred_at);
+        rec.received_at = now;
+        e.modified = true;
     }
     // Stored records that turned out equal are not written.
-    let mut keep = modified.iter();
-    plan.changed
-        .retain(|_| keep.next().copied().unwrap_or(true));
-    let mut keep = modified.iter();
-    plan.replaces
-        .retain(|_| keep.next().copied().unwrap_or(true));
-    Ok(plan)
+    let (changed, replaces) = entries
+        .into_iter()
+        .filter(|e| e.modified)
+        .map(|e| (e.rec, e.replaces))
+        .unzip();
+    Ok(Plan {
+        changed,
+        replaces,
+        superseded,
+        unchanged,
+    })
 }
 
 /// Writes a plan's records (giving new ones their ids); a record changed since it was

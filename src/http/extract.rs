@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "baton_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+const NOT_JSON: &str = "send the body as JSON with Content-Type: application/json";
 
 /// A JSON body whose rejections become our JSON errors (400, or 413 past the limit).
 pub struct ApiJson<T>(pub T);
@@ -50,9 +51,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for BulkJson<T> {
             .and_then(|v| v.split(';').next())
             .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
         if !is_json {
-            return Err(ApiError::BadRequest(
-                "send the body as JSON with Content-Type: application/json".into(),
-            ));
+            return Err(ApiError::BadRequest(NOT_JSON.into()));
         }
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
@@ -79,9 +78,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
         return ApiError::PayloadTooLarge(0);
     }
     match r {
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::BadRequest("send the body as JSON with Content-Type: application/json".into())
-        }
+        JsonRejection::MissingJsonContentType(_) => ApiError::BadRequest(NOT_JSON.into()),
         JsonRejection::JsonSyntaxError(e) => {
             ApiError::BadRequest(format!("malformed JSON: {}", e.body_text()))
         }

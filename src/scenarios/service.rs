@@ -277,27 +277,22 @@ pub fn push(
             unchanged,
         } = ingest::plan(store, batch, now)?;
         let set = scenarios.current();
-        let watched = changed.iter().any(|r| set.contains_key(&r.kind));
-        let mut report = Report::default();
-        let outcome = if watched {
+        let (effects, mut report) = if changed.iter().any(|r| set.contains_key(&r.kind)) {
             let ctx = Context::load(store, now)?;
             let results = evaluate_records(&scenarios.engine, &set, &ctx, &changed);
-            let (prepared, rep) = prepare(store, &ctx, results, now);
-            report = rep;
-            let skip = nothing_to_do(&prepared) && !has_state(store, &prepared)?;
-            store.write(|tx| {
-                ingest::write(tx, &mut changed, &replaces, superseded)?;
-                if !skip {
-                    apply_in(tx, prepared, &mut report, now)?;
-                }
-                Ok::<_, ServiceError>(())
-            })
+            let (prepared, report) = prepare(store, &ctx, results, now);
+            let needed = needs_write(store, &prepared)?;
+            (needed.then_some(prepared), report)
         } else {
-            store.write(|tx| {
-                ingest::write(tx, &mut changed, &replaces, superseded)?;
-                Ok::<_, ServiceError>(())
-            })
+            (None, Report::default())
         };
+        let outcome = store.write(|tx| {
+            ingest::write(tx, &mut changed, &replaces, superseded)?;
+            if let Some(prepared) = effects {
+                apply_in(tx, prepared, &mut report, now)?;
+            }
+            Ok::<_, ServiceError>(())
+        });
         match outcome {
             Ok(()) => {
                 return Ok(Pushed {
@@ -646,8 +641,7 @@ fn apply(
     now: DateTime<Utc>,
 ) -> ServiceResult<Report> {
     let (prepared, mut report) = prepare(store, ctx, results, now);
-    if nothing_to_do(&prepared) && !has_state(store, &prepared)? {
-        // The common case: no condition holds, nothing to wake for, no state to update.
+    if !needs_write(store, &prepared)? {
         return Ok(report);
     }
     store.write(|tx| apply_in(tx, prepared, &mut report, now))?;
@@ -688,9 +682,10 @@ fn prepare<'l>(
     (prepared, report)
 }
 
-/// No condition holds and nothing waits for a time.
-fn nothing_to_do(prepared: &[Prepared<'_>]) -> bool {
-    prepared.iter().all(|Prepared { item, .. }| {
+/// Whether applying `prepared` changes anything. The common case does not: no
+/// condition holds, nothing waits for a time, and no pair has a state to update.
+fn needs_write(store: &Store, prepared: &[Prepared<'_>]) -> ServiceResult<bool> {
+    let idle = prepared.iter().all(|Prepared { item, .. }| {
         matches!(
             item,
             Ok((
@@ -701,7 +696,8 @@ fn nothing_to_do(prepared: &[Prepared<'_>]) -> bool {
                 None
             ))
         )
-    })
+    });
+    Ok(!idle || has_state(store, prepared)?)
 }
 
 /// Applies prepared evaluations: tasks, states, auto-close, errors, counters.

@@ -5,8 +5,8 @@
 // Run from tests/e2e:  node --test personal.test.mjs   (needs the real server)
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chromium, request } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, startBaton } from './server.mjs';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, apiSession, startBaton } from './server.mjs';
 
 const PHONE = { width: 375, height: 740 };
 const DESKTOP = { width: 1280, height: 860 };
@@ -17,19 +17,6 @@ let server;
 let browser;
 const ids = {};
 let admin;
-
-async function apiSession(username, password) {
-  const ctx = await request.newContext({ baseURL: server.url });
-  const res = await ctx.post('/api/login', { data: { username, password } });
-  assert.equal(res.status(), 200, await res.text());
-  const { csrf_token } = await res.json();
-  const call = async (method, path, data) => {
-    const r = await ctx.fetch(path, { method, data, headers: { 'X-CSRF-Token': csrf_token } });
-    const text = await r.text();
-    return { status: r.status(), body: text ? JSON.parse(text) : null };
-  };
-  return { call, close: () => ctx.dispose() };
-}
 
 async function signIn(username, { viewport = DESKTOP, password = PASSWORD } = {}) {
   const ctx = await browser.newContext({ viewport });
@@ -47,7 +34,7 @@ describe('personal centre and statistics', { skip }, () => {
   before(async () => {
     server = await startBaton();
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
-    admin = await apiSession('admin', server.adminPassword);
+    admin = await apiSession(server.url, 'admin', server.adminPassword);
     ids.admin = (await admin.call('GET', '/api/me')).body.user.id;
     for (const [username, display_name] of [['ana', '安娜'], ['bo', '波波']]) {
       const r = await admin.call('POST', '/api/users', { username, display_name, role: 'member', password: PASSWORD });
@@ -63,7 +50,7 @@ describe('personal centre and statistics', { skip }, () => {
         nodes: [{ handler_id: ids.ana, action: 'check' }, { handler_id: ids.bo, action: 'approve' }],
       })).body;
     const t1 = await mk('Restock SKU-1', new Date(Date.now() + 86400000).toISOString());
-    const ana = await apiSession('ana', PASSWORD);
+    const ana = await apiSession(server.url, 'ana', PASSWORD);
     const done = await ana.call('POST', `/api/tasks/${t1.id}/complete`, { rev: t1.rev });
     assert.equal(done.status, 200, JSON.stringify(done.body));
     await mk('Late SKU-2', new Date(Date.now() - 3600000).toISOString());

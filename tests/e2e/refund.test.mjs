@@ -6,8 +6,8 @@
 // Run from tests/e2e:  node --test refund.test.mjs   (BATON_E2E_MOCK=1 for the mock)
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chromium, request } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, startBaton } from './server.mjs';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, apiSession, startBaton } from './server.mjs';
 
 const STEP_TIMEOUT = 15000;
 const PHONE = { width: 375, height: 740 };
@@ -26,24 +26,10 @@ let browser;
 const ids = {}; // username -> user id
 let projectId;
 
-/** An API session (cookie + CSRF) for setup and checks. */
-async function apiSession(username, password) {
-  const ctx = await request.newContext({ baseURL: server.url });
-  const res = await ctx.post('/api/login', { data: { username, password } });
-  assert.equal(res.status(), 200, await res.text());
-  const { csrf_token } = await res.json();
-  const call = async (method, path, data) => {
-    const r = await ctx.fetch(path, { method, data, headers: { 'X-CSRF-Token': csrf_token } });
-    const text = await r.text();
-    return { status: r.status(), body: text ? JSON.parse(text) : null };
-  };
-  return { call, close: () => ctx.dispose() };
-}
-
 before(async () => {
   server = await startBaton();
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
-  const admin = await apiSession('admin', server.adminPassword);
+  const admin = await apiSession(server.url, 'admin', server.adminPassword);
   const me = await admin.call('GET', '/api/me');
   ids.admin = me.body.user.id;
   for (const [username, display_name] of Object.entries(PEOPLE)) {

@@ -12,6 +12,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { request } from 'playwright-core';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const ADMIN_PASSWORD = 'e2e-Admin-Passw0rd';
@@ -104,3 +106,17 @@ export const CHROMIUM_ARGS = [
 ];
 
 export const CHROMIUM_PATH = process.env.CHROMIUM || '/usr/bin/chromium';
+
+/** An API session (cookie + CSRF) on a running server, for setup and checks. */
+export async function apiSession(baseURL, username, password) {
+  const ctx = await request.newContext({ baseURL });
+  const res = await ctx.post('/api/login', { data: { username, password } });
+  assert.equal(res.status(), 200, await res.text());
+  const { csrf_token } = await res.json();
+  const call = async (method, path, data) => {
+    const r = await ctx.fetch(path, { method, data, headers: { 'X-CSRF-Token': csrf_token } });
+    const text = await r.text();
+    return { status: r.status(), body: text ? JSON.parse(text) : null };
+  };
+  return { call, close: () => ctx.dispose() };
+}

@@ -5,8 +5,8 @@
 // Run from tests/e2e:  node --test tasks.test.mjs   (BATON_E2E_MOCK=1 for the mock)
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chromium, request } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, startBaton } from './server.mjs';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, apiSession, startBaton } from './server.mjs';
 
 const STEP_TIMEOUT = 15000;
 const PASSWORD = 'Tasks-Passw0rd-1';
@@ -17,23 +17,10 @@ let orders; // project ids
 let other;
 let adminApi;
 
-async function apiSession(username, password) {
-  const ctx = await request.newContext({ baseURL: server.url });
-  const res = await ctx.post('/api/login', { data: { username, password } });
-  assert.equal(res.status(), 200, await res.text());
-  const { csrf_token } = await res.json();
-  const call = async (method, path, data) => {
-    const r = await ctx.fetch(path, { method, data, headers: { 'X-CSRF-Token': csrf_token } });
-    const text = await r.text();
-    return { status: r.status(), body: text ? JSON.parse(text) : null };
-  };
-  return { call, close: () => ctx.dispose() };
-}
-
 before(async () => {
   server = await startBaton();
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
-  adminApi = await apiSession('admin', server.adminPassword);
+  adminApi = await apiSession(server.url, 'admin', server.adminPassword);
   ids.admin = (await adminApi.call('GET', '/api/me')).body.user.id;
   for (const [username, display_name] of [['ana', '采购安娜'], ['bob', '仓库小波']]) {
     const r = await adminApi.call('POST', '/api/users', { username, display_name, role: 'member', erp: false, password: PASSWORD });

@@ -5,11 +5,10 @@
 //! finished), then times the views a person opens all day: a project's list (first
 //! page, with a filter, sorted by due), "my todo", and one task.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use baton::actor::Actor;
 use baton::flow::{Priority, Task, TaskKind};
-use baton::org::service::{create_user, NewUser};
 use baton::org::Role;
 use baton::projects::service::{create as create_project, NewProject};
 use baton::store::Store;
@@ -17,56 +16,20 @@ use baton::tasks::context::project_ctx;
 use baton::tasks::lists::{project_tasks, todo, ListQuery};
 use baton::tasks::service::{build, get, NewTask, NodeInput};
 use chrono::Utc;
+use common::time;
+
+mod common;
 
 const TASKS: usize = 100_000;
 const USERS: usize = 50;
 const PROJECTS: usize = 10;
-
-fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn time<F: FnMut()>(label: &str, runs: usize, mut f: F) {
-    let mut samples = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
-        f();
-        samples.push(t.elapsed());
-    }
-    println!(
-        "{label:<48} p50 {:>8.2} ms   p99 {:>8.2} ms",
-        percentile(samples.clone(), 0.5).as_secs_f64() * 1e3,
-        percentile(samples, 0.99).as_secs_f64() * 1e3
-    );
-}
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join("db"), 64 << 20).expect("open");
     let now = Utc::now();
     let sys = Actor::system();
-    let users: Vec<u64> = (0..USERS)
-        .map(|i| {
-            create_user(
-                &store,
-                &sys,
-                NewUser {
-                    username: format!("u{i}"),
-                    display_name: None,
-                    email: None,
-                    department_id: None,
-                    role: Role::Member,
-                    erp: false,
-                    language: None,
-                    password: "password-123".into(),
-                },
-                now,
-            )
-            .expect("user")
-            .id
-        })
-        .collect();
+    let users = common::members(&store, USERS, now);
     let projects: Vec<u64> = (0..PROJECTS)
         .map(|i| {
             create_project(

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 use baton::actor::Actor;
 use baton::flow::apply::{apply, OpInput};
 use baton::flow::{Op, Task, TaskKind};
-use baton::org::service::{create_user, NewUser};
 use baton::org::Role;
 use baton::projects::service::{create as create_project, NewProject};
 use baton::stats::period::PeriodKind;
@@ -23,30 +22,12 @@ use baton::tasks::context::project_ctx;
 use baton::tasks::log;
 use baton::tasks::service::{build, insert, NewTask, NodeInput};
 use chrono::{Duration as CDuration, Utc};
+use common::time;
+
+mod common;
 
 const TASKS: usize = 100_000;
 const USERS: usize = 50;
-
-fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn time<F: FnMut()>(label: &str, runs: usize, mut f: F) -> Duration {
-    let mut samples = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
-        f();
-        samples.push(t.elapsed());
-    }
-    let p99 = percentile(samples.clone(), 0.99);
-    println!(
-        "{label:<48} p50 {:>8.2} ms   p99 {:>8.2} ms",
-        percentile(samples, 0.5).as_secs_f64() * 1e3,
-        p99.as_secs_f64() * 1e3
-    );
-    p99
-}
 
 fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Codec(e.to_string())
@@ -59,27 +40,7 @@ fn main() {
     baton::stats::record::set_timezone(tz);
     let now = Utc::now();
     let sys = Actor::system();
-    let users: Vec<u64> = (0..USERS)
-        .map(|i| {
-            create_user(
-                &store,
-                &sys,
-                NewUser {
-                    username: format!("u{i}"),
-                    display_name: None,
-                    email: None,
-                    department_id: None,
-                    role: Role::Member,
-                    erp: false,
-                    language: None,
-                    password: "password-123".into(),
-                },
-                now,
-            )
-            .expect("user")
-            .id
-        })
-        .collect();
+    let users = common::members(&store, USERS, now);
     let pid = create_project(
         &store,
         &sys,

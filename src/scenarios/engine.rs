@@ -83,6 +83,11 @@ pub fn reset_deadline(scenario: &str) {
     });
 }
 
+/// The evaluation's clock, when inside `with_context`.
+pub fn context_now() -> Option<i64> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|cur| cur.ctx.now.timestamp()))
+}
+
 fn ctx<T>(f: impl FnOnce(&Context) -> T) -> Result<T, Box<EvalAltResult>> {
     CURRENT.with(|c| match c.borrow().as_ref() {
         Some(cur) => Ok(f(&cur.ctx)),
@@ -184,6 +189,18 @@ pub fn cents_of_str(s: &str) -> Result<i64, Box<EvalAltResult>> {
     Ok(if neg { -c } else { c })
 }
 
+fn since(t: i64, unit: f64) -> Result<f64, Box<EvalAltResult>> {
+    match ctx(|c| c.now.timestamp().checked_sub(t))? {
+        Some(d) => Ok(d as f64 / unit),
+        None => err(format!("{t} is not a time")),
+    }
+}
+
+fn seconds(n: i64, unit: i64) -> Result<i64, Box<EvalAltResult>> {
+    n.checked_mul(unit)
+        .map_or_else(|| err(format!("{n} is too large")), Ok)
+}
+
 fn usernames(users: impl Iterator<Item = String>) -> Array {
     users.map(Dynamic::from).collect()
 }
@@ -222,18 +239,16 @@ pub fn build() -> Engine {
     });
     e.register_fn("now", || ctx(|c| c.now.timestamp()));
     e.register_fn("parse_time", time_of_str);
-    e.register_fn("days", |n: i64| n * 86_400);
-    e.register_fn("hours", |n: i64| n * 3_600);
+    e.register_fn("days", |n: i64| seconds(n, 86_400));
+    e.register_fn("hours", |n: i64| seconds(n, 3_600));
     // Each helper has a string overload besides the `Dynamic` one: rhai finds an exact
     // match first, and these run for nearly every record.
     for (name, unit) in [("days_since", 86_400.0), ("hours_since", 3_600.0)] {
         e.register_fn(name, move |t: &str| -> Result<f64, Box<EvalAltResult>> {
-            let t = time_of_str(t)?;
-            ctx(|c| (c.now.timestamp() - t) as f64 / unit)
+            since(time_of_str(t)?, unit)
         });
         e.register_fn(name, move |t: Dynamic| -> Result<f64, Box<EvalAltResult>> {
-            let t = time_of(&t)?;
-            ctx(|c| (c.now.timestamp() - t) as f64 / unit)
+            since(time_of(&t)?, unit)
         });
     }
     e.register_fn("cents", cents_of_str);

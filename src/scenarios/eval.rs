@@ -3,7 +3,10 @@
 use chrono::{DateTime, TimeZone, Utc};
 use rhai::{CallFnOptions, Dynamic, Engine, Scope};
 
-use super::engine::{record_map, reset_deadline};
+use std::cell::OnceCell;
+
+use super::engine::{context_now, record_map, reset_deadline};
+use super::fast_path::{Record, Wake};
 use super::fields::Fields;
 use super::script::{Compiled, ScriptError};
 use super::spec::{from_dynamic, TaskSpec};
@@ -17,12 +20,14 @@ pub struct Evaluation {
     pub wake_at: Option<DateTime<Utc>>,
 }
 
+/// Runs one script function in rhai, with a fresh deadline.
 fn call(
     engine: &Engine,
     c: &Compiled,
     name: &str,
     args: impl rhai::FuncArgs,
 ) -> Result<Dynamic, ScriptError> {
+    reset_deadline(&c.key);
     let opts = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     engine
         .call_fn_with_options::<Dynamic>(opts, &mut Scope::new(), &c.ast, name, args)
@@ -39,37 +44,41 @@ fn call(
         })
 }
 
-/// A record as scripts see it, built once and shared by every scenario watching its
-/// kind. The maps are shared values, so passing them to a script function copies a
-/// pointer, not the map.
-pub struct ScriptRecord {
-    pub r: Dynamic,
-    pub prev: Dynamic,
+/// A record as scenarios see it, shared by every scenario watching its kind.
+///
+/// The script maps are built only when a scenario needs rhai (its `task`, or a
+/// condition outside the fast path's shapes), once, with the fields any of those
+/// scenarios reads. They are shared values, so passing them to a script function
+/// copies a pointer, not the map.
+pub struct ScriptRecord<'a> {
+    rec: Record<'a>,
+    fields: &'a Fields,
+    maps: OnceCell<Result<(Dynamic, Dynamic), ScriptError>>,
 }
 
-impl ScriptRecord {
-    pub fn new(
-        kind: &str,
-        record_id: &str,
-        data: &serde_json::Value,
-        previous: Option<&serde_json::Value>,
-        fields: &Fields,
-    ) -> Result<Self, ScriptError> {
-        let r = record_map(kind, record_id, data, fields)
-            .map_err(ScriptError::from)?
-            .into_shared();
-        let prev = match previous {
-            Some(p) => record_map(kind, record_id, p, fields)
-                .map_err(ScriptError::from)?
-                .into_shared(),
-            None => Dynamic::UNIT,
-        };
-        Ok(ScriptRecord { r, prev })
-    }
-
+impl<'a> ScriptRecord<'a> {
     /// `fields`: what the scenarios that will see this view read (`Fields::All` when
     /// unsure; fewer fields only make the conversion cheaper).
-    pub fn of(rec: &ErpRecord, fields: &Fields) -> Result<Self, ScriptError> {
+    pub fn new(
+        kind: &'a str,
+        id: &'a str,
+        data: &'a serde_json::Value,
+        previous: Option<&'a serde_json::Value>,
+        fields: &'a Fields,
+    ) -> Self {
+        ScriptRecord {
+            rec: Record {
+                kind,
+                id,
+                data,
+                previous,
+            },
+            fields,
+            maps: OnceCell::new(),
+        }
+    }
+
+    pub fn of(rec: &'a ErpRecord, fields: &'a Fields) -> Self {
         Self::new(
             &rec.kind,
             &rec.record_id,
@@ -78,11 +87,32 @@ impl ScriptRecord {
             fields,
         )
     }
+
+    /// `r` and `prev` as script maps.
+    fn maps(&self) -> Result<&(Dynamic, Dynamic), ScriptError> {
+        self.maps
+            .get_or_init(|| {
+                let Record {
+                    kind,
+                    id,
+                    data,
+                    previous,
+                } = self.rec;
+                let r = record_map(kind, id, data, self.fields)?.into_shared();
+                let prev = match previous {
+                    Some(p) => record_map(kind, id, p, self.fields)?.into_shared(),
+                    None => Dynamic::UNIT,
+                };
+                Ok((r, prev))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// Evaluates `c` for `rec`. Call inside `engine::with_context`.
 pub fn evaluate(engine: &Engine, c: &Compiled, rec: &ErpRecord) -> Result<Evaluation, ScriptError> {
-    evaluate_prepared(engine, c, &ScriptRecord::of(rec, &c.fields)?)
+    evaluate_prepared(engine, c, &ScriptRecord::of(rec, &c.fields))
 }
 
 pub fn evaluate_data(
@@ -96,16 +126,48 @@ pub fn evaluate_data(
     evaluate_prepared(
         engine,
         c,
-        &ScriptRecord::new(kind, record_id, data, previous, &c.fields)?,
+        &ScriptRecord::new(kind, record_id, data, previous, &c.fields),
     )
 }
 
 /// Only the condition.
 pub fn condition(engine: &Engine, c: &Compiled, sr: &ScriptRecord) -> Result<bool, ScriptError> {
-    reset_deadline(&c.key);
-    call(engine, c, "condition", (sr.r.clone(), sr.prev.clone()))?
+    if let (Some(f), Some(now)) = (&c.fast.condition, context_now()) {
+        if let Some(hit) = f.condition(&sr.rec, now) {
+            return Ok(hit);
+        }
+    }
+    let (r, prev) = sr.maps()?;
+    call(engine, c, "condition", (r.clone(), prev.clone()))?
         .as_bool()
         .map_err(|t| ScriptError::plain(format!("fn condition must return true or false, not {t}")))
+}
+
+fn wake_at(
+    engine: &Engine,
+    c: &Compiled,
+    sr: &ScriptRecord,
+) -> Result<Option<DateTime<Utc>>, ScriptError> {
+    let fast = match (&c.fast.wake_at, context_now()) {
+        (Some(f), Some(now)) => f.wake_at(&sr.rec, now),
+        _ => None,
+    };
+    let secs = match fast {
+        Some(Wake::Never) => return Ok(None),
+        Some(Wake::At(t)) => t,
+        None => {
+            let w = call(engine, c, "wake_at", (sr.maps()?.0.clone(),))?;
+            if w.is_unit() {
+                return Ok(None);
+            }
+            w.as_int().map_err(|t| {
+                ScriptError::plain(format!(
+                    "fn wake_at must return a time in seconds or (), not {t}"
+                ))
+            })?
+        }
+    };
+    Ok(Utc.timestamp_opt(secs, 0).single())
 }
 
 pub fn evaluate_prepared(
@@ -115,22 +177,13 @@ pub fn evaluate_prepared(
 ) -> Result<Evaluation, ScriptError> {
     let hit = condition(engine, c, sr)?;
     let wake_at = if c.has_wake_at {
-        let w = call(engine, c, "wake_at", (sr.r.clone(),))?;
-        if w.is_unit() {
-            None
-        } else {
-            let secs = w.as_int().map_err(|t| {
-                ScriptError::plain(format!(
-                    "fn wake_at must return a time in seconds or (), not {t}"
-                ))
-            })?;
-            Utc.timestamp_opt(secs, 0).single()
-        }
+        wake_at(engine, c, sr)?
     } else {
         None
     };
     let task = if hit {
-        Some(from_dynamic(&call(engine, c, "task", (sr.r.clone(),))?).map_err(ScriptError::plain)?)
+        let r = sr.maps()?.0.clone();
+        Some(from_dynamic(&call(engine, c, "task", (r,))?).map_err(ScriptError::plain)?)
     } else {
         None
     };
@@ -172,8 +225,13 @@ mod tests {
             fn task(r) { #{ title: "t", nodes: [] } }"#,
         )
         .unwrap();
-        let pruned = ScriptRecord::new("order", "SO-1", &data, None, &reads_status.fields).unwrap();
-        let keys = pruned.r.read_lock::<rhai::Map>().map(|m| m.len());
+        let pruned = ScriptRecord::new("order", "SO-1", &data, None, &reads_status.fields);
+        let keys = pruned
+            .maps()
+            .unwrap()
+            .0
+            .read_lock::<rhai::Map>()
+            .map(|m| m.len());
         assert_eq!(keys, Some(3), "status, id and kind only");
         with_context(&ctx(), || {
             let ev = evaluate_data(&e, &reads_status, "order", "SO-1", &data, None).unwrap();

@@ -10,6 +10,7 @@
 
 pub mod engine;
 pub mod eval;
+pub mod fast_path;
 pub mod fields;
 pub mod model;
 pub mod script;

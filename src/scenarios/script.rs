@@ -17,6 +17,7 @@ use std::fmt;
 
 use rhai::{Engine, Position, Scope, AST};
 
+use super::fast_path::FastPath;
 use super::fields::Fields;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -81,6 +82,9 @@ pub struct Compiled {
     pub fn_lines: Vec<(String, usize, usize)>,
     /// The record fields the script reads (records are converted only that far).
     pub fields: Fields,
+    /// `condition` and `wake_at` compiled for evaluation without rhai, where their
+    /// shapes allow.
+    pub fast: FastPath,
 }
 
 fn fn_lines(source: &str) -> Vec<(String, usize, usize)> {
@@ -152,6 +156,7 @@ pub fn compile(engine: &Engine, source: &str) -> Result<Compiled, ScriptError> {
         has_wake_at,
         fn_lines: fn_lines(source),
         fields: Fields::read_by(&ast),
+        fast: FastPath::compile(&ast),
         ast,
     })
 }

@@ -347,11 +347,7 @@ fn evaluate_records<'l, 'r>(
             });
             let view = ScriptRecord::of(rec, fields);
             for l in watching {
-                let ev = match &view {
-                    Ok(sr) => evaluate_prepared(engine, &l.compiled, sr),
-                    Err(e) => Err(e.clone()),
-                };
-                out.push((l, rec, ev));
+                out.push((l, rec, evaluate_prepared(engine, &l.compiled, &view)));
             }
         }
         out

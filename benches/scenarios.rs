@@ -103,8 +103,8 @@ fn native(kind: &str, d: &Value, now: i64) -> usize {
     }
 }
 
-/// `cargo bench --bench scenarios -- eval` runs only (a), `-- ingest` only (b),
-/// `-- ingest typical` only (b) with the typical mix.
+/// `cargo bench --bench scenarios -- eval` runs only (a), `-- ingest` only (b);
+/// `-- ingest heavy|typical|erp-sized` (one or more) only those mixes of (b).
 fn main() {
     let only = |part: &str| std::env::args().skip(1).any(|a| a == part);
     let (eval, ingest) = (only("eval"), only("ingest"));
@@ -117,16 +117,20 @@ fn main() {
         evaluation(now, &erp_sized(&recs));
     }
     if ingest || !eval {
-        if !only("typical") {
+        let mixes = ["heavy", "typical", "erp-sized"];
+        let all = !mixes.iter().any(|m| only(m));
+        if all || only("heavy") {
             println!("ingest, heavy mix (every other record needs a task):");
             ingest_over_http(&recs);
         }
-        if !only("erp-sized") {
+        if all || only("typical") {
             println!("ingest, typical mix (1 record in 50 needs a task):");
             ingest_over_http(&typical(now));
         }
-        println!("ingest, typical mix of ERP-sized records:");
-        ingest_over_http(&erp_sized(&typical(now)));
+        if all || only("erp-sized") {
+            println!("ingest, typical mix of ERP-sized records:");
+            ingest_over_http(&erp_sized(&typical(now)));
+        }
     }
 }
 

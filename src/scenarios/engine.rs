@@ -2,7 +2,7 @@
 //!
 //! Scripts are written by shop admins, not by us, so every limit is set: operations,
 //! call depth, expression depth, string/array/map sizes and a wall-clock deadline per
-//! evaluation. Modules cannot be imported (the `no_module` feature), `eval` is
+//! function call. Modules cannot be imported (the `no_module` feature), `eval` is
 //! disabled, `sleep` refuses, and `print`/`debug` go to the log, capped.
 
 use std::cell::RefCell;
@@ -70,13 +70,13 @@ pub fn with_context<T>(ctx: &Context, f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// Restarts the deadline (one per scenario evaluation within a batch).
+/// Restarts the deadline (once per script function call within a batch).
 pub fn reset_deadline(scenario: &str) {
     CURRENT.with(|c| {
         if let Some(cur) = c.borrow_mut().as_mut() {
             cur.deadline = Instant::now() + DEADLINE;
             cur.printed = 0;
-            // Reuses the buffer: this runs once per evaluation.
+            // Reuses the buffer: this runs once per call.
             cur.ctx.scenario.clear();
             cur.ctx.scenario.push_str(scenario);
         }

@@ -3,6 +3,7 @@
 //! `engine` builds the one sandboxed rhai engine (limits, helpers, no imports, no
 //! eval, no sleep); `script` compiles a scenario and reads its declarations, with
 //! errors at line and column; `fields` finds which record fields a script reads;
+//! `fast_path` evaluates conditions of the common shapes without the interpreter;
 //! `spec` reads the task a script asks for; `eval` runs a scenario against one record
 //! (pure but for read-only lookups); `service` stores scenarios, applies evaluation
 //! results (at most one open task per scenario and record, time triggers, auto-close)

@@ -882,6 +882,9 @@ pub struct PreviewItem {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Preview {
+    /// Whether `condition` is in the shapes evaluated without the interpreter
+    /// (docs/scenarios.md#speed); it runs in rhai otherwise, about ten times slower.
+    pub fast_path: bool,
     pub evaluated: usize,
     pub matches: Vec<PreviewItem>,
     pub errors: Vec<(String, ScriptError)>,
@@ -907,6 +910,7 @@ pub fn preview(
     };
     let projects = Projects::new(store);
     let mut out = Preview {
+        fast_path: l.compiled.fast.condition.is_some(),
         evaluated: records.len(),
         matches: vec![],
         errors: vec![],

@@ -172,9 +172,11 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     await page.getByTestId('preview-empty').waitFor();
     assert.match(await page.getByTestId('preview-summary').innerText(), /检查了 2 条数据，0 条会创建任务/);
 
-    // check: compiles
+    // check: compiles, and says the condition is evaluated the fast way
     await page.getByTestId('scenario-check').click();
     await page.getByTestId('scenario-check-ok').waitFor();
+    assert.equal(await page.getByTestId('scenario-check-ok').getAttribute('data-speed'), 'fast');
+    assert.match(await page.getByTestId('scenario-check-ok').innerText(), /直接在记录上求值/);
 
     // save: version 2
     await page.getByTestId('scenario-save').click();

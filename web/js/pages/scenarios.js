@@ -618,9 +618,9 @@ function Editor({ id }) {
   const check = async () => {
     setBusy(true);
     try {
-      await scenarioApi.preview(source);
+      const res = await scenarioApi.preview(source);
       setProblem(null);
-      setChecked(true);
+      setChecked(res.fast_path ? 'fast' : 'interpreted');
     } catch (e) {
       const p = problemFrom(e, 'check');
       if (p) showProblem(p);
@@ -668,7 +668,8 @@ function Editor({ id }) {
         }} onSave=${save} />
       ${idNote && html`<div class="alert alert-warn scenario-id-note" data-testid="scenario-id-note">${idNote}</div>`}
       <${ScriptProblem} problem=${problem} onGo=${goTo} testid="script-error" />
-      ${checked && html`<div class="alert alert-ok" role="status" data-testid="scenario-check-ok">${t('scenarios.checkOk')}</div>`}
+      ${checked && html`<div class="alert alert-ok" role="status" data-testid="scenario-check-ok" data-speed=${checked}>
+        ${t('scenarios.checkOk')} ${t(checked === 'fast' ? 'scenarios.speedFast' : 'scenarios.speedInterpreted')}</div>`}
       <${HelpersRef} />
       <div class="form-actions">
         <button type="button" class="btn" disabled=${busy} onClick=${check} data-testid="scenario-check">

@@ -39,13 +39,16 @@ compiled = {k: [compile(c, "<condition>", "eval") for c in v] for k, v in CONDIT
 env = {"days_since": days_since, "hours_since": hours_since, "cents": cents, "__builtins__": {}}
 
 lines = open(path, encoding="utf-8").read().splitlines()
-start = time.perf_counter()
-evals = hits = 0
-for line in lines:
-    rec = json.loads(line)
-    for code in compiled[rec["kind"]]:
-        evals += 1
-        if eval(code, env, {"doc": rec["data"]}):
-            hits += 1
-elapsed = time.perf_counter() - start
-print(json.dumps({"evals": evals, "hits": hits, "seconds": elapsed, "per_second": evals / elapsed}))
+# The fastest of five runs, as the Rust contenders are measured.
+best = float("inf")
+for _ in range(5):
+    start = time.perf_counter()
+    evals = hits = 0
+    for line in lines:
+        rec = json.loads(line)
+        for code in compiled[rec["kind"]]:
+            evals += 1
+            if eval(code, env, {"doc": rec["data"]}):
+                hits += 1
+    best = min(best, time.perf_counter() - start)
+print(json.dumps({"evals": evals, "hits": hits, "seconds": best, "per_second": evals / best}))

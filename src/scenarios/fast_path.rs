@@ -489,7 +489,7 @@ mod tests {
 
     /// Conditions in the fast path's shapes, each with the wake time of the same shape
     /// the shipped scenarios use.
-    const SUPPORTED: [&str; 32] = [
+    const SUPPORTED: [&str; 34] = [
         r#"r.status == "paid""#,
         r#"r.status != "paid""#,
         "r.a < r.b",
@@ -514,6 +514,8 @@ mod tests {
         "r.a - 1 == 2",
         "if r.a == 3 { true } else { r.b == 1 }",
         "return r.a == 3;",
+        "r.a == 3;",
+        "{ r.a >= r.b }",
         r#"r.id == "SO-1" && r.kind == "order""#,
         "r.a",
         "now() - hours(r.b) > parse_time(r.t)",

@@ -14,7 +14,7 @@ use baton::projects::service::{create as create_project, NewProject};
 use baton::store::Store;
 use baton::tasks::context::project_ctx;
 use baton::tasks::lists::{project_tasks, todo, ListQuery};
-use baton::tasks::service::{build, get, NewTask, NodeInput};
+use baton::tasks::service::{build, get, NewTask};
 use chrono::Utc;
 use common::time;
 
@@ -68,18 +68,7 @@ fn main() {
                             Priority::Normal
                         }),
                         due_at: Some(now + chrono::Duration::hours((n % 200) as i64 - 100)),
-                        nodes: vec![
-                            NodeInput {
-                                handler_id: h(0),
-                                action: "check".into(),
-                                due_at: None,
-                            },
-                            NodeInput {
-                                handler_id: h(1),
-                                action: "approve".into(),
-                                due_at: None,
-                            },
-                        ],
+                        nodes: common::check_then_approve(h(0), h(1)),
                         checklist: vec![],
                         watchers: vec![h(2)],
                         editors: vec![],

@@ -185,13 +185,7 @@ fn evaluation(now: chrono::DateTime<Utc>, recs: &[Value]) {
             ..c.clone()
         })
         .collect();
-    let ctx = Context {
-        now,
-        users: vec![],
-        departments: vec![],
-        store: None,
-        scenario: String::new(),
-    };
+    let ctx = Context::clock(now);
     // As the server does: one view per record, with the fields its kind's scenarios
     // read, made into script maps only when a scenario runs in rhai.
     let mut read_by_kind: HashMap<String, Fields> = HashMap::new();

@@ -20,7 +20,7 @@ use baton::stats::service::{table, to_csv, to_xlsx, StatsQuery};
 use baton::store::{Store, StoreError};
 use baton::tasks::context::project_ctx;
 use baton::tasks::log;
-use baton::tasks::service::{build, insert, NewTask, NodeInput};
+use baton::tasks::service::{build, insert, NewTask};
 use chrono::{Duration as CDuration, Utc};
 use common::time;
 
@@ -78,18 +78,7 @@ fn main() {
                         business_type: None,
                         priority: None,
                         due_at: Some(due),
-                        nodes: vec![
-                            NodeInput {
-                                handler_id: h(0),
-                                action: "check".into(),
-                                due_at: None,
-                            },
-                            NodeInput {
-                                handler_id: h(1),
-                                action: "approve".into(),
-                                due_at: None,
-                            },
-                        ],
+                        nodes: common::check_then_approve(h(0), h(1)),
                         checklist: vec![],
                         watchers: vec![],
                         editors: vec![],

@@ -7,6 +7,7 @@ use baton::actor::Actor;
 use baton::org::service::{create_user, NewUser};
 use baton::org::Role;
 use baton::store::Store;
+use baton::tasks::service::NodeInput;
 use chrono::{DateTime, Utc};
 
 pub fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
@@ -52,6 +53,18 @@ pub fn members(store: &Store, n: usize, now: DateTime<Utc>) -> Vec<u64> {
             )
             .expect("user")
             .id
+        })
+        .collect()
+}
+
+/// The two-step workflow both benches build: `checker` checks, then `approver` approves.
+pub fn check_then_approve(checker: u64, approver: u64) -> Vec<NodeInput> {
+    [(checker, "check"), (approver, "approve")]
+        .into_iter()
+        .map(|(handler_id, action)| NodeInput {
+            handler_id,
+            action: action.into(),
+            due_at: None,
         })
         .collect()
 }

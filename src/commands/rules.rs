@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use crate::admin::{client, protocol::AdminRequest};
 use crate::config::Config;
 use crate::erp::ingest::validate;
-use crate::org::{Role, User};
 use crate::scenarios::engine::{build, with_context, Context};
 use crate::scenarios::eval::evaluate;
 use crate::scenarios::script::compile;
@@ -51,28 +50,7 @@ fn directory(config: &Config, now: DateTime<Utc>) -> Context {
             }
         }
     }
-    let admin = User {
-        id: 1,
-        rev: 1,
-        username: "admin".into(),
-        display_name: "admin".into(),
-        email: None,
-        department_id: None,
-        role: Role::CompanyAdmin,
-        erp: true,
-        language: Default::default(),
-        disabled: false,
-        password_hash: String::new(),
-        created_at: now,
-        sessions_valid_after: now,
-    };
-    Context {
-        now,
-        users: vec![admin],
-        departments: vec![],
-        store: None,
-        scenario: String::new(),
-    }
+    Context::stand_in(now)
 }
 
 /// Prints the task `file` would create for the record in `record`, or why not.

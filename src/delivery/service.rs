@@ -15,9 +15,8 @@ use super::presets::validate_url;
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::inbox::MessageKind;
-use crate::org::{Department, Language, Role};
-use crate::projects::model::Project;
-use crate::projects::policy::can_manage;
+use crate::org::{Language, Role};
+use crate::projects::service::managed;
 use crate::store::Store;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -249,19 +248,8 @@ pub fn put(store: &Store, actor: &Actor, input: DeliveryInput) -> ServiceResult<
     Ok(view(&saved))
 }
 
-fn managed_project(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Project> {
-    let p = store
-        .get::<Project>(id)?
-        .ok_or_else(|| ServiceError::not_found(format!("project {id} not found")))?;
-    let departments = store.list::<Department>()?;
-    if !can_manage(actor, p.department_id, &departments) {
-        return Err(ServiceError::forbidden("you may not manage this project"));
-    }
-    Ok(p)
-}
-
 pub fn project_hook(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Option<WebhookView>> {
-    managed_project(store, actor, id)?;
+    managed(store, actor, id)?;
     Ok(match store.lookup(ix::PROJECT_HOOK, &id.to_string())? {
         Some(h) => Some(WebhookView::from(&store.load::<ProjectWebhook>(h)?.hook)),
         None => None,
@@ -275,7 +263,7 @@ pub fn set_project_hook(
     id: u64,
     input: Option<WebhookInput>,
 ) -> ServiceResult<Option<WebhookView>> {
-    managed_project(store, actor, id)?;
+    managed(store, actor, id)?;
     set_hook(store, ix::PROJECT_HOOK, id, input, |hook| ProjectWebhook {
         id: 0,
         rev: 0,
@@ -401,7 +389,7 @@ pub fn test_target(store: &Store, actor: &Actor, t: TestTarget) -> ServiceResult
             Ok(Target::CompanyWebhook { name })
         }
         TestTarget::Project { project_id } => {
-            managed_project(store, actor, project_id)?;
+            managed(store, actor, project_id)?;
             Ok(Target::ProjectWebhook { project_id })
         }
         TestTarget::Me => Ok(Target::UserWebhook {

@@ -176,8 +176,9 @@ pub fn create(
     view(store, &p)
 }
 
-/// Loads a project the actor may manage, for the operations below.
-fn managed(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Project> {
+/// Loads a project the actor may manage, for the operations below (and its delivery
+/// settings).
+pub(crate) fn managed(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Project> {
     let p = store
         .get::<Project>(id)?
         .ok_or_else(|| ServiceError::not_found(format!("project {id} not found")))?;

@@ -44,6 +44,41 @@ impl Context {
             scenario: String::new(),
         })
     }
+
+    /// The clock and nothing else: no users, departments or records to look up.
+    pub fn clock(now: DateTime<Utc>) -> Context {
+        Context {
+            now,
+            users: vec![],
+            departments: vec![],
+            store: None,
+            scenario: String::new(),
+        }
+    }
+
+    /// Without a data directory (`baton rules test`, fixtures): the clock and a
+    /// stand-in company admin `admin`, so handlers such as `responsible(...)` resolve.
+    pub fn stand_in(now: DateTime<Utc>) -> Context {
+        let admin = User {
+            id: 1,
+            rev: 1,
+            username: "admin".into(),
+            display_name: "admin".into(),
+            email: None,
+            department_id: None,
+            role: Role::CompanyAdmin,
+            erp: true,
+            language: Default::default(),
+            disabled: false,
+            password_hash: String::new(),
+            created_at: now,
+            sessions_valid_after: now,
+        };
+        Context {
+            users: vec![admin],
+            ..Context::clock(now)
+        }
+    }
 }
 
 struct Current {
@@ -137,12 +172,10 @@ fn time_of_str(s: &str) -> Result<i64, Box<EvalAltResult>> {
 /// Exact money in minor units (cents/分): "5000.50" → 500050. Floats are rounded.
 pub fn cents_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
     if let Ok(i) = v.as_int() {
-        return i
-            .checked_mul(100)
-            .map_or_else(|| err(format!("{i} is too large")), Ok);
+        return int_cents(i).map_or_else(|| err(format!("{i} is too large")), Ok);
     }
     if let Ok(f) = v.as_float() {
-        return Ok((f * 100.0).round() as i64);
+        return Ok(float_cents(f));
     }
     if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
         return cents_of_str(&s);
@@ -189,9 +222,25 @@ pub fn cents_of_str(s: &str) -> Result<i64, Box<EvalAltResult>> {
     Ok(if neg { -c } else { c })
 }
 
-fn since(t: i64, unit: f64) -> Result<f64, Box<EvalAltResult>> {
-    match ctx(|c| c.now.timestamp().checked_sub(t))? {
-        Some(d) => Ok(d as f64 / unit),
+pub fn int_cents(i: i64) -> Option<i64> {
+    i.checked_mul(100)
+}
+
+pub fn float_cents(f: f64) -> i64 {
+    (f * 100.0).round() as i64
+}
+
+pub const DAY: i64 = 86_400;
+pub const HOUR: i64 = 3_600;
+
+/// `unit`s (`DAY`, `HOUR`) from `t` to `now`, both in seconds; `None` on overflow.
+pub fn elapsed(now: i64, t: i64, unit: i64) -> Option<f64> {
+    now.checked_sub(t).map(|d| d as f64 / unit as f64)
+}
+
+fn since(t: i64, unit: i64) -> Result<f64, Box<EvalAltResult>> {
+    match ctx(|c| elapsed(c.now.timestamp(), t, unit))? {
+        Some(d) => Ok(d),
         None => err(format!("{t} is not a time")),
     }
 }
@@ -239,11 +288,11 @@ pub fn build() -> Engine {
     });
     e.register_fn("now", || ctx(|c| c.now.timestamp()));
     e.register_fn("parse_time", time_of_str);
-    e.register_fn("days", |n: i64| seconds(n, 86_400));
-    e.register_fn("hours", |n: i64| seconds(n, 3_600));
+    e.register_fn("days", |n: i64| seconds(n, DAY));
+    e.register_fn("hours", |n: i64| seconds(n, HOUR));
     // Each helper has a string overload besides the `Dynamic` one: rhai finds an exact
     // match first, and these run for nearly every record.
-    for (name, unit) in [("days_since", 86_400.0), ("hours_since", 3_600.0)] {
+    for (name, unit) in [("days_since", DAY), ("hours_since", HOUR)] {
         e.register_fn(name, move |t: &str| -> Result<f64, Box<EvalAltResult>> {
             since(time_of_str(t)?, unit)
         });
@@ -376,7 +425,7 @@ pub fn record_map(
     record_id: &str,
     data: &serde_json::Value,
     fields: &Fields,
-) -> Result<Dynamic, Box<EvalAltResult>> {
+) -> Dynamic {
     let mut m = match (data, fields) {
         (serde_json::Value::Object(o), Fields::All) => json_map(o),
         (serde_json::Value::Object(o), Fields::Only(names)) => {
@@ -396,7 +445,7 @@ pub fn record_map(
     if !m.contains_key("kind") {
         m.insert("kind".into(), str_value(kind));
     }
-    Ok(Dynamic::from_map(m))
+    Dynamic::from_map(m)
 }
 
 fn str_value(s: &str) -> Dynamic {
@@ -511,7 +560,7 @@ mod conversion_tests {
     #[test]
     fn json_becomes_script_values() {
         let v = serde_json::json!({"a": 1, "b": 2.5, "c": "x", "d": [true, null], "e": {"f": "g"}});
-        let m = record_map("order", "SO-1", &v, &Fields::All).unwrap();
+        let m = record_map("order", "SO-1", &v, &Fields::All);
         let e = build();
         let mut scope = rhai::Scope::new();
         scope.push("r", m);

@@ -53,7 +53,7 @@ fn call(
 pub struct ScriptRecord<'a> {
     rec: Record<'a>,
     fields: &'a Fields,
-    maps: OnceCell<Result<(Dynamic, Dynamic), ScriptError>>,
+    maps: OnceCell<(Dynamic, Dynamic)>,
 }
 
 impl<'a> ScriptRecord<'a> {
@@ -89,24 +89,21 @@ impl<'a> ScriptRecord<'a> {
     }
 
     /// `r` and `prev` as script maps.
-    fn maps(&self) -> Result<&(Dynamic, Dynamic), ScriptError> {
-        self.maps
-            .get_or_init(|| {
-                let Record {
-                    kind,
-                    id,
-                    data,
-                    previous,
-                } = self.rec;
-                let r = record_map(kind, id, data, self.fields)?.into_shared();
-                let prev = match previous {
-                    Some(p) => record_map(kind, id, p, self.fields)?.into_shared(),
-                    None => Dynamic::UNIT,
-                };
-                Ok((r, prev))
-            })
-            .as_ref()
-            .map_err(Clone::clone)
+    fn maps(&self) -> &(Dynamic, Dynamic) {
+        self.maps.get_or_init(|| {
+            let Record {
+                kind,
+                id,
+                data,
+                previous,
+            } = self.rec;
+            let r = record_map(kind, id, data, self.fields).into_shared();
+            let prev = match previous {
+                Some(p) => record_map(kind, id, p, self.fields).into_shared(),
+                None => Dynamic::UNIT,
+            };
+            (r, prev)
+        })
     }
 }
 
@@ -137,7 +134,7 @@ pub fn condition(engine: &Engine, c: &Compiled, sr: &ScriptRecord) -> Result<boo
             return Ok(hit);
         }
     }
-    let (r, prev) = sr.maps()?;
+    let (r, prev) = sr.maps();
     call(engine, c, "condition", (r.clone(), prev.clone()))?
         .as_bool()
         .map_err(|t| ScriptError::plain(format!("fn condition must return true or false, not {t}")))
@@ -156,7 +153,7 @@ fn wake_at(
         Some(Wake::Never) => return Ok(None),
         Some(Wake::At(t)) => t,
         None => {
-            let w = call(engine, c, "wake_at", (sr.maps()?.0.clone(),))?;
+            let w = call(engine, c, "wake_at", (sr.maps().0.clone(),))?;
             if w.is_unit() {
                 return Ok(None);
             }
@@ -182,7 +179,7 @@ pub fn evaluate_prepared(
         None
     };
     let task = if hit {
-        let r = sr.maps()?.0.clone();
+        let r = sr.maps().0.clone();
         Some(from_dynamic(&call(engine, c, "task", (r,))?).map_err(ScriptError::plain)?)
     } else {
         None
@@ -197,13 +194,7 @@ mod tests {
     use crate::scenarios::script::compile;
 
     fn ctx() -> Context {
-        Context {
-            now: Utc::now(),
-            users: vec![],
-            departments: vec![],
-            store: None,
-            scenario: String::new(),
-        }
+        Context::clock(Utc::now())
     }
 
     /// A script sees the fields it reads; one that looks at the whole record gets it.
@@ -226,12 +217,7 @@ mod tests {
         )
         .unwrap();
         let pruned = ScriptRecord::new("order", "SO-1", &data, None, &reads_status.fields);
-        let keys = pruned
-            .maps()
-            .unwrap()
-            .0
-            .read_lock::<rhai::Map>()
-            .map(|m| m.len());
+        let keys = pruned.maps().0.read_lock::<rhai::Map>().map(|m| m.len());
         assert_eq!(keys, Some(3), "status, id and kind only");
         with_context(&ctx(), || {
             let ev = evaluate_data(&e, &reads_status, "order", "SO-1", &data, None).unwrap();

@@ -24,7 +24,7 @@
 use rhai::{ASTFlags, ASTNode, Expr, FnCallExpr, Stmt, StmtBlock, AST, FLOAT};
 use serde_json::Value;
 
-use super::engine::{cents_of_str, parse_time};
+use super::engine::{cents_of_str, elapsed, float_cents, int_cents, parse_time, DAY, HOUR};
 
 /// The record and its previous version, as stored.
 #[derive(Debug, Clone, Copy)]
@@ -442,27 +442,21 @@ fn helper<'a>(h: Helper, args: &'a [Node], rec: &Record<'a>, now: i64) -> Option
                 Val::Int(i) => i,
                 _ => return None,
             };
-            let unit = if h == Helper::DaysSince {
-                86_400.0
-            } else {
-                3_600.0
-            };
-            Val::Float(now.checked_sub(t)? as FLOAT / unit)
+            let unit = if h == Helper::DaysSince { DAY } else { HOUR };
+            Val::Float(elapsed(now, t, unit)?)
         }
         Helper::ParseTime => match arg()? {
             Val::Str(s) => Val::Int(parse_time(s)?),
             _ => return None,
         },
         Helper::Days | Helper::Hours => match arg()? {
-            Val::Int(n) => {
-                Val::Int(n.checked_mul(if h == Helper::Days { 86_400 } else { 3_600 })?)
-            }
+            Val::Int(n) => Val::Int(n.checked_mul(if h == Helper::Days { DAY } else { HOUR })?),
             _ => return None,
         },
         Helper::Cents => match arg()? {
             Val::Str(s) => Val::Int(cents_of_str(s).ok()?),
-            Val::Int(i) => Val::Int(i.checked_mul(100)?),
-            Val::Float(f) => Val::Int((f * 100.0).round() as i64),
+            Val::Int(i) => Val::Int(int_cents(i)?),
+            Val::Float(f) => Val::Int(float_cents(f)),
             _ => return None,
         },
     })
@@ -620,13 +614,7 @@ mod tests {
     #[test]
     fn answers_as_rhai_does() {
         let e = build();
-        let ctx = Context {
-            now: Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap(),
-            users: vec![],
-            departments: vec![],
-            store: None,
-            scenario: String::new(),
-        };
+        let ctx = Context::clock(Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap());
         let now = ctx.now.timestamp();
         let recs = records();
         let mut total = 0;

@@ -69,28 +69,7 @@ mod tests {
             .iter()
             .map(|(name, src)| compile(&engine, src).unwrap_or_else(|e| panic!("{name}: {e}")))
             .collect();
-        let admin = crate::org::User {
-            id: 1,
-            rev: 1,
-            username: "admin".into(),
-            display_name: "a".into(),
-            email: None,
-            department_id: None,
-            role: crate::org::Role::CompanyAdmin,
-            erp: true,
-            language: Default::default(),
-            disabled: false,
-            password_hash: String::new(),
-            created_at: now,
-            sessions_valid_after: now,
-        };
-        let ctx = Context {
-            now,
-            users: vec![admin],
-            departments: vec![],
-            store: None,
-            scenario: String::new(),
-        };
+        let ctx = Context::stand_in(now);
         let mut fired = std::collections::HashSet::new();
         for case in fixtures["cases"].as_array().unwrap() {
             let key = case["scenario"].as_str().unwrap();
@@ -138,13 +117,7 @@ mod tests {
         let since = (now - chrono::Duration::days(1)).to_rfc3339();
         let inc = validate(&mut serde_json::json!({"kind": "order", "id": "SO-1", "data": {"status": "out_of_stock", "sku": "X", "out_of_stock_since": since}})).unwrap();
         let rec = inc.into_record(None, now);
-        let ctx = Context {
-            now,
-            users: vec![],
-            departments: vec![],
-            store: None,
-            scenario: String::new(),
-        };
+        let ctx = Context::clock(now);
         let ev = with_context(&ctx, || evaluate(&engine, &c, &rec)).unwrap();
         assert!(ev.task.is_none());
         let wake = ev.wake_at.unwrap();

@@ -41,15 +41,7 @@ async fn push(c: &Client, records: Value) -> (StatusCode, Value) {
 }
 
 async fn erp_tasks(admin: &Client) -> Vec<Value> {
-    let projects = admin.get("/api/projects").await;
-    let erp = projects["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["builtin"] == "erp")
-        .unwrap()["id"]
-        .as_u64()
-        .unwrap();
+    let erp = admin.erp_project().await["id"].as_u64().unwrap();
     admin
         .get(&format!("/api/projects/{erp}/tasks?status=all"))
         .await["items"]

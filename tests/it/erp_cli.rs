@@ -211,15 +211,7 @@ fn demo_starts_a_seeded_server() {
     rt.block_on(async {
         let mut admin = Client::new(&url);
         admin.login("admin", ADMIN_PASSWORD).await;
-        let projects = admin.get("/api/projects").await;
-        let erp = projects["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["builtin"] == "erp")
-            .unwrap()["id"]
-            .as_u64()
-            .unwrap();
+        let erp = admin.erp_project().await["id"].as_u64().unwrap();
         let tasks = admin.get(&format!("/api/projects/{erp}/tasks")).await;
         assert!(tasks["total"].as_u64().unwrap() >= 5, "{tasks}");
         assert!(tasks

@@ -187,6 +187,18 @@ impl Client {
         assert!(s.is_success(), "POST {path}: {s} {v}");
         v
     }
+
+    /// The built-in ERP Notifications project, as this client's project list shows it.
+    pub async fn erp_project(&self) -> Value {
+        let projects = self.get("/api/projects").await;
+        projects["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["builtin"] == "erp")
+            .unwrap()
+            .clone()
+    }
 }
 
 /// Asserts an error envelope with the given status and code.

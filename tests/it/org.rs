@@ -68,14 +68,7 @@ async fn departments_users_and_projects() {
 async fn erp_project_exists_and_follows_the_erp_flag() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    let projects = admin.get("/api/projects").await;
-    let erp = projects["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["builtin"] == "erp")
-        .unwrap()
-        .clone();
+    let erp = admin.erp_project().await;
     assert_eq!(erp["name"], "ERP Notifications");
     let erp_id = erp["id"].as_u64().unwrap();
     let (bob_client, bob) = s.user(&admin, "bob", "member", None).await;

@@ -17,6 +17,7 @@ pub mod delivery;
 pub mod erp;
 pub mod error;
 pub mod flow;
+pub mod fs_private;
 pub mod http;
 pub mod inbox;
 pub mod markdown;
@@ -31,6 +32,7 @@ pub mod stats;
 pub mod store;
 pub mod tasks;
 pub mod telemetry;
+pub mod time;
 
 /// mimalloc instead of the system allocator, for the binary and for everything that
 /// links this crate (tests, benchmarks), so benchmarks measure what the server runs.

@@ -36,14 +36,18 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
 /// Opens the data directory and prepares it: database, first admin, ERP project.
 /// Returns the store and, on a fresh directory, the generated admin password.
 pub fn prepare(config: &Config) -> Result<(Store, Option<String>), ServeError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(io(format!(
+    crate::fs_private::create_dir(&config.data_dir).map_err(io(format!(
         "cannot create data directory {}",
         config.data_dir.display()
     )))?;
-    std::fs::create_dir_all(config.tmp_dir()).map_err(io("cannot create tmp directory"))?;
-    std::fs::create_dir_all(config.uploads_dir()).map_err(io("cannot create uploads directory"))?;
+    crate::fs_private::create_dir(&config.tmp_dir()).map_err(io("cannot create tmp directory"))?;
+    crate::fs_private::create_dir(&config.uploads_dir())
+        .map_err(io("cannot create uploads directory"))?;
     crate::tasks::reminders::set_lead(config.due_soon);
     let store = Store::open(&config.db_dir(), config.cache_bytes)?;
+    // The database holds password hashes: owner only, whatever the umask was.
+    crate::fs_private::restrict_tree(&config.db_dir())
+        .map_err(io("cannot restrict the database files to their owner"))?;
     let password = bootstrap::first_start(&store, config.admin_password.as_deref(), Utc::now())?;
     // After the first start's records, so the first admin keeps id 1.
     crate::stats::record::set_timezone(config.timezone);

@@ -18,8 +18,9 @@ pub struct AppState {
     pub backups: Arc<BackupRunner>,
     /// The compiled scenarios, swapped whole on change.
     pub scenarios: Arc<Scenarios>,
-    /// Bounds concurrent scenario evaluations, so scripts never take every worker.
-    pub script_permits: Arc<tokio::sync::Semaphore>,
+    /// Bounds concurrent scenario evaluations, so scripts never take every worker,
+    /// fairly between record kinds.
+    pub script_slots: Arc<crate::scenarios::slots::ScriptSlots>,
 }
 
 impl AppState {
@@ -34,7 +35,7 @@ impl AppState {
             limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
             backups: Arc::new(backups),
             scenarios: Arc::new(Scenarios::new()),
-            script_permits: Arc::new(tokio::sync::Semaphore::new(2)),
+            script_slots: Arc::new(crate::scenarios::slots::ScriptSlots::per_core()),
             store,
             config: Arc::new(config),
         }

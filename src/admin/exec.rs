@@ -205,7 +205,7 @@ pub fn execute(
                         .map_err(|e| ServiceError::invalid("records", e))?,
                 );
             }
-            let p = scen::push(store, scenarios, batch, now)?;
+            let p = scen::push(store, scenarios, batch, None, now)?;
             Ok(serde_json::json!({"new": p.new, "updated": p.stored - p.new, "unchanged": p.unchanged, "tasks_created": p.report.tasks_created, "scenario_errors": p.report.errors}).to_string())
         }
         AdminRequest::Backup => Err(ServiceError::Internal(

@@ -28,7 +28,7 @@ pub fn login(
     now: DateTime<Utc>,
 ) -> ServiceResult<LoggedIn> {
     let ip_text = ip.map(|i| i.to_string());
-    let user = match store.lookup("username", &username.trim().to_lowercase())? {
+    let user = match store.lookup("username", &crate::org::username_key(username))? {
         Some(id) => store.get::<User>(id)?,
         None => None,
     };

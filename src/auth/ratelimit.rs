@@ -24,7 +24,11 @@ impl LoginLimiter {
 
     /// Takes one attempt from both buckets; `false` means refuse with 429.
     pub fn allow(&self, username: &str, ip: Option<IpAddr>) -> bool {
-        let account_ok = self.per_account.check_key(&username.to_lowercase()).is_ok();
+        // Keyed exactly as the login looks the account up: "  admin " is "admin".
+        let account_ok = self
+            .per_account
+            .check_key(&crate::org::username_key(username))
+            .is_ok();
         let ip_ok = ip.is_none_or(|ip| self.per_ip.check_key(&ip).is_ok());
         account_ok && ip_ok
     }
@@ -47,6 +51,9 @@ mod tests {
         assert!(l.allow("A", Some(ip)));
         assert!(l.allow("a", Some(ip)));
         assert!(!l.allow("a", Some(ip)));
+        // spellings the login lookup treats as the same account share its bucket
+        assert!(!l.allow("  a ", Some(ip)));
+        assert!(!l.allow("\tA\n", Some(ip)));
         // another account from the same address still has room
         assert!(l.allow("b", Some(ip)));
     }

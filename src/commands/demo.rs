@@ -224,7 +224,7 @@ pub fn seed(
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
-    let pushed = push(store, scenarios, batch, now)?;
+    let pushed = push(store, scenarios, batch, None, now)?;
     tracing::info!(
         tasks = pushed.report.tasks_created,
         "demo records pushed through the scenarios"

@@ -56,6 +56,8 @@ pub fn phrase(kind: MessageKind, lang: Language) -> &'static str {
         K::Feedback => "Feedback",
         K::Announcement if zh => "系统公告",
         K::Announcement => "Announcement",
+        K::ScenarioQuarantined if zh => "业务场景已被自动停用",
+        K::ScenarioQuarantined => "Scenario switched off",
     }
 }
 
@@ -88,6 +90,8 @@ pub fn group_phrase(kind: MessageKind, lang: Language) -> &'static str {
         K::Feedback => "Feedback",
         K::Announcement if zh => "公告",
         K::Announcement => "Announcement",
+        K::ScenarioQuarantined if zh => "业务场景停用",
+        K::ScenarioQuarantined => "Scenario switched off",
     }
 }
 

@@ -95,8 +95,8 @@ pub fn validate(v: &mut serde_json::Value) -> Result<Incoming, String> {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) => Some(
             DateTime::parse_from_rfc3339(s)
-                .map_err(|_| format!("occurred_at '{s}' is not an RFC 3339 time"))?
-                .with_timezone(&Utc),
+                .map_err(|_| format!("occurred_at '{s}' is not an RFC 3339 time"))
+                .and_then(|t| crate::time::in_range(t.with_timezone(&Utc)))?,
         ),
         Some(_) => return Err("occurred_at must be an RFC 3339 string".into()),
     };

@@ -283,7 +283,7 @@ async fn attach_feedback(
     State(state): State<AppState>,
     auth: Authed,
     ApiPath(id): ApiPath<u64>,
-    form: axum::extract::Multipart,
+    super::extract::ApiMultipart(form): super::extract::ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<crate::flow::model::Attachment>)> {
     // Check access before taking the upload.
     let actor = auth.actor.clone();

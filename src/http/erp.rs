@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{ApiError, ApiResult, ErrorBody};
+use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiPath, ApiQuery, Authed, BulkJson, Credential, ErpWriter};
 use crate::erp::ingest::{self, Rejected, MAX_BATCH};
 use crate::erp::{ErpRecord, ErpVersion};
@@ -77,21 +77,21 @@ async fn push(
         }
     }
     let now = Utc::now();
-    // Scripts run on a bounded pool; records and the tasks they cause are written
-    // together, durably, before the answer. A failing script only records its error
-    // on the scenario.
-    let permit = state
-        .script_permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|e| ApiError::Service(ServiceError::Internal(e.to_string())))?;
+    // Scripts run in bounded places, fair between record kinds (a batch no scenario
+    // watches waits for none); records and the tasks they cause are written together,
+    // durably, before the answer. A failing script only records its error on the
+    // scenario, and one that keeps running away is quarantined.
+    let watched = state
+        .scenarios
+        .watched(valid.iter().map(|r| r.kind.as_str()));
+    let slot = if watched.is_empty() {
+        None
+    } else {
+        Some(state.script_slots.acquire(&watched).await)
+    };
     let set = state.scenarios.clone();
     let pushed = state
-        .run(move |s| {
-            let _permit = permit;
-            scenarios::push(s, &set, valid, now)
-        })
+        .run(move |s| scenarios::push(s, &set, valid, slot, now))
         .await?;
     Ok(Json(PushResult {
         stored: pushed.stored,
@@ -101,14 +101,16 @@ async fn push(
     }))
 }
 
+/// ERP records are the company admins'. A token reads as its owner (Authed already
+/// required its read scope), so a member's token reads no more than the member.
 fn may_read(auth: &Authed) -> Result<(), ServiceError> {
-    match &auth.credential {
-        Credential::Token(_) => Ok(()), // Authed already required the read scope
-        Credential::Session { .. } if auth.actor.role == Role::CompanyAdmin => Ok(()),
-        _ => Err(ServiceError::forbidden(
-            "ERP records are for company admins and read tokens",
-        )),
+    if auth.actor.role == Role::CompanyAdmin {
+        return Ok(());
     }
+    Err(ServiceError::forbidden(match auth.credential {
+        Credential::Token(_) => "ERP records are for company admins: this token's owner is not one",
+        Credential::Session { .. } => "ERP records are for company admins",
+    }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -28,9 +28,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = body_limit(&req);
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+            Err(rejection) => Err(json_rejection(rejection, limit)),
         }
     }
 }
@@ -53,11 +54,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for BulkJson<T> {
         if !is_json {
             return Err(ApiError::BadRequest(NOT_JSON.into()));
         }
+        let limit = body_limit(&req);
         let bytes = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|r| {
                 if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge(0)
+                    ApiError::PayloadTooLarge(limit)
                 } else {
                     ApiError::BadRequest(r.body_text())
                 }
@@ -73,9 +75,37 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for BulkJson<T> {
     }
 }
 
-fn json_rejection(r: JsonRejection) -> ApiError {
+/// A multipart body whose rejections (no boundary, not multipart) are our JSON 400s
+/// rather than axum's plain-text ones.
+pub struct ApiMultipart(pub axum::extract::Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Multipart::from_request(req, state)
+            .await
+            .map(ApiMultipart)
+            .map_err(|r| {
+                ApiError::BadRequest(format!(
+                    "send the file as multipart/form-data: {}",
+                    r.body_text()
+                ))
+            })
+    }
+}
+
+/// The body limit in force, as `app()` records it for the 413 message.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+fn body_limit(req: &Request) -> usize {
+    req.extensions().get::<BodyLimit>().map_or(0, |l| l.0)
+}
+
+fn json_rejection(r: JsonRejection, limit: usize) -> ApiError {
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::PayloadTooLarge(0);
+        return ApiError::PayloadTooLarge(limit);
     }
     match r {
         JsonRejection::MissingJsonContentType(_) => ApiError::BadRequest(NOT_JSON.into()),
@@ -280,10 +310,29 @@ impl FromRequestParts<AppState> for ErpWriter {
         let Some(secret) = bearer(parts).filter(|s| s.starts_with(token::PREFIX)) else {
             return Err(ApiError::Unauthenticated);
         };
-        let t = state
-            .run(move |store| token::authenticate(store, &secret, Utc::now()))
+        let (t, owner) = state
+            .run(move |store| {
+                let Some(t) = token::authenticate(store, &secret, Utc::now())? else {
+                    return Ok(None);
+                };
+                let owner = t.owner_id.map(|id| store.get::<User>(id)).transpose()?;
+                Ok(Some((t, owner)))
+            })
             .await?
             .ok_or(ApiError::Unauthenticated)?;
+        // A token carries its owner's rights: pushing records is a company admin's
+        // right. Tokens made on the server's command line have no owner (the operator).
+        match owner {
+            None => {}
+            Some(Some(u)) if !u.disabled && u.role == crate::org::Role::CompanyAdmin => {}
+            Some(Some(u)) if !u.disabled => {
+                return Err(crate::error::ServiceError::forbidden(
+                    "this API token's owner is not a company admin, so it may not push ERP records",
+                )
+                .into())
+            }
+            Some(_) => return Err(ApiError::Unauthenticated),
+        }
         if !t.scopes.contains(&Scope::ErpWrite) {
             return Err(crate::error::ServiceError::forbidden(
                 "this API token lacks the erp:write scope",

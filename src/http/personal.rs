@@ -1,7 +1,7 @@
 //! The personal centre: dashboard, preferences, avatar, and "my ERP" for admins.
 
 use axum::body::Body;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -71,7 +71,7 @@ async fn put_preferences(
 async fn upload_avatar(
     State(state): State<AppState>,
     auth: Authed,
-    mut form: Multipart,
+    super::extract::ApiMultipart(mut form): super::extract::ApiMultipart,
 ) -> ApiResult<StatusCode> {
     let bad = |e: axum::extract::multipart::MultipartError| {
         ApiError::BadRequest(format!("bad upload: {}", e.body_text()))

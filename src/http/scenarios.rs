@@ -24,6 +24,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(preview))
 }
 
+/// The script lane of admins' dry runs and previews: they wait for a place like a
+/// push does, in a lane of their own ('#' never appears in a record kind).
+const ADMIN_LANE: &str = "#admin";
+
 #[derive(Serialize, ToSchema)]
 pub struct ScenarioList {
     pub items: Vec<Scenario>,
@@ -102,9 +106,15 @@ async fn dry_run(
     ApiJson(req): ApiJson<DryRunRequest>,
 ) -> ApiResult<Json<DryRun>> {
     let scenarios = state.scenarios.clone();
+    // Refuse before queueing: only admins may take a script place.
+    svc::require_admin(&auth.actor)?;
+    let slot = state.script_slots.acquire(&[ADMIN_LANE]).await;
     Ok(Json(
         state
-            .run(move |s| svc::dry_run(s, &scenarios, &auth.actor, req, Utc::now()))
+            .run(move |s| {
+                let _slot = slot;
+                svc::dry_run(s, &scenarios, &auth.actor, req, Utc::now())
+            })
             .await?,
     ))
 }
@@ -117,9 +127,15 @@ async fn preview(
     ApiJson(src): ApiJson<Source>,
 ) -> ApiResult<Json<Preview>> {
     let scenarios = state.scenarios.clone();
+    // Refuse before queueing: only admins may take a script place.
+    svc::require_admin(&auth.actor)?;
+    let slot = state.script_slots.acquire(&[ADMIN_LANE]).await;
     Ok(Json(
         state
-            .run(move |s| svc::preview(s, &scenarios, &auth.actor, &src.source, Utc::now()))
+            .run(move |s| {
+                let _slot = slot;
+                svc::preview(s, &scenarios, &auth.actor, &src.source, Utc::now())
+            })
             .await?,
     ))
 }

@@ -1,7 +1,7 @@
 //! Tasks: create, read, edit, copy, move, delete, archive; flow operations; checklist;
 //! comments; the task log; attachments.
 
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Authed};
+use super::extract::{ApiJson, ApiMultipart, ApiPath, ApiQuery, Authed};
 use super::files;
 use crate::flow::model::Attachment;
 use crate::flow::Op;
@@ -37,10 +37,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(check_item))
         .routes(routes!(list_comments, add_comment))
         .routes(routes!(task_log))
-        .routes(routes!(upload))
-        .routes(routes!(download, remove_attachment))
-        // Uploads are limited by `attachment_max_mb` in the handler, while streaming.
-        .layer(axum::extract::DefaultBodyLimit::disable())
+        .merge(
+            // Only uploads may be larger than the JSON body limit: they are limited by
+            // `attachment_max_mb` in the handler, while streaming.
+            OpenApiRouter::new()
+                .routes(routes!(upload))
+                .routes(routes!(download, remove_attachment))
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
 }
 
 /// Create a task in a project.
@@ -285,7 +289,7 @@ async fn upload(
     State(state): State<AppState>,
     auth: Authed,
     ApiPath(id): ApiPath<u64>,
-    form: Multipart,
+    ApiMultipart(form): ApiMultipart,
 ) -> ApiResult<(StatusCode, Json<Attachment>)> {
     let upload = files::receive(form, state.config.attachment_max, &state.config.tmp_dir()).await?;
     let uploads = state.config.uploads_dir();

@@ -20,6 +20,8 @@ pub enum MessageKind {
     Escalation,
     Feedback,
     Announcement,
+    /// A scenario was switched off for running away (to company admins).
+    ScenarioQuarantined,
 }
 
 impl MessageKind {
@@ -38,6 +40,7 @@ impl MessageKind {
             MessageKind::Escalation => "escalation",
             MessageKind::Feedback => "feedback",
             MessageKind::Announcement => "announcement",
+            MessageKind::ScenarioQuarantined => "scenario_quarantined",
         }
     }
 

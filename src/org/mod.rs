@@ -4,4 +4,4 @@ pub mod model;
 pub mod policy;
 pub mod service;
 
-pub use model::{Department, Language, Role, User};
+pub use model::{username_key, Department, Language, Role, User};

@@ -60,11 +60,17 @@ pub struct User {
     pub sessions_valid_after: DateTime<Utc>,
 }
 
+/// The one normalisation of a username: every lookup, index entry and per-account
+/// limit uses it, so no spelling of a name ("  Admin ") reaches around another.
+pub fn username_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
 impl Record for User {
     const KIND: &'static str = "user";
     crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
-        vec![("username", self.username.to_lowercase())]
+        vec![("username", username_key(&self.username))]
     }
 }
 

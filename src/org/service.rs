@@ -64,7 +64,7 @@ pub struct ProfilePatch {
 }
 
 pub fn validate_username(name: &str) -> ServiceResult<String> {
-    let name = name.trim().to_lowercase();
+    let name = super::username_key(name);
     let ok = (2..=32).contains(&name.chars().count())
         && name
             .chars()
@@ -131,7 +131,7 @@ pub fn get_user(store: &Store, id: u64) -> ServiceResult<User> {
 
 pub fn find_user(store: &Store, username: &str) -> ServiceResult<User> {
     let id = store
-        .lookup("username", &username.trim().to_lowercase())?
+        .lookup("username", &super::username_key(username))?
         .ok_or_else(|| ServiceError::not_found(format!("user '{}' not found", username.trim())))?;
     get_user(store, id)
 }

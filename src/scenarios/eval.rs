@@ -31,17 +31,7 @@ fn call(
     let opts = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     engine
         .call_fn_with_options::<Dynamic>(opts, &mut Scope::new(), &c.ast, name, args)
-        .map_err(|e| {
-            let mut err = ScriptError::from(e);
-            if err.line.is_none() {
-                if let Some((_, line, col)) = c.fn_lines.iter().find(|(n, _, _)| n == name) {
-                    err.line = Some(*line);
-                    err.column = Some(*col);
-                    err.message = format!("{} (in fn {name})", err.message);
-                }
-            }
-            err
-        })
+        .map_err(|e| c.locate(name, ScriptError::from(e)))
 }
 
 /// A record as scenarios see it, shared by every scenario watching its kind.

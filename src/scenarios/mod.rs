@@ -14,9 +14,11 @@ pub mod eval;
 pub mod fast_path;
 pub mod fields;
 pub mod model;
+pub mod quarantine;
 pub mod script;
 pub mod service;
 pub mod shipped;
+pub mod slots;
 pub mod spec;
 
 pub use model::{Scenario, ScenarioState};

@@ -27,6 +27,10 @@ pub struct Scenario {
     pub updated_by: String,
     /// The user tasks are created in the name of (who saved the scenario).
     pub owner_id: Option<u64>,
+    /// Why Baton switched the scenario off (it kept running past its limits); cleared
+    /// when an admin enables it again.
+    #[serde(default)]
+    pub quarantined: Option<String>,
 }
 
 impl Record for Scenario {

@@ -27,6 +27,10 @@ pub struct ScriptError {
     pub message: String,
     pub line: Option<usize>,
     pub column: Option<usize>,
+    /// Stopped by the sandbox's time or operation limit: what counts towards
+    /// quarantining a scenario that keeps running away.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub runaway: bool,
 }
 
 impl ScriptError {
@@ -35,6 +39,7 @@ impl ScriptError {
             message: message.into(),
             line: pos.line(),
             column: pos.position(),
+            runaway: false,
         }
     }
     pub fn plain(message: impl Into<String>) -> Self {
@@ -42,6 +47,7 @@ impl ScriptError {
             message: message.into(),
             line: None,
             column: None,
+            runaway: false,
         }
     }
 }
@@ -56,15 +62,30 @@ impl fmt::Display for ScriptError {
     }
 }
 
+/// Whether the sandbox stopped the script for running too long, also when that
+/// happened inside a function the script called.
+fn is_runaway(e: &rhai::EvalAltResult) -> bool {
+    use rhai::EvalAltResult as E;
+    match e {
+        E::ErrorTerminated(..) | E::ErrorTooManyOperations(..) => true,
+        E::ErrorInFunctionCall(_, _, inner, _) => is_runaway(inner),
+        _ => false,
+    }
+}
+
 impl From<Box<rhai::EvalAltResult>> for ScriptError {
     fn from(e: Box<rhai::EvalAltResult>) -> Self {
         let pos = e.position();
+        let runaway = is_runaway(&e);
         // The message without rhai's own " (line x, position y)" suffix.
         let mut msg = e.to_string();
         if let Some(i) = msg.rfind(" (line ") {
             msg.truncate(i);
         }
-        ScriptError::at(msg, pos)
+        ScriptError {
+            runaway,
+            ..ScriptError::at(msg, pos)
+        }
     }
 }
 
@@ -85,6 +106,21 @@ pub struct Compiled {
     /// `condition` and `wake_at` compiled for evaluation without rhai, where their
     /// shapes allow.
     pub fast: FastPath,
+}
+
+impl Compiled {
+    /// `err` placed at the start of script function `func` when rhai (or Baton, for a
+    /// task the script asked for) gave it no position of its own.
+    pub fn locate(&self, func: &str, mut err: ScriptError) -> ScriptError {
+        if err.line.is_none() {
+            if let Some((_, line, col)) = self.fn_lines.iter().find(|(n, _, _)| n == func) {
+                err.line = Some(*line);
+                err.column = Some(*col);
+                err.message = format!("{} (in fn {func})", err.message);
+            }
+        }
+        err
+    }
 }
 
 fn fn_lines(source: &str) -> Vec<(String, usize, usize)> {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use rhai::Engine;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -12,7 +12,9 @@ use super::engine::{self, with_context, Context};
 use super::eval::{evaluate, evaluate_data, evaluate_prepared, Evaluation, ScriptRecord};
 use super::fields::Fields;
 use super::model::{state_key, Scenario, ScenarioState, IX_WAKE};
+use super::quarantine::{self, Usage};
 use super::script::{compile, Compiled, ScriptError};
+use super::slots::ScriptSlot;
 use super::spec::TaskSpec;
 use crate::actor::Actor;
 use crate::audit;
@@ -42,6 +44,8 @@ pub struct Loaded {
 pub struct Scenarios {
     pub engine: Arc<Engine>,
     set: RwLock<Arc<HashMap<String, Vec<Loaded>>>>,
+    /// Runaway strikes per scenario, towards quarantine.
+    pub strikes: quarantine::Strikes,
 }
 
 impl Scenarios {
@@ -49,6 +53,7 @@ impl Scenarios {
         Scenarios {
             engine: Arc::new(engine::build()),
             set: RwLock::new(Arc::new(HashMap::new())),
+            strikes: quarantine::Strikes::default(),
         }
     }
 
@@ -72,16 +77,30 @@ impl Scenarios {
                 }
             }
         }
+        // The set is replaced whole, so a lock poisoned by a panicking reader still
+        // guards a complete set: recover it rather than lose every scenario.
         let mut guard = self
             .set
             .write()
-            .map_err(|_| ServiceError::Internal("scenario set lock poisoned".into()))?;
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *guard = Arc::new(by_kind);
         Ok(())
     }
 
     pub fn current(&self) -> Arc<HashMap<String, Vec<Loaded>>> {
-        self.set.read().map(|g| g.clone()).unwrap_or_default()
+        self.set
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The record kinds some enabled scenario watches, among `kinds`.
+    pub fn watched<'k>(&self, kinds: impl IntoIterator<Item = &'k str>) -> Vec<&'k str> {
+        let set = self.current();
+        let mut out: Vec<&str> = kinds.into_iter().filter(|k| set.contains_key(*k)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
@@ -91,7 +110,7 @@ impl Default for Scenarios {
     }
 }
 
-fn require_admin(actor: &Actor) -> ServiceResult<()> {
+pub fn require_admin(actor: &Actor) -> ServiceResult<()> {
     if actor.role == Role::CompanyAdmin {
         Ok(())
     } else {
@@ -153,6 +172,7 @@ pub fn save(
             }
             None => {
                 let mut s = Scenario {
+                    quarantined: None,
                     id: 0,
                     rev: 0,
                     key: c.key.clone(),
@@ -202,6 +222,9 @@ pub fn set_enabled(
             .ok_or_else(|| ServiceError::not_found(format!("scenario {id} not found")))?;
         let rev = s.rev;
         s.enabled = enabled;
+        if enabled {
+            s.quarantined = None;
+        }
         tx.update(&mut s, rev)?;
         audit::record(
             tx,
@@ -217,6 +240,9 @@ pub fn set_enabled(
         )?;
         Ok::<_, ServiceError>(s)
     })?;
+    if enabled {
+        scenarios.strikes.forgive(id);
+    }
     scenarios.reload(store)?;
     Ok(s)
 }
@@ -253,19 +279,27 @@ pub struct Report {
     pub tasks_created: usize,
     pub tasks_closed: usize,
     pub errors: usize,
+    /// Scenarios this run switched off for running away (their keys).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quarantined: Vec<String>,
 }
 
 /// Pushed records, stored together with their scenarios' effects in one durable write:
 /// a crash cannot leave records stored whose tasks were never made (pushing them again
 /// would find them unchanged). Scripts run before the write, outside the writer lock;
 /// a record another batch changed meanwhile makes this batch read and run again.
+///
+/// `slot`, when given, is the place in the script queue the caller waited for
+/// (`ScriptSlots`); it is released as soon as the scripts have run, before the write.
 pub fn push(
     store: &Store,
     scenarios: &Scenarios,
     batch: Vec<Incoming>,
+    slot: Option<ScriptSlot>,
     now: DateTime<Utc>,
 ) -> ServiceResult<Pushed> {
     let mut batch = batch;
+    let mut slot = slot;
     let mut attempt = 0;
     let mut unchanged_before = 0;
     loop {
@@ -277,22 +311,30 @@ pub fn push(
             unchanged,
         } = ingest::plan(store, batch, now)?;
         let set = scenarios.current();
+        let mut quarantines = Vec::new();
         let (effects, mut report) = if changed.iter().any(|r| set.contains_key(&r.kind)) {
             let ctx = Context::load(store, now)?;
-            let results = evaluate_records(&scenarios.engine, &set, &ctx, &changed);
+            let (results, usage) = evaluate_records(&scenarios.engine, &set, &ctx, &changed);
+            quarantines = quarantine_verdicts(scenarios, &ctx, usage);
             let (prepared, report) = prepare(store, &ctx, results, now);
             let needed = needs_write(store, &prepared)?;
             (needed.then_some(prepared), report)
         } else {
             (None, Report::default())
         };
+        drop(slot.take());
         let outcome = store.write(|tx| {
             ingest::write(tx, &mut changed, &replaces, superseded)?;
             if let Some(prepared) = effects {
                 apply_in(tx, prepared, &mut report, now)?;
             }
+            quarantine_in(tx, &quarantines, now)?;
             Ok::<_, ServiceError>(())
         });
+        if outcome.is_ok() && !quarantines.is_empty() {
+            report.quarantined = quarantines.iter().map(|q| q.key.clone()).collect();
+            scenarios.reload(store)?;
+        }
         match outcome {
             Ok(()) => {
                 return Ok(Pushed {
@@ -323,14 +365,43 @@ pub struct Pushed {
     pub report: Report,
 }
 
-/// Runs every scenario watching each record's kind, inside one helper context.
+/// One evaluation within its scenario's time budget for this batch: skipped once the
+/// budget is spent, measured otherwise.
+fn budgeted(
+    usage: &mut HashMap<u64, Usage>,
+    l: &Loaded,
+    run: impl FnOnce() -> Result<Evaluation, ScriptError>,
+) -> Result<Evaluation, ScriptError> {
+    let u = usage.entry(l.id).or_default();
+    if u.over_budget() {
+        u.skipped += 1;
+        return Err(ScriptError::plain(format!(
+            "not evaluated: the scenario used its time budget of {} ms for this batch",
+            quarantine::BATCH_BUDGET.as_millis()
+        )));
+    }
+    let started = std::time::Instant::now();
+    let result = run();
+    u.spent += started.elapsed();
+    match &result {
+        Err(e) if e.runaway => u.runaways += 1,
+        _ => u.finished += 1,
+    }
+    result
+}
+
+type Results<'l, 'r> = Vec<(&'l Loaded, &'r ErpRecord, Result<Evaluation, ScriptError>)>;
+
+/// Runs every scenario watching each record's kind, inside one helper context, each
+/// within its time budget for the batch.
 fn evaluate_records<'l, 'r>(
     engine: &Engine,
     set: &'l HashMap<String, Vec<Loaded>>,
     ctx: &Context,
     records: &'r [ErpRecord],
-) -> Vec<(&'l Loaded, &'r ErpRecord, Result<Evaluation, ScriptError>)> {
-    with_context(ctx, || {
+) -> (Results<'l, 'r>, HashMap<u64, Usage>) {
+    let mut usage: HashMap<u64, Usage> = HashMap::new();
+    let out = with_context(ctx, || {
         let mut out = Vec::new();
         let mut read_by_kind: HashMap<&str, Fields> = HashMap::new();
         for rec in records {
@@ -347,11 +418,110 @@ fn evaluate_records<'l, 'r>(
             });
             let view = ScriptRecord::of(rec, fields);
             for l in watching {
-                out.push((l, rec, evaluate_prepared(engine, &l.compiled, &view)));
+                let result = budgeted(&mut usage, l, || {
+                    evaluate_prepared(engine, &l.compiled, &view)
+                });
+                out.push((l, rec, result));
             }
         }
         out
-    })
+    });
+    (out, usage)
+}
+
+/// A scenario to switch off, decided from what a batch measured.
+struct QuarantineVerdict {
+    id: u64,
+    key: String,
+    reason: String,
+    /// Active company admins, told in the inbox.
+    admins: Vec<u64>,
+}
+
+fn quarantine_verdicts(
+    scenarios: &Scenarios,
+    ctx: &Context,
+    usage: HashMap<u64, Usage>,
+) -> Vec<QuarantineVerdict> {
+    let verdicts = scenarios.strikes.judge(&usage);
+    if verdicts.is_empty() {
+        return Vec::new();
+    }
+    let set = scenarios.current();
+    let admins: Vec<u64> = ctx
+        .users
+        .iter()
+        .filter(|u| u.role == Role::CompanyAdmin && !u.disabled)
+        .map(|u| u.id)
+        .collect();
+    verdicts
+        .into_iter()
+        .map(|(id, reason)| {
+            let key = set
+                .values()
+                .flatten()
+                .find(|l| l.id == id)
+                .map(|l| l.compiled.key.clone())
+                .unwrap_or_else(|| id.to_string());
+            tracing::warn!(scenario = %key, %reason, "scenario quarantined");
+            QuarantineVerdict {
+                id,
+                key,
+                reason,
+                admins: admins.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Disables quarantined scenarios with the reason and tells the company admins, in
+/// the same write as the batch that showed it.
+fn quarantine_in(
+    tx: &mut WriteTx<'_>,
+    verdicts: &[QuarantineVerdict],
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    for v in verdicts {
+        let Some(mut s) = tx.get::<Scenario>(v.id)? else {
+            continue;
+        };
+        if !s.enabled {
+            continue;
+        }
+        let rev = s.rev;
+        s.enabled = false;
+        s.quarantined = Some(v.reason.clone());
+        s.last_error = Some(ScriptError::plain(v.reason.clone()));
+        s.last_error_at = Some(now);
+        tx.update(&mut s, rev)?;
+        audit::record(
+            tx,
+            &Actor::system(),
+            "scenario.quarantine",
+            format!("scenario '{}': {}", s.key, v.reason),
+            None,
+            now,
+        )?;
+        for user_id in &v.admins {
+            crate::inbox::service::post(
+                tx,
+                crate::inbox::service::NewMessage {
+                    user_id: *user_id,
+                    kind: crate::inbox::MessageKind::ScenarioQuarantined,
+                    task_id: None,
+                    task_title: Some(s.name.clone()),
+                    actor_id: None,
+                    text: format!(
+                        "Scenario '{}' was switched off: {}. Fix it and enable it again on the Scenarios page.",
+                        s.name, v.reason
+                    ),
+                    reason: Some(v.reason.clone()),
+                },
+                now,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Re-evaluates the (scenario, record) pairs whose wake time has come: conditions that
@@ -390,13 +560,26 @@ pub fn tick(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
         })?;
     }
     let ctx = Context::load(store, now)?;
+    let mut usage: HashMap<u64, Usage> = HashMap::new();
     let results = with_context(&ctx, || {
         pairs
             .iter()
-            .map(|(l, rec)| (*l, rec, evaluate(&scenarios.engine, &l.compiled, rec)))
+            .map(|(l, rec)| {
+                let result = budgeted(&mut usage, l, || {
+                    evaluate(&scenarios.engine, &l.compiled, rec)
+                });
+                (*l, rec, result)
+            })
             .collect::<Vec<_>>()
     });
-    apply(store, &ctx, results, now)
+    let quarantines = quarantine_verdicts(scenarios, &ctx, usage);
+    let mut report = apply(store, &ctx, results, now)?;
+    if !quarantines.is_empty() {
+        store.write(|tx| quarantine_in(tx, &quarantines, now))?;
+        report.quarantined = quarantines.iter().map(|q| q.key.clone()).collect();
+        scenarios.reload(store)?;
+    }
+    Ok(report)
 }
 
 fn priority(p: &Option<String>) -> Result<Option<Priority>, String> {
@@ -418,7 +601,7 @@ fn user_ids(users: &[User], names: &[String], what: &str) -> Result<Vec<u64>, St
         .map(|n| {
             users
                 .iter()
-                .find(|u| u.username == n.to_lowercase() && !u.disabled)
+                .find(|u| u.username == crate::org::username_key(n) && !u.disabled)
                 .map(|u| u.id)
                 .ok_or_else(|| format!("{what} '{n}' does not exist"))
         })
@@ -485,17 +668,28 @@ pub fn task_from_spec(
                 .map(|u| u.id)
         })
         .ok_or("no user to create the task in the name of")?;
-    let days = |d: f64| now + Duration::seconds((d * 86_400.0) as i64);
+    // Out-of-range settings from a script are its run-time error, never a panic.
+    let days = |d: f64, what: &str| {
+        crate::time::after_seconds(now, d * 86_400.0).ok_or_else(|| {
+            format!("{what} {d} days is out of range (the deadline must fall between the years {} and {})", crate::time::MIN_YEAR, crate::time::MAX_YEAR)
+        })
+    };
     let mut nodes = Vec::new();
     for n in &spec.nodes {
         let h = user_ids(users, std::slice::from_ref(&n.handler), "handler")?[0];
         nodes.push(NodeInput {
             handler_id: h,
             action: n.action.clone(),
-            due_at: n.due_in_days.map(|d| days(d.get())),
+            due_at: n
+                .due_in_days
+                .map(|d| days(d.get(), "node due_in_days"))
+                .transpose()?,
         });
     }
-    let due_at = spec.due_in_days.map(|d| days(d.get()));
+    let due_at = spec
+        .due_in_days
+        .map(|d| days(d.get(), "due_in_days"))
+        .transpose()?;
     let mut escalations = Vec::new();
     for e in &spec.escalation {
         let base = match e.from.as_deref().unwrap_or("due") {
@@ -504,7 +698,14 @@ pub fn task_from_spec(
             other => return Err(format!("escalation from '{other}' is not due or created")),
         };
         escalations.push(Escalation {
-            at: base + Duration::seconds((e.after_hours.get() * 3600.0) as i64),
+            at: crate::time::after_seconds(base, e.after_hours.get() * 3600.0).ok_or_else(
+                || {
+                    format!(
+                        "escalation after_hours {} is out of range",
+                        e.after_hours.get()
+                    )
+                },
+            )?,
             notify: user_ids(users, &e.notify, "escalation recipient")?,
             sent: false,
         });
@@ -744,7 +945,9 @@ fn apply_in(
                             report.tasks_created += 1;
                         }
                         Err(msg) => {
-                            record_error(tx, l.id, &ScriptError::plain(msg), now)?;
+                            // The task `fn task` asked for: its error points there.
+                            let e = l.compiled.locate("task", ScriptError::plain(msg));
+                            record_error(tx, l.id, &e, now)?;
                             report.errors += 1;
                             continue; // not active: it will be tried again on the next change
                         }
@@ -886,11 +1089,19 @@ pub struct Preview {
     /// (docs/scenarios.md#speed); it runs in rhai otherwise, about ten times slower.
     pub fast_path: bool,
     pub evaluated: usize,
+    /// Set when the preview stopped early: it used its time budget
+    /// (`PREVIEW_BUDGET`) or the script ran away.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
     pub matches: Vec<PreviewItem>,
     pub errors: Vec<(String, ScriptError)>,
 }
 
-/// Which stored records match now, and which tasks would be created (first 10,000).
+/// Script time one preview may take in all: it runs in a place ingest also needs.
+pub const PREVIEW_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Which stored records match now, and which tasks would be created (first 10,000,
+/// within [`PREVIEW_BUDGET`]).
 pub fn preview(
     store: &Store,
     scenarios: &Scenarios,
@@ -911,13 +1122,38 @@ pub fn preview(
     let projects = Projects::new(store);
     let mut out = Preview {
         fast_path: l.compiled.fast.condition.is_some(),
-        evaluated: records.len(),
+        evaluated: 0,
+        stopped: None,
         matches: vec![],
         errors: vec![],
     };
+    let started = std::time::Instant::now();
+    let mut runaways = 0;
     with_context(&ctx, || {
         for rec in &records {
-            match evaluate(&scenarios.engine, &l.compiled, rec) {
+            if started.elapsed() >= PREVIEW_BUDGET {
+                out.stopped = Some(format!(
+                    "stopped after {} of {} records: a preview may take {} s of script time",
+                    out.evaluated,
+                    records.len(),
+                    PREVIEW_BUDGET.as_secs()
+                ));
+                break;
+            }
+            if runaways >= quarantine::STRIKES {
+                out.stopped = Some(format!(
+                    "stopped after {} of {} records: the script ran past its limits {runaways} times",
+                    out.evaluated,
+                    records.len()
+                ));
+                break;
+            }
+            out.evaluated += 1;
+            let result = evaluate(&scenarios.engine, &l.compiled, rec);
+            if result.as_ref().is_err_and(|e| e.runaway) {
+                runaways += 1;
+            }
+            match result {
                 Ok(Evaluation {
                     task: Some(spec), ..
                 }) => {

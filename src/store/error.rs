@@ -28,4 +28,7 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("a writer panicked while holding the write lock")]
     Poisoned,
+    /// A write's own code panicked; nothing of it was applied.
+    #[error("internal error while writing; nothing was changed")]
+    Panicked(String),
 }

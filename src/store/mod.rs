@@ -66,7 +66,12 @@ impl Store {
     }
 
     /// Runs `f` as one atomic, durable write. Nothing `f` staged is applied when it
-    /// returns an error.
+    /// returns an error or panics.
+    ///
+    /// A panic inside `f` is caught and answered as [`StoreError::Panicked`]: nothing of
+    /// its batch reached sled, so the lock guards nothing half-done and later writers
+    /// carry on (a poisoned lock is recovered for the same reason). One bad request must
+    /// never stop every later write.
     pub fn write<T, E: From<StoreError>>(
         &self,
         f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
@@ -76,9 +81,17 @@ impl Store {
                 .inner
                 .write_lock
                 .lock()
-                .map_err(|_| StoreError::Poisoned)?;
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let mut tx = WriteTx::new(&self.inner.data);
-            let out = f(&mut tx)?;
+            let staged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut tx)));
+            let out = match staged {
+                Ok(out) => out?,
+                Err(panic) => {
+                    let what = panic_message(&*panic);
+                    tracing::error!(panic = %what, "a write panicked; nothing of it was applied");
+                    return Err(StoreError::Panicked(what).into());
+                }
+            };
             let batch = tx.into_batch();
             self.inner
                 .data
@@ -281,6 +294,15 @@ impl Store {
     pub(crate) fn data_tree(&self) -> &sled::Tree {
         &self.inner.data
     }
+}
+
+/// The text a panic carried, for the log.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a writer panicked".into())
 }
 
 #[cfg(test)]

@@ -183,3 +183,18 @@ fn index_values_lists_each_value_once() {
     assert_eq!(store.index_values("tag").unwrap(), vec!["a", "b", "c"]);
     assert!(store.index_values("none").unwrap().is_empty());
 }
+
+#[test]
+fn a_panicking_writer_changes_nothing_and_later_writes_go_on() {
+    let (_d, store) = open();
+    let res: Result<(), StoreError> = store.write(|tx| {
+        tx.insert(&mut thing("half"))?;
+        panic!("boom inside a write");
+    });
+    assert!(matches!(res, Err(StoreError::Panicked(ref m)) if m.contains("boom")));
+    assert!(store.list::<Thing>().unwrap().is_empty());
+    assert_eq!(store.lookup("thing_name", "half").unwrap(), None);
+    // the lock is usable again: the next write succeeds
+    let id = store.write(|tx| tx.insert(&mut thing("after"))).unwrap();
+    assert_eq!(store.load::<Thing>(id).unwrap().name, "after");
+}

@@ -135,6 +135,19 @@ impl<'a> WriteTx<'a> {
         Ok(())
     }
 
+    /// Replaces a record without touching its revision, for the scheduler's own
+    /// bookkeeping (which reminders went out): a person who loaded the record before
+    /// must not get "changed by someone else" for it. Only for changes no person
+    /// decides on; every writer loads the record inside its write, so nothing is lost.
+    pub fn update_bookkeeping<R: Record>(&mut self, record: &mut R) -> Result<(), StoreError> {
+        let old: R = self.load(record.id())?;
+        self.release_indexes(&old);
+        record.set_rev(old.rev());
+        self.claim_indexes(record)?;
+        self.stage(record_key(R::KIND, record.id()), Some(encode(record)?));
+        Ok(())
+    }
+
     pub fn delete<R: Record>(&mut self, id: u64) -> Result<(), StoreError> {
         let old: R = self.load(id)?;
         self.release_indexes(&old);

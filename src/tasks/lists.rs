@@ -25,7 +25,9 @@ pub struct ListQuery {
     pub priority: Option<Priority>,
     /// Current handler's user id.
     pub handler: Option<u64>,
+    #[serde(default, deserialize_with = "crate::time::option")]
     pub due_from: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::time::option")]
     pub due_to: Option<DateTime<Utc>>,
     /// Text in the title or description.
     pub q: Option<String>,

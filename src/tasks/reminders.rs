@@ -84,10 +84,12 @@ fn next_reminder_at(t: &Task) -> Option<DateTime<Utc>> {
     let due = t.current_due()?;
     let s = current_state(t);
     match s.overdue_sent_at {
-        Some(last) => Some(last + Duration::days(1)),
+        // Checked: times in stored tasks are bounded at the request boundary, but a
+        // reminder must never be the thing that panics inside a write.
+        Some(last) => last.checked_add_signed(Duration::days(1)),
         // A deadline nearer than the lead is "due soon" at once; one already passed
         // goes straight to overdue (see `due_now`).
-        None if !s.due_soon_sent => Some(due - lead()),
+        None if !s.due_soon_sent => Some(due.checked_sub_signed(lead()).unwrap_or(due)),
         None => Some(due),
     }
 }
@@ -127,7 +129,6 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
             if escalations.is_empty() && reminder.is_none() {
                 return Ok(0);
             }
-            let rev = t.rev;
             for i in escalations {
                 let Some(src) = t.source.as_mut() else { break };
                 src.escalations[i].sent = true;
@@ -161,7 +162,7 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
                 )?;
             }
             let Some((kind, state)) = reminder else {
-                tx.update(&mut t, rev)?;
+                tx.update_bookkeeping(&mut t)?;
                 return Ok(1);
             };
             t.reminders = state;
@@ -197,7 +198,7 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
                 None,
                 now,
             )?;
-            tx.update(&mut t, rev)?;
+            tx.update_bookkeeping(&mut t)?;
             Ok(1)
         })?;
     }

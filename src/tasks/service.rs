@@ -26,6 +26,7 @@ pub struct NodeInput {
     pub handler_id: u64,
     #[serde(default)]
     pub action: String,
+    #[serde(default, deserialize_with = "crate::time::option")]
     pub due_at: Option<DateTime<Utc>>,
 }
 
@@ -38,6 +39,7 @@ pub struct NewTask {
     pub description: String,
     pub business_type: Option<String>,
     pub priority: Option<Priority>,
+    #[serde(default, deserialize_with = "crate::time::option")]
     pub due_at: Option<DateTime<Utc>>,
     pub nodes: Vec<NodeInput>,
     #[serde(default)]
@@ -58,6 +60,7 @@ pub struct NodeEdit {
     pub handler_id: u64,
     #[serde(default)]
     pub action: String,
+    #[serde(default, deserialize_with = "crate::time::option")]
     pub due_at: Option<DateTime<Utc>>,
 }
 
@@ -78,7 +81,7 @@ pub struct TaskPatch {
     #[schema(value_type = Option<String>)]
     pub business_type: Option<Option<String>>,
     pub priority: Option<Priority>,
-    #[serde(default, deserialize_with = "crate::patch::some")]
+    #[serde(default, deserialize_with = "crate::time::patch")]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub due_at: Option<Option<DateTime<Utc>>>,
     pub nodes: Option<Vec<NodeEdit>>,

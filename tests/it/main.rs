@@ -16,3 +16,4 @@ mod harness;
 mod org;
 mod reminders;
 mod stats;
+mod trust;

@@ -128,6 +128,8 @@ function EnabledSwitch({ s, onChange, testid = 'scenario-enabled' }) {
       aria-label=${t('scenarios.enabledLabel', { name: s.name })} />
     <span class="switch-track" aria-hidden="true"></span>
     <span class="switch-text">${s.enabled ? t('scenarios.on') : t('scenarios.off')}</span>
+    ${!s.enabled && s.quarantined &&
+    html`<span class="badge badge-warn" title=${s.quarantined} data-testid="scenario-quarantined">${t('scenarios.quarantined')}</span>`}
   </label>`;
 }
 
@@ -499,6 +501,9 @@ function PreviewPanel({ source, watches, onProblem }) {
     ${res &&
     html`<div class="preview-result" data-testid="preview-result">
       <p class="small" data-testid="preview-summary">${t('scenarios.previewSummary', { n: res.evaluated, m: res.matches.length })}</p>
+      ${res.stopped &&
+      html`<div class="alert alert-warn" data-testid="preview-stopped">${t('scenarios.previewStopped')}
+        <div class="small muted">${res.stopped}</div></div>`}
       ${res.matches.length === 0
         ? html`<div class="alert alert-info" data-testid="preview-empty">${t('scenarios.previewNone')}</div>`
         : html`<div class="table-wrap">

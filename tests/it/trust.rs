@@ -1,0 +1,536 @@
+//! What an attacker or a careless client sends cannot stop or corrupt Baton: extreme
+//! dates, oversized bodies, spellings around the login limit, tokens beyond their
+//! owner's rights, runaway scripts (issue "Trust under fire").
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::harness::*;
+
+const EXTREME: [&str; 5] = [
+    "-262143-01-01T00:00:00Z",
+    "+262142-12-31T23:59:59Z",
+    "9999-12-31T23:59:59Z",
+    "1970-01-01T00:00:00Z",
+    "2201-01-01T00:00:00Z",
+];
+
+async fn project_with(admin: &Client, members: &[u64]) -> u64 {
+    admin
+        .post("/api/projects", json!({"name": "P", "members": members}))
+        .await["id"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extreme_dates_are_refused_on_every_endpoint_and_writes_go_on() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let (bob, bob_id) = s.user(&admin, "bob", "member", None).await;
+    let p = project_with(&admin, &[bob_id]).await;
+    let task = bob
+        .post(
+            &format!("/api/projects/{p}/tasks"),
+            json!({"kind": "simple", "title": "t", "nodes": [{"handler_id": bob_id, "action": "x"}]}),
+        )
+        .await;
+    let tid = task["id"].as_u64().unwrap();
+    for when in EXTREME {
+        let create = [
+            json!({"kind": "simple", "title": "t", "due_at": when, "nodes": [{"handler_id": bob_id, "action": "x"}]}),
+            json!({"kind": "simple", "title": "t", "nodes": [{"handler_id": bob_id, "action": "x", "due_at": when}]}),
+        ];
+        for body in create {
+            let (st, b) = bob
+                .call(
+                    Method::POST,
+                    &format!("/api/projects/{p}/tasks"),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(st, StatusCode::BAD_REQUEST, "{when}: {b}");
+        }
+        let (st, b) = bob
+            .call(
+                Method::PATCH,
+                &format!("/api/tasks/{tid}"),
+                Some(json!({"rev": task["rev"], "due_at": when})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "patch {when}: {b}");
+        let (st, b) = bob
+            .call(
+                Method::PATCH,
+                &format!("/api/tasks/{tid}"),
+                Some(json!({"rev": task["rev"], "nodes": [{"handler_id": bob_id, "action": "x", "due_at": when}]})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "patch nodes {when}: {b}");
+        let q = urlencode(when);
+        let (st, b) = bob
+            .call(
+                Method::GET,
+                &format!("/api/projects/{p}/tasks?due_from={q}"),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "list {when}: {b}");
+    }
+    // ERP records refuse such a time per record
+    let t = admin
+        .post(
+            "/api/tokens",
+            json!({"name": "erp", "scopes": ["erp:write"]}),
+        )
+        .await;
+    let erp = Client {
+        bearer: Some(t["token"].as_str().unwrap().to_string()),
+        ..Client::new(&s.url)
+    };
+    let r = erp
+        .post(
+            "/api/erp/records",
+            json!({"records": [{"kind": "stock", "id": "X", "data": {}, "occurred_at": EXTREME[0]}]}),
+        )
+        .await;
+    assert_eq!(r["stored"], 0, "{r}");
+    assert_eq!(r["rejected"].as_array().unwrap().len(), 1, "{r}");
+    // nothing was poisoned: writes and logins still work
+    let mut again = s.client();
+    again.login("bob", "password-123").await;
+    let (st, b) = again
+        .call(
+            Method::POST,
+            &format!("/api/tasks/{tid}/comments"),
+            Some(json!({"body": "still here"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    s.stop().await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_json_routes_keep_the_body_limit_uploads_may_be_larger() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let p = admin.erp_project().await["id"].as_u64().unwrap();
+    let me = admin.get("/api/me").await["user"]["id"].as_u64().unwrap();
+    let task = admin
+        .post(
+            &format!("/api/projects/{p}/tasks"),
+            json!({"kind": "simple", "title": "t", "nodes": [{"handler_id": me, "action": "x"}]}),
+        )
+        .await;
+    let tid = task["id"].as_u64().unwrap();
+    let big = "x".repeat(3 * 1024 * 1024);
+    let (st, b) = admin
+        .call(
+            Method::POST,
+            &format!("/api/tasks/{tid}/comments"),
+            Some(json!({ "body": big })),
+        )
+        .await;
+    assert_error(st, &b, 413, "too_large");
+    assert!(
+        b["error"]["message"].as_str().unwrap().contains("1048576"),
+        "the message names the real limit: {b}"
+    );
+    // an attachment above the JSON limit is fine (limited by attachment_max_mb)
+    let file = vec![b'a'; 1536 * 1024];
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(file).file_name("big.txt"),
+    );
+    let resp = admin
+        .request(Method::POST, &format!("/api/tasks/{tid}/attachments"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    // a body that is not multipart is a JSON 400, not text
+    let resp = admin
+        .request(Method::POST, &format!("/api/tasks/{tid}/attachments"))
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    let st = resp.status();
+    let b: Value = resp.json().await.unwrap();
+    assert_error(st, &b, 400, "bad_request");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_limit_counts_every_spelling_of_a_name() {
+    let s = TestServer::start_with(toml::from_str("login_attempts_per_minute = 3").unwrap()).await;
+    let c = s.client();
+    let mut codes = Vec::new();
+    for name in ["admin", "  admin ", "ADMIN", "\tAdmin\n", " admin"] {
+        let (st, _) = c
+            .call(
+                Method::POST,
+                "/api/login",
+                Some(json!({"username": name, "password": "wrong-password"})),
+            )
+            .await;
+        codes.push(st.as_u16());
+    }
+    assert_eq!(codes, vec![401, 401, 401, 429, 429]);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_reads_no_more_than_its_owner() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let (boss, boss_id) = s.user(&admin, "boss", "company_admin", None).await;
+    let read = boss
+        .post("/api/tokens", json!({"name": "r", "scopes": ["read"]}))
+        .await;
+    let write = boss
+        .post("/api/tokens", json!({"name": "w", "scopes": ["erp:write"]}))
+        .await;
+    let reader = Client {
+        bearer: Some(read["token"].as_str().unwrap().to_string()),
+        ..Client::new(&s.url)
+    };
+    let writer = Client {
+        bearer: Some(write["token"].as_str().unwrap().to_string()),
+        ..Client::new(&s.url)
+    };
+    writer
+        .post(
+            "/api/erp/records",
+            json!({"records": [{"kind": "stock", "id": "A", "data": {"available": 50}}]}),
+        )
+        .await;
+    reader.get("/api/erp/records/stock/A").await;
+    // the owner becomes a member: the tokens keep only a member's rights
+    let (st, b) = admin
+        .call(
+            Method::PATCH,
+            &format!("/api/users/{boss_id}"),
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    for path in [
+        "/api/erp/records/stock/A",
+        "/api/erp/records?kind=stock",
+        "/api/erp/records/stock/A/versions",
+    ] {
+        let (st, b) = reader.call(Method::GET, path, None).await;
+        assert!(
+            st == StatusCode::FORBIDDEN || st == StatusCode::NOT_FOUND,
+            "{path}: {st} {b}"
+        );
+        assert!(b.get("items").is_none() && b.get("data").is_none(), "{b}");
+    }
+    let (st, b) = writer
+        .call(
+            Method::POST,
+            "/api/erp/records",
+            Some(json!({"records": [{"kind": "stock", "id": "B", "data": {}}]})),
+        )
+        .await;
+    assert_error(st, &b, 403, "forbidden");
+    drop(boss);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_does_not_make_a_handler_reload() {
+    let s = TestServer::start_with(toml::from_str("scheduler_interval = \"200ms\"").unwrap()).await;
+    let admin = s.admin().await;
+    let (bob, bob_id) = s.user(&admin, "bob", "member", None).await;
+    let p = project_with(&admin, &[bob_id]).await;
+    let soon = (Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+    let task = admin
+        .post(
+            &format!("/api/projects/{p}/tasks"),
+            json!({"kind": "simple", "title": "soon", "due_at": soon, "nodes": [{"handler_id": bob_id, "action": "x"}]}),
+        )
+        .await;
+    let tid = task["id"].as_u64().unwrap();
+    let opened = bob.get(&format!("/api/tasks/{tid}")).await;
+    // wait for the due-soon reminder
+    let mut seen = false;
+    for _ in 0..50 {
+        let inbox = bob.get("/api/inbox").await;
+        if inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "due_soon")
+        {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the due-soon reminder went out");
+    // bob acts with the revision he loaded before the reminder
+    let (st, b) = bob
+        .call(
+            Method::POST,
+            &format!("/api/tasks/{tid}/complete"),
+            Some(json!({"rev": opened["rev"]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let log = bob.get(&format!("/api/tasks/{tid}/log")).await;
+    let reminder = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["action"] == "due_soon")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert!(
+        reminder["actor_name"]
+            .as_str()
+            .is_some_and(|a| !a.eq_ignore_ascii_case("cli")),
+        "the reminder is the system's, not the CLI's: {reminder}"
+    );
+    s.stop().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_data_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = TestServer::start().await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&s.data), 0o700);
+    let mut files = 0;
+    let mut stack = vec![s.data.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let ft = e.file_type().unwrap();
+            if ft.is_dir() {
+                assert_eq!(mode(&e.path()), 0o700, "{:?}", e.path());
+                stack.push(e.path());
+            } else if ft.is_file() && e.path().to_string_lossy().contains("/db/") {
+                assert_eq!(mode(&e.path()), 0o600, "{:?}", e.path());
+                files += 1;
+            }
+        }
+    }
+    assert!(files > 0, "the database files were checked");
+    s.stop().await;
+}
+
+const HUGE_DEADLINE: &str = r#"
+const ID = "far_future";
+const WATCHES = "stock";
+fn condition(r, prev) { true }
+fn task(r) {
+    #{ title: `far ${r.id}`, due_in_days: 1000000000000.0, nodes: [#{ handler: "admin", action: "x" }] }
+}
+"#;
+
+async fn erp_client(s: &TestServer, admin: &Client) -> Client {
+    let t = admin
+        .post(
+            "/api/tokens",
+            json!({"name": "erp", "scopes": ["erp:write"]}),
+        )
+        .await;
+    Client {
+        bearer: Some(t["token"].as_str().unwrap().to_string()),
+        ..Client::new(&s.url)
+    }
+}
+
+async fn scenario(admin: &Client, key: &str) -> Value {
+    admin.get("/api/scenarios").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == key)
+        .cloned()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_asking_for_an_impossible_deadline_records_an_error() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    admin
+        .post("/api/scenarios", json!({"source": HUGE_DEADLINE}))
+        .await;
+    let erp = erp_client(&s, &admin).await;
+    let (st, r) = erp
+        .call(
+            Method::POST,
+            "/api/erp/records",
+            Some(json!({"records": [{"kind": "stock", "id": "FAR-1", "data": {"available": 1}}]})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["stored"], 1, "{r}");
+    admin.get("/api/erp/records/stock/FAR-1").await;
+    let sc = scenario(&admin, "far_future").await;
+    let err = &sc["last_error"];
+    assert!(
+        err["message"].as_str().unwrap().contains("out of range"),
+        "{sc}"
+    );
+    assert!(err["line"].is_number() && err["column"].is_number(), "{sc}");
+    // the dry run says so too, without a 500
+    let (st, d) = admin
+        .call(
+            Method::POST,
+            "/api/scenarios/dry-run",
+            Some(json!({"source": HUGE_DEADLINE, "record": {"kind": "stock", "id": "FAR-2", "data": {}}})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{d}");
+    assert!(
+        d["problem"].as_str().unwrap().contains("out of range"),
+        "{d}"
+    );
+    s.stop().await;
+}
+
+const RUNAWAY: &str = r#"
+const ID = "runaway";
+const WATCHES = "stock";
+fn condition(r, prev) { let n = 0; loop { n += 1; } }
+fn task(r) { #{ title: "never", nodes: [] } }
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_that_keeps_running_away_is_quarantined() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    admin
+        .post("/api/scenarios", json!({"source": RUNAWAY}))
+        .await;
+    let erp = erp_client(&s, &admin).await;
+    let push = |n: usize, prefix: &'static str| {
+        let records: Vec<Value> = (0..n)
+            .map(|i| json!({"kind": "stock", "id": format!("{prefix}-{i}"), "data": {"available": 100, "safety_stock": 1}}))
+            .collect();
+        json!({ "records": records })
+    };
+    // three pushes, each stopped by the sandbox: the third quarantines it
+    for i in 0..3 {
+        let r = erp
+            .post("/api/erp/records", push(1, ["a", "b", "c"][i]))
+            .await;
+        assert_eq!(r["stored"], 1, "{r}");
+        let quarantined = r["scenarios"]["quarantined"].clone();
+        if i < 2 {
+            assert!(quarantined.is_null(), "{r}");
+        } else {
+            assert_eq!(quarantined, json!(["runaway"]), "{r}");
+        }
+    }
+    let sc = scenario(&admin, "runaway").await;
+    assert_eq!(sc["enabled"], false, "{sc}");
+    assert!(
+        sc["quarantined"].as_str().unwrap().contains("3 times"),
+        "{sc}"
+    );
+    let inbox = admin.get("/api/inbox").await;
+    assert!(
+        inbox["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "scenario_quarantined"),
+        "the admin is told: {inbox}"
+    );
+    // switched off, it costs nothing: a big batch is quick
+    let t = Instant::now();
+    let r = erp.post("/api/erp/records", push(200, "d")).await;
+    assert_eq!(r["stored"], 200);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    // the admin enables it again; a big batch then spends one budget and switches it off
+    let id = sc["id"].as_u64().unwrap();
+    let (st, b) = admin
+        .call(
+            Method::PATCH,
+            &format!("/api/scenarios/{id}"),
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert!(b["quarantined"].is_null(), "{b}");
+    let t = Instant::now();
+    let r = erp.post("/api/erp/records", push(200, "e")).await;
+    assert_eq!(r["stored"], 200, "every record is stored");
+    assert_eq!(r["scenarios"]["quarantined"], json!(["runaway"]), "{r}");
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "one budget, not 200 deadlines: {:?}",
+        t.elapsed()
+    );
+    assert_eq!(scenario(&admin, "runaway").await["enabled"], false);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_of_an_unwatched_kind_does_not_wait_for_runaway_scripts() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    for i in 0..4 {
+        let src = RUNAWAY.replace("\"runaway\"", &format!("\"runaway_{i}\""));
+        admin.post("/api/scenarios", json!({"source": src})).await;
+    }
+    let erp = erp_client(&s, &admin).await;
+    let url = s.url.clone();
+    let token = erp.bearer.clone();
+    // two clients keep the runaway kind busy
+    let feeders: Vec<_> = (0..2)
+        .map(|c| {
+            let feeder = Client {
+                bearer: token.clone(),
+                ..Client::new(&url)
+            };
+            tokio::spawn(async move {
+                let records: Vec<Value> = (0..50)
+                    .map(|i| json!({"kind": "stock", "id": format!("f{c}-{i}"), "data": {}}))
+                    .collect();
+                feeder
+                    .call(
+                        Method::POST,
+                        "/api/erp/records",
+                        Some(json!({ "records": records })),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t = Instant::now();
+    let r = erp
+        .post(
+            "/api/erp/records",
+            json!({"records": [{"kind": "shipment_note", "id": "N1", "data": {}}]}),
+        )
+        .await;
+    let took = t.elapsed();
+    assert_eq!(r["stored"], 1);
+    assert!(
+        took < Duration::from_secs(2),
+        "an unwatched kind waits for no script place: {took:?}"
+    );
+    for f in feeders {
+        let (st, b) = f.await.unwrap();
+        assert_eq!(st, StatusCode::OK, "{b}");
+    }
+    s.stop().await;
+}

@@ -44,6 +44,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for BulkJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let BulkBody(bytes) = BulkBody::from_request(req, state).await?;
+        serde_json::from_slice(&bytes)
+            .map(BulkJson)
+            .map_err(body_error)
+    }
+}
+
+/// The bytes of a JSON body (checked to say it is JSON, 413 past the limit), for
+/// handlers that look at the text before parsing it (the ERP ingest checks integers).
+pub struct BulkBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for BulkBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let is_json = req
             .headers()
             .get(axum::http::header::CONTENT_TYPE)
@@ -53,23 +68,24 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for BulkJson<T> {
         if !is_json {
             return Err(ApiError::BadRequest(NOT_JSON.into()));
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
+        axum::body::Bytes::from_request(req, state)
             .await
+            .map(BulkBody)
             .map_err(|r| {
                 if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge(0)
                 } else {
                     ApiError::BadRequest(r.body_text())
                 }
-            })?;
-        serde_json::from_slice(&bytes)
-            .map(BulkJson)
-            .map_err(|e| match e.classify() {
-                serde_json::error::Category::Data => {
-                    ApiError::BadRequest(format!("invalid body: {e}"))
-                }
-                _ => ApiError::BadRequest(format!("malformed JSON: {e}")),
             })
+    }
+}
+
+/// A body serde_json refused: the wrong shape, or not JSON at all.
+pub fn body_error(e: serde_json::Error) -> ApiError {
+    match e.classify() {
+        serde_json::error::Category::Data => ApiError::BadRequest(format!("invalid body: {e}")),
+        _ => ApiError::BadRequest(format!("malformed JSON: {e}")),
     }
 }
 

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::erp::column_types::ColumnTypes;
+use crate::erp::text_encoding::TextEncoding;
 use crate::org::Role;
 
 #[derive(Debug, Parser)]
@@ -162,6 +164,16 @@ pub struct ImportArgs {
     /// Record kind: order, purchase_order, stock, shipment, or any other
     #[arg(long)]
     pub kind: String,
+    /// Types for some CSV columns, e.g. `amount=money,qty=int,paid_at=time`; the other
+    /// columns stay text exactly as written. money: at most two decimals, kept as
+    /// written; int: a 64-bit integer; time: RFC 3339, `YYYY-MM-DD HH:MM:SS` or
+    /// `YYYY-MM-DD`, stored as RFC 3339 UTC. An empty cell becomes null
+    #[arg(long, value_name = "COLUMN=TYPE,...")]
+    pub types: Option<ColumnTypes>,
+    /// Encoding of a file without a byte-order mark: utf-8 (the default), gb18030
+    /// (also GBK) or utf-16 (little-endian); a byte-order mark always decides
+    #[arg(long, value_name = "ENCODING")]
+    pub encoding: Option<TextEncoding>,
 }
 
 #[derive(Debug, Args)]

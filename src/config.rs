@@ -398,4 +398,54 @@ mod tests {
         )
         .is_err());
     }
+
+    /// The shipped example documents every key: uncommented, it must parse (unknown
+    /// keys are errors) and name each top-level key the file format has.
+    #[test]
+    fn the_example_config_documents_every_key() {
+        let example = include_str!("../packaging/baton.example.toml");
+        let uncommented: String = example
+            .lines()
+            .map(|l| {
+                let t = l.trim_start_matches("# ");
+                let is_key = l.starts_with("# ")
+                    && t.split_once(" = ").is_some_and(|(k, _)| {
+                        !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    });
+                if is_key {
+                    t
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        if let Err(e) = toml::from_str::<FileConfig>(&uncommented) {
+            panic!("the example config does not parse: {e}");
+        }
+        for key in [
+            "data",
+            "listen",
+            "public_url",
+            "cookie_secure",
+            "trusted_proxy",
+            "cache_capacity_mb",
+            "body_limit_kb",
+            "log_format",
+            "session_idle",
+            "session_absolute",
+            "login_attempts_per_minute",
+            "due_soon",
+            "scheduler_interval",
+            "attachment_max_mb",
+            "timezone",
+        ] {
+            assert!(
+                uncommented
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{key} = "))),
+                "packaging/baton.example.toml does not document {key}"
+            );
+        }
+    }
 }

@@ -64,7 +64,11 @@ fn run(cli: Cli) -> Result<(), String> {
             RulesCommand::Load { dir } => commands::rules::load(&config, &dir),
         },
         Command::Import(args) => {
-            let s = commands::import::run(&config, &args.file, &args.kind)?;
+            let options = commands::import::Options {
+                types: args.types,
+                encoding: args.encoding,
+            };
+            let s = commands::import::run(&config, &args.file, &args.kind, &options)?;
             println!(
                 "imported {}: {} new, {} updated, {} unchanged, {} rejected; {} tasks created",
                 args.file.display(),

@@ -7,7 +7,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::admin::{client, protocol::AdminRequest};
 use crate::config::Config;
-use crate::erp::import::{parse_csv, parse_jsonl, Parsed};
+use crate::erp::column_types::ColumnTypes;
+use crate::erp::import::{parse_csv, parse_jsonl, ImportError, Parsed};
+use crate::erp::text_encoding::{decode, TextEncoding};
 
 const BATCH: usize = 500;
 
@@ -20,23 +22,36 @@ pub struct Summary {
     pub rejected: Vec<(usize, String)>,
 }
 
-pub fn parse(file: &Path, kind: &str) -> Result<Vec<Parsed>, String> {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+/// How to read the file: the CSV column types and the encoding of a file without a
+/// byte-order mark.
+#[derive(Debug, Default)]
+pub struct Options {
+    pub types: Option<ColumnTypes>,
+    pub encoding: Option<TextEncoding>,
+}
+
+/// Every record of the file, or why none can be imported (a file in the wrong encoding
+/// or with an unknown column in `--types` is refused whole, before anything is sent).
+pub fn parse(file: &Path, kind: &str, options: &Options) -> Result<Vec<Parsed>, ImportError> {
+    let bytes = std::fs::read(file).map_err(|source| ImportError::Read {
+        path: file.display().to_string(),
+        source,
+    })?;
+    let text = decode(&bytes, options.encoding).map_err(ImportError::Encoding)?;
     let ext = file
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "csv" => parse_csv(&text, kind),
+        "csv" => parse_csv(&text, kind, &options.types.clone().unwrap_or_default()),
+        "jsonl" | "ndjson" | "json" if options.types.is_some() => Err(ImportError::TypesOnJson),
         "jsonl" | "ndjson" | "json" => Ok(parse_jsonl(&text, kind)),
-        other => Err(format!(
-            "cannot tell the format of '.{other}': use .csv or .jsonl"
-        )),
+        other => Err(ImportError::Format(other.to_string())),
     }
 }
 
-pub fn run(config: &Config, file: &Path, kind: &str) -> Result<Summary, String> {
-    let parsed = parse(file, kind)?;
+pub fn run(config: &Config, file: &Path, kind: &str, options: &Options) -> Result<Summary, String> {
+    let parsed = parse(file, kind, options).map_err(|e| e.to_string())?;
     let mut summary = Summary::default();
     let mut valid: Vec<serde_json::Value> = Vec::new();
     for (line, p) in parsed {

@@ -10,7 +10,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiPath, ApiQuery, Authed, BulkJson, Credential, ErpWriter};
+use super::extract::{body_error, ApiPath, ApiQuery, Authed, BulkBody, Credential, ErpWriter};
+use crate::erp::batch::read_batch;
 use crate::erp::ingest::{self, Rejected, MAX_BATCH};
 use crate::erp::{ErpRecord, ErpVersion};
 use crate::error::ServiceError;
@@ -25,7 +26,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(versions))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// The body, for the OpenAPI document only: `erp::batch::read_batch` reads it, checking
+/// integers in the text before serde_json parses it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
 pub struct Batch {
     /// Up to 1000 records: `{"kind","id","data":{…},"occurred_at"?}`. Suggested kinds:
     /// `order`, `purchase_order`, `stock`, `shipment`; any other kind is accepted.
@@ -44,37 +48,47 @@ pub struct PushResult {
 }
 
 /// Push records (token with `erp:write`). Valid records are stored even when others
-/// in the batch are rejected; each rejection says why.
+/// in the batch are rejected; each rejection says why. Values keep their JSON types; a
+/// record with an integer beyond 64 bits is rejected (send such numbers as strings).
 #[utoipa::path(post, path = "/api/erp/records", tag = "erp", request_body = Batch,
     responses((status = 200, body = PushResult), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
 async fn push(
     State(state): State<AppState>,
     _token: ErpWriter,
-    BulkJson(batch): BulkJson<Batch>,
+    BulkBody(body): BulkBody,
 ) -> ApiResult<Json<PushResult>> {
-    if batch.records.len() > MAX_BATCH {
+    let records = read_batch(&body).map_err(body_error)?;
+    drop(body);
+    if records.len() > MAX_BATCH {
         return Err(ServiceError::TooLarge(format!(
             "at most {MAX_BATCH} records per batch; send {} in several",
-            batch.records.len()
+            records.len()
         ))
         .into());
     }
     let mut valid = Vec::new();
     let mut rejected = Vec::new();
-    for (index, mut v) in batch.records.into_iter().enumerate() {
-        match ingest::validate(&mut v) {
-            Ok(r) => valid.push(r),
-            Err(reason) => rejected.push(Rejected {
-                index,
-                kind: v.get("kind").and_then(|k| k.as_str()).map(String::from),
-                id: v.get("id").map(|i| {
-                    i.as_str()
-                        .map(String::from)
-                        .unwrap_or_else(|| i.to_string())
-                }),
-                reason,
+    for (index, read) in records.into_iter().enumerate() {
+        let (v, reason) = match read {
+            Ok(mut v) => match ingest::validate(&mut v) {
+                Ok(r) => {
+                    valid.push(r);
+                    continue;
+                }
+                Err(reason) => (v, reason),
+            },
+            Err(refused) => refused,
+        };
+        rejected.push(Rejected {
+            index,
+            kind: v.get("kind").and_then(|k| k.as_str()).map(String::from),
+            id: v.get("id").map(|i| {
+                i.as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| i.to_string())
             }),
-        }
+            reason,
+        });
     }
     let now = Utc::now();
     // Scripts run in bounded places, fair between record kinds (a batch no scenario

@@ -36,12 +36,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Like [`ApiJson`], parsed by serde_json directly: no field path in errors, which
-/// axum's extractor tracks at a cost that shows on a megabyte of ERP records (whose
-/// problems the ERP endpoint reports per record anyway).
-pub struct BulkJson<T>(pub T);
+/// The bytes of a JSON body (checked to say it is JSON, 413 past the limit), for
+/// handlers that look at the text before parsing it (the ERP ingest checks integers).
+pub struct BulkBody(pub axum::body::Bytes);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for BulkJson<T> {
+impl<S: Send + Sync> FromRequest<S> for BulkBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -55,22 +54,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for BulkJson<T> {
             return Err(ApiError::BadRequest(NOT_JSON.into()));
         }
         let limit = body_limit(&req);
-        let bytes = axum::body::Bytes::from_request(req, state)
+        axum::body::Bytes::from_request(req, state)
             .await
+            .map(BulkBody)
             .map_err(|r| {
                 if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::PayloadTooLarge(limit)
                 } else {
                     ApiError::BadRequest(r.body_text())
                 }
-            })?;
-        serde_json::from_slice(&bytes)
-            .map(BulkJson)
-            .map_err(|e| match e.classify() {
-                serde_json::error::Category::Data => {
-                    ApiError::BadRequest(format!("invalid body: {e}"))
-                }
-                _ => ApiError::BadRequest(format!("malformed JSON: {e}")),
             })
     }
 }
@@ -101,6 +93,14 @@ pub struct BodyLimit(pub usize);
 
 fn body_limit(req: &Request) -> usize {
     req.extensions().get::<BodyLimit>().map_or(0, |l| l.0)
+}
+
+/// A body serde_json refused: the wrong shape, or not JSON at all.
+pub fn body_error(e: serde_json::Error) -> ApiError {
+    match e.classify() {
+        serde_json::error::Category::Data => ApiError::BadRequest(format!("invalid body: {e}")),
+        _ => ApiError::BadRequest(format!("malformed JSON: {e}")),
+    }
 }
 
 fn json_rejection(r: JsonRejection, limit: usize) -> ApiError {

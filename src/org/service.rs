@@ -241,17 +241,19 @@ pub fn update_user(
     let loses_admin = old.role == Role::CompanyAdmin
         && !old.disabled
         && (user.role != Role::CompanyAdmin || user.disabled);
-    if loses_admin && active_company_admins(store)? <= 1 {
-        return Err(ServiceError::Conflict(
-            "the last active company admin cannot be demoted or disabled".into(),
-        ));
-    }
     let locked_out = user.disabled && !old.disabled;
     if locked_out {
         user.sessions_valid_after = now;
     }
     let expected = patch.rev.unwrap_or(old.rev);
     store.write(|tx| {
+        // Counted inside the write: the writer lock makes "not the last admin" hold
+        // for this write, so two concurrent demotions cannot both pass.
+        if loses_admin && active_company_admins(store)? <= 1 {
+            return Err(ServiceError::Conflict(
+                "the last active company admin cannot be demoted or disabled".into(),
+            ));
+        }
         check_department(tx, user.department_id)?;
         tx.update(&mut user, expected)?;
         if user.role != old.role {

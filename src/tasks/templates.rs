@@ -59,8 +59,27 @@ fn require_admin(actor: &Actor) -> ServiceResult<()> {
     }
 }
 
-fn validate(name: &str, nodes: &[TemplateNode]) -> ServiceResult<String> {
+/// A step may be due at most ten years after the task is created.
+pub const MAX_DUE_IN_HOURS: u32 = 24 * 366 * 10;
+
+fn validate(store: &Store, name: &str, nodes: &[TemplateNode]) -> ServiceResult<String> {
     let n = trimmed(name, 80, "name", "a template name has 1 to 80 characters")?;
+    for node in nodes {
+        if node.due_in_hours.is_some_and(|h| h > MAX_DUE_IN_HOURS) {
+            return Err(ServiceError::invalid(
+                "nodes",
+                format!("a step is due at most {MAX_DUE_IN_HOURS} hours (ten years) after the task is created"),
+            ));
+        }
+        if let Some(h) = node.handler_id {
+            if store.get::<crate::org::User>(h)?.is_none_or(|u| u.disabled) {
+                return Err(ServiceError::invalid(
+                    "nodes",
+                    format!("handler {h} is not an active user"),
+                ));
+            }
+        }
+    }
     if nodes.len() > super::service::MAX_NODES {
         return Err(ServiceError::invalid("nodes", "too many steps"));
     }
@@ -92,7 +111,7 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> ServiceResult<Template> {
     require_admin(actor)?;
-    let name = validate(&input.name, &input.nodes)?;
+    let name = validate(store, &input.name, &input.nodes)?;
     let mut t = Template {
         id: 0,
         rev: 0,
@@ -144,7 +163,7 @@ pub fn update(
     if let Some(name) = patch.name {
         t.name = name;
     }
-    t.name = validate(&t.name, &t.nodes)?;
+    t.name = validate(store, &t.name, &t.nodes)?;
     store.write(|tx| {
         tx.update(&mut t, expected)?;
         audit::record(

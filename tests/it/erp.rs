@@ -419,3 +419,54 @@ async fn dry_run_and_preview_store_nothing() {
     assert_eq!(saved["version"], 2);
     e.s.stop().await;
 }
+
+/// Issue 19: values keep their JSON types; an integer beyond 64 bits is refused with
+/// its position (never stored as a rounded float), and the rest of the batch is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushed_integers_keep_every_digit() {
+    let e = setup(FileConfig::default()).await;
+    // written by hand: serde_json's `Value` cannot even hold the 25-digit number
+    let body = r#"{"records":[
+        {"kind":"order","id":"SO-1","data":{"n":1234567890123456789,"u":18446744073709551615,"sku":"00123","amount":"12.50","f":1.5}},
+        {"kind":"order","id":"SO-2","data":{"tracking":1234567890123456789012345}},
+        {"kind":"order","id":"SO-3","data":{"tracking":"1234567890123456789012345"}}
+    ]}"#;
+    let resp = e
+        .erp
+        .request(Method::POST, "/api/erp/records")
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let r: Value = resp.json().await.unwrap();
+    assert_eq!(r["stored"], 2, "{r}");
+    assert_eq!(r["rejected"].as_array().unwrap().len(), 1, "{r}");
+    let rej = &r["rejected"][0];
+    assert_eq!(
+        (rej["index"].as_u64(), rej["id"].as_str()),
+        (Some(1), Some("SO-2"))
+    );
+    assert!(
+        rej["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the integer 1234567890123456789012345 does not fit in 64 bits"),
+        "{r}"
+    );
+    assert_eq!(
+        e.admin.get("/api/erp/records/order/SO-1").await["data"],
+        json!({"n": 1234567890123456789i64, "u": u64::MAX, "sku": "00123", "amount": "12.50", "f": 1.5})
+    );
+    assert_eq!(
+        e.admin.get("/api/erp/records/order/SO-3").await["data"]["tracking"],
+        "1234567890123456789012345"
+    );
+    let (st, _) = e
+        .admin
+        .call(Method::GET, "/api/erp/records/order/SO-2", None)
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    e.s.stop().await;
+}

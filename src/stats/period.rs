@@ -174,7 +174,7 @@ fn local_midnight(d: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
 
 /// The periods statistics offer, newest first. Months: the current one and the five
 /// before it. Weeks: the same six months, so from the current ISO week back to the
-/// week holding the first day of the oldest of those months (26 or 27 weeks; the
+/// week holding the first day of the oldest of those months (22 to 28 weeks; the
 /// original product offers six months of data, weekly as well as monthly).
 pub fn recent(kind: PeriodKind, now: DateTime<Utc>, tz: Tz) -> Vec<Period> {
     let mut p = Period::of(PeriodKind::Month, now, tz);
@@ -295,6 +295,27 @@ mod tests {
         assert_eq!(w.last().map(String::as_str), Some("2026-W36"));
         assert!(w.contains(&"2026-W53".to_string()));
         assert_eq!(w.len(), 6 + 53 - 36 + 1);
+    }
+
+    #[test]
+    fn every_day_offers_twenty_weeks_back_and_never_seven_months() {
+        let mut now = t("2026-01-01T12:00:00Z");
+        while now < t("2029-01-01T00:00:00Z") {
+            let w = recent(PeriodKind::Week, now, Tz::UTC);
+            assert!((22..=28).contains(&w.len()), "{now}: {}", w.len());
+            let of = |d: i64| Period::of(PeriodKind::Week, now - Duration::days(d), Tz::UTC);
+            assert!(w.contains(&of(20 * 7)), "{now}: 20 weeks ago");
+            assert!(!w.contains(&of(28 * 7)), "{now}: 28 weeks ago");
+            // The oldest week holds the first day of the oldest month offered.
+            let months = recent(PeriodKind::Month, now, Tz::UTC);
+            let first = months[5].first_day().unwrap();
+            let oldest = w[w.len() - 1].first_day().unwrap();
+            assert!(
+                oldest <= first && first < oldest + Duration::days(7),
+                "{now}"
+            );
+            now += Duration::days(1);
+        }
     }
 
     #[test]

@@ -287,7 +287,18 @@ async fn a_late_step_stays_late_when_its_deadline_moves_and_counters_are_rebuilt
         "{}",
         schemas["LogEntry"]
     );
-    assert!(schemas["Completion"]["properties"]["on_time"].is_object());
+    let completion = &schemas["Completion"];
+    assert!(
+        completion["properties"]["on_time"].is_object(),
+        "{completion}"
+    );
+    // Only migrated lines carry `inferred`: the document must not require it.
+    assert!(
+        !completion["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&json!("inferred"))),
+        "{completion}"
+    );
     let late = vec![(json!(1), json!(0), json!(0.0)); 2];
     assert_eq!(verdicts(&t.admin, t.id(0)).await, late);
 

@@ -10,7 +10,7 @@ pub mod apply;
 pub mod model;
 pub mod rules;
 
-pub use model::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
+pub use model::{ChecklistItem, Completion, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
 pub use rules::{decide, Denied, Op};
 
 #[cfg(test)]

@@ -106,6 +106,33 @@ pub struct Escalation {
     pub sent: bool,
 }
 
+/// A completed node's deadline and on-time verdict as they stood when it was
+/// completed. Recorded once, with the completion's log line, and never recomputed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Completion {
+    /// The deadline that applied: the node's own, else the task's; `null` when there
+    /// was none.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Completed at or before `due_at` (always true without a deadline).
+    pub on_time: bool,
+    /// True for completions made before Baton recorded these facts: the verdict was
+    /// taken once, by the schema-2 migration, from the statistics of the time (see
+    /// `docs/statistics.md`), and `due_at` is the deadline known at the migration.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inferred: bool,
+}
+
+impl Completion {
+    /// On time means at or before the deadline; no deadline is always on time.
+    pub fn judge(due_at: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Completion {
+        Completion {
+            due_at,
+            on_time: due_at.is_none_or(|d| at <= d),
+            inferred: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     pub id: u64,
@@ -165,6 +192,14 @@ impl Task {
     /// The effective deadline of the current step: the node's own, else the task's.
     pub fn current_due(&self) -> Option<DateTime<Utc>> {
         self.current_node().and_then(|n| n.due_at).or(self.due_at)
+    }
+
+    /// The facts of completing the current node at `at`, fixed at that moment: the
+    /// deadline that applies now and whether `at` met it. Statistics keep these with
+    /// the completion so a later deadline change never rewrites the past.
+    pub fn completion_at(&self, at: DateTime<Utc>) -> Option<Completion> {
+        self.current_node()?;
+        Some(Completion::judge(self.current_due(), at))
     }
 
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {

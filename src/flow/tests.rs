@@ -410,3 +410,33 @@ fn who_sees_and_edits_a_task() {
     assert!(super::access::allowed(&actor(COMPANY_ADMIN, Role::CompanyAdmin), &done, true).archive);
     assert!(!super::access::allowed(&actor(CREATOR, Role::Member), &done, false).archive);
 }
+
+#[test]
+fn a_completion_is_judged_against_the_current_nodes_deadline_of_that_moment() {
+    let mut t = task(2);
+    let at = t0() + Duration::hours(2);
+    // No deadline at all: on time.
+    assert_eq!(
+        t.completion_at(at),
+        Some(Completion {
+            due_at: None,
+            on_time: true,
+            inferred: false
+        })
+    );
+    // The task's deadline applies when the node has none; exactly on it is on time.
+    t.due_at = Some(at);
+    assert_eq!(t.completion_at(at).map(|c| c.on_time), Some(true));
+    t.due_at = Some(at - Duration::seconds(1));
+    assert_eq!(t.completion_at(at).map(|c| c.on_time), Some(false));
+    // The node's own deadline wins over the task's, later or earlier.
+    t.nodes[0].due_at = Some(at + Duration::hours(1));
+    let c = t.completion_at(at).unwrap();
+    assert_eq!((c.due_at, c.on_time), (t.nodes[0].due_at, true));
+    // Another node's deadline is not this one's.
+    t.nodes[1].due_at = Some(at - Duration::days(1));
+    assert_eq!(t.completion_at(at).map(|c| c.on_time), Some(true));
+    // A finished task has no current node to complete.
+    t.status = TaskStatus::Done;
+    assert_eq!(t.completion_at(at), None);
+}

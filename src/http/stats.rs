@@ -25,8 +25,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(my_trend))
 }
 
-/// Statistics per member for one month or ISO week (one of the last six). Company
-/// admins see everyone, department admins their departments, members themselves.
+/// Statistics per member for one month or ISO week of the last six months (`periods`
+/// in the answer lists them; anything else is 400). Company admins see everyone,
+/// department admins their departments, members themselves.
 #[utoipa::path(get, path = "/api/stats", tag = "stats", params(StatsQuery),
     responses((status = 200, body = StatsTable), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn table(

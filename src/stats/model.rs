@@ -175,6 +175,34 @@ impl TaskTally {
     }
 }
 
+impl TaskTally {
+    /// The on-time verdict of `user`'s completion at `at`, read back from counters
+    /// built before verdicts were stored with completions (the schema-2 migration).
+    /// A completion counts towards one month and one week contribution; if either
+    /// holds no late completion, this one was on time; if both hold one, it is taken
+    /// as late — which keeps every figure as it was, because a period counts a task as
+    /// on time only when none of the member's completions in it was late. `None` when
+    /// the tally does not know the completion (e.g. the task was deleted).
+    pub fn inferred_verdict(&self, user: u64, at: DateTime<Utc>, tz: Tz) -> Option<bool> {
+        let mut late_in_all = None;
+        for p in Period::both(at, tz) {
+            let key = p.key();
+            let Some(c) = self
+                .contributions
+                .iter()
+                .find(|c| c.user == user && c.period == key && c.completions > 0)
+            else {
+                continue;
+            };
+            if c.late == 0 {
+                return Some(true);
+            }
+            late_in_all = Some(false);
+        }
+        late_in_all
+    }
+}
+
 /// Counters of one member in one period, and the rates derived from them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -508,6 +536,59 @@ mod tests {
             ],
         );
         assert_eq!(counts(&m, A, "2026-11").completed, 1);
+    }
+
+    #[test]
+    fn verdicts_read_back_from_a_tally_keep_every_figure() {
+        // A completes in W44 (Fri 30 Oct, late), W45 (Mon 2 Nov, on time) and again
+        // in W45 (Tue 3 Nov, late); B on time once; C's task is deleted.
+        let history = [
+            (A, "2026-10-30T09:00:00Z", false),
+            (A, "2026-11-02T09:00:00Z", true),
+            (A, "2026-11-03T09:00:00Z", false),
+            (B, "2026-11-04T09:00:00Z", true),
+        ];
+        let mut tally = TaskTally::default();
+        let mut deltas = Vec::new();
+        for (u, at, ok) in history {
+            deltas.extend(tally.apply(rcv(u, at), Tz::UTC));
+            deltas.extend(tally.apply(done(u, at, ok), Tz::UTC));
+        }
+        let v = |u, at| tally.inferred_verdict(u, t(at), Tz::UTC);
+        // October holds only the late one, W44 too: late.
+        assert_eq!(v(A, "2026-10-30T09:00:00Z"), Some(false));
+        // November and W45 both hold a late one: taken as late (ambiguous).
+        assert_eq!(v(A, "2026-11-02T09:00:00Z"), Some(false));
+        assert_eq!(v(A, "2026-11-03T09:00:00Z"), Some(false));
+        assert_eq!(v(B, "2026-11-04T09:00:00Z"), Some(true));
+        assert_eq!(v(C, "2026-11-04T09:00:00Z"), None, "unknown completion");
+        // Replaying the read-back verdicts gives the same counters.
+        let mut again = TaskTally::default();
+        let mut replayed = Vec::new();
+        for (u, at, _) in history {
+            let ok = v(u, at).unwrap();
+            replayed.extend(again.apply(rcv(u, at), Tz::UTC));
+            replayed.extend(again.apply(done(u, at, ok), Tz::UTC));
+        }
+        assert_eq!(fold(&replayed), fold(&deltas));
+        // One clean period is enough: Sunday 1 Nov (on time) shares W44 with the late
+        // Friday 30 Oct, but November holds no late completion.
+        let mut mixed = TaskTally::default();
+        mixed.apply(done(A, "2026-11-01T09:00:00Z", true), Tz::UTC); // Sun, W44, Nov
+        mixed.apply(done(A, "2026-10-30T09:00:00Z", false), Tz::UTC); // Fri, W44, Oct
+        assert_eq!(
+            mixed.inferred_verdict(A, t("2026-11-01T09:00:00Z"), Tz::UTC),
+            Some(true),
+            "November has no late completion"
+        );
+        // A deleted task's tally knows nothing.
+        let mut gone = TaskTally::default();
+        gone.apply(done(A, "2026-11-02T09:00:00Z", false), Tz::UTC);
+        gone.apply(Event::Delete, Tz::UTC);
+        assert_eq!(
+            gone.inferred_verdict(A, t("2026-11-02T09:00:00Z"), Tz::UTC),
+            None
+        );
     }
 
     #[test]

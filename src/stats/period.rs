@@ -24,8 +24,13 @@ pub struct Period {
     pub num: u32,
 }
 
-/// How many periods back statistics reach (the current one included).
+/// How many months back statistics reach (the current one included). Weeks reach
+/// as far: every ISO week that touches one of these months (see [`recent`]).
 pub const HISTORY: usize = 6;
+
+/// More ISO weeks than six months can touch (at most 28), so a broken calendar
+/// computation cannot loop.
+const MAX_WEEKS: usize = 30;
 
 impl Period {
     /// The period containing instant `at`, seen in time zone `tz`.
@@ -167,15 +172,31 @@ fn local_midnight(d: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// The current period and the five before it, newest first.
+/// The periods statistics offer, newest first. Months: the current one and the five
+/// before it. Weeks: the same six months, so from the current ISO week back to the
+/// week holding the first day of the oldest of those months (22 to 28 weeks; the
+/// original product offers six months of data, weekly as well as monthly).
 pub fn recent(kind: PeriodKind, now: DateTime<Utc>, tz: Tz) -> Vec<Period> {
-    let mut p = Period::of(kind, now, tz);
-    let mut out = Vec::with_capacity(HISTORY);
+    let mut p = Period::of(PeriodKind::Month, now, tz);
+    let mut months = Vec::with_capacity(HISTORY);
     for _ in 0..HISTORY {
-        out.push(p);
+        months.push(p);
         p = p.prev();
     }
-    out
+    if kind == PeriodKind::Month {
+        return months;
+    }
+    let oldest = months.last().and_then(Period::first_day);
+    let mut w = Period::of(PeriodKind::Week, now, tz);
+    let mut weeks = Vec::with_capacity(MAX_WEEKS);
+    while weeks.len() < MAX_WEEKS {
+        weeks.push(w);
+        match (w.first_day(), oldest) {
+            (Some(monday), Some(first)) if monday > first => w = w.prev(),
+            _ => break,
+        }
+    }
+    weeks
 }
 
 #[cfg(test)]
@@ -227,7 +248,7 @@ mod tests {
     }
 
     #[test]
-    fn recent_lists_six_periods_across_year_ends() {
+    fn recent_lists_six_months_and_their_weeks_across_year_ends() {
         let keys: Vec<String> = recent(PeriodKind::Month, t("2027-02-10T00:00:00Z"), Tz::UTC)
             .iter()
             .map(Period::key)
@@ -241,8 +262,81 @@ mod tests {
             .map(Period::key)
             .collect();
         assert_eq!(
-            keys,
+            keys[..6],
             ["2027-W02", "2027-W01", "2026-W53", "2026-W52", "2026-W51", "2026-W50"]
+        );
+        // Back to the week holding Saturday 1 August 2026, six months ago.
+        assert_eq!(keys.last().map(String::as_str), Some("2026-W31"));
+    }
+
+    fn keys(kind: PeriodKind, now: &str, tz: Tz) -> Vec<String> {
+        recent(kind, t(now), tz).iter().map(Period::key).collect()
+    }
+
+    #[test]
+    fn weeks_reach_back_over_the_same_six_months() {
+        // Saturday 28 Nov 2026: the months are June to November; 1 June is a Monday,
+        // so week 23 (1-7 June) is the oldest, week 48 the newest: 26 weeks.
+        let w = keys(PeriodKind::Week, "2026-11-28T12:00:00Z", Tz::UTC);
+        assert_eq!(w.len(), 26, "{w:?}");
+        assert_eq!(w[0], "2026-W48");
+        assert_eq!(w[20], "2026-W28", "twenty weeks ago is offered");
+        assert_eq!(w.last().map(String::as_str), Some("2026-W23"));
+        // Consecutive, newest first, no gaps or repeats.
+        for pair in w.windows(2) {
+            let a = Period::parse(PeriodKind::Week, &pair[0]).unwrap();
+            let b = Period::parse(PeriodKind::Week, &pair[1]).unwrap();
+            assert_eq!(a.prev(), b);
+        }
+        // 1 Sept 2026 is a Tuesday: the week holding it (W36, from 31 Aug) is the
+        // oldest in February 2027, across the ISO year end (2026 has 53 weeks).
+        let w = keys(PeriodKind::Week, "2027-02-10T00:00:00Z", Tz::UTC);
+        assert_eq!(w[0], "2027-W06");
+        assert_eq!(w.last().map(String::as_str), Some("2026-W36"));
+        assert!(w.contains(&"2026-W53".to_string()));
+        assert_eq!(w.len(), 6 + 53 - 36 + 1);
+    }
+
+    #[test]
+    fn every_day_offers_twenty_weeks_back_and_never_seven_months() {
+        let mut now = t("2026-01-01T12:00:00Z");
+        while now < t("2029-01-01T00:00:00Z") {
+            let w = recent(PeriodKind::Week, now, Tz::UTC);
+            assert!((22..=28).contains(&w.len()), "{now}: {}", w.len());
+            let of = |d: i64| Period::of(PeriodKind::Week, now - Duration::days(d), Tz::UTC);
+            assert!(w.contains(&of(20 * 7)), "{now}: 20 weeks ago");
+            assert!(!w.contains(&of(28 * 7)), "{now}: 28 weeks ago");
+            // The oldest week holds the first day of the oldest month offered.
+            let months = recent(PeriodKind::Month, now, Tz::UTC);
+            let first = months[5].first_day().unwrap();
+            let oldest = w[w.len() - 1].first_day().unwrap();
+            assert!(
+                oldest <= first && first < oldest + Duration::days(7),
+                "{now}"
+            );
+            now += Duration::days(1);
+        }
+    }
+
+    #[test]
+    fn the_week_window_follows_the_company_zone() {
+        let sh: Tz = "Asia/Shanghai".parse().unwrap();
+        // Sunday 31 May 2026 20:00 UTC is Monday 1 June 04:00 in Shanghai, so the
+        // months there are January to June and the current week is W23.
+        let at = "2026-05-31T20:00:00Z";
+        assert_eq!(keys(PeriodKind::Week, at, sh)[0], "2026-W23");
+        assert_eq!(keys(PeriodKind::Week, at, Tz::UTC)[0], "2026-W22");
+        // 1 Jan 2026 is a Thursday, in 2026-W01 (from Mon 29 Dec 2025).
+        assert_eq!(
+            keys(PeriodKind::Week, at, sh).last().map(String::as_str),
+            Some("2026-W01")
+        );
+        // In UTC the months are December to May; 1 Dec 2025 is a Monday: W49.
+        assert_eq!(
+            keys(PeriodKind::Week, at, Tz::UTC)
+                .last()
+                .map(String::as_str),
+            Some("2025-W49")
         );
     }
 

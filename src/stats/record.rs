@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{Delta, Event, TaskTally};
 use crate::flow::model::time_key;
-use crate::flow::{NodeState, Task, TaskStatus};
+use crate::flow::{Completion, NodeState, Task, TaskStatus};
 use crate::store::{Record, Store, StoreError, WriteTx};
 use crate::tasks::log::LogEntry;
 
@@ -123,29 +123,48 @@ impl Record for StatsMeta {
     }
 }
 
-/// Was `user`'s node of `task` completed at `at` on time? A node's own due time,
-/// else the task's; no deadline counts as on time.
-fn completed_on_time(task: Option<&Task>, user: u64, at: DateTime<Utc>) -> bool {
-    let Some(t) = task else { return true };
+/// The deadline of `user`'s node of `task` completed at `at` as the task stands *now*:
+/// the node's own, else the task's. Only for completions logged before their deadline
+/// was recorded with them (see `stats::backfill`); never for new ones.
+pub(crate) fn deadline_known_now(
+    task: Option<&Task>,
+    user: u64,
+    at: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let t = task?;
     let node = t
         .nodes
         .iter()
         .find(|n| n.handler_id == user && n.state == NodeState::Done && n.done_at == Some(at));
-    match node.and_then(|n| n.due_at).or(t.due_at) {
-        Some(due) => at <= due,
-        None => true,
-    }
+    node.and_then(|n| n.due_at).or(t.due_at)
 }
 
-/// The statistics event a log line stands for, if any.
+/// The statistics event a log line stands for, if any. A completion counts with the
+/// verdict recorded on its line, whatever the task's deadline is today.
 fn event_of(e: &LogEntry, task: Option<&Task>) -> Option<Event> {
     match (e.action.as_str(), e.subject_id) {
         ("receive", Some(user)) => Some(Event::Receive { user, at: e.at }),
-        ("complete", Some(user)) => Some(Event::Complete {
-            user,
-            at: e.at,
-            on_time: completed_on_time(task, user, e.at),
-        }),
+        ("complete", Some(user)) => {
+            let on_time = match e.completion {
+                Some(c) => c.on_time,
+                None => {
+                    // The schema-2 migration gives every older line a verdict, so
+                    // this is a line that bypassed it: judge it as the migration would
+                    // without counters to read.
+                    tracing::warn!(
+                        log = e.id,
+                        task = e.task_id,
+                        "completion without a recorded verdict"
+                    );
+                    Completion::judge(deadline_known_now(task, user, e.at), e.at).on_time
+                }
+            };
+            Some(Event::Complete {
+                user,
+                at: e.at,
+                on_time,
+            })
+        }
         ("withdraw", _) => Some(Event::Withdraw),
         ("delete", _) => Some(Event::Delete),
         _ => None,
@@ -255,6 +274,15 @@ fn on_log_in(tx: &mut WriteTx<'_>, e: &LogEntry, tz: Tz) -> Result<(), StoreErro
     apply_deltas(tx, deltas)
 }
 
+/// The time zone the stored counters and tallies were built in, if they were.
+pub fn built_zone(store: &Store) -> Result<Option<Tz>, StoreError> {
+    let meta = match store.lookup(IX_META, "1")? {
+        Some(id) => store.get::<StatsMeta>(id)?,
+        None => None,
+    };
+    Ok(meta.and_then(|m| m.timezone.parse().ok()))
+}
+
 /// Makes sure the counters were built in time zone `tz`: on the first start with this
 /// code, or after the zone changed, rebuilds everything from the task log.
 pub fn ensure_built(store: &Store, tz: Tz) -> Result<bool, StoreError> {
@@ -269,7 +297,9 @@ pub fn ensure_built(store: &Store, tz: Tz) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-/// Drops all statistics records and replays every task log line, in order.
+/// Drops all statistics records and replays every task log line, in order. Past
+/// completions count with the verdict stored on their line, so a rebuild (new time
+/// zone, upgrade) moves them between periods at most, never from late to on time.
 pub fn rebuild(store: &Store, tz: Tz) -> Result<(), StoreError> {
     let logs: Vec<LogEntry> = store.list()?;
     store.write(|tx| {

@@ -22,7 +22,8 @@ use crate::store::Store;
 pub struct StatsQuery {
     /// `month` (default) or `week`.
     pub period: Option<PeriodKind>,
-    /// `2026-11` or `2026-W47`; one of the last six; default the current one.
+    /// `2026-11` or `2026-W47`: a month or ISO week in the last six months (the
+    /// answer's `periods` lists them); default the current one.
     pub at: Option<String>,
     /// Only this department and the departments below it.
     pub department_id: Option<u64>,
@@ -69,7 +70,7 @@ pub struct TrendPoint {
     pub on_time_rate: Option<f64>,
 }
 
-/// Parses the period asked for and checks it is one of the last six.
+/// Parses the period asked for and checks it lies in the last six months.
 pub fn resolve_period(
     kind: PeriodKind,
     at: Option<&str>,
@@ -85,7 +86,7 @@ pub fn resolve_period(
         return Err(ServiceError::invalid(
             "at",
             format!(
-                "statistics cover the last six periods ({} to {})",
+                "statistics cover the last six months: {} to {}",
                 options[options.len() - 1].key(),
                 options[0].key()
             ),

@@ -6,7 +6,10 @@ use super::{Store, StoreError, SCHEMA_VERSION};
 /// One step per version: `STEPS[i]` migrates schema `i + 1` to `i + 2`.
 type Step = fn(&Store) -> Result<(), StoreError>;
 
-const STEPS: &[Step] = &[];
+const STEPS: &[Step] = &[
+    // 1 → 2: completions get their deadline and on-time verdict recorded.
+    crate::stats::backfill::step,
+];
 
 pub fn run(store: &Store) -> Result<(), StoreError> {
     let found = match store.data_tree().get(META_SCHEMA)? {

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::actor::Actor;
 pub use crate::flow::apply::LogLine;
+use crate::flow::Completion;
 use crate::store::{Record, StoreError, WriteTx};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -23,6 +24,10 @@ pub struct LogEntry {
     /// For statistics: the user who became handler of a node, or completed one.
     #[serde(default)]
     pub subject_id: Option<u64>,
+    /// On a `complete` line: the deadline and on-time verdict as they stood at that
+    /// moment. Statistics count from this, never from the task's current deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion: Option<Completion>,
 }
 
 pub const IX_TASK: &str = "tasklog";
@@ -44,6 +49,40 @@ pub fn write(
     subject_id: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    insert(tx, task_id, actor, line, subject_id, None, now)
+}
+
+/// Stages the log line of a node completion by `handler`, with the facts of that
+/// moment (deadline, verdict) that statistics keep for good.
+pub fn write_completion(
+    tx: &mut WriteTx<'_>,
+    task_id: u64,
+    actor: &Actor,
+    line: LogLine,
+    handler: u64,
+    completion: Completion,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    insert(
+        tx,
+        task_id,
+        actor,
+        line,
+        Some(handler),
+        Some(completion),
+        now,
+    )
+}
+
+fn insert(
+    tx: &mut WriteTx<'_>,
+    task_id: u64,
+    actor: &Actor,
+    line: LogLine,
+    subject_id: Option<u64>,
+    completion: Option<Completion>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let mut e = LogEntry {
         id: 0,
         rev: 0,
@@ -55,6 +94,7 @@ pub fn write(
         detail: line.detail,
         reason: line.reason,
         subject_id,
+        completion,
     };
     tx.insert(&mut e)?;
     // Statistics counters and the overdue index change in the same write.

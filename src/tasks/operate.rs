@@ -108,8 +108,10 @@ pub fn operate(
         };
         let outcome = apply(&mut task, uid, op, &input, now).map_err(map_apply)?;
         tx.update(&mut task, req.rev)?;
-        if op == Op::Complete {
-            log::write(tx, id, actor, outcome.log.clone(), Some(uid), now)?;
+        // The deadline and verdict of a completion are fixed now, from the task as it
+        // stood before the step was marked done.
+        if let Some(c) = before.completion_at(now).filter(|_| op == Op::Complete) {
+            log::write_completion(tx, id, actor, outcome.log.clone(), uid, c, now)?;
         } else {
             log::write(tx, id, actor, outcome.log.clone(), None, now)?;
         }

@@ -113,10 +113,15 @@ describe('personal centre and statistics', { skip }, () => {
     await page.getByTestId('sort-received').click();
     const first = await page.locator('[data-testid^="stats-row-"]').first().getAttribute('data-testid');
     assert.equal(first, 'stats-row-ana');
-    // week view, and six periods to pick from
+    // the page says how the figures count
+    assert.match(await page.getByTestId('stats-rules').textContent(), /withdraw|撤回/i);
+    // month view offers six months; week view every week of those six months, with dates
+    assert.equal(await page.locator('[data-testid="stats-at"] option').count(), 6);
     await page.getByTestId('stats-week').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="stats-at"]').value.includes('-W'));
-    assert.equal(await page.locator('[data-testid="stats-at"] option').count(), 6);
+    const weeks = await page.locator('[data-testid="stats-at"] option').count();
+    assert.ok(weeks >= 22 && weeks <= 28, `${weeks} weeks offered`);
+    assert.match(await page.locator('[data-testid="stats-at"] option').first().textContent(), /^\d{4}-W\d{2} · \d{1,2}\/\d{1,2}–\d{1,2}\/\d{1,2}$/);
     assert.equal(await cell('ana', 'received'), '2');
     const csv = await page.getByTestId('stats-csv').getAttribute('href');
     assert.match(csv, /^\/api\/stats\/export\.csv\?period=week/);

@@ -223,3 +223,320 @@ async fn counters_are_rebuilt_from_the_log_when_the_zone_changes() {
     s.stop().await;
     drop(guard);
 }
+
+/// Creates a task by `creator` with the task's deadline `due` and nodes handled by
+/// `handlers`; returns it.
+async fn task_due(t: &crate::flow_api::Team, creator: usize, due: &str, handlers: &[u64]) -> Value {
+    let nodes: Vec<Value> = handlers
+        .iter()
+        .map(|h| json!({"handler_id": h, "action": "do it"}))
+        .collect();
+    let (st, task) = t
+        .c(creator)
+        .call(
+            Method::POST,
+            &format!("/api/projects/{}/tasks", t.project),
+            Some(json!({"kind": "workflow", "title": "Refund", "due_at": due, "nodes": nodes})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{task}");
+    task
+}
+
+/// (completed, on time, on-time rate) of `user` in the current month and week.
+async fn verdicts(admin: &Client, user: u64) -> Vec<(Value, Value, Value)> {
+    let mut out = Vec::new();
+    for kind in ["month", "week"] {
+        let table = admin.get(&format!("/api/stats?period={kind}")).await;
+        let r = row(&table, user);
+        out.push((
+            r["completed"].clone(),
+            r["on_time"].clone(),
+            r["on_time_rate"].clone(),
+        ));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_step_stays_late_when_its_deadline_moves_and_counters_are_rebuilt() {
+    let t = team().await;
+    let now = chrono::Utc::now();
+    let past = (now - chrono::Duration::hours(1)).to_rfc3339();
+    // mia's task was due an hour ago; cs completes step 1 late.
+    let task = task_due(&t, 4, &past, &[t.id(0), t.id(1)]).await;
+    let (st, task) = op(t.c(0), &task, "complete", json!({})).await;
+    assert_eq!(st, StatusCode::OK, "{task}");
+    // The log line keeps the deadline and the verdict of that moment.
+    let log = t.c(0).get(&format!("/api/tasks/{}/log", task["id"])).await;
+    let line = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "complete")
+        .unwrap_or_else(|| panic!("no complete line in {log}"))
+        .clone();
+    assert_eq!(line["completion"]["on_time"], false, "{line}");
+    assert!(line["completion"]["due_at"].is_string(), "{line}");
+    assert!(line["completion"].get("inferred").is_none(), "{line}");
+    // …and the API document describes it.
+    let doc = t.admin.get("/api/openapi.json").await;
+    let schemas = &doc["components"]["schemas"];
+    assert!(
+        schemas["LogEntry"]["properties"]["completion"].is_object(),
+        "{}",
+        schemas["LogEntry"]
+    );
+    let completion = &schemas["Completion"];
+    assert!(
+        completion["properties"]["on_time"].is_object(),
+        "{completion}"
+    );
+    // Only migrated lines carry `inferred`: the document must not require it.
+    assert!(
+        !completion["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&json!("inferred"))),
+        "{completion}"
+    );
+    let late = vec![(json!(1), json!(0), json!(0.0)); 2];
+    assert_eq!(verdicts(&t.admin, t.id(0)).await, late);
+
+    // mia moves the deadline a week later: the past figure stays.
+    let later = (now + chrono::Duration::days(7)).to_rfc3339();
+    let (st, body) = t
+        .c(4)
+        .call(
+            Method::PATCH,
+            &format!("/api/tasks/{}", task["id"]),
+            Some(json!({"rev": task["rev"], "due_at": later})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    assert_eq!(verdicts(&t.admin, t.id(0)).await, late);
+
+    // Restarts in another zone and back rebuild the counters from the log: still late.
+    let cs = t.id(0);
+    let data = t.s.data.clone();
+    let mut guard = t.s.stop().await;
+    for zone in ["Etc/UTC", "Asia/Shanghai"] {
+        let s = TestServer::start_in(
+            &data,
+            baton::config::FileConfig {
+                timezone: Some(zone.into()),
+                ..Default::default()
+            },
+        )
+        .await;
+        let admin = s.admin().await;
+        assert_eq!(
+            admin.get("/api/stats").await["timezone"],
+            zone,
+            "rebuilt in {zone}"
+        );
+        assert_eq!(verdicts(&admin, cs).await, late, "after rebuild in {zone}");
+        if let Some(g) = s.stop().await {
+            guard = Some(g);
+        }
+    }
+    drop(guard);
+}
+
+/// The `complete` lines of the store with their verdict taken away and the schema
+/// set back to 1: the data of a Baton from before verdicts were recorded.
+fn make_schema_1(db: &std::path::Path) {
+    use baton::store::{Store, StoreError};
+    use baton::tasks::log::LogEntry;
+    let store = Store::open(db, 1 << 20).unwrap();
+    store
+        .write(|tx| {
+            for mut e in store.list::<LogEntry>()? {
+                if e.completion.take().is_some() {
+                    let rev = e.rev;
+                    tx.update(&mut e, rev)?;
+                }
+            }
+            tx.put_meta(b"meta/schema", 1u32.to_be_bytes().to_vec());
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgrade_keeps_earlier_late_completions_late_after_their_deadline_moved() {
+    let t = team().await;
+    let now = chrono::Utc::now();
+    let past = (now - chrono::Duration::hours(1)).to_rfc3339();
+    let task = task_due(&t, 4, &past, &[t.id(0), t.id(1)]).await;
+    let (st, task) = op(t.c(0), &task, "complete", json!({})).await;
+    assert_eq!(st, StatusCode::OK, "{task}");
+    let later = (now + chrono::Duration::days(7)).to_rfc3339();
+    let (st, body) = t
+        .c(4)
+        .call(
+            Method::PATCH,
+            &format!("/api/tasks/{}", task["id"]),
+            Some(json!({"rev": task["rev"], "due_at": later})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let cs = t.id(0);
+    let id = task["id"].as_u64().unwrap();
+    let data = t.s.data.clone();
+    let guard = t.s.stop().await;
+    let db = config_for(&data, Default::default()).db_dir();
+    make_schema_1(&db);
+
+    // The upgrade records the verdict once from the counters of the time; the
+    // rebuild that a zone change causes then keeps it.
+    let s = TestServer::start_in(
+        &data,
+        baton::config::FileConfig {
+            timezone: Some("Etc/UTC".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let admin = s.admin().await;
+    let late = vec![(json!(1), json!(0), json!(0.0)); 2];
+    assert_eq!(verdicts(&admin, cs).await, late);
+    let log = admin.get(&format!("/api/tasks/{id}/log")).await;
+    let line = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "complete")
+        .unwrap()
+        .clone();
+    assert_eq!(line["completion"]["on_time"], false, "{line}");
+    assert_eq!(line["completion"]["inferred"], true, "{line}");
+    s.stop().await;
+    drop(guard);
+}
+
+/// Writes, through the library with a clock in the past, a task that `handler`
+/// received at `at` and completed an hour later, `late` or not.
+fn complete_in_the_past(
+    db: &std::path::Path,
+    project: u64,
+    handler: u64,
+    at: chrono::DateTime<chrono::Utc>,
+    late: bool,
+) {
+    use baton::actor::Actor;
+    use baton::flow::Op;
+    use baton::org::Role;
+    use baton::store::Store;
+    let store = Store::open(db, 1 << 20).unwrap();
+    let me = Actor {
+        user_id: Some(handler),
+        name: "handler".into(),
+        role: Role::Member,
+        department_id: None,
+    };
+    let due = at + chrono::Duration::minutes(if late { 30 } else { 90 });
+    let new = serde_json::from_value(json!({
+        "kind": "simple", "title": "old work", "due_at": due,
+        "nodes": [{"handler_id": handler, "action": "do it"}]
+    }))
+    .unwrap();
+    let task = baton::tasks::service::create(&store, &me, project, new, at).unwrap();
+    let req = serde_json::from_value(json!({"rev": task.rev})).unwrap();
+    baton::tasks::operate::operate(
+        &store,
+        &me,
+        task.id,
+        Op::Complete,
+        req,
+        at + chrono::Duration::hours(1),
+    )
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weeks_reach_back_six_months_and_no_further() {
+    use baton::stats::period::{Period, PeriodKind};
+    let t = team().await;
+    let (cs, project) = (t.id(0), t.project);
+    let data = t.s.data.clone();
+    let guard = t.s.stop().await;
+    let tz: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+    let now = chrono::Utc::now();
+    let twenty = now - chrono::Duration::weeks(20);
+    let thirty = now - chrono::Duration::weeks(30);
+    let db = config_for(&data, Default::default()).db_dir();
+    complete_in_the_past(&db, project, cs, twenty, false);
+    complete_in_the_past(&db, project, cs, twenty + chrono::Duration::hours(2), true);
+    complete_in_the_past(&db, project, cs, thirty, false);
+
+    let s = TestServer::start_in(&data, Default::default()).await;
+    let admin = s.admin().await;
+    let week = Period::of(PeriodKind::Week, twenty, tz).key();
+    let table = admin
+        .get(&format!("/api/stats?period=week&at={week}"))
+        .await;
+    assert_eq!(table["at"], week.as_str());
+    let periods: Vec<&str> = table["periods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!((22..=28).contains(&periods.len()), "{periods:?}");
+    assert!(periods.contains(&week.as_str()), "{periods:?}");
+    let r = row(&table, cs);
+    assert_eq!(
+        (
+            &r["received"],
+            &r["completed"],
+            &r["on_time"],
+            &r["on_time_rate"]
+        ),
+        (&json!(2), &json!(2), &json!(1), &json!(0.5)),
+        "{r}"
+    );
+    // Its neighbours hold nothing of it.
+    let next = Period::of(PeriodKind::Week, twenty + chrono::Duration::weeks(1), tz).key();
+    let table = admin
+        .get(&format!("/api/stats?period=week&at={next}"))
+        .await;
+    assert_eq!(row(&table, cs)["completed"], 0);
+    // The export takes the same weeks.
+    let (st, _) = admin
+        .call(
+            Method::GET,
+            &format!("/api/stats/export.csv?period=week&at={week}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+
+    // Thirty weeks ago is more than six months: refused, saying what is allowed.
+    let old = Period::of(PeriodKind::Week, thirty, tz).key();
+    assert!(!periods.contains(&old.as_str()));
+    for path in [
+        format!("/api/stats?period=week&at={old}"),
+        format!("/api/stats/export.xlsx?period=week&at={old}"),
+    ] {
+        let (st, body) = admin.call(Method::GET, &path, None).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{path}: {body}");
+        if path.starts_with("/api/stats?") {
+            assert_error(st, &body, 400, "invalid");
+            let msg = body["error"]["message"].as_str().unwrap_or_default();
+            assert!(msg.contains("six months"), "{body}");
+            assert!(msg.contains(periods[periods.len() - 1]), "{body}");
+        }
+    }
+    // Next week is not there yet.
+    let future = Period::of(PeriodKind::Week, now + chrono::Duration::weeks(1), tz).key();
+    let (st, body) = admin
+        .call(
+            Method::GET,
+            &format!("/api/stats?period=week&at={future}"),
+            None,
+        )
+        .await;
+    assert_error(st, &body, 400, "invalid");
+    s.stop().await;
+    drop(guard);
+}

@@ -1,5 +1,6 @@
-// Statistics for admins (and a member's own row): month/week, one of the last six
-// periods, a department filter, a sortable table, CSV/XLSX downloads.
+// Statistics for admins (and a member's own row): month/week, any month or ISO week
+// of the last six months (the server lists them), a department filter, a sortable
+// table, CSV/XLSX downloads.
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { isAdmin, useApp } from '../context.js';
 import { api } from '../api.js';
@@ -24,6 +25,19 @@ function cmp(a, b) {
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
   return typeof a === 'string' ? a.localeCompare(b) : a - b;
+}
+
+const DAY = 86400000;
+
+// "2026-W47" → "2026-W47 · 11/16–11/22": with 26 weeks to pick from, the dates say
+// which one is meant. ISO week 1 holds 4 January; weeks start on Monday.
+export function periodLabel(key) {
+  const m = /^(\d{4})-W(\d{2})$/.exec(key);
+  if (!m) return key;
+  const jan4 = Date.UTC(Number(m[1]), 0, 4);
+  const monday = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * DAY + (Number(m[2]) - 1) * 7 * DAY;
+  const md = (t) => { const d = new Date(t); return `${d.getUTCMonth() + 1}/${d.getUTCDate()}`; };
+  return `${key} · ${md(monday)}–${md(monday + 6 * DAY)}`;
 }
 
 export function StatsPage() {
@@ -53,13 +67,14 @@ export function StatsPage() {
       </div>
       <select aria-label=${t('stats.period')} data-testid="stats-at" value=${at || (data.data && data.data.at) || ''}
         onChange=${(e) => setAt(e.target.value)}>
-        ${((data.data && data.data.periods) || []).map((p) => html`<option key=${p} value=${p}>${p}</option>`)}
+        ${((data.data && data.data.periods) || []).map((p) => html`<option key=${p} value=${p}>${periodLabel(p)}</option>`)}
       </select>
       ${isAdmin(me) && html`<select aria-label=${t('stats.department')} data-testid="stats-dept" value=${dept} onChange=${(e) => setDept(e.target.value)}>
         <option value="">${t('stats.allDepartments')}</option>
         ${depts.map((d) => html`<option key=${d.id} value=${d.id}>${d.name}</option>`)}
       </select>`}
     </div>
+    <p class="muted small stats-rules" data-testid="stats-rules">${t('stats.rules')}</p>
     <${ErrorText} error=${data.error} />
     ${data.loading && !data.data ? html`<${Loading} />` : html`<div class="table-wrap"><table class="table stats-table" data-testid="stats-table">
       <thead><tr>${COLS.map(([key, label]) => html`<th key=${key} aria-sort=${sort.key === key ? (sort.dir > 0 ? 'ascending' : 'descending') : 'none'}>

@@ -20,6 +20,7 @@ pub mod flow;
 pub mod http;
 pub mod inbox;
 pub mod markdown;
+pub mod net;
 pub mod org;
 pub mod patch;
 pub mod personal;

@@ -14,5 +14,6 @@ mod erp_cli;
 mod flow_api;
 mod harness;
 mod org;
+mod outbound;
 mod reminders;
 mod stats;

@@ -412,6 +412,23 @@ mod tests {
     }
 
     #[test]
+    fn example_config_documents_allow_private() {
+        let text = include_str!("../packaging/baton.example.toml");
+        assert!(toml::from_str::<FileConfig>(text).is_ok());
+        let uncommented = text.replace("# allow_private =", "allow_private =");
+        let c = Config::merge(
+            &GlobalArgs::default(),
+            &ServeArgs::default(),
+            file(&uncommented),
+            None,
+        )
+        .unwrap();
+        assert!(c.network.check("10.1.2.3".parse().unwrap()).is_ok());
+        assert!(c.network.check("127.0.0.1".parse().unwrap()).is_ok());
+        assert!(c.network.check("169.254.169.254".parse().unwrap()).is_err());
+    }
+
+    #[test]
     fn unknown_keys_are_rejected() {
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
         assert!(toml::from_str::<FileConfig>("[backup]\nkeeep = 1").is_err());

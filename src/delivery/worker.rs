@@ -143,26 +143,51 @@ async fn send_email(
         ))
         .map_err(|e| format!("cannot build the e-mail: {e}"))?;
     let server = format!("mail server {}:{}", smtp.host, smtp.port);
-    // Resolved and checked here, then lettre connects to that address: the host name
-    // only names the certificate to expect.
-    let addr = match resolve_allowed(policy, &smtp.host, smtp.port).await {
-        Ok(a) => a.into_iter().next(),
+    // Resolved and checked here, then lettre connects to an address that passed: the
+    // host name only names the certificate to expect.
+    let addrs = match resolve_allowed(policy, &smtp.host, smtp.port).await {
+        Ok(a) => a,
         Err(ResolveError::Refused(r)) => return Err(SendError::Refused(format!("{server}: {r}"))),
         Err(ResolveError::Lookup(e)) => {
             return Err(SendError::Unreachable(format!("{server}: {e}")))
         }
     };
-    let Some(addr) = addr else {
-        return Err(SendError::Unreachable(format!("{server}: no address")));
-    };
-    let tls = |host: &str| {
-        TlsParameters::new(host.to_string()).map_err(|e| SendError::Other(format!("{server}: {e}")))
+    // Each allowed address in turn (an IPv6 answer on a host without IPv6 must not
+    // stop the mail), until the server answers at all.
+    let mut last = format!("{server}: no address");
+    for addr in addrs {
+        match transport(smtp, addr, timeout, &server)?
+            .send(msg.clone())
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                last = format!("{server}: {e}");
+                if e.is_response() || e.is_transient() || e.is_permanent() {
+                    break;
+                }
+            }
+        }
+    }
+    Err(SendError::Unreachable(last))
+}
+
+/// A mail transport to `addr`, with TLS checked against the configured host name.
+fn transport(
+    smtp: &Smtp,
+    addr: std::net::SocketAddr,
+    timeout: Duration,
+    server: &str,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+    let tls = || {
+        TlsParameters::new(smtp.host.clone())
+            .map_err(|e| SendError::Other(format!("{server}: {e}")))
     };
     let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.ip().to_string());
     let builder = match smtp.tls {
         SmtpTls::None => builder,
-        SmtpTls::Starttls => builder.tls(Tls::Required(tls(&smtp.host)?)),
-        SmtpTls::Tls => builder.tls(Tls::Wrapper(tls(&smtp.host)?)),
+        SmtpTls::Starttls => builder.tls(Tls::Required(tls()?)),
+        SmtpTls::Tls => builder.tls(Tls::Wrapper(tls()?)),
     };
     let mut builder = builder.port(addr.port()).timeout(Some(timeout));
     if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
@@ -170,12 +195,7 @@ async fn send_email(
             builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
         }
     }
-    builder
-        .build()
-        .send(msg)
-        .await
-        .map_err(|e| SendError::Unreachable(format!("{server}: {e}")))?;
-    Ok(())
+    Ok(builder.build())
 }
 
 async fn send_hook(

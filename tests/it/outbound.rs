@@ -269,6 +269,37 @@ async fn outbound_allow_private_honoured_and_no_port_oracle_for_members() {
     assert!(v["error"].as_str().unwrap().contains("307"), "{v}");
     assert_eq!(r.hits.load(Ordering::SeqCst), 1, "redirect not followed");
 
+    // A department admin testing a project's group webhook is told no more.
+    let dept = admin.post("/api/departments", json!({"name": "Ops"})).await["id"]
+        .as_u64()
+        .unwrap();
+    let (dana, _) = s.user(&admin, "dana", "department_admin", Some(dept)).await;
+    let p = dana
+        .post(
+            "/api/projects",
+            json!({"name": "Restock", "department_id": dept, "members": []}),
+        )
+        .await["id"]
+        .as_u64()
+        .unwrap();
+    let (st, v) = dana
+        .call(
+            Method::PUT,
+            &format!("/api/projects/{p}/webhook"),
+            Some(
+                json!({"webhook": {"kind": "wecom", "url": format!("http://127.0.0.1:{dead}/x")}}),
+            ),
+        )
+        .await;
+    assert_eq!(st, reqwest::StatusCode::OK, "{v}");
+    let v = dana
+        .post(
+            "/api/admin/delivery/test",
+            json!({"channel": "project", "project_id": p}),
+        )
+        .await;
+    assert_eq!(v["error"], "could not deliver to that address", "{v}");
+
     // The company admin sees the detail (and so does the log).
     let (st, v) = admin
         .call(

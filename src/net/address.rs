@@ -237,7 +237,8 @@ impl AddressPolicy {
         if name == "localhost" || name.ends_with(".localhost") {
             let v4 = self.check(IpAddr::V4(Ipv4Addr::LOCALHOST));
             let v6 = self.check(IpAddr::V6(Ipv6Addr::LOCALHOST));
-            return v4.or(v6);
+            // Allowed if either loopback form is; refused in the IPv4 words people expect.
+            return v4.or_else(|e| v6.map_err(|_| e));
         }
         Ok(())
     }
@@ -377,6 +378,11 @@ mod tests {
         for h in ["hooks.example.com", "oapi.dingtalk.com", "93.184.216.34"] {
             assert!(p.check_host(h).is_ok(), "{h}");
         }
+        assert!(p
+            .check_host("localhost")
+            .unwrap_err()
+            .to_string()
+            .starts_with("127.0.0.1 is a loopback address"));
         let lo = AddressPolicy::new(&["127.0.0.1/32".into()]).unwrap();
         assert!(lo.check_host("localhost").is_ok());
         assert!(lo.check_host("[::1]").is_err());

@@ -53,6 +53,17 @@ pub struct FileConfig {
     pub timezone: Option<String>,
     pub news: Option<FileNews>,
     pub delivery: Option<FileDelivery>,
+    pub network: Option<FileNetwork>,
+}
+
+/// Where Baton may connect on someone's behalf (webhooks, news feeds, mail server).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileNetwork {
+    /// Internal address ranges (CIDR) webhooks, feeds and the mail server may use;
+    /// everything internal is refused otherwise. Loopback only when listed itself.
+    #[serde(default)]
+    pub allow_private: Vec<String>,
 }
 
 /// The delivery worker (e-mail and webhooks through the outbox).
@@ -150,6 +161,8 @@ pub struct Config {
     pub timezone: chrono_tz::Tz,
     pub news: NewsSettings,
     pub delivery: DeliveryConfig,
+    /// Which addresses outbound requests may reach (`[network] allow_private`).
+    pub network: crate::net::AddressPolicy,
     /// First admin's password on an empty data directory (`BATON_ADMIN_PASSWORD`).
     pub admin_password: Option<String>,
     /// The file the values came from, for the start-up log.
@@ -254,8 +267,12 @@ impl Config {
             max_attempts: d.max_attempts.unwrap_or(8).max(1),
             concurrency: d.concurrency.unwrap_or(4).clamp(1, 64),
         };
+        let network =
+            crate::net::AddressPolicy::new(&file.network.unwrap_or_default().allow_private)
+                .map_err(|e| ConfigError::Invalid(format!("[network] {e}")))?;
         Ok(Config {
             delivery,
+            network,
             timezone,
             news,
             listen,
@@ -374,6 +391,41 @@ mod tests {
         assert_eq!(d.retry_base, Duration::from_secs(2));
         assert_eq!((d.max_attempts, d.concurrency), (1, 2), "at least one try");
         assert!(toml::from_str::<FileConfig>("[delivery]\nretries = 3").is_err());
+    }
+
+    #[test]
+    fn allow_private_parsed_and_checked() {
+        let merge = |f| Config::merge(&GlobalArgs::default(), &ServeArgs::default(), f, None);
+        let lo: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+        let c = merge(FileConfig::default()).unwrap();
+        assert!(c.network.check(lo).is_err(), "internal refused by default");
+        let c = merge(file(
+            "[network]\nallow_private = [\"127.0.0.1/32\", \"10.0.0.0/8\"]\n",
+        ))
+        .unwrap();
+        assert!(c.network.check(lo).is_ok());
+        assert!(c.network.check("10.9.8.7".parse().unwrap()).is_ok());
+        assert!(c.network.check("192.168.0.1".parse().unwrap()).is_err());
+        let e = merge(file("[network]\nallow_private = [\"0.0.0.0/0\"]\n")).unwrap_err();
+        assert!(e.to_string().contains("[network] allow_private"), "{e}");
+        assert!(toml::from_str::<FileConfig>("[network]\nallow = []").is_err());
+    }
+
+    #[test]
+    fn example_config_documents_allow_private() {
+        let text = include_str!("../packaging/baton.example.toml");
+        assert!(toml::from_str::<FileConfig>(text).is_ok());
+        let uncommented = text.replace("# allow_private =", "allow_private =");
+        let c = Config::merge(
+            &GlobalArgs::default(),
+            &ServeArgs::default(),
+            file(&uncommented),
+            None,
+        )
+        .unwrap();
+        assert!(c.network.check("10.1.2.3".parse().unwrap()).is_ok());
+        assert!(c.network.check("127.0.0.1".parse().unwrap()).is_ok());
+        assert!(c.network.check("169.254.169.254".parse().unwrap()).is_err());
     }
 
     #[test]

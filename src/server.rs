@@ -113,7 +113,8 @@ async fn news(state: AppState) {
     };
     let (timeout, max) = (state.config.news.timeout, state.config.news.max_bytes);
     loop {
-        let ok = crate::board::news::fetch_all(&state.store, timeout, max).await;
+        let ok =
+            crate::board::news::fetch_all(&state.store, &state.config.network, timeout, max).await;
         tracing::debug!(ok, "news feeds fetched");
         tokio::time::sleep(every).await;
     }

@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
+use crate::net::outbound::parse_url;
+use crate::net::{explain, AddressPolicy, Failure, Options, Outbound};
 use crate::org::Role;
 use crate::store::{Record, Store};
 
@@ -96,6 +98,7 @@ pub fn add_feed(
     store: &Store,
     actor: &Actor,
     input: NewFeed,
+    net: &AddressPolicy,
     now: DateTime<Utc>,
 ) -> ServiceResult<Feed> {
     require_admin(actor)?;
@@ -106,6 +109,9 @@ pub fn add_feed(
             "an http:// or https:// address of a feed",
         ));
     }
+    // Internal addresses written out (any spelling) or `localhost` are refused now;
+    // names are checked on every fetch, redirects included.
+    parse_url(net, &url).map_err(|e| ServiceError::invalid("url", e.to_string()))?;
     let mut f = Feed {
         id: 0,
         rev: 0,
@@ -212,23 +218,33 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, String> {
     })
 }
 
+/// A failed request said for admins (the address stays out: it is on the feed).
+fn failed(f: Failure) -> String {
+    match f {
+        Failure::Refused(r) => format!("address refused: {r}"),
+        Failure::TimedOut => "request timed out".into(),
+        Failure::Other(e) => format!("request failed: {e}"),
+    }
+}
+
 /// Downloads one feed with a time-out and a size limit; the error is for admins.
 pub async fn download(
-    client: &reqwest::Client,
+    client: &Outbound,
     url: &str,
     timeout: Duration,
     max_bytes: u64,
 ) -> Result<Vec<u8>, String> {
     let fetch = async {
         let mut resp = client
-            .get(url)
+            .request(reqwest::Method::GET, url)
+            .map_err(|e| failed(e.into()))?
             .header(
                 reqwest::header::ACCEPT,
                 "application/rss+xml, application/atom+xml, application/xml, text/xml",
             )
             .send()
             .await
-            .map_err(|e| format!("request failed: {e}"))?;
+            .map_err(|e| failed(explain(e)))?;
         if !resp.status().is_success() {
             return Err(format!("the server answered {}", resp.status()));
         }
@@ -309,23 +325,23 @@ pub fn record_fetch(
     })
 }
 
-/// The HTTP client feeds are fetched with: no cookies, a few redirects at most.
-pub fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .user_agent(concat!(
-            "Baton/",
-            env!("CARGO_PKG_VERSION"),
-            " (news feeds)"
-        ))
-        .build()
-        .map_err(|e| e.to_string())
+/// The HTTP client feeds are fetched with: no cookies, a few redirects at most, each
+/// checked against the address policy like the first request.
+pub fn client(net: &AddressPolicy) -> Result<Outbound, String> {
+    Outbound::new(
+        net.clone(),
+        Options {
+            timeout: None,
+            redirects: 5,
+            user_agent: concat!("Baton/", env!("CARGO_PKG_VERSION"), " (news feeds)"),
+        },
+    )
 }
 
 /// Fetches one feed and records the outcome; never fails for a bad feed.
 pub async fn fetch_one(
     store: &Store,
-    client: &reqwest::Client,
+    client: &Outbound,
     feed: &Feed,
     timeout: Duration,
     max_bytes: u64,
@@ -345,8 +361,13 @@ pub async fn fetch_one(
 }
 
 /// Fetches every feed concurrently; one feed's failure does not touch the others.
-pub async fn fetch_all(store: &Store, timeout: Duration, max_bytes: u64) -> usize {
-    let client = match client() {
+pub async fn fetch_all(
+    store: &Store,
+    net: &AddressPolicy,
+    timeout: Duration,
+    max_bytes: u64,
+) -> usize {
+    let client = match client(net) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot build the news HTTP client");

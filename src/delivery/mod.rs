@@ -12,6 +12,7 @@
 //! `X-Baton-Delivery: <outbox id>` (and e-mails a stable `Message-ID`) so receivers can
 //! drop that duplicate.
 
+pub mod failure;
 pub mod model;
 pub mod notice;
 pub mod outbox;

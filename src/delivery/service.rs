@@ -15,6 +15,8 @@ use super::presets::validate_url;
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::inbox::MessageKind;
+use crate::net::outbound::parse_url;
+use crate::net::AddressPolicy;
 use crate::org::{Language, Role};
 use crate::projects::service::managed;
 use crate::store::Store;
@@ -130,8 +132,15 @@ pub fn validate_address(field: &'static str, s: &str) -> ServiceResult<()> {
         .map_err(|e| ServiceError::invalid(field, format!("'{s}' is not an e-mail address: {e}")))
 }
 
-fn webhook(input: WebhookInput, old: Option<&Webhook>) -> ServiceResult<Webhook> {
+fn webhook(
+    input: WebhookInput,
+    old: Option<&Webhook>,
+    net: &AddressPolicy,
+) -> ServiceResult<Webhook> {
     validate_url(&input.url).map_err(|m| ServiceError::invalid("url", m))?;
+    // Literal internal addresses (any spelling) and `localhost` are refused now; a
+    // name is checked again, resolved, each time something is sent.
+    parse_url(net, &input.url).map_err(|e| ServiceError::invalid("url", e.to_string()))?;
     Ok(Webhook {
         kind: input.kind,
         url: input.url.trim().to_string(),
@@ -174,7 +183,12 @@ pub fn get(store: &Store, actor: &Actor) -> ServiceResult<DeliveryView> {
     Ok(view(&settings(store)?))
 }
 
-pub fn put(store: &Store, actor: &Actor, input: DeliveryInput) -> ServiceResult<DeliveryView> {
+pub fn put(
+    store: &Store,
+    actor: &Actor,
+    input: DeliveryInput,
+    net: &AddressPolicy,
+) -> ServiceResult<DeliveryView> {
     require_admin(actor)?;
     let old = settings(store)?;
     let smtp = match input.smtp {
@@ -186,6 +200,8 @@ pub fn put(store: &Store, actor: &Actor, input: DeliveryInput) -> ServiceResult<
                     "the mail server host is empty",
                 ));
             }
+            net.check_host(m.host.trim())
+                .map_err(|e| ServiceError::invalid("host", e.to_string()))?;
             if m.port == 0 {
                 return Err(ServiceError::invalid("port", "the port must be 1-65535"));
             }
@@ -227,6 +243,7 @@ pub fn put(store: &Store, actor: &Actor, input: DeliveryInput) -> ServiceResult<
                 secret: w.secret,
             },
             prev,
+            net,
         )?;
         webhooks.push(NamedWebhook { name, hook });
     }
@@ -262,13 +279,16 @@ pub fn set_project_hook(
     actor: &Actor,
     id: u64,
     input: Option<WebhookInput>,
+    net: &AddressPolicy,
 ) -> ServiceResult<Option<WebhookView>> {
     managed(store, actor, id)?;
-    set_hook(store, ix::PROJECT_HOOK, id, input, |hook| ProjectWebhook {
-        id: 0,
-        rev: 0,
-        project_id: id,
-        hook,
+    set_hook(store, ix::PROJECT_HOOK, id, input, net, |hook| {
+        ProjectWebhook {
+            id: 0,
+            rev: 0,
+            project_id: id,
+            hook,
+        }
     })
 }
 
@@ -284,8 +304,9 @@ pub fn set_user_hook(
     store: &Store,
     uid: u64,
     input: Option<WebhookInput>,
+    net: &AddressPolicy,
 ) -> ServiceResult<Option<WebhookView>> {
-    set_hook(store, ix::USER_HOOK, uid, input, |hook| UserWebhook {
+    set_hook(store, ix::USER_HOOK, uid, input, net, |hook| UserWebhook {
         id: 0,
         rev: 0,
         user_id: uid,
@@ -324,6 +345,7 @@ fn set_hook<R: HookRecord>(
     index: &str,
     owner: u64,
     input: Option<WebhookInput>,
+    net: &AddressPolicy,
     new: impl FnOnce(Webhook) -> R,
 ) -> ServiceResult<Option<WebhookView>> {
     store.write(|tx| {
@@ -338,14 +360,14 @@ fn set_hook<R: HookRecord>(
                 Ok(None)
             }
             (Some(i), Some(mut old)) => {
-                let hook = webhook(i, Some(old.hook()))?;
+                let hook = webhook(i, Some(old.hook()), net)?;
                 *old.hook_mut() = hook;
                 let rev = old.rev();
                 tx.update(&mut old, rev)?;
                 Ok(Some(WebhookView::from(old.hook())))
             }
             (Some(i), None) => {
-                let mut r = new(webhook(i, None)?);
+                let mut r = new(webhook(i, None, net)?);
                 tx.insert(&mut r)?;
                 Ok(Some(WebhookView::from(r.hook())))
             }
@@ -370,7 +392,8 @@ pub enum TestTarget {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TestResult {
     pub ok: bool,
-    /// Why it failed, as the mail server or webhook said.
+    /// Why it failed: in full for company admins; for others, without how the
+    /// connection failed (see `delivery::failure`).
     pub error: Option<String>,
 }
 

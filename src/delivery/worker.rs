@@ -8,13 +8,17 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+use super::failure::SendError;
 use super::model::{ix, OutboxItem, ProjectWebhook, Smtp, SmtpTls, Target, UserWebhook, Webhook};
 use super::notice::{task_link, Notice};
 use super::outbox::{self, RetryPolicy};
 use super::presets;
 use crate::config::DeliveryConfig;
+use crate::net::outbound::{resolve_allowed, ResolveError};
+use crate::net::{explain, AddressPolicy, Failure, Options, Outbound};
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
 
@@ -71,44 +75,55 @@ pub fn resolve(store: &Store, target: &Target) -> Result<Result<Channel, String>
     })
 }
 
-/// Sends one notice on one channel, within `timeout`.
+/// Sends one notice on one channel, within `timeout`, only to addresses `out`'s
+/// policy allows (the mail server too).
 pub async fn deliver(
-    http: &reqwest::Client,
+    out: &Outbound,
     channel: &Channel,
     n: &Notice,
     delivery_id: u64,
     public_url: Option<&str>,
     timeout: Duration,
     now: DateTime<Utc>,
-) -> Result<(), String> {
+) -> Result<(), SendError> {
     let link = task_link(public_url, n.task_id);
     let fut = async {
         match channel {
             Channel::Email { smtp, to } => {
-                send_email(smtp, to, n, delivery_id, link.as_deref(), timeout).await
+                send_email(
+                    out.policy(),
+                    smtp,
+                    to,
+                    n,
+                    delivery_id,
+                    link.as_deref(),
+                    timeout,
+                )
+                .await
             }
             Channel::Hook { hook, group } => {
-                send_hook(http, hook, n, delivery_id, link.as_deref(), *group, now).await
+                send_hook(out, hook, n, delivery_id, link.as_deref(), *group, now).await
             }
         }
     };
     match tokio::time::timeout(timeout, fut).await {
         Ok(r) => r,
-        Err(_) => Err(format!(
+        Err(_) => Err(SendError::Unreachable(format!(
             "timed out after {}",
             humantime::format_duration(timeout)
-        )),
+        ))),
     }
 }
 
 async fn send_email(
+    policy: &AddressPolicy,
     smtp: &Smtp,
     to: &str,
     n: &Notice,
     delivery_id: u64,
     link: Option<&str>,
     timeout: Duration,
-) -> Result<(), String> {
+) -> Result<(), SendError> {
     let from: Mailbox = smtp
         .from
         .parse()
@@ -127,84 +142,121 @@ async fn send_email(
             n.html(link),
         ))
         .map_err(|e| format!("cannot build the e-mail: {e}"))?;
-    let builder = match smtp.tls {
-        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
-        SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-            .map_err(|e| format!("mail server {}: {e}", smtp.host))?,
-        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
-            .map_err(|e| format!("mail server {}: {e}", smtp.host))?,
+    let server = format!("mail server {}:{}", smtp.host, smtp.port);
+    // Resolved and checked here, then lettre connects to an address that passed: the
+    // host name only names the certificate to expect.
+    let addrs = match resolve_allowed(policy, &smtp.host, smtp.port).await {
+        Ok(a) => a,
+        Err(ResolveError::Refused(r)) => return Err(SendError::Refused(format!("{server}: {r}"))),
+        Err(ResolveError::Lookup(e)) => {
+            return Err(SendError::Unreachable(format!("{server}: {e}")))
+        }
     };
-    let mut builder = builder.port(smtp.port).timeout(Some(timeout));
+    // Each allowed address in turn (an IPv6 answer on a host without IPv6 must not
+    // stop the mail), until the server answers at all.
+    let mut last = format!("{server}: no address");
+    for addr in addrs {
+        match transport(smtp, addr, timeout, &server)?
+            .send(msg.clone())
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                last = format!("{server}: {e}");
+                if e.is_response() || e.is_transient() || e.is_permanent() {
+                    break;
+                }
+            }
+        }
+    }
+    Err(SendError::Unreachable(last))
+}
+
+/// A mail transport to `addr`, with TLS checked against the configured host name.
+fn transport(
+    smtp: &Smtp,
+    addr: std::net::SocketAddr,
+    timeout: Duration,
+    server: &str,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+    let tls = || {
+        TlsParameters::new(smtp.host.clone())
+            .map_err(|e| SendError::Other(format!("{server}: {e}")))
+    };
+    let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.ip().to_string());
+    let builder = match smtp.tls {
+        SmtpTls::None => builder,
+        SmtpTls::Starttls => builder.tls(Tls::Required(tls()?)),
+        SmtpTls::Tls => builder.tls(Tls::Wrapper(tls()?)),
+    };
+    let mut builder = builder.port(addr.port()).timeout(Some(timeout));
     if let (Some(u), Some(p)) = (&smtp.username, &smtp.password) {
         if !u.is_empty() {
             builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
         }
     }
-    builder
-        .build()
-        .send(msg)
-        .await
-        .map_err(|e| format!("mail server {}:{}: {e}", smtp.host, smtp.port))?;
-    Ok(())
+    Ok(builder.build())
 }
 
 async fn send_hook(
-    http: &reqwest::Client,
+    out: &Outbound,
     hook: &Webhook,
     n: &Notice,
     delivery_id: u64,
     link: Option<&str>,
     group: bool,
     now: DateTime<Utc>,
-) -> Result<(), String> {
-    let out = presets::build(hook, n, delivery_id, link, group, now)?;
-    let mut rb = http.post(&out.url).body(out.body);
-    for (k, v) in &out.headers {
+) -> Result<(), SendError> {
+    let built = presets::build(hook, n, delivery_id, link, group, now)?;
+    let mut rb = out
+        .request(reqwest::Method::POST, &built.url)
+        .map_err(|e| describe(e.into()))?
+        .body(built.body);
+    for (k, v) in &built.headers {
         rb = rb.header(*k, v);
     }
     // Errors without the URL: chat services put their access token in it.
-    let resp = rb.send().await.map_err(describe)?;
+    let resp = rb.send().await.map_err(|e| describe(explain(e)))?;
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
     if !status.is_success() {
         // A member's own webhook may point anywhere a member likes: they learn the
         // status, not what an internal service answered.
         if !group {
-            return Err(format!("webhook answered {status}"));
+            return Err(SendError::Other(format!("webhook answered {status}")));
         }
         let snippet: String = text.chars().take(200).collect();
-        return Err(format!("webhook answered {status}: {snippet}"));
+        return Err(SendError::Other(format!(
+            "webhook answered {status}: {snippet}"
+        )));
     }
     match presets::body_error(hook.kind, &text) {
-        Some(_) if !group => Err("the service refused the message".into()),
-        Some(e) => Err(e),
+        Some(_) if !group => Err(SendError::Other("the service refused the message".into())),
+        Some(e) => Err(SendError::Other(e)),
         None => Ok(()),
     }
 }
 
-/// A reqwest error without its URL (chat services put their access token in it), with
-/// its causes ("connection refused") and time-outs said plainly.
-fn describe(e: reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "webhook request timed out".into();
+/// A failed webhook request in its two wordings (see [`SendError`]).
+fn describe(f: Failure) -> SendError {
+    match f {
+        Failure::Refused(r) => SendError::Refused(format!("webhook address refused: {r}")),
+        Failure::TimedOut => SendError::Unreachable("webhook request timed out".into()),
+        Failure::Other(e) => SendError::Unreachable(format!("webhook request failed: {e}")),
     }
-    let e = e.without_url();
-    let mut out = format!("webhook request failed: {e}");
-    let mut src = std::error::Error::source(&e);
-    while let Some(s) = src {
-        out.push_str(&format!(": {s}"));
-        src = s.source();
-    }
-    out
 }
 
-pub fn http_client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default()
+/// The client webhooks are sent with: no redirects (a 3xx is the answer), the policy
+/// from `[network]`.
+pub fn outbound(c: &DeliveryConfig, policy: &AddressPolicy) -> Result<Outbound, String> {
+    Outbound::new(
+        policy.clone(),
+        Options {
+            timeout: Some(c.timeout),
+            redirects: 0,
+            user_agent: concat!("Baton/", env!("CARGO_PKG_VERSION"), " (notices)"),
+        },
+    )
 }
 
 pub fn policy(c: &DeliveryConfig) -> RetryPolicy {
@@ -219,7 +271,13 @@ pub fn policy(c: &DeliveryConfig) -> RetryPolicy {
 pub async fn run(state: AppState) {
     let c = state.config.delivery.clone();
     let policy = policy(&c);
-    let http = http_client(c.timeout);
+    let http = match outbound(&c, &state.config.network) {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "delivery stopped: no HTTP client");
+            return;
+        }
+    };
     let permits = Arc::new(tokio::sync::Semaphore::new(c.concurrency.max(1)));
     // Sends in flight belong to this loop: when the server stops and aborts it, they
     // are aborted too (their items stay `sending` until the lease runs out).
@@ -281,9 +339,10 @@ pub async fn run(state: AppState) {
                         )
                         .await
                     }
-                    Err(e) => Err(e),
+                    Err(e) => Err(SendError::Other(e)),
                 };
                 log_outcome(&item, &outcome);
+                let outcome = outcome.map_err(|e| e.to_string());
                 let id = item.id;
                 if let Err(e) = state
                     .run(move |s| Ok(outbox::finish(s, id, outcome, Utc::now(), &policy)?))
@@ -297,7 +356,7 @@ pub async fn run(state: AppState) {
     }
 }
 
-fn log_outcome(item: &OutboxItem, outcome: &Result<(), String>) {
+fn log_outcome(item: &OutboxItem, outcome: &Result<(), SendError>) {
     let target = item.target.label();
     match outcome {
         Ok(()) => {

@@ -233,15 +233,17 @@ async fn add_feed(
     auth: Authed,
     ApiJson(input): ApiJson<NewFeed>,
 ) -> ApiResult<(StatusCode, Json<Feed>)> {
+    let net = state.config.network.clone();
     let f = state
-        .run(move |s| news::add_feed(s, &auth.actor, input, Utc::now()))
+        .run(move |s| news::add_feed(s, &auth.actor, input, &net, Utc::now()))
         .await?;
     let f = fetch(&state, f).await?;
     Ok((StatusCode::CREATED, Json(f)))
 }
 
 async fn fetch(state: &AppState, f: Feed) -> Result<Feed, crate::error::ServiceError> {
-    let client = news::client().map_err(crate::error::ServiceError::Internal)?;
+    let client =
+        news::client(&state.config.network).map_err(crate::error::ServiceError::Internal)?;
     let n = &state.config.news;
     news::fetch_one(&state.store, &client, &f, n.timeout, n.max_bytes).await
 }

@@ -11,6 +11,7 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authed};
+use crate::delivery::failure::SendError;
 use crate::delivery::outbox;
 use crate::delivery::service::{
     self as delivery, DeliveryInput, DeliveryView, TestResult, TestTarget, WebhookInput,
@@ -52,9 +53,10 @@ async fn put_settings(
     auth: Authed,
     ApiJson(input): ApiJson<DeliveryInput>,
 ) -> ApiResult<Json<DeliveryView>> {
+    let net = state.config.network.clone();
     Ok(Json(
         state
-            .run(move |s| delivery::put(s, &auth.actor, input))
+            .run(move |s| delivery::put(s, &auth.actor, input, &net))
             .await?,
     ))
 }
@@ -77,10 +79,11 @@ async fn send_test(
     let now = Utc::now();
     let notice = delivery::test_notice(&auth.actor, auth.user.language, now);
     let c = &state.config.delivery;
+    let out = worker::outbound(c, &state.config.network).map_err(ServiceError::Internal)?;
     let outcome = match channel {
         Ok(ch) => {
             worker::deliver(
-                &worker::http_client(c.timeout),
+                &out,
                 &ch,
                 &notice,
                 0,
@@ -90,11 +93,21 @@ async fn send_test(
             )
             .await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(SendError::Other(e)),
     };
+    let error = outcome.err().map(|e| {
+        tracing::info!(user = auth.user.id, error = %e, "test notice failed");
+        // Company admins configure the network policy and read the log anyway; anyone
+        // else would learn which internal ports are open from the details.
+        if auth.actor.role == Role::CompanyAdmin {
+            e.to_string()
+        } else {
+            e.for_member()
+        }
+    });
     Ok(Json(TestResult {
-        ok: outcome.is_ok(),
-        error: outcome.err(),
+        ok: error.is_none(),
+        error,
     }))
 }
 
@@ -193,8 +206,9 @@ async fn put_project_hook(
     ApiPath(id): ApiPath<u64>,
     ApiJson(input): ApiJson<HookInput>,
 ) -> ApiResult<Json<HookBody>> {
+    let net = state.config.network.clone();
     let webhook = state
-        .run(move |s| delivery::set_project_hook(s, &auth.actor, id, input.webhook))
+        .run(move |s| delivery::set_project_hook(s, &auth.actor, id, input.webhook, &net))
         .await?;
     Ok(Json(HookBody { webhook }))
 }
@@ -215,9 +229,10 @@ async fn put_my_hook(
     auth: Authed,
     ApiJson(input): ApiJson<HookInput>,
 ) -> ApiResult<Json<HookBody>> {
+    let net = state.config.network.clone();
     let uid = auth.user.id;
     let webhook = state
-        .run(move |s| delivery::set_user_hook(s, uid, input.webhook))
+        .run(move |s| delivery::set_user_hook(s, uid, input.webhook, &net))
         .await?;
     Ok(Json(HookBody { webhook }))
 }

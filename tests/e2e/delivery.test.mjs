@@ -1,7 +1,8 @@
 // Delivery channels admin against the real server: the mail server form refuses a
 // malformed sender and keeps the password write-only, a webhook that is not http(s)
-// is refused on save, "send test notice" shows the error of an unreachable endpoint,
-// and a member sets their own webhook and ticks it for an event.
+// or is internal (169.254.169.254) is refused on save, "send test notice" shows the
+// error of an unreachable endpoint, and a member sets their own webhook and ticks it
+// for an event. The server runs with `[network] allow_private = ["127.0.0.1/32"]`.
 //
 // Run from tests/e2e:  node --test delivery.test.mjs   (needs the real server)
 import assert from 'node:assert/strict';
@@ -26,7 +27,8 @@ const deadPort = () =>
 
 describe('delivery channels admin', { skip }, () => {
   before(async () => {
-    server = await startBaton();
+    // The mail server and webhooks below are on loopback, which Baton refuses unless listed.
+    server = await startBaton({ config: '[network]\nallow_private = ["127.0.0.1/32"]\n' });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
   });
   after(async () => {
@@ -93,11 +95,18 @@ describe('delivery channels admin', { skip }, () => {
     await page.getByTestId('my-hook-url').fill('file:///etc/passwd');
     await page.getByTestId('my-hook-save').click();
     await page.getByTestId('my-hook').getByText('http:// or https://').waitFor();
+    // Internal addresses are refused on save (only 127.0.0.1 is listed for this run).
+    await page.getByTestId('my-hook-url').fill('http://169.254.169.254/latest/meta-data/');
+    await page.getByTestId('my-hook-save').click();
+    await page.getByTestId('my-hook').getByText('does not connect to internal addresses').waitFor();
     await page.getByTestId('my-hook-kind').selectOption('slack');
     await page.getByTestId('my-hook-url').fill(`http://127.0.0.1:${port}/mine`);
     await page.getByTestId('my-hook-save').click();
     await page.getByTestId('my-hook-test').waitFor();
+    // Reload only once the preference is saved (reloading earlier raced the PUT).
+    const saved = page.waitForResponse((r) => r.url().endsWith('/api/me/preferences') && r.request().method() === 'PUT');
     await page.getByTestId('pref-assigned-webhook').check();
+    await saved;
     await page.reload();
     await page.getByTestId('my-hook-test').waitFor();
     assert.equal(await page.getByTestId('pref-assigned-webhook').isChecked(), true);

@@ -4,10 +4,12 @@
 //   BATON_BIN      path to the binary (relative paths are taken from the repo root);
 //                  default: <repo>/target/debug/baton
 //   BATON_E2E_MOCK=1  use ./mock-server.mjs instead (UI development without the binary)
+//
+// `startBaton({ config })` passes TOML text as the server's config file.
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -49,7 +51,7 @@ async function waitHealthy(url, proc, logs, timeoutMs) {
 }
 
 /** Returns { url, adminPassword, logs, stop() }. */
-export async function startBaton({ adminPassword = ADMIN_PASSWORD } = {}) {
+export async function startBaton({ adminPassword = ADMIN_PASSWORD, config = null } = {}) {
   if (process.env.BATON_E2E_MOCK === '1') {
     const { createMockServer } = await import('./mock-server.mjs');
     const srv = createMockServer({ adminPassword });
@@ -67,7 +69,14 @@ export async function startBaton({ adminPassword = ADMIN_PASSWORD } = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logs = [];
-  const proc = spawn(bin, ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`], {
+  const args = ['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`];
+  if (config) {
+    // A config file (TOML text) for this run, e.g. `[network] allow_private`.
+    const file = join(dataDir, 'e2e-config.toml');
+    await writeFile(file, config);
+    args.push('--config', file);
+  }
+  const proc = spawn(bin, args, {
     env: { ...process.env, BATON_ADMIN_PASSWORD: adminPassword },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

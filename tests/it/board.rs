@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use baton::config::{FileConfig, FileNews};
+use baton::config::{FileConfig, FileNetwork, FileNews};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -196,6 +196,10 @@ async fn feeds_fetch_with_errors_kept_per_feed() {
             interval: Some(Duration::ZERO),
             timeout: Some(Duration::from_secs(1)),
             max_kb: Some(4),
+        }),
+        // The feed server is on loopback.
+        network: Some(FileNetwork {
+            allow_private: vec!["127.0.0.1/32".into()],
         }),
         ..Default::default()
     })

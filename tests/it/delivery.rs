@@ -17,9 +17,11 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::harness::*;
 
+/// The mock mail server and receivers listen on 127.0.0.1, which Baton refuses unless
+/// `[network] allow_private` lists it.
 fn config(extra: &str) -> FileConfig {
     toml::from_str(&format!(
-        "public_url = \"http://baton.test/\"\n[delivery]\ninterval = \"100ms\"\ntimeout = \"700ms\"\nretry_base = \"300ms\"\nmax_attempts = 3\n{extra}"
+        "public_url = \"http://baton.test/\"\n[network]\nallow_private = [\"127.0.0.1/32\"]\n[delivery]\ninterval = \"100ms\"\ntimeout = \"700ms\"\nretry_base = \"300ms\"\nmax_attempts = 3\n{extra}"
     ))
     .unwrap()
 }

@@ -14,6 +14,7 @@ mod erp_cli;
 mod flow_api;
 mod harness;
 mod org;
+mod outbound;
 mod reminders;
 mod stats;
 mod trust;

@@ -1,0 +1,397 @@
+//! The one HTTP client for requests Baton makes on someone's behalf: webhooks and news
+//! feeds. It connects only where the [`AddressPolicy`] allows:
+//!
+//! - host names are resolved by [`Guarded`], which drops refused addresses, and the
+//!   connection goes to one of the addresses it returned (no second lookup a DNS
+//!   rebinding answer could change);
+//! - IP literals never reach a resolver (hyper connects to them directly), so
+//!   [`Outbound::request`] checks them before sending, and the redirect policy checks
+//!   every hop before following it;
+//! - no proxy from the environment: a proxy would resolve and connect for us.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use reqwest::{Method, RequestBuilder, Url};
+
+use super::address::{AddressPolicy, Refused};
+
+/// Why a URL may not be requested.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("'{0}' is not a URL")]
+    Invalid(String),
+    #[error("only http:// and https:// addresses are fetched, not {0}:")]
+    Scheme(String),
+    #[error("the address has no host")]
+    NoHost,
+    #[error(transparent)]
+    Refused(#[from] Refused),
+}
+
+/// Checks a URL without looking anything up: scheme, and the host if it is an IP
+/// literal or a `localhost` name. Names are checked again, resolved, on connect.
+pub fn check_url(policy: &AddressPolicy, url: &Url) -> Result<(), UrlError> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(UrlError::Scheme(url.scheme().to_string()));
+    }
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or(UrlError::NoHost)?;
+    policy.check_host(host)?;
+    Ok(())
+}
+
+/// Parses and checks a URL someone saves (a webhook, a feed).
+pub fn parse_url(policy: &AddressPolicy, text: &str) -> Result<Url, UrlError> {
+    let url = Url::parse(text.trim()).map_err(|e| UrlError::Invalid(format!("{text}: {e}")))?;
+    check_url(policy, &url)?;
+    Ok(url)
+}
+
+/// Resolves `host` and keeps only the addresses the policy allows; a name with none
+/// left is refused (the error names the first refused address).
+pub async fn resolve_allowed(
+    policy: &AddressPolicy,
+    host: &str,
+    port: u16,
+) -> Result<Vec<SocketAddr>, ResolveError> {
+    policy.check_host(host)?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let found: Vec<SocketAddr> = tokio::net::lookup_host((bare, port))
+        .await
+        .map_err(|e| ResolveError::Lookup(format!("cannot resolve {host}: {e}")))?
+        .collect();
+    keep_allowed(policy, host, found)
+}
+
+/// The addresses of `host` the policy allows; none left is a refusal (naming the
+/// first refused address), none found a lookup error.
+fn keep_allowed(
+    policy: &AddressPolicy,
+    host: &str,
+    found: Vec<SocketAddr>,
+) -> Result<Vec<SocketAddr>, ResolveError> {
+    let mut refused = None;
+    let mut allowed = Vec::new();
+    for a in found {
+        match policy.check(a.ip()) {
+            Ok(()) => allowed.push(a),
+            Err(r) => {
+                refused.get_or_insert(r);
+            }
+        }
+    }
+    match (allowed.is_empty(), refused) {
+        (false, _) => Ok(allowed),
+        (true, Some(r)) => Err(ResolveError::Refused(r)),
+        (true, None) => Err(ResolveError::Lookup(format!("{host} has no address"))),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    #[error("{0}")]
+    Lookup(String),
+}
+
+/// A DNS resolver that only hands out allowed addresses.
+struct Guarded {
+    policy: Arc<AddressPolicy>,
+}
+
+impl Resolve for Guarded {
+    fn resolve(&self, name: Name) -> Resolving {
+        let policy = self.policy.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            match resolve_allowed(&policy, &host, 0).await {
+                Ok(addrs) => Ok(Box::new(addrs.into_iter()) as Addrs),
+                // The refusal itself is the error, so `explain` can find it.
+                Err(ResolveError::Refused(r)) => Err(r.into()),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+}
+
+/// How a client behaves besides the address policy.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Connect and whole-request time-out (`None`: the caller bounds the time).
+    pub timeout: Option<Duration>,
+    /// Redirects followed, each hop checked (0: none, a 3xx is the answer).
+    pub redirects: usize,
+    pub user_agent: &'static str,
+}
+
+/// An HTTP client bound to an address policy. Cheap to clone.
+#[derive(Clone)]
+pub struct Outbound {
+    client: reqwest::Client,
+    policy: Arc<AddressPolicy>,
+}
+
+impl Outbound {
+    pub fn new(policy: AddressPolicy, options: Options) -> Result<Outbound, String> {
+        let policy = Arc::new(policy);
+        let redirect = if options.redirects == 0 {
+            reqwest::redirect::Policy::none()
+        } else {
+            let (hops, policy) = (options.redirects, policy.clone());
+            reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() > hops {
+                    let e = format!("more than {hops} redirects");
+                    return attempt.error(e);
+                }
+                match check_url(&policy, attempt.url()) {
+                    Ok(()) => attempt.follow(),
+                    Err(UrlError::Refused(r)) => attempt.error(r),
+                    Err(e) => attempt.error(e),
+                }
+            })
+        };
+        let mut b = reqwest::Client::builder()
+            .dns_resolver(Arc::new(Guarded {
+                policy: policy.clone(),
+            }))
+            .no_proxy()
+            .redirect(redirect)
+            .user_agent(options.user_agent);
+        if let Some(t) = options.timeout {
+            b = b.timeout(t).connect_timeout(t);
+        }
+        let client = b
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Outbound { client, policy })
+    }
+
+    pub fn policy(&self) -> &AddressPolicy {
+        &self.policy
+    }
+
+    /// A request to `url`, refused up front when its scheme or literal host is not allowed.
+    pub fn request(&self, method: Method, url: &str) -> Result<RequestBuilder, UrlError> {
+        let url = parse_url(&self.policy, url)?;
+        Ok(self.client.request(method, url))
+    }
+}
+
+/// What went wrong with an outbound request, said without its URL (chat services put
+/// their access token in it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    /// The address (or a redirect's) is internal and not allowed.
+    #[error(transparent)]
+    Refused(Refused),
+    #[error("timed out")]
+    TimedOut,
+    /// Lookup, connection, TLS or protocol failure, with its causes.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<UrlError> for Failure {
+    fn from(e: UrlError) -> Self {
+        match e {
+            UrlError::Refused(r) => Failure::Refused(r),
+            e => Failure::Other(e.to_string()),
+        }
+    }
+}
+
+/// Classifies a reqwest error: a refusal by the policy is found among its causes.
+pub fn explain(e: reqwest::Error) -> Failure {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(s) = src {
+        if let Some(r) = s.downcast_ref::<Refused>() {
+            return Failure::Refused(r.clone());
+        }
+        src = s.source();
+    }
+    if e.is_timeout() {
+        return Failure::TimedOut;
+    }
+    let e = e.without_url();
+    let mut out = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        out.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    Failure::Other(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_checked_before_sending() {
+        let p = AddressPolicy::default();
+        for u in [
+            "http://127.0.0.1:6379/",
+            "http://[::1]/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://0177.0.0.1/",
+            "http://localhost:8080/",
+            "https://[::ffff:127.0.0.1]/",
+            "http://10.0.0.1/",
+        ] {
+            assert!(matches!(parse_url(&p, u), Err(UrlError::Refused(_))), "{u}");
+        }
+        assert!(matches!(
+            parse_url(&p, "file:///etc/passwd"),
+            Err(UrlError::Scheme(_))
+        ));
+        assert!(matches!(
+            parse_url(&p, "hooks.example/x"),
+            Err(UrlError::Invalid(_))
+        ));
+        assert!(parse_url(&p, "https://hooks.example.com/x").is_ok());
+    }
+
+    #[tokio::test]
+    async fn names_resolving_to_internal_addresses_are_refused() {
+        let p = AddressPolicy::default();
+        let e = resolve_allowed(&p, "localhost", 80).await.unwrap_err();
+        assert!(matches!(e, ResolveError::Refused(_)), "{e}");
+        let lo = AddressPolicy::new(&["127.0.0.1/32".into()]).unwrap();
+        let a = resolve_allowed(&lo, "127.0.0.1", 25).await.unwrap();
+        assert_eq!(a, vec![SocketAddr::from(([127, 0, 0, 1], 25))]);
+        assert!(resolve_allowed(&lo, "::1", 25).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_resolver_hands_out_only_allowed_addresses() {
+        let lo = Guarded {
+            policy: Arc::new(AddressPolicy::new(&["127.0.0.1/32".into()]).unwrap()),
+        };
+        let addrs: Vec<SocketAddr> = lo
+            .resolve("localhost".parse().unwrap())
+            .await
+            .unwrap()
+            .collect();
+        assert!(!addrs.is_empty());
+        assert!(
+            addrs.iter().all(|a| a.ip().to_string() == "127.0.0.1"),
+            "{addrs:?}"
+        );
+        let strict = Guarded {
+            policy: Arc::new(AddressPolicy::default()),
+        };
+        let e = strict
+            .resolve("localhost".parse().unwrap())
+            .await
+            .err()
+            .unwrap();
+        assert!(e.downcast_ref::<Refused>().is_some(), "{e}");
+    }
+
+    /// A one-shot HTTP server on 127.0.0.1 that counts connections.
+    async fn counting_server() -> (u16, Arc<std::sync::atomic::AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let h = hits.clone();
+        tokio::spawn(async move {
+            while let Ok((mut c, _)) = l.accept().await {
+                h.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut request = [0u8; 1024];
+                let _ = c.read(&mut request).await;
+                let _ = c
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    )
+                    .await;
+            }
+        });
+        (port, hits)
+    }
+
+    fn client(allow: &[&str]) -> Outbound {
+        let allow: Vec<String> = allow.iter().map(|s| s.to_string()).collect();
+        Outbound::new(
+            AddressPolicy::new(&allow).unwrap(),
+            Options {
+                timeout: Some(Duration::from_secs(2)),
+                redirects: 0,
+                user_agent: "test",
+            },
+        )
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn connections_go_only_to_checked_addresses() {
+        let (port, hits) = counting_server().await;
+        let url = format!("http://localhost:{port}/");
+        // Allowed: the name is resolved by the guarded resolver and 127.0.0.1 used.
+        let r = client(&["127.0.0.1/32"])
+            .request(Method::GET, &url)
+            .unwrap()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Only ::1 allowed: `localhost` passes the name check, but its 127.0.0.1
+        // answer is dropped, so the server on 127.0.0.1 is never reached.
+        let e = client(&["::1"])
+            .request(Method::GET, &url)
+            .unwrap()
+            .send()
+            .await
+            .unwrap_err();
+        assert!(!matches!(explain(e), Failure::TimedOut));
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Nothing listed: refused before a request is made.
+        assert!(matches!(
+            client(&[]).request(Method::GET, &url),
+            Err(UrlError::Refused(_))
+        ));
+    }
+
+    #[test]
+    fn only_allowed_addresses_of_a_name_are_used() {
+        let a = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let lo = AddressPolicy::new(&["127.0.0.1/32".into()]).unwrap();
+        // A name answering with public and internal addresses: only the allowed ones
+        // are connected to (DNS rebinding gets nothing).
+        let kept = keep_allowed(
+            &lo,
+            "mixed.example",
+            vec![
+                a("[::1]:80"),
+                a("93.184.216.34:80"),
+                a("127.0.0.1:80"),
+                a("10.0.0.1:80"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(kept, vec![a("93.184.216.34:80"), a("127.0.0.1:80")]);
+        let e = keep_allowed(
+            &AddressPolicy::default(),
+            "internal.example",
+            vec![a("169.254.169.254:80"), a("10.0.0.1:80")],
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("169.254.169.254 is a link-local"),
+            "{e}"
+        );
+        assert!(matches!(
+            keep_allowed(&lo, "none.example", vec![]),
+            Err(ResolveError::Lookup(_))
+        ));
+    }
+}

@@ -21,6 +21,7 @@ pub mod fs_private;
 pub mod http;
 pub mod inbox;
 pub mod markdown;
+pub mod metrics;
 pub mod net;
 pub mod org;
 pub mod patch;

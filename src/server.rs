@@ -125,12 +125,15 @@ async fn reminders(state: AppState) {
     let mut tick = tokio::time::interval(state.config.scheduler_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        let scheduled = tick.tick().await;
+        let started = tokio::time::Instant::now();
+        let lag = started.saturating_duration_since(scheduled);
         // Time triggers of scenarios (and catching up after downtime on the first tick).
         let scenarios = state.scenarios.clone();
         match state
             .run(move |s| crate::scenarios::service::tick(s, &scenarios, Utc::now()))
             .await
+            .inspect(crate::metrics::scenarios)
         {
             Ok(r) if r.tasks_created + r.tasks_closed + r.errors > 0 => {
                 tracing::info!(
@@ -151,6 +154,7 @@ async fn reminders(state: AppState) {
             Ok(n) => tracing::info!(sent = n, "reminders sent"),
             Err(e) => tracing::error!(error = %e, "reminder tick failed"),
         }
+        crate::metrics::scheduler_tick(lag, started.elapsed());
     }
 }
 

@@ -319,6 +319,15 @@ pub fn purge_sent(store: &Store, before: DateTime<Utc>) -> Result<usize, StoreEr
 
 pub const KEEP_SENT_DAYS: i64 = 30;
 
+/// Notices waiting to go out (pending or being sent) and failed ones, counted from
+/// the status index without loading them.
+pub fn backlog(store: &Store) -> Result<(usize, usize), StoreError> {
+    let waiting = store.count_by(ix::STATUS, OutboxStatus::Pending.as_str())?
+        + store.count_by(ix::STATUS, OutboxStatus::Sending.as_str())?;
+    let failed = store.count_by(ix::STATUS, OutboxStatus::Failed.as_str())?;
+    Ok((waiting, failed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,6 +107,8 @@ async fn push(
     let pushed = state
         .run(move |s| scenarios::push(s, &set, valid, slot, now))
         .await?;
+    crate::metrics::ingest(pushed.stored, pushed.unchanged, rejected.len());
+    crate::metrics::scenarios(&pushed.report);
     Ok(Json(PushResult {
         stored: pushed.stored,
         unchanged: pushed.unchanged,

@@ -80,6 +80,8 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .route(
             "/api/{*rest}",
             axum::routing::any(|| async { error::ApiError::NoRoute }),

@@ -238,6 +238,11 @@ impl Store {
         Ok(n)
     }
 
+    /// Bytes the database takes on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.inner.db.size_on_disk()?)
+    }
+
     pub fn is_empty(&self) -> Result<bool, StoreError> {
         Ok(self
             .inner

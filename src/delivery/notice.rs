@@ -52,8 +52,10 @@ pub fn phrase(kind: MessageKind, lang: Language) -> &'static str {
         K::Finished => "Finished",
         K::Escalation if zh => "任务升级提醒",
         K::Escalation => "Escalation",
-        K::Feedback if zh => "反馈有新消息",
-        K::Feedback => "Feedback",
+        K::Feedback if zh => "反馈有新回复",
+        K::Feedback => "Reply to your feedback",
+        K::FeedbackNew if zh => "收到新反馈",
+        K::FeedbackNew => "New feedback",
         K::Announcement if zh => "系统公告",
         K::Announcement => "Announcement",
     }
@@ -84,8 +86,8 @@ pub fn group_phrase(kind: MessageKind, lang: Language) -> &'static str {
         K::Finished => "Finished",
         K::Escalation if zh => "升级",
         K::Escalation => "Escalation",
-        K::Feedback if zh => "反馈",
-        K::Feedback => "Feedback",
+        K::Feedback | K::FeedbackNew if zh => "反馈",
+        K::Feedback | K::FeedbackNew => "Feedback",
         K::Announcement if zh => "公告",
         K::Announcement => "Announcement",
     }

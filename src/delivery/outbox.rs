@@ -52,7 +52,7 @@ pub fn event_of(kind: MessageKind) -> Option<&'static str> {
         K::Finished => "finished",
         K::Mentioned => "mentioned",
         K::Announcement => "announcement",
-        K::Withdrawn | K::Commented | K::Feedback => return None,
+        K::Withdrawn | K::Commented | K::Feedback | K::FeedbackNew => return None,
     })
 }
 

@@ -551,12 +551,7 @@ fn scenario_actor(l: &Loaded) -> Actor {
 }
 
 /// Finishes a scenario task whose condition cleared.
-fn auto_close(
-    tx: &mut WriteTx<'_>,
-    task_id: u64,
-    l: &Loaded,
-    now: DateTime<Utc>,
-) -> ServiceResult<bool> {
+fn auto_close(tx: &mut WriteTx<'_>, task_id: u64, now: DateTime<Utc>) -> ServiceResult<bool> {
     let Some(mut t) = tx.get::<Task>(task_id)? else {
         return Ok(false);
     };
@@ -575,7 +570,7 @@ fn auto_close(
     log::write(
         tx,
         task_id,
-        &scenario_actor(l),
+        &Actor::server(),
         log::line(
             "auto_close",
             "closed automatically: the condition no longer holds",
@@ -754,7 +749,7 @@ fn apply_in(
             }
             None => {
                 if let Some(t) = &open {
-                    if auto_close(tx, t.id, l, now)? {
+                    if auto_close(tx, t.id, now)? {
                         report.tasks_closed += 1;
                     }
                 }

@@ -137,7 +137,17 @@ fn completed_on_time(task: Option<&Task>, user: u64, at: DateTime<Utc>) -> bool 
     }
 }
 
-/// The statistics event a log line stands for, if any.
+/// The statistics events a log line stands for: its own, then the receipt of the step
+/// it handed on (`received_by`; older logs have a separate `receive` line instead).
+fn events_of(e: &LogEntry, task: Option<&Task>) -> Vec<Event> {
+    let mut out: Vec<Event> = event_of(e, task).into_iter().collect();
+    if let Some(user) = e.received_by {
+        out.push(Event::Receive { user, at: e.at });
+    }
+    out
+}
+
+/// The statistics event of the line's own action, if any.
 fn event_of(e: &LogEntry, task: Option<&Task>) -> Option<Event> {
     match (e.action.as_str(), e.subject_id) {
         ("receive", Some(user)) => Some(Event::Receive { user, at: e.at }),
@@ -226,9 +236,10 @@ pub fn on_log(tx: &mut WriteTx<'_>, e: &LogEntry) -> Result<(), StoreError> {
 fn on_log_in(tx: &mut WriteTx<'_>, e: &LogEntry, tz: Tz) -> Result<(), StoreError> {
     let task: Option<Task> = tx.get(e.task_id)?;
     sync_due(tx, e.task_id, task.as_ref())?;
-    let Some(ev) = event_of(e, task.as_ref()) else {
+    let events = events_of(e, task.as_ref());
+    if events.is_empty() {
         return Ok(());
-    };
+    }
     let (mut rec, rev) = match tx.lookup(IX_TALLY, &e.task_id.to_string())? {
         Some(id) => {
             let r: TallyRecord = tx.load(id)?;
@@ -245,7 +256,10 @@ fn on_log_in(tx: &mut WriteTx<'_>, e: &LogEntry, tz: Tz) -> Result<(), StoreErro
             None,
         ),
     };
-    let deltas = rec.tally.apply(ev, tz);
+    let deltas: Vec<Delta> = events
+        .into_iter()
+        .flat_map(|ev| rec.tally.apply(ev, tz))
+        .collect();
     match rev {
         Some(rev) => tx.update(&mut rec, rev)?,
         None => {

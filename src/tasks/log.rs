@@ -23,6 +23,12 @@ pub struct LogEntry {
     /// For statistics: the user who became handler of a node, or completed one.
     #[serde(default)]
     pub subject_id: Option<u64>,
+    /// The user who became the current step's handler through this event (creation,
+    /// completion, transfer, return, withdrawal). Kept on the event's own line so the
+    /// log has one line per event; logs written before this field have a separate
+    /// `receive` line instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_by: Option<u64>,
 }
 
 pub const IX_TASK: &str = "tasklog";
@@ -44,6 +50,19 @@ pub fn write(
     subject_id: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    write_flow(tx, task_id, actor, line, subject_id, None, now)
+}
+
+/// Stages the log line of a flow event that handed the current step to `received_by`.
+pub fn write_flow(
+    tx: &mut WriteTx<'_>,
+    task_id: u64,
+    actor: &Actor,
+    line: LogLine,
+    subject_id: Option<u64>,
+    received_by: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let mut e = LogEntry {
         id: 0,
         rev: 0,
@@ -55,6 +74,7 @@ pub fn write(
         detail: line.detail,
         reason: line.reason,
         subject_id,
+        received_by,
     };
     tx.insert(&mut e)?;
     // Statistics counters and the overdue index change in the same write.

@@ -154,7 +154,7 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
                 log::write(
                     tx,
                     t.id,
-                    &Actor::system(),
+                    &Actor::server(),
                     log::line("escalation", text),
                     None,
                     now,
@@ -192,7 +192,7 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
             log::write(
                 tx,
                 t.id,
-                &Actor::system(),
+                &Actor::server(),
                 log::line(kind.as_str(), text),
                 None,
                 now,

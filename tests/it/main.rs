@@ -9,6 +9,7 @@ mod backup;
 mod bad_input;
 mod board;
 mod delivery;
+mod demo_cli;
 mod erp;
 mod erp_cli;
 mod flow_api;

@@ -24,6 +24,7 @@ import {
 } from '../tasks.js';
 import { LinesEditor } from './tasks.js';
 import { refreshUnread } from '../unread.js';
+import { reasonLabel } from './inbox.js';
 import { Confirm, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
 
 const isConflict = (e) => e instanceof ApiError && e.code === 'conflict';
@@ -478,7 +479,19 @@ const LOG_DETAILS = [
   [/^withdrew step (\d+) back to step (\d+)$/, 'withdrew', (m) => ({ n: m[1], m: m[2] })],
   [/^step (\d+) to user (\d+)$/, 'received', (m, p) => ({ n: m[1], u: p(m[2]) })],
   [/^created '(.*)'$/, 'created', (m) => ({ title: m[1] })],
+  // written by the server itself (reminders, escalation, auto-close)
+  [/^'(.*)' is due soon$/s, 'dueSoon', (m) => ({ title: m[1] })],
+  [/^'(.*)' is overdue$/s, 'overdue', (m) => ({ title: m[1] })],
+  [/^'(.*)' is not finished in time \(escalation level (\d+)\)$/s, 'escalation', (m) => ({ title: m[1], n: m[2] })],
+  [/^closed automatically: the condition no longer holds$/, 'autoClosed', () => ({})],
 ];
+
+/** Who wrote a log line the server wrote by itself: "system", or a scenario that made the task. */
+function serverActor(nameOnLine) {
+  const m = /^scenario (.+)$/.exec(String(nameOnLine || ''));
+  if (m) return t('tasks.byScenario', { key: m[1] });
+  return t('tasks.system');
+}
 
 export function logActionLabel(action) {
   const key = `tasks.log.${action}`;
@@ -498,7 +511,12 @@ function TaskLog({ taskId, tick }) {
     }
     return String(d).replace(/\buser (\d+)\b/g, (m, id) => (byId(Number(id)) ? name(Number(id)) : m));
   };
-  const who = (x) => (x.actor_id != null && byId(x.actor_id) ? name(x.actor_id) : x.actor_name || t('tasks.system'));
+  // Lines without a user are the server's own (or the console's, named "cli").
+  const who = (x) => {
+    if (x.actor_id != null && byId(x.actor_id)) return name(x.actor_id);
+    if (x.actor_id == null && x.actor_name !== 'cli') return serverActor(x.actor_name);
+    return x.actor_name || t('tasks.system');
+  };
   const log = useLoader(() => api.taskLog(taskId).then((r) => r.items || []), [taskId, tick]);
   const items = log.data || [];
   return html`<section class="card" data-testid="task-log">
@@ -513,8 +531,9 @@ function TaskLog({ taskId, tick }) {
             <span class="log-action">${logActionLabel(x.action)}</span>
             <span class="muted small log-time">${fmtTime(x.at)}</span>
           </div>
-          ${x.detail && html`<div class="small log-detail">${readable(x.detail)}</div>`}
-          ${x.reason && html`<div class="small log-reason" data-testid="log-reason">${t('tasks.reason')}: ${x.reason}</div>`}
+          ${x.detail && html`<div class="small log-detail">${readable(x.detail)}${x.received_by != null
+            ? html` <span class="log-to" data-testid="log-received-by">→ ${person(x.received_by)}</span>` : ''}</div>`}
+          ${x.reason && html`<div class="small log-reason" data-testid="log-reason">${reasonLabel(x.action)}: ${x.reason}</div>`}
         </li>`,
       )}
     </ol>

@@ -12,6 +12,7 @@ mod delivery;
 mod demo_cli;
 mod erp;
 mod erp_cli;
+mod first_hour;
 mod flow_api;
 mod harness;
 mod org;

@@ -44,7 +44,12 @@ pub fn prepare(config: &Config) -> Result<(Store, Option<String>), ServeError> {
     std::fs::create_dir_all(config.uploads_dir()).map_err(io("cannot create uploads directory"))?;
     crate::tasks::reminders::set_lead(config.due_soon);
     let store = Store::open(&config.db_dir(), config.cache_bytes)?;
-    let password = bootstrap::first_start(&store, config.admin_password.as_deref(), Utc::now())?;
+    let password = bootstrap::first_start(
+        &store,
+        config.admin_password.as_deref(),
+        config.language,
+        Utc::now(),
+    )?;
     // After the first start's records, so the first admin keeps id 1.
     crate::stats::record::set_timezone(config.timezone);
     if crate::stats::record::ensure_built(&store, config.timezone)? {

@@ -234,3 +234,12 @@ async fn new_feedback_tells_the_admins_and_a_reply_tells_the_author() {
         .contains("replied to your feedback"));
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_start_names_the_erp_project_in_the_company_language() {
+    let s = TestServer::start_with(toml::from_str("language = \"en\"").unwrap()).await;
+    let admin = s.admin().await;
+    assert_eq!(admin.erp_project().await["name"], "ERP Notifications");
+    assert_eq!(admin.get("/api/me").await["user"]["language"], "en");
+    s.stop().await;
+}

@@ -98,14 +98,14 @@ test('key families built at run time (`tasks.op.${op}` …) are complete', () =>
     'tasks.kind': ['simple', 'workflow'],
     'tasks.status': ['open', 'done', 'all'],
     'tasks.sort': ['created', 'updated', 'due', 'priority'],
-    'tasks.log': ['create', 'receive', 'start', 'complete', 'transfer', 'return', 'urge', 'withdraw', 'edit', 'comment', 'attach', 'detach', 'copy', 'move', 'archive', 'delete'],
-    'inbox.kind': ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation'],
-    'inbox.msg': ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation'],
+    'tasks.log': ['create', 'receive', 'start', 'complete', 'transfer', 'return', 'urge', 'withdraw', 'edit', 'comment', 'attach', 'detach', 'copy', 'move', 'archive', 'delete', 'due_soon', 'overdue', 'escalation', 'auto_close'],
+    'inbox.kind': ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation', 'feedback', 'feedback_new', 'announcement'],
+    'inbox.msg': ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation', 'feedback', 'feedback_new', 'announcement'],
     'inbox.filters': ['all', 'unread', 'follow_up'],
     'mywork.tabs': ['todo', 'done', 'created', 'watching'],
     'mywork.groups': ['overdue', 'new', 'started'],
     'mywork.empty': ['done', 'created', 'watching'],
-    'tasks.logDetail': ['started', 'next', 'finished', 'transferred', 'returned', 'urged', 'withdrew', 'received', 'created'],
+    'tasks.logDetail': ['started', 'next', 'finished', 'transferred', 'returned', 'urged', 'withdrew', 'received', 'created', 'dueSoon', 'overdue', 'escalation', 'autoClosed'],
     'me.events': ['assigned', 'transferred', 'returned', 'urged', 'due_soon', 'overdue', 'escalation', 'finished', 'mentioned', 'announcement'],
     'feedback.kinds': ['question', 'request', 'problem'],
     'feedback.statuses': ['open', 'answered', 'closed'],
@@ -118,4 +118,12 @@ test('key families built at run time (`tasks.op.${op}` …) are complete', () =>
   for (const f of ownJs) for (const m of readFileSync(f, 'utf8').matchAll(/t\(`([a-zA-Z0-9_.]+)\.\$\{/g)) used.add(m[1]);
   const areas = /^(tasks|inbox|mywork|templates)\./;
   assert.deepEqual([...used].filter((p) => areas.test(p) && !families[p]), []);
+});
+
+test('one date format: no toLocaleString/toLocaleDateString outside i18n.js (use fmtTime/fmtDate)', () => {
+  const offenders = ownJs
+    .filter((f) => !f.endsWith(join('js', 'i18n.js')))
+    .filter((f) => /\.toLocale(Date|Time)?String\(/.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(REPO_ROOT, f));
+  assert.deepEqual(offenders, []);
 });

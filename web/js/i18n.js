@@ -94,7 +94,16 @@ export function has(key) {
   return lookup(dicts[current], key) !== undefined;
 }
 
-/** Format an RFC 3339 timestamp for display in the current language. */
+/** Format an RFC 3339 timestamp as a date only, like [`fmtTime`] without the time. */
+export function fmtDate(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return new Intl.DateTimeFormat(current === 'en' ? 'en-GB' : 'zh-CN', { year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
+
+/** Format an RFC 3339 timestamp for display in the current language: the one date
+ * format of the UI (static.test.mjs refuses toLocaleString elsewhere). */
 export function fmtTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);

@@ -1,7 +1,7 @@
 // Announcements (系统公告): everyone reads; company admins publish. Opening one marks it read.
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { isCompanyAdmin, useApp } from '../context.js';
-import { t } from '../i18n.js';
+import { fmtTime, t } from '../i18n.js';
 import { papi } from '../personal-api.js';
 import { Empty, ErrorText, Field, Loading, PageHeader, toast, useLoader } from '../ui.js';
 
@@ -64,7 +64,7 @@ export function AnnouncementsPage() {
           ${a.pinned ? '📌 ' : ''}${a.title}
           ${!a.read && html` <span class="badge badge-ok" data-testid="announcement-unread">${t('announcements.unread')}</span>`}
         </button>
-        <div class="muted small">${a.author_name} · ${new Date(a.created_at).toLocaleString()}</div>
+        <div class="muted small">${a.author_name} · ${fmtTime(a.created_at)}</div>
         ${open === a.id && html`<div class="markdown" data-testid="announcement-body" dangerouslySetInnerHTML=${{ __html: a.body_html }}></div>`}
         ${open === a.id && isCompanyAdmin(me) && html`<button class="btn btn-danger btn-sm" onClick=${() => remove(a)}>${t('common.delete')}</button>`}
       </article>`,

@@ -1,6 +1,6 @@
 // Feedback (咨询反馈): members ask, admins answer in a thread and set the status.
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
-import { t } from '../i18n.js';
+import { fmtTime, t } from '../i18n.js';
 import { papi } from '../personal-api.js';
 import { Link, navigate } from '../router.js';
 import { Empty, ErrorText, Field, Loading, PageHeader, toast, useLoader } from '../ui.js';
@@ -59,7 +59,7 @@ export function FeedbackListPage() {
         <${Link} href=${`/feedback/${f.id}`}>${f.title}<//>
         <span class="badge">${t(`feedback.kinds.${f.kind}`)}</span>
         <span class=${`badge status-${f.status}`}>${t(`feedback.statuses.${f.status}`)}</span>
-        <span class="muted small">${f.author_name} · ${new Date(f.updated_at).toLocaleString()}</span>
+        <span class="muted small">${f.author_name} · ${fmtTime(f.updated_at)}</span>
       </li>`)}
     </ul>`}
   </div>`;
@@ -105,7 +105,7 @@ export function FeedbackPage({ params }) {
       <div class="markdown" data-testid="feedback-body-html" dangerouslySetInnerHTML=${{ __html: f.body_html }}></div>
     </div>
     ${f.replies.map((r, i) => html`<div key=${i} class=${`card reply ${r.from_admin ? 'reply-admin' : ''}`} data-testid="feedback-reply">
-      <div class="muted small">${r.author_name}${r.from_admin ? ` · ${t('feedback.admin')}` : ''} · ${new Date(r.at).toLocaleString()}</div>
+      <div class="muted small">${r.author_name}${r.from_admin ? ` · ${t('feedback.admin')}` : ''} · ${fmtTime(r.at)}</div>
       <div class="markdown" dangerouslySetInnerHTML=${{ __html: r.body_html }}></div>
     </div>`)}
     <${FeedbackFiles} item=${item} />

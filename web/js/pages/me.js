@@ -2,7 +2,7 @@
 // overdue tasks, unread announcements), avatar, notification preferences, my ERP.
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { isCompanyAdmin, useApp } from '../context.js';
-import { t } from '../i18n.js';
+import { fmtTime, t } from '../i18n.js';
 import { papi, pct } from '../personal-api.js';
 import { Link } from '../router.js';
 import { Empty, ErrorText, Loading, PageHeader, toast, useLoader } from '../ui.js';
@@ -122,11 +122,11 @@ function MyErp() {
   return html`<div data-testid="my-erp">
     ${tokens.length === 0 ? html`<${Empty}>${t('me.noTokens')}<//>` : html`<ul class="plain-list">
       ${tokens.map((x) => html`<li key=${x.id}><strong>${x.name}</strong> · ${x.scopes.join(', ')} ·
-        ${x.last_used_at ? `${t('me.lastUsed')} ${new Date(x.last_used_at).toLocaleString()}` : t('me.neverUsed')}</li>`)}
+        ${x.last_used_at ? `${t('me.lastUsed')} ${fmtTime(x.last_used_at)}` : t('me.neverUsed')}</li>`)}
     </ul>`}
     <h3 class="card-subtitle">${t('me.erpRecords')}</h3>
     ${erp.data.last_records.length === 0 ? html`<${Empty}>${t('me.erpNoRecords')}<//>` : html`<ul class="plain-list" data-testid="erp-last-records">
-      ${erp.data.last_records.map((r) => html`<li key=${r.kind}><strong>${r.kind}</strong> · ${r.count} · ${r.id} (v${r.version}) · ${new Date(r.received_at).toLocaleString()}</li>`)}
+      ${erp.data.last_records.map((r) => html`<li key=${r.kind}><strong>${r.kind}</strong> · ${r.count} · ${r.id} (v${r.version}) · ${fmtTime(r.received_at)}</li>`)}
     </ul>`}
     <h3 class="card-subtitle">${t('me.erpErrors')}</h3>
     ${erp.data.scenario_errors.length === 0 ? html`<p class="muted small">${t('me.erpNoErrors')}</p>` : html`<ul class="plain-list" data-testid="erp-scenario-errors">
@@ -162,7 +162,7 @@ export function MePage() {
       <h2 class="card-title">${t('me.overdueTasks')}</h2>
       ${x.overdue_tasks.length === 0 ? html`<${Empty}>${t('me.noOverdue')}<//>` : html`<ul class="plain-list" data-testid="dash-overdue-list">
         ${x.overdue_tasks.map((task) => html`<li key=${task.id}><${Link} href=${`/tasks/${task.id}`}>${task.title}<//>
-          ${task.due_at && html` <span class="badge badge-danger">${new Date(task.due_at).toLocaleString()}</span>`}</li>`)}
+          ${task.due_at && html` <span class="badge badge-danger">${fmtTime(task.due_at)}</span>`}</li>`)}
       </ul>`}
     </div>
     <div class="card">

@@ -313,6 +313,14 @@ function ReasonDialog({ op, required, task, apply, onClose }) {
 
 // ---------------------------------------------------------------- details, source
 
+/** The task's due date; without one, the current step's (as My work shows it). */
+function dueText(task) {
+  if (task.due_at) return fmtTime(task.due_at);
+  const cur = task.current_node != null ? task.nodes[task.current_node] : null;
+  if (cur && cur.due_at) return t('tasks.stepDueText', { time: fmtTime(cur.due_at) });
+  return t('tasks.noDue');
+}
+
 function Details({ task, projName }) {
   const { name } = useUsers();
   const row = (label, value, testid) => html`<div class="dl-row" data-testid=${testid}><dt>${label}</dt><dd>${value}</dd></div>`;
@@ -324,7 +332,7 @@ function Details({ task, projName }) {
       ${row(t('common.createdAt'), fmtTime(task.created_at))}
       ${row(
         t('tasks.due'),
-        html`<span class=${task.overdue ? 'text-danger' : ''}>${task.due_at ? fmtTime(task.due_at) : t('tasks.noDue')}</span>`,
+        html`<span class=${task.overdue ? 'text-danger' : ''}>${dueText(task)}</span>`,
         'task-due',
       )}
       ${task.finished_at && row(t('tasks.finishedAt'), fmtTime(task.finished_at), 'task-finished-at')}

@@ -146,7 +146,7 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     );
     await page.getByTestId('dryrun-run').click();
     await page.getByTestId('dryrun-match').waitFor();
-    assert.equal(await page.getByTestId('dryrun-task-title').innerText(), 'Order SO-9 out of stock for 6 days (SKU MUG-09)');
+    assert.equal(await page.getByTestId('dryrun-task-title').innerText(), '订单 SO-9 缺货 6 天 Order SO-9 out of stock for 6 days (SKU MUG-09)');
     assert.equal(await page.getByTestId('dryrun-node').count(), 2);
     assert.match(await page.getByTestId('dryrun-nodes').innerText(), /@admin[\s\S]*Restock, or propose a substitute/);
     assert.match(await page.getByTestId('dryrun-priority').innerText(), /高/);
@@ -291,7 +291,7 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     // its sample record is a purchase order above 5000: the template fires on it
     await page.getByTestId('dryrun-run').click();
     await page.getByTestId('dryrun-match').waitFor();
-    assert.match(await page.getByTestId('dryrun-task-title').innerText(), /^Approve PO PO-7: 5000\.01 CNY from Yiwu Ceramics$/);
+    assert.match(await page.getByTestId('dryrun-task-title').innerText(), /^审批采购单 PO-7 Approve PO PO-7: 5000\.01 CNY from Yiwu Ceramics$/);
     // taking the ID of a shipped scenario would replace it: asked first, cancel
     await src.fill(template.replace('"new_scenario"', '"po_over_5000"'));
     await page.getByTestId('scenario-id-note').waitFor();

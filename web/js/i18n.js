@@ -94,6 +94,13 @@ export function has(key) {
   return lookup(dicts[current], key) !== undefined;
 }
 
+/** A business type as people read it: the ERP's record kinds (`purchase_order` …) are
+ * translated; types a project admin typed in are shown as typed. */
+export function businessTypeLabel(b) {
+  const key = `erp.kinds.${b}`;
+  return ['order', 'purchase_order', 'stock', 'shipment'].includes(b) && has(key) ? t(key) : b;
+}
+
 /** Format an RFC 3339 timestamp as a date only, like [`fmtTime`] without the time. */
 export function fmtDate(iso) {
   if (!iso) return '—';

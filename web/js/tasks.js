@@ -1,7 +1,7 @@
 // Shared task pieces: badges, the task card used by every list, user pickers,
 // the node (workflow step) editor, and date-time helpers.
 import { html, useState } from '../vendor/htm-preact-standalone.mjs';
-import { fmtTime, getLang, t } from './i18n.js';
+import { businessTypeLabel, fmtTime, getLang, t } from './i18n.js';
 import { displayName, useUsers } from './people.js';
 import { Link } from './router.js';
 import { Icon } from './ui.js';
@@ -82,7 +82,7 @@ export function TaskCard({ s, projects, testid = 'task-card' }) {
     <div class="task-card-meta">
       ${proj && html`<span class="task-card-project"><${Icon} name="folder" /> ${proj.name}</span>`}
       <span data-testid="task-card-step">${stepText(s, name)}</span>
-      ${s.business_type && html`<span class="tag tag-static">${s.business_type}</span>`}
+      ${s.business_type && html`<span class="tag tag-static">${businessTypeLabel(s.business_type)}</span>`}
     </div>
     <div class="task-card-meta">
       <${StatusBadges} task=${s} />

@@ -4,7 +4,7 @@
 import { html, useEffect, useRef, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { ApiError, api } from '../api.js';
 import { useApp } from '../context.js';
-import { fmtTime, has, t } from '../i18n.js';
+import { businessTypeLabel, fmtTime, has, t } from '../i18n.js';
 import { displayName, useUsers } from '../people.js';
 import { Link, navigate } from '../router.js';
 import {
@@ -131,7 +131,7 @@ export function TaskPage({ params }) {
       <${StatusBadges} task=${task} />
       <${KindBadge} kind=${task.kind} />
       <${PriorityBadge} priority=${task.priority} />
-      ${task.business_type && html`<span class="tag tag-static">${task.business_type}</span>`}
+      ${task.business_type && html`<span class="tag tag-static">${businessTypeLabel(task.business_type)}</span>`}
     </div>
     ${notice === 'conflict' &&
     html`<div class="alert alert-warn task-notice" role="alert" data-testid="task-conflict">
@@ -681,7 +681,7 @@ function EditTaskDialog({ task, project, apply, onClose }) {
         <${Field} label=${t('tasks.businessType')}>
           <select value=${f.business_type} onChange=${(e) => set('business_type')(e.target.value)} data-testid="edit-business-type">
             <option value="">${t('tasks.noBusinessType')}</option>
-            ${((project && project.business_types) || []).map((b) => html`<option key=${b} value=${b}>${b}</option>`)}
+            ${((project && project.business_types) || []).map((b) => html`<option key=${b} value=${b}>${businessTypeLabel(b)}</option>`)}
           </select>
         <//>
         <${Field} label=${t('tasks.priorityLabel')}>

@@ -2,7 +2,7 @@
 // on a phone) and the create-task dialog.
 import { html, useEffect, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api } from '../api.js';
-import { fmtTime, t } from '../i18n.js';
+import { businessTypeLabel, fmtTime, t } from '../i18n.js';
 import { useUsers } from '../people.js';
 import { Link, navigate } from '../router.js';
 import {
@@ -107,7 +107,7 @@ export function ProjectTasks({ project }) {
         <span>${t('tasks.businessType')}</span>
         <select value=${filters.business_type} onChange=${(e) => setF('business_type')(e.target.value)} data-testid="filter-business-type">
           <option value="">${t('tasks.any')}</option>
-          ${(project.business_types || []).map((b) => html`<option key=${b} value=${b}>${b}</option>`)}
+          ${(project.business_types || []).map((b) => html`<option key=${b} value=${b}>${businessTypeLabel(b)}</option>`)}
         </select>
       </label>
       <label class="filter">
@@ -171,7 +171,7 @@ export function ProjectTasks({ project }) {
                   </td>
                   <td data-label=${t('tasks.progress')}>${stepText(s, name)}</td>
                   <td data-label=${t('tasks.priorityLabel')}><${PriorityBadge} priority=${s.priority} /></td>
-                  <td data-label=${t('tasks.businessType')}>${s.business_type || html`<span class="muted">—</span>`}</td>
+                  <td data-label=${t('tasks.businessType')}>${s.business_type ? businessTypeLabel(s.business_type) : html`<span class="muted">—</span>`}</td>
                   <td data-label=${t('tasks.due')} class=${`nowrap ${s.overdue ? 'text-danger' : ''}`}>${s.due_at ? fmtTime(s.due_at) : html`<span class="muted">—</span>`}</td>
                   <td data-label=${t('tasks.updated')} class="nowrap muted">${fmtTime(s.updated_at)}</td>
                 </tr>`,
@@ -383,7 +383,7 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
         <${Field} label=${t('tasks.businessType')}>
           <select value=${f.business_type} onChange=${(e) => set('business_type')(e.target.value)} data-testid="task-business-type">
             <option value="">${t('tasks.noBusinessType')}</option>
-            ${(project.business_types || []).map((b) => html`<option key=${b} value=${b}>${b}</option>`)}
+            ${(project.business_types || []).map((b) => html`<option key=${b} value=${b}>${businessTypeLabel(b)}</option>`)}
           </select>
         <//>
         <${Field} label=${t('tasks.priorityLabel')}>

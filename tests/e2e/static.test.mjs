@@ -127,3 +127,8 @@ test('one date format: no toLocaleString/toLocaleDateString outside i18n.js (use
     .map((f) => relative(REPO_ROOT, f));
   assert.deepEqual(offenders, []);
 });
+
+test('English plurals are words, not "(s)"; counts of one have a _one form where the noun changes', () => {
+  assert.deepEqual([...en].filter(([, v]) => /\(s\)/.test(v)).map(([k]) => k), []);
+  for (const k of ['departments.userCount', 'scenarios.firedTimes', 'projects.memberCount', 'scenarios.inDays']) assert.ok(en.has(`${k}_one`), k);
+});

@@ -80,9 +80,12 @@ function lookup(dict, key) {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Translate `key`, replacing `{name}` placeholders from `params`. */
+/** Translate `key`, replacing `{name}` placeholders from `params`. With `params.n === 1`
+ * a `key_one` form is used when the language has one ("1 person", not "1 people"). */
 export function t(key, params) {
-  let s = lookup(dicts[current], key);
+  let s;
+  if (params && Number(params.n) === 1) s = lookup(dicts[current], `${key}_one`);
+  if (s === undefined) s = lookup(dicts[current], key);
   if (s === undefined) s = lookup(dicts[DEFAULT_LANG], key);
   if (s === undefined) return key;
   if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] === undefined ? m : String(params[k])));

@@ -156,7 +156,9 @@ export function MePage() {
         <div class="stat"><div class="stat-num" data-testid="dash-completion">${pct(x.month.completion_rate)}</div><div class="stat-label">${t('me.completionRate')}</div></div>
         <div class="stat"><div class="stat-num" data-testid="dash-ontime">${pct(x.month.on_time_rate)}</div><div class="stat-label">${t('me.onTimeRate')}</div></div>
       </div>
-      <${TrendChart} points=${x.trend} />
+      ${x.trend.some((p) => p.received || p.completed)
+        ? html`<${TrendChart} points=${x.trend} />`
+        : html`<p class="muted small" data-testid="trend-empty">${t('me.trendEmpty')}</p>`}
     </div>
     <div class="card">
       <h2 class="card-title">${t('me.overdueTasks')}</h2>

@@ -243,3 +243,23 @@ async fn the_first_start_names_the_erp_project_in_the_company_language() {
     assert_eq!(admin.get("/api/me").await["user"]["language"], "en");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_author_of_an_announcement_has_read_it() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let (m, _) = s.user(&admin, "mo", "member", None).await;
+    admin
+        .post(
+            "/api/announcements",
+            json!({"title": "Holiday", "body": "closed", "pinned": false}),
+        )
+        .await;
+    assert_eq!(admin.get("/api/announcements").await["items"][0]["read"], true);
+    assert!(admin.get("/api/me/dashboard").await["unread_announcements"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert_eq!(m.get("/api/announcements").await["items"][0]["read"], false);
+    s.stop().await;
+}

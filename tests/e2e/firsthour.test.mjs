@@ -237,7 +237,7 @@ describe('the first hour with baton demo', { timeout: 180000, skip: MOCK && 'nee
     }
     assert.match(await line.innerText(), /^系统\s+逾期提醒/);
     assert.match(await line.innerText(), /“盘点 A 区”已逾期/);
-    await admin.page.screenshot({ path: join(tmpdir(), 'firsthour-system-line-zh.png') });
+    await admin.page.getByTestId('task-log').screenshot({ path: join(tmpdir(), 'firsthour-system-line-zh.png') });
     // in English
     await admin.page.getByTestId('user-menu').click();
     await admin.page.getByTestId('lang-en').click();

@@ -264,8 +264,8 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     await page.getByTestId('dryrun-run').click();
     await page.getByTestId('dryrun-no-task').waitFor();
 
-    // ---- the task the shipped scenario created on the push, in ERP Notifications
-    await page.getByTestId('nav-projects').getByText('ERP Notifications').click();
+    // ---- the task the shipped scenario created on the push, in ERP通知 (ERP Notifications)
+    await page.getByTestId('nav-projects').getByText('ERP通知').click();
     await page.getByTestId('project-page').waitFor();
     const task = page.getByTestId('task-row').filter({ hasText: 'Order SO-1042 out of stock for 4 days' });
     await task.first().waitFor();
@@ -291,7 +291,7 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     // its sample record is a purchase order above 5000: the template fires on it
     await page.getByTestId('dryrun-run').click();
     await page.getByTestId('dryrun-match').waitFor();
-    assert.match(await page.getByTestId('dryrun-task-title').innerText(), /^审批采购单 PO-7 Approve PO PO-7: 5000\.01 CNY from Yiwu Ceramics$/);
+    assert.match(await page.getByTestId('dryrun-task-title').innerText(), /^Approve PO PO-7: 5000\.01 CNY from Yiwu Ceramics$/);
     // taking the ID of a shipped scenario would replace it: asked first, cancel
     await src.fill(template.replace('"new_scenario"', '"po_over_5000"'));
     await page.getByTestId('scenario-id-note').waitFor();

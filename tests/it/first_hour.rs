@@ -255,7 +255,10 @@ async fn the_author_of_an_announcement_has_read_it() {
             json!({"title": "Holiday", "body": "closed", "pinned": false}),
         )
         .await;
-    assert_eq!(admin.get("/api/announcements").await["items"][0]["read"], true);
+    assert_eq!(
+        admin.get("/api/announcements").await["items"][0]["read"],
+        true
+    );
     assert!(admin.get("/api/me/dashboard").await["unread_announcements"]
         .as_array()
         .unwrap()

@@ -144,6 +144,11 @@ pub fn operate(
             }
         }
         for n in &notices {
+            if n.kind == NoticeKind::Withdrawn {
+                // The step was taken back: what the inbox said before about it (assigned,
+                // urged) no longer asks anything of them; the withdrawal says it all.
+                mark_read(tx, &unread_about_task(store, n.to, id)?)?;
+            }
             post(
                 tx,
                 NewMessage {

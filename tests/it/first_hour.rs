@@ -81,10 +81,24 @@ async fn acting_on_a_task_marks_its_messages_read_for_that_person() {
     let t = tm.c(1).get(&format!("/api/tasks/{}", t["id"])).await;
     let t = step(tm.c(0), &t, "urge", json!({})).await;
     assert_eq!(unread_about(tm.c(1), &t).await, 1);
-    step(tm.c(1), &t, "complete", json!({})).await;
+    let t = step(tm.c(1), &t, "complete", json!({})).await;
     assert_eq!(unread_about(tm.c(1), &t).await, 0, "completing reads them");
-    // someone else's messages stay unread
-    assert!(unread_about(tm.c(2), &t).await >= 1, "fin's stay unread");
+    // fin was assigned and urged; a withdrawal settles those: one unread, the withdrawal
+    let t = step(tm.c(1), &t, "urge", json!({})).await;
+    assert!(
+        unread_about(tm.c(2), &t).await >= 2,
+        "assigned and urged, unread"
+    );
+    step(tm.c(1), &t, "withdraw", json!({})).await;
+    let unread = tm.c(2).get("/api/inbox?unread=true").await;
+    let kinds: Vec<&str> = unread["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["task_id"] == t["id"])
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["withdrawn"]);
     tm.s.stop().await;
 }
 

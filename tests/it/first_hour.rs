@@ -196,6 +196,35 @@ async fn the_nominal_creator_of_a_scenario_task_is_not_told_it_finished() {
         .map(|m| m["kind"].as_str().unwrap().to_string())
         .collect();
     assert!(!kinds.contains(&"finished".to_string()), "{kinds:?}");
+    // an auto-close is the system's doing, not the console's
+    let push = |status: &str| json!({"records": [{"kind": "order", "id": "SO-2", "data": {"status": status, "paid_at": paid}}]});
+    let (_, r) = erp
+        .call(Method::POST, "/api/erp/records", Some(push("paid")))
+        .await;
+    assert_eq!(r["scenarios"]["tasks_created"], 1, "{r}");
+    let (_, r) = erp
+        .call(Method::POST, "/api/erp/records", Some(push("shipped")))
+        .await;
+    assert_eq!(r["scenarios"]["tasks_closed"], 1, "{r}");
+    let closed = admin
+        .get(&format!("/api/projects/{erp_id}/tasks?status=done"))
+        .await;
+    let closed_id = closed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["title"].as_str().unwrap().contains("SO-2"))
+        .unwrap()["id"]
+        .clone();
+    let log = admin.get(&format!("/api/tasks/{closed_id}/log")).await;
+    let line = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "auto_close")
+        .unwrap()
+        .clone();
+    assert_eq!(line["actor_name"], "system", "{line}");
     s.stop().await;
 }
 

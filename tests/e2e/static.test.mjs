@@ -132,3 +132,21 @@ test('English plurals are words, not "(s)"; counts of one have a _one form where
   assert.deepEqual([...en].filter(([, v]) => /\(s\)/.test(v)).map(([k]) => k), []);
   for (const k of ['departments.userCount', 'scenarios.firedTimes', 'projects.memberCount', 'scenarios.inDays']) assert.ok(en.has(`${k}_one`), k);
 });
+
+test('old logs: a "receive" line right after an event is folded into it (one line per event)', async () => {
+  const { foldReceipts } = await import('../../web/js/tasklog.js');
+  const folded = foldReceipts([
+    { action: 'create', at: '1', detail: "created 'x'" },
+    { action: 'receive', at: '1', detail: 'step 1 to user 5' },
+    { action: 'withdraw', at: '2', detail: 'withdrew step 2 back to step 1' },
+    { action: 'receive', at: '2', detail: 'step 1 to user 5' },
+    { action: 'urge', at: '3', detail: 'urged user 6 on step 2' },
+    { action: 'complete', at: '4', detail: 'completed step 1; step 2 is next', received_by: 6 },
+  ]);
+  assert.deepEqual(folded.map((x) => [x.action, x.received_by ?? null]), [
+    ['create', 5],
+    ['withdraw', 5],
+    ['urge', null],
+    ['complete', 6],
+  ]);
+});

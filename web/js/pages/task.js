@@ -25,6 +25,7 @@ import {
 import { LinesEditor } from './tasks.js';
 import { refreshUnread } from '../unread.js';
 import { reasonLabel } from './inbox.js';
+import { foldReceipts } from '../tasklog.js';
 import { Confirm, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
 
 const isConflict = (e) => e instanceof ApiError && e.code === 'conflict';
@@ -525,7 +526,7 @@ function TaskLog({ taskId, tick }) {
     if (x.actor_id == null && x.actor_name !== 'cli') return serverActor(x.actor_name);
     return x.actor_name || t('tasks.system');
   };
-  const log = useLoader(() => api.taskLog(taskId).then((r) => r.items || []), [taskId, tick]);
+  const log = useLoader(() => api.taskLog(taskId).then((r) => foldReceipts(r.items || [])), [taskId, tick]);
   const items = log.data || [];
   return html`<section class="card" data-testid="task-log">
     <h2 class="card-title">${t('tasks.logTitle')}</h2>

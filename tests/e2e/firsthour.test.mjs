@@ -212,6 +212,10 @@ describe('the first hour with baton demo', { timeout: 180000, skip: MOCK && 'nee
     await lead.page.getByTestId('comment-submit').click();
     await lead.page.locator('[data-testid="log-entry"][data-action="comment"]').waitFor();
     assert.ok(!(await get(lead.page, '/api/inbox?unread=true')).items.some((m) => m.task_id === id), 'read after acting');
+    // and the shell's unread count follows without a reload
+    const left = (await get(lead.page, '/api/inbox?unread=true')).unread;
+    if (left === 0) await lead.page.getByTestId('unread-badge').waitFor({ state: 'detached' });
+    else await lead.page.getByTestId('unread-badge').filter({ hasText: new RegExp(`^${left}$`) }).waitFor();
     assert.match(await lead.page.locator('[data-testid="log-entry"][data-action="withdraw"]').innerText(), /step 2 back to step 1 → Lily/);
     assert.deepEqual(lead.problems, []);
     await lead.context.close();

@@ -433,6 +433,7 @@ function Comments({ task, tick, members, onPosted }) {
       await api.addComment(task.id, body.trim());
       setBody('');
       onPosted();
+      refreshUnread(); // commenting reads this task's messages (server side)
     } catch (err) {
       setError(err);
     }

@@ -2,6 +2,9 @@
 
 use crate::org::{Role, User};
 
+/// The actor name of lines the server writes by itself.
+pub const SERVER_NAME: &str = "system";
+
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// `None` for the local administrator using the CLI on the server machine.
@@ -31,6 +34,17 @@ impl Actor {
         Actor {
             user_id: None,
             name: "cli".into(),
+            role: Role::CompanyAdmin,
+            department_id: None,
+        }
+    }
+
+    /// The server acting on its own (reminders, escalation, auto-close): shown as
+    /// "system" in task logs, which the UI translates, never as the console operator.
+    pub fn server() -> Actor {
+        Actor {
+            user_id: None,
+            name: SERVER_NAME.into(),
             role: Role::CompanyAdmin,
             department_id: None,
         }

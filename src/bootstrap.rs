@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::actor::Actor;
 use crate::error::ServiceResult;
 use crate::org::service::{self as org, NewUser};
-use crate::org::{Role, User};
+use crate::org::{Language, Role, User};
 use crate::projects::service::ensure_erp_project;
 use crate::store::Store;
 
@@ -14,6 +14,7 @@ use crate::store::Store;
 pub fn first_start(
     store: &Store,
     admin_password: Option<&str>,
+    language: Language,
     now: DateTime<Utc>,
 ) -> ServiceResult<Option<String>> {
     let mut generated = None;
@@ -40,7 +41,7 @@ pub fn first_start(
                 department_id: None,
                 role: Role::CompanyAdmin,
                 erp: true,
-                language: None,
+                language: Some(language),
                 password,
             },
             now,
@@ -50,7 +51,7 @@ pub fn first_start(
         let n = crate::scenarios::shipped::install_if_empty(store, &scenarios, now)?;
         tracing::info!(count = n, "installed the shipped example scenarios");
     }
-    ensure_erp_project(store, now)?;
+    ensure_erp_project(store, language, now)?;
     crate::tasks::templates::ensure_builtins(store)?;
     Ok(generated)
 }

@@ -21,7 +21,7 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct GlobalArgs {
-    /// Data directory: database, backups, uploads and the admin socket [default: ./baton-data]
+    /// Data directory: database, backups, uploads and the admin socket [default: ./baton-data; for `demo`: a new temporary directory]
     #[arg(long, global = true, env = "BATON_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
     /// TOML configuration file (see packaging/baton.example.toml)
@@ -48,7 +48,8 @@ pub enum Command {
     Rules(RulesCommand),
     /// Import a CSV or JSON-lines export of ERP records
     Import(ImportArgs),
-    /// Start a server with a demo company, the shipped scenarios and ERP records
+    /// Start a server with a demo company, the shipped scenarios and ERP records, in a new
+    /// temporary directory deleted on exit (--data/BATON_DATA: an empty directory instead)
     Demo(DemoArgs),
     /// Print the version
     Version,
@@ -181,6 +182,10 @@ pub struct DemoArgs {
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Write the demo company into the --data/BATON_DATA directory even if it is not
+    /// empty (without it, Baton asks on a terminal and refuses otherwise)
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

@@ -51,6 +51,9 @@ pub struct FileConfig {
     pub backup: Option<FileBackup>,
     /// Company time zone for statistics periods, an IANA name (default Asia/Shanghai).
     pub timezone: Option<String>,
+    /// Company language, "zh-CN" (default) or "en": names what the first start creates
+    /// (the built-in project) and is the company admin's first UI language.
+    pub language: Option<crate::org::Language>,
     pub news: Option<FileNews>,
     pub delivery: Option<FileDelivery>,
     pub network: Option<FileNetwork>,
@@ -159,6 +162,8 @@ pub struct Config {
     pub backup: BackupSchedule,
     /// Company time zone (statistics periods).
     pub timezone: chrono_tz::Tz,
+    /// Company language (names made at the first start).
+    pub language: crate::org::Language,
     pub news: NewsSettings,
     pub delivery: DeliveryConfig,
     /// Which addresses outbound requests may reach (`[network] allow_private`).
@@ -274,6 +279,7 @@ impl Config {
             delivery,
             network,
             timezone,
+            language: file.language.unwrap_or_default(),
             news,
             listen,
             public_url,

@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use baton::admin::{client, protocol::AdminRequest};
-use baton::cli::{Cli, Command, RulesCommand, ServeArgs, TokenCommand, UserCommand};
+use baton::cli::{Cli, Command, DemoArgs, RulesCommand, ServeArgs, TokenCommand, UserCommand};
 use baton::config::Config;
 use baton::{backup, commands, server, telemetry};
 use clap::Parser;
@@ -83,7 +83,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Demo(args) => demo(cli.global.data.is_some(), config, args.listen),
+        Command::Demo(args) => demo(cli.global.data.is_some(), config, args),
         Command::Version => {
             println!("baton {}", env!("CARGO_PKG_VERSION"));
             Ok(())
@@ -100,9 +100,19 @@ fn counts(h: &backup::Header) -> String {
         .join(", ")
 }
 
-/// `baton demo`: a demo company on a temporary (or the given) data directory.
-fn demo(data_given: bool, mut config: Config, listen: std::net::SocketAddr) -> Result<(), String> {
+/// `baton demo`: a demo company on a temporary (or the given, empty) data directory.
+fn demo(data_given: bool, mut config: Config, args: DemoArgs) -> Result<(), String> {
     let _temp = if data_given {
+        // The demo prints passwords for made-up accounts: never mix them into real data
+        // (the Docker image sets BATON_DATA=/data) without the operator saying so.
+        if !args.yes && !is_empty_dir(&config.data_dir)? && !confirm_demo_into(&config.data_dir)? {
+            return Err(format!(
+                "{} is not empty; `baton demo` writes demo accounts, projects and tasks into it. \
+                 Use an empty directory, leave out --data/BATON_DATA for a temporary one, \
+                 or add --yes",
+                config.data_dir.display()
+            ));
+        }
         None
     } else {
         let dir = tempfile::Builder::new()
@@ -113,24 +123,57 @@ fn demo(data_given: bool, mut config: Config, listen: std::net::SocketAddr) -> R
         config.backup.dir = dir.path().join("backups");
         Some(dir)
     };
-    config.listen = listen;
+    config.listen = args.listen;
     let (store, generated) = server::prepare(&config).map_err(|e| e.to_string())?;
     let scenarios = baton::scenarios::service::Scenarios::new();
     scenarios.reload(&store).map_err(|e| e.to_string())?;
     let logins =
         commands::demo::seed(&store, &scenarios, chrono::Utc::now()).map_err(|e| e.to_string())?;
     drop(store);
-    println!("Baton demo company in {}", config.data_dir.display());
+    if _temp.is_some() {
+        println!(
+            "Baton demo company in the temporary directory {} (deleted when Baton stops)",
+            config.data_dir.display()
+        );
+    } else {
+        println!("Baton demo company in {}", config.data_dir.display());
+    }
     if let Some(p) = &generated {
         println!("  admin / {p}   (company admin)");
     }
-    for (u, p) in &logins {
-        println!("  {u} / {p}");
+    for l in &logins {
+        println!("  {} / {}   ({})", l.username, l.password, l.about);
     }
     if logins.is_empty() {
         println!("  (the demo company already exists in this directory; passwords were printed when it was made)");
     }
     serve_with(config, None)
+}
+
+/// True if `dir` does not exist or holds nothing.
+fn is_empty_dir(dir: &std::path::Path) -> Result<bool, String> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => Ok(entries.next().is_none()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(format!("cannot read {}: {e}", dir.display())),
+    }
+}
+
+/// Asks on a terminal whether to write the demo into a non-empty `dir`; false when
+/// nobody can answer (no terminal), so scripts and containers are refused.
+fn confirm_demo_into(dir: &std::path::Path) -> Result<bool, String> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!(
+        "{} is not empty. Write demo accounts, projects and tasks into it? [y/N] ",
+        dir.display()
+    );
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| format!("cannot read the answer: {e}"))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
 fn serve(config: Config) -> Result<(), String> {

@@ -34,7 +34,10 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
 
 fn describe() {
     use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
-    describe_counter!("baton_http_requests_total", "HTTP requests by route, method and status");
+    describe_counter!(
+        "baton_http_requests_total",
+        "HTTP requests by route, method and status"
+    );
     describe_histogram!(
         "baton_http_request_duration_seconds",
         Unit::Seconds,
@@ -47,13 +50,23 @@ fn describe() {
     );
     describe_counter!("baton_scenario_evaluations_total", "Scenario evaluations");
     describe_counter!("baton_scenario_errors_total", "Scenario run-time errors");
-    describe_counter!("baton_scenario_tasks_created_total", "Tasks created by scenarios");
+    describe_counter!(
+        "baton_scenario_tasks_created_total",
+        "Tasks created by scenarios"
+    );
     describe_counter!(
         "baton_scenario_quarantines_total",
         "Scenarios switched off for running away"
     );
-    describe_gauge!("baton_outbox_items", "Outbox notices by status (pending, failed)");
-    describe_gauge!("baton_store_size_bytes", Unit::Bytes, "Database size on disk");
+    describe_gauge!(
+        "baton_outbox_items",
+        "Outbox notices by status (pending, failed)"
+    );
+    describe_gauge!(
+        "baton_store_size_bytes",
+        Unit::Bytes,
+        "Database size on disk"
+    );
     describe_gauge!(
         "baton_scheduler_lag_seconds",
         Unit::Seconds,
@@ -96,7 +109,11 @@ pub async fn track(req: Request, next: Next) -> Response {
 /// A pushed batch: records by outcome.
 pub fn ingest(stored: usize, unchanged: usize, rejected: usize) {
     metrics::counter!("baton_ingest_batches_total").increment(1);
-    for (outcome, n) in [("stored", stored), ("unchanged", unchanged), ("rejected", rejected)] {
+    for (outcome, n) in [
+        ("stored", stored),
+        ("unchanged", unchanged),
+        ("rejected", rejected),
+    ] {
         metrics::counter!("baton_ingest_records_total", "outcome" => outcome).increment(n as u64);
     }
 }

@@ -48,7 +48,12 @@ pub fn prepare(config: &Config) -> Result<(Store, Option<String>), ServeError> {
     // The database holds password hashes: owner only, whatever the umask was.
     crate::fs_private::restrict_tree(&config.db_dir())
         .map_err(io("cannot restrict the database files to their owner"))?;
-    let password = bootstrap::first_start(&store, config.admin_password.as_deref(), Utc::now())?;
+    let password = bootstrap::first_start(
+        &store,
+        config.admin_password.as_deref(),
+        config.language,
+        Utc::now(),
+    )?;
     // After the first start's records, so the first admin keeps id 1.
     crate::stats::record::set_timezone(config.timezone);
     if crate::stats::record::ensure_built(&store, config.timezone)? {

@@ -173,8 +173,14 @@ pub fn delete(store: &Store, actor: &Actor, id: u64) -> ServiceResult<()> {
     })
 }
 
-fn is_read(store: &Store, user: u64, id: u64) -> ServiceResult<bool> {
-    Ok(store.lookup(IX_READ, &format!("{user}/{id}"))?.is_some())
+/// Whether `user` has read `a`; its author has, having written it.
+fn is_read(store: &Store, user: u64, a: &Announcement) -> ServiceResult<bool> {
+    if a.author_id == Some(user) {
+        return Ok(true);
+    }
+    Ok(store
+        .lookup(IX_READ, &format!("{user}/{}", a.id))?
+        .is_some())
 }
 
 /// All announcements, pinned first, then newest first, with the caller's read state.
@@ -184,7 +190,7 @@ pub fn list(store: &Store, user: u64) -> ServiceResult<Vec<AnnouncementView>> {
     all.into_iter()
         .map(|a| {
             Ok(AnnouncementView {
-                read: is_read(store, user, a.id)?,
+                read: is_read(store, user, &a)?,
                 announcement: a,
             })
         })
@@ -199,7 +205,7 @@ pub fn unread(store: &Store, user: u64) -> ServiceResult<Vec<AnnouncementView>> 
 pub fn get(store: &Store, user: u64, id: u64) -> ServiceResult<AnnouncementView> {
     let a: Announcement = store.load(id)?;
     Ok(AnnouncementView {
-        read: is_read(store, user, a.id)?,
+        read: is_read(store, user, &a)?,
         announcement: a,
     })
 }

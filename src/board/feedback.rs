@@ -10,7 +10,7 @@ use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::inbox::service::{post, NewMessage};
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
-use crate::org::Role;
+use crate::org::{Role, User};
 use crate::store::{Record, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -129,7 +129,40 @@ pub fn create(
         created_at: now,
         updated_at: now,
     };
-    store.write(|tx| tx.insert(&mut f))?;
+    // Admins answer feedback, so they hear of it: every company admin, and the
+    // department admins of the author's department.
+    let admins: Vec<u64> = store
+        .list::<User>()?
+        .into_iter()
+        .filter(|u| {
+            u.id != uid
+                && !u.disabled
+                && (u.role == Role::CompanyAdmin
+                    || (u.role == Role::DepartmentAdmin
+                        && u.department_id.is_some()
+                        && u.department_id == actor.department_id))
+        })
+        .map(|u| u.id)
+        .collect();
+    store.write(|tx| {
+        let id = tx.insert(&mut f)?;
+        for admin in &admins {
+            post(
+                tx,
+                NewMessage {
+                    user_id: *admin,
+                    kind: MessageKind::FeedbackNew,
+                    task_id: None,
+                    task_title: Some(f.title.clone()),
+                    actor_id: Some(uid),
+                    text: format!("{} sent feedback '{}' (#{id})", actor.name, f.title),
+                    reason: None,
+                },
+                now,
+            )?;
+        }
+        Ok::<_, ServiceError>(())
+    })?;
     Ok(f)
 }
 

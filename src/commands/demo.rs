@@ -54,12 +54,25 @@ fn password() -> String {
         .collect()
 }
 
-/// Seeds the demo company once; returns (username, password) pairs to print.
-pub fn seed(
-    store: &Store,
-    scenarios: &Scenarios,
-    now: DateTime<Utc>,
-) -> ServiceResult<Vec<(String, String)>> {
+/// One demo account to print: who logs in how, and what they are in the company.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+    /// e.g. "department admin of 采购部", so the newcomer knows whom to try first.
+    pub about: String,
+}
+
+fn about(role: Role, dept: &str) -> String {
+    match role {
+        Role::CompanyAdmin => "company admin".into(),
+        Role::DepartmentAdmin => format!("department admin of {dept}"),
+        Role::Member => format!("member of {dept}"),
+    }
+}
+
+/// Seeds the demo company once; returns the accounts to print.
+pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> ServiceResult<Vec<Login>> {
     if find_user(store, "buyer").is_ok() {
         return Ok(Vec::new());
     }
@@ -97,7 +110,11 @@ pub fn seed(
             now,
         )?;
         ids.insert(*username, u.id);
-        logins.push(((*username).to_string(), pw));
+        logins.push(Login {
+            username: (*username).to_string(),
+            password: pw,
+            about: about(*role, dept),
+        });
     }
     let admin = find_user(store, "admin")?;
     let id = |n: &str| {

@@ -52,7 +52,9 @@ pub fn event_of(kind: MessageKind) -> Option<&'static str> {
         K::Finished => "finished",
         K::Mentioned => "mentioned",
         K::Announcement => "announcement",
-        K::Withdrawn | K::Commented | K::Feedback | K::ScenarioQuarantined => return None,
+        K::Withdrawn | K::Commented | K::Feedback | K::FeedbackNew | K::ScenarioQuarantined => {
+            return None
+        }
     })
 }
 

@@ -18,7 +18,10 @@ pub enum MessageKind {
     Overdue,
     Finished,
     Escalation,
+    /// An admin replied to the reader's feedback.
     Feedback,
+    /// Someone sent new feedback (to company admins and their department's admins).
+    FeedbackNew,
     Announcement,
     /// A scenario was switched off for running away (to company admins).
     ScenarioQuarantined,
@@ -39,6 +42,7 @@ impl MessageKind {
             MessageKind::Finished => "finished",
             MessageKind::Escalation => "escalation",
             MessageKind::Feedback => "feedback",
+            MessageKind::FeedbackNew => "feedback_new",
             MessageKind::Announcement => "announcement",
             MessageKind::ScenarioQuarantined => "scenario_quarantined",
         }

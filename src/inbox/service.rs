@@ -146,3 +146,32 @@ pub fn read_all(store: &Store, actor: &Actor) -> ServiceResult<usize> {
         Ok::<_, ServiceError>(ids.len())
     })
 }
+
+/// The ids of `user_id`'s unread messages about task `task_id`, read before a write
+/// that acts on the task (see [`mark_read`]).
+pub fn unread_about_task(store: &Store, user_id: u64, task_id: u64) -> ServiceResult<Vec<u64>> {
+    let mut out = Vec::new();
+    for id in store.ids_by(ix::UNREAD, &user_id.to_string())? {
+        if let Some(m) = store.get::<Message>(id)? {
+            if m.task_id == Some(task_id) && !m.read {
+                out.push(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Marks messages read in the caller's write: someone who acts on a task has seen
+/// what their inbox said about it, so it should not stay unread.
+pub fn mark_read(tx: &mut WriteTx<'_>, ids: &[u64]) -> Result<(), StoreError> {
+    for id in ids {
+        if let Some(mut m) = tx.get::<Message>(*id)? {
+            if !m.read {
+                let rev = m.rev;
+                m.read = true;
+                tx.update(&mut m, rev)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -14,6 +14,15 @@ use crate::store::{Store, WriteTx};
 
 pub const ERP_PROJECT_NAME: &str = "ERP Notifications";
 
+/// The built-in project's name in the company language at the first start (admins
+/// may rename it later; it is found by its `builtin` mark, not by name).
+pub fn erp_project_name(language: crate::org::Language) -> &'static str {
+    match language {
+        crate::org::Language::ZhCn => "ERP通知",
+        crate::org::Language::En => ERP_PROJECT_NAME,
+    }
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProject {
@@ -304,7 +313,11 @@ pub fn set_archived(
 }
 
 /// Creates ERP Notifications if no project is marked as it; run at every start.
-pub fn ensure_erp_project(store: &Store, now: DateTime<Utc>) -> ServiceResult<()> {
+pub fn ensure_erp_project(
+    store: &Store,
+    language: crate::org::Language,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
     if store
         .list::<Project>()?
         .iter()
@@ -315,7 +328,7 @@ pub fn ensure_erp_project(store: &Store, now: DateTime<Utc>) -> ServiceResult<()
     let mut p = Project {
         id: 0,
         rev: 0,
-        name: ERP_PROJECT_NAME.into(),
+        name: erp_project_name(language).into(),
         department_id: None,
         members: Vec::new(),
         business_types: vec![

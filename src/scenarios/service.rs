@@ -496,7 +496,7 @@ fn quarantine_in(
         tx.update(&mut s, rev)?;
         audit::record(
             tx,
-            &Actor::system(),
+            &Actor::server(),
             "scenario.quarantine",
             format!("scenario '{}': {}", s.key, v.reason),
             None,
@@ -752,12 +752,7 @@ fn scenario_actor(l: &Loaded) -> Actor {
 }
 
 /// Finishes a scenario task whose condition cleared.
-fn auto_close(
-    tx: &mut WriteTx<'_>,
-    task_id: u64,
-    l: &Loaded,
-    now: DateTime<Utc>,
-) -> ServiceResult<bool> {
+fn auto_close(tx: &mut WriteTx<'_>, task_id: u64, now: DateTime<Utc>) -> ServiceResult<bool> {
     let Some(mut t) = tx.get::<Task>(task_id)? else {
         return Ok(false);
     };
@@ -776,7 +771,7 @@ fn auto_close(
     log::write(
         tx,
         task_id,
-        &scenario_actor(l),
+        &Actor::server(),
         log::line(
             "auto_close",
             "closed automatically: the condition no longer holds",
@@ -957,7 +952,7 @@ fn apply_in(
             }
             None => {
                 if let Some(t) = &open {
-                    if auto_close(tx, t.id, l, now)? {
+                    if auto_close(tx, t.id, now)? {
                         report.tasks_closed += 1;
                     }
                 }

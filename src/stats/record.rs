@@ -139,8 +139,18 @@ pub(crate) fn deadline_known_now(
     node.and_then(|n| n.due_at).or(t.due_at)
 }
 
-/// The statistics event a log line stands for, if any. A completion counts with the
-/// verdict recorded on its line, whatever the task's deadline is today.
+/// The statistics events a log line stands for: its own, then the receipt of the step
+/// it handed on (`received_by`; older logs have a separate `receive` line instead).
+fn events_of(e: &LogEntry, task: Option<&Task>) -> Vec<Event> {
+    let mut out: Vec<Event> = event_of(e, task).into_iter().collect();
+    if let Some(user) = e.received_by {
+        out.push(Event::Receive { user, at: e.at });
+    }
+    out
+}
+
+/// The statistics event of the line's own action, if any. A completion counts with
+/// the verdict recorded on its line, whatever the task's deadline is today.
 fn event_of(e: &LogEntry, task: Option<&Task>) -> Option<Event> {
     match (e.action.as_str(), e.subject_id) {
         ("receive", Some(user)) => Some(Event::Receive { user, at: e.at }),
@@ -245,9 +255,10 @@ pub fn on_log(tx: &mut WriteTx<'_>, e: &LogEntry) -> Result<(), StoreError> {
 fn on_log_in(tx: &mut WriteTx<'_>, e: &LogEntry, tz: Tz) -> Result<(), StoreError> {
     let task: Option<Task> = tx.get(e.task_id)?;
     sync_due(tx, e.task_id, task.as_ref())?;
-    let Some(ev) = event_of(e, task.as_ref()) else {
+    let events = events_of(e, task.as_ref());
+    if events.is_empty() {
         return Ok(());
-    };
+    }
     let (mut rec, rev) = match tx.lookup(IX_TALLY, &e.task_id.to_string())? {
         Some(id) => {
             let r: TallyRecord = tx.load(id)?;
@@ -264,7 +275,10 @@ fn on_log_in(tx: &mut WriteTx<'_>, e: &LogEntry, tz: Tz) -> Result<(), StoreErro
             None,
         ),
     };
-    let deltas = rec.tally.apply(ev, tz);
+    let deltas: Vec<Delta> = events
+        .into_iter()
+        .flat_map(|ev| rec.tally.apply(ev, tz))
+        .collect();
     match rev {
         Some(rev) => tx.update(&mut rec, rev)?,
         None => {

@@ -135,8 +135,11 @@ pub fn add(
         mentions: mentions.clone(),
         created_at: now,
     };
+    let seen = crate::inbox::service::unread_about_task(store, author, task_id)?;
     store.write(|tx| {
         tx.insert(&mut c)?;
+        // Commenting is acting on the task: what the inbox said about it has been seen.
+        crate::inbox::service::mark_read(tx, &seen)?;
         log::write(
             tx,
             task_id,

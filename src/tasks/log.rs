@@ -28,6 +28,12 @@ pub struct LogEntry {
     /// moment. Statistics count from this, never from the task's current deadline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion: Option<Completion>,
+    /// The user who became the current step's handler through this event (creation,
+    /// completion, transfer, return, withdrawal). Kept on the event's own line so the
+    /// log has one line per event; logs written before this field have a separate
+    /// `receive` line instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_by: Option<u64>,
 }
 
 pub const IX_TASK: &str = "tasklog";
@@ -49,11 +55,26 @@ pub fn write(
     subject_id: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    insert(tx, task_id, actor, line, subject_id, None, now)
+    insert(tx, task_id, actor, line, subject_id, None, None, now)
+}
+
+/// Stages the log line of a flow event that handed the current step to `received_by`.
+pub fn write_flow(
+    tx: &mut WriteTx<'_>,
+    task_id: u64,
+    actor: &Actor,
+    line: LogLine,
+    subject_id: Option<u64>,
+    received_by: Option<u64>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    insert(tx, task_id, actor, line, subject_id, received_by, None, now)
 }
 
 /// Stages the log line of a node completion by `handler`, with the facts of that
-/// moment (deadline, verdict) that statistics keep for good.
+/// moment (deadline, verdict) that statistics keep for good, and who received the
+/// next step through it.
+#[allow(clippy::too_many_arguments)]
 pub fn write_completion(
     tx: &mut WriteTx<'_>,
     task_id: u64,
@@ -61,6 +82,7 @@ pub fn write_completion(
     line: LogLine,
     handler: u64,
     completion: Completion,
+    received_by: Option<u64>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     insert(
@@ -69,17 +91,20 @@ pub fn write_completion(
         actor,
         line,
         Some(handler),
+        received_by,
         Some(completion),
         now,
     )
 }
 
+#[allow(clippy::too_many_arguments)]
 fn insert(
     tx: &mut WriteTx<'_>,
     task_id: u64,
     actor: &Actor,
     line: LogLine,
     subject_id: Option<u64>,
+    received_by: Option<u64>,
     completion: Option<Completion>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -94,6 +119,7 @@ fn insert(
         detail: line.detail,
         reason: line.reason,
         subject_id,
+        received_by,
         completion,
     };
     tx.insert(&mut e)?;

@@ -12,7 +12,7 @@ use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::apply::{apply, check, ApplyError, NoticeKind, OpInput};
 use crate::flow::{NodeState, Op, Task};
-use crate::inbox::service::{post, NewMessage};
+use crate::inbox::service::{mark_read, post, unread_about_task, NewMessage};
 use crate::inbox::MessageKind;
 use crate::store::Store;
 
@@ -86,6 +86,7 @@ pub fn operate(
     let uid = actor
         .user_id
         .ok_or_else(|| ServiceError::forbidden("flow operations are made by users"))?;
+    let seen = unread_about_task(store, uid, id)?;
     let (view, _) = store.write(|tx| {
         // Read inside the write: the writer lock makes check-and-apply atomic.
         let (_, ctx, _) = visible_task(store, actor, id)?;
@@ -108,24 +109,29 @@ pub fn operate(
         };
         let outcome = apply(&mut task, uid, op, &input, now).map_err(map_apply)?;
         tx.update(&mut task, req.rev)?;
-        // The deadline and verdict of a completion are fixed now, from the task as it
-        // stood before the step was marked done.
-        if let Some(c) = before.completion_at(now).filter(|_| op == Op::Complete) {
-            log::write_completion(tx, id, actor, outcome.log.clone(), uid, c, now)?;
-        } else {
-            log::write(tx, id, actor, outcome.log.clone(), None, now)?;
-        }
-        if let Some(h) = new_handler(&before, &task, op) {
-            log::write(
+        // One line per event: whoever received the step through it is on the same
+        // line. A completion also carries its deadline and verdict, fixed now from the
+        // task as it stood before the step was marked done.
+        let received_by = new_handler(&before, &task, op);
+        match before.completion_at(now).filter(|_| op == Op::Complete) {
+            Some(c) => {
+                log::write_completion(tx, id, actor, outcome.log.clone(), uid, c, received_by, now)?
+            }
+            None => log::write_flow(
                 tx,
                 id,
                 actor,
-                log::line("receive", format!("step {} to user {h}", task.current + 1)),
-                Some(h),
+                outcome.log.clone(),
+                (op == Op::Complete).then_some(uid),
+                received_by,
                 now,
-            )?;
+            )?,
         }
         let mut notices = outcome.notices.clone();
+        if task.source.is_some() && !task.watchers.contains(&task.creator_id) {
+            // A scenario task's creator is the nominal admin: told only when watching.
+            notices.retain(|n| !(n.kind == NoticeKind::Finished && n.to == task.creator_id));
+        }
         if task.status == crate::flow::TaskStatus::Done {
             // The scenario's on-finish recipients, beside creator and watchers.
             for u in task
@@ -144,6 +150,11 @@ pub fn operate(
             }
         }
         for n in &notices {
+            if n.kind == NoticeKind::Withdrawn {
+                // The step was taken back: what the inbox said before about it (assigned,
+                // urged) no longer asks anything of them; the withdrawal says it all.
+                mark_read(tx, &unread_about_task(store, n.to, id)?)?;
+            }
             post(
                 tx,
                 NewMessage {
@@ -158,6 +169,7 @@ pub fn operate(
                 now,
             )?;
         }
+        mark_read(tx, &seen)?;
         let allowed = ctx.allowed(actor, &task);
         Ok::<_, ServiceError>((TaskView::new(&task, allowed, now), ()))
     })?;
@@ -175,6 +187,7 @@ pub fn check_item(
     let uid = actor
         .user_id
         .ok_or_else(|| ServiceError::forbidden("checklist items are ticked by users"))?;
+    let seen = unread_about_task(store, uid, id)?;
     store.write(|tx| {
         let (_, ctx, _) = visible_task(store, actor, id)?;
         let mut task: Task = tx.load(id)?;
@@ -186,6 +199,7 @@ pub fn check_item(
         let line = check(&mut task, uid, item, req.done, now).map_err(map_apply)?;
         tx.update(&mut task, req.rev)?;
         log::write(tx, id, actor, line, None, now)?;
+        mark_read(tx, &seen)?;
         Ok(TaskView::new(&task, ctx.allowed(actor, &task), now))
     })
 }

@@ -155,7 +155,7 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
                 log::write(
                     tx,
                     t.id,
-                    &Actor::system(),
+                    &Actor::server(),
                     log::line("escalation", text),
                     None,
                     now,
@@ -193,7 +193,7 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
             log::write(
                 tx,
                 t.id,
-                &Actor::system(),
+                &Actor::server(),
                 log::line(kind.as_str(), text),
                 None,
                 now,

@@ -265,19 +265,12 @@ pub fn insert(
 ) -> ServiceResult<u64> {
     let id = tx.insert(t)?;
     let first = t.nodes[0].handler_id;
-    log::write(
+    log::write_flow(
         tx,
         id,
         actor,
         log::line("create", format!("created '{}'", t.title)),
         None,
-        now,
-    )?;
-    log::write(
-        tx,
-        id,
-        actor,
-        log::line("receive", format!("step 1 to user {first}")),
         Some(first),
         now,
     )?;

@@ -349,6 +349,8 @@ describe('refund approval through the UI', { timeout: 240000 }, () => {
       log.filter((x) => flowOps.includes(x.action)).map((x) => x.action),
       ['create', 'complete', 'urge', 'withdraw', 'complete', 'start', 'transfer', 'return', 'complete', 'complete', 'complete'],
     );
+    // one line per event: who received the step is on the event's line, not a line of its own
+    assert.deepEqual(log.filter((x) => x.action === 'receive'), []);
     const by = (action, n = 0) => log.filter((x) => x.action === action)[n].text;
     assert.match(by('create'), new RegExp(PEOPLE.mia));
     assert.match(by('urge'), new RegExp(`${PEOPLE.cs}[\\s\\S]*客户在催`));

@@ -146,7 +146,7 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     );
     await page.getByTestId('dryrun-run').click();
     await page.getByTestId('dryrun-match').waitFor();
-    assert.equal(await page.getByTestId('dryrun-task-title').innerText(), 'Order SO-9 out of stock for 6 days (SKU MUG-09)');
+    assert.equal(await page.getByTestId('dryrun-task-title').innerText(), '订单 SO-9 缺货 6 天 Order SO-9 out of stock for 6 days (SKU MUG-09)');
     assert.equal(await page.getByTestId('dryrun-node').count(), 2);
     assert.match(await page.getByTestId('dryrun-nodes').innerText(), /@admin[\s\S]*Restock, or propose a substitute/);
     assert.match(await page.getByTestId('dryrun-priority').innerText(), /高/);
@@ -264,8 +264,8 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     await page.getByTestId('dryrun-run').click();
     await page.getByTestId('dryrun-no-task').waitFor();
 
-    // ---- the task the shipped scenario created on the push, in ERP Notifications
-    await page.getByTestId('nav-projects').getByText('ERP Notifications').click();
+    // ---- the task the shipped scenario created on the push, in ERP通知 (ERP Notifications)
+    await page.getByTestId('nav-projects').getByText('ERP通知').click();
     await page.getByTestId('project-page').waitFor();
     const task = page.getByTestId('task-row').filter({ hasText: 'Order SO-1042 out of stock for 4 days' });
     await task.first().waitFor();

@@ -98,14 +98,14 @@ test('key families built at run time (`tasks.op.${op}` …) are complete', () =>
     'tasks.kind': ['simple', 'workflow'],
     'tasks.status': ['open', 'done', 'all'],
     'tasks.sort': ['created', 'updated', 'due', 'priority'],
-    'tasks.log': ['create', 'receive', 'start', 'complete', 'transfer', 'return', 'urge', 'withdraw', 'edit', 'comment', 'attach', 'detach', 'copy', 'move', 'archive', 'delete'],
-    'inbox.kind': ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation'],
-    'inbox.msg': ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation'],
+    'tasks.log': ['create', 'receive', 'start', 'complete', 'transfer', 'return', 'urge', 'withdraw', 'edit', 'comment', 'attach', 'detach', 'copy', 'move', 'archive', 'delete', 'due_soon', 'overdue', 'escalation', 'auto_close'],
+    'inbox.kind': ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation', 'feedback', 'feedback_new', 'announcement'],
+    'inbox.msg': ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'mentioned', 'commented', 'due_soon', 'overdue', 'finished', 'escalation', 'feedback', 'feedback_new', 'announcement'],
     'inbox.filters': ['all', 'unread', 'follow_up'],
     'mywork.tabs': ['todo', 'done', 'created', 'watching'],
     'mywork.groups': ['overdue', 'new', 'started'],
     'mywork.empty': ['done', 'created', 'watching'],
-    'tasks.logDetail': ['started', 'next', 'finished', 'transferred', 'returned', 'urged', 'withdrew', 'received', 'created'],
+    'tasks.logDetail': ['started', 'next', 'finished', 'transferred', 'returned', 'urged', 'withdrew', 'received', 'created', 'dueSoon', 'overdue', 'escalation', 'autoClosed'],
     'me.events': ['assigned', 'transferred', 'returned', 'urged', 'due_soon', 'overdue', 'escalation', 'finished', 'mentioned', 'announcement'],
     'feedback.kinds': ['question', 'request', 'problem'],
     'feedback.statuses': ['open', 'answered', 'closed'],
@@ -118,4 +118,35 @@ test('key families built at run time (`tasks.op.${op}` …) are complete', () =>
   for (const f of ownJs) for (const m of readFileSync(f, 'utf8').matchAll(/t\(`([a-zA-Z0-9_.]+)\.\$\{/g)) used.add(m[1]);
   const areas = /^(tasks|inbox|mywork|templates)\./;
   assert.deepEqual([...used].filter((p) => areas.test(p) && !families[p]), []);
+});
+
+test('one date format: no toLocaleString/toLocaleDateString outside i18n.js (use fmtTime/fmtDate)', () => {
+  const offenders = ownJs
+    .filter((f) => !f.endsWith(join('js', 'i18n.js')))
+    .filter((f) => /\.toLocale(Date|Time)?String\(/.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(REPO_ROOT, f));
+  assert.deepEqual(offenders, []);
+});
+
+test('English plurals are words, not "(s)"; counts of one have a _one form where the noun changes', () => {
+  assert.deepEqual([...en].filter(([, v]) => /\(s\)/.test(v)).map(([k]) => k), []);
+  for (const k of ['departments.userCount', 'scenarios.firedTimes', 'projects.memberCount', 'scenarios.inDays']) assert.ok(en.has(`${k}_one`), k);
+});
+
+test('old logs: a "receive" line right after an event is folded into it (one line per event)', async () => {
+  const { foldReceipts } = await import('../../web/js/tasklog.js');
+  const folded = foldReceipts([
+    { action: 'create', at: '1', detail: "created 'x'" },
+    { action: 'receive', at: '1', detail: 'step 1 to user 5' },
+    { action: 'withdraw', at: '2', detail: 'withdrew step 2 back to step 1' },
+    { action: 'receive', at: '2', detail: 'step 1 to user 5' },
+    { action: 'urge', at: '3', detail: 'urged user 6 on step 2' },
+    { action: 'complete', at: '4', detail: 'completed step 1; step 2 is next', received_by: 6 },
+  ]);
+  assert.deepEqual(folded.map((x) => [x.action, x.received_by ?? null]), [
+    ['create', 5],
+    ['withdraw', 5],
+    ['urge', null],
+    ['complete', 6],
+  ]);
 });

@@ -81,7 +81,7 @@ async fn pushed_records_become_tasks_once() {
     assert!(tasks[0]["title"]
         .as_str()
         .unwrap()
-        .starts_with("Order SO-1042 out of stock for 4 days"));
+        .starts_with("订单 SO-1042 缺货 4 天 Order SO-1042 out of stock for 4 days"));
     let t = e.admin.get(&format!("/api/tasks/{}", tasks[0]["id"])).await;
     assert_eq!(t["nodes"].as_array().unwrap().len(), 2);
     assert_eq!(t["source"]["scenario_id"], "order_out_of_stock");

@@ -447,6 +447,9 @@ fn demo_starts_a_seeded_server() {
             .split(" / ")
             .nth(1)
             .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
             .to_string();
         let mut c = Client::new(&url);
         c.login("lily", &lily).await;

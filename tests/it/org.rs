@@ -69,7 +69,10 @@ async fn erp_project_exists_and_follows_the_erp_flag() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let erp = admin.erp_project().await;
-    assert_eq!(erp["name"], "ERP Notifications");
+    assert_eq!(
+        erp["name"], "ERP通知",
+        "named in the default company language"
+    );
     let erp_id = erp["id"].as_u64().unwrap();
     let (bob_client, bob) = s.user(&admin, "bob", "member", None).await;
     assert!(bob_client.get("/api/projects").await["items"]

@@ -1,5 +1,5 @@
 // Root component: boot (language + session), login, and the app shell.
-import { html, useCallback, useEffect, useState } from '../vendor/htm-preact-standalone.mjs';
+import { html, useCallback, useEffect, useRef, useState } from '../vendor/htm-preact-standalone.mjs';
 import { api, setCsrfToken, setUnauthorizedHandler } from './api.js';
 import { AppContext } from './context.js';
 import { initialLang, onLangChange, rememberLang, setLang } from './i18n.js';
@@ -26,6 +26,7 @@ export function App() {
   const [notice, setNotice] = useState(null); // message shown on the login page
   const [projects, setProjects] = useState([]);
   const [, setLangTick] = useState(0);
+  const pickedOnLogin = useRef(null); // language clicked on the login page, if any
 
   useEffect(() => onLangChange(() => setLangTick((n) => n + 1)), []);
 
@@ -43,8 +44,10 @@ export function App() {
     setMe(user);
     setNotice(null);
     try {
-      await setLang(user.language);
-      rememberLang(user.language); // the login page after logout speaks the same language
+      if (user.language) {
+        await setLang(user.language);
+        rememberLang(user.language); // the login page after logout speaks the same language
+      }
     } catch (_) {
       /* keep current language */
     }
@@ -91,8 +94,21 @@ export function App() {
     });
   }, []);
 
+  // A language picked on the login page is what the person wants now: it wins over the
+  // profile's and is saved to it (otherwise the profile's language applies).
   const onLoggedIn = async (res) => {
-    await enter(res.user, res.csrf_token, nextFromQuery());
+    let user = res.user;
+    const picked = pickedOnLogin.current;
+    pickedOnLogin.current = null;
+    if (picked && picked !== user.language) {
+      setCsrfToken(res.csrf_token);
+      try {
+        user = await api.updateMe({ language: picked });
+      } catch (e) {
+        user = { ...user, language: picked };
+      }
+    }
+    await enter(user, res.csrf_token, nextFromQuery());
   };
 
   const logout = async () => {
@@ -112,6 +128,7 @@ export function App() {
       return;
     }
     rememberLang(lang);
+    if (!me) pickedOnLogin.current = lang;
     if (me && me.language !== lang) {
       try {
         const user = await api.updateMe({ language: lang });

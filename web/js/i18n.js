@@ -80,9 +80,12 @@ function lookup(dict, key) {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Translate `key`, replacing `{name}` placeholders from `params`. */
+/** Translate `key`, replacing `{name}` placeholders from `params`. With `params.n === 1`
+ * a `key_one` form is used when the language has one ("1 person", not "1 people"). */
 export function t(key, params) {
-  let s = lookup(dicts[current], key);
+  let s;
+  if (params && Number(params.n) === 1) s = lookup(dicts[current], `${key}_one`);
+  if (s === undefined) s = lookup(dicts[current], key);
   if (s === undefined) s = lookup(dicts[DEFAULT_LANG], key);
   if (s === undefined) return key;
   if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] === undefined ? m : String(params[k])));
@@ -94,7 +97,23 @@ export function has(key) {
   return lookup(dicts[current], key) !== undefined;
 }
 
-/** Format an RFC 3339 timestamp for display in the current language. */
+/** A business type as people read it: the ERP's record kinds (`purchase_order` …) are
+ * translated; types a project admin typed in are shown as typed. */
+export function businessTypeLabel(b) {
+  const key = `erp.kinds.${b}`;
+  return ['order', 'purchase_order', 'stock', 'shipment'].includes(b) && has(key) ? t(key) : b;
+}
+
+/** Format an RFC 3339 timestamp as a date only, like [`fmtTime`] without the time. */
+export function fmtDate(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return new Intl.DateTimeFormat(current === 'en' ? 'en-GB' : 'zh-CN', { year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
+
+/** Format an RFC 3339 timestamp for display in the current language: the one date
+ * format of the UI (static.test.mjs refuses toLocaleString elsewhere). */
 export function fmtTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);

@@ -1,7 +1,7 @@
 // Shared task pieces: badges, the task card used by every list, user pickers,
 // the node (workflow step) editor, and date-time helpers.
 import { html, useState } from '../vendor/htm-preact-standalone.mjs';
-import { fmtTime, getLang, t } from './i18n.js';
+import { businessTypeLabel, fmtTime, getLang, t } from './i18n.js';
 import { displayName, useUsers } from './people.js';
 import { Link } from './router.js';
 import { Icon } from './ui.js';
@@ -82,7 +82,7 @@ export function TaskCard({ s, projects, testid = 'task-card' }) {
     <div class="task-card-meta">
       ${proj && html`<span class="task-card-project"><${Icon} name="folder" /> ${proj.name}</span>`}
       <span data-testid="task-card-step">${stepText(s, name)}</span>
-      ${s.business_type && html`<span class="tag tag-static">${s.business_type}</span>`}
+      ${s.business_type && html`<span class="tag tag-static">${businessTypeLabel(s.business_type)}</span>`}
     </div>
     <div class="task-card-meta">
       <${StatusBadges} task=${s} />
@@ -155,7 +155,9 @@ export const keyed = (n) => ({ ...n, _k: ++nodeKey });
 
 /**
  * Edit a chain of nodes. mode "task": handler (required) + action + own due date-time;
- * mode "template": optional handler + action + relative due in hours.
+ * mode "single": a simple task's one handler + action (no steps to order, remove or
+ * date: the task's own due date applies); mode "template": optional handler + action +
+ * relative due in hours.
  * The first `locked` nodes are shown read-only (already reached).
  */
 export function NodesEditor({ nodes, onChange, memberIds, locked = 0, mode = 'task', testid = 'nodes', max, renderLocked }) {
@@ -170,7 +172,8 @@ export function NodesEditor({ nodes, onChange, memberIds, locked = 0, mode = 'ta
   const remove = (i) => onChange(nodes.filter((_, j) => j !== i));
   const add = () =>
     onChange([...nodes, keyed(mode === 'task' ? { handler_id: null, action: '', due_at: null } : { handler_id: null, action: '', due_in_hours: null })]);
-  const canAdd = max == null || nodes.length < max;
+  const single = mode === 'single';
+  const canAdd = !single && (max == null || nodes.length < max);
   return html`<div class="nodes-editor" data-testid=${testid}>
     ${nodes.length === 0 && html`<div class="muted small">${t('tasks.noNodes')}</div>`}
     <ol class="nodes-list">
@@ -180,20 +183,22 @@ export function NodesEditor({ nodes, onChange, memberIds, locked = 0, mode = 'ta
               <span class="node-num">${i + 1}</span>
               <div class="node-locked-text">${renderLocked ? renderLocked(n) : n.action}</div>
             </li>`
-          : html`<li key=${n._k || n.id || i} class="node-row" data-testid="node-row">
-              <span class="node-num">${i + 1}</span>
+          : html`<li key=${n._k || n.id || i} class=${`node-row ${single ? 'node-row-single' : ''}`} data-testid="node-row">
+              ${!single && html`<span class="node-num">${i + 1}</span>`}
               <div class="node-fields">
                 <label class="field">
-                  <span class="field-label">${mode === 'task' ? t('tasks.handler') : t('templates.handlerOptional')}</span>
+                  <span class="field-label">${mode !== 'template' ? t('tasks.handler') : t('templates.handlerOptional')}</span>
                   <${UserSelect} ids=${memberIds} value=${n.handler_id} onChange=${(v) => set(i, { handler_id: v })}
-                    placeholder=${mode === 'task' ? t('tasks.chooseHandler') : t('templates.anyHandler')} testid="node-handler" />
+                    placeholder=${mode !== 'template' ? t('tasks.chooseHandler') : t('templates.anyHandler')} testid="node-handler" />
                 </label>
                 <label class="field">
                   <span class="field-label">${t('tasks.action')}</span>
                   <input type="text" value=${n.action} placeholder=${t('tasks.actionPlaceholder')}
                     onInput=${(e) => set(i, { action: e.target.value })} data-testid="node-action" />
                 </label>
-                ${mode === 'task'
+                ${single
+                  ? ''
+                  : mode === 'task'
                   ? html`<label class="field">
                       <span class="field-label">${t('tasks.nodeDue')}</span>
                       <input type="datetime-local" value=${toLocalInput(n.due_at)}
@@ -206,14 +211,14 @@ export function NodesEditor({ nodes, onChange, memberIds, locked = 0, mode = 'ta
                         data-testid="node-due-hours" />
                     </label>`}
               </div>
-              <div class="node-tools">
+              ${!single && html`<div class="node-tools">
                 <button type="button" class="icon-btn" aria-label=${t('tasks.moveUp')} disabled=${i <= locked}
                   onClick=${() => move(i, -1)} data-testid="node-up"><${Icon} name="up" /></button>
                 <button type="button" class="icon-btn" aria-label=${t('tasks.moveDown')} disabled=${i === nodes.length - 1}
                   onClick=${() => move(i, 1)} data-testid="node-down"><${Icon} name="down" /></button>
                 <button type="button" class="icon-btn icon-danger" aria-label=${t('tasks.removeNode')}
                   onClick=${() => remove(i)} data-testid="node-remove"><${Icon} name="trash" /></button>
-              </div>
+              </div>`}
             </li>`,
       )}
     </ol>

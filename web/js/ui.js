@@ -306,10 +306,16 @@ export function PageHeader({ title, subtitle, children }) {
 }
 
 export function initials(name) {
-  const s = String(name || '?').trim();
+  // Parenthesised notes ("Lily (Customer service)") and punctuation are not part of a name.
+  const s = String(name || '')
+    .replace(/[(（[【][^)）\]】]*[)）\]】]?/g, ' ')
+    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
+    .trim();
   if (!s) return '?';
-  // CJK names: last one or two characters read naturally; Latin: first letters.
-  if (/[\u3400-\u9fff]/.test(s)) return s.length > 2 ? s.slice(-2) : s;
+  // CJK names: the last one or two characters of the first CJK word read naturally
+  // ("王采购 Wang" -> 采购); Latin: first letters.
+  const cjk = s.match(/[\u3400-\u9fff]+/);
+  if (cjk) return cjk[0].length > 2 ? cjk[0].slice(-2) : cjk[0];
   const parts = s.split(/\s+/).filter(Boolean);
   return (parts[0][0] + (parts[1] ? parts[1][0] : '')).toUpperCase();
 }

@@ -1,7 +1,8 @@
 // Announcements (系统公告): everyone reads; company admins publish. Opening one marks it read.
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { isCompanyAdmin, useApp } from '../context.js';
-import { t } from '../i18n.js';
+import { fmtTime, t } from '../i18n.js';
+import { useUsers } from '../people.js';
 import { papi } from '../personal-api.js';
 import { Empty, ErrorText, Field, Loading, PageHeader, toast, useLoader } from '../ui.js';
 
@@ -24,7 +25,7 @@ function Publish({ onDone }) {
     }
   };
   return html`<form class="form card" onSubmit=${submit} data-testid="announce-form">
-    <${Field} label=${t('announcements.titleLabel')}><input value=${title} onInput=${(e) => setTitle(e.target.value)} data-testid="announce-title" /><//>
+    <${Field} label=${t('announcements.titleLabel')}><input type="text" value=${title} onInput=${(e) => setTitle(e.target.value)} data-testid="announce-title" /><//>
     <${Field} label=${t('announcements.body')} hint=${t('feedback.markdownHint')}>
       <textarea rows="5" value=${body} onInput=${(e) => setBody(e.target.value)} data-testid="announce-body"></textarea>
     <//>
@@ -36,6 +37,7 @@ function Publish({ onDone }) {
 
 export function AnnouncementsPage() {
   const { me } = useApp();
+  const { byId, name } = useUsers();
   const list = useLoader(() => papi.announcements(), []);
   const [open, setOpen] = useState(null);
   const items = (list.data && list.data.items) || [];
@@ -64,7 +66,7 @@ export function AnnouncementsPage() {
           ${a.pinned ? '📌 ' : ''}${a.title}
           ${!a.read && html` <span class="badge badge-ok" data-testid="announcement-unread">${t('announcements.unread')}</span>`}
         </button>
-        <div class="muted small">${a.author_name} · ${new Date(a.created_at).toLocaleString()}</div>
+        <div class="muted small">${a.author_id != null && byId(a.author_id) ? name(a.author_id) : a.author_name} · ${fmtTime(a.created_at)}</div>
         ${open === a.id && html`<div class="markdown" data-testid="announcement-body" dangerouslySetInnerHTML=${{ __html: a.body_html }}></div>`}
         ${open === a.id && isCompanyAdmin(me) && html`<button class="btn btn-danger btn-sm" onClick=${() => remove(a)}>${t('common.delete')}</button>`}
       </article>`,

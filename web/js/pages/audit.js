@@ -1,10 +1,32 @@
 // Admin: audit log (newest first).
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api } from '../api.js';
-import { fmtTime, t } from '../i18n.js';
+import { fmtTime, has, t } from '../i18n.js';
 import { Empty, ErrorText, Icon, Loading, PageHeader, useLoader } from '../ui.js';
 
 const LIMITS = [50, 200, 500];
+
+/** "user.create" -> "User created" in the reader's language; unknown actions as written. */
+export function auditAction(action) {
+  const key = `audit.actions.${String(action).replace(/\./g, '_')}`;
+  return has(key) ? t(key) : action;
+}
+
+const ROLE_RE = /\b(company_admin|department_admin|member)\b/g;
+const WORD_RE = /(^|[\s,(:])(user|project|department|token|template|scenario|task|username|as|version)(?=\s)/g;
+
+/** The server's English detail ("user 'bob' as department_admin") with its fixed words
+ * and role names translated; names in quotes are left alone. */
+export function auditDetail(detail) {
+  return String(detail || '')
+    .split(/('[^']*')/)
+    .map((part) =>
+      part.startsWith("'")
+        ? part
+        : part.replace(ROLE_RE, (r) => t(`roles.${r}`)).replace(WORD_RE, (m, pre, w) => `${pre}${t(`audit.words.${w}`)}`),
+    )
+    .join('');
+}
 
 export function AuditPage() {
   const [limit, setLimit] = useState(200);
@@ -14,7 +36,7 @@ export function AuditPage() {
   const items = (data.data || []).filter(
     (x) =>
       !needle ||
-      [x.actor, x.action, x.detail, x.ip].some((v) => v && String(v).toLowerCase().includes(needle)),
+      [x.actor, x.action, auditAction(x.action), x.detail, auditDetail(x.detail), x.ip].some((v) => v && String(v).toLowerCase().includes(needle)),
   );
   return html`<div class="page" data-testid="audit-page">
     <${PageHeader} title=${t('audit.title')} subtitle=${t('audit.subtitle')}>
@@ -47,8 +69,8 @@ export function AuditPage() {
                   (x) => html`<tr key=${x.id} data-testid="audit-row">
                     <td data-label=${t('audit.at')} class="nowrap">${fmtTime(x.at)}</td>
                     <td data-label=${t('audit.actor')}>${x.actor || html`<span class="muted">${t('audit.system')}</span>`}</td>
-                    <td data-label=${t('audit.action')}><code class="scope">${x.action}</code></td>
-                    <td data-label=${t('audit.detail')} class="wrap-anywhere">${x.detail}</td>
+                    <td data-label=${t('audit.action')} title=${x.action} data-testid="audit-action">${auditAction(x.action)}</td>
+                    <td data-label=${t('audit.detail')} class="wrap-anywhere" data-testid="audit-detail">${auditDetail(x.detail)}</td>
                     <td data-label=${t('audit.ip')} class="mono small">${x.ip || '—'}</td>
                   </tr>`,
                 )}

@@ -1,12 +1,19 @@
 // Feedback (咨询反馈): members ask, admins answer in a thread and set the status.
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
-import { t } from '../i18n.js';
+import { fmtTime, t } from '../i18n.js';
+import { useUsers } from '../people.js';
 import { papi } from '../personal-api.js';
 import { Link, navigate } from '../router.js';
 import { Empty, ErrorText, Field, Loading, PageHeader, toast, useLoader } from '../ui.js';
 
 const KINDS = ['question', 'request', 'problem'];
 const STATUSES = ['open', 'answered', 'closed'];
+
+/** Display names from the directory ("Administrator", not the username "admin"). */
+function useWho() {
+  const { byId, name } = useUsers();
+  return (id, fallback) => (id != null && byId(id) ? name(id) : fallback);
+}
 
 function NewFeedbackForm({ onDone }) {
   const [kind, setKind] = useState('question');
@@ -34,7 +41,7 @@ function NewFeedbackForm({ onDone }) {
       </select>
     <//>
     <${Field} label=${t('feedback.titleLabel')}>
-      <input value=${title} onInput=${(e) => setTitle(e.target.value)} maxlength="200" data-testid="feedback-title" />
+      <input type="text" value=${title} onInput=${(e) => setTitle(e.target.value)} maxlength="200" data-testid="feedback-title" />
     <//>
     <${Field} label=${t('feedback.body')} hint=${t('feedback.markdownHint')}>
       <textarea rows="5" value=${body} onInput=${(e) => setBody(e.target.value)} data-testid="feedback-body"></textarea>
@@ -45,6 +52,7 @@ function NewFeedbackForm({ onDone }) {
 }
 
 export function FeedbackListPage() {
+  const who = useWho();
   const list = useLoader(() => papi.feedbackList(), []);
   const [creating, setCreating] = useState(false);
   const items = (list.data && list.data.items) || [];
@@ -59,13 +67,14 @@ export function FeedbackListPage() {
         <${Link} href=${`/feedback/${f.id}`}>${f.title}<//>
         <span class="badge">${t(`feedback.kinds.${f.kind}`)}</span>
         <span class=${`badge status-${f.status}`}>${t(`feedback.statuses.${f.status}`)}</span>
-        <span class="muted small">${f.author_name} · ${new Date(f.updated_at).toLocaleString()}</span>
+        <span class="muted small">${who(f.author_id, f.author_name)} · ${fmtTime(f.updated_at)}</span>
       </li>`)}
     </ul>`}
   </div>`;
 }
 
 export function FeedbackPage({ params }) {
+  const who = useWho();
   const item = useLoader(() => papi.feedback(params.id), [params.id]);
   const list = useLoader(() => papi.feedbackList(), []);
   const [reply, setReply] = useState('');
@@ -93,7 +102,7 @@ export function FeedbackPage({ params }) {
     }
   };
   return html`<div class="page">
-    <${PageHeader} title=${f.title} subtitle=${`${t(`feedback.kinds.${f.kind}`)} · ${f.author_name}`}>
+    <${PageHeader} title=${f.title} subtitle=${`${t(`feedback.kinds.${f.kind}`)} · ${who(f.author_id, f.author_name)}`}>
       ${admin
         ? html`<select aria-label=${t('feedback.status')} value=${f.status} data-testid="feedback-status" onChange=${(e) => setStatus(e.target.value)}>
             ${STATUSES.map((s) => html`<option key=${s} value=${s}>${t(`feedback.statuses.${s}`)}</option>`)}
@@ -105,7 +114,8 @@ export function FeedbackPage({ params }) {
       <div class="markdown" data-testid="feedback-body-html" dangerouslySetInnerHTML=${{ __html: f.body_html }}></div>
     </div>
     ${f.replies.map((r, i) => html`<div key=${i} class=${`card reply ${r.from_admin ? 'reply-admin' : ''}`} data-testid="feedback-reply">
-      <div class="muted small">${r.author_name}${r.from_admin ? ` · ${t('feedback.admin')}` : ''} · ${new Date(r.at).toLocaleString()}</div>
+      <div class="muted small" data-testid="feedback-reply-by">${who(r.author_id, r.author_name)}${r.from_admin
+        ? html` <span class="badge badge-soft">${t('feedback.admin')}</span>` : ''} · ${fmtTime(r.at)}</div>
       <div class="markdown" dangerouslySetInnerHTML=${{ __html: r.body_html }}></div>
     </div>`)}
     <${FeedbackFiles} item=${item} />

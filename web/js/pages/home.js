@@ -2,7 +2,7 @@
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api } from '../api.js';
 import { isAdmin, useApp } from '../context.js';
-import { fmtTime, t } from '../i18n.js';
+import { businessTypeLabel, fmtTime, t } from '../i18n.js';
 import { Link } from '../router.js';
 import { Avatar, Empty, ErrorText, Icon, Loading, PageHeader, useLoader } from '../ui.js';
 import { MyWork, todoCount } from './mywork.js';
@@ -34,7 +34,7 @@ function ProjectCard({ p, me, deptName }) {
       ${member && html`<span class="badge badge-soft">${t('home.iAmMember')}</span>`}
     </div>
     ${(p.business_types || []).length > 0 &&
-    html`<div class="tags">${p.business_types.map((b) => html`<span class="tag tag-static" key=${b}>${b}</span>`)}</div>`}
+    html`<div class="tags">${p.business_types.map((b) => html`<span class="tag tag-static" key=${b}>${businessTypeLabel(b)}</span>`)}</div>`}
   <//>`;
 }
 
@@ -125,7 +125,7 @@ export function ProjectPage({ params }) {
         <h2 class="card-title">${t('projects.businessTypes')}</h2>
         ${(p.business_types || []).length === 0
           ? html`<p class="muted">${t('projects.noBusinessTypes')}</p>`
-          : html`<div class="tags">${p.business_types.map((b) => html`<span class="tag tag-static" key=${b}>${b}</span>`)}</div>`}
+          : html`<div class="tags">${p.business_types.map((b) => html`<span class="tag tag-static" key=${b}>${businessTypeLabel(b)}</span>`)}</div>`}
       </section>
     </div>
   </div>`;

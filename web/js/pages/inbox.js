@@ -18,6 +18,11 @@ function wording(m, name) {
 }
 const LIMIT = 50;
 
+/** A return needs a reason; the other operations take an optional note, and say so. */
+export function reasonLabel(kind) {
+  return kind === 'returned' || kind === 'return' ? t('tasks.reason') : t('tasks.note');
+}
+
 export function InboxPage() {
   const { name } = useUsers();
   const unread = useUnread();
@@ -85,6 +90,7 @@ export function InboxPage() {
       refreshUnread();
     }
     if (msg.task_id != null) navigate(`/tasks/${msg.task_id}`);
+    else if (msg.kind === 'feedback' || msg.kind === 'feedback_new') navigate('/feedback');
     else replace({ ...msg, read: true });
   };
   const readAll = async () => {
@@ -130,7 +136,7 @@ export function InboxPage() {
               ${m.task_title && html`<span class="inbox-task strong">${m.task_title}</span>`}
             </span>
             <span class="inbox-text" data-testid="inbox-text">${wording(m, name)}</span>
-            ${m.reason && html`<span class="inbox-reason small">${t('tasks.reason')}: ${m.reason}</span>`}
+            ${m.reason && html`<span class="inbox-reason small" data-testid="inbox-reason">${m.kind === 'mentioned' || m.kind === 'commented' ? `“${m.reason}”` : `${reasonLabel(m.kind)}: ${m.reason}`}</span>`}
             <span class="muted small">${fmtTime(m.created_at)}</span>
           </button>
           <span class="inbox-actions">

@@ -2,7 +2,7 @@
 // overdue tasks, unread announcements), avatar, notification preferences, my ERP.
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { isCompanyAdmin, useApp } from '../context.js';
-import { t } from '../i18n.js';
+import { fmtTime, t } from '../i18n.js';
 import { papi, pct } from '../personal-api.js';
 import { Link } from '../router.js';
 import { Empty, ErrorText, Loading, PageHeader, toast, useLoader } from '../ui.js';
@@ -122,11 +122,11 @@ function MyErp() {
   return html`<div data-testid="my-erp">
     ${tokens.length === 0 ? html`<${Empty}>${t('me.noTokens')}<//>` : html`<ul class="plain-list">
       ${tokens.map((x) => html`<li key=${x.id}><strong>${x.name}</strong> · ${x.scopes.join(', ')} ·
-        ${x.last_used_at ? `${t('me.lastUsed')} ${new Date(x.last_used_at).toLocaleString()}` : t('me.neverUsed')}</li>`)}
+        ${x.last_used_at ? `${t('me.lastUsed')} ${fmtTime(x.last_used_at)}` : t('me.neverUsed')}</li>`)}
     </ul>`}
     <h3 class="card-subtitle">${t('me.erpRecords')}</h3>
     ${erp.data.last_records.length === 0 ? html`<${Empty}>${t('me.erpNoRecords')}<//>` : html`<ul class="plain-list" data-testid="erp-last-records">
-      ${erp.data.last_records.map((r) => html`<li key=${r.kind}><strong>${r.kind}</strong> · ${r.count} · ${r.id} (v${r.version}) · ${new Date(r.received_at).toLocaleString()}</li>`)}
+      ${erp.data.last_records.map((r) => html`<li key=${r.kind}><strong>${r.kind}</strong> · ${r.count} · ${r.id} (v${r.version}) · ${fmtTime(r.received_at)}</li>`)}
     </ul>`}
     <h3 class="card-subtitle">${t('me.erpErrors')}</h3>
     ${erp.data.scenario_errors.length === 0 ? html`<p class="muted small">${t('me.erpNoErrors')}</p>` : html`<ul class="plain-list" data-testid="erp-scenario-errors">
@@ -156,13 +156,15 @@ export function MePage() {
         <div class="stat"><div class="stat-num" data-testid="dash-completion">${pct(x.month.completion_rate)}</div><div class="stat-label">${t('me.completionRate')}</div></div>
         <div class="stat"><div class="stat-num" data-testid="dash-ontime">${pct(x.month.on_time_rate)}</div><div class="stat-label">${t('me.onTimeRate')}</div></div>
       </div>
-      <${TrendChart} points=${x.trend} />
+      ${x.trend.some((p) => p.received || p.completed)
+        ? html`<${TrendChart} points=${x.trend} />`
+        : html`<p class="muted small" data-testid="trend-empty">${t('me.trendEmpty')}</p>`}
     </div>
     <div class="card">
       <h2 class="card-title">${t('me.overdueTasks')}</h2>
       ${x.overdue_tasks.length === 0 ? html`<${Empty}>${t('me.noOverdue')}<//>` : html`<ul class="plain-list" data-testid="dash-overdue-list">
         ${x.overdue_tasks.map((task) => html`<li key=${task.id}><${Link} href=${`/tasks/${task.id}`}>${task.title}<//>
-          ${task.due_at && html` <span class="badge badge-danger">${new Date(task.due_at).toLocaleString()}</span>`}</li>`)}
+          ${task.due_at && html` <span class="badge badge-danger">${fmtTime(task.due_at)}</span>`}</li>`)}
       </ul>`}
     </div>
     <div class="card">

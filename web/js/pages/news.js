@@ -1,7 +1,7 @@
 // News (跨境眼): items from the feeds admins added; admins see each feed's last error.
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { isCompanyAdmin, useApp } from '../context.js';
-import { t } from '../i18n.js';
+import { fmtDate, fmtTime, t } from '../i18n.js';
 import { papi } from '../personal-api.js';
 import { Empty, ErrorText, Loading, PageHeader, useLoader } from '../ui.js';
 
@@ -34,7 +34,7 @@ function Feeds({ onChange }) {
       ${items.map((f) => html`<li key=${f.id} class="list-row" data-testid="feed">
         <strong>${f.title || f.url}</strong> <span class="muted small">${f.url}</span>
         ${f.last_error ? html`<span class="badge badge-danger" data-testid="feed-error">${f.last_error}</span>`
-          : f.last_ok_at ? html`<span class="badge badge-ok">${t('news.ok')} ${new Date(f.last_ok_at).toLocaleString()}</span>` : ''}
+          : f.last_ok_at ? html`<span class="badge badge-ok">${t('news.ok')} ${fmtTime(f.last_ok_at)}</span>` : ''}
         <button class="btn btn-sm" disabled=${busy} onClick=${() => act(() => papi.fetchFeed(f.id))}>${t('news.fetch')}</button>
         <button class="btn btn-sm btn-danger" disabled=${busy} onClick=${() => act(() => papi.deleteFeed(f.id))}>${t('common.delete')}</button>
       </li>`)}
@@ -53,7 +53,7 @@ export function NewsPage() {
     ${news.loading && !news.data ? html`<${Loading} />` : items.length === 0 ? html`<${Empty}>${t('news.none')}<//>` : html`<ul class="card plain-list news-list" data-testid="news-list">
       ${items.map((n) => html`<li key=${n.id} class="news-item">
         ${n.link ? html`<a href=${n.link} target="_blank" rel="noopener noreferrer nofollow">${n.title}</a>` : html`<strong>${n.title}</strong>`}
-        <div class="muted small">${n.feed_title || ''}${n.published_at ? ` · ${new Date(n.published_at).toLocaleDateString()}` : ''}</div>
+        <div class="muted small">${n.feed_title || ''}${n.published_at ? ` · ${fmtDate(n.published_at)}` : ''}</div>
         ${n.summary && html`<p class="news-summary">${n.summary}</p>`}
       </li>`)}
     </ul>`}

@@ -4,7 +4,7 @@ import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api } from '../api.js';
 import { useApp } from '../context.js';
 import { deptPath, flattenTree, optionLabel } from '../depts.js';
-import { fmtTime, t } from '../i18n.js';
+import { businessTypeLabel, fmtTime, t } from '../i18n.js';
 import { navigate } from '../router.js';
 import { Avatar, Confirm, Empty, ErrorText, Field, Icon, Loading, Modal, PageHeader, TagInput, toast, useLoader } from '../ui.js';
 import { ProjectWebhookEditor } from './delivery.js';
@@ -323,7 +323,7 @@ export function ProjectsAdminPage() {
                   <td data-label=${t('projects.members')}>${p.members.length}</td>
                   <td data-label=${t('projects.businessTypes')}>
                     ${(p.business_types || []).length
-                      ? html`<div class="tags">${p.business_types.map((b) => html`<span class="tag tag-static" key=${b}>${b}</span>`)}</div>`
+                      ? html`<div class="tags">${p.business_types.map((b) => html`<span class="tag tag-static" key=${b}>${businessTypeLabel(b)}</span>`)}</div>`
                       : html`<span class="muted">—</span>`}
                   </td>
                   <td data-label=${t('projects.status')}>

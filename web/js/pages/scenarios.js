@@ -5,7 +5,7 @@
 // stored record, and a preview of which stored records match now.
 import { html, useEffect, useMemo, useRef, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { ApiError } from '../api.js';
-import { fmtTime, t } from '../i18n.js';
+import { businessTypeLabel, fmtTime, t } from '../i18n.js';
 import { Link, navigate } from '../router.js';
 import { Confirm, Empty, ErrorText, Icon, Loading, PageHeader, toast, useLoader } from '../ui.js';
 import { ERP_KINDS, KindPicker, erpApi, recordHref, scenarioApi } from './erp-records.js';
@@ -302,7 +302,7 @@ function TaskSpecView({ task }) {
       <${Row} label=${t('tasks.priorityLabel')} testid="dryrun-priority">
         ${task.priority ? html`<span class=${`badge prio prio-${task.priority}`}>${t(`tasks.priority.${task.priority}`)}</span>` : html`<span class="muted">—</span>`}
       <//>
-      <${Row} label=${t('scenarios.businessType')}>${task.business_type || html`<span class="muted">—</span>`}<//>
+      <${Row} label=${t('scenarios.businessType')}>${task.business_type ? businessTypeLabel(task.business_type) : html`<span class="muted">—</span>`}<//>
       <${Row} label=${t('scenarios.due')} testid="dryrun-due">${days(task.due_in_days)}<//>
       <${Row} label=${t('scenarios.nodes')} testid="dryrun-nodes">
         <ol class="spec-nodes">

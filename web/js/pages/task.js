@@ -4,7 +4,7 @@
 import { html, useEffect, useRef, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { ApiError, api } from '../api.js';
 import { useApp } from '../context.js';
-import { fmtTime, has, t } from '../i18n.js';
+import { businessTypeLabel, fmtTime, has, t } from '../i18n.js';
 import { displayName, useUsers } from '../people.js';
 import { Link, navigate } from '../router.js';
 import {
@@ -24,6 +24,8 @@ import {
 } from '../tasks.js';
 import { LinesEditor } from './tasks.js';
 import { refreshUnread } from '../unread.js';
+import { reasonLabel } from './inbox.js';
+import { foldReceipts } from '../tasklog.js';
 import { Confirm, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
 
 const isConflict = (e) => e instanceof ApiError && e.code === 'conflict';
@@ -130,7 +132,7 @@ export function TaskPage({ params }) {
       <${StatusBadges} task=${task} />
       <${KindBadge} kind=${task.kind} />
       <${PriorityBadge} priority=${task.priority} />
-      ${task.business_type && html`<span class="tag tag-static">${task.business_type}</span>`}
+      ${task.business_type && html`<span class="tag tag-static">${businessTypeLabel(task.business_type)}</span>`}
     </div>
     ${notice === 'conflict' &&
     html`<div class="alert alert-warn task-notice" role="alert" data-testid="task-conflict">
@@ -312,6 +314,14 @@ function ReasonDialog({ op, required, task, apply, onClose }) {
 
 // ---------------------------------------------------------------- details, source
 
+/** The task's due date; without one, the current step's (as My work shows it). */
+function dueText(task) {
+  if (task.due_at) return fmtTime(task.due_at);
+  const cur = task.current_node != null ? task.nodes[task.current_node] : null;
+  if (cur && cur.due_at) return t('tasks.stepDueText', { time: fmtTime(cur.due_at) });
+  return t('tasks.noDue');
+}
+
 function Details({ task, projName }) {
   const { name } = useUsers();
   const row = (label, value, testid) => html`<div class="dl-row" data-testid=${testid}><dt>${label}</dt><dd>${value}</dd></div>`;
@@ -323,7 +333,7 @@ function Details({ task, projName }) {
       ${row(t('common.createdAt'), fmtTime(task.created_at))}
       ${row(
         t('tasks.due'),
-        html`<span class=${task.overdue ? 'text-danger' : ''}>${task.due_at ? fmtTime(task.due_at) : t('tasks.noDue')}</span>`,
+        html`<span class=${task.overdue ? 'text-danger' : ''}>${dueText(task)}</span>`,
         'task-due',
       )}
       ${task.finished_at && row(t('tasks.finishedAt'), fmtTime(task.finished_at), 'task-finished-at')}
@@ -423,6 +433,7 @@ function Comments({ task, tick, members, onPosted }) {
       await api.addComment(task.id, body.trim());
       setBody('');
       onPosted();
+      refreshUnread(); // commenting reads this task's messages (server side)
     } catch (err) {
       setError(err);
     }
@@ -478,7 +489,19 @@ const LOG_DETAILS = [
   [/^withdrew step (\d+) back to step (\d+)$/, 'withdrew', (m) => ({ n: m[1], m: m[2] })],
   [/^step (\d+) to user (\d+)$/, 'received', (m, p) => ({ n: m[1], u: p(m[2]) })],
   [/^created '(.*)'$/, 'created', (m) => ({ title: m[1] })],
+  // written by the server itself (reminders, escalation, auto-close)
+  [/^'(.*)' is due soon$/s, 'dueSoon', (m) => ({ title: m[1] })],
+  [/^'(.*)' is overdue$/s, 'overdue', (m) => ({ title: m[1] })],
+  [/^'(.*)' is not finished in time \(escalation level (\d+)\)$/s, 'escalation', (m) => ({ title: m[1], n: m[2] })],
+  [/^closed automatically: the condition no longer holds$/, 'autoClosed', () => ({})],
 ];
+
+/** Who wrote a log line the server wrote by itself: "system", or a scenario that made the task. */
+function serverActor(nameOnLine) {
+  const m = /^scenario (.+)$/.exec(String(nameOnLine || ''));
+  if (m) return t('tasks.byScenario', { key: m[1] });
+  return t('tasks.system');
+}
 
 export function logActionLabel(action) {
   const key = `tasks.log.${action}`;
@@ -498,8 +521,13 @@ function TaskLog({ taskId, tick }) {
     }
     return String(d).replace(/\buser (\d+)\b/g, (m, id) => (byId(Number(id)) ? name(Number(id)) : m));
   };
-  const who = (x) => (x.actor_id != null && byId(x.actor_id) ? name(x.actor_id) : x.actor_name || t('tasks.system'));
-  const log = useLoader(() => api.taskLog(taskId).then((r) => r.items || []), [taskId, tick]);
+  // Lines without a user are the server's own (or the console's, named "cli").
+  const who = (x) => {
+    if (x.actor_id != null && byId(x.actor_id)) return name(x.actor_id);
+    if (x.actor_id == null && x.actor_name !== 'cli') return serverActor(x.actor_name);
+    return x.actor_name || t('tasks.system');
+  };
+  const log = useLoader(() => api.taskLog(taskId).then((r) => foldReceipts(r.items || [])), [taskId, tick]);
   const items = log.data || [];
   return html`<section class="card" data-testid="task-log">
     <h2 class="card-title">${t('tasks.logTitle')}</h2>
@@ -513,8 +541,9 @@ function TaskLog({ taskId, tick }) {
             <span class="log-action">${logActionLabel(x.action)}</span>
             <span class="muted small log-time">${fmtTime(x.at)}</span>
           </div>
-          ${x.detail && html`<div class="small log-detail">${readable(x.detail)}</div>`}
-          ${x.reason && html`<div class="small log-reason" data-testid="log-reason">${t('tasks.reason')}: ${x.reason}</div>`}
+          ${x.detail && html`<div class="small log-detail">${readable(x.detail)}${x.received_by != null
+            ? html` <span class="log-to" data-testid="log-received-by">→ ${person(x.received_by)}</span>` : ''}</div>`}
+          ${x.reason && html`<div class="small log-reason" data-testid="log-reason">${reasonLabel(x.action)}: ${x.reason}</div>`}
         </li>`,
       )}
     </ol>
@@ -654,7 +683,7 @@ function EditTaskDialog({ task, project, apply, onClose }) {
         <${Field} label=${t('tasks.businessType')}>
           <select value=${f.business_type} onChange=${(e) => set('business_type')(e.target.value)} data-testid="edit-business-type">
             <option value="">${t('tasks.noBusinessType')}</option>
-            ${((project && project.business_types) || []).map((b) => html`<option key=${b} value=${b}>${b}</option>`)}
+            ${((project && project.business_types) || []).map((b) => html`<option key=${b} value=${b}>${businessTypeLabel(b)}</option>`)}
           </select>
         <//>
         <${Field} label=${t('tasks.priorityLabel')}>

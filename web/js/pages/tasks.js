@@ -2,7 +2,7 @@
 // on a phone) and the create-task dialog.
 import { html, useEffect, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api } from '../api.js';
-import { fmtTime, t } from '../i18n.js';
+import { businessTypeLabel, fmtTime, t } from '../i18n.js';
 import { useUsers } from '../people.js';
 import { Link, navigate } from '../router.js';
 import {
@@ -107,7 +107,7 @@ export function ProjectTasks({ project }) {
         <span>${t('tasks.businessType')}</span>
         <select value=${filters.business_type} onChange=${(e) => setF('business_type')(e.target.value)} data-testid="filter-business-type">
           <option value="">${t('tasks.any')}</option>
-          ${(project.business_types || []).map((b) => html`<option key=${b} value=${b}>${b}</option>`)}
+          ${(project.business_types || []).map((b) => html`<option key=${b} value=${b}>${businessTypeLabel(b)}</option>`)}
         </select>
       </label>
       <label class="filter">
@@ -171,7 +171,7 @@ export function ProjectTasks({ project }) {
                   </td>
                   <td data-label=${t('tasks.progress')}>${stepText(s, name)}</td>
                   <td data-label=${t('tasks.priorityLabel')}><${PriorityBadge} priority=${s.priority} /></td>
-                  <td data-label=${t('tasks.businessType')}>${s.business_type || html`<span class="muted">—</span>`}</td>
+                  <td data-label=${t('tasks.businessType')}>${s.business_type ? businessTypeLabel(s.business_type) : html`<span class="muted">—</span>`}</td>
                   <td data-label=${t('tasks.due')} class=${`nowrap ${s.overdue ? 'text-danger' : ''}`}>${s.due_at ? fmtTime(s.due_at) : html`<span class="muted">—</span>`}</td>
                   <td data-label=${t('tasks.updated')} class="nowrap muted">${fmtTime(s.updated_at)}</td>
                 </tr>`,
@@ -265,19 +265,28 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
   });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
-  const set = (k) => (v) => setF((x) => ({ ...x, [k]: v }));
+  // any edit may have fixed what the error was about: do not leave it on screen
+  const set = (k) => (v) => {
+    setError(null);
+    setF((x) => ({ ...x, [k]: v }));
+  };
+  // the workflow template and its nodes as last chosen/edited, restored when someone
+  // goes Simple and back to Workflow
+  const [lastWorkflow, setLastWorkflow] = useState(null);
 
+  const findTpl = (pred) => (tpls.data || []).find(pred);
   // default to the built-in simple template once templates are known
   useEffect(() => {
     if (tpls.data && tplId === '') {
-      const simple = tpls.data.find((x) => x.builtin === 'simple');
+      const simple = findTpl((x) => x.builtin === 'simple');
       if (simple) setTplId(String(simple.id));
     }
   }, [tpls.data]);
 
   const chooseTemplate = (id) => {
+    setError(null);
     setTplId(id);
-    const tpl = (tpls.data || []).find((x) => String(x.id) === id);
+    const tpl = findTpl((x) => String(x.id) === id);
     if (!tpl) return;
     const kind = tpl.builtin === 'simple' ? 'simple' : 'workflow';
     let nodes = nodesFromTemplate(tpl, members);
@@ -285,8 +294,27 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
     if (kind === 'simple') nodes = nodes.slice(0, 1);
     setF((x) => ({ ...x, kind, nodes }));
   };
-  const setKind = (kind) =>
-    setF((x) => ({ ...x, kind, nodes: kind === 'simple' ? x.nodes.slice(0, 1).concat(x.nodes.length ? [] : [keyed({ handler_id: null, action: '', due_at: null })]) : x.nodes }));
+  // Template and kind are one choice: Simple is the built-in simple template, Workflow
+  // brings back the workflow template (and steps) chosen before, or the empty workflow.
+  const setKind = (kind) => {
+    if (kind === f.kind) return;
+    setError(null);
+    if (kind === 'simple') {
+      setLastWorkflow({ tplId, nodes: f.nodes });
+      const simple = findTpl((x) => x.builtin === 'simple');
+      setTplId(simple ? String(simple.id) : '');
+      setF((x) => ({ ...x, kind, nodes: x.nodes.slice(0, 1).map((n) => ({ ...n, due_at: null })).concat(x.nodes.length ? [] : [keyed({ handler_id: null, action: '', due_at: null })]) }));
+      return;
+    }
+    if (lastWorkflow) {
+      setTplId(lastWorkflow.tplId);
+      setF((x) => ({ ...x, kind, nodes: lastWorkflow.nodes }));
+      return;
+    }
+    const empty = findTpl((x) => x.builtin === 'empty_workflow');
+    setTplId(empty ? String(empty.id) : '');
+    setF((x) => ({ ...x, kind }));
+  };
 
   const submit = async (e) => {
     e.preventDefault();
@@ -355,7 +383,7 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
         <${Field} label=${t('tasks.businessType')}>
           <select value=${f.business_type} onChange=${(e) => set('business_type')(e.target.value)} data-testid="task-business-type">
             <option value="">${t('tasks.noBusinessType')}</option>
-            ${(project.business_types || []).map((b) => html`<option key=${b} value=${b}>${b}</option>`)}
+            ${(project.business_types || []).map((b) => html`<option key=${b} value=${b}>${businessTypeLabel(b)}</option>`)}
           </select>
         <//>
         <${Field} label=${t('tasks.priorityLabel')}>
@@ -370,9 +398,9 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
       </div>
       <div class="field">
         <span class="field-label">${f.kind === 'simple' ? t('tasks.handler') : t('tasks.nodes')}</span>
-        <${NodesEditor} nodes=${f.nodes} onChange=${set('nodes')} memberIds=${members} mode="task" testid="task-nodes"
-          max=${f.kind === 'simple' ? 1 : undefined} />
-        <span class="field-hint">${t('tasks.nodesHint')}</span>
+        <${NodesEditor} nodes=${f.nodes} onChange=${set('nodes')} memberIds=${members} mode=${f.kind === 'simple' ? 'single' : 'task'}
+          testid="task-nodes" max=${f.kind === 'simple' ? 1 : undefined} />
+        ${f.kind !== 'simple' && html`<span class="field-hint">${t('tasks.nodesHint')}</span>`}
       </div>
       <div class="field">
         <span class="field-label">${t('tasks.checklist')}</span>

@@ -70,6 +70,8 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
+    // The metrics recorder before anything counts.
+    let _ = crate::metrics::handle();
     let state = AppState::new(store.clone(), config.clone());
     let socket_path = config.socket_path();
     let admin_listener = admin::socket::bind(&socket_path).map_err(io(format!(

@@ -534,3 +534,157 @@ async fn a_push_of_an_unwatched_kind_does_not_wait_for_runaway_scripts() {
     }
     s.stop().await;
 }
+
+/// Hostile scripts: each is refused when saved or stopped when it runs, its error is
+/// on the scenario, and the shipped scenarios on the same kind still fire.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_scripts_are_refused_or_stopped_and_harm_no_other() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let body = |id: &str, cond: &str, extra: &str| {
+        format!(
+            "const ID = \"{id}\";\nconst WATCHES = \"stock\";\n{extra}\nfn condition(r, prev) {{ {cond} }}\nfn task(r) {{ #{{ title: \"x\", nodes: [] }} }}\n"
+        )
+    };
+    let refused_on_save = [
+        body("h_import", "true", "import \"os\" as os;"),
+        body("h_eval", "eval(\"true\")", ""),
+        body("h_syntax", "r.available >", ""),
+    ];
+    for src in refused_on_save {
+        let (st, b) = admin
+            .call(
+                Method::POST,
+                "/api/scenarios",
+                Some(json!({ "source": src })),
+            )
+            .await;
+        assert_error(st, &b, 400, "invalid");
+    }
+    let stopped_when_run = [
+        ("h_loop", body("h_loop", "loop { }", "")),
+        (
+            "h_recursion",
+            body("h_recursion", "deep(0)", "fn deep(n) { deep(n + 1) }"),
+        ),
+        (
+            "h_string_bomb",
+            body(
+                "h_string_bomb",
+                "let s = \"xxxxxxxx\"; loop { s += s; }",
+                "",
+            ),
+        ),
+        (
+            "h_array_bomb",
+            body("h_array_bomb", "let a = [1, 2, 3]; loop { a += a; }", ""),
+        ),
+        (
+            "h_map_bomb",
+            body(
+                "h_map_bomb",
+                "let m = #{}; let i = 0; loop { m[`k${i}`] = i; i += 1; }",
+                "",
+            ),
+        ),
+        ("h_sleep", body("h_sleep", "sleep(10); true", "")),
+        (
+            "h_throw",
+            body("h_throw", "throw \"boom on every record\"", ""),
+        ),
+    ];
+    for (_, src) in &stopped_when_run {
+        admin.post("/api/scenarios", json!({ "source": src })).await;
+    }
+    let erp = erp_client(&s, &admin).await;
+    let t = Instant::now();
+    let r = erp
+        .post(
+            "/api/erp/records",
+            json!({"records": [{"kind": "stock", "id": "MUG-9", "data": {"available": 1, "safety_stock": 20}}]}),
+        )
+        .await;
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "each script stopped within its deadline: {:?}",
+        t.elapsed()
+    );
+    assert_eq!(r["stored"], 1, "{r}");
+    assert_eq!(
+        r["scenarios"]["tasks_created"], 1,
+        "the shipped stock scenario fired: {r}"
+    );
+    assert_eq!(
+        r["scenarios"]["errors"].as_u64().unwrap(),
+        stopped_when_run.len() as u64,
+        "{r}"
+    );
+    for (key, _) in stopped_when_run {
+        let sc = scenario(&admin, key).await;
+        let msg = sc["last_error"]["message"].as_str().unwrap_or_default();
+        assert!(!msg.is_empty(), "{key}: {sc}");
+    }
+    // the server still answers and stores
+    admin.get("/api/erp/records/stock/MUG-9").await;
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_for_company_admins_and_count_what_happened() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let (member, _) = s.user(&admin, "mem", "member", None).await;
+    let erp = erp_client(&s, &admin).await;
+    erp.post(
+        "/api/erp/records",
+        json!({"records": [{"kind": "stock", "id": "M1", "data": {"available": 1, "safety_stock": 20}}]}),
+    )
+    .await;
+    let resp = s
+        .client()
+        .request(Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let resp = member
+        .request(Method::GET, "/metrics")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let resp = admin.request(Method::GET, "/metrics").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = resp.text().await.unwrap();
+    for name in [
+        "baton_http_requests_total",
+        "baton_http_request_duration_seconds",
+        "baton_ingest_batches_total",
+        "baton_ingest_records_total",
+        "baton_scenario_evaluations_total",
+        "baton_outbox_items",
+        "baton_store_size_bytes",
+    ] {
+        assert!(text.contains(name), "{name} missing in:\n{text}");
+    }
+    assert!(
+        text.contains("route=\"/api/erp/records\""),
+        "requests are labelled by route template: {text}"
+    );
+    assert!(!text.contains("/api/erp/records/stock/M1"), "no raw paths");
+    // a read token of a company admin scrapes too
+    let t = admin
+        .post("/api/tokens", json!({"name": "prom", "scopes": ["read"]}))
+        .await;
+    let prom = Client {
+        bearer: Some(t["token"].as_str().unwrap().to_string()),
+        ..Client::new(&s.url)
+    };
+    let resp = prom.request(Method::GET, "/metrics").send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    s.stop().await;
+}

@@ -48,6 +48,9 @@ pub struct FileConfig {
     pub scheduler_interval: Option<Duration>,
     /// Largest attachment in MiB (default 10).
     pub attachment_max_mb: Option<u64>,
+    /// Writes are refused (HTTP 507) while the data directory's disk has less free
+    /// space than this, in MiB (default 100; 0 turns the check off).
+    pub min_free_disk_mb: Option<u64>,
     pub backup: Option<FileBackup>,
     /// Company time zone for statistics periods, an IANA name (default Asia/Shanghai).
     pub timezone: Option<String>,
@@ -159,6 +162,7 @@ pub struct Config {
     pub due_soon: Duration,
     pub scheduler_interval: Duration,
     pub attachment_max: u64,
+    pub min_free_disk: u64,
     pub backup: BackupSchedule,
     /// Company time zone (statistics periods).
     pub timezone: chrono_tz::Tz,
@@ -304,6 +308,10 @@ impl Config {
                 .unwrap_or(Duration::from_secs(60))
                 .max(Duration::from_millis(100)),
             attachment_max: file.attachment_max_mb.unwrap_or(10) * 1024 * 1024,
+            min_free_disk: file
+                .min_free_disk_mb
+                .unwrap_or(100)
+                .saturating_mul(1024 * 1024),
             backup,
             admin_password,
             loaded_from: global.config.clone(),
@@ -496,6 +504,7 @@ mod tests {
             "due_soon",
             "scheduler_interval",
             "attachment_max_mb",
+            "min_free_disk_mb",
             "timezone",
         ] {
             assert!(

@@ -22,6 +22,9 @@ pub enum ServiceError {
     RateLimited,
     #[error("{0}")]
     TooLarge(String),
+    /// The server cannot store anything now (its disk is nearly full).
+    #[error("{0}")]
+    InsufficientStorage(String),
     #[error(transparent)]
     Store(StoreError),
     #[error("{0}")]
@@ -66,6 +69,7 @@ impl From<StoreError> for ServiceError {
             }
             e @ StoreError::Conflict { .. } => ServiceError::Conflict(e.to_string()),
             e @ StoreError::Duplicate { .. } => ServiceError::Conflict(e.to_string()),
+            e @ StoreError::DiskLow { .. } => ServiceError::InsufficientStorage(e.to_string()),
             other => ServiceError::Store(other),
         }
     }

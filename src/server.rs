@@ -45,6 +45,7 @@ pub fn prepare(config: &Config) -> Result<(Store, Option<String>), ServeError> {
         .map_err(io("cannot create uploads directory"))?;
     crate::tasks::reminders::set_lead(config.due_soon);
     let store = Store::open(&config.db_dir(), config.cache_bytes)?;
+    store.set_min_free(config.min_free_disk);
     // The database holds password hashes: owner only, whatever the umask was.
     crate::fs_private::restrict_tree(&config.db_dir())
         .map_err(io("cannot restrict the database files to their owner"))?;

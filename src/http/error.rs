@@ -52,6 +52,9 @@ impl ApiError {
                 ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
                 ServiceError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
                 ServiceError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+                ServiceError::InsufficientStorage(_) => {
+                    (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage")
+                }
                 ServiceError::Store(_) | ServiceError::Internal(_) => {
                     (StatusCode::INTERNAL_SERVER_ERROR, "internal")
                 }
@@ -111,6 +114,11 @@ mod tests {
             ),
             (ServiceError::RateLimited.into(), 429, "rate_limited"),
             (ServiceError::TooLarge("x".into()).into(), 413, "too_large"),
+            (
+                ServiceError::InsufficientStorage("x".into()).into(),
+                507,
+                "insufficient_storage",
+            ),
             (
                 ServiceError::Store(StoreError::Poisoned).into(),
                 500,

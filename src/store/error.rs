@@ -28,6 +28,8 @@ pub enum StoreError {
     Sled(#[from] sled::Error),
     #[error("a writer panicked while holding the write lock")]
     Poisoned,
+    #[error("the disk holding the data directory has {} MiB free, below the floor of {} MiB (min_free_disk_mb): free some space; writes are refused until then", free / (1024 * 1024), floor / (1024 * 1024))]
+    DiskLow { free: u64, floor: u64 },
     /// A write's own code panicked; nothing of it was applied.
     #[error("internal error while writing; nothing was changed")]
     Panicked(String),

@@ -20,6 +20,7 @@ pub use keys::{index_key, kind_of, record_key};
 pub use write::WriteTx;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Current schema version of the data tree; bumped with a step in `migrate.rs`.
@@ -39,6 +40,8 @@ struct Inner {
     /// Serialises writers so read-check-write sequences (unique indexes, revision
     /// checks) cannot interleave; sled batches then make each write atomic.
     write_lock: Mutex<()>,
+    /// Writes are refused while the disk has less free space than this (0: never).
+    min_free: AtomicU64,
 }
 
 impl Store {
@@ -55,6 +58,7 @@ impl Store {
                 ephemeral,
                 path: dir.to_path_buf(),
                 write_lock: Mutex::new(()),
+                min_free: AtomicU64::new(0),
             }),
         };
         migrate::run(&store)?;
@@ -63,6 +67,24 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Refuse writes while the data directory's disk has fewer than `bytes` free: a
+    /// clear error for the client instead of sled failing half-way on a full disk.
+    pub fn set_min_free(&self, bytes: u64) {
+        self.inner.min_free.store(bytes, Ordering::Relaxed);
+    }
+
+    fn check_free_space(&self) -> Result<(), StoreError> {
+        let floor = self.inner.min_free.load(Ordering::Relaxed);
+        if floor == 0 {
+            return Ok(());
+        }
+        // A failing statvfs is no reason to refuse a write; sled reports real errors.
+        match fs4::available_space(&self.inner.path) {
+            Ok(free) if free < floor => Err(StoreError::DiskLow { free, floor }),
+            _ => Ok(()),
+        }
     }
 
     /// Runs `f` as one atomic, durable write. Nothing `f` staged is applied when it
@@ -76,6 +98,7 @@ impl Store {
         &self,
         f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
+        self.check_free_space()?;
         let out = {
             let _guard = self
                 .inner

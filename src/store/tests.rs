@@ -198,3 +198,18 @@ fn a_panicking_writer_changes_nothing_and_later_writes_go_on() {
     let id = store.write(|tx| tx.insert(&mut thing("after"))).unwrap();
     assert_eq!(store.load::<Thing>(id).unwrap().name, "after");
 }
+
+#[test]
+fn writes_are_refused_below_the_free_space_floor() {
+    let (_d, store) = open();
+    let id = store.write(|tx| tx.insert(&mut thing("kept"))).unwrap();
+    store.set_min_free(u64::MAX);
+    let err = store
+        .write(|tx| tx.insert(&mut thing("refused")))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::DiskLow { .. }), "{err}");
+    assert_eq!(store.list::<Thing>().unwrap().len(), 1);
+    assert_eq!(store.load::<Thing>(id).unwrap().name, "kept");
+    store.set_min_free(0);
+    store.write(|tx| tx.insert(&mut thing("again"))).unwrap();
+}

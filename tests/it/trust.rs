@@ -688,3 +688,25 @@ async fn metrics_are_for_company_admins_and_count_what_happened() {
     assert_eq!(resp.status(), StatusCode::OK);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn below_the_free_disk_floor_writes_are_refused_and_reads_go_on() {
+    // A floor no disk here reaches: every write is refused, clearly.
+    let s = TestServer::start_with(toml::from_str("min_free_disk_mb = 1000000000").unwrap()).await;
+    let mut c = s.client();
+    // logging in writes an audit line: refused too, with a clear error
+    let (st, b) = c
+        .call(
+            Method::POST,
+            "/api/login",
+            Some(json!({"username": "admin", "password": ADMIN_PASSWORD})),
+        )
+        .await;
+    assert_error(st, &b, 507, "insufficient_storage");
+    assert!(
+        b["error"]["message"].as_str().unwrap().contains("free"),
+        "{b}"
+    );
+    c.csrf = None;
+    s.stop().await;
+}

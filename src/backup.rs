@@ -53,6 +53,8 @@ pub enum BackupError {
     Corrupt(String),
     #[error("entry '{key}' takes {bytes} bytes, more than a backup line may hold ({MAX_LINE}); the backup was not written")]
     EntryTooLarge { key: String, bytes: usize },
+    #[error("{0}; restore could not read it back, so the backup was not written")]
+    Unrestorable(String),
     #[error("{0} already exists; choose another file name")]
     Exists(PathBuf),
     #[error("{0} is not empty; restore into an empty directory or pass --force to move the existing database aside")]
@@ -109,6 +111,12 @@ fn encode_line(key: &[u8], value: &[u8], out: &mut Vec<u8>) -> Result<(), Backup
             key: reader::shown(k),
             bytes: out.len(),
         });
+    }
+    // What restore would refuse to decode is refused here, while it can be fixed.
+    if !k.starts_with("meta/") {
+        kinds::check_decode_cost(value).map_err(|e| {
+            BackupError::Unrestorable(format!("entry '{}': {e}", reader::shown(k)))
+        })?;
     }
     Ok(())
 }

@@ -289,6 +289,15 @@ fn lines_that_break_the_rules_are_refused_even_with_a_valid_checksum() {
         ),
         (Box::new(|l| l[dept] = "not json".into()), "not a backup entry"),
         (
+            // 700 KB of small objects: far below the line limit, but hundreds of MB
+            // once decoded
+            Box::new(|l| {
+                let bloat = format!(r#"{{"x":[{}0],"#, r#"{"":0},"#.repeat(100_000));
+                l[dept] = l[dept].replacen(r#""v":{"#, &format!(r#""v":{bloat}"#), 1);
+            }),
+            "to decode",
+        ),
+        (
             Box::new(|l| {
                 let v: Value = serde_json::from_str(&l[dept]).unwrap();
                 l[dept] = format!(r#"{{"k":{},"b":"!!"}}"#, v["k"]);

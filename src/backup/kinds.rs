@@ -27,11 +27,67 @@ pub struct Kind {
 }
 
 impl Kind {
-    /// Decodes a stored value of this kind (refusing one that does not decode or is
-    /// newer than this build reads) and lists what it claims.
+    /// Decodes a stored value of this kind (refusing one that does not decode, is newer
+    /// than this build reads, or would take more than [`MAX_DECODE_COST`] to decode)
+    /// and lists what it claims.
     pub fn claims(&self, value: &[u8]) -> Result<Claims, StoreError> {
+        check_decode_cost(value)?;
         (self.claims)(value)
     }
+}
+
+/// The most memory one record may take while it is decoded, as [`decode_cost`]
+/// estimates it. A record's decoded form can be many times its JSON text (an object
+/// `{"":0}` of 7 bytes becomes a map node of several hundred), so the line length alone
+/// does not bound what restore holds; this does.
+pub const MAX_DECODE_COST: u64 = 32 << 20;
+
+/// An upper estimate of the bytes decoding the JSON text `value` allocates: the text
+/// itself, each value (counted by the brackets, commas and colons outside strings) at
+/// what a JSON value in a growing list takes, and each object at one map node.
+/// Measured: arrays of 1.4M small values peaked at ~116 bytes a value, 600k small
+/// objects at ~750 bytes an object.
+pub fn decode_cost(value: &[u8]) -> u64 {
+    const PER_VALUE: u64 = 128;
+    const PER_OBJECT: u64 = 800;
+    let (mut values, mut objects) = (0u64, 0u64);
+    let (mut in_string, mut escaped) = (false, false);
+    for b in value {
+        if in_string {
+            match (escaped, *b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match *b {
+            b'"' => in_string = true,
+            b'{' => {
+                objects += 1;
+                values += 1;
+            }
+            b'[' | b',' | b':' => values += 1,
+            _ => {}
+        }
+    }
+    (value.len() as u64)
+        .saturating_add(values.saturating_mul(PER_VALUE))
+        .saturating_add(objects.saturating_mul(PER_OBJECT))
+}
+
+/// Refuses a value whose decoding would take more than [`MAX_DECODE_COST`].
+pub fn check_decode_cost(value: &[u8]) -> Result<(), StoreError> {
+    let cost = decode_cost(value);
+    if cost > MAX_DECODE_COST {
+        return Err(StoreError::Codec(format!(
+            "the record would take about {} MiB to decode, more than the {} MiB a record may take",
+            cost >> 20,
+            MAX_DECODE_COST >> 20
+        )));
+    }
+    Ok(())
 }
 
 fn claims_of<R: Record>(value: &[u8]) -> Result<Claims, StoreError> {
@@ -138,6 +194,20 @@ mod tests {
             .collect();
         let missing: Vec<_> = found.difference(&registered).collect();
         assert!(missing.is_empty(), "add to backup::kinds::KINDS: {missing:?}");
+    }
+
+    #[test]
+    fn decode_cost_counts_values_and_objects_outside_strings() {
+        assert_eq!(decode_cost(b"12"), 2);
+        assert_eq!(decode_cost(br#"[1,2]"#), 5 + 2 * 128);
+        assert_eq!(decode_cost(br#"{"a":1}"#), 7 + 2 * 128 + 800);
+        // brackets, commas and escaped quotes inside strings count for nothing
+        assert_eq!(decode_cost(br#""{[,:\"]}""#), 10);
+        let hostile = format!("[{}0]", r#"{"":0},"#.repeat(100_000));
+        assert!(check_decode_cost(hostile.as_bytes()).is_err());
+        let ordinary = serde_json::json!({"v": 1, "d": {"id": 1, "rev": 1,
+            "data": (0..2000).map(|i| serde_json::json!({"sku": format!("S{i}"), "qty": i, "status": "open"})).collect::<Vec<_>>()}});
+        assert!(check_decode_cost(ordinary.to_string().as_bytes()).is_ok());
     }
 
     #[test]

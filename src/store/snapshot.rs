@@ -29,3 +29,54 @@ impl Store {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn put(store: &Store, key: &str) {
+        store
+            .write(|tx| {
+                tx.put_meta(key.as_bytes(), vec![1]);
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+    }
+
+    /// A write that starts during the scan lands after it, whole, and the scan does
+    /// not see it: without the lock it would land halfway through.
+    #[test]
+    fn writes_wait_for_a_consistent_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        put(&store, "meta/a");
+        let (started_tx, started) = mpsc::channel();
+        let (wrote_tx, wrote) = mpsc::channel();
+        let writer = {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                started.recv().unwrap();
+                put(&store, "meta/z");
+                wrote_tx.send(()).unwrap();
+            })
+        };
+        let mut seen = Vec::new();
+        store
+            .scan_consistent(|k, _| {
+                if seen.is_empty() {
+                    started_tx.send(()).unwrap();
+                    // the writer is blocked on the lock for as long as the scan runs
+                    assert!(wrote.recv_timeout(Duration::from_millis(300)).is_err());
+                }
+                seen.push(String::from_utf8_lossy(k).into_owned());
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        writer.join().unwrap();
+        assert!(!seen.contains(&"meta/z".to_string()), "{seen:?}");
+        assert!(store.data_tree().get("meta/z").unwrap().is_some());
+    }
+}

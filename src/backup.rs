@@ -95,14 +95,18 @@ fn encode_line(key: &[u8], value: &[u8], out: &mut Vec<u8>) -> Result<(), Backup
     out.clear();
     out.extend_from_slice(b"{\"k\":");
     serde_json::to_writer(&mut *out, k).map_err(|e| BackupError::Corrupt(e.to_string()))?;
-    let is_json = !value.contains(&b'\n')
-        && serde_json::from_slice::<serde::de::IgnoredAny>(value).is_ok();
+    let is_json =
+        !value.contains(&b'\n') && serde_json::from_slice::<serde::de::IgnoredAny>(value).is_ok();
     if is_json {
         out.extend_from_slice(b",\"v\":");
         out.extend_from_slice(value);
     } else {
         out.extend_from_slice(b",\"b\":\"");
-        out.extend_from_slice(base64::engine::general_purpose::STANDARD.encode(value).as_bytes());
+        out.extend_from_slice(
+            base64::engine::general_purpose::STANDARD
+                .encode(value)
+                .as_bytes(),
+        );
         out.push(b'"');
     }
     out.extend_from_slice(b"}\n");
@@ -114,9 +118,8 @@ fn encode_line(key: &[u8], value: &[u8], out: &mut Vec<u8>) -> Result<(), Backup
     }
     // What restore would refuse to decode is refused here, while it can be fixed.
     if !k.starts_with("meta/") {
-        kinds::check_decode_cost(value).map_err(|e| {
-            BackupError::Unrestorable(format!("entry '{}': {e}", reader::shown(k)))
-        })?;
+        kinds::check_decode_cost(value)
+            .map_err(|e| BackupError::Unrestorable(format!("entry '{}': {e}", reader::shown(k))))?;
     }
     Ok(())
 }
@@ -334,6 +337,6 @@ impl BackupRunner {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod tests;

@@ -48,16 +48,22 @@ pub fn check(store: &Store) -> Result<Summary, Broken> {
         if matches!(prefix, "ix" | "mx" | "meta") {
             continue;
         }
-        let kind = kinds::find(prefix)
-            .ok_or_else(|| broken(format!("'{key}' is of no known kind")))?;
+        let kind =
+            kinds::find(prefix).ok_or_else(|| broken(format!("'{key}' is of no known kind")))?;
         let claims = kind
             .claims(&v)
             .map_err(|e| broken(format!("record '{key}' does not read: {e}")))?;
         if k.as_ref() != crate::store::record_key(kind.name, claims.id).as_slice() {
-            return Err(broken(format!("record '{key}' says its id is {}", claims.id)));
+            return Err(broken(format!(
+                "record '{key}' says its id is {}",
+                claims.id
+            )));
         }
         for (index, value) in &claims.unique {
-            match tree.get(index_key(index, value)).map_err(StoreError::from)? {
+            match tree
+                .get(index_key(index, value))
+                .map_err(StoreError::from)?
+            {
                 Some(id) if decode_id(&id)? == claims.id => {}
                 Some(id) => {
                     return Err(broken(format!(

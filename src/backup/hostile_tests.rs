@@ -106,7 +106,9 @@ fn reseal(header: &mut Value, lines: &[String]) {
             .ok()
             .and_then(|v| v["k"].as_str().map(str::to_string))
             .unwrap_or_default();
-        *counts.entry(crate::store::kind_of(key.as_bytes())).or_insert(0u64) += 1;
+        *counts
+            .entry(crate::store::kind_of(key.as_bytes()))
+            .or_insert(0u64) += 1;
     }
     header["entries"] = lines.len().into();
     header["bytes"] = bytes.into();
@@ -136,7 +138,9 @@ fn empty_and_random_files_are_refused() {
     gz(&empty_gz, b"");
     refused(&empty_gz, "empty");
     let random = dir.path().join("random");
-    let bytes: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     std::fs::write(&random, bytes).unwrap();
     refused(&random, "damaged");
     let text = dir.path().join("text.gz");
@@ -272,9 +276,13 @@ fn lines_that_break_the_rules_are_refused_even_with_a_valid_checksum() {
         .position(|l| l.contains("\"department/"))
         .unwrap();
     let p = dir.path().join("r");
-    let cases: Vec<(Box<dyn Fn(&mut Vec<String>)>, &str)> = vec![
+    type Change<'a> = Box<dyn Fn(&mut Vec<String>) + 'a>;
+    let cases: Vec<(Change<'_>, &str)> = vec![
         (Box::new(|l| l.swap(dept, dept + 1)), "out of order"),
-        (Box::new(|l| l.insert(dept, l[dept].clone())), "out of order"),
+        (
+            Box::new(|l| l.insert(dept, l[dept].clone())),
+            "out of order",
+        ),
         (
             Box::new(|l| l[dept] = l[dept].replace("department/", "gadget/")),
             "not a kind of record",
@@ -287,7 +295,10 @@ fn lines_that_break_the_rules_are_refused_even_with_a_valid_checksum() {
             Box::new(|l| l.insert(0, r#"{"k":"ix/department/x","b":"AAAAAAAAAAE="}"#.into())),
             "index entry",
         ),
-        (Box::new(|l| l[dept] = "not json".into()), "not a backup entry"),
+        (
+            Box::new(|l| l[dept] = "not json".into()),
+            "not a backup entry",
+        ),
         (
             // 700 KB of small objects: far below the line limit, but hundreds of MB
             // once decoded
@@ -401,7 +412,9 @@ fn a_backup_holds_records_and_no_index_entries() {
     let path = valid_file(dir.path(), &store);
     let (header, lines) = open_text(&path);
     assert_eq!(header["format_version"], 2);
-    assert!(!lines.iter().any(|l| l.contains("\"k\":\"ix/") || l.contains("\"k\":\"mx/")));
+    assert!(!lines
+        .iter()
+        .any(|l| l.contains("\"k\":\"ix/") || l.contains("\"k\":\"mx/")));
     assert!(store.lookup("department_name", "x").is_ok());
     // the stored value is carried byte for byte
     let key = crate::store::record_key("department", 1);

@@ -186,14 +186,20 @@ mod tests {
     #[test]
     fn every_record_kind_is_registered() {
         let mut found = BTreeSet::new();
-        record_impls(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+        record_impls(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
         assert!(found.len() >= 20, "the scan found too little: {found:?}");
         let registered: BTreeSet<String> = KINDS
             .iter()
             .map(|k| k.type_name.rsplit("::").next().unwrap().trim().to_string())
             .collect();
         let missing: Vec<_> = found.difference(&registered).collect();
-        assert!(missing.is_empty(), "add to backup::kinds::KINDS: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "add to backup::kinds::KINDS: {missing:?}"
+        );
     }
 
     #[test]

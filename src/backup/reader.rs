@@ -137,16 +137,13 @@ impl EntryReader {
         if !read_line_bounded(&mut inner, &mut buf, MAX_HEADER_LINE, "header line")? {
             return Err(corrupt("the file is empty"));
         }
-        let header: Header = serde_json::from_slice(&buf)
-            .map_err(|e| corrupt(format!("bad header: {e}")))?;
+        let header: Header =
+            serde_json::from_slice(&buf).map_err(|e| corrupt(format!("bad header: {e}")))?;
         check_header(&header)?;
         let max_bytes = match header.bytes {
             Some(b) => b,
             // Version 1 did not record its size: bound it by its line count.
-            None => header
-                .entries
-                .checked_mul(MAX_LINE as u64 + 1)
-                .unwrap_or(u64::MAX),
+            None => header.entries.saturating_mul(MAX_LINE as u64 + 1),
         };
         Ok(EntryReader {
             inner,
@@ -258,7 +255,10 @@ impl EntryReader {
                         ))
                     })?;
                 let claims = kind.claims(&value).map_err(|e| {
-                    corrupt(format!("line {line_no}: record '{}' does not read: {e}", shown(k)))
+                    corrupt(format!(
+                        "line {line_no}: record '{}' does not read: {e}",
+                        shown(k)
+                    ))
                 })?;
                 if claims.id != id {
                     return Err(corrupt(format!(
@@ -304,7 +304,9 @@ impl EntryReader {
             )));
         }
         if hex::encode(self.hasher.finalize()) != h.sha256 {
-            return Err(corrupt("checksum mismatch: the file was altered or damaged"));
+            return Err(corrupt(
+                "checksum mismatch: the file was altered or damaged",
+            ));
         }
         Ok(self.header)
     }
@@ -328,7 +330,9 @@ fn check_header(h: &Header) -> Result<(), BackupError> {
         return Err(corrupt("format version 0 does not exist"));
     }
     if h.format_version >= 2 && h.bytes.is_none() {
-        return Err(corrupt("the header does not announce the size of its entries"));
+        return Err(corrupt(
+            "the header does not announce the size of its entries",
+        ));
     }
     if h.schema_version > SCHEMA_VERSION {
         return Err(corrupt(format!(

@@ -93,7 +93,8 @@ impl Loader<'_> {
     }
 
     fn flush(&mut self) -> Result<(), BackupError> {
-        self.store.raw_insert_batch(std::mem::take(&mut self.batch))?;
+        self.store
+            .raw_insert_batch(std::mem::take(&mut self.batch))?;
         self.batch_bytes = 0;
         self.pending.clear();
         Ok(())
@@ -103,7 +104,12 @@ impl Loader<'_> {
         let key = index_key(index, value);
         let holder = match self.pending.get(&key) {
             Some(h) => Some(*h),
-            None => match self.store.data_tree().get(&key).map_err(crate::store::StoreError::from)? {
+            None => match self
+                .store
+                .data_tree()
+                .get(&key)
+                .map_err(crate::store::StoreError::from)?
+            {
                 Some(b) => Some(decode_id(&b)?),
                 None => None,
             },

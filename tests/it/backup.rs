@@ -167,7 +167,10 @@ async fn backup_under_two_writers_restores_whole_and_takes_the_same_batches_agai
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let t = admin
-        .post("/api/tokens", json!({"name": "erp", "scopes": ["erp:write"]}))
+        .post(
+            "/api/tokens",
+            json!({"name": "erp", "scopes": ["erp:write"]}),
+        )
         .await;
     let token = t["token"].as_str().unwrap().to_string();
     let erp = Client {
@@ -196,7 +199,9 @@ async fn backup_under_two_writers_restores_whole_and_takes_the_same_batches_agai
         tokio::spawn(async move {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
-                let (st, r) = erp.call(Method::POST, "/api/erp/records", Some(batch(n))).await;
+                let (st, r) = erp
+                    .call(Method::POST, "/api/erp/records", Some(batch(n)))
+                    .await;
                 assert!(st.is_success(), "{st} {r}");
                 assert_eq!(r["stored"], 20, "{r}");
                 n += 1;
@@ -212,8 +217,11 @@ async fn backup_under_two_writers_restores_whole_and_takes_the_same_batches_agai
                 let t = bob
                     .post(&format!("/api/projects/{p}/tasks"), json!({"kind": "simple", "title": format!("T{n}"), "nodes": [{"handler_id": bob_id, "action": "check"}]}))
                     .await;
-                bob.post(&format!("/api/tasks/{}/comments", t["id"]), json!({"body": "on it"}))
-                    .await;
+                bob.post(
+                    &format!("/api/tasks/{}/comments", t["id"]),
+                    json!({"body": "on it"}),
+                )
+                .await;
                 n += 1;
                 tasks.store(n, Ordering::Relaxed);
             }
@@ -229,9 +237,10 @@ async fn backup_under_two_writers_restores_whole_and_takes_the_same_batches_agai
         let file = work.path().join(format!("b{i}.baton-backup.gz"));
         let data = s.data.clone();
         let arg = file.to_str().unwrap().to_string();
-        let (ok, _, err) = tokio::task::spawn_blocking(move || baton(&data, &["backup", "--out", &arg], None))
-            .await
-            .unwrap();
+        let (ok, _, err) =
+            tokio::task::spawn_blocking(move || baton(&data, &["backup", "--out", &arg], None))
+                .await
+                .unwrap();
         assert!(ok, "{err}");
         files.push(file);
     }
@@ -255,7 +264,9 @@ async fn backup_under_two_writers_restores_whole_and_takes_the_same_batches_agai
     };
     // every batch again, those in the backup and those after it: no conflict
     for n in 0..pushed {
-        let (st, r) = erp2.call(Method::POST, "/api/erp/records", Some(batch(n))).await;
+        let (st, r) = erp2
+            .call(Method::POST, "/api/erp/records", Some(batch(n)))
+            .await;
         assert!(st.is_success(), "batch {n} after restore: {st} {r}");
         assert_eq!(r["rejected"].as_array().map(Vec::len), Some(0), "{r}");
         let taken = r["stored"].as_u64().unwrap() + r["unchanged"].as_u64().unwrap();
@@ -267,7 +278,10 @@ async fn backup_under_two_writers_restores_whole_and_takes_the_same_batches_agai
     let t = bob2
         .post(&format!("/api/projects/{p}/tasks"), json!({"kind": "simple", "title": "after", "nodes": [{"handler_id": bob_id, "action": "check"}]}))
         .await;
-    assert!(t["id"].as_u64().unwrap() > restored.max_id, "id reused: {t}");
+    assert!(
+        t["id"].as_u64().unwrap() > restored.max_id,
+        "id reused: {t}"
+    );
     let log = bob2.get(&format!("/api/tasks/{}/log", t["id"])).await;
     assert!(
         log["items"].as_array().unwrap().len() <= 2,

@@ -233,6 +233,8 @@ async fn backup_under_two_writers_restores_whole_and_takes_the_same_batches_agai
     }
     let work = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
+    let written = || batches.load(Ordering::Relaxed) + tasks.load(Ordering::Relaxed);
+    let before = written();
     for i in 0..3 {
         let file = work.path().join(format!("b{i}.baton-backup.gz"));
         let data = s.data.clone();
@@ -244,6 +246,7 @@ async fn backup_under_two_writers_restores_whole_and_takes_the_same_batches_agai
         assert!(ok, "{err}");
         files.push(file);
     }
+    assert!(written() > before, "the writers went on while backups were taken");
     stop.store(true, Ordering::Relaxed);
     erp_writer.await.unwrap();
     task_writer.await.unwrap();

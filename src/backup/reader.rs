@@ -133,7 +133,8 @@ impl EntryReader {
             64 * 1024,
             GzDecoder::new(BufReader::new(file)),
         ));
-        let mut buf = Vec::new();
+        // Reserved once: growing it line by line would copy and leave freed blocks behind.
+        let mut buf = Vec::with_capacity(MAX_LINE);
         if !read_line_bounded(&mut inner, &mut buf, MAX_HEADER_LINE, "header line")? {
             return Err(corrupt("the file is empty"));
         }

@@ -246,7 +246,10 @@ async fn backup_under_two_writers_restores_whole_and_takes_the_same_batches_agai
         assert!(ok, "{err}");
         files.push(file);
     }
-    assert!(written() > before, "the writers went on while backups were taken");
+    assert!(
+        written() > before,
+        "the writers went on while backups were taken"
+    );
     stop.store(true, Ordering::Relaxed);
     erp_writer.await.unwrap();
     task_writer.await.unwrap();

@@ -317,10 +317,22 @@ fn lines_that_break_the_rules_are_refused_even_with_a_valid_checksum() {
         ),
         (
             Box::new(|l| {
-                let last = l.len() - 1;
-                l[last] = r#"{"k":"meta/schema","b":"AAAAYw=="}"#.into();
+                let i = l.iter().position(|x| x.contains("meta/schema")).unwrap();
+                l[i] = r#"{"k":"meta/schema","b":"AAAAYw=="}"#.into();
             }),
             "meta/schema",
+        ),
+        (
+            Box::new(|l| {
+                let i = l.iter().position(|x| x.contains("meta/next_id")).unwrap();
+                l[i] = r#"{"k":"meta/next_id","b":"//////////8="}"#.into();
+            }),
+            "meta/next_id",
+        ),
+        (
+            // above 2^53
+            Box::new(|l| l[dept] = l[dept].replacen("department/00", "department/ff", 1)),
+            "record id",
         ),
     ];
     for (change, expect) in cases {

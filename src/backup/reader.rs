@@ -23,6 +23,11 @@ use super::kinds::{self, Claims};
 use super::{BackupError, Header, FORMAT_NAME, FORMAT_VERSION, MAX_HEADER_LINE, MAX_LINE};
 use crate::store::SCHEMA_VERSION;
 
+/// The highest id a backup may hold: ids are handed out from 1 up, and above 2^53 they
+/// would no longer be exact as JSON numbers in the web UI, so a higher one is damage
+/// (and a counter near `u64::MAX` would overflow at the next insert).
+pub(crate) const MAX_ID: u64 = 1 << 53;
+
 /// One entry line as stored. `v` is kept as the raw JSON text: restore writes it back
 /// byte for byte and never builds a generic JSON tree from it.
 #[derive(Deserialize)]
@@ -248,7 +253,7 @@ impl EntryReader {
                 let id = (rest.len() == 16)
                     .then(|| u64::from_str_radix(rest, 16).ok())
                     .flatten()
-                    .filter(|id| *id != 0)
+                    .filter(|id| (1..=MAX_ID).contains(id))
                     .ok_or_else(|| {
                         corrupt(format!(
                             "line {line_no}: key '{}' does not end in a record id",

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::reader::{verify, Entry, EntryReader};
+use super::reader::{verify, Entry, EntryReader, MAX_ID};
 use super::{check, BackupError, Header};
 use crate::store::{
     decode_id, encode_id, index_key, multi_key, Store, META_NEXT_ID, META_SCHEMA, SCHEMA_VERSION,
@@ -140,7 +140,11 @@ fn load_into(file: &Path, db_dir: &Path) -> Result<(), BackupError> {
         match entry {
             Entry::Meta { key, value } if key == META_NEXT_ID => {
                 recorded_next = decode_id(&value)
-                    .map_err(|_| BackupError::Corrupt("meta/next_id is not an id".into()))?;
+                    .ok()
+                    .filter(|n| *n <= MAX_ID + 1)
+                    .ok_or_else(|| {
+                        BackupError::Corrupt("meta/next_id is not an id in range".into())
+                    })?;
             }
             Entry::Meta { key, value } if key == META_SCHEMA => {
                 let known = <[u8; 4]>::try_from(value.as_slice())

@@ -3,7 +3,8 @@
 use super::{Store, StoreError};
 
 impl Store {
-    /// Calls `each` with every durable entry as it stood at one moment.
+    /// Calls `each` with every durable entry as it stood at one moment, except those
+    /// under the key prefixes in `skip` (which are not read at all).
     ///
     /// sled has no snapshots, and a scan of the live tree while batches land sees some
     /// of a batch and not the rest (an index entry without its record, an id counter
@@ -15,6 +16,7 @@ impl Store {
     /// tree is as the last successful write left it.
     pub fn scan_consistent<E: From<StoreError>>(
         &self,
+        skip: &[&str],
         mut each: impl FnMut(&[u8], &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
         let _guard = self
@@ -22,12 +24,41 @@ impl Store {
             .write_lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for item in self.inner.data.iter() {
+        let mut from: Vec<u8> = Vec::new();
+        for (start, end) in skip_ranges(skip) {
+            for item in self.inner.data.range(from.clone()..start) {
+                let (k, v) = item.map_err(StoreError::from)?;
+                each(&k, &v)?;
+            }
+            from = from.max(end);
+        }
+        for item in self.inner.data.range(from..) {
             let (k, v) = item.map_err(StoreError::from)?;
             each(&k, &v)?;
         }
         Ok(())
     }
+}
+
+/// The key ranges `[prefix, end of prefix)` of `prefixes`, in order.
+fn skip_ranges(prefixes: &[&str]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut out: Vec<(Vec<u8>, Vec<u8>)> = prefixes
+        .iter()
+        .filter_map(|p| {
+            let start = p.as_bytes().to_vec();
+            // the first key after every key that starts with `p`
+            let mut end = start.clone();
+            while let Some(last) = end.pop() {
+                if last < u8::MAX {
+                    end.push(last + 1);
+                    return Some((start, end));
+                }
+            }
+            None
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 #[cfg(test)]
@@ -65,7 +96,7 @@ mod tests {
         };
         let mut seen = Vec::new();
         store
-            .scan_consistent(|k, _| {
+            .scan_consistent(&[], |k, _| {
                 if seen.is_empty() {
                     started_tx.send(()).unwrap();
                     // the writer is blocked on the lock for as long as the scan runs
@@ -78,5 +109,22 @@ mod tests {
         writer.join().unwrap();
         assert!(!seen.contains(&"meta/z".to_string()), "{seen:?}");
         assert!(store.data_tree().get("meta/z").unwrap().is_some());
+    }
+
+    #[test]
+    fn skipped_prefixes_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        for k in ["a/1", "ix/a", "ix/b", "ix0", "m/1", "mx/q/1", "z"] {
+            put(&store, k);
+        }
+        let mut seen = Vec::new();
+        store
+            .scan_consistent(&["mx/", "ix/"], |k, _| {
+                seen.push(String::from_utf8_lossy(k).into_owned());
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(seen, ["a/1", "ix0", "m/1", "meta/schema", "z"]);
     }
 }

@@ -171,7 +171,15 @@ mod tests {
             } else if path.extension().is_some_and(|e| e == "rs") {
                 let text = std::fs::read_to_string(&path).unwrap();
                 for line in text.lines() {
-                    if let Some(rest) = line.trim().strip_prefix("impl Record for ") {
+                    // `impl Record for X`, `impl crate::store::Record for X`, …
+                    let line = line.trim();
+                    if !line.starts_with("impl") {
+                        continue;
+                    }
+                    let found = line
+                        .split_once(" Record for ")
+                        .or_else(|| line.split_once("::Record for "));
+                    if let Some((_, rest)) = found {
                         let name: String = rest
                             .chars()
                             .take_while(|c| c.is_alphanumeric() || *c == '_')

@@ -1,20 +1,20 @@
 //! Backup and restore in a documented format independent of sled's files
 //! (docs/backup-format.md): a gzip stream of JSON lines — one header line carrying the
-//! format version, Baton and schema versions, time, counts per kind and a SHA-256 of
-//! the entry lines — then one line per stored entry. Sessions are not included.
+//! format version, Baton and schema versions, time, counts per kind, size and a
+//! SHA-256 of the entry lines — then one line per stored record or bookkeeping entry.
+//! Index entries and sessions are not included: restore rebuilds the indexes.
 //!
 //! One function makes a backup ([`write_backup`]); the CLI, the admin API/socket and
 //! the schedule are its three triggers, and [`BackupRunner`] lets only one run at once.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde::{Deserialize, Serialize};
@@ -23,9 +23,25 @@ use utoipa::ToSchema;
 
 use crate::store::{Store, StoreError, SCHEMA_VERSION};
 
+pub mod check;
+pub mod kinds;
+mod reader;
+mod restore;
+
+pub use reader::verify;
+pub use restore::restore;
+
 pub const FORMAT_NAME: &str = "baton-backup";
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: records only (indexes and the id counter are rebuilt on restore), entry size in
+/// the header. 1: also index entries; still restored, its index lines dropped.
+pub const FORMAT_VERSION: u32 = 2;
 pub const FILE_SUFFIX: &str = ".baton-backup.gz";
+/// The longest entry line a backup may hold. Restore refuses a longer one as soon as
+/// it passes this, and a backup refuses to write one, so every backup written can be
+/// restored. Records are bounded far below it by the request body limit.
+pub const MAX_LINE: usize = 4 << 20;
+/// The longest header line.
+pub const MAX_HEADER_LINE: usize = 64 << 10;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -35,6 +51,10 @@ pub enum BackupError {
     Store(#[from] StoreError),
     #[error("not a usable Baton backup: {0}")]
     Corrupt(String),
+    #[error("entry '{key}' takes {bytes} bytes, more than a backup line may hold ({MAX_LINE}); the backup was not written")]
+    EntryTooLarge { key: String, bytes: usize },
+    #[error("{0}; restore could not read it back, so the backup was not written")]
+    Unrestorable(String),
     #[error("{0} already exists; choose another file name")]
     Exists(PathBuf),
     #[error("{0} is not empty; restore into an empty directory or pass --force to move the existing database aside")]
@@ -50,87 +70,136 @@ pub struct Header {
     pub baton_version: String,
     pub schema_version: u32,
     pub created_at: DateTime<Utc>,
-    /// Entries per kind: `user`, `project`, … and `ix/<index>` for index entries.
+    /// Entries per kind: `user`, `project`, …, `meta` for bookkeeping (and in version 1
+    /// `ix/<index>` for index entries).
     pub counts: BTreeMap<String, u64>,
     pub entries: u64,
+    /// Bytes of all entry lines together (version 2 on): restore stops reading there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
     /// SHA-256 (hex) of every byte after the header line.
     pub sha256: String,
 }
 
-/// One stored entry. `v` holds a JSON value as stored; `b` holds any other bytes as base64.
-#[derive(Debug, Serialize, Deserialize)]
-struct Line {
-    k: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    v: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    b: Option<String>,
-}
+/// Key prefixes of what is derived from records (the index entries) and rebuilt on
+/// restore: backing them up would only let a backup disagree with itself.
+const DERIVED: &[&str] = &["ix/", "mx/"];
 
-fn encode_line(key: &[u8], value: &[u8]) -> Result<Vec<u8>, BackupError> {
-    let k = String::from_utf8(key.to_vec())
+/// `{"k":KEY,"v":VALUE}` with the stored JSON value as it is, or `{"k":KEY,"b":BASE64}`
+/// for a value that is not JSON on one line (counters, ids).
+fn encode_line(key: &[u8], value: &[u8], out: &mut Vec<u8>) -> Result<(), BackupError> {
+    let k = std::str::from_utf8(key)
         .map_err(|_| BackupError::Corrupt("non-UTF-8 key in database".into()))?;
-    let line = match serde_json::from_slice::<serde_json::Value>(value) {
-        Ok(v) => Line {
-            k,
-            v: Some(v),
-            b: None,
-        },
-        Err(_) => Line {
-            k,
-            v: None,
-            b: Some(base64::engine::general_purpose::STANDARD.encode(value)),
-        },
-    };
-    let mut out = serde_json::to_vec(&line).map_err(|e| BackupError::Corrupt(e.to_string()))?;
-    out.push(b'\n');
-    Ok(out)
+    out.clear();
+    out.extend_from_slice(b"{\"k\":");
+    serde_json::to_writer(&mut *out, k).map_err(|e| BackupError::Corrupt(e.to_string()))?;
+    let is_json =
+        !value.contains(&b'\n') && serde_json::from_slice::<serde::de::IgnoredAny>(value).is_ok();
+    if is_json {
+        out.extend_from_slice(b",\"v\":");
+        out.extend_from_slice(value);
+    } else {
+        out.extend_from_slice(b",\"b\":\"");
+        out.extend_from_slice(
+            base64::engine::general_purpose::STANDARD
+                .encode(value)
+                .as_bytes(),
+        );
+        out.push(b'"');
+    }
+    out.extend_from_slice(b"}\n");
+    if out.len() > MAX_LINE {
+        return Err(BackupError::EntryTooLarge {
+            key: reader::shown(k),
+            bytes: out.len(),
+        });
+    }
+    // What restore would refuse to decode is refused here, while it can be fixed.
+    if !k.starts_with("meta/") {
+        kinds::check_decode_cost(value)
+            .map_err(|e| BackupError::Unrestorable(format!("entry '{}': {e}", reader::shown(k))))?;
+    }
+    Ok(())
 }
 
-fn decode_line(line: &str) -> Result<(Vec<u8>, Vec<u8>), BackupError> {
-    let l: Line = serde_json::from_str(line)
-        .map_err(|e| BackupError::Corrupt(format!("bad entry line: {e}")))?;
-    let value = match (l.v, l.b) {
-        (Some(v), None) => {
-            serde_json::to_vec(&v).map_err(|e| BackupError::Corrupt(e.to_string()))?
+/// Calls `each` with every entry of a spool file written by [`spool_consistent`].
+fn each_spooled(
+    spool: &mut File,
+    mut each: impl FnMut(&[u8], &[u8]) -> Result<(), BackupError>,
+) -> Result<(), BackupError> {
+    spool.rewind()?;
+    let mut r = BufReader::new(&mut *spool);
+    let (mut k, mut v) = (Vec::new(), Vec::new());
+    let mut len = [0u8; 8];
+    loop {
+        match r.read_exact(&mut len[..4]) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e.into()),
         }
-        (None, Some(b)) => base64::engine::general_purpose::STANDARD
-            .decode(b)
-            .map_err(|e| BackupError::Corrupt(format!("bad base64 value: {e}")))?,
-        _ => {
-            return Err(BackupError::Corrupt(
-                "entry without exactly one of v and b".into(),
-            ))
-        }
-    };
-    Ok((l.k.into_bytes(), value))
+        r.read_exact(&mut len[4..])?;
+        let [a, b, c, d, e, f, g, h] = len;
+        let klen = u32::from_be_bytes([a, b, c, d]) as usize;
+        let vlen = u32::from_be_bytes([e, f, g, h]) as usize;
+        k.resize(klen, 0);
+        v.resize(vlen, 0);
+        r.read_exact(&mut k)?;
+        r.read_exact(&mut v)?;
+        each(&k, &v)?;
+    }
 }
 
-/// Writes a complete backup of `store` to `out`. Entries are spooled to a temporary
-/// file in `tmp_dir` first so the header can carry counts and checksum.
+/// Copies every record and bookkeeping entry, as of one moment, to a spool file: the
+/// writer lock is held only for this raw copy.
+fn spool_consistent(store: &Store, tmp_dir: &Path) -> Result<File, BackupError> {
+    std::fs::create_dir_all(tmp_dir)?;
+    let mut spool = tempfile::tempfile_in(tmp_dir)?;
+    let started = std::time::Instant::now();
+    {
+        let mut w = BufWriter::new(&mut spool);
+        store.scan_consistent(DERIVED, |k, v| {
+            let too_long = |_| BackupError::EntryTooLarge {
+                key: reader::shown(&String::from_utf8_lossy(k)),
+                bytes: v.len(),
+            };
+            w.write_all(&u32::try_from(k.len()).map_err(too_long)?.to_be_bytes())?;
+            w.write_all(&u32::try_from(v.len()).map_err(too_long)?.to_be_bytes())?;
+            w.write_all(k)?;
+            w.write_all(v)?;
+            Ok::<_, BackupError>(())
+        })?;
+        w.flush()?;
+    }
+    // Writes wait this long: worth seeing when the database grows.
+    tracing::info!(
+        writes_paused_ms = started.elapsed().as_millis() as u64,
+        "backup copied the records"
+    );
+    Ok(spool)
+}
+
+/// Writes a complete backup of `store` to `out`: a consistent copy of its records
+/// taken under the writer lock into a spool file in `tmp_dir`, then, with writes going
+/// on again, one pass for the header's counts, size and checksum and one to compress.
 pub fn write_backup(
     store: &Store,
     tmp_dir: &Path,
     out: impl Write,
     now: DateTime<Utc>,
 ) -> Result<Header, BackupError> {
-    std::fs::create_dir_all(tmp_dir)?;
-    let mut spool = tempfile::tempfile_in(tmp_dir)?;
+    let mut spool = spool_consistent(store, tmp_dir)?;
     let mut hasher = Sha256::new();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut entries = 0u64;
-    {
-        let mut w = BufWriter::new(&mut spool);
-        for item in store.raw_entries() {
-            let (k, v) = item?;
-            let line = encode_line(&k, &v)?;
-            hasher.update(&line);
-            w.write_all(&line)?;
-            *counts.entry(crate::store::kind_of(&k)).or_default() += 1;
-            entries += 1;
-        }
-        w.flush()?;
-    }
+    let (mut entries, mut bytes) = (0u64, 0u64);
+    let mut line = Vec::new();
+    each_spooled(&mut spool, |k, v| {
+        encode_line(k, v, &mut line)?;
+        hasher.update(&line);
+        *counts.entry(crate::store::kind_of(k)).or_default() += 1;
+        entries += 1;
+        bytes += line.len() as u64;
+        Ok(())
+    })?;
     let header = Header {
         format: FORMAT_NAME.into(),
         format_version: FORMAT_VERSION,
@@ -139,13 +208,17 @@ pub fn write_backup(
         created_at: now,
         counts,
         entries,
+        bytes: Some(bytes),
         sha256: hex::encode(hasher.finalize()),
     };
-    spool.rewind()?;
     let mut gz = GzEncoder::new(out, Compression::default());
     serde_json::to_writer(&mut gz, &header).map_err(|e| BackupError::Corrupt(e.to_string()))?;
     gz.write_all(b"\n")?;
-    std::io::copy(&mut spool, &mut gz)?;
+    each_spooled(&mut spool, |k, v| {
+        encode_line(k, v, &mut line)?;
+        gz.write_all(&line)?;
+        Ok(())
+    })?;
     gz.finish()?.flush()?;
     Ok(header)
 }
@@ -177,136 +250,6 @@ pub fn write_backup_file(
         }
     })?;
     Ok(header)
-}
-
-fn open_reader(path: &Path) -> Result<(Header, impl BufRead), BackupError> {
-    let file = File::open(path)?;
-    let mut reader = BufReader::new(GzDecoder::new(BufReader::new(file)));
-    let mut first = String::new();
-    reader.read_line(&mut first).map_err(|e| {
-        BackupError::Corrupt(format!(
-            "cannot read the header ({e}); the file is not a gzip Baton backup or is damaged"
-        ))
-    })?;
-    let header: Header = serde_json::from_str(first.trim_end())
-        .map_err(|e| BackupError::Corrupt(format!("bad header: {e}")))?;
-    if header.format != FORMAT_NAME {
-        return Err(BackupError::Corrupt(format!(
-            "format is '{}', expected '{FORMAT_NAME}'",
-            header.format
-        )));
-    }
-    if header.format_version > FORMAT_VERSION {
-        return Err(BackupError::Corrupt(format!(
-            "format version {} is newer than this Baton reads ({FORMAT_VERSION}); use Baton {} or later",
-            header.format_version, header.baton_version
-        )));
-    }
-    if header.schema_version > SCHEMA_VERSION {
-        return Err(BackupError::Corrupt(format!(
-            "written by Baton {} with schema {}, newer than this build's {SCHEMA_VERSION}",
-            header.baton_version, header.schema_version
-        )));
-    }
-    Ok((header, reader))
-}
-
-/// Reads the whole file and checks it against its header without writing anything.
-pub fn verify(path: &Path) -> Result<Header, BackupError> {
-    let (header, mut reader) = open_reader(path)?;
-    let mut hasher = Sha256::new();
-    let mut n = 0u64;
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let read = reader
-            .read_line(&mut line)
-            .map_err(|e| BackupError::Corrupt(format!("the file is truncated or damaged ({e})")))?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(line.as_bytes());
-        decode_line(line.trim_end_matches('\n'))?;
-        n += 1;
-    }
-    // Drain anything the decoder still holds to surface a bad gzip trailer.
-    let mut rest = Vec::new();
-    reader
-        .read_to_end(&mut rest)
-        .map_err(|e| BackupError::Corrupt(format!("the file is truncated or damaged ({e})")))?;
-    if n != header.entries {
-        return Err(BackupError::Corrupt(format!(
-            "header says {} entries, file has {n}: truncated?",
-            header.entries
-        )));
-    }
-    if hex::encode(hasher.finalize()) != header.sha256 {
-        return Err(BackupError::Corrupt(
-            "checksum mismatch: the file was altered or damaged".into(),
-        ));
-    }
-    Ok(header)
-}
-
-fn dir_is_empty(dir: &Path) -> Result<bool, std::io::Error> {
-    match std::fs::read_dir(dir) {
-        Ok(mut it) => Ok(it.next().is_none()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
-        Err(e) => Err(e),
-    }
-}
-
-/// Restores `file` into data directory `data_dir`: verifies it fully, loads it into a
-/// new database beside the target, and only then puts it in place. With `force`, an
-/// existing database is moved aside (never deleted).
-pub fn restore(
-    file: &Path,
-    data_dir: &Path,
-    force: bool,
-    now: DateTime<Utc>,
-) -> Result<Header, BackupError> {
-    let header = verify(file)?;
-    if !dir_is_empty(data_dir)? && !force {
-        return Err(BackupError::NotEmpty(data_dir.to_path_buf()));
-    }
-    let db_dir = data_dir.join("db");
-    if db_dir.exists() {
-        // Refuse while a server holds it: opening takes sled's lock.
-        drop(Store::open(&db_dir, 1 << 20)?);
-    }
-    std::fs::create_dir_all(data_dir)?;
-    let staging = data_dir.join(format!("db.restoring-{}", now.format("%Y%m%d%H%M%S")));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging)?;
-    }
-    let result = load_into(file, &staging);
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    if db_dir.exists() {
-        let aside = data_dir.join(format!("db.before-restore-{}", now.format("%Y%m%d%H%M%S")));
-        std::fs::rename(&db_dir, &aside)?;
-        tracing::info!(path = %aside.display(), "moved the existing database aside");
-    }
-    std::fs::rename(&staging, &db_dir)?;
-    Ok(header)
-}
-
-fn load_into(file: &Path, db_dir: &Path) -> Result<(), BackupError> {
-    let (_, reader) = open_reader(file)?;
-    let store = Store::open(db_dir, 16 << 20)?;
-    let mut batch = Vec::with_capacity(1000);
-    for line in reader.lines() {
-        let line = line.map_err(|e| BackupError::Corrupt(e.to_string()))?;
-        batch.push(decode_line(&line)?);
-        if batch.len() == 1000 {
-            store.raw_insert_batch(std::mem::take(&mut batch))?;
-        }
-    }
-    store.raw_insert_batch(batch)?;
-    store.flush()?;
-    Ok(())
 }
 
 /// Summary of a backup file in the backup directory.
@@ -394,5 +337,7 @@ impl BackupRunner {
     }
 }
 
+#[cfg(test)]
+mod hostile_tests;
 #[cfg(test)]
 mod tests;

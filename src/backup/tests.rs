@@ -1,5 +1,7 @@
 use std::io::Write;
 
+use flate2::read::GzDecoder;
+
 use chrono::Utc;
 
 use super::*;

@@ -12,11 +12,14 @@ mod error;
 mod keys;
 mod migrate;
 mod open;
+mod snapshot;
 mod write;
 
 pub use codec::{decode, encode, Record};
 pub use error::StoreError;
-pub use keys::{index_key, kind_of, record_key};
+pub use keys::{
+    decode_id, encode_id, index_key, kind_of, multi_key, record_key, META_NEXT_ID, META_SCHEMA,
+};
 pub use write::WriteTx;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,190 @@
+//! Restore: a backup becomes a new database beside the target, with its indexes and id
+//! counter rebuilt from the records and checked, and only then is put in place.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::reader::{verify, Entry, EntryReader, MAX_ID};
+use super::{check, BackupError, Header};
+use crate::store::{
+    decode_id, encode_id, index_key, multi_key, Store, META_NEXT_ID, META_SCHEMA, SCHEMA_VERSION,
+};
+
+/// Entries written to the new database at once, and the bytes after which a batch is
+/// written early: a batch is held in memory, so it is bounded by both.
+const BATCH_ENTRIES: usize = 1000;
+const BATCH_BYTES: usize = 4 << 20;
+/// sled's page cache while restoring; restore reads each entry once.
+const RESTORE_CACHE: u64 = 8 << 20;
+
+fn dir_is_empty(dir: &Path) -> Result<bool, std::io::Error> {
+    match std::fs::read_dir(dir) {
+        Ok(mut it) => Ok(it.next().is_none()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
+        Err(e) => Err(e),
+    }
+}
+
+/// Restores `file` into data directory `data_dir`: checks the whole file first (before
+/// anything is created), loads it into a new database beside the target, rebuilds and
+/// checks the indexes, and only then puts it in place. With `force`, an existing
+/// database is moved aside (never deleted). On any error nothing is left behind: not
+/// the new database, and not `data_dir` if restore created it.
+pub fn restore(
+    file: &Path,
+    data_dir: &Path,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Result<Header, BackupError> {
+    let header = verify(file)?;
+    if !dir_is_empty(data_dir)? && !force {
+        return Err(BackupError::NotEmpty(data_dir.to_path_buf()));
+    }
+    let db_dir = data_dir.join("db");
+    if db_dir.exists() {
+        // Refuse while a server holds it: opening takes sled's lock.
+        drop(Store::open(&db_dir, 1 << 20)?);
+    }
+    let created = !data_dir.exists();
+    std::fs::create_dir_all(data_dir)?;
+    let staging = data_dir.join(format!("db.restoring-{}", now.format("%Y%m%d%H%M%S")));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    if let Err(e) = load_into(file, &staging) {
+        let _ = std::fs::remove_dir_all(&staging);
+        if created {
+            let _ = std::fs::remove_dir(data_dir);
+        }
+        return Err(e);
+    }
+    if db_dir.exists() {
+        let aside = data_dir.join(format!("db.before-restore-{}", now.format("%Y%m%d%H%M%S")));
+        std::fs::rename(&db_dir, &aside)?;
+        tracing::info!(path = %aside.display(), "moved the existing database aside");
+    }
+    std::fs::rename(&staging, &db_dir)?;
+    Ok(header)
+}
+
+/// Writes entries in bounded batches, refusing a unique value claimed twice.
+struct Loader<'a> {
+    store: &'a Store,
+    batch: Vec<(Vec<u8>, Vec<u8>)>,
+    batch_bytes: usize,
+    /// Unique index entries in the batch not yet written, to find a value claimed
+    /// twice within one batch.
+    pending: HashMap<Vec<u8>, u64>,
+}
+
+impl Loader<'_> {
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), BackupError> {
+        self.batch_bytes = self
+            .batch_bytes
+            .saturating_add(key.len())
+            .saturating_add(value.len());
+        self.batch.push((key, value));
+        if self.batch.len() >= BATCH_ENTRIES || self.batch_bytes >= BATCH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), BackupError> {
+        self.store
+            .raw_insert_batch(std::mem::take(&mut self.batch))?;
+        self.batch_bytes = 0;
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn claim_unique(&mut self, index: &str, value: &str, id: u64) -> Result<(), BackupError> {
+        let key = index_key(index, value);
+        let holder = match self.pending.get(&key) {
+            Some(h) => Some(*h),
+            None => match self
+                .store
+                .data_tree()
+                .get(&key)
+                .map_err(crate::store::StoreError::from)?
+            {
+                Some(b) => Some(decode_id(&b)?),
+                None => None,
+            },
+        };
+        if let Some(other) = holder {
+            return Err(BackupError::Corrupt(format!(
+                "records {other} and {id} both claim {index} '{}'",
+                super::reader::shown(value)
+            )));
+        }
+        self.pending.insert(key.clone(), id);
+        self.put(key, encode_id(id).to_vec())
+    }
+}
+
+fn load_into(file: &Path, db_dir: &Path) -> Result<(), BackupError> {
+    let mut reader = EntryReader::open(file)?;
+    let store = Store::open(db_dir, RESTORE_CACHE)?;
+    let mut loader = Loader {
+        store: &store,
+        batch: Vec::with_capacity(BATCH_ENTRIES),
+        batch_bytes: 0,
+        pending: HashMap::new(),
+    };
+    let mut recorded_next = 1u64;
+    let mut max_id = 0u64;
+    while let Some(entry) = reader.next_entry()? {
+        match entry {
+            Entry::Meta { key, value } if key == META_NEXT_ID => {
+                recorded_next = decode_id(&value)
+                    .ok()
+                    .filter(|n| *n <= MAX_ID + 1)
+                    .ok_or_else(|| {
+                        BackupError::Corrupt("meta/next_id is not an id in range".into())
+                    })?;
+            }
+            Entry::Meta { key, value } if key == META_SCHEMA => {
+                let known = <[u8; 4]>::try_from(value.as_slice())
+                    .map(u32::from_be_bytes)
+                    .is_ok_and(|v| (1..=SCHEMA_VERSION).contains(&v));
+                if !known {
+                    return Err(BackupError::Corrupt(
+                        "meta/schema is not a schema version this Baton knows".into(),
+                    ));
+                }
+                loader.put(key, value)?;
+            }
+            Entry::Meta { key, value } => loader.put(key, value)?,
+            Entry::Record {
+                key, value, claims, ..
+            } => {
+                loader.put(key, value)?;
+                for (index, value) in &claims.unique {
+                    loader.claim_unique(index, value, claims.id)?;
+                }
+                for (index, value) in &claims.multi {
+                    loader.put(multi_key(index, value, claims.id), Vec::new())?;
+                }
+                max_id = max_id.max(claims.id);
+            }
+            Entry::OldIndex => {}
+        }
+    }
+    reader.finish()?;
+    // Ids are never reused: above every id present, and above what the counter said
+    // (ids of deleted records may still be named in logs).
+    let next = max_id
+        .checked_add(1)
+        .ok_or_else(|| BackupError::Corrupt("a record id is at the top of the id range".into()))?
+        .max(recorded_next);
+    loader.put(META_NEXT_ID.to_vec(), encode_id(next).to_vec())?;
+    loader.flush()?;
+    check::check(&store).map_err(|e| {
+        BackupError::Corrupt(format!("the restored database would not be whole: {e}"))
+    })?;
+    store.flush()?;
+    Ok(())
+}

@@ -155,19 +155,21 @@ fn check_node_count(kind: TaskKind, n: usize) -> ServiceResult<()> {
     }
 }
 
-/// Who may create tasks in a project: its members and its admins.
+/// Who may create tasks in a project: its members and its admins. Rights are checked
+/// before the project's state, so that someone outside it learns neither its name nor
+/// that it is archived.
 fn check_can_create(ctx: &ProjectCtx, actor: &Actor) -> ServiceResult<()> {
-    if ctx.project.archived {
-        return Err(ServiceError::Conflict(format!(
-            "project '{}' is archived",
-            ctx.project.name
-        )));
-    }
     let member = actor.user_id.is_some_and(|u| ctx.is_member(u));
     if !member && !ctx.admin {
         return Err(ServiceError::forbidden(
             "only members of the project create tasks in it",
         ));
+    }
+    if ctx.project.archived {
+        return Err(ServiceError::Conflict(format!(
+            "project '{}' is archived",
+            ctx.project.name
+        )));
     }
     Ok(())
 }

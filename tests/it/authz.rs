@@ -29,6 +29,8 @@ const PROJ: &str = "ZQXPROJ";
 const OTHER: &str = "ZQXOTHER";
 const FEEDBACK: &str = "ZQXFEEDBACK";
 const FEEDBACK2: &str = "ZQXFBTWO";
+/// The display name of a member of B: in statistics only for those who may see B's.
+const BUSER: &str = "ZQXBUSER";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -234,6 +236,8 @@ struct Case {
     erp_push: bool,
     /// Runs after every other row (logout).
     last: bool,
+    /// A mark this row's answer shows only to those the rule allows.
+    hide: Option<(&'static str, Rule)>,
 }
 
 fn row(method: Method, route: &'static str, path: impl Into<String>, rule: Rule) -> Case {
@@ -247,6 +251,7 @@ fn row(method: Method, route: &'static str, path: impl Into<String>, rule: Rule)
         public: false,
         erp_push: false,
         last: false,
+        hide: None,
     }
 }
 
@@ -257,6 +262,10 @@ impl Case {
     }
     fn multipart(mut self) -> Case {
         self.body = Body::Multipart;
+        self
+    }
+    fn hide(mut self, mark: &'static str, rule: Rule) -> Case {
+        self.hide = Some((mark, rule));
         self
     }
     fn fresh(mut self, f: Fresh) -> Case {
@@ -614,6 +623,8 @@ async fn setup() -> Fx {
 
 /// Ids of the objects the rows point at, made once.
 struct Objects {
+    /// The built-in ERP Notifications project.
+    erp: u64,
     /// An archived project like P.
     archived: u64,
     /// A task in Q, made by OtherProject.
@@ -735,7 +746,21 @@ async fn objects(fx: &Fx) -> Objects {
         .await;
     let (_, boss) = fx.s.user(admin, "boss", "company_admin", None).await;
     let (_, bmember) = fx.s.user(admin, "bmember", "member", Some(fx.b)).await;
+    admin
+        .call(
+            Method::PATCH,
+            &format!("/api/users/{bmember}"),
+            Some(json!({ "display_name": BUSER })),
+        )
+        .await;
+    let stats = admin.get("/api/stats").await.to_string();
+    assert!(
+        stats.contains(BUSER),
+        "statistics list every member: {stats}"
+    );
+    let erp = admin.erp_project().await["id"].as_u64().unwrap();
     Objects {
+        erp,
         archived,
         x,
         feedback2,
@@ -880,9 +905,11 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
             .json(json!({"enabled": true})),
         row(M::DELETE, "/api/scenarios/{id}", "/api/scenarios/@ID@", company).fresh(Fresh::Scenario),
         // statistics
-        row(M::GET, "/api/stats", "/api/stats", anyone),
-        row(M::GET, "/api/stats", format!("/api/stats?department_id={}", fx.b), stats_of_b),
-        row(M::GET, "/api/stats/export.csv", "/api/stats/export.csv", anyone),
+        row(M::GET, "/api/stats", "/api/stats", anyone).hide(BUSER, admin_of_b),
+        row(M::GET, "/api/stats", format!("/api/stats?department_id={}", fx.b), stats_of_b)
+            .hide(BUSER, admin_of_b),
+        row(M::GET, "/api/stats/export.csv", "/api/stats/export.csv", anyone).hide(BUSER, admin_of_b),
+        row(M::GET, "/api/me/dashboard", "/api/me/dashboard", anyone).hide(BUSER, nobody),
         row(M::GET, "/api/stats/export.xlsx", "/api/stats/export.xlsx", anyone),
         row(M::GET, "/api/stats/me/trend", "/api/stats/me/trend", anyone),
         // tasks
@@ -957,8 +984,16 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::PATCH, "/api/users/{id}", "/api/users/@ID@", company)
             .json(json!({"department_id": b}))
             .fresh(Fresh::User),
+        // the erp flag is membership of ERP Notifications, a company-wide project
+        row(M::PATCH, "/api/users/{id}", format!("/api/users/{}", o.target), company)
+            .json(json!({"erp": true})),
+        row(M::PATCH, "/api/users/{id}", "/api/users/@SELF@", company).json(json!({"erp": true})),
+        row(M::POST, "/api/users", "/api/users", company)
+            .json(json!({"username": "erp_@WHO@", "password": "password-123", "role": "member", "department_id": a, "erp": true})),
+        row(M::POST, "/api/projects/{id}/members", format!("/api/projects/{}/members", o.erp), company)
+            .json(json!({"user_id": o.target})),
         row(M::PATCH, "/api/users/{id}", format!("/api/users/{}", o.bmember), admin_of_b)
-            .json(json!({"display_name": "B member @WHO@"})),
+            .json(json!({"email": "b@example.com"})),
         row(M::POST, "/api/users/{id}/password", format!("/api/users/{}/password", o.boss), company)
             .json(json!({"password": "password-789"})),
         row(M::POST, "/api/users", "/api/users", company)
@@ -1095,6 +1130,11 @@ fn judge(c: &Case, who: Who, status: StatusCode, body: &str) -> Option<String> {
     }
     if !want && !refused {
         return Some(format!("{at}: should be refused, got {status} {short}"));
+    }
+    if let Some((mark, rule)) = c.hide {
+        if !refused && body.contains(mark) && !rule(who.owner()) {
+            return Some(format!("{at}: the answer shows {mark}: {short}"));
+        }
     }
     if !refused {
         for mark in [TASK, PROJ, OTHER, FEEDBACK, FEEDBACK2] {

@@ -63,10 +63,14 @@ enum Who {
     /// Tokens Former made while a company admin.
     ReadTokenDemoted,
     ErpTokenDemoted,
+    /// A company admin's read token, revoked.
+    RevokedToken,
+    /// A read token of a company admin who was then disabled.
+    DisabledOwnerToken,
 }
 use Who::*;
 
-const ALL: [Who; 20] = [
+const ALL: [Who; 22] = [
     Anon,
     Outsider,
     OtherProject,
@@ -87,6 +91,8 @@ const ALL: [Who; 20] = [
     Former,
     ReadTokenDemoted,
     ErpTokenDemoted,
+    RevokedToken,
+    DisabledOwnerToken,
 ];
 
 /// People with a login of their own, their username, role and department (A or B).
@@ -113,7 +119,7 @@ impl Who {
     fn owner(self) -> Who {
         match self {
             ReadTokenMember | ErpTokenMember => Member,
-            ReadTokenAdmin | ErpTokenAdmin => CompanyAdmin,
+            ReadTokenAdmin | ErpTokenAdmin | RevokedToken | DisabledOwnerToken => CompanyAdmin,
             ReadTokenDemoted | ErpTokenDemoted => Former,
             w => w,
         }
@@ -238,6 +244,11 @@ struct Case {
     last: bool,
     /// A mark this row's answer shows only to those the rule allows.
     hide: Option<(&'static str, Rule)>,
+    /// The request must not succeed for anyone (allowed callers get a validation error).
+    never_succeeds: bool,
+    /// For task routes: who may see the task; anyone else who is refused gets 404
+    /// (product.md: "gets 404 for it, never its data").
+    task_seer: Option<Rule>,
 }
 
 fn row(method: Method, route: &'static str, path: impl Into<String>, rule: Rule) -> Case {
@@ -252,6 +263,8 @@ fn row(method: Method, route: &'static str, path: impl Into<String>, rule: Rule)
         erp_push: false,
         last: false,
         hide: None,
+        never_succeeds: false,
+        task_seer: None,
     }
 }
 
@@ -262,6 +275,10 @@ impl Case {
     }
     fn multipart(mut self) -> Case {
         self.body = Body::Multipart;
+        self
+    }
+    fn never_succeeds(mut self) -> Case {
+        self.never_succeeds = true;
         self
     }
     fn hide(mut self, mark: &'static str, rule: Rule) -> Case {
@@ -283,7 +300,7 @@ fn expected(c: &Case, who: Who) -> bool {
         ReadTokenMember => c.method == Method::GET && (c.rule)(Member),
         ReadTokenAdmin => c.method == Method::GET && (c.rule)(CompanyAdmin),
         ReadTokenDemoted => c.method == Method::GET && (c.rule)(Former),
-        ErpTokenMember | ErpTokenDemoted => false,
+        ErpTokenMember | ErpTokenDemoted | RevokedToken | DisabledOwnerToken => false,
         ErpTokenAdmin => c.erp_push,
         w => (c.rule)(w),
     }
@@ -565,6 +582,42 @@ async fn setup() -> Fx {
     clients.insert(ReadTokenDemoted, token_client(&s.url, read_demoted).await);
     clients.insert(ErpTokenDemoted, token_client(&s.url, erp_demoted).await);
     clients.insert(Former, former);
+    // a revoked token, and a token whose owner was disabled
+    let revoked = admin
+        .post(
+            "/api/tokens",
+            json!({"name": "revoked", "scopes": ["read"]}),
+        )
+        .await;
+    let (st, body) = admin
+        .call(
+            Method::DELETE,
+            &format!("/api/tokens/{}", revoked["info"]["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{body}");
+    let revoked = revoked["token"].as_str().unwrap().to_string();
+    clients.insert(RevokedToken, token_client(&s.url, revoked).await);
+    let (gone, gone_id) = s.user(&admin, "gone", "company_admin", None).await;
+    let gone_token = gone
+        .post(
+            "/api/tokens",
+            json!({"name": "gone", "scopes": ["read", "erp:write"]}),
+        )
+        .await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, body) = admin
+        .call(
+            Method::PATCH,
+            &format!("/api/users/{gone_id}"),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    clients.insert(DisabledOwnerToken, token_client(&s.url, gone_token).await);
     ids.insert(Former, former_id);
     clients.insert(Anon, s.client());
     clients.insert(CompanyAdmin, admin);
@@ -623,6 +676,8 @@ async fn setup() -> Fx {
 
 /// Ids of the objects the rows point at, made once.
 struct Objects {
+    /// The ids of T's three nodes (the same in every task made like T).
+    node_ids: Vec<u64>,
     /// The built-in ERP Notifications project.
     erp: u64,
     /// An archived project like P.
@@ -660,6 +715,12 @@ async fn objects(fx: &Fx) -> Objects {
         .unwrap();
     let t = admin.get(&format!("/api/tasks/{}", fx.t)).await;
     let item = t["checklist"][0]["id"].as_u64().unwrap();
+    let node_ids = t["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_u64().unwrap())
+        .collect();
     let aid = fx
         .upload(Creator, &format!("/api/tasks/{}/attachments", fx.t), TASK)
         .await["id"]
@@ -760,6 +821,7 @@ async fn objects(fx: &Fx) -> Objects {
     );
     let erp = admin.erp_project().await["id"].as_u64().unwrap();
     Objects {
+        node_ids,
         erp,
         archived,
         x,
@@ -966,9 +1028,6 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::GET, "/api/feedback/{id}", format!("/api/feedback/{}", o.feedback2), |w| w == Outsider || any_admin(w)),
         row(M::POST, "/api/tasks/{id}/copy", format!("/api/tasks/{t}/copy"), company)
             .json(json!({"project_id": q})),
-        row(M::POST, "/api/tasks/{id}/move", "/api/tasks/@ID@/move", company)
-            .json(json!({"project_id": q, "rev": "@REV@"}))
-            .fresh(Fresh::Task),
         row(M::GET, "/api/tasks/{id}", format!("/api/tasks/{x}"), |w| matches!(w, OtherProject | DeptAdminB | CompanyAdmin)),
         row(M::POST, "/api/projects/{pid}/tasks", format!("/api/projects/{q}/tasks"), |w| matches!(w, OtherProject | DeptAdminB | CompanyAdmin))
             .json(json!({"kind": "simple", "title": "@WHO@ task", "nodes": [{"handler_id": fx.id(OtherProject)}]})),
@@ -1023,6 +1082,26 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::GET, "/api/my/{which}", "/api/my/watching", anyone),
         row(M::GET, "/api/inbox", "/api/inbox?kind=mentioned", anyone),
     ]);
+    // edits that would break the flow rules or reach outside the project: never succeed
+    let node = |i: usize, h: Who, action: &str| json!({"id": o.node_ids[i], "handler_id": fx.id(h), "action": action});
+    rows.extend([
+        row(M::PATCH, "/api/tasks/{id}", "/api/tasks/@ID@", edits_t)
+            .json(json!({"rev": "@REV@", "nodes": [node(0, Prev, "check"), node(1, Editor, "approve"), node(2, Later, "pay")]}))
+            .fresh(Fresh::Task)
+            .never_succeeds(),
+        row(M::PATCH, "/api/tasks/{id}", "/api/tasks/@ID@", edits_t)
+            .json(json!({"rev": "@REV@", "watchers": [fx.id(Outsider)]}))
+            .fresh(Fresh::Task)
+            .never_succeeds(),
+        row(M::POST, "/api/tasks/{id}/{op}", "/api/tasks/@ID@/transfer", current_handler)
+            .json(json!({"rev": "@REV@", "to": fx.id(Outsider)}))
+            .fresh(Fresh::Task)
+            .never_succeeds(),
+        row(M::POST, "/api/tasks/{id}/move", "/api/tasks/@ID@/move", company)
+            .json(json!({"project_id": q, "rev": "@REV@"}))
+            .fresh(Fresh::Task)
+            .never_succeeds(),
+    ]);
     // every flow operation: the current handler's four, the previous handler's two
     for (op, rule, extra) in [
         ("start", current_handler as Rule, json!({})),
@@ -1049,6 +1128,20 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
             )
             .json(body)
             .fresh(Fresh::Task),
+        );
+    }
+    let on_x = format!("/api/tasks/{x}/");
+    for r in rows
+        .iter_mut()
+        .filter(|r| r.route.starts_with("/api/tasks/"))
+    {
+        let sees_x: Rule = |w| matches!(w, OtherProject | DeptAdminB | CompanyAdmin);
+        r.task_seer = Some(
+            if r.path.starts_with(&on_x) || r.path == on_x.trim_end_matches('/') {
+                sees_x
+            } else {
+                sees_t
+            },
         );
     }
     rows
@@ -1127,6 +1220,17 @@ fn judge(c: &Case, who: Who, status: StatusCode, body: &str) -> Option<String> {
     }
     if want && refused {
         return Some(format!("{at}: should be allowed, got {status} {short}"));
+    }
+    if c.never_succeeds && status.is_success() {
+        return Some(format!("{at}: must not succeed, got {status} {short}"));
+    }
+    let person = who.owner() == who && who != Anon;
+    if let Some(seer) = c.task_seer {
+        if refused && person && !seer(who) && status != StatusCode::NOT_FOUND {
+            return Some(format!(
+                "{at}: a task the caller cannot see must be 404, got {status} {short}"
+            ));
+        }
     }
     if !want && !refused {
         return Some(format!("{at}: should be refused, got {status} {short}"));

@@ -371,6 +371,14 @@ pub fn edit(
     }
     if let Some(e) = patch.editors {
         let e = dedup(e);
+        // Editors edit the task's fields (product.md: title, due, steps not reached,
+        // watchers); who else gets that right is for the creator and admins to say.
+        let may_choose = actor.is(t.creator_id) || ctx.admin;
+        if !may_choose && e != dedup(t.editors.clone()) {
+            return Err(ServiceError::forbidden(
+                "only the task's creator and admins choose its editors",
+            ));
+        }
         ctx.check_members(&e, "editors")?;
         t.editors = e;
         changed.push("editors");

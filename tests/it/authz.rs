@@ -67,10 +67,12 @@ enum Who {
     RevokedToken,
     /// A read token of a company admin who was then disabled.
     DisabledOwnerToken,
+    /// The company admin's session cookie without the CSRF header: reads only.
+    AdminWithoutCsrf,
 }
 use Who::*;
 
-const ALL: [Who; 22] = [
+const ALL: [Who; 23] = [
     Anon,
     Outsider,
     OtherProject,
@@ -93,6 +95,7 @@ const ALL: [Who; 22] = [
     ErpTokenDemoted,
     RevokedToken,
     DisabledOwnerToken,
+    AdminWithoutCsrf,
 ];
 
 /// People with a login of their own, their username, role and department (A or B).
@@ -119,7 +122,8 @@ impl Who {
     fn owner(self) -> Who {
         match self {
             ReadTokenMember | ErpTokenMember => Member,
-            ReadTokenAdmin | ErpTokenAdmin | RevokedToken | DisabledOwnerToken => CompanyAdmin,
+            ReadTokenAdmin | ErpTokenAdmin | RevokedToken | DisabledOwnerToken
+            | AdminWithoutCsrf => CompanyAdmin,
             ReadTokenDemoted | ErpTokenDemoted => Former,
             w => w,
         }
@@ -298,7 +302,7 @@ fn expected(c: &Case, who: Who) -> bool {
     }
     match who {
         ReadTokenMember => c.method == Method::GET && (c.rule)(Member),
-        ReadTokenAdmin => c.method == Method::GET && (c.rule)(CompanyAdmin),
+        ReadTokenAdmin | AdminWithoutCsrf => c.method == Method::GET && (c.rule)(CompanyAdmin),
         ReadTokenDemoted => c.method == Method::GET && (c.rule)(Former),
         ErpTokenMember | ErpTokenDemoted | RevokedToken | DisabledOwnerToken => false,
         ErpTokenAdmin => c.erp_push,
@@ -620,6 +624,9 @@ async fn setup() -> Fx {
     clients.insert(DisabledOwnerToken, token_client(&s.url, gone_token).await);
     ids.insert(Former, former_id);
     clients.insert(Anon, s.client());
+    let mut no_csrf = s.admin().await;
+    no_csrf.csrf = None;
+    clients.insert(AdminWithoutCsrf, no_csrf);
     clients.insert(CompanyAdmin, admin);
     let mut fx = Fx {
         s,
@@ -1089,6 +1096,13 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
             .json(json!({"rev": "@REV@", "nodes": [node(0, Prev, "check"), node(1, Editor, "approve"), node(2, Later, "pay")]}))
             .fresh(Fresh::Task)
             .never_succeeds(),
+        // editors edit fields; the creator and admins choose who else may
+        row(M::PATCH, "/api/tasks/{id}", "/api/tasks/@ID@", |w| w == Creator || admin_of_a(w))
+            .json(json!({"rev": "@REV@", "editors": [fx.id(Editor), fx.id(Member)]}))
+            .fresh(Fresh::Task),
+        row(M::PATCH, "/api/tasks/{id}", "/api/tasks/@ID@", edits_t)
+            .json(json!({"rev": "@REV@", "editors": [fx.id(Editor)], "watchers": [fx.id(Watcher), fx.id(Member)]}))
+            .fresh(Fresh::Task),
         row(M::PATCH, "/api/tasks/{id}", "/api/tasks/@ID@", edits_t)
             .json(json!({"rev": "@REV@", "watchers": [fx.id(Outsider)]}))
             .fresh(Fresh::Task)

@@ -58,6 +58,9 @@ enum Who {
     ErpTokenMember,
     ReadTokenAdmin,
     ErpTokenAdmin,
+    /// Tokens owned by the department admin of A.
+    ReadTokenDeptAdmin,
+    ErpTokenDeptAdmin,
     /// A company admin made a member of A (in no project), with the session they had.
     Former,
     /// Tokens Former made while a company admin.
@@ -72,7 +75,7 @@ enum Who {
 }
 use Who::*;
 
-const ALL: [Who; 23] = [
+const ALL: [Who; 25] = [
     Anon,
     Outsider,
     OtherProject,
@@ -90,6 +93,8 @@ const ALL: [Who; 23] = [
     ErpTokenMember,
     ReadTokenAdmin,
     ErpTokenAdmin,
+    ReadTokenDeptAdmin,
+    ErpTokenDeptAdmin,
     Former,
     ReadTokenDemoted,
     ErpTokenDemoted,
@@ -122,6 +127,7 @@ impl Who {
     fn owner(self) -> Who {
         match self {
             ReadTokenMember | ErpTokenMember => Member,
+            ReadTokenDeptAdmin | ErpTokenDeptAdmin => DeptAdminA,
             ReadTokenAdmin | ErpTokenAdmin | RevokedToken | DisabledOwnerToken
             | AdminWithoutCsrf => CompanyAdmin,
             ReadTokenDemoted | ErpTokenDemoted => Former,
@@ -304,7 +310,9 @@ fn expected(c: &Case, who: Who) -> bool {
         ReadTokenMember => c.method == Method::GET && (c.rule)(Member),
         ReadTokenAdmin | AdminWithoutCsrf => c.method == Method::GET && (c.rule)(CompanyAdmin),
         ReadTokenDemoted => c.method == Method::GET && (c.rule)(Former),
-        ErpTokenMember | ErpTokenDemoted | RevokedToken | DisabledOwnerToken => false,
+        ReadTokenDeptAdmin => c.method == Method::GET && (c.rule)(DeptAdminA),
+        ErpTokenMember | ErpTokenDeptAdmin | ErpTokenDemoted | RevokedToken
+        | DisabledOwnerToken => false,
         ErpTokenAdmin => c.erp_push,
         w => (c.rule)(w),
     }
@@ -559,6 +567,10 @@ async fn setup() -> Fx {
     clients.insert(ReadTokenAdmin, token_client(&s.url, read_admin).await);
     clients.insert(ErpTokenAdmin, token_client(&s.url, erp_admin).await);
     clients.insert(ReadTokenMember, token_client(&s.url, read_member).await);
+    let read_dept = cli_token(&s.data, "dadmina", "read").await;
+    let erp_dept = cli_token(&s.data, "dadmina", "erp:write").await;
+    clients.insert(ReadTokenDeptAdmin, token_client(&s.url, read_dept).await);
+    clients.insert(ErpTokenDeptAdmin, token_client(&s.url, erp_dept).await);
     clients.insert(ErpTokenMember, token_client(&s.url, erp_member).await);
     // a company admin makes tokens, then is made a member of A
     let (former, former_id) = s.user(&admin, "former", "company_admin", None).await;

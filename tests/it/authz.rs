@@ -479,10 +479,12 @@ impl Fx {
                 )
                 .await
             }
+            // `.invalid` never resolves: the fetch fails at once, and no internal
+            // address is written out (the outbound guard refuses those)
             Fresh::Feed => {
                 a.post(
                     "/api/news/feeds",
-                    json!({ "url": format!("http://127.0.0.1:1/{n}.xml") }),
+                    json!({ "url": format!("http://feed.invalid/{n}.xml") }),
                 )
                 .await
             }
@@ -673,13 +675,14 @@ async fn setup() -> Fx {
         .await["id"]
         .as_u64()
         .unwrap();
-    // the handler's own webhook, so that T's assignment leaves an outbox item
+    // the handler's own webhook, so that T's assignment leaves an outbox item (a name
+    // that never resolves, see Fresh::Feed)
     let (st, body) = fx
         .c(Handler)
         .call(
             Method::PUT,
             "/api/me/webhook",
-            Some(json!({"webhook": {"kind": "generic", "url": "http://192.0.2.1/hook"}})),
+            Some(json!({"webhook": {"kind": "generic", "url": "http://hooks.invalid/hook"}})),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{body}");

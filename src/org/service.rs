@@ -141,6 +141,20 @@ pub fn list_users(store: &Store) -> ServiceResult<Vec<UserView>> {
     Ok(store.list::<User>()?.iter().map(UserView::from).collect())
 }
 
+/// The `erp` flag is membership of the built-in ERP Notifications project, so changing
+/// it is managing that project's members: its admins do that (company admins, as the
+/// project belongs to no department), as `POST /api/projects/{id}/members` requires.
+fn check_erp_flag(store: &Store, actor: &Actor, departments: &[Department]) -> ServiceResult<()> {
+    let dept = crate::projects::service::erp_project_department(store)?;
+    if crate::projects::policy::can_manage(actor, dept, departments) {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden(
+            "only the ERP Notifications project's admins change who is in it",
+        ))
+    }
+}
+
 pub fn create_user(
     store: &Store,
     actor: &Actor,
@@ -156,6 +170,9 @@ pub fn create_user(
         return Err(ServiceError::forbidden(
             "you may not create this user in that department or role",
         ));
+    }
+    if new.erp {
+        check_erp_flag(store, actor, &departments)?;
     }
     let hash = password::hash(&new.password)?;
     let mut user = User {
@@ -232,6 +249,9 @@ pub fn update_user(
         || !can_manage_user(actor, user.department_id, user.role, &departments)
     {
         return Err(ServiceError::forbidden("you may not manage this user"));
+    }
+    if user.erp != old.erp {
+        check_erp_flag(store, actor, &departments)?;
     }
     if actor.is(id) && (user.role != old.role || user.disabled) {
         return Err(ServiceError::forbidden(

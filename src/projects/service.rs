@@ -312,6 +312,15 @@ pub fn set_archived(
     view(store, &p)
 }
 
+/// The department of the built-in ERP Notifications project (`None`: company-wide).
+pub fn erp_project_department(store: &Store) -> ServiceResult<Option<u64>> {
+    Ok(store
+        .list::<Project>()?
+        .into_iter()
+        .find(|p| p.builtin == Some(Builtin::Erp))
+        .and_then(|p| p.department_id))
+}
+
 /// Creates ERP Notifications if no project is marked as it; run at every start.
 pub fn ensure_erp_project(
     store: &Store,

@@ -8,10 +8,12 @@ use super::context::visible_task;
 use super::log;
 use crate::actor::Actor;
 use crate::error::{trimmed, ServiceError, ServiceResult};
+use crate::flow::access;
 use crate::inbox::service::{post, NewMessage};
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
-use crate::org::User;
+use crate::org::policy::administers;
+use crate::org::{Department, User};
 use crate::store::{Record, Store};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,13 +118,17 @@ pub fn add(
         "a comment has 1 to 5000 characters",
     )?;
     let users = store.list::<User>()?;
+    let departments = store.list::<Department>()?;
     let names = mentioned_names(&body);
-    // Only people who can work on the project are told; others cannot open the task.
+    // Only people who may open the task are told: the message carries its title and
+    // the comment, and a project member with no part in the task must not see them
+    // (product.md, "Visibility"). A mention does not give anyone a part in the task.
     let mentions: Vec<u64> = users
         .iter()
         .filter(|u| {
-            names.contains(&u.username)
-                && (ctx.is_member(u.id) || task.participants().contains(&u.id))
+            let who = Actor::from_user(u);
+            let admin = administers(&who, ctx.project.department_id, &departments);
+            names.contains(&u.username) && !u.disabled && access::allowed(&who, &task, admin).view
         })
         .map(|u| u.id)
         .collect();

@@ -97,17 +97,19 @@ pub fn operate(
                 task.rev
             )));
         }
-        if op == Op::Transfer {
-            if let Some(to) = req.to {
-                ctx.check_members(&[to], "to")?;
-            }
-        }
         let before = task.clone();
         let input = OpInput {
             to: req.to,
             reason: req.reason.clone(),
         };
         let outcome = apply(&mut task, uid, op, &input, now).map_err(map_apply)?;
+        // Only now, once the flow rules let this caller transfer (nothing is stored
+        // yet): someone who may not transfer is refused as such, not told about `to`.
+        if op == Op::Transfer {
+            if let Some(to) = req.to {
+                ctx.check_members(&[to], "to")?;
+            }
+        }
         tx.update(&mut task, req.rev)?;
         // One line per event: whoever received the step through it is on the same
         // line. A completion also carries its deadline and verdict, fixed now from the

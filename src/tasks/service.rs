@@ -155,19 +155,21 @@ fn check_node_count(kind: TaskKind, n: usize) -> ServiceResult<()> {
     }
 }
 
-/// Who may create tasks in a project: its members and its admins.
+/// Who may create tasks in a project: its members and its admins. Rights are checked
+/// before the project's state, so that someone outside it learns neither its name nor
+/// that it is archived.
 fn check_can_create(ctx: &ProjectCtx, actor: &Actor) -> ServiceResult<()> {
-    if ctx.project.archived {
-        return Err(ServiceError::Conflict(format!(
-            "project '{}' is archived",
-            ctx.project.name
-        )));
-    }
     let member = actor.user_id.is_some_and(|u| ctx.is_member(u));
     if !member && !ctx.admin {
         return Err(ServiceError::forbidden(
             "only members of the project create tasks in it",
         ));
+    }
+    if ctx.project.archived {
+        return Err(ServiceError::Conflict(format!(
+            "project '{}' is archived",
+            ctx.project.name
+        )));
     }
     Ok(())
 }
@@ -362,6 +364,14 @@ pub fn edit(
     }
     if let Some(e) = patch.editors {
         let e = dedup(e);
+        // Editors edit the task's fields (product.md: title, due, steps not reached,
+        // watchers); who else gets that right is for the creator and admins to say.
+        let may_choose = actor.is(t.creator_id) || ctx.admin;
+        if !may_choose && e != dedup(t.editors.clone()) {
+            return Err(ServiceError::forbidden(
+                "only the task's creator and admins choose its editors",
+            ));
+        }
         ctx.check_members(&e, "editors")?;
         t.editors = e;
         changed.push("editors");

@@ -5,6 +5,7 @@
 mod admin_cli;
 mod attachments;
 mod auth;
+mod authz;
 mod backup;
 mod bad_input;
 mod board;

@@ -712,10 +712,11 @@ function EditTaskDialog({ task, project, apply, onClose }) {
           <span class="field-label">${t('tasks.watchers')}</span>
           <${UserMultiPicker} ids=${members.length ? members : null} value=${f.watchers} onChange=${set('watchers')} testid="edit-watchers" />
         </div>
-        <div class="field">
+        ${/* the creator and project admins (those who may delete) choose editors */ ''}
+        ${task.allowed.delete && html`<div class="field">
           <span class="field-label">${t('tasks.editors')}</span>
           <${UserMultiPicker} ids=${members.length ? members : null} value=${f.editors} onChange=${set('editors')} testid="edit-editors" />
-        </div>
+        </div>`}
       </div>
       <${ErrorText} error=${error} testid="task-edit-error" />
       <div class="form-actions">

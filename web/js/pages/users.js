@@ -84,11 +84,11 @@ function CreateUserDialog({ depts, onClose, onCreated }) {
             onInput=${(e) => set('password')(e.target.value)} data-testid="user-create-password" />
         <//>
       </div>
-      <label class="check">
+      ${me.role === 'company_admin' && html`<label class="check">
         <input type="checkbox" checked=${f.erp} onChange=${(e) => set('erp')(e.target.checked)} data-testid="user-create-erp" />
         <span>${t('users.erpFlag')}</span>
       </label>
-      <p class="field-hint">${t('users.erpHint')}</p>
+      <p class="field-hint">${t('users.erpHint')}</p>`}
       <${ErrorText} error=${error} />
       <div class="form-actions">
         <button type="button" class="btn" onClick=${onClose}>${t('common.cancel')}</button>
@@ -159,10 +159,10 @@ function EditUserDialog({ user, depts, onClose, onSaved, reloadUser }) {
           <${RoleSelect} me=${me} value=${f.role} onChange=${set('role')} testid="user-edit-role" />
         <//>
       </div>
-      <label class="check">
+      ${me.role === 'company_admin' && html`<label class="check">
         <input type="checkbox" checked=${f.erp} onChange=${(e) => set('erp')(e.target.checked)} data-testid="user-edit-erp" />
         <span>${t('users.erpFlag')}</span>
-      </label>
+      </label>`}
       <label class="check">
         <input type="checkbox" checked=${f.disabled} onChange=${(e) => set('disabled')(e.target.checked)}
           data-testid="user-edit-disabled" />

@@ -15,6 +15,7 @@ mod api;
 mod erp_ledger;
 pub mod indexes;
 mod process;
+mod self_check;
 mod task_ledger;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,7 +43,10 @@ async fn setup(url: &str) -> (Setup, task_ledger::Shared) {
     let me = admin.get("/api/me").await;
     let admin_id = me["user"]["id"].as_u64().unwrap();
     let token = admin
-        .post("/api/tokens", json!({"name": "kill loop", "scopes": ["erp:write"]}))
+        .post(
+            "/api/tokens",
+            json!({"name": "kill loop", "scopes": ["erp:write"]}),
+        )
         .await["token"]
         .as_str()
         .unwrap()
@@ -76,18 +80,24 @@ fn env_number(name: &str) -> Option<u64> {
 
 /// Fails the test with everything needed to look into it.
 fn fail(seed: u64, when: &str, problems: &[String], dir: &Workdir) -> ! {
+    let shown: Vec<&str> = problems.iter().take(40).map(String::as_str).collect();
     panic!(
-        "kill loop (BATON_KILL_SEED={seed}) {when}: {} problem(s):\n  {}\nserver log (end):\n{}",
+        "kill loop (BATON_KILL_SEED={seed}) {when}: {} problem(s){}:\n  {}\nserver log (end):\n{}",
         problems.len(),
-        problems.join("\n  "),
+        if problems.len() > shown.len() {
+            ", the first 40"
+        } else {
+            ""
+        },
+        shown.join("\n  "),
         dir.log_tail()
     )
 }
 
 /// The stopped database opens and its indexes agree with its records.
-fn check_stopped(seed: u64, when: &str, dir: &Workdir) {
+fn check_stopped(seed: u64, when: &str, dir: &Workdir) -> indexes::IndexReport {
     match indexes::check_indexes(&dir.db()) {
-        Ok(r) if r.problems.is_empty() => {}
+        Ok(r) if r.problems.is_empty() => r,
         Ok(r) => fail(seed, when, &r.problems, dir),
         Err(e) => fail(seed, when, &[e], dir),
     }
@@ -138,10 +148,16 @@ async fn acknowledged_writes_survive_sigkill() {
     let mut admin = api::admin(&server.url).await;
     let mut token = api::client(&server.url, Some(setup.token.clone()));
     let (mut boot_kills, mut start_ms) = (0, Vec::new());
+    let (mut walk_time, mut verify_time) = (Duration::ZERO, Duration::ZERO);
     for cycle in 0..cycles {
         let stop = Arc::new(AtomicBool::new(false));
         let erp_task = {
-            let (stop, mut erp, token, mut rng) = (stop.clone(), std::mem::take(&mut erp), token, StdRng::seed_from_u64(rng.gen()));
+            let (stop, mut erp, token, mut rng) = (
+                stop.clone(),
+                std::mem::take(&mut erp),
+                token,
+                StdRng::seed_from_u64(rng.gen()),
+            );
             tokio::spawn(async move {
                 let r = erp.run(&token, &mut rng, cycle, &stop).await;
                 (erp, r)
@@ -154,16 +170,33 @@ async fn acknowledged_writes_survive_sigkill() {
             bearer: None,
         };
         let flow_task = {
-            let (stop, tasks, admin, rng) = (stop.clone(), tasks.clone(), admin, StdRng::seed_from_u64(rng.gen()));
-            tokio::spawn(async move { task_ledger::run_flow(tasks, &admin, rng, cycle, &stop).await })
+            let (stop, tasks, admin, rng) = (
+                stop.clone(),
+                tasks.clone(),
+                admin,
+                StdRng::seed_from_u64(rng.gen()),
+            );
+            tokio::spawn(
+                async move { task_ledger::run_flow(tasks, &admin, rng, cycle, &stop).await },
+            )
         };
         let comment_task = {
-            let (stop, tasks, rng) = (stop.clone(), tasks.clone(), StdRng::seed_from_u64(rng.gen()));
-            tokio::spawn(async move { task_ledger::run_comments(tasks, &admin2, rng, cycle, &stop).await })
+            let (stop, tasks, rng) = (
+                stop.clone(),
+                tasks.clone(),
+                StdRng::seed_from_u64(rng.gen()),
+            );
+            tokio::spawn(async move {
+                task_ledger::run_comments(tasks, &admin2, rng, cycle, &stop).await
+            })
         };
         let after = Duration::from_millis(rng.gen_range(20..700));
         tokio::time::sleep(after).await;
-        let when = format!("kill {} of {cycles} ({} ms into the writes)", cycle + 1, after.as_millis());
+        let when = format!(
+            "kill {} of {cycles} ({} ms into the writes)",
+            cycle + 1,
+            after.as_millis()
+        );
         if let Err(e) = server.kill().await {
             fail(seed, &when, &[e], &dir);
         }
@@ -179,24 +212,51 @@ async fn acknowledged_writes_survive_sigkill() {
             problems.insert(0, "a write was refused while the server ran".into());
             fail(seed, &when, &problems, &dir);
         }
+        let t_walk = Instant::now();
         check_stopped(seed, &format!("after {when}, stopped"), &dir);
+        walk_time += t_walk.elapsed();
         // Now and then a second crash while the server starts (recovery, migrations).
         if rng.gen_bool(0.2) {
             boot_kills += 1;
             let at = Duration::from_millis(rng.gen_range(0..200));
             if let Err(e) = process::kill_while_starting(&dir, at).await {
-                fail(seed, &format!("after {when}, kill while starting"), &[e], &dir);
+                fail(
+                    seed,
+                    &format!("after {when}, kill while starting"),
+                    &[e],
+                    &dir,
+                );
             }
         }
         let last = cycle + 1 == cycles;
-        let (s, a, t) = restart_and_verify(seed, &format!("after {when}, restarted"), &dir, &setup, &mut erp, &tasks, last).await;
+        let t_verify = Instant::now();
+        let (s, a, t) = restart_and_verify(
+            seed,
+            &format!("after {when}, restarted"),
+            &dir,
+            &setup,
+            &mut erp,
+            &tasks,
+            last,
+        )
+        .await;
+        verify_time += t_verify.elapsed();
         start_ms.push(s.started_in.as_millis());
+        if (cycle + 1) % 20 == 0 {
+            eprintln!(
+                "kill loop: {} kills in {:.0} s (index walks {:.0} s, restarts and read-backs {:.0} s)",
+                cycle + 1,
+                t0.elapsed().as_secs_f64(),
+                walk_time.as_secs_f64(),
+                verify_time.as_secs_f64()
+            );
+        }
         (server, admin, token) = (s, a, t);
     }
     if let Err(e) = server.kill().await {
         fail(seed, "final kill", &[e], &dir);
     }
-    check_stopped(seed, "at the end, stopped", &dir);
+    let walked = check_stopped(seed, "at the end, stopped", &dir);
     start_ms.sort_unstable();
     let (task_count, task_stats) = {
         let t = tasks.lock().unwrap();
@@ -205,7 +265,7 @@ async fn acknowledged_writes_survive_sigkill() {
     eprintln!(
         "kill loop: {cycles} kills (+{boot_kills} while starting) in {:.1} s, seed {seed}; \
          ERP: {} records in the ledger, {:?}; tasks: {} in the ledger, {}; \
-         start-up median {} ms, max {} ms",
+         start-up median {} ms, max {} ms; at the end {} records, {} unique and {} other index entries",
         t0.elapsed().as_secs_f64(),
         erp.len(),
         erp.stats,
@@ -213,5 +273,8 @@ async fn acknowledged_writes_survive_sigkill() {
         task_stats,
         start_ms.get(start_ms.len() / 2).copied().unwrap_or(0),
         start_ms.last().copied().unwrap_or(0),
+        walked.records,
+        walked.unique_entries,
+        walked.multi_entries,
     );
 }

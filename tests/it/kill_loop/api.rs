@@ -98,6 +98,10 @@ pub async fn all_tasks(c: &Client, project: u64) -> Result<Vec<Value>, String> {
 pub fn refused(what: &str, status: StatusCode, body: &Value) -> String {
     format!(
         "{what}: refused with {status} {}",
-        json!(body).to_string().chars().take(400).collect::<String>()
+        json!(body)
+            .to_string()
+            .chars()
+            .take(400)
+            .collect::<String>()
     )
 }

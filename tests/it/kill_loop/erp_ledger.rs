@@ -241,17 +241,26 @@ impl ErpLedger {
         let kinds: BTreeSet<String> = self.recs.keys().map(|(k, _)| k.clone()).collect();
         let mut seen: BTreeMap<Key, Known> = BTreeMap::new();
         for kind in &kinds {
-            let list = match api::get(admin, &format!("/api/erp/records?kind={kind}&limit=1000")).await {
-                Ok(v) => v,
-                Err(e) => return vec![e],
-            };
+            let list =
+                match api::get(admin, &format!("/api/erp/records?kind={kind}&limit=1000")).await {
+                    Ok(v) => v,
+                    Err(e) => return vec![e],
+                };
             let items = list["items"].as_array().cloned().unwrap_or_default();
             if items.len() >= 1000 {
-                bad.push(format!("kind {kind}: 1000 records or more, cannot check them all"));
+                bad.push(format!(
+                    "kind {kind}: 1000 records or more, cannot check them all"
+                ));
             }
             for r in items {
                 let version = r["version"].as_u64().unwrap_or(0);
-                seen.insert(key_of(&r), Known { data: r["data"].clone(), version });
+                seen.insert(
+                    key_of(&r),
+                    Known {
+                        data: r["data"].clone(),
+                        version,
+                    },
+                );
             }
         }
         let (mut applied, mut absent) = (0, 0);
@@ -330,21 +339,32 @@ impl ErpLedger {
                 .and_then(|rest| rest.split(':').next())
             {
                 Some(po) => by_po.entry(po.to_string()).or_default().push(id),
-                None => bad.push(format!("ERP project task {id} '{title}' is not a purchase order's")),
+                None => bad.push(format!(
+                    "ERP project task {id} '{title}' is not a purchase order's"
+                )),
             }
         }
         for ((kind, id), known) in seen.iter().filter(|((k, _), _)| k == PO_KIND) {
             let want = usize::from(po_matches(&known.data));
             let got = by_po.get(id).map_or(0, Vec::len);
             if got != want {
-                bad.push(format!("{kind} {id} ({}): {got} tasks, expected {want}", known.data));
+                bad.push(format!(
+                    "{kind} {id} ({}): {got} tasks, expected {want}",
+                    known.data
+                ));
             }
         }
         for (po, ids) in &by_po {
             if !seen.contains_key(&(PO_KIND.to_string(), po.clone())) {
-                bad.push(format!("tasks {ids:?} of purchase order {po}, which is not stored"));
+                bad.push(format!(
+                    "tasks {ids:?} of purchase order {po}, which is not stored"
+                ));
             }
-            let unchecked: Vec<u64> = ids.iter().copied().filter(|t| !self.checked_tasks.contains(t)).collect();
+            let unchecked: Vec<u64> = ids
+                .iter()
+                .copied()
+                .filter(|t| !self.checked_tasks.contains(t))
+                .collect();
             for tid in unchecked {
                 match check_po_task(admin, tid, po).await {
                     Ok(()) => {
@@ -369,7 +389,9 @@ async fn check_po_task(admin: &Client, tid: u64, po: &str) -> Result<(), String>
     }
     let log = api::get(admin, &format!("/api/tasks/{tid}/log")).await?;
     if log["items"][0]["action"] != "create" {
-        return Err(format!("task {tid} of {po}: log does not start with its creation: {log}"));
+        return Err(format!(
+            "task {tid} of {po}: log does not start with its creation: {log}"
+        ));
     }
     Ok(())
 }
@@ -386,10 +408,14 @@ async fn verify_versions(admin: &Client, key: &Key, known: &Known) -> Vec<String
     let want: Vec<u64> = (1..=known.version).rev().collect();
     let mut bad = Vec::new();
     if numbers != want {
-        bad.push(format!("ERP {kind} {id}: versions {numbers:?}, expected {want:?}"));
+        bad.push(format!(
+            "ERP {kind} {id}: versions {numbers:?}, expected {want:?}"
+        ));
     }
     if items.first().map(|i| &i["data"]) != Some(&known.data) {
-        bad.push(format!("ERP {kind} {id}: newest version is not the current data"));
+        bad.push(format!(
+            "ERP {kind} {id}: newest version is not the current data"
+        ));
     }
     bad
 }

@@ -41,7 +41,8 @@ impl Expected {
         let records = match store.list::<R>() {
             Ok(r) => r,
             Err(e) => {
-                self.problems.push(format!("{} records do not decode: {e}", R::KIND));
+                self.problems
+                    .push(format!("{} records do not decode: {e}", R::KIND));
                 return;
             }
         };
@@ -49,7 +50,9 @@ impl Expected {
             let id = r.id();
             self.records.insert((R::KIND.to_string(), id));
             for (index, value) in r.unique_keys() {
-                if let Some((other, kind)) = self.unique.insert(index_key(index, &value), (id, R::KIND)) {
+                if let Some((other, kind)) =
+                    self.unique.insert(index_key(index, &value), (id, R::KIND))
+                {
                     self.problems.push(format!(
                         "unique {index}/{value} claimed by {} {id} and {kind} {other}",
                         R::KIND
@@ -66,7 +69,10 @@ impl Expected {
 
 /// Every record kind Baton stores.
 fn walk_all(store: &Store, e: &mut Expected) {
-    use baton::{audit, auth, board, delivery, erp, flow, inbox, org, personal, projects, scenarios, stats, tasks};
+    use baton::{
+        audit, auth, board, delivery, erp, flow, inbox, org, personal, projects, scenarios, stats,
+        tasks,
+    };
     e.add::<board::announce::Announcement>(store);
     e.add::<board::announce::AnnouncementRead>(store);
     e.add::<board::feedback::Feedback>(store);
@@ -108,7 +114,8 @@ fn id_of(value: &[u8]) -> Option<u64> {
 /// Opens the stopped data directory's database (`DATA/db`) and checks every index
 /// entry both ways. `Err` when it does not open at all.
 pub fn check_indexes(db_dir: &Path) -> Result<IndexReport, String> {
-    let store = Store::open(db_dir, 4 << 20).map_err(|e| format!("the database does not open: {e}"))?;
+    let store =
+        Store::open(db_dir, 4 << 20).map_err(|e| format!("the database does not open: {e}"))?;
     let mut e = Expected::default();
     walk_all(&store, &mut e);
     let mut report = IndexReport {
@@ -141,7 +148,9 @@ pub fn check_indexes(db_dir: &Path) -> Result<IndexReport, String> {
         } else if key.starts_with(b"mx/") {
             report.multi_entries += 1;
             if e.multi.remove(&key).is_none() {
-                report.problems.push(format!("{} belongs to no record", show(&key)));
+                report
+                    .problems
+                    .push(format!("{} belongs to no record", show(&key)));
             }
         } else if key == b"meta/next_id" {
             next_id = id_of(&value);
@@ -155,19 +164,29 @@ pub fn check_indexes(db_dir: &Path) -> Result<IndexReport, String> {
                 Some(id) => {
                     stored.insert((kind, id));
                 }
-                None => report.problems.push(format!("unexpected key {}", show(&key))),
+                None => report
+                    .problems
+                    .push(format!("unexpected key {}", show(&key))),
             }
         }
     }
     for (key, (id, kind)) in &e.unique {
-        report.problems.push(format!("{kind} {id} claims {} but the entry is missing", show(key)));
+        report.problems.push(format!(
+            "{kind} {id} claims {} but the entry is missing",
+            show(key)
+        ));
     }
     for (key, kind) in &e.multi {
-        report.problems.push(format!("a {kind} record claims {} but the entry is missing", show(key)));
+        report.problems.push(format!(
+            "a {kind} record claims {} but the entry is missing",
+            show(key)
+        ));
     }
     for (kind, id) in stored.difference(&e.records) {
         if e.kinds.contains(kind.as_str()) {
-            report.problems.push(format!("{kind} {id}: stored under another id than its own"));
+            report
+                .problems
+                .push(format!("{kind} {id}: stored under another id than its own"));
         } else {
             report.problems.push(format!(
                 "{kind} {id}: a record kind this walk does not know; add its type to walk_all in tests/it/kill_loop/indexes.rs"
@@ -175,7 +194,9 @@ pub fn check_indexes(db_dir: &Path) -> Result<IndexReport, String> {
         }
     }
     for (kind, id) in e.records.difference(&stored) {
-        report.problems.push(format!("{kind} {id}: decoded but not under its key"));
+        report
+            .problems
+            .push(format!("{kind} {id}: decoded but not under its key"));
     }
     let max_id = e.records.iter().map(|(_, id)| *id).max().unwrap_or(0);
     match next_id {

@@ -131,7 +131,9 @@ impl Server {
     /// SIGKILL. Fails when the process had already ended by itself (a crash).
     pub async fn kill(mut self) -> Result<(), String> {
         if let Ok(Some(status)) = self.child.try_wait() {
-            return Err(format!("the server ended by itself before the kill: {status}"));
+            return Err(format!(
+                "the server ended by itself before the kill: {status}"
+            ));
         }
         self.child.start_kill().map_err(|e| e.to_string())?;
         let status = self.child.wait().await.map_err(|e| e.to_string())?;

@@ -17,8 +17,12 @@ use crate::harness::Client;
 
 /// Flow operations the worker uses (all on nodes the admin handles).
 const OPS: [&str; 3] = ["start", "complete", "return"];
-/// Tasks read back whole on each restart besides the ones just changed.
+/// Tasks read back whole (view, log, comments) on each restart besides the ones just
+/// changed; every task is, at the last restart.
 const ROTATION: usize = 6;
+/// Up to this many tasks, every other task is opened (`GET /api/tasks/{id}`) on each
+/// restart as well; above it (long runs) the list and the rotation cover them.
+const OPEN_EACH_UP_TO: usize = 300;
 
 struct TaskRec {
     title: String,
@@ -72,7 +76,14 @@ fn rev(view: &Value) -> u64 {
 
 /// The parts of a TaskView that only a write changes.
 fn state(view: &Value) -> Value {
-    json!([view["rev"], view["status"], view["current_node"], view["nodes"], view["title"], view["watchers"]])
+    json!([
+        view["rev"],
+        view["status"],
+        view["current_node"],
+        view["nodes"],
+        view["title"],
+        view["watchers"]
+    ])
 }
 
 enum Step {
@@ -107,8 +118,16 @@ impl TaskLedger {
             .iter()
             .filter(|(_, t)| t.op_in_flight.is_none())
             .map(|(id, t)| {
-                let allowed = t.view["allowed"]["ops"].as_array().cloned().unwrap_or_default();
-                (*id, OPS.into_iter().filter(|o| allowed.iter().any(|a| a == o)).collect::<Vec<_>>())
+                let allowed = t.view["allowed"]["ops"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                (
+                    *id,
+                    OPS.into_iter()
+                        .filter(|o| allowed.iter().any(|a| a == o))
+                        .collect::<Vec<_>>(),
+                )
             })
             .filter(|(_, ops)| !ops.is_empty())
             .collect();
@@ -141,7 +160,10 @@ pub async fn run_flow(
             Step::Create(title) => {
                 let (project, admin_id, watcher) = {
                     let mut l = lock(&ledger);
-                    l.creating = Some(Creating { title: title.clone(), acked: false });
+                    l.creating = Some(Creating {
+                        title: title.clone(),
+                        acked: false,
+                    });
                     (l.project, l.admin_id, l.watcher_id)
                 };
                 let nodes: Vec<Value> = (0..rng.gen_range(1..=3))
@@ -162,7 +184,16 @@ pub async fn run_flow(
                         };
                         l.creating = None;
                         l.dirty.insert(id);
-                        l.tasks.insert(id, TaskRec { title, view: v, ops: Vec::new(), op_in_flight: None, comments: Vec::new() });
+                        l.tasks.insert(
+                            id,
+                            TaskRec {
+                                title,
+                                view: v,
+                                ops: Vec::new(),
+                                op_in_flight: None,
+                                comments: Vec::new(),
+                            },
+                        );
                     }
                     Reply::Refused(s, v) => return Err(api::refused("create task", s, &v)),
                     Reply::Lost(_) => return Ok(()),
@@ -176,9 +207,17 @@ pub async fn run_flow(
                 if op == "return" {
                     body["reason"] = json!("sent back by the kill loop");
                 }
-                let reply = api::send(admin, Method::POST, &format!("/api/tasks/{id}/{op}"), Some(body)).await;
+                let reply = api::send(
+                    admin,
+                    Method::POST,
+                    &format!("/api/tasks/{id}/{op}"),
+                    Some(body),
+                )
+                .await;
                 let mut l = lock(&ledger);
-                let Some(t) = l.tasks.get_mut(&id) else { return Err(format!("task {id} left the ledger")) };
+                let Some(t) = l.tasks.get_mut(&id) else {
+                    return Err(format!("task {id} left the ledger"));
+                };
                 match reply {
                     Reply::Acked(v) if v.is_null() => {
                         t.op_in_flight = Some((op.to_string(), true));
@@ -191,7 +230,9 @@ pub async fn run_flow(
                         l.stats.ops += 1;
                         l.dirty.insert(id);
                     }
-                    Reply::Refused(s, v) => return Err(api::refused(&format!("{op} on task {id}"), s, &v)),
+                    Reply::Refused(s, v) => {
+                        return Err(api::refused(&format!("{op} on task {id}"), s, &v))
+                    }
                     Reply::Lost(_) => return Ok(()),
                 }
             }
@@ -218,14 +259,27 @@ pub async fn run_comments(
                 let i = rng.gen_range(0..l.tasks.len());
                 let id = l.tasks.keys().nth(i).copied().unwrap_or(0);
                 let n = l.tick();
-                let mention = if rng.gen_bool(0.2) { " @kl_watcher" } else { "" };
+                let mention = if rng.gen_bool(0.2) {
+                    " @kl_watcher"
+                } else {
+                    ""
+                };
                 let body = format!("comment c{cycle:04}-{n} on {id}{mention}");
-                l.comment_in_flight = Some(PendingComment { task: id, body: body.clone() });
+                l.comment_in_flight = Some(PendingComment {
+                    task: id,
+                    body: body.clone(),
+                });
                 Some((id, body))
             }
         };
         if let Some((id, body)) = pick {
-            let reply = api::send(admin, Method::POST, &format!("/api/tasks/{id}/comments"), Some(json!({"body": body}))).await;
+            let reply = api::send(
+                admin,
+                Method::POST,
+                &format!("/api/tasks/{id}/comments"),
+                Some(json!({"body": body})),
+            )
+            .await;
             let mut l = lock(&ledger);
             match reply {
                 Reply::Acked(_) => {
@@ -236,7 +290,9 @@ pub async fn run_comments(
                     l.comment_in_flight = None;
                     l.dirty.insert(id);
                 }
-                Reply::Refused(s, v) => return Err(api::refused(&format!("comment on task {id}"), s, &v)),
+                Reply::Refused(s, v) => {
+                    return Err(api::refused(&format!("comment on task {id}"), s, &v))
+                }
                 Reply::Lost(_) => return Ok(()),
             }
         }
@@ -245,8 +301,9 @@ pub async fn run_comments(
     Ok(())
 }
 
-/// Reads the project's task list and, for changed tasks, a rotating few and (`deep`)
-/// all, the task, its log and its comments; compares them with the ledger, then
+/// Reads the project's task list, opens each task (up to [`OPEN_EACH_UP_TO`]) and, for
+/// changed tasks, a rotating few and (`deep`) all, reads the task, its log and its
+/// comments; compares them with the ledger, then
 /// takes what the server holds. An operation or comment in flight at the kill may be
 /// there or not, but wholly: a flow step with its log line, a comment with its line.
 pub async fn verify(ledger: &Shared, admin: &Client, deep: bool) -> Vec<String> {
@@ -256,7 +313,10 @@ pub async fn verify(ledger: &Shared, admin: &Client, deep: bool) -> Vec<String> 
         Ok(l) => l,
         Err(e) => return vec![e],
     };
-    let listed: BTreeMap<u64, Value> = list.into_iter().map(|t| (t["id"].as_u64().unwrap_or(0), t)).collect();
+    let listed: BTreeMap<u64, Value> = list
+        .into_iter()
+        .map(|t| (t["id"].as_u64().unwrap_or(0), t))
+        .collect();
     // A creation in flight: there (with its id learnt now) or not.
     let creating = lock(ledger).creating.take();
     if let Some(c) = creating {
@@ -274,32 +334,58 @@ pub async fn verify(ledger: &Shared, admin: &Client, deep: bool) -> Vec<String> 
                     let mut l = lock(ledger);
                     l.stats.lost_applied += 1;
                     l.dirty.insert(*id);
-                    l.tasks.insert(*id, TaskRec { title: c.title, view, ops: Vec::new(), op_in_flight: None, comments: Vec::new() });
+                    l.tasks.insert(
+                        *id,
+                        TaskRec {
+                            title: c.title,
+                            view,
+                            ops: Vec::new(),
+                            op_in_flight: None,
+                            comments: Vec::new(),
+                        },
+                    );
                 }
                 Err(e) => bad.push(e),
             },
-            many => bad.push(format!("task '{}' made {} times: {many:?}", c.title, many.len())),
+            many => bad.push(format!(
+                "task '{}' made {} times: {many:?}",
+                c.title,
+                many.len()
+            )),
         }
     }
-    let (deep_ids, pending_comment) = {
+    let (deep_ids, light, pending_comment) = {
         let mut l = lock(ledger);
         for (id, t) in &l.tasks {
             let Some(s) = listed.get(id) else {
-                bad.push(format!("acknowledged task {id} '{}' is missing from its project's list", t.title));
+                bad.push(format!(
+                    "acknowledged task {id} '{}' is missing from its project's list",
+                    t.title
+                ));
                 continue;
             };
             let same = s["title"] == t.title.as_str()
                 && s["status"] == t.view["status"]
                 && s["current_index"] == t.view["current_node"];
             if !same && t.op_in_flight.is_none() {
-                bad.push(format!("task {id} listed as {s}, acknowledged as {}", state(&t.view)));
+                bad.push(format!(
+                    "task {id} listed as {s}, acknowledged as {}",
+                    state(&t.view)
+                ));
             }
         }
         for id in listed.keys().filter(|id| !l.tasks.contains_key(id)) {
-            bad.push(format!("task {id} is listed but was never created by the client"));
+            bad.push(format!(
+                "task {id} is listed but was never created by the client"
+            ));
         }
         let mut ids: BTreeSet<u64> = std::mem::take(&mut l.dirty);
-        ids.extend(l.tasks.iter().filter(|(_, t)| t.op_in_flight.is_some()).map(|(id, _)| *id));
+        ids.extend(
+            l.tasks
+                .iter()
+                .filter(|(_, t)| t.op_in_flight.is_some())
+                .map(|(id, _)| *id),
+        );
         let pending = l.comment_in_flight.take();
         if let Some(p) = &pending {
             ids.insert(p.task);
@@ -308,13 +394,39 @@ pub async fn verify(ledger: &Shared, admin: &Client, deep: bool) -> Vec<String> 
             ids.extend(l.tasks.keys().copied());
         } else {
             let cursor = l.cursor;
-            let next: Vec<u64> = l.tasks.keys().copied().filter(|id| *id > cursor).take(ROTATION).collect();
+            let next: Vec<u64> = l
+                .tasks
+                .keys()
+                .copied()
+                .filter(|id| *id > cursor)
+                .take(ROTATION)
+                .collect();
             l.cursor = next.last().copied().unwrap_or(0);
             ids.extend(next);
         }
         ids.retain(|id| l.tasks.contains_key(id));
-        (ids, pending)
+        // The others are opened one by one too while there are few enough.
+        let light: Vec<(u64, Value)> = if l.tasks.len() <= OPEN_EACH_UP_TO {
+            l.tasks
+                .iter()
+                .filter(|(id, _)| !ids.contains(id))
+                .map(|(id, t)| (*id, state(&t.view)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        (ids, light, pending)
     };
+    for (id, want) in light {
+        match api::get(admin, &format!("/api/tasks/{id}")).await {
+            Ok(view) if state(&view) == want => {}
+            Ok(view) => bad.push(format!(
+                "task {id}: read back {}, acknowledged {want}",
+                state(&view)
+            )),
+            Err(e) => bad.push(e),
+        }
+    }
     for id in deep_ids {
         let comment = pending_comment.as_ref().filter(|p| p.task == id);
         bad.extend(verify_task(ledger, admin, id, comment).await);
@@ -323,7 +435,12 @@ pub async fn verify(ledger: &Shared, admin: &Client, deep: bool) -> Vec<String> 
 }
 
 /// One task read back whole against the ledger; the ledger then takes it.
-async fn verify_task(ledger: &Shared, admin: &Client, id: u64, comment: Option<&PendingComment>) -> Vec<String> {
+async fn verify_task(
+    ledger: &Shared,
+    admin: &Client,
+    id: u64,
+    comment: Option<&PendingComment>,
+) -> Vec<String> {
     let fetched = async {
         let view = api::get(admin, &format!("/api/tasks/{id}")).await?;
         let log = api::get(admin, &format!("/api/tasks/{id}/log")).await?;
@@ -336,40 +453,63 @@ async fn verify_task(ledger: &Shared, admin: &Client, id: u64, comment: Option<&
     };
     let mut bad = Vec::new();
     let mut l = lock(ledger);
-    let stats_applied;
-    let Some(t) = l.tasks.get_mut(&id) else { return bad };
+    let Some(t) = l.tasks.get_mut(&id) else {
+        return bad;
+    };
     let acked_rev = rev(&t.view);
     let mut ops = t.ops.clone();
     let mut applied_op = None;
     match (&t.op_in_flight, rev(&view)) {
         (None, r) if r == acked_rev => {
             if state(&view) != state(&t.view) {
-                bad.push(format!("task {id}: read back {}, acknowledged {}", state(&view), state(&t.view)));
+                bad.push(format!(
+                    "task {id}: read back {}, acknowledged {}",
+                    state(&view),
+                    state(&t.view)
+                ));
             }
         }
         (Some((_, true)), r) if r == acked_rev => {
-            bad.push(format!("task {id}: an acknowledged operation is missing (rev {r})"));
+            bad.push(format!(
+                "task {id}: an acknowledged operation is missing (rev {r})"
+            ));
         }
         (Some(_), r) if r == acked_rev => {}
         (Some((op, _)), r) if r == acked_rev + 1 => {
             ops.push(op.clone());
             applied_op = Some(op.clone());
         }
-        (_, r) => bad.push(format!("task {id}: rev {r}, acknowledged {acked_rev}, in flight {:?}", t.op_in_flight)),
+        (_, r) => bad.push(format!(
+            "task {id}: rev {r}, acknowledged {acked_rev}, in flight {:?}",
+            t.op_in_flight
+        )),
     }
-    stats_applied = t.op_in_flight.as_ref().map(|_| applied_op.is_some());
+    let stats_applied = t.op_in_flight.as_ref().map(|_| applied_op.is_some());
     // Every flow step is one write: the task and its log line together.
     if rev(&view) != 1 + ops.len() as u64 {
-        bad.push(format!("task {id}: rev {} after {} operations", rev(&view), ops.len()));
+        bad.push(format!(
+            "task {id}: rev {} after {} operations",
+            rev(&view),
+            ops.len()
+        ));
     }
     let items = log["items"].as_array().cloned().unwrap_or_default();
     let actions: Vec<&str> = items.iter().filter_map(|i| i["action"].as_str()).collect();
-    if actions.first() != Some(&"create") || actions.iter().filter(|a| **a == "create").count() != 1 {
-        bad.push(format!("task {id}: log {actions:?} does not start with one creation line"));
+    if actions.first() != Some(&"create") || actions.iter().filter(|a| **a == "create").count() != 1
+    {
+        bad.push(format!(
+            "task {id}: log {actions:?} does not start with one creation line"
+        ));
     }
-    let logged_ops: Vec<&str> = actions.iter().copied().filter(|a| OPS.contains(a)).collect();
+    let logged_ops: Vec<&str> = actions
+        .iter()
+        .copied()
+        .filter(|a| OPS.contains(a))
+        .collect();
     if logged_ops != ops.iter().map(String::as_str).collect::<Vec<_>>() {
-        bad.push(format!("task {id}: log has operations {logged_ops:?}, expected {ops:?}"));
+        bad.push(format!(
+            "task {id}: log has operations {logged_ops:?}, expected {ops:?}"
+        ));
     }
     let bodies: Vec<String> = comments["items"]
         .as_array()
@@ -394,7 +534,9 @@ async fn verify_task(ledger: &Shared, admin: &Client, id: u64, comment: Option<&
         .filter_map(|i| i["detail"].as_str())
         .collect();
     if logged_comments != bodies.iter().map(String::as_str).collect::<Vec<_>>() {
-        bad.push(format!("task {id}: comment log lines {logged_comments:?} differ from comments {bodies:?}"));
+        bad.push(format!(
+            "task {id}: comment log lines {logged_comments:?} differ from comments {bodies:?}"
+        ));
     }
     t.view = view;
     t.ops = ops;

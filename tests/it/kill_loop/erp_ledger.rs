@@ -175,7 +175,8 @@ impl ErpLedger {
                     );
                     if got != want {
                         return Err(format!(
-                            "ERP push answered {v} but stored/unchanged/rejected/errors should be {want:?} for {batch:?}"
+                            "ERP push answered {v} but stored/unchanged/rejected/errors should be {want:?} for {batch:?} \
+                             (errors: a scenario's run-time error, such as its deadline on a starved machine)"
                         ));
                     }
                 }
@@ -353,6 +354,20 @@ impl ErpLedger {
                     known.data
                 ));
             }
+        }
+        if !bad.is_empty() {
+            // A run-time error (such as the 250 ms deadline on a starved machine) also
+            // leaves a record without its task: say so, to tell it from a loss.
+            let scenarios = api::get(admin, "/api/scenarios").await.unwrap_or_default();
+            let po = scenarios["items"]
+                .as_array()
+                .and_then(|items| items.iter().find(|s| s["key"] == "po_over_5000"))
+                .cloned()
+                .unwrap_or_default();
+            bad.push(format!(
+                "scenario po_over_5000: last_error {}, at {}",
+                po["last_error"], po["last_error_at"]
+            ));
         }
         for (po, ids) in &by_po {
             if !seen.contains_key(&(PO_KIND.to_string(), po.clone())) {

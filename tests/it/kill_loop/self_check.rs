@@ -1,7 +1,6 @@
 //! The kill loop's checks are not vacuous: a rolled-back data directory (what a lost
 //! flush would leave) and broken index entries are caught.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,22 +14,8 @@ use serde_json::json;
 use super::erp_ledger::ErpLedger;
 use super::indexes::check_indexes;
 use super::process::{Server, Workdir};
+use super::statistics::copy_dir;
 use super::{api, setup, task_ledger};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type().unwrap();
-        if kind.is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else if kind.is_file() {
-            // (not the admin socket a killed server leaves behind)
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_missing_after_a_restart_are_caught() {
@@ -39,7 +24,7 @@ async fn acknowledged_writes_missing_after_a_restart_are_caught() {
     let (s, tasks) = setup(&server.url).await;
     server.kill().await.unwrap();
     let before = dir.data.with_extension("before");
-    copy_dir(&dir.data, &before);
+    copy_dir(&dir.data, &before).unwrap();
 
     let server = Server::start(&dir).await.unwrap();
     let admin = api::admin(&server.url).await;
@@ -132,4 +117,41 @@ fn the_index_walk_finds_dangling_and_missing_entries() {
     ] {
         assert!(all.contains(want), "{want} not in:\n{all}");
     }
+}
+
+#[test]
+fn counters_the_log_does_not_account_for_are_found() {
+    use baton::stats::record::{StatCounter, StatsMeta};
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    {
+        let store = Store::open(&db, 4 << 20).unwrap();
+        store
+            .write(|tx| {
+                tx.insert(&mut StatsMeta {
+                    id: 0,
+                    rev: 0,
+                    timezone: "Asia/Shanghai".into(),
+                })?;
+                // received twice, but no task log line says so
+                tx.insert(&mut StatCounter {
+                    id: 0,
+                    rev: 0,
+                    user_id: 1,
+                    period: "2026-11".into(),
+                    received: 2,
+                    completed: 0,
+                    on_time: 0,
+                })
+                .map(|_| ())
+            })
+            .unwrap();
+    }
+    let problems = super::statistics::check_statistics(&db).unwrap();
+    assert_eq!(
+        problems,
+        vec![
+            "statistics (1, \"2026-11\") (received, completed, on time): stored Some((2, 0, 0)), rebuilt from the log None"
+        ]
+    );
 }

@@ -147,6 +147,70 @@ async fn restart_and_verify(
     (server, admin, token)
 }
 
+/// The clients of one cycle: an ERP pusher, a flow worker and a commenter, all
+/// writing at once until the server is killed under them.
+struct Writers {
+    admin: harness::Client,
+    token: harness::Client,
+    erp: ErpLedger,
+    tasks: task_ledger::Shared,
+}
+
+impl Writers {
+    /// Writes for `after`, then SIGKILLs the server; every worker ends at its first
+    /// lost answer. Returns the ERP ledger and any problem (a refused write, a server
+    /// that had died by itself).
+    async fn run_until_kill(
+        self,
+        server: Server,
+        rng: &mut StdRng,
+        cycle: usize,
+        after: Duration,
+    ) -> (ErpLedger, Vec<String>) {
+        let stop = Arc::new(AtomicBool::new(false));
+        let commenter = harness::Client {
+            http: self.admin.http.clone(),
+            base: self.admin.base.clone(),
+            csrf: self.admin.csrf.clone(),
+            bearer: None,
+        };
+        let erp_task = {
+            let (stop, mut erp, token) = (stop.clone(), self.erp, self.token);
+            let mut rng = StdRng::seed_from_u64(rng.gen());
+            tokio::spawn(async move {
+                let r = erp.run(&token, &mut rng, cycle, &stop).await;
+                (erp, r)
+            })
+        };
+        let flow_task = {
+            let (stop, tasks, admin) = (stop.clone(), self.tasks.clone(), self.admin);
+            let rng = StdRng::seed_from_u64(rng.gen());
+            tokio::spawn(
+                async move { task_ledger::run_flow(tasks, &admin, rng, cycle, &stop).await },
+            )
+        };
+        let comment_task = {
+            let (stop, tasks) = (stop.clone(), self.tasks);
+            let rng = StdRng::seed_from_u64(rng.gen());
+            tokio::spawn(async move {
+                task_ledger::run_comments(tasks, &commenter, rng, cycle, &stop).await
+            })
+        };
+        tokio::time::sleep(after).await;
+        let killed = server.kill().await;
+        // `stop` ends a worker that was between requests.
+        stop.store(true, Ordering::Relaxed);
+        let (erp, r) = erp_task.await.unwrap();
+        let mut problems: Vec<String> = [r, flow_task.await.unwrap(), comment_task.await.unwrap()]
+            .into_iter()
+            .filter_map(Result::err)
+            .map(|e| format!("a write was refused while the server ran: {e}"))
+            .collect();
+        problems.extend(killed.err());
+        (erp, problems)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_writes_survive_sigkill() {
     let cycles = env_number("BATON_KILL_CYCLES").unwrap_or(20) as usize;
@@ -166,66 +230,21 @@ async fn acknowledged_writes_survive_sigkill() {
     let (mut boot_kills, mut start_ms) = (0, Vec::new());
     let (mut walk_time, mut verify_time) = (Duration::ZERO, Duration::ZERO);
     for cycle in 0..cycles {
-        let stop = Arc::new(AtomicBool::new(false));
-        let erp_task = {
-            let (stop, mut erp, token, mut rng) = (
-                stop.clone(),
-                std::mem::take(&mut erp),
-                token,
-                StdRng::seed_from_u64(rng.gen()),
-            );
-            tokio::spawn(async move {
-                let r = erp.run(&token, &mut rng, cycle, &stop).await;
-                (erp, r)
-            })
-        };
-        let admin2 = harness::Client {
-            http: admin.http.clone(),
-            base: admin.base.clone(),
-            csrf: admin.csrf.clone(),
-            bearer: None,
-        };
-        let flow_task = {
-            let (stop, tasks, admin, rng) = (
-                stop.clone(),
-                tasks.clone(),
-                admin,
-                StdRng::seed_from_u64(rng.gen()),
-            );
-            tokio::spawn(
-                async move { task_ledger::run_flow(tasks, &admin, rng, cycle, &stop).await },
-            )
-        };
-        let comment_task = {
-            let (stop, tasks, rng) = (
-                stop.clone(),
-                tasks.clone(),
-                StdRng::seed_from_u64(rng.gen()),
-            );
-            tokio::spawn(async move {
-                task_ledger::run_comments(tasks, &admin2, rng, cycle, &stop).await
-            })
-        };
         let after = Duration::from_millis(rng.gen_range(20..700));
-        tokio::time::sleep(after).await;
         let when = format!(
             "kill {} of {cycles} ({} ms into the writes)",
             cycle + 1,
             after.as_millis()
         );
-        if let Err(e) = server.kill().await {
-            fail(seed, &when, &[e], &dir);
-        }
-        // Every worker ends at its first lost answer; `stop` covers one between requests.
-        stop.store(true, Ordering::Relaxed);
-        let (back, r) = erp_task.await.unwrap();
+        let writers = Writers {
+            admin,
+            token,
+            erp: std::mem::take(&mut erp),
+            tasks: tasks.clone(),
+        };
+        let (back, problems) = writers.run_until_kill(server, &mut rng, cycle, after).await;
         erp = back;
-        let mut problems: Vec<String> = [r, flow_task.await.unwrap(), comment_task.await.unwrap()]
-            .into_iter()
-            .filter_map(Result::err)
-            .collect();
         if !problems.is_empty() {
-            problems.insert(0, "a write was refused while the server ran".into());
             fail(seed, &when, &problems, &dir);
         }
         let t_walk = Instant::now();

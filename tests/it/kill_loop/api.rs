@@ -36,7 +36,21 @@ pub async fn send(c: &Client, method: Method, path: &str, body: Option<Value>) -
     if let Some(b) = body {
         rb = rb.json(&b);
     }
-    let resp = match rb.send().await {
+    reply(rb.send().await).await
+}
+
+/// Uploads `bytes` as the multipart field `file`.
+pub async fn send_file(c: &Client, path: &str, name: &str, bytes: Vec<u8>) -> Reply {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name(name.to_string())
+        .mime_str("application/octet-stream")
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part("file", part);
+    reply(c.request(Method::POST, path).multipart(form).send().await).await
+}
+
+async fn reply(sent: reqwest::Result<reqwest::Response>) -> Reply {
+    let resp = match sent {
         Ok(r) => r,
         Err(e) => return Reply::Lost(e.to_string()),
     };
@@ -50,6 +64,24 @@ pub async fn send(c: &Client, method: Method, path: &str, body: Option<Value>) -
     } else {
         Reply::Refused(status, value)
     }
+}
+
+/// A download on a running server: its bytes, or why not.
+pub async fn get_bytes(c: &Client, path: &str) -> Result<Vec<u8>, String> {
+    let resp = c
+        .request(Method::GET, path)
+        .send()
+        .await
+        .map_err(|e| format!("GET {path}: {e}"))?;
+    let status = resp.status();
+    let bytes = resp.bytes().await.map_err(|e| format!("GET {path}: {e}"))?;
+    if status != StatusCode::OK {
+        return Err(format!(
+            "GET {path}: {status} {}",
+            String::from_utf8_lossy(&bytes)
+        ));
+    }
+    Ok(bytes.to_vec())
 }
 
 /// A read on a running server: anything but 200 fails the test.

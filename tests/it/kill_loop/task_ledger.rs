@@ -17,6 +17,8 @@ use crate::harness::Client;
 
 /// Flow operations the worker uses (all on nodes the admin handles).
 const OPS: [&str; 3] = ["start", "complete", "return"];
+/// Log lines of writes that bump the task's revision: the flow operations and uploads.
+const REV_LINES: [&str; 4] = ["start", "complete", "return", "attach"];
 /// Tasks read back whole (view, log, comments) on each restart besides the ones just
 /// changed; every task is, at the last restart.
 const ROTATION: usize = 6;
@@ -34,6 +36,32 @@ struct TaskRec {
     op_in_flight: Option<(String, bool)>,
     /// Acknowledged comments, oldest first.
     comments: Vec<String>,
+    /// Acknowledged attachments.
+    files: Vec<File>,
+    /// The upload whose answer was lost (with `op_in_flight` "attach").
+    file_in_flight: Option<(String, Vec<u8>)>,
+}
+
+struct File {
+    id: u64,
+    name: String,
+    bytes: Vec<u8>,
+    /// Downloaded and compared since it was acknowledged.
+    checked: bool,
+}
+
+impl TaskRec {
+    fn new(title: String, view: Value) -> TaskRec {
+        TaskRec {
+            title,
+            view,
+            ops: Vec::new(),
+            op_in_flight: None,
+            comments: Vec::new(),
+            files: Vec::new(),
+            file_in_flight: None,
+        }
+    }
 }
 
 struct Creating {
@@ -51,6 +79,7 @@ pub struct TaskStats {
     pub created: usize,
     pub ops: usize,
     pub comments: usize,
+    pub files: usize,
     pub lost_applied: usize,
     pub lost_absent: usize,
 }
@@ -82,13 +111,28 @@ fn state(view: &Value) -> Value {
         view["current_node"],
         view["nodes"],
         view["title"],
-        view["watchers"]
+        view["watchers"],
+        attachments(view)
     ])
+}
+
+/// (id, name, size) of each attachment.
+fn attachments(view: &Value) -> Vec<Value> {
+    view["attachments"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| json!([x["id"], x["name"], x["size"]]))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 enum Step {
     Create(String),
     Op(u64, &'static str, u64),
+    /// Task, revision, file name, content.
+    Attach(u64, u64, String, Vec<u8>),
 }
 
 impl TaskLedger {
@@ -136,8 +180,13 @@ impl TaskLedger {
             return Step::Create(format!("KL c{cycle:04} task {n}"));
         }
         let (id, ops) = &open[rng.gen_range(0..open.len())];
-        let op = ops[rng.gen_range(0..ops.len())];
         let r = self.tasks.get(id).map_or(0, |t| rev(&t.view));
+        if rng.gen_bool(0.1) {
+            let mut bytes = vec![0u8; rng.gen_range(1..48 * 1024)];
+            rng.fill(&mut bytes[..]);
+            return Step::Attach(*id, r, format!("kl-{}.bin", self.tick()), bytes);
+        }
+        let op = ops[rng.gen_range(0..ops.len())];
         Step::Op(*id, op, r)
     }
 }
@@ -184,16 +233,7 @@ pub async fn run_flow(
                         };
                         l.creating = None;
                         l.dirty.insert(id);
-                        l.tasks.insert(
-                            id,
-                            TaskRec {
-                                title,
-                                view: v,
-                                ops: Vec::new(),
-                                op_in_flight: None,
-                                comments: Vec::new(),
-                            },
-                        );
+                        l.tasks.insert(id, TaskRec::new(title, v));
                     }
                     Reply::Refused(s, v) => return Err(api::refused("create task", s, &v)),
                     Reply::Lost(_) => return Ok(()),
@@ -232,6 +272,46 @@ pub async fn run_flow(
                     }
                     Reply::Refused(s, v) => {
                         return Err(api::refused(&format!("{op} on task {id}"), s, &v))
+                    }
+                    Reply::Lost(_) => return Ok(()),
+                }
+            }
+            Step::Attach(id, r, name, bytes) => {
+                if let Some(t) = lock(&ledger).tasks.get_mut(&id) {
+                    t.op_in_flight = Some(("attach".into(), false));
+                    t.file_in_flight = Some((name.clone(), bytes.clone()));
+                }
+                let path = format!("/api/tasks/{id}/attachments");
+                let reply = api::send_file(admin, &path, &name, bytes.clone()).await;
+                let mut l = lock(&ledger);
+                let Some(t) = l.tasks.get_mut(&id) else {
+                    return Err(format!("task {id} left the ledger"));
+                };
+                match reply {
+                    Reply::Acked(v) => {
+                        let Some(aid) = v["id"].as_u64() else {
+                            t.op_in_flight = Some(("attach".into(), true));
+                            return Ok(());
+                        };
+                        // The answer is the attachment; the task took one revision.
+                        t.view["rev"] = json!(r + 1);
+                        if let Some(list) = t.view["attachments"].as_array_mut() {
+                            list.push(v);
+                        }
+                        t.ops.push("attach".into());
+                        t.files.push(File {
+                            id: aid,
+                            name,
+                            bytes,
+                            checked: false,
+                        });
+                        t.op_in_flight = None;
+                        t.file_in_flight = None;
+                        l.stats.files += 1;
+                        l.dirty.insert(id);
+                    }
+                    Reply::Refused(s, v) => {
+                        return Err(api::refused(&format!("upload to task {id}"), s, &v))
                     }
                     Reply::Lost(_) => return Ok(()),
                 }
@@ -334,16 +414,7 @@ pub async fn verify(ledger: &Shared, admin: &Client, deep: bool) -> Vec<String> 
                     let mut l = lock(ledger);
                     l.stats.lost_applied += 1;
                     l.dirty.insert(*id);
-                    l.tasks.insert(
-                        *id,
-                        TaskRec {
-                            title: c.title,
-                            view,
-                            ops: Vec::new(),
-                            op_in_flight: None,
-                            comments: Vec::new(),
-                        },
-                    );
+                    l.tasks.insert(*id, TaskRec::new(c.title, view));
                 }
                 Err(e) => bad.push(e),
             },
@@ -429,7 +500,7 @@ pub async fn verify(ledger: &Shared, admin: &Client, deep: bool) -> Vec<String> 
     }
     for id in deep_ids {
         let comment = pending_comment.as_ref().filter(|p| p.task == id);
-        bad.extend(verify_task(ledger, admin, id, comment).await);
+        bad.extend(verify_task(ledger, admin, id, comment, deep).await);
     }
     bad
 }
@@ -440,6 +511,7 @@ async fn verify_task(
     admin: &Client,
     id: u64,
     comment: Option<&PendingComment>,
+    deep: bool,
 ) -> Vec<String> {
     let fetched = async {
         let view = api::get(admin, &format!("/api/tasks/{id}")).await?;
@@ -451,10 +523,45 @@ async fn verify_task(
         Ok(x) => x,
         Err(e) => return vec![e],
     };
-    let mut bad = Vec::new();
+    let (mut bad, downloads) = compare(ledger, id, view, &log, &comments, comment, deep);
+    // Each file is whole on disk: written and synced before the task points at it.
+    for (aid, bytes) in downloads {
+        match api::get_bytes(admin, &format!("/api/tasks/{id}/attachments/{aid}")).await {
+            Ok(got) if got == bytes => {
+                if let Some(f) = lock(ledger)
+                    .tasks
+                    .get_mut(&id)
+                    .and_then(|t| t.files.iter_mut().find(|f| f.id == aid))
+                {
+                    f.checked = true;
+                }
+            }
+            Ok(got) => bad.push(format!(
+                "task {id}: attachment {aid} has {} bytes, uploaded {} (or other content)",
+                got.len(),
+                bytes.len()
+            )),
+            Err(e) => bad.push(e),
+        }
+    }
+    bad
+}
+
+/// The read-back task, log and comments against the ledger, which then takes them;
+/// returns the problems and the attachments to download and compare.
+fn compare(
+    ledger: &Shared,
+    id: u64,
+    view: Value,
+    log: &Value,
+    comments: &Value,
+    comment: Option<&PendingComment>,
+    deep: bool,
+) -> (Vec<String>, Vec<(u64, Vec<u8>)>) {
     let mut l = lock(ledger);
+    let mut bad = Vec::new();
     let Some(t) = l.tasks.get_mut(&id) else {
-        return bad;
+        return (bad, Vec::new());
     };
     let acked_rev = rev(&t.view);
     let mut ops = t.ops.clone();
@@ -504,7 +611,7 @@ async fn verify_task(
     let logged_ops: Vec<&str> = actions
         .iter()
         .copied()
-        .filter(|a| OPS.contains(a))
+        .filter(|a| REV_LINES.contains(a))
         .collect();
     if logged_ops != ops.iter().map(String::as_str).collect::<Vec<_>>() {
         bad.push(format!(
@@ -538,6 +645,41 @@ async fn verify_task(
             "task {id}: comment log lines {logged_comments:?} differ from comments {bodies:?}"
         ));
     }
+    // An upload in flight that was applied: its attachment is on the task now.
+    if let Some((name, bytes)) = t.file_in_flight.take() {
+        if applied_op.as_deref() == Some("attach") {
+            let placed = view["attachments"]
+                .as_array()
+                .and_then(|a| a.iter().find(|x| x["name"] == name.as_str()))
+                .and_then(|x| x["id"].as_u64());
+            match placed {
+                Some(aid) => t.files.push(File {
+                    id: aid,
+                    name,
+                    bytes,
+                    checked: false,
+                }),
+                None => bad.push(format!("task {id}: upload {name} logged but not attached")),
+            }
+        }
+    }
+    let listed: Vec<Value> = attachments(&view);
+    let known: Vec<Value> = t
+        .files
+        .iter()
+        .map(|f| json!([f.id, f.name, f.bytes.len()]))
+        .collect();
+    if listed != known {
+        bad.push(format!(
+            "task {id}: attachments {listed:?}, acknowledged {known:?}"
+        ));
+    }
+    let downloads: Vec<(u64, Vec<u8>)> = t
+        .files
+        .iter()
+        .filter(|f| deep || !f.checked)
+        .map(|f| (f.id, f.bytes.clone()))
+        .collect();
     t.view = view;
     t.ops = ops;
     t.op_in_flight = None;
@@ -547,7 +689,7 @@ async fn verify_task(
         Some(false) => l.stats.lost_absent += 1,
         None => {}
     }
-    bad
+    (bad, downloads)
 }
 
 impl TaskLedger {

@@ -1,5 +1,5 @@
 //! Kill loop: clients write through the public API (ERP batches with an `erp:write`
-//! token, workflow tasks and their flow operations, comments) while the real
+//! token, workflow tasks and their flow operations, uploads, comments) while the real
 //! `baton serve` process is SIGKILLed at random moments. A ledger keeps every write
 //! the server acknowledged (a 2xx arrived). After each kill the stopped database is
 //! opened and every index entry checked against its record (every fifth kill and at
@@ -7,7 +7,7 @@
 //! the same data directory every acknowledged write is read back exactly through the
 //! API, lists agree with records, and a write in flight at the kill is there wholly
 //! or not at all (a batch's records with their scenario tasks, a flow step with its
-//! log line, a comment with its log line).
+//! log line, an upload with its file, a comment with its log line).
 //!
 //! A SIGKILL keeps what the process handed to the kernel: this proves that nothing is
 //! acknowledged before sled has written it and that recovery is consistent, not that
@@ -23,6 +23,7 @@ pub mod indexes;
 mod process;
 mod self_check;
 pub mod statistics;
+mod task_check;
 mod task_ledger;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -136,7 +137,7 @@ async fn restart_and_verify(
     };
     let admin = api::admin(&server.url).await;
     let mut problems = erp.verify(&admin, s.erp_project, deep).await;
-    problems.extend(task_ledger::verify(tasks, &admin, deep).await);
+    problems.extend(task_check::verify(tasks, &admin, deep).await);
     let token = api::client(&server.url, Some(s.token.clone()));
     if let Err(e) = erp.resend(&token).await {
         problems.push(e);

@@ -54,7 +54,7 @@ async fn acknowledged_writes_missing_after_a_restart_are_caught() {
     let server = Server::start(&dir).await.unwrap();
     let admin = api::admin(&server.url).await;
     let erp_problems = erp.verify(&admin, s.erp_project, true).await;
-    let task_problems = task_ledger::verify(&tasks, &admin, true).await;
+    let task_problems = super::task_check::verify(&tasks, &admin, true).await;
     server.kill().await.unwrap();
     assert!(
         erp_problems.iter().any(|p| p.contains("read back None")),

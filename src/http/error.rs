@@ -71,7 +71,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() {
+        let message = if status == StatusCode::INSUFFICIENT_STORAGE {
+            tracing::error!(error = %self, "write refused: disk nearly full");
+            "the server's disk is nearly full, so nothing was saved; tell your administrator (the server log has the details)".to_string()
+        } else if status.is_server_error() {
             // The log says all; the client learns only that it was not their fault.
             tracing::error!(error = %self, "request failed");
             "internal error; the server log has the details".to_string()

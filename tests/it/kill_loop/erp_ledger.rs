@@ -336,8 +336,8 @@ impl ErpLedger {
             let title = t["title"].as_str().unwrap_or_default();
             let id = t["id"].as_u64().unwrap_or(0);
             match title
-                .strip_prefix("Approve PO ")
-                .and_then(|rest| rest.split(':').next())
+                .split_once("Approve PO ")
+                .and_then(|(_, rest)| rest.split(':').next())
             {
                 Some(po) => by_po.entry(po.to_string()).or_default().push(id),
                 None => bad.push(format!(

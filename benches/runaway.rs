@@ -138,7 +138,13 @@ async fn run(load: Duration) {
     }
     // The admin keeps switching them back on: the scripts keep running away.
     {
-        let (http, url, admin, done, ids) = (http.clone(), url.clone(), admin.clone(), done.clone(), ids.clone());
+        let (http, url, admin, done, ids) = (
+            http.clone(),
+            url.clone(),
+            admin.clone(),
+            done.clone(),
+            ids.clone(),
+        );
         workers.push(tokio::spawn(async move {
             while !done.load(Ordering::Relaxed) {
                 for id in &ids {
@@ -164,7 +170,9 @@ async fn run(load: Duration) {
                 let ok = http
                     .post(format!("{url}/api/erp/records"))
                     .bearer_auth(&token)
-                    .json(&json!({"records": [{"kind": "note", "id": format!("N{n}"), "data": {}}]}))
+                    .json(
+                        &json!({"records": [{"kind": "note", "id": format!("N{n}"), "data": {}}]}),
+                    )
                     .send()
                     .await
                     .is_ok_and(|r| r.status().is_success());

@@ -187,6 +187,7 @@ async fn versions(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BrowseQuery {
     pub kind: String,
     /// Text in the id or the data.

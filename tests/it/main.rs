@@ -13,6 +13,7 @@ mod erp;
 mod erp_cli;
 mod flow_api;
 mod harness;
+mod openapi;
 mod org;
 mod reminders;
 mod stats;

@@ -171,7 +171,7 @@ def run(st, base, who, token, rows, work):
     config = os.path.join(work, f"{who}.toml")
     write_config(config, token, rows)
     cmd = [st, "--config-file", config, "run", base + "/api/openapi.json",
-           "--checks", "not_a_server_error,response_schema_conformance",
+           "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
            "--max-examples", str(MAX_EXAMPLES), "--seed", SEED,
            "--phases", "examples,coverage,fuzzing",
            "--workers", "2", "--no-shrink",

@@ -96,7 +96,25 @@ fn problems(doc: &Value) -> Vec<String> {
                 bad.push(format!("{at}: request body on {method}"));
             }
             match op["responses"].as_object() {
-                Some(r) if r.keys().any(|s| s.starts_with('2')) => {}
+                Some(r) if r.keys().any(|s| s.starts_with('2')) => {
+                    // Error answers are the one envelope, and the shared ones are there.
+                    for (status, resp) in r.iter().filter(|(s, _)| !s.starts_with('2')) {
+                        let schema = &resp["content"]["application/json"]["schema"]["$ref"];
+                        if schema != "#/components/schemas/ErrorBody" {
+                            bad.push(format!("{at}: {status} is not an ErrorBody"));
+                        }
+                    }
+                    let mut need = vec!["401", "403"];
+                    if !want.is_empty() {
+                        need.push("404");
+                    }
+                    if !params.is_empty() || op.get("requestBody").is_some() {
+                        need.push("400");
+                    }
+                    for s in need.into_iter().filter(|s| !r.contains_key(*s)) {
+                        bad.push(format!("{at}: {s} not documented"));
+                    }
+                }
                 _ => bad.push(format!("{at}: no 2xx response")),
             }
             match op["operationId"].as_str() {

@@ -14,6 +14,13 @@ pub enum ApiError {
     Service(#[from] ServiceError),
     #[error("{0}")]
     BadRequest(String),
+    /// A query string that does not fit the route's query struct; `field` names the
+    /// parameter when the parser says which.
+    #[error("bad query: {message}")]
+    BadQuery {
+        field: Option<String>,
+        message: String,
+    },
     #[error("the request body is larger than the limit of {0} bytes")]
     PayloadTooLarge(usize),
     #[error("log in first")]
@@ -57,6 +64,7 @@ impl ApiError {
                 }
             },
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::BadQuery { .. } => (StatusCode::BAD_REQUEST, "invalid"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf"),
@@ -77,6 +85,7 @@ impl IntoResponse for ApiError {
         };
         let field = match &self {
             ApiError::Service(ServiceError::Invalid { field, .. }) => field.map(String::from),
+            ApiError::BadQuery { field, .. } => field.clone(),
             _ => None,
         };
         let body = ErrorBody {
@@ -117,6 +126,14 @@ mod tests {
                 "internal",
             ),
             (ApiError::BadRequest("x".into()), 400, "bad_request"),
+            (
+                ApiError::BadQuery {
+                    field: None,
+                    message: "x".into(),
+                },
+                400,
+                "invalid",
+            ),
             (ApiError::PayloadTooLarge(1), 413, "too_large"),
             (ApiError::Unauthenticated, 401, "unauthenticated"),
             (ApiError::Csrf, 403, "csrf"),

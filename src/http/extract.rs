@@ -293,7 +293,57 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
 
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(r: axum::extract::rejection::QueryRejection) -> Self {
-        ApiError::BadRequest(format!("bad query: {}", r.body_text()))
+        let text = r.body_text();
+        let message = text
+            .strip_prefix("Failed to deserialize query string: ")
+            .unwrap_or(&text)
+            .to_string();
+        ApiError::BadQuery {
+            field: query_field(&message),
+            message,
+        }
+    }
+}
+
+/// The parameter a query-string parse error is about, so the answer can name it:
+/// axum reports `limit: number too large…` for a bad value and ``missing field `kind` ``
+/// for an absent one.
+fn query_field(message: &str) -> Option<String> {
+    if let Some(rest) = message.split("missing field `").nth(1) {
+        return rest.split('`').next().map(String::from);
+    }
+    let (name, _) = message.split_once(": ")?;
+    let is_name = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '[' || c == ']');
+    // A path like `items[0].id` is reported by its first segment, the parameter.
+    is_name.then(|| name.split(['.', '[']).next().unwrap_or(name).to_string())
+}
+
+#[cfg(test)]
+mod query_field_tests {
+    use super::query_field;
+
+    #[test]
+    fn names_the_parameter_of_a_query_error() {
+        let cases = [
+            (
+                "limit: number too large to fit in target type",
+                Some("limit"),
+            ),
+            ("missing field `kind`", Some("kind")),
+            (
+                "unread: provided string was not `true` or `false`",
+                Some("unread"),
+            ),
+            ("due_from: year out of range", Some("due_from")),
+            ("invalid type: expected a map", None),
+            ("", None),
+        ];
+        for (message, want) in cases {
+            assert_eq!(query_field(message).as_deref(), want, "{message}");
+        }
     }
 }
 

@@ -263,9 +263,18 @@ async fn documented_filters_are_honoured_as_query_parameters() {
     ] {
         admin.get(path).await;
     }
-    let (st, body) = admin.call(Method::GET, "/api/inbox?kind=bogus", None).await;
-    assert_error(st, &body, 400, "invalid");
-    assert_eq!(body["error"]["field"], "kind", "{body}");
+    // A query error names the parameter, whether the service or the parser finds it.
+    for (path, field) in [
+        ("/api/inbox?kind=bogus", "kind"),
+        ("/api/inbox?unread=maybe", "unread"),
+        ("/api/audit?limit=270609478235815241842688", "limit"),
+        ("/api/erp/records?q=x", "kind"),
+        ("/api/projects/1/tasks?due_from=yesterday", "due_from"),
+    ] {
+        let (st, body) = admin.call(Method::GET, path, None).await;
+        assert_error(st, &body, 400, "invalid");
+        assert_eq!(body["error"]["field"], field, "{path}: {body}");
+    }
     s.stop().await;
 }
 

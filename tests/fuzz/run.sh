@@ -28,10 +28,16 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 export BATON_ADMIN_PASSWORD=fuzz-admin-password
 "$target/debug/baton" serve --data "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+python3 - "$port" <<'PY'
+import sys, time, urllib.request
+for _ in range(300):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=1)
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit("error: baton did not answer /healthz within 30 s")
+PY
 
 status=0
 python3 tests/fuzz/fuzz.py "http://127.0.0.1:$port" "$venv/bin/st" "$work" || status=$?

@@ -210,6 +210,18 @@ async fn the_served_document_is_structurally_sound() {
         let want: BTreeMap<String, bool> = want.iter().map(|(n, r)| (n.to_string(), *r)).collect();
         assert_eq!(query, want, "query parameters of GET {path}");
     }
+    // The ERP push documents a record, so clients (and the fuzz run) can send one.
+    let record = &doc["components"]["schemas"]["RecordInput"];
+    assert_eq!(
+        record["required"],
+        json!(["kind", "id", "data"]),
+        "{record}"
+    );
+    assert_eq!(record["additionalProperties"], false, "{record}");
+    assert_eq!(
+        doc["components"]["schemas"]["Batch"]["properties"]["records"]["items"]["$ref"],
+        "#/components/schemas/RecordInput"
+    );
     // No other route takes query parameters it does not declare, and no route declares
     // query parameters the table above does not know.
     let table = query_table();

@@ -94,8 +94,6 @@ fn add(op: &mut Operation, status: &str, why: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn a_write_with_a_path_and_body_gets_every_status() {
         let doc = crate::http::openapi();

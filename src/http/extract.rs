@@ -321,32 +321,6 @@ fn query_field(message: &str) -> Option<String> {
     is_name.then(|| name.split(['.', '[']).next().unwrap_or(name).to_string())
 }
 
-#[cfg(test)]
-mod query_field_tests {
-    use super::query_field;
-
-    #[test]
-    fn names_the_parameter_of_a_query_error() {
-        let cases = [
-            (
-                "limit: number too large to fit in target type",
-                Some("limit"),
-            ),
-            ("missing field `kind`", Some("kind")),
-            (
-                "unread: provided string was not `true` or `false`",
-                Some("unread"),
-            ),
-            ("due_from: year out of range", Some("due_from")),
-            ("invalid type: expected a map", None),
-            ("", None),
-        ];
-        for (message, want) in cases {
-            assert_eq!(query_field(message).as_deref(), want, "{message}");
-        }
-    }
-}
-
 /// An API token with the `erp:write` scope (the ERP pushing records).
 pub struct ErpWriter(pub ApiToken);
 
@@ -390,5 +364,31 @@ impl FromRequestParts<AppState> for ErpWriter {
             .into());
         }
         Ok(ErpWriter(t))
+    }
+}
+
+#[cfg(test)]
+mod query_field_tests {
+    use super::query_field;
+
+    #[test]
+    fn names_the_parameter_of_a_query_error() {
+        let cases = [
+            (
+                "limit: number too large to fit in target type",
+                Some("limit"),
+            ),
+            ("missing field `kind`", Some("kind")),
+            (
+                "unread: provided string was not `true` or `false`",
+                Some("unread"),
+            ),
+            ("due_from: year out of range", Some("due_from")),
+            ("invalid type: expected a map", None),
+            ("", None),
+        ];
+        for (message, want) in cases {
+            assert_eq!(query_field(message).as_deref(), want, "{message}");
+        }
     }
 }

@@ -142,7 +142,6 @@ def pinned(ids, runner_id):
         ("^/api/scenarios/\\{id\\}$", {"path.id": ids["scenario"]}),
         ("^/api/inbox/\\{id\\}/", {"path.id": ids["message"]}),
         ("^/api/erp/records/\\{kind\\}/\\{id\\}", {"path.kind": "order", "path.id": "SO-1"}),
-        ("^/api/my/\\{which\\}$", {"path.which": "done"}),
     ]
     return rows
 

@@ -222,6 +222,17 @@ async fn the_served_document_is_structurally_sound() {
         doc["components"]["schemas"]["Batch"]["properties"]["records"]["items"]["$ref"],
         "#/components/schemas/RecordInput"
     );
+    // Path segments with a fixed set of names say which.
+    let op = &doc["paths"]["/api/tasks/{id}/{op}"]["post"]["parameters"][1]["schema"]["$ref"];
+    let op = op.as_str().and_then(|r| r.rsplit('/').next()).unwrap();
+    assert_eq!(
+        doc["components"]["schemas"][op]["enum"],
+        json!(["complete", "start", "transfer", "return", "urge", "withdraw"])
+    );
+    assert_eq!(
+        doc["paths"]["/api/my/{which}"]["get"]["parameters"][0]["schema"]["enum"],
+        json!(["done", "created", "watching"])
+    );
     // No other route takes query parameters it does not declare, and no route declares
     // query parameters the table above does not know.
     let table = query_table();

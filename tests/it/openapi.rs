@@ -286,17 +286,39 @@ async fn documented_filters_are_honoured_as_query_parameters() {
     ] {
         admin.get(path).await;
     }
-    // A query error names the parameter, whether the service or the parser finds it.
-    for (path, field) in [
-        ("/api/inbox?kind=bogus", "kind"),
-        ("/api/inbox?unread=maybe", "unread"),
-        ("/api/audit?limit=270609478235815241842688", "limit"),
-        ("/api/erp/records?q=x", "kind"),
-        ("/api/projects/1/tasks?due_from=yesterday", "due_from"),
+    // A query error names the parameter, whether the service (`invalid`) or the
+    // parser (`bad_request`) finds it.
+    for (path, code, field) in [
+        ("/api/inbox?kind=bogus", "invalid", "kind"),
+        ("/api/inbox?unread=maybe", "bad_request", "unread"),
+        (
+            "/api/audit?limit=270609478235815241842688",
+            "bad_request",
+            "limit",
+        ),
+        ("/api/erp/records?q=x", "bad_request", "kind"),
+        (
+            "/api/projects/1/tasks?due_from=yesterday",
+            "bad_request",
+            "due_from",
+        ),
     ] {
         let (st, body) = admin.call(Method::GET, path, None).await;
-        assert_error(st, &body, 400, "invalid");
+        assert_error(st, &body, 400, code);
         assert_eq!(body["error"]["field"], field, "{path}: {body}");
+    }
+    // So does a body the parser refuses: wrong type, unknown or missing field.
+    for (body, field) in [
+        (json!({"name": 5}), "name"),
+        (json!({"name": "x", "colour": "red"}), "colour"),
+        (json!({}), "name"),
+        (json!({"name": "x", "members": [1, -1]}), "members"),
+    ] {
+        let (st, answer) = admin
+            .call(Method::POST, "/api/projects", Some(body.clone()))
+            .await;
+        assert_error(st, &answer, 400, "bad_request");
+        assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
     }
     s.stop().await;
 }

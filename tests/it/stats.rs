@@ -140,10 +140,21 @@ async fn bad_periods_are_400_and_other_departments_403() {
         let (st, body) = admin
             .call(Method::GET, &format!("/api/stats?{q}"), None)
             .await;
-        assert_error(st, &body, 400, "invalid");
-        if q == "period=year" {
-            assert_eq!(body["error"]["field"], "period", "{body}");
-        }
+        assert_error(
+            st,
+            &body,
+            400,
+            if q == "period=year" {
+                "bad_request"
+            } else {
+                "invalid"
+            },
+        );
+        assert_eq!(
+            body["error"]["field"],
+            if q.contains("at=") { "at" } else { "period" },
+            "{body}"
+        );
         let (st, _) = admin
             .call(Method::GET, &format!("/api/stats/export.csv?{q}"), None)
             .await;

@@ -11,6 +11,16 @@ target="${CARGO_TARGET_DIR:-target}"
 venv="$target/fuzz/venv"
 if [ ! -x "$venv/bin/st" ] || ! "$venv/bin/st" --version 2>/dev/null | grep -q "$ST_VERSION"; then
   echo "== installing schemathesis $ST_VERSION into $venv"
+  if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    # Debian splits venv support out of python3.
+    if [ "$(id -u)" != 0 ]; then
+      echo "error: python3 venv support is missing; install it (sudo apt-get install python3-venv) and run again" >&2
+      exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+  fi
+  rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$ST_VERSION"
 fi

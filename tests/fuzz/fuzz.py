@@ -184,7 +184,8 @@ def run(st, base, who, token, rows, work, only=None, examples=MAX_EXAMPLES):
         cmd += ["--exclude-path", path]
     print(f"== schemathesis as {who}", flush=True)
     started = time.monotonic()
-    code = subprocess.call(cmd)
+    # In the work dir: schemathesis keeps a cache in the current directory.
+    code = subprocess.call(cmd, cwd=work)
     print(f"== schemathesis as {who}: exit {code} in {time.monotonic() - started:.0f} s", flush=True)
     return code
 

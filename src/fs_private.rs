@@ -50,6 +50,8 @@ pub fn restrict_tree(dir: &Path) -> io::Result<()> {
 mod tests {
     use std::os::unix::fs::PermissionsExt;
 
+    // A helper, not a #[test] fn, so clippy's allow-unwrap-in-tests does not cover it.
+    #[allow(clippy::unwrap_used)]
     fn mode(p: &std::path::Path) -> u32 {
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, Rust unit and integration tests, and the
-# browser tests in headless Chromium. Installs Chromium (Debian's package) and the
-# e2e npm dependencies when they are missing.
+# Runs every test: formatting and lints, Rust unit and integration tests, API fuzzing
+# with schemathesis (tests/fuzz/) and the browser tests in headless Chromium. Installs
+# Chromium (Debian's package) and the e2e npm dependencies when they are missing;
+# tests/fuzz/run.sh installs schemathesis into a venv under the cargo target dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +30,8 @@ echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test (unit and integration)"
 cargo test --locked
+echo "== API fuzzing (schemathesis against a real server, as member and admin)"
+bash tests/fuzz/run.sh
 echo "== browser tests (headless Chromium)"
 cargo build --locked --bin baton
 (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && node --test)

@@ -47,8 +47,19 @@ pub struct Outcome {
 pub enum ApplyError {
     #[error(transparent)]
     Denied(#[from] Denied),
-    #[error("{0}")]
-    Invalid(String),
+    /// A request value that cannot work; `field` names it so the answer can say which.
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> ApplyError {
+    ApplyError::Invalid {
+        field,
+        message: message.into(),
+    }
 }
 
 fn clean_reason(r: &Option<String>) -> Option<String> {
@@ -147,10 +158,10 @@ pub fn apply(
         }
         Op::Transfer => {
             let Some(to) = input.to else {
-                return Err(ApplyError::Invalid("say whom to transfer to".into()));
+                return Err(invalid("to", "say whom to transfer to"));
             };
             if to == actor {
-                return Err(ApplyError::Invalid("the step is already yours".into()));
+                return Err(invalid("to", "the step is already yours"));
             }
             task.nodes[c].handler_id = to;
             activate(task, c, now);
@@ -169,7 +180,7 @@ pub fn apply(
         }
         Op::Return => {
             let Some(reason) = reason else {
-                return Err(ApplyError::Invalid("a return needs a reason".into()));
+                return Err(invalid("reason", "a return needs a reason"));
             };
             let n = &mut task.nodes[c];
             n.state = NodeState::Waiting;
@@ -250,9 +261,10 @@ pub fn check(
         return Err(Denied::NotCurrentHandler.into());
     }
     let Some(it) = task.checklist.iter_mut().find(|i| i.id == item) else {
-        return Err(ApplyError::Invalid(format!(
-            "checklist item {item} does not exist"
-        )));
+        return Err(invalid(
+            "item",
+            format!("checklist item {item} does not exist"),
+        ));
     };
     it.done = done;
     it.done_by = done.then_some(actor);

@@ -112,6 +112,7 @@ async fn send_test(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct OutboxQuery {
     /// pending, sending, sent or failed (default: all).
     status: Option<String>,

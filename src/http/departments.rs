@@ -27,7 +27,7 @@ pub struct DepartmentList {
 }
 
 /// All departments.
-#[utoipa::path(get, path = "/api/departments", tag = "departments", responses((status = 200, body = DepartmentList)))]
+#[utoipa::path(get, operation_id = "list_departments", path = "/api/departments", tag = "departments", responses((status = 200, body = DepartmentList)))]
 async fn list(State(state): State<AppState>, _auth: Authed) -> ApiResult<Json<DepartmentList>> {
     Ok(Json(DepartmentList {
         items: state.run(org::list_departments).await?,
@@ -35,7 +35,7 @@ async fn list(State(state): State<AppState>, _auth: Authed) -> ApiResult<Json<De
 }
 
 /// Create a department.
-#[utoipa::path(post, path = "/api/departments", tag = "departments", request_body = NewDepartment,
+#[utoipa::path(post, operation_id = "create_department", path = "/api/departments", tag = "departments", request_body = NewDepartment,
     responses((status = 201, body = Department), (status = 403, body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
@@ -49,7 +49,7 @@ async fn create(
 }
 
 /// Rename or move a department.
-#[utoipa::path(patch, path = "/api/departments/{id}", tag = "departments", params(("id" = u64, Path)), request_body = DepartmentPatch,
+#[utoipa::path(patch, operation_id = "update_department", path = "/api/departments/{id}", tag = "departments", params(("id" = u64, Path)), request_body = DepartmentPatch,
     responses((status = 200, body = Department), (status = 409, body = ErrorBody)))]
 async fn update(
     State(state): State<AppState>,
@@ -65,7 +65,7 @@ async fn update(
 }
 
 /// Delete an empty department.
-#[utoipa::path(delete, path = "/api/departments/{id}", tag = "departments", params(("id" = u64, Path)),
+#[utoipa::path(delete, operation_id = "delete_department", path = "/api/departments/{id}", tag = "departments", params(("id" = u64, Path)),
     responses((status = 204), (status = 409, body = ErrorBody)))]
 async fn delete(
     State(state): State<AppState>,

@@ -31,10 +31,32 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct Batch {
-    /// Up to 1000 records: `{"kind","id","data":{…},"occurred_at"?}`. Suggested kinds:
-    /// `order`, `purchase_order`, `stock`, `shipment`; any other kind is accepted.
-    #[schema(value_type = Vec<Object>)]
-    pub records: Vec<serde_json::Value>,
+    /// Up to 1000 records. A record that does not fit is rejected on its own (listed
+    /// in `rejected`), the others are stored.
+    #[schema(max_items = 1000)]
+    pub records: Vec<RecordInput>,
+}
+
+/// One record as the ERP sends it, for the OpenAPI document only (`ingest::validate`
+/// is the check): describing it lets generated clients and the fuzz run send records
+/// that reach the scenarios.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct RecordInput {
+    /// 1–40 lower-case letters, digits or `_`. Suggested kinds: `order`,
+    /// `purchase_order`, `stock`, `shipment`; any other kind is accepted.
+    #[schema(pattern = "^[a-z0-9_]{1,40}$")]
+    pub kind: String,
+    /// The ERP's id: 1–100 characters, no `/` (a JSON number is taken as its text).
+    #[schema(min_length = 1, max_length = 100, pattern = "^[^/]+$")]
+    pub id: String,
+    /// The record's fields, any JSON; integers beyond 64 bits are refused.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// When it happened in the ERP, RFC 3339 in the years 2000–2200; default: when
+    /// it arrives.
+    pub occurred_at: Option<chrono::DateTime<Utc>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -189,6 +211,7 @@ async fn versions(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BrowseQuery {
     pub kind: String,
     /// Text in the id or the data.

@@ -14,6 +14,10 @@ pub enum ApiError {
     Service(#[from] ServiceError),
     #[error("{0}")]
     BadRequest(String),
+    /// A query string or body that does not fit the route's type, where the parser
+    /// says which field: the answer names it in `field`.
+    #[error("{message}")]
+    BadField { field: String, message: String },
     #[error("the request body is larger than the limit of {0} bytes")]
     PayloadTooLarge(usize),
     #[error("log in first")]
@@ -60,6 +64,7 @@ impl ApiError {
                 }
             },
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::BadField { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf"),
@@ -83,6 +88,7 @@ impl IntoResponse for ApiError {
         };
         let field = match &self {
             ApiError::Service(ServiceError::Invalid { field, .. }) => field.map(String::from),
+            ApiError::BadField { field, .. } => Some(field.clone()),
             _ => None,
         };
         let body = ErrorBody {
@@ -128,6 +134,14 @@ mod tests {
                 "internal",
             ),
             (ApiError::BadRequest("x".into()), 400, "bad_request"),
+            (
+                ApiError::BadField {
+                    field: "f".into(),
+                    message: "x".into(),
+                },
+                400,
+                "bad_request",
+            ),
             (ApiError::PayloadTooLarge(1), 413, "too_large"),
             (ApiError::Unauthenticated, 401, "unauthenticated"),
             (ApiError::Csrf, 403, "csrf"),

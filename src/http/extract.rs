@@ -112,9 +112,11 @@ fn json_rejection(r: JsonRejection, limit: usize) -> ApiError {
         JsonRejection::JsonSyntaxError(e) => {
             ApiError::BadRequest(format!("malformed JSON: {}", e.body_text()))
         }
-        JsonRejection::JsonDataError(e) => {
-            ApiError::BadRequest(format!("invalid body: {}", e.body_text()))
-        }
+        JsonRejection::JsonDataError(e) => parse_error(
+            "invalid body",
+            "Failed to deserialize the JSON body into the target type: ",
+            &e.body_text(),
+        ),
         other => ApiError::BadRequest(other.body_text()),
     }
 }
@@ -293,8 +295,38 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
 
 impl From<axum::extract::rejection::QueryRejection> for ApiError {
     fn from(r: axum::extract::rejection::QueryRejection) -> Self {
-        ApiError::BadRequest(format!("bad query: {}", r.body_text()))
+        parse_error(
+            "bad query",
+            "Failed to deserialize query string: ",
+            &r.body_text(),
+        )
     }
+}
+
+/// A parse failure as our 400, naming the field when the parser's text does.
+fn parse_error(what: &str, axum_prefix: &str, text: &str) -> ApiError {
+    let detail = text.strip_prefix(axum_prefix).unwrap_or(text);
+    let message = format!("{what}: {detail}");
+    match named_field(detail) {
+        Some(field) => ApiError::BadField { field, message },
+        None => ApiError::BadRequest(message),
+    }
+}
+
+/// The field a parse error is about, so the answer can name it: serde reports
+/// `limit: number too large…` or `nodes[0].action: invalid type…` for a bad value
+/// and ``missing field `kind` `` for an absent one. A nested path is named by its
+/// top-level field (the message keeps the whole path).
+fn named_field(message: &str) -> Option<String> {
+    if let Some(rest) = message.split("missing field `").nth(1) {
+        return rest.split('`').next().map(String::from);
+    }
+    let (path, _) = message.split_once(": ")?;
+    let is_path = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+    let top = path.split(['.', '[']).next().unwrap_or_default();
+    (is_path && !top.is_empty()).then(|| top.to_string())
 }
 
 /// An API token with the `erp:write` scope (the ERP pushing records).
@@ -340,5 +372,37 @@ impl FromRequestParts<AppState> for ErpWriter {
             .into());
         }
         Ok(ErpWriter(t))
+    }
+}
+
+#[cfg(test)]
+mod named_field_tests {
+    use super::named_field;
+
+    #[test]
+    fn names_the_field_of_a_parse_error() {
+        let cases = [
+            (
+                "limit: number too large to fit in target type",
+                Some("limit"),
+            ),
+            ("missing field `kind`", Some("kind")),
+            ("missing field `name` at line 1 column 2", Some("name")),
+            (
+                "unread: provided string was not `true` or `false`",
+                Some("unread"),
+            ),
+            ("nodes[0].action: invalid type: integer `5`", Some("nodes")),
+            (
+                "nme: unknown field `nme`, expected one of `name`",
+                Some("nme"),
+            ),
+            ("[0]: invalid type: integer `1`, expected a string", None),
+            ("invalid type: expected a map", None),
+            ("", None),
+        ];
+        for (message, want) in cases {
+            assert_eq!(named_field(message).as_deref(), want, "{message}");
+        }
     }
 }

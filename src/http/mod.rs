@@ -7,6 +7,7 @@ mod delivery;
 mod departments;
 mod erp;
 pub mod error;
+mod error_docs;
 pub mod extract;
 mod files;
 mod health;
@@ -43,7 +44,9 @@ struct ApiDoc;
 
 /// The OpenAPI document, generated from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    let mut doc = api_router().split_for_parts().1;
+    error_docs::document_errors(&mut doc);
+    doc
 }
 
 fn api_router() -> OpenApiRouter<AppState> {
@@ -67,7 +70,8 @@ fn api_router() -> OpenApiRouter<AppState> {
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub fn app(state: AppState) -> Router {
-    let (api, doc) = api_router().split_for_parts();
+    let (api, mut doc) = api_router().split_for_parts();
+    error_docs::document_errors(&mut doc);
     let doc = std::sync::Arc::new(doc);
     let body_limit = state.config.body_limit;
     Router::new()

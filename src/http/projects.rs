@@ -36,7 +36,7 @@ pub struct MemberRequest {
 }
 
 /// Projects the caller may see.
-#[utoipa::path(get, path = "/api/projects", tag = "projects", responses((status = 200, body = ProjectList)))]
+#[utoipa::path(get, operation_id = "list_projects", path = "/api/projects", tag = "projects", responses((status = 200, body = ProjectList)))]
 async fn list(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<ProjectList>> {
     Ok(Json(ProjectList {
         items: state.run(move |s| svc::list(s, &auth.actor)).await?,
@@ -44,7 +44,7 @@ async fn list(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<Pro
 }
 
 /// Create a project.
-#[utoipa::path(post, path = "/api/projects", tag = "projects", request_body = NewProject,
+#[utoipa::path(post, operation_id = "create_project", path = "/api/projects", tag = "projects", request_body = NewProject,
     responses((status = 201, body = ProjectView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
@@ -70,7 +70,7 @@ async fn get_one(
 }
 
 /// Rename, move or change business types.
-#[utoipa::path(patch, path = "/api/projects/{id}", tag = "projects", params(("id" = u64, Path)), request_body = ProjectPatch,
+#[utoipa::path(patch, operation_id = "update_project", path = "/api/projects/{id}", tag = "projects", params(("id" = u64, Path)), request_body = ProjectPatch,
     responses((status = 200, body = ProjectView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn update(
     State(state): State<AppState>,

@@ -44,7 +44,7 @@ pub struct ScenarioPatch {
 }
 
 /// All scenarios with their state: enabled, times fired, last fired, last error.
-#[utoipa::path(get, path = "/api/scenarios", tag = "scenarios", responses((status = 200, body = ScenarioList), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "list_scenarios", path = "/api/scenarios", tag = "scenarios", responses((status = 200, body = ScenarioList), (status = 403, body = ErrorBody)))]
 async fn list(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<ScenarioList>> {
     Ok(Json(ScenarioList {
         items: state.run(move |s| svc::list(s, &auth.actor)).await?,
@@ -69,7 +69,7 @@ async fn save(
 }
 
 /// Enable or disable a scenario.
-#[utoipa::path(patch, path = "/api/scenarios/{id}", tag = "scenarios", params(("id" = u64, Path)), request_body = ScenarioPatch, responses((status = 200, body = Scenario)))]
+#[utoipa::path(patch, operation_id = "update_scenario", path = "/api/scenarios/{id}", tag = "scenarios", params(("id" = u64, Path)), request_body = ScenarioPatch, responses((status = 200, body = Scenario)))]
 async fn update(
     State(state): State<AppState>,
     auth: Authed,
@@ -85,7 +85,7 @@ async fn update(
 }
 
 /// Delete a scenario (its tasks stay).
-#[utoipa::path(delete, path = "/api/scenarios/{id}", tag = "scenarios", params(("id" = u64, Path)), responses((status = 204)))]
+#[utoipa::path(delete, operation_id = "delete_scenario", path = "/api/scenarios/{id}", tag = "scenarios", params(("id" = u64, Path)), responses((status = 204)))]
 async fn delete(
     State(state): State<AppState>,
     auth: Authed,

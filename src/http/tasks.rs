@@ -194,7 +194,7 @@ async fn archive_finished(
 }
 
 /// A flow operation: complete, start, transfer, return, urge or withdraw.
-#[utoipa::path(post, path = "/api/tasks/{id}/{op}", tag = "flow", params(("id" = u64, Path), ("op" = String, Path, description = "complete, start, transfer, return, urge or withdraw")),
+#[utoipa::path(post, path = "/api/tasks/{id}/{op}", tag = "flow", params(("id" = u64, Path), ("op" = Op, Path, description = "complete, start, transfer, return, urge or withdraw")),
     request_body = OpRequest,
     responses((status = 200, body = TaskView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn flow_op(

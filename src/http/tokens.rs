@@ -39,7 +39,7 @@ pub struct CreatedToken {
 }
 
 /// All tokens (never their secrets).
-#[utoipa::path(get, path = "/api/tokens", tag = "tokens", responses((status = 200, body = TokenList), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, operation_id = "list_tokens", path = "/api/tokens", tag = "tokens", responses((status = 200, body = TokenList), (status = 403, body = ErrorBody)))]
 async fn list(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<TokenList>> {
     Ok(Json(TokenList {
         items: state.run(move |s| token::list(s, &auth.actor)).await?,
@@ -47,7 +47,7 @@ async fn list(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<Tok
 }
 
 /// Create a token.
-#[utoipa::path(post, path = "/api/tokens", tag = "tokens", request_body = NewToken, responses((status = 201, body = CreatedToken), (status = 403, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "create_token", path = "/api/tokens", tag = "tokens", request_body = NewToken, responses((status = 201, body = CreatedToken), (status = 403, body = ErrorBody)))]
 async fn create(
     State(state): State<AppState>,
     auth: Authed,

@@ -98,8 +98,19 @@ async fn my_todo(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<
     ))
 }
 
+/// The personal lists of `GET /api/my/{which}`, for the OpenAPI document only
+/// (`lists::personal` decides; another name is a 404).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum MyView {
+    Done,
+    Created,
+    Watching,
+}
+
 /// Tasks I handled (`done`), created, or watch.
-#[utoipa::path(get, path = "/api/my/{which}", tag = "my", params(("which" = String, Path, description = "done, created or watching")), responses((status = 200, body = TaskList)))]
+#[utoipa::path(get, path = "/api/my/{which}", tag = "my", params(("which" = inline(MyView), Path, description = "done, created or watching")), responses((status = 200, body = TaskList)))]
 async fn my_list(
     State(state): State<AppState>,
     auth: Authed,

@@ -42,6 +42,7 @@ pub fn post(tx: &mut WriteTx<'_>, m: NewMessage, now: DateTime<Utc>) -> Result<u
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     /// Only unread messages.
     pub unread: Option<bool>,

@@ -18,6 +18,7 @@ use crate::flow::{NodeState, Priority, Task, TaskStatus};
 use crate::store::Store;
 
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// open (default), done or all
     pub status: Option<String>,

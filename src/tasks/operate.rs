@@ -37,7 +37,7 @@ pub struct CheckRequest {
 fn map_apply(e: ApplyError) -> ServiceError {
     match e {
         ApplyError::Denied(d) => ServiceError::Forbidden(d.to_string()),
-        ApplyError::Invalid(m) => ServiceError::invalid("reason", m),
+        ApplyError::Invalid { field, message } => ServiceError::invalid(field, message),
     }
 }
 

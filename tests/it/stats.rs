@@ -150,6 +150,11 @@ async fn bad_periods_are_400_and_other_departments_403() {
                 "invalid"
             },
         );
+        assert_eq!(
+            body["error"]["field"],
+            if q.contains("at=") { "at" } else { "period" },
+            "{body}"
+        );
         let (st, _) = admin
             .call(Method::GET, &format!("/api/stats/export.csv?{q}"), None)
             .await;

@@ -63,6 +63,10 @@ fn statuses(path: &str, writes: bool, op: &Operation) -> Vec<(&'static str, &'st
             "409",
             "the object changed since the given revision, or the name is taken (`conflict`)",
         ));
+        out.push((
+            "507",
+            "the server's disk is below its free-space floor: nothing was saved (`insufficient_storage`)",
+        ));
     }
     if op.request_body.is_some() {
         out.push(("413", "the body is larger than the limit (`too_large`)"));

@@ -714,7 +714,10 @@ async fn below_the_free_disk_floor_writes_are_refused_and_reads_go_on() {
         .await;
     assert_error(st, &b, 507, "insufficient_storage");
     assert!(
-        b["error"]["message"].as_str().unwrap().contains("disk is nearly full"),
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("disk is nearly full"),
         "{b}"
     );
     c.csrf = None;

@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 ST_VERSION=4.32.5
-target="${CARGO_TARGET_DIR:-target}"
+# Absolute: fuzz.py runs schemathesis from a temporary working directory.
+target="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
 venv="$target/fuzz/venv"
 if [ ! -x "$venv/bin/st" ] || ! "$venv/bin/st" --version 2>/dev/null | grep -q "$ST_VERSION"; then
   echo "== installing schemathesis $ST_VERSION into $venv"

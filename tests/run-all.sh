@@ -18,6 +18,12 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+# Chinese glyphs: the zh-CN pages are laid out (and measured) with a real CJK font.
+if command -v dpkg >/dev/null 2>&1 && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+  need_root fonts-noto-cjk
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null
+fi
 if ! command -v node >/dev/null 2>&1; then
   need_root nodejs
   apt-get update -qq

@@ -186,18 +186,20 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     assert.equal(stored.version, 2);
     assert.equal(stored.source, raised);
 
-    // a syntax error on line 8: refused at 9:1 (the unexpected `}`), line 9 marked, still version 2
+    // a syntax error in the condition: refused at the unexpected `}` on the line after it
+    // (line:1), that line marked, still version 2
     const broken = raised.replace('days_since(r.out_of_stock_since) > 5', 'days_since(r.out_of_stock_since) > 5 +');
+    const errLine = broken.split('\n').findIndex((l) => l.includes('> 5 +')) + 2;
     await src.fill(broken);
     await page.getByTestId('scenario-save').click();
     const err = page.getByTestId('script-error');
     await err.waitFor();
-    assert.match(await page.getByTestId('script-error-message').innerText(), /^script error at 9:1: /);
-    assert.equal((await page.getByTestId('script-error-pos').innerText()).trim(), '第 9 行第 1 列');
-    assert.equal((await page.getByTestId('code-line-mark').innerText()).trim(), '9');
+    assert.match(await page.getByTestId('script-error-message').innerText(), new RegExp(`^script error at ${errLine}:1: `));
+    assert.equal((await page.getByTestId('script-error-pos').innerText()).trim(), `第 ${errLine} 行第 1 列`);
+    assert.equal((await page.getByTestId('code-line-mark').innerText()).trim(), String(errLine));
     // the caret was put on the error
     const caretLine = await src.evaluate((el) => el.value.slice(0, el.selectionStart).split('\n').length);
-    assert.equal(caretLine, 9);
+    assert.equal(caretLine, errLine);
     assert.equal((await page.getByTestId('scenario-version').innerText()).trim(), '版本 2');
     await page.getByTestId('scenario-dirty').waitFor();
     stored = await storedScenario('order_out_of_stock');
@@ -206,7 +208,7 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     // Check says the same without saving; fixing the line clears the mark
     await page.getByTestId('scenario-check').click();
     await page.waitForFunction(() => (document.querySelector('[data-testid="script-error"]')?.innerText || '').startsWith('脚本有错误'));
-    assert.equal((await page.getByTestId('code-line-mark').innerText()).trim(), '9');
+    assert.equal((await page.getByTestId('code-line-mark').innerText()).trim(), String(errLine));
     await src.fill(raised);
     await page.getByTestId('scenario-check').click();
     await page.getByTestId('scenario-check-ok').waitFor();

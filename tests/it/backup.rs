@@ -166,17 +166,8 @@ async fn backup_under_two_writers_restores_whole_and_takes_the_same_batches_agai
 
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    let t = admin
-        .post(
-            "/api/tokens",
-            json!({"name": "erp", "scopes": ["erp:write"]}),
-        )
-        .await;
-    let token = t["token"].as_str().unwrap().to_string();
-    let erp = Client {
-        bearer: Some(token.clone()),
-        ..Client::new(&s.url)
-    };
+    let erp = s.erp_client(&admin).await;
+    let token = erp.bearer.clone().unwrap();
     let d = admin.post("/api/departments", json!({"name": "Ops"})).await["id"]
         .as_u64()
         .unwrap();

@@ -18,16 +18,7 @@ struct Erp {
 async fn setup(file: FileConfig) -> Erp {
     let s = TestServer::start_with(file).await;
     let admin = s.admin().await;
-    let t = admin
-        .post(
-            "/api/tokens",
-            json!({"name": "erp", "scopes": ["erp:write"]}),
-        )
-        .await;
-    let erp = Client {
-        bearer: Some(t["token"].as_str().unwrap().to_string()),
-        ..Client::new(&s.url)
-    };
+    let erp = s.erp_client(&admin).await;
     Erp { s, admin, erp }
 }
 

@@ -163,16 +163,7 @@ async fn the_nominal_creator_of_a_scenario_task_is_not_told_it_finished() {
         .as_u64()
         .unwrap();
     erp_user(&s, &admin, "cs", cs).await;
-    let token = admin
-        .post(
-            "/api/tokens",
-            json!({"name": "erp", "scopes": ["erp:write"]}),
-        )
-        .await;
-    let erp = Client {
-        bearer: Some(token["token"].as_str().unwrap().to_string()),
-        ..Client::new(&s.url)
-    };
+    let erp = s.erp_client(&admin).await;
     let paid = (Utc::now() - chrono::Duration::hours(72)).to_rfc3339();
     let (st, r) = erp
         .call(

@@ -97,6 +97,20 @@ impl TestServer {
         c
     }
 
+    /// A client for the ERP: an `erp:write` API token made by `admin`.
+    pub async fn erp_client(&self, admin: &Client) -> Client {
+        let t = admin
+            .post(
+                "/api/tokens",
+                json!({"name": "erp", "scopes": ["erp:write"]}),
+            )
+            .await;
+        Client {
+            bearer: Some(t["token"].as_str().unwrap().to_string()),
+            ..Client::new(&self.url)
+        }
+    }
+
     /// Creates a user as admin and returns a logged-in client for them and their id.
     pub async fn user(
         &self,

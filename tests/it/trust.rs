@@ -81,16 +81,7 @@ async fn extreme_dates_are_refused_on_every_endpoint_and_writes_go_on() {
         assert_eq!(st, StatusCode::BAD_REQUEST, "list {when}: {b}");
     }
     // ERP records refuse such a time per record
-    let t = admin
-        .post(
-            "/api/tokens",
-            json!({"name": "erp", "scopes": ["erp:write"]}),
-        )
-        .await;
-    let erp = Client {
-        bearer: Some(t["token"].as_str().unwrap().to_string()),
-        ..Client::new(&s.url)
-    };
+    let erp = s.erp_client(&admin).await;
     let r = erp
         .post(
             "/api/erp/records",
@@ -131,7 +122,11 @@ async fn task_json_routes_keep_the_body_limit_uploads_may_be_larger() {
         .await;
     let tid = task["id"].as_u64().unwrap();
     let big = "x".repeat(3 * 1024 * 1024);
-    let (st, b) = admin
+    // On its own connection: the server answers 413 before reading the whole body and
+    // closes that connection, which a pooled client could otherwise reuse.
+    let mut refused = s.client();
+    refused.login("admin", ADMIN_PASSWORD).await;
+    let (st, b) = refused
         .call(
             Method::POST,
             &format!("/api/tasks/{tid}/comments"),
@@ -340,19 +335,6 @@ fn task(r) {
 }
 "#;
 
-async fn erp_client(s: &TestServer, admin: &Client) -> Client {
-    let t = admin
-        .post(
-            "/api/tokens",
-            json!({"name": "erp", "scopes": ["erp:write"]}),
-        )
-        .await;
-    Client {
-        bearer: Some(t["token"].as_str().unwrap().to_string()),
-        ..Client::new(&s.url)
-    }
-}
-
 async fn scenario(admin: &Client, key: &str) -> Value {
     admin.get("/api/scenarios").await["items"]
         .as_array()
@@ -370,7 +352,7 @@ async fn a_scenario_asking_for_an_impossible_deadline_records_an_error() {
     admin
         .post("/api/scenarios", json!({"source": HUGE_DEADLINE}))
         .await;
-    let erp = erp_client(&s, &admin).await;
+    let erp = s.erp_client(&admin).await;
     let (st, r) = erp
         .call(
             Method::POST,
@@ -418,7 +400,7 @@ async fn a_scenario_that_keeps_running_away_is_quarantined() {
     admin
         .post("/api/scenarios", json!({"source": RUNAWAY}))
         .await;
-    let erp = erp_client(&s, &admin).await;
+    let erp = s.erp_client(&admin).await;
     let push = |n: usize, prefix: &'static str| {
         let records: Vec<Value> = (0..n)
             .map(|i| json!({"kind": "stock", "id": format!("{prefix}-{i}"), "data": {"available": 100, "safety_stock": 1}}))
@@ -490,7 +472,7 @@ async fn a_push_of_an_unwatched_kind_does_not_wait_for_runaway_scripts() {
         let src = RUNAWAY.replace("\"runaway\"", &format!("\"runaway_{i}\""));
         admin.post("/api/scenarios", json!({"source": src})).await;
     }
-    let erp = erp_client(&s, &admin).await;
+    let erp = s.erp_client(&admin).await;
     let url = s.url.clone();
     let token = erp.bearer.clone();
     // two clients keep the runaway kind busy
@@ -596,7 +578,7 @@ async fn hostile_scripts_are_refused_or_stopped_and_harm_no_other() {
     for (_, src) in &stopped_when_run {
         admin.post("/api/scenarios", json!({ "source": src })).await;
     }
-    let erp = erp_client(&s, &admin).await;
+    let erp = s.erp_client(&admin).await;
     let t = Instant::now();
     let r = erp
         .post(
@@ -634,7 +616,7 @@ async fn metrics_are_for_company_admins_and_count_what_happened() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let (member, _) = s.user(&admin, "mem", "member", None).await;
-    let erp = erp_client(&s, &admin).await;
+    let erp = s.erp_client(&admin).await;
     erp.post(
         "/api/erp/records",
         json!({"records": [{"kind": "stock", "id": "M1", "data": {"available": 1, "safety_stock": 20}}]}),

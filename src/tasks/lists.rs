@@ -200,12 +200,26 @@ pub fn project_tasks(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Todo {
-    /// Past their deadline (已过期).
+    /// Past their deadline (已过期), most urgent first, at most [`TODO_SHOWN`].
     pub overdue: Vec<TaskSummary>,
-    /// Received, not started (新建任务).
+    /// Received, not started (新建任务), at most [`TODO_SHOWN`].
     pub new: Vec<TaskSummary>,
     pub started: Vec<TaskSummary>,
+    /// How many each group holds in all.
+    pub counts: TodoCounts,
 }
+
+/// Sizes of the todo groups, beyond the items listed.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct TodoCounts {
+    pub overdue: usize,
+    pub new: usize,
+    pub started: usize,
+}
+
+/// Items listed per todo group. An admin who handles every scenario task may have
+/// tens of thousands open: all of them in one answer cost megabytes a request.
+pub const TODO_SHOWN: usize = 100;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TaskList {
@@ -224,21 +238,25 @@ pub fn todo(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<T
         overdue: vec![],
         new: vec![],
         started: vec![],
+        counts: TodoCounts::default(),
     };
     let mut tasks = load_all(store, store.ids_by(ix::TODO, &me(actor)?)?)?;
     tasks.retain(|t| !t.archived);
     tasks.sort_by_key(|t| (t.current_due().is_none(), t.current_due(), t.id));
     for t in tasks {
-        let s = TaskSummary::new(&t, now);
-        if t.is_overdue(now) {
-            out.overdue.push(s);
+        let (list, count) = if t.is_overdue(now) {
+            (&mut out.overdue, &mut out.counts.overdue)
         } else if t
             .current_node()
             .is_some_and(|n| n.state == NodeState::Active)
         {
-            out.new.push(s);
+            (&mut out.new, &mut out.counts.new)
         } else {
-            out.started.push(s);
+            (&mut out.started, &mut out.counts.started)
+        };
+        *count += 1;
+        if list.len() < TODO_SHOWN {
+            list.push(TaskSummary::new(&t, now));
         }
     }
     Ok(out)

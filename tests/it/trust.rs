@@ -706,3 +706,35 @@ async fn below_the_free_disk_floor_writes_are_refused_and_reads_go_on() {
     s.stop().await;
     drop(keep);
 }
+
+/// An admin handling every scenario task may have thousands open: "my todo" lists the
+/// most urgent of each group and says how many there are, instead of megabytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_todo_lists_the_most_urgent_and_counts_the_rest() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let erp = s.erp_client(&admin).await;
+    let records: Vec<Value> = (0..130)
+        .map(|i| json!({"kind": "stock", "id": format!("LOW-{i}"), "data": {"available": 1, "safety_stock": 20}}))
+        .collect();
+    let r = erp
+        .post("/api/erp/records", json!({ "records": records }))
+        .await;
+    let made = r["scenarios"]["tasks_created"].as_u64().unwrap() as usize;
+    assert_eq!(made, 130, "{r}");
+    let todo = admin.get("/api/my/todo").await;
+    let shown: usize = ["overdue", "new", "started"]
+        .iter()
+        .map(|k| todo[k].as_array().unwrap().len())
+        .sum();
+    let counted: u64 = ["overdue", "new", "started"]
+        .iter()
+        .map(|k| todo["counts"][k].as_u64().unwrap())
+        .sum();
+    assert_eq!(counted as usize, made, "{}", todo["counts"]);
+    assert!(shown <= 100 * 3 && shown < made, "{shown} of {made}");
+    for k in ["overdue", "new", "started"] {
+        assert!(todo[k].as_array().unwrap().len() <= 100);
+    }
+    s.stop().await;
+}

@@ -12,6 +12,8 @@ export const TABS = ['todo', 'done', 'created', 'watching'];
 
 export function todoCount(todo) {
   if (!todo) return null;
+  const c = todo.counts;
+  if (c) return c.overdue + c.new + c.started;
   return (todo.overdue || []).length + (todo.new || []).length + (todo.started || []).length;
 }
 
@@ -20,10 +22,15 @@ function TodoLists({ todo, projects }) {
   if (todo.error && !todo.data) return html`<${ErrorText} error=${todo.error} />`;
   const d = todo.data;
   if (todoCount(d) === 0) return html`<div class="empty" data-testid="todo-empty">${t('mywork.todoEmpty')}</div>`;
-  const group = (key, cls) => html`<section class=${`todo-group ${cls || ''}`} data-testid=${`todo-${key}`}>
-    <h3 class="subsection-title">${t(`mywork.groups.${key}`)} <span class="count">${(d[key] || []).length}</span></h3>
+  const group = (key, cls) => {
+    const shown = (d[key] || []).length;
+    const total = d.counts ? d.counts[key] : shown;
+    return html`<section class=${`todo-group ${cls || ''}`} data-testid=${`todo-${key}`}>
+    <h3 class="subsection-title">${t(`mywork.groups.${key}`)} <span class="count">${total}</span></h3>
     <${TaskCards} items=${d[key]} projects=${projects} empty=${t('mywork.groupEmpty')} />
+    ${total > shown && html`<p class="small muted" data-testid=${`todo-${key}-more`}>${t('mywork.groupMore', { n: shown, total })}</p>`}
   </section>`;
+  };
   return html`<div class="todo-groups">
     ${group('overdue', 'todo-overdue')}
     ${group('new')}

@@ -240,26 +240,50 @@ pub fn todo(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<T
         started: vec![],
         counts: TodoCounts::default(),
     };
-    let mut tasks = load_all(store, store.ids_by(ix::TODO, &me(actor)?)?)?;
-    tasks.retain(|t| !t.archived);
-    tasks.sort_by_key(|t| (t.current_due().is_none(), t.current_due(), t.id));
-    for t in tasks {
-        let (list, count) = if t.is_overdue(now) {
-            (&mut out.overdue, &mut out.counts.overdue)
+    // One task decoded at a time, only its summary kept: a scenario task carries its
+    // ERP record, and tens of thousands of whole tasks per request cost gigabytes
+    // under concurrent readers.
+    let mut open: Vec<(Group, TaskSummary)> = Vec::new();
+    for id in store.ids_by(ix::TODO, &me(actor)?)? {
+        let Some(t) = store.get::<Task>(id)? else {
+            continue;
+        };
+        if t.archived {
+            continue;
+        }
+        let group = if t.is_overdue(now) {
+            Group::Overdue
         } else if t
             .current_node()
             .is_some_and(|n| n.state == NodeState::Active)
         {
-            (&mut out.new, &mut out.counts.new)
+            Group::New
         } else {
-            (&mut out.started, &mut out.counts.started)
+            Group::Started
+        };
+        open.push((group, TaskSummary::new(&t, now)));
+    }
+    // TaskSummary::due_at is the current step's deadline (else the task's).
+    open.sort_by_key(|(_, s)| (s.due_at.is_none(), s.due_at, s.id));
+    for (group, s) in open {
+        let (list, count) = match group {
+            Group::Overdue => (&mut out.overdue, &mut out.counts.overdue),
+            Group::New => (&mut out.new, &mut out.counts.new),
+            Group::Started => (&mut out.started, &mut out.counts.started),
         };
         *count += 1;
         if list.len() < TODO_SHOWN {
-            list.push(TaskSummary::new(&t, now));
+            list.push(s);
         }
     }
     Ok(out)
+}
+
+#[derive(Clone, Copy)]
+enum Group {
+    Overdue,
+    New,
+    Started,
 }
 
 /// `done`, `created` or `watching`, newest first, at most 200.

@@ -79,7 +79,8 @@ async fn update_user(
     Ok(Json(UserView::from(&u)))
 }
 
-/// Set a user's password; their sessions end.
+/// Set the password of a user you manage; their sessions end. Your own password is
+/// changed with `POST /api/me/password`, which asks for the current one.
 #[utoipa::path(post, path = "/api/users/{id}/password", tag = "users", params(("id" = u64, Path)), request_body = NewPassword,
     responses((status = 204), (status = 403, body = ErrorBody)))]
 async fn set_password(

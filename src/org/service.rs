@@ -382,7 +382,13 @@ pub fn set_password(
 ) -> ServiceResult<User> {
     let user = get_user(store, id)?;
     let departments = store.list::<Department>()?;
-    if !actor.is(id) && !can_manage_user(actor, user.department_id, user.role, &departments) {
+    if actor.is(id) {
+        // A stolen session must not be enough to take the account over.
+        return Err(ServiceError::forbidden(
+            "change your own password on the Me page, with your current one",
+        ));
+    }
+    if !can_manage_user(actor, user.department_id, user.role, &departments) {
         return Err(ServiceError::forbidden(
             "you may not set this user's password",
         ));

@@ -738,3 +738,42 @@ async fn a_long_todo_lists_the_most_urgent_and_counts_the_rest() {
     }
     s.stop().await;
 }
+
+/// Setting a password without the current one is for managing others: a stolen
+/// session cannot take its own account over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nobody_sets_their_own_password_without_the_current_one() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let (mem, mem_id) = s.user(&admin, "mem", "member", None).await;
+    let me = admin.get("/api/me").await["user"]["id"].as_u64().unwrap();
+    for (c, id) in [(&mem, mem_id), (&admin, me)] {
+        let (st, b) = c
+            .call(
+                Method::POST,
+                &format!("/api/users/{id}/password"),
+                Some(json!({"password": "taken-over-1"})),
+            )
+            .await;
+        assert_error(st, &b, 403, "forbidden");
+    }
+    // the Me page's way, with the current password, works
+    let (st, b) = mem
+        .call(
+            Method::POST,
+            "/api/me/password",
+            Some(json!({"current_password": "password-123", "new_password": "changed-pass-1"})),
+        )
+        .await;
+    assert!(st.is_success(), "{st} {b}");
+    // and an admin still sets a member's
+    let (st, b) = admin
+        .call(
+            Method::POST,
+            &format!("/api/users/{mem_id}/password"),
+            Some(json!({"password": "reset-by-admin-1"})),
+        )
+        .await;
+    assert!(st.is_success(), "{st} {b}");
+    s.stop().await;
+}

@@ -221,6 +221,7 @@ function ResetPasswordDialog({ user, onClose }) {
 }
 
 export function UsersPage() {
+  const { me } = useApp();
   const data = useLoader(async () => {
     const [users, depts] = await Promise.all([api.users(), api.departments()]);
     return { users: users.items || [], depts: depts.items || [] };
@@ -295,8 +296,9 @@ export function UsersPage() {
                     <div class="row-actions">
                       <button type="button" class="btn btn-sm" onClick=${() => setDialog({ kind: 'edit', user: u })}
                         data-testid="user-edit">${t('common.edit')}</button>
-                      <button type="button" class="btn btn-sm" onClick=${() => setDialog({ kind: 'password', user: u })}
-                        data-testid="user-reset-password">${t('users.resetPassword')}</button>
+                      ${u.id !== me.id &&
+                      html`<button type="button" class="btn btn-sm" onClick=${() => setDialog({ kind: 'password', user: u })}
+                        data-testid="user-reset-password">${t('users.resetPassword')}</button>`}
                     </div>
                   </td>
                 </tr>`,

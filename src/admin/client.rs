@@ -51,23 +51,43 @@ fn send<'a>(
     }
 }
 
-fn open_offline(config: &Config) -> Result<Store, ClientError> {
+/// Where a command runs: on the running server (over its socket) or on the stopped
+/// data directory.
+enum Target {
+    Server(UnixStream),
+    Offline(Store),
+}
+
+fn reach(config: &Config) -> Result<Target, ClientError> {
+    if let Some(stream) = connect(config) {
+        return Ok(Target::Server(stream));
+    }
     match Store::open(&config.db_dir(), config.cache_bytes) {
-        Err(StoreError::Locked(p)) => Err(ClientError::Refused(format!(
-            "{} is in use by a running server, but its admin socket {} does not answer; run this command as the server's user",
-            p.display(),
-            config.socket_path().display()
-        ))),
-        other => Ok(other?),
+        Err(StoreError::Locked(p)) => {
+            // A server holds the database; right after it starts, its socket may not
+            // be bound yet (it opens the database first). Give it a few seconds.
+            for _ in 0..50 {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                if let Some(stream) = connect(config) {
+                    return Ok(Target::Server(stream));
+                }
+            }
+            Err(ClientError::Refused(format!(
+                "{} is in use by a running server, but its admin socket {} does not answer; run this command as the server's user",
+                p.display(),
+                config.socket_path().display()
+            )))
+        }
+        other => Ok(Target::Offline(other?)),
     }
 }
 
 /// Runs a request and returns the text to print.
 pub fn run(config: &Config, req: AdminRequest) -> Result<String, ClientError> {
-    if let Some(mut stream) = connect(config) {
-        return Ok(send(&mut stream, &req)?.0);
-    }
-    let store = open_offline(config)?;
+    let store = match reach(config)? {
+        Target::Server(mut stream) => return Ok(send(&mut stream, &req)?.0),
+        Target::Offline(store) => store,
+    };
     let scenarios = crate::scenarios::service::Scenarios::new();
     scenarios.reload(&store)?;
     Ok(execute(&store, &scenarios, req, Utc::now())?)
@@ -78,28 +98,30 @@ pub fn backup(config: &Config, out: &Path) -> Result<backup::Header, ClientError
     if out.exists() {
         return Err(backup::BackupError::Exists(out.to_path_buf()).into());
     }
-    if let Some(mut stream) = connect(config) {
-        let (_, mut reader) = send(&mut stream, &AdminRequest::Backup)?;
-        let dir = out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::copy(&mut reader, &mut tmp)?;
-        tmp.as_file().sync_all()?;
-        // The stream ends when the server is done; check what arrived is whole.
-        let header = backup::verify(tmp.path()).map_err(|e| {
-            ClientError::Refused(format!("the server's backup stream was incomplete: {e}"))
-        })?;
-        tmp.persist_noclobber(out)
-            .map_err(|e| ClientError::Io(e.error))?;
-        return Ok(header);
-    }
-    let store = open_offline(config)?;
-    Ok(backup::write_backup_file(
-        &store,
-        &config.tmp_dir(),
-        out,
-        Utc::now(),
-    )?)
+    let mut stream = match reach(config)? {
+        Target::Server(stream) => stream,
+        Target::Offline(store) => {
+            return Ok(backup::write_backup_file(
+                &store,
+                &config.tmp_dir(),
+                out,
+                Utc::now(),
+            )?)
+        }
+    };
+    let (_, mut reader) = send(&mut stream, &AdminRequest::Backup)?;
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::copy(&mut reader, &mut tmp)?;
+    tmp.as_file().sync_all()?;
+    // The stream ends when the server is done; check what arrived is whole.
+    let header = backup::verify(tmp.path()).map_err(|e| {
+        ClientError::Refused(format!("the server's backup stream was incomplete: {e}"))
+    })?;
+    tmp.persist_noclobber(out)
+        .map_err(|e| ClientError::Io(e.error))?;
+    Ok(header)
 }

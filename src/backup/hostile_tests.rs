@@ -13,24 +13,11 @@ use sha2::{Digest, Sha256};
 
 use super::*;
 use crate::actor::Actor;
-use crate::org::service::{self as org, NewDepartment, NewUser};
+use crate::org::service::{self as org, NewUser};
 use crate::org::Department;
 
 fn seeded() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
-    for name in ["Warehouse", "采购部", "Sales"] {
-        org::create_department(
-            &store,
-            &Actor::system(),
-            NewDepartment {
-                name: name.into(),
-                parent_id: None,
-            },
-            Utc::now(),
-        )
-        .unwrap();
-    }
+    let (dir, store) = super::tests::store_with_departments(&["Warehouse", "采购部", "Sales"]);
     org::create_user(
         &store,
         &Actor::system(),

@@ -10,14 +10,19 @@ use crate::org::service::{self as org, NewDepartment};
 use crate::org::Department;
 
 fn seeded() -> (tempfile::TempDir, Store) {
+    store_with_departments(&["Warehouse", "采购部"])
+}
+
+/// A fresh store holding departments of these names (the backup tests' data).
+pub(super) fn store_with_departments(names: &[&str]) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
-    for name in ["Warehouse", "采购部"] {
+    for name in names {
         org::create_department(
             &store,
             &Actor::system(),
             NewDepartment {
-                name: name.into(),
+                name: (*name).into(),
                 parent_id: None,
             },
             Utc::now(),

@@ -322,7 +322,7 @@ async fn broken_scripts_record_errors_and_harm_nothing_else() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn time_alone_fires_a_condition_without_a_new_record() {
-    let e = setup(toml::from_str("scheduler_interval = \"200ms\"").unwrap()).await;
+    let e = setup(fast_scheduler()).await;
     // out of stock for 3 days minus one second: not yet
     let since =
         (Utc::now() - chrono::Duration::days(3) + chrono::Duration::seconds(1)).to_rfc3339();

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use baton::config::FileConfig;
 use chrono::Utc;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -102,13 +101,9 @@ async fn acting_on_a_task_marks_its_messages_read_for_that_person() {
     tm.s.stop().await;
 }
 
-fn fast() -> FileConfig {
-    toml::from_str("scheduler_interval = \"200ms\"").unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reminder_lines_are_the_systems_not_the_consoles() {
-    let s = TestServer::start_with(fast()).await;
+    let s = TestServer::start_with(fast_scheduler()).await;
     let admin = s.admin().await;
     let (bob, bob_id) = s.user(&admin, "bob", "member", None).await;
     let p = admin

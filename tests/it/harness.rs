@@ -19,6 +19,11 @@ pub struct TestServer {
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// A config whose scheduler ticks every 200 ms, for reminder and wake-time tests.
+pub fn fast_scheduler() -> FileConfig {
+    toml::from_str("scheduler_interval = \"200ms\"").unwrap()
+}
+
 pub fn config_for(data: &Path, file: FileConfig) -> Config {
     let global = GlobalArgs {
         data: Some(data.to_path_buf()),
@@ -200,6 +205,28 @@ impl Client {
         let (s, v) = self.call(Method::POST, path, Some(body)).await;
         assert!(s.is_success(), "POST {path}: {s} {v}");
         v
+    }
+
+    /// The kinds of the messages in this client's inbox, newest first.
+    pub async fn inbox_kinds(&self) -> Vec<String> {
+        self.get("/api/inbox").await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["kind"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Waits (up to 5 s) for a message of `kind`; returns the inbox's kinds then.
+    pub async fn wait_for_message(&self, kind: &str) -> Vec<String> {
+        for _ in 0..50 {
+            let k = self.inbox_kinds().await;
+            if k.iter().any(|x| x == kind) {
+                return k;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no {kind} message arrived");
     }
 
     /// The built-in ERP Notifications project, as this client's project list shows it.

@@ -3,39 +3,14 @@
 
 use std::time::Duration;
 
-use baton::config::FileConfig;
 use chrono::Utc;
 use serde_json::json;
 
 use crate::harness::*;
 
-fn fast() -> FileConfig {
-    toml::from_str("scheduler_interval = \"200ms\"").unwrap()
-}
-
-async fn kinds(c: &Client) -> Vec<String> {
-    c.get("/api/inbox").await["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["kind"].as_str().unwrap().to_string())
-        .collect()
-}
-
-async fn wait_for(c: &Client, kind: &str) -> Vec<String> {
-    for _ in 0..50 {
-        let k = kinds(c).await;
-        if k.iter().any(|x| x == kind) {
-            return k;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no {kind} message arrived");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overdue_and_due_soon_once_each_across_a_restart() {
-    let s = TestServer::start_with(fast()).await;
+    let s = TestServer::start_with(fast_scheduler()).await;
     let admin = s.admin().await;
     let (bob, bob_id) = s.user(&admin, "bob", "member", None).await;
     let p = admin
@@ -47,17 +22,17 @@ async fn overdue_and_due_soon_once_each_across_a_restart() {
     let soon = (Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
     admin.post(&format!("/api/projects/{p}/tasks"), json!({"kind": "simple", "title": "late", "due_at": past, "nodes": [{"handler_id": bob_id, "action": "x"}]})).await;
     admin.post(&format!("/api/projects/{p}/tasks"), json!({"kind": "simple", "title": "soon", "due_at": soon, "nodes": [{"handler_id": bob_id, "action": "x"}]})).await;
-    wait_for(&bob, "overdue").await;
-    let before = wait_for(&bob, "due_soon").await;
+    bob.wait_for_message("overdue").await;
+    let before = bob.wait_for_message("due_soon").await;
     assert!(bob.get("/api/my/todo").await["overdue"][0]["title"] == "late");
     let data = s.data.clone();
     let keep = s.stop().await;
 
-    let s = TestServer::start_in(&data, fast()).await;
+    let s = TestServer::start_in(&data, fast_scheduler()).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let mut bob = s.client();
     bob.login("bob", "password-123").await;
-    let after = kinds(&bob).await;
+    let after = bob.inbox_kinds().await;
     assert_eq!(after, before, "nothing sent twice after the restart");
     assert_eq!(after.iter().filter(|k| *k == "overdue").count(), 1);
     assert_eq!(after.iter().filter(|k| *k == "due_soon").count(), 1);
@@ -80,10 +55,10 @@ async fn a_reminder_due_while_stopped_goes_out_at_the_next_start() {
     let data = s.data.clone();
     let keep = s.stop().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let s = TestServer::start_in(&data, fast()).await;
+    let s = TestServer::start_in(&data, fast_scheduler()).await;
     let mut bob = s.client();
     bob.login("bob", "password-123").await;
-    wait_for(&bob, "overdue").await;
+    bob.wait_for_message("overdue").await;
     s.stop().await;
     drop(keep);
 }

@@ -245,7 +245,7 @@ async fn a_token_reads_no_more_than_its_owner() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reminder_does_not_make_a_handler_reload() {
-    let s = TestServer::start_with(toml::from_str("scheduler_interval = \"200ms\"").unwrap()).await;
+    let s = TestServer::start_with(fast_scheduler()).await;
     let admin = s.admin().await;
     let (bob, bob_id) = s.user(&admin, "bob", "member", None).await;
     let p = project_with(&admin, &[bob_id]).await;
@@ -258,22 +258,7 @@ async fn a_reminder_does_not_make_a_handler_reload() {
         .await;
     let tid = task["id"].as_u64().unwrap();
     let opened = bob.get(&format!("/api/tasks/{tid}")).await;
-    // wait for the due-soon reminder
-    let mut seen = false;
-    for _ in 0..50 {
-        let inbox = bob.get("/api/inbox").await;
-        if inbox["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["kind"] == "due_soon")
-        {
-            seen = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(seen, "the due-soon reminder went out");
+    bob.wait_for_message("due_soon").await;
     // bob acts with the revision he loaded before the reminder
     let (st, b) = bob
         .call(

@@ -227,6 +227,8 @@ impl Task {
 /// Index names used for task views; kept here so the views and the record agree.
 pub mod ix {
     pub const PROJECT: &str = "task_project";
+    /// Open tasks by current handler, step state and deadline: value
+    /// [`todo_value`], so "my todo" reads its groups in deadline order by range.
     pub const TODO: &str = "task_todo";
     pub const HANDLED: &str = "task_handled";
     pub const CREATED: &str = "task_created";
@@ -235,6 +237,17 @@ pub mod ix {
     /// Open tasks by the next time a reminder may be due (zero-padded millis).
     pub const REMIND_AT: &str = "task_remind";
 }
+
+/// [`ix::TODO`] value: `{handler}/{a|s}/{deadline}`, `a` for a received step and `s`
+/// for a started one, the deadline a [`time_key`] or [`NO_DUE`] (sorts last).
+pub fn todo_value(handler: u64, state: NodeState, due: Option<DateTime<Utc>>) -> String {
+    let state = if state == NodeState::Active { "a" } else { "s" };
+    let due = due.map_or_else(|| NO_DUE.to_string(), time_key);
+    format!("{handler}/{state}/{due}")
+}
+
+/// Deadline part of a [`todo_value`] for a step without one: after every time key.
+pub const NO_DUE: &str = "~";
 
 /// Index value for a time: fixed width so lexical order is time order.
 pub fn time_key(t: DateTime<Utc>) -> String {
@@ -255,8 +268,11 @@ impl Record for Task {
             (ix::PROJECT, format!("{}/{status}", self.project_id)),
             (ix::CREATED, self.creator_id.to_string()),
         ];
-        if let Some(h) = self.current_handler() {
-            keys.push((ix::TODO, h.to_string()));
+        if let (false, Some(node)) = (self.archived, self.current_node()) {
+            keys.push((
+                ix::TODO,
+                todo_value(node.handler_id, node.state, self.current_due()),
+            ));
         }
         let mut handled: Vec<u64> = self
             .nodes

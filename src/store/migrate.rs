@@ -9,6 +9,8 @@ type Step = fn(&Store) -> Result<(), StoreError>;
 const STEPS: &[Step] = &[
     // 1 → 2: completions get their deadline and on-time verdict recorded.
     crate::stats::backfill::step,
+    // 2 → 3: the todo index is ordered by step state and deadline.
+    crate::tasks::lists::reindex_todo,
 ];
 
 pub fn run(store: &Store) -> Result<(), StoreError> {

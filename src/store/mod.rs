@@ -12,6 +12,7 @@ mod error;
 mod keys;
 mod migrate;
 mod open;
+mod reindex;
 mod snapshot;
 mod write;
 
@@ -27,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Current schema version of the data tree; bumped with a step in `migrate.rs`.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Cheap-to-clone handle to the database.
 #[derive(Clone)]
@@ -257,11 +258,39 @@ impl Store {
         let start = format!("mx/{index}/{from}").into_bytes();
         let end = format!("mx/{index}/{to}").into_bytes();
         let mut n = 0;
+        if start >= end {
+            return Ok(n);
+        }
         for item in self.inner.data.range(start..end) {
             item?;
             n += 1;
         }
         Ok(n)
+    }
+
+    /// Ids of at most `limit` entries in non-unique index `index` whose value `v`
+    /// satisfies `from <= v < to` (lexical order), lowest value first: the first page
+    /// of an ordered view without reading the rest.
+    pub fn ids_in_range(
+        &self,
+        index: &str,
+        from: &str,
+        to: &str,
+        limit: usize,
+    ) -> Result<Vec<u64>, StoreError> {
+        let start = format!("mx/{index}/{from}").into_bytes();
+        let end = format!("mx/{index}/{to}").into_bytes();
+        let mut out = Vec::new();
+        if start >= end {
+            return Ok(out);
+        }
+        for item in self.inner.data.range(start..end).take(limit) {
+            let (k, _) = item?;
+            if let Some(id) = keys::id_from_multi_key(&k) {
+                out.push(id);
+            }
+        }
+        Ok(out)
     }
 
     /// Bytes the database takes on disk.

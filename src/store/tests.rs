@@ -213,3 +213,63 @@ fn writes_are_refused_below_the_free_space_floor() {
     store.set_min_free(0);
     store.write(|tx| tx.insert(&mut thing("again"))).unwrap();
 }
+
+#[test]
+fn rebuild_multi_index_replaces_stale_entries_with_the_records_own() {
+    let (_d, store) = open();
+    let a = store
+        .write(|tx| {
+            tx.insert(&mut Tagged {
+                id: 0,
+                rev: 0,
+                tags: vec!["red".into()],
+            })
+        })
+        .unwrap();
+    // An entry in an older format, as a previous release wrote it.
+    store
+        .data_tree()
+        .insert(b"mx/tag/old-format/00000000000000ff", Vec::new())
+        .unwrap();
+    assert_eq!(store.rebuild_multi_index::<Tagged>("tag").unwrap(), 1);
+    assert_eq!(store.ids_by("tag", "red").unwrap(), vec![a]);
+    assert!(store.ids_by("tag", "old-format").unwrap().is_empty());
+}
+
+#[test]
+fn ids_in_range_reads_a_bounded_page_in_value_order() {
+    let (_d, store) = open();
+    let mut ids = Vec::new();
+    for tag in ["u/3", "u/1", "u/2", "v/0"] {
+        ids.push(
+            store
+                .write(|tx| {
+                    tx.insert(&mut Tagged {
+                        id: 0,
+                        rev: 0,
+                        tags: vec![tag.into()],
+                    })
+                })
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        store.ids_in_range("tag", "u/", "u0", 10).unwrap(),
+        vec![ids[1], ids[2], ids[0]]
+    );
+    assert_eq!(
+        store.ids_in_range("tag", "u/", "u0", 2).unwrap(),
+        vec![ids[1], ids[2]]
+    );
+    assert_eq!(
+        store.ids_in_range("tag", "u/2", "u0", 10).unwrap(),
+        vec![ids[2], ids[0]]
+    );
+    assert_eq!(store.count_range("tag", "u/", "u/3").unwrap(), 2);
+    // A reversed range is empty, not a panic.
+    assert!(store
+        .ids_in_range("tag", "u0", "u/", 10)
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.count_range("tag", "u0", "u/").unwrap(), 0);
+}

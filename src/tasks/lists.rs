@@ -13,8 +13,8 @@ use super::context::project_ctx;
 use super::view::TaskSummary;
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
-use crate::flow::model::ix;
-use crate::flow::{NodeState, Priority, Task, TaskStatus};
+use crate::flow::model::{ix, time_key};
+use crate::flow::{Priority, Task, TaskStatus};
 use crate::store::Store;
 
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
@@ -234,56 +234,64 @@ fn me(actor: &Actor) -> ServiceResult<String> {
 }
 
 pub fn todo(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<Todo> {
-    let mut out = Todo {
-        overdue: vec![],
-        new: vec![],
-        started: vec![],
-        counts: TodoCounts::default(),
+    let me = me(actor)?;
+    // Every group is a range of the todo index, which is ordered by step state and
+    // deadline: only the tasks listed are decoded (a scenario task carries its ERP
+    // record; an admin may handle tens of thousands), the rest are counted by key.
+    let now_key = time_key(now);
+    let range = |state: &str, from: &str, to: &str| {
+        (
+            format!("{me}/{state}/{from}"),
+            // '0' follows '/': "{state}0" ends every "{state}/…" value.
+            if to.is_empty() {
+                format!("{me}/{state}0")
+            } else {
+                format!("{me}/{state}/{to}")
+            },
+        )
     };
-    // One task decoded at a time, only its summary kept: a scenario task carries its
-    // ERP record, and tens of thousands of whole tasks per request cost gigabytes
-    // under concurrent readers.
-    let mut open: Vec<(Group, TaskSummary)> = Vec::new();
-    for id in store.ids_by(ix::TODO, &me(actor)?)? {
-        let Some(t) = store.get::<Task>(id)? else {
-            continue;
-        };
-        if t.archived {
-            continue;
-        }
-        let group = if t.is_overdue(now) {
-            Group::Overdue
-        } else if t
-            .current_node()
-            .is_some_and(|n| n.state == NodeState::Active)
-        {
-            Group::New
-        } else {
-            Group::Started
-        };
-        open.push((group, TaskSummary::new(&t, now)));
-    }
-    // TaskSummary::due_at is the current step's deadline (else the task's).
-    open.sort_by_key(|(_, s)| (s.due_at.is_none(), s.due_at, s.id));
-    for (group, s) in open {
-        let (list, count) = match group {
-            Group::Overdue => (&mut out.overdue, &mut out.counts.overdue),
-            Group::New => (&mut out.new, &mut out.counts.new),
-            Group::Started => (&mut out.started, &mut out.counts.started),
-        };
-        *count += 1;
-        if list.len() < TODO_SHOWN {
-            list.push(s);
+    let overdue_received = range("a", "", &now_key);
+    let overdue_started = range("s", "", &now_key);
+    let new = range("a", &now_key, "");
+    let started = range("s", &now_key, "");
+    let count = |(from, to): &(String, String)| store.count_range(ix::TODO, from, to);
+    let counts = TodoCounts {
+        overdue: count(&overdue_received)? + count(&overdue_started)?,
+        new: count(&new)?,
+        started: count(&started)?,
+    };
+    let mut overdue = summaries(store, &overdue_received, now)?;
+    overdue.extend(summaries(store, &overdue_started, now)?);
+    overdue.sort_by_key(|s| (s.due_at, s.id));
+    overdue.truncate(TODO_SHOWN);
+    Ok(Todo {
+        overdue,
+        new: summaries(store, &new, now)?,
+        started: summaries(store, &started, now)?,
+        counts,
+    })
+}
+
+/// Schema step 2 → 3: the todo index's values became [`crate::flow::model::todo_value`].
+pub fn reindex_todo(store: &Store) -> Result<(), crate::store::StoreError> {
+    let n = store.rebuild_multi_index::<Task>(ix::TODO)?;
+    tracing::info!(entries = n, "todo index rebuilt");
+    Ok(())
+}
+
+/// The first [`TODO_SHOWN`] tasks of one todo range, in index (deadline) order.
+fn summaries(
+    store: &Store,
+    (from, to): &(String, String),
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<TaskSummary>> {
+    let mut out = Vec::new();
+    for id in store.ids_in_range(ix::TODO, from, to, TODO_SHOWN)? {
+        if let Some(t) = store.get::<Task>(id)? {
+            out.push(TaskSummary::new(&t, now));
         }
     }
     Ok(out)
-}
-
-#[derive(Clone, Copy)]
-enum Group {
-    Overdue,
-    New,
-    Started,
 }
 
 /// `done`, `created` or `watching`, newest first, at most 200.

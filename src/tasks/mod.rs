@@ -12,3 +12,6 @@ pub mod reminders;
 pub mod service;
 pub mod templates;
 pub mod view;
+
+#[cfg(test)]
+mod todo_tests;

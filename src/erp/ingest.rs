@@ -241,6 +241,13 @@ pub fn get(store: &Store, kind: &str, record_id: &str) -> ServiceResult<ErpRecor
     Ok(store.load::<ErpRecord>(id)?)
 }
 
+/// Schema step 2 → 3: the kind index's values became [`super::model::kind_value`].
+pub fn reindex_kinds(store: &Store) -> Result<(), StoreError> {
+    let n = store.rebuild_multi_index::<ErpRecord>(super::model::IX_KIND)?;
+    tracing::info!(entries = n, "ERP kind index rebuilt");
+    Ok(())
+}
+
 /// Current record by kind and id, if any (for scripts' lookups).
 pub fn find(store: &Store, kind: &str, record_id: &str) -> ServiceResult<Option<ErpRecord>> {
     match store.lookup("erp_record", &record_key(kind, record_id))? {
@@ -278,8 +285,9 @@ pub fn browse(
 ) -> ServiceResult<Vec<ErpRecord>> {
     let needle = text.map(|t| t.to_lowercase()).filter(|t| !t.is_empty());
     let mut out = Vec::new();
-    for id in store.ids_by("erp_kind", kind)? {
-        let Some(r) = store.get::<ErpRecord>(id)? else {
+    // Newest arrivals first; stops reading at `limit`.
+    for id in store.ids_by_newest(super::model::IX_KIND, kind) {
+        let Some(r) = store.get::<ErpRecord>(id?)? else {
             continue;
         };
         if needle.as_ref().is_none_or(|n| {

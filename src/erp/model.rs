@@ -22,6 +22,15 @@ pub struct ErpRecord {
     pub received_at: DateTime<Utc>,
 }
 
+/// Current records by kind and arrival: value [`kind_value`], so the newest of a kind
+/// is the last entry under `{kind}/` and a kind's count is a key count.
+pub const IX_KIND: &str = "erp_kind";
+
+/// [`IX_KIND`] value: `{kind}/{received, zero-padded millis}`. Kinds hold no '/'.
+pub fn kind_value(kind: &str, received_at: DateTime<Utc>) -> String {
+    format!("{kind}/{:020}", received_at.timestamp_millis().max(0))
+}
+
 pub fn record_key(kind: &str, record_id: &str) -> String {
     format!("{kind}/{record_id}")
 }
@@ -33,7 +42,7 @@ impl Record for ErpRecord {
         vec![("erp_record", record_key(&self.kind, &self.record_id))]
     }
     fn multi_keys(&self) -> Vec<(&'static str, String)> {
-        vec![("erp_kind", self.kind.clone())]
+        vec![(IX_KIND, kind_value(&self.kind, self.received_at))]
     }
 }
 

@@ -79,7 +79,9 @@ pub fn list(store: &Store, actor: &Actor, q: &InboxQuery) -> ServiceResult<(Vec<
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let mut out = Vec::new();
-    for id in store.ids_by(index, &me.to_string())? {
+    // Newest first, read lazily: a page never reads the whole inbox.
+    for id in store.ids_by_newest(index, &me.to_string()) {
+        let id = id?;
         if q.before.is_some_and(|b| id >= b) {
             continue;
         }

@@ -11,6 +11,7 @@ use crate::actor::Actor;
 use crate::auth::token::{self, TokenView};
 use crate::board::announce::{self, AnnouncementView};
 use crate::error::{ServiceError, ServiceResult};
+use crate::erp::model::IX_KIND;
 use crate::flow::model::ix;
 use crate::flow::Task;
 use crate::stats::period::{Period, PeriodKind};
@@ -254,14 +255,16 @@ pub struct ErpStatus {
 pub fn erp_status(store: &Store, actor: &Actor) -> ServiceResult<ErpStatus> {
     let tokens = token::list(store, actor)?;
     let mut last_records = Vec::new();
-    for kind in store.index_values("erp_kind")? {
-        let ids = store.ids_by("erp_kind", &kind)?;
-        let newest = ids
-            .iter()
-            .filter_map(|id| store.get::<crate::erp::ErpRecord>(*id).ok().flatten())
-            .max_by_key(|r| r.received_at);
+    // The kind index is ordered by arrival: the newest is its last entry and the count
+    // a key count; no record but the newest is read (a kind may hold millions).
+    for kind in store.index_values(IX_KIND)? {
+        let newest = match store.ids_by_newest(IX_KIND, &kind).next() {
+            Some(id) => store.get::<crate::erp::ErpRecord>(id?)?,
+            None => None,
+        };
         if let Some(r) = newest {
-            last_records.push(serde_json::json!({"kind": kind, "count": ids.len(), "id": r.record_id, "version": r.version, "received_at": r.received_at}));
+            let count = store.count_by(IX_KIND, &kind)?;
+            last_records.push(serde_json::json!({"kind": kind, "count": count, "id": r.record_id, "version": r.version, "received_at": r.received_at}));
         }
     }
     let scenario_errors = store

@@ -9,9 +9,15 @@ type Step = fn(&Store) -> Result<(), StoreError>;
 const STEPS: &[Step] = &[
     // 1 → 2: completions get their deadline and on-time verdict recorded.
     crate::stats::backfill::step,
-    // 2 → 3: the todo index is ordered by step state and deadline.
-    crate::tasks::lists::reindex_todo,
+    // 2 → 3: ordered indexes for the views that read a page of many.
+    step_3,
 ];
+
+/// The todo index is ordered by step state and deadline, the ERP kind index by arrival.
+fn step_3(store: &Store) -> Result<(), StoreError> {
+    crate::tasks::lists::reindex_todo(store)?;
+    crate::erp::ingest::reindex_kinds(store)
+}
 
 pub fn run(store: &Store) -> Result<(), StoreError> {
     let found = match store.data_tree().get(META_SCHEMA)? {

@@ -199,6 +199,24 @@ impl Store {
         Ok(out)
     }
 
+    /// Ids of records with `value` in non-unique index `index`, read lazily in reverse
+    /// key order (the highest value, then the highest id, first), so a caller that
+    /// needs the first few never reads the rest.
+    pub fn ids_by_newest<'s>(
+        &'s self,
+        index: &str,
+        value: &str,
+    ) -> impl Iterator<Item = Result<u64, StoreError>> + 's {
+        self.inner
+            .data
+            .scan_prefix(keys::multi_prefix(index, value))
+            .rev()
+            .filter_map(|item| match item {
+                Ok((k, _)) => keys::id_from_multi_key(&k).map(Ok),
+                Err(e) => Some(Err(e.into())),
+            })
+    }
+
     /// Ids in non-unique index `index` whose value is at most `upto` (lexical order;
     /// use fixed-width values such as `flow::model::time_key`), lowest value first.
     pub fn ids_by_range(&self, index: &str, upto: &str) -> Result<Vec<u64>, StoreError> {

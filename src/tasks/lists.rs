@@ -307,11 +307,10 @@ pub fn personal(
         "watching" => ix::WATCHING,
         other => return Err(ServiceError::not_found(format!("no view '{other}'"))),
     };
-    let ids: Vec<u64> = store
-        .ids_by(index, &me(actor)?)?
-        .into_iter()
+    let ids = store
+        .ids_by_newest(index, &me(actor)?)
         .take(200)
-        .collect();
+        .collect::<Result<Vec<u64>, _>>()?;
     let items = load_all(store, ids)?
         .iter()
         .filter(|t| which != "watching" || t.status == TaskStatus::Open || !t.archived)

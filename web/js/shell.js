@@ -135,9 +135,9 @@ function Sidebar({ path, open, onNavigate }) {
       </div>
     </nav>
     ${isAdmin(me) &&
-    html`<div class="nav-section">
+    html`<nav class="nav-section" aria-labelledby="nav-admin-heading">
       <div class="nav-heading" id="nav-admin-heading">${t('nav.admin')}</div>
-      <nav class="nav" aria-labelledby="nav-admin-heading">
+      <div class="nav">
         <${NavItem} href="/admin/users" icon="users" label=${t('nav.users')} testid="nav-users" path=${path} onNavigate=${onNavigate} />
         <${NavItem} href="/admin/departments" icon="tree" label=${t('nav.departments')} testid="nav-departments" path=${path} onNavigate=${onNavigate} />
         <${NavItem} href="/admin/projects" icon="folder" label=${t('nav.projects')} testid="nav-admin-projects" path=${path} onNavigate=${onNavigate} />
@@ -148,8 +148,8 @@ function Sidebar({ path, open, onNavigate }) {
           <${NavItem} href="/admin/scenarios" icon="code" label=${t('nav.scenarios')} testid="nav-scenarios" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/erp" icon="database" label=${t('nav.erp')} testid="nav-erp" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/delivery" icon="mail" label=${t('nav.delivery')} testid="nav-delivery" path=${path} onNavigate=${onNavigate} />`}
-      </nav>
-    </div>`}
+      </div>
+    </nav>`}
   </div>`;
 }
 

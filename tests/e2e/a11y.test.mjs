@@ -529,6 +529,14 @@ describe('accessibility (axe-core, keyboard)', { timeout: 600000 }, () => {
     await page.locator('.sidebar.open').waitFor({ state: 'detached' });
     await focusIs(page, 'menu-toggle', 'Escape closes the drawer, focus on its toggle');
     assert.equal(await toggle.getAttribute('aria-label'), '打开菜单');
+    // following a link in the drawer closes it and lands on the new page's heading
+    await page.keyboard.press('Enter');
+    await focusIs(page, 'nav-home', 'the drawer opens again with focus inside');
+    await tabTo(page, (f) => f.what === 'nav-inbox', 'the inbox link', 5);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('inbox-page').waitFor();
+    await page.locator('.sidebar.open').waitFor({ state: 'detached' });
+    await headingFocused(page, '消息');
 
     // the user menu is a disclosure: a named button, aria-expanded, no menu roles
     const menu = page.getByTestId('user-menu');

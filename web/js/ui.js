@@ -202,8 +202,9 @@ export function inertOutside(el, keep = '.toaster') {
  * a screen reader announces the page and Tab continues from its top instead of from
  * <body> or the link in the menu. Pages that load first show their heading later, so
  * <main> is watched for a while; once the person acts (a key, a tap) or has moved focus
- * elsewhere themselves, it is left alone. `from` is what had focus when the navigation began (the link).
- * Without any heading, <main> itself gets focus. Returns a function that stops watching.
+ * elsewhere themselves, it is left alone. `from` is what had focus when the navigation
+ * began (the link). Without any heading, <main> itself gets focus. Returns a function
+ * that stops watching.
  */
 export function focusPageHeading(main, from, within = 5000) {
   let mine = null;

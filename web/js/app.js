@@ -27,6 +27,7 @@ export function App() {
   const [projects, setProjects] = useState([]);
   const [, setLangTick] = useState(0);
   const pickedOnLogin = useRef(null); // language clicked on the login page, if any
+  const loggedInHere = useRef(false); // the shell then moves focus to its first page's heading
 
   useEffect(() => onLangChange(() => setLangTick((n) => n + 1)), []);
 
@@ -98,6 +99,7 @@ export function App() {
   // profile's and is saved to it (otherwise the profile's language applies).
   const onLoggedIn = async (res) => {
     let user = res.user;
+    loggedInHere.current = true;
     const picked = pickedOnLogin.current;
     pickedOnLogin.current = null;
     if (picked && picked !== user.language) {
@@ -147,7 +149,7 @@ export function App() {
   return html`<${AppContext.Provider} value=${ctx}>
     ${phase === 'login'
       ? html`<${LoginPage} notice=${notice} onLoggedIn=${onLoggedIn} setLanguage=${setLanguage} />`
-      : html`<${Shell} />`}
+      : html`<${Shell} focusOnMount=${loggedInHere.current} />`}
     <${Toaster} />
   <//>`;
 }

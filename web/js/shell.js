@@ -4,7 +4,7 @@ import { html, useEffect, useRef, useState } from '../vendor/htm-preact-standalo
 import { isAdmin, isCompanyAdmin, useApp } from './context.js';
 import { t } from './i18n.js';
 import { Link, currentPath, match, navigate, usePath } from './router.js';
-import { Avatar, Icon } from './ui.js';
+import { Avatar, Icon, focusPageHeading, keepTabInside } from './ui.js';
 import { LangSwitch } from './pages/login.js';
 import { ChangePasswordDialog } from './pages/account.js';
 import { AccountPage } from './pages/account.js';
@@ -109,8 +109,9 @@ function Sidebar({ path, open, onNavigate }) {
   const { me, projects } = useApp();
   const unread = useUnread();
   const mine = projects.filter((p) => !p.archived);
-  return html`<aside class=${`sidebar ${open ? 'open' : ''}`} data-testid="sidebar" aria-label=${t('nav.label')}>
-    <nav class="nav">
+  // three labelled <nav> landmarks: the main pages, my projects, administration
+  return html`<div class=${`sidebar ${open ? 'open' : ''}`} id="sidebar" data-testid="sidebar">
+    <nav class="nav" aria-label=${t('nav.label')}>
       <${NavItem} href="/" exact icon="home" label=${t('nav.home')} testid="nav-home" path=${path} onNavigate=${onNavigate} />
       <${NavItem} href="/my" icon="todo" label=${t('nav.myWork')} testid="nav-mywork" path=${path} onNavigate=${onNavigate} />
       <${NavItem} href="/inbox" icon="inbox" label=${t('nav.inbox')} testid="nav-inbox" path=${path} onNavigate=${onNavigate} badge=${unread} />
@@ -120,8 +121,8 @@ function Sidebar({ path, open, onNavigate }) {
       <${NavItem} href="/news" icon="globe" label=${t('nav.news')} testid="nav-news" path=${path} onNavigate=${onNavigate} />
       <${NavItem} href="/feedback" icon="mail" label=${t('nav.feedback')} testid="nav-feedback" path=${path} onNavigate=${onNavigate} />
     </nav>
-    <div class="nav-section">
-      <div class="nav-heading">${t('nav.myProjects')}</div>
+    <nav class="nav-section" aria-labelledby="nav-projects-heading">
+      <div class="nav-heading" id="nav-projects-heading">${t('nav.myProjects')}</div>
       <div class="nav-projects" data-testid="nav-projects">
         ${mine.length === 0 && html`<div class="nav-empty">${t('home.noProjects')}</div>`}
         ${mine.map(
@@ -132,11 +133,11 @@ function Sidebar({ path, open, onNavigate }) {
           <//>`,
         )}
       </div>
-    </div>
+    </nav>
     ${isAdmin(me) &&
-    html`<div class="nav-section">
-      <div class="nav-heading">${t('nav.admin')}</div>
-      <nav class="nav">
+    html`<nav class="nav-section" aria-labelledby="nav-admin-heading">
+      <div class="nav-heading" id="nav-admin-heading">${t('nav.admin')}</div>
+      <div class="nav">
         <${NavItem} href="/admin/users" icon="users" label=${t('nav.users')} testid="nav-users" path=${path} onNavigate=${onNavigate} />
         <${NavItem} href="/admin/departments" icon="tree" label=${t('nav.departments')} testid="nav-departments" path=${path} onNavigate=${onNavigate} />
         <${NavItem} href="/admin/projects" icon="folder" label=${t('nav.projects')} testid="nav-admin-projects" path=${path} onNavigate=${onNavigate} />
@@ -147,39 +148,52 @@ function Sidebar({ path, open, onNavigate }) {
           <${NavItem} href="/admin/scenarios" icon="code" label=${t('nav.scenarios')} testid="nav-scenarios" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/erp" icon="database" label=${t('nav.erp')} testid="nav-erp" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/delivery" icon="mail" label=${t('nav.delivery')} testid="nav-delivery" path=${path} onNavigate=${onNavigate} />`}
-      </nav>
-    </div>`}
-  </aside>`;
+      </div>
+    </nav>`}
+  </div>`;
 }
 
 function UserMenu({ onPassword }) {
   const { me, setLanguage, logout } = useApp();
   const [open, setOpen] = useState(false);
   const ref = useRef(null);
+  const btn = useRef(null);
   useEffect(() => {
     if (!open) return undefined;
     const onDown = (e) => {
       if (ref.current && !ref.current.contains(e.target)) setOpen(false);
     };
     const onKey = (e) => {
-      if (e.key === 'Escape') setOpen(false);
+      if (e.key !== 'Escape') return;
+      setOpen(false);
+      // focus was in the panel, which is going away: back to the button
+      if (ref.current && ref.current.contains(document.activeElement)) btn.current.focus();
+    };
+    // Tabbing out of the panel closes it (a disclosure, not a menu: Tab moves on)
+    const onFocus = (e) => {
+      if (ref.current && !ref.current.contains(e.target)) setOpen(false);
     };
     document.addEventListener('mousedown', onDown);
     document.addEventListener('keydown', onKey);
+    document.addEventListener('focusin', onFocus);
     return () => {
       document.removeEventListener('mousedown', onDown);
       document.removeEventListener('keydown', onKey);
+      document.removeEventListener('focusin', onFocus);
     };
   }, [open]);
+  const who = me.display_name || me.username;
+  // A disclosure button: its name is the person's name (visually hidden on phones,
+  // where only the avatar shows) plus what it opens.
   return html`<div class="user-menu" ref=${ref}>
-    <button type="button" class="user-menu-btn" aria-haspopup="menu" aria-expanded=${open}
+    <button type="button" class="user-menu-btn" aria-expanded=${open} aria-controls="user-menu-panel" ref=${btn}
       data-testid="user-menu" onClick=${() => setOpen(!open)}>
-      <${Avatar} name=${me.display_name || me.username} />
-      <span class="user-menu-name">${me.display_name || me.username}</span>
+      <${Avatar} name=${who} />
+      <span class="user-menu-name">${who}<span class="sr-only"> · ${t('menu.accountMenu')}</span></span>
       <${Icon} name="chevron" cls="chev" />
     </button>
     ${open &&
-    html`<div class="menu-panel" role="menu" data-testid="user-menu-panel">
+    html`<div class="menu-panel" id="user-menu-panel" data-testid="user-menu-panel">
       <div class="menu-user">
         <div class="menu-user-name">${me.display_name || me.username}</div>
         <div class="menu-user-sub">@${me.username} · ${t(`roles.${me.role}`)}</div>
@@ -188,14 +202,16 @@ function UserMenu({ onPassword }) {
         <div class="menu-label"><${Icon} name="globe" /> ${t('menu.language')}</div>
         <${LangSwitch} setLanguage=${setLanguage} cls="menu-lang" />
       </div>
-      <${Link} href="/account" class="menu-item" role="menuitem" data-testid="menu-account"
+      <${Link} href="/account" class="menu-item" data-testid="menu-account"
         onNavigate=${() => setOpen(false)}><${Icon} name="users" /> ${t('menu.account')}<//>
-      <button type="button" class="menu-item" role="menuitem" data-testid="menu-password"
+      <button type="button" class="menu-item" data-testid="menu-password"
         onClick=${() => {
           setOpen(false);
+          // the dialog gives focus back to its opener, and this button is about to go
+          btn.current.focus();
           onPassword();
         }}><${Icon} name="lock" /> ${t('menu.changePassword')}</button>
-      <button type="button" class="menu-item menu-danger" role="menuitem" data-testid="menu-logout"
+      <button type="button" class="menu-item menu-danger" data-testid="menu-logout"
         onClick=${() => {
           setOpen(false);
           logout();
@@ -204,19 +220,76 @@ function UserMenu({ onPassword }) {
   </div>`;
 }
 
-export function Shell() {
+/** The skip link's target: the page heading when there is one, else <main> itself. */
+function skipToContent(e) {
+  e.preventDefault();
+  const main = document.getElementById('main');
+  if (!main) return;
+  const h = main.querySelector('h1');
+  if (h && !h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
+  (h || main).focus();
+}
+
+/**
+ * The phone drawer while open: Escape closes it (focus back on the toggle), Tab cycles
+ * through the toggle and the drawer only, the page behind is inert, and focus moves in.
+ */
+function useDrawerFocus(open, close, toggle) {
+  useEffect(() => {
+    if (!open) return undefined;
+    const sidebar = document.getElementById('sidebar');
+    const main = document.getElementById('main');
+    if (!sidebar) return undefined;
+    // the drawer only exists on narrow screens; wider, the sidebar is always there
+    const phone = toggle.current && toggle.current.getClientRects().length > 0;
+    if (!phone) return undefined;
+    if (main) main.inert = true;
+    const first = sidebar.querySelector('a[href], button');
+    if (first) first.focus();
+    const onKey = (e) => {
+      if (document.body.classList.contains('modal-open')) return;
+      if (e.key === 'Escape') {
+        close();
+        toggle.current.focus();
+      } else if (e.key === 'Tab') {
+        keepTabInside(e, sidebar, [toggle.current]);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      if (main) main.inert = false;
+      // closed by a tap on the scrim or the toggle: keep focus out of the hidden drawer
+      if (sidebar.contains(document.activeElement)) toggle.current.focus();
+    };
+  }, [open]);
+}
+
+export function Shell({ focusOnMount = false }) {
   const { me } = useApp();
   const path = usePath();
   const [drawer, setDrawer] = useState(false);
   const [pwOpen, setPwOpen] = useState(false);
+  const toggle = useRef(null);
+  const mounted = useRef(false);
   useUnreadPolling(30000);
   useEffect(() => {
     setDrawer(false);
     if (currentPath() === '/login') navigate('/', { replace: true });
+    // after a navigation (and right after logging in) focus goes to the new page's
+    // heading; a fresh load keeps it at the top, where the skip link is the first stop
+    const first = !mounted.current;
+    mounted.current = true;
+    if (first && !focusOnMount) return undefined;
+    const main = document.getElementById('main');
+    return main ? focusPageHeading(main, document.activeElement) : undefined;
   }, [path]);
+  useDrawerFocus(drawer, () => setDrawer(false), toggle);
   return html`<div class="app" data-testid="app-shell">
+    <a href="#main" class="skip-link" data-testid="skip-link" onClick=${skipToContent}>${t('nav.skipToContent')}</a>
     <header class="topbar">
-      <button type="button" class="icon-btn menu-toggle" aria-label=${t('nav.openMenu')} aria-expanded=${drawer}
+      <button type="button" class="icon-btn menu-toggle" aria-label=${drawer ? t('nav.closeMenu') : t('nav.openMenu')}
+        aria-expanded=${drawer} aria-controls="sidebar" ref=${toggle}
         data-testid="menu-toggle" onClick=${() => setDrawer(!drawer)}>
         <${Icon} name=${drawer ? 'close' : 'menu'} />
       </button>
@@ -231,7 +304,7 @@ export function Shell() {
     <div class="layout">
       <${Sidebar} path=${path} open=${drawer} onNavigate=${() => setDrawer(false)} />
       ${drawer && html`<div class="scrim" onClick=${() => setDrawer(false)}></div>`}
-      <main class="content" id="main">${resolve(path, me)}</main>
+      <main class="content" id="main" tabindex="-1">${resolve(path, me)}</main>
     </div>
     ${pwOpen && html`<${ChangePasswordDialog} onClose=${() => setPwOpen(false)} />`}
   </div>`;

@@ -138,11 +138,116 @@ export function Icon({ name, cls }) {
   </svg>`;
 }
 
+// ---------------------------------------------------------------- focus
+
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), ' +
+  'textarea:not([disabled]), [tabindex]:not([tabindex="-1"]), [contenteditable="true"]';
+
+/**
+ * The elements of `root` that Tab stops at, in document order: visible, not inert, and
+ * of a radio group only the checked button (or the first), as the browser does.
+ */
+export function tabStops(root) {
+  const seenGroups = new Set();
+  return [...root.querySelectorAll(FOCUSABLE)].filter((el) => {
+    if (el.tabIndex < 0 || el.closest('[inert]') || el.getClientRects().length === 0) return false;
+    if (getComputedStyle(el).visibility === 'hidden') return false;
+    if (el.type === 'radio' && el.name) {
+      const group = root.querySelectorAll(`input[type=radio][name="${CSS.escape(el.name)}"]`);
+      const pick = [...group].find((r) => r.checked) || group[0];
+      if (pick !== el || seenGroups.has(el.name)) return false;
+      seenGroups.add(el.name);
+    }
+    return true;
+  });
+}
+
+/**
+ * Keep Tab and Shift+Tab inside `root` (a dialog, the phone drawer): past the last stop
+ * it wraps to the first and back, and focus found outside is brought in. `extra` are
+ * stops outside `root` that belong to it (the drawer's toggle button).
+ */
+export function keepTabInside(e, root, extra = []) {
+  if (e.key !== 'Tab' || !root) return;
+  const stops = [...extra.filter(Boolean), ...tabStops(root)];
+  e.preventDefault();
+  if (!stops.length) return;
+  const at = stops.indexOf(document.activeElement);
+  const next = at < 0 ? (e.shiftKey ? stops.length - 1 : 0) : (at + (e.shiftKey ? -1 : 1) + stops.length) % stops.length;
+  stops[next].focus();
+}
+
+/**
+ * Make everything outside `el` inert (each sibling of `el` and of its ancestors up to
+ * <body>), so neither Tab nor a screen reader's virtual cursor reaches the page behind
+ * a dialog; `aria-modal` alone does not stop either. Elements matching `keep` stay live
+ * (the toaster: a message shown while a dialog closes must still be announced).
+ * Returns the undo, which touches only what this call changed (nested dialogs).
+ */
+export function inertOutside(el, keep = '.toaster') {
+  const changed = [];
+  for (let node = el; node && node.parentElement && node !== document.body; node = node.parentElement) {
+    for (const sib of node.parentElement.children) {
+      if (sib === node || sib.inert || sib.matches(keep) || sib.tagName === 'SCRIPT') continue;
+      sib.inert = true;
+      changed.push(sib);
+    }
+  }
+  return () => changed.forEach((x) => (x.inert = false));
+}
+
+/**
+ * After a route change, put focus on the new page's <h1> (focusable by tabindex=-1), so
+ * a screen reader announces the page and Tab continues from its top instead of from
+ * <body> or the link in the menu. Pages that load first show their heading later, so
+ * <main> is watched for a while; once the person acts (a key, a tap) or has moved focus
+ * elsewhere themselves, it is left alone. `from` is what had focus when the navigation
+ * began (the link). Without any heading, <main> itself gets focus. Returns a function
+ * that stops watching.
+ */
+export function focusPageHeading(main, from, within = 5000) {
+  let mine = null;
+  let stopped = false;
+  const ours = (a) => !a || a === document.body || a === from || a === main || (mine && a === mine);
+  const tryFocus = () => {
+    if (stopped) return;
+    const a = document.activeElement;
+    if (!ours(a)) return stop();
+    const h = main.querySelector('h1');
+    if (!h || (h === mine && a === h) || h.closest('[inert]')) return;
+    if (!h.hasAttribute('tabindex')) h.setAttribute('tabindex', '-1');
+    h.focus({ preventScroll: true });
+    mine = h;
+  };
+  const obs = new MutationObserver(tryFocus);
+  obs.observe(main, { childList: true, subtree: true });
+  document.addEventListener('keydown', stop, true);
+  document.addEventListener('pointerdown', stop, true);
+  const timer = setTimeout(() => {
+    if (!stopped && !mine && ours(document.activeElement)) main.focus({ preventScroll: true });
+    stop();
+  }, within);
+  function stop() {
+    stopped = true;
+    obs.disconnect();
+    clearTimeout(timer);
+    document.removeEventListener('keydown', stop, true);
+    document.removeEventListener('pointerdown', stop, true);
+  }
+  tryFocus();
+  return stop;
+}
+
 // ---------------------------------------------------------------- modal
 
-// Open modals, innermost last: Escape closes only the top one.
+// Open modals, innermost last: Escape and Tab act on the top one only.
 const modalStack = [];
 
+/**
+ * A modal dialog: focus moves in (the first field, else the first button), Tab stays
+ * inside, the page behind is inert, Escape closes, and focus goes back to the opener.
+ */
 export function Modal({ title, onClose, children, testid, wide }) {
   const ref = useRef(null);
   const closeRef = useRef(onClose);
@@ -150,15 +255,19 @@ export function Modal({ title, onClose, children, testid, wide }) {
   useEffect(() => {
     const entry = { close: () => closeRef.current() };
     modalStack.push(entry);
+    const root = ref.current;
     const onKey = (e) => {
-      if (e.key === 'Escape' && modalStack[modalStack.length - 1] === entry) {
+      if (modalStack[modalStack.length - 1] !== entry) return;
+      if (e.key === 'Escape') {
         e.stopPropagation();
         entry.close();
+      } else if (e.key === 'Tab') {
+        keepTabInside(e, root);
       }
     };
     document.addEventListener('keydown', onKey);
     const opener = document.activeElement;
-    const root = ref.current;
+    const restoreLive = root ? inertOutside(root.parentElement) : () => {};
     const el =
       root &&
       (root.querySelector('.modal-body input:not([type=hidden]):not([readonly]), .modal-body select, .modal-body textarea') ||
@@ -170,8 +279,9 @@ export function Modal({ title, onClose, children, testid, wide }) {
       document.removeEventListener('keydown', onKey);
       modalStack.splice(modalStack.indexOf(entry), 1);
       if (!modalStack.length) document.body.classList.remove('modal-open');
-      // give focus back to whatever opened the dialog
-      if (opener && opener.isConnected && typeof opener.focus === 'function') opener.focus();
+      restoreLive();
+      // give focus back to whatever opened the dialog (callers handle an opener that is gone)
+      if (opener && opener.isConnected && opener !== document.body && typeof opener.focus === 'function') opener.focus();
     };
   }, []);
   const onBackdrop = (e) => {
@@ -298,7 +408,7 @@ export function PageHeader({ title, subtitle, children }) {
   }, [title]);
   return html`<div class="page-header">
     <div>
-      <h1>${title}</h1>
+      <h1 tabindex="-1">${title}</h1>
       ${subtitle && html`<p class="page-subtitle">${subtitle}</p>`}
     </div>
     ${children && html`<div class="page-actions">${children}</div>`}

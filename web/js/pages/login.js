@@ -1,5 +1,5 @@
 // The login page.
-import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
+import { html, useEffect, useRef, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api } from '../api.js';
 import { getLang, t } from '../i18n.js';
 import { ErrorText } from '../ui.js';
@@ -19,6 +19,11 @@ export function LoginPage({ notice, onLoggedIn, setLanguage }) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
+  const userField = useRef(null);
+  // the one thing to do here is sign in: start in the username field
+  useEffect(() => {
+    if (userField.current) userField.current.focus();
+  }, []);
 
   const submit = async (e) => {
     e.preventDefault();
@@ -37,7 +42,7 @@ export function LoginPage({ notice, onLoggedIn, setLanguage }) {
     }
   };
 
-  return html`<div class="login-page" data-testid="login-page">
+  return html`<main class="login-page" data-testid="login-page">
     <div class="login-card">
       <div class="login-brand">
         <img src="/favicon.svg" alt="" class="login-logo" width="40" height="40" />
@@ -53,7 +58,7 @@ export function LoginPage({ notice, onLoggedIn, setLanguage }) {
         <label class="field">
           <span class="field-label">${t('login.username')}</span>
           <input type="text" name="username" autocomplete="username" autocapitalize="none" spellcheck="false"
-            value=${username} onInput=${(e) => setUsername(e.target.value)} data-testid="login-username" required />
+            value=${username} onInput=${(e) => setUsername(e.target.value)} data-testid="login-username" required ref=${userField} />
         </label>
         <label class="field">
           <span class="field-label">${t('login.password')}</span>
@@ -69,5 +74,5 @@ export function LoginPage({ notice, onLoggedIn, setLanguage }) {
         <${LangSwitch} setLanguage=${setLanguage} />
       </div>
     </div>
-  </div>`;
+  </main>`;
 }

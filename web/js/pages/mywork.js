@@ -26,7 +26,7 @@ function TodoLists({ todo, projects }) {
     const shown = (d[key] || []).length;
     const total = d.counts ? d.counts[key] : shown;
     return html`<section class=${`todo-group ${cls || ''}`} data-testid=${`todo-${key}`}>
-    <h3 class="subsection-title">${t(`mywork.groups.${key}`)} <span class="count">${total}</span></h3>
+    <h2 class="subsection-title">${t(`mywork.groups.${key}`)} <span class="count">${total}</span></h2>
     <${TaskCards} items=${d[key]} projects=${projects} empty=${t('mywork.groupEmpty')} />
     ${total > shown && html`<p class="small muted" data-testid=${`todo-${key}-more`}>${t('mywork.groupMore', { n: shown, total })}</p>`}
   </section>`;

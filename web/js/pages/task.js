@@ -39,6 +39,8 @@ export function TaskPage({ params }) {
   const [notice, setNotice] = useState(null); // conflict banner
   const [dialog, setDialog] = useState(null);
   const [busyOp, setBusyOp] = useState(null);
+  // the flow operation that last acted: focus goes back to it (or next to it) afterwards
+  const actedOp = useRef(null);
 
   const load = async () => {
     try {
@@ -58,6 +60,23 @@ export function TaskPage({ params }) {
     setDialog(null);
     load();
   }, [id]);
+
+  // After an operation the button that acted may be gone (Start is replaced by
+  // Complete; after Complete, Transfer or Return nothing may be left for me) and focus
+  // would drop to <body>: put it on the same button, else the first operation left,
+  // else the flow card's heading. Waits while a dialog is still open.
+  useEffect(() => {
+    const op = actedOp.current;
+    if (!op || dialog || busyOp) return;
+    actedOp.current = null;
+    const a = document.activeElement;
+    if (a && a !== document.body && a.isConnected) return;
+    const target =
+      document.querySelector(`[data-testid="op-${op}"]`) ||
+      document.querySelector('[data-testid="flow-ops"] button') ||
+      document.getElementById('flow-title');
+    if (target) target.focus();
+  }, [task, dialog, busyOp]);
 
   const project = useLoader(async () => {
     if (!task) return null;
@@ -97,6 +116,8 @@ export function TaskPage({ params }) {
     }
   };
   const quickOp = async (op) => {
+    if (busyOp) return;
+    actedOp.current = op;
     setBusyOp(op);
     try {
       await apply((rev) => api.flow(task.id, op, { rev }), t(`tasks.opDone.${op}`));
@@ -106,8 +127,12 @@ export function TaskPage({ params }) {
     setBusyOp(null);
   };
   const onOp = (op) => {
+    if (busyOp) return;
     if (op === 'complete' || op === 'start') quickOp(op);
-    else setDialog(op);
+    else {
+      actedOp.current = op;
+      setDialog(op);
+    }
   };
 
   const members = (project.data && project.data.members) || [];
@@ -142,13 +167,15 @@ export function TaskPage({ params }) {
     <div class="task-layout">
       <div class="task-main">
         <section class="card" data-testid="flow-card">
-          <h2 class="card-title">${task.kind === 'simple' ? t('tasks.handling') : t('tasks.flow')}</h2>
+          <h2 class="card-title" id="flow-title" tabindex="-1">${task.kind === 'simple' ? t('tasks.handling') : t('tasks.flow')}</h2>
           <${Stepper} task=${task} />
           ${ops.length > 0
             ? html`<div class="flow-ops" data-testid="flow-ops">
+                ${/* busy = aria-disabled, not disabled: a disabled button drops its focus to <body> */ ''}
                 ${ops.map(
                   (op) => html`<button key=${op} type="button" class=${`btn ${op === 'complete' ? 'btn-primary' : ''} ${op === 'withdraw' || op === 'return' ? 'btn-warn' : ''}`}
-                    disabled=${!!busyOp} onClick=${() => onOp(op)} data-testid=${`op-${op}`}>
+                    aria-disabled=${busyOp ? 'true' : undefined} aria-busy=${busyOp === op ? 'true' : undefined}
+                    onClick=${() => onOp(op)} data-testid=${`op-${op}`}>
                     <${Icon} name=${OP_ICONS[op]} /> ${t(`tasks.op.${op}`)}</button>`,
                 )}
               </div>`
@@ -237,6 +264,7 @@ function TransferDialog({ task, members, apply, onClose }) {
   const [error, setError] = useState(null);
   const submit = async (e) => {
     e.preventDefault();
+    if (busy) return;
     if (to == null) return setError(new Error(t('tasks.transferChoose')));
     setBusy(true);
     setError(null);
@@ -256,7 +284,8 @@ function TransferDialog({ task, members, apply, onClose }) {
         <${UserSelect} ids=${members} exclude=${cur ? [cur.handler_id] : []} value=${to} onChange=${setTo} testid="transfer-to" />
       <//>
       <${Field} label=${t('tasks.noteOptional')}>
-        <textarea rows="2" value=${note} onInput=${(e) => setNote(e.target.value)} data-testid="transfer-note"></textarea>
+        <textarea rows="2" value=${note} onInput=${(e) => setNote(e.target.value)} onKeyDown=${sendOnCtrlEnter(submit)}
+          data-testid="transfer-note"></textarea>
       <//>
       <${ErrorText} error=${error} testid="transfer-error" />
       <div class="form-actions">
@@ -267,14 +296,21 @@ function TransferDialog({ task, members, apply, onClose }) {
   <//>`;
 }
 
+/** Ctrl+Enter (Cmd+Enter on a Mac) in a dialog's text area sends it, as in comments. */
+const sendOnCtrlEnter = (submit) => (e) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e);
+};
+
 /** Return (reason required), urge and withdraw (optional note). */
 function ReasonDialog({ op, required, task, apply, onClose }) {
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [missing, setMissing] = useState(false);
+  const errorId = `${op}-reason-error`;
   const submit = async (e) => {
     e.preventDefault();
+    if (busy) return;
     if (required && !reason.trim()) {
       setMissing(true);
       return;
@@ -296,12 +332,14 @@ function ReasonDialog({ op, required, task, apply, onClose }) {
       <p class="muted small">${t(`tasks.opExplain.${op}`)}</p>
       <${Field} label=${required ? t('tasks.reasonRequired') : t('tasks.noteOptional')}>
         <textarea rows="3" value=${reason} aria-invalid=${missing ? 'true' : undefined}
+          aria-required=${required ? 'true' : undefined} aria-describedby=${missing ? errorId : undefined}
+          onKeyDown=${sendOnCtrlEnter(submit)}
           onInput=${(e) => {
             setReason(e.target.value);
             if (e.target.value.trim()) setMissing(false);
           }} data-testid=${`${op}-reason`}></textarea>
       <//>
-      ${missing && html`<div class="alert alert-error" role="alert" data-testid=${`${op}-reason-error`}>${t('tasks.reasonMissing')}</div>`}
+      ${missing && html`<div class="alert alert-error" role="alert" id=${errorId} data-testid=${`${op}-reason-error`}>${t('tasks.reasonMissing')}</div>`}
       <${ErrorText} error=${error} testid=${`${op}-error`} />
       <div class="form-actions">
         <button type="button" class="btn" onClick=${onClose}>${t('common.cancel')}</button>

@@ -189,12 +189,7 @@ fn serve_with(config: Config, print_admin: Option<()>) -> Result<(), String> {
     // MiB. Work beyond the bound waits in the queue, it is not refused.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(
-            std::env::var("BATON_BLOCKING_THREADS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(BLOCKING_THREADS),
-        )
+        .max_blocking_threads(BLOCKING_THREADS)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     runtime.block_on(async move {

@@ -5,7 +5,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::model::UserView;
-use super::policy::{can_manage_department, can_manage_user};
+use super::policy::{
+    can_manage_department, can_manage_project, can_manage_user, may_change_own_account,
+};
 use super::{Department, Language, Role, User};
 use crate::actor::Actor;
 use crate::audit;
@@ -146,7 +148,7 @@ pub fn list_users(store: &Store) -> ServiceResult<Vec<UserView>> {
 /// project belongs to no department), as `POST /api/projects/{id}/members` requires.
 fn check_erp_flag(store: &Store, actor: &Actor, departments: &[Department]) -> ServiceResult<()> {
     let dept = crate::projects::service::erp_project_department(store)?;
-    if crate::projects::policy::can_manage(actor, dept, departments) {
+    if can_manage_project(actor, dept, departments) {
         Ok(())
     } else {
         Err(ServiceError::forbidden(
@@ -210,7 +212,7 @@ fn active_company_admins(store: &Store) -> ServiceResult<usize> {
     Ok(store
         .list::<User>()?
         .iter()
-        .filter(|u| u.role == Role::CompanyAdmin && !u.disabled)
+        .filter(|u| u.is_active_company_admin())
         .count())
 }
 
@@ -253,14 +255,8 @@ pub fn update_user(
     if user.erp != old.erp {
         check_erp_flag(store, actor, &departments)?;
     }
-    if actor.is(id) && (user.role != old.role || user.disabled) {
-        return Err(ServiceError::forbidden(
-            "you cannot change your own role or disable yourself",
-        ));
-    }
-    let loses_admin = old.role == Role::CompanyAdmin
-        && !old.disabled
-        && (user.role != Role::CompanyAdmin || user.disabled);
+    may_change_own_account(actor, &old, &user)?;
+    let loses_admin = old.is_active_company_admin() && !user.is_active_company_admin();
     let locked_out = user.disabled && !old.disabled;
     if locked_out {
         user.sessions_valid_after = now;

@@ -1,9 +1,10 @@
-//! Who may manage whom: pure functions over plain data.
+//! Who may manage whom in the company's tree of departments: users and departments.
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Department, Role};
 use crate::actor::Actor;
+use crate::error::{ServiceError, ServiceResult};
+use crate::org::{Department, Role, User};
 
 /// The departments a department admin is responsible for: their own and every
 /// department below it.
@@ -70,22 +71,31 @@ pub fn can_manage_department(
     }
 }
 
+/// Nobody changes their own role or disables themselves, whatever they may do to
+/// others: an admin would lock themselves out, or a stolen session would promote itself.
+pub fn may_change_own_account(actor: &Actor, old: &User, new: &User) -> ServiceResult<()> {
+    if actor.is(old.id) && (new.role != old.role || new.disabled) {
+        return Err(ServiceError::forbidden(
+            "you cannot change your own role or disable yourself",
+        ));
+    }
+    Ok(())
+}
+
+/// The department an admin's new project lands in when they name none: a department
+/// admin's own; a company admin's none (the whole company).
+pub fn home_department(actor: &Actor) -> Option<u64> {
+    if actor.role == Role::DepartmentAdmin {
+        actor.department_id
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{actor, dept, kinds, user};
     use super::*;
-
-    fn dept(id: u64, parent: Option<u64>) -> Department {
-        Department {
-            id,
-            rev: 1,
-            name: format!("d{id}"),
-            parent_id: parent,
-        }
-    }
-
-    fn actor(role: Role, dept: Option<u64>) -> Actor {
-        Actor::user(7, "x", role, dept)
-    }
 
     #[test]
     fn scope_includes_descendants_only() {
@@ -150,5 +160,58 @@ mod tests {
             Some(1),
             &ds
         ));
+    }
+
+    #[test]
+    fn administers_by_kind_of_actor() {
+        let ds = vec![dept(1, None), dept(2, Some(1)), dept(3, None)];
+        for (kind, a) in kinds() {
+            let all = matches!(kind, "company admin" | "console" | "server");
+            let tree = all || kind == "dept admin";
+            assert_eq!(administers(&a, Some(1), &ds), tree, "{kind} 1");
+            assert_eq!(administers(&a, Some(2), &ds), tree, "{kind} 2");
+            assert_eq!(administers(&a, Some(3), &ds), all, "{kind} 3");
+            assert_eq!(administers(&a, None, &ds), all, "{kind} none");
+            assert_eq!(can_manage_department(&a, None, &ds), all, "{kind}");
+            assert_eq!(can_manage_department(&a, Some(1), &ds), tree, "{kind}");
+            let home = if kind.starts_with("dept admin") {
+                a.department_id
+            } else {
+                None
+            };
+            assert_eq!(home_department(&a), home, "{kind}");
+        }
+    }
+
+    #[test]
+    fn nobody_changes_their_own_role_or_disables_themselves() {
+        let admin = actor(Role::CompanyAdmin, None);
+        let mut me = user(Role::CompanyAdmin, None, false);
+        me.id = 7;
+        let mut other = me.clone();
+        other.id = 8;
+        let demoted = |u: &User| User {
+            role: Role::Member,
+            ..u.clone()
+        };
+        let disabled = |u: &User| User {
+            disabled: true,
+            ..u.clone()
+        };
+        let renamed = |u: &User| User {
+            display_name: "new".into(),
+            ..u.clone()
+        };
+        let cases = [
+            (&me, demoted(&me), false),
+            (&me, disabled(&me), false),
+            (&me, renamed(&me), true),
+            (&other, demoted(&other), true),
+            (&other, disabled(&other), true),
+        ];
+        for (old, new, want) in cases {
+            let got = may_change_own_account(&admin, old, &new);
+            assert_eq!(got.is_ok(), want, "{} -> {new:?}", old.id);
+        }
     }
 }

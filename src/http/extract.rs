@@ -30,11 +30,46 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let limit = body_limit(&req);
-        match axum::Json::<T>::from_request(req, state).await {
+        if !json_content_type(&req) {
+            return Err(ApiError::BadRequest(NOT_JSON.into()));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| json_rejection(r.into(), limit))?;
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            // serde_json calls a number where an enum's name belongs ("priority": 5)
+            // a syntax error; the body is valid JSON, so it is the field's value that
+            // is wrong, and the answer names that field.
+            Err(JsonRejection::JsonSyntaxError(e))
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() =>
+            {
+                Err(parse_error(
+                    "invalid body",
+                    "Failed to parse the request body as JSON: ",
+                    &e.body_text(),
+                ))
+            }
             Err(rejection) => Err(json_rejection(rejection, limit)),
         }
     }
+}
+
+/// `application/json` or `application/<anything>+json`, as axum's `Json` accepts.
+fn json_content_type(req: &Request) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.to_ascii_lowercase();
+    kind.eq_ignore_ascii_case("application") && (subtype == "json" || subtype.ends_with("+json"))
 }
 
 /// The bytes of a JSON body (checked to say it is JSON, 413 past the limit), for
@@ -288,8 +323,32 @@ impl FromRequestParts<AppState> for ErpWriter {
 }
 
 #[cfg(test)]
-mod named_field_tests {
-    use super::named_field;
+mod parse_tests {
+    use super::{json_content_type, named_field};
+
+    #[test]
+    fn json_content_types_as_axum_accepts_them() {
+        let cases = [
+            (Some("application/json"), true),
+            (Some("application/json; charset=utf-8"), true),
+            (Some("Application/JSON;charset=utf-8"), true),
+            (Some("application/cloudevents+json"), true),
+            (Some("text/json"), false),
+            (Some("application/jsonx"), false),
+            (Some("json"), false),
+            (None, false),
+        ];
+        for (content_type, want) in cases {
+            let mut req = axum::http::Request::builder();
+            if let Some(c) = content_type {
+                req = req.header("content-type", c);
+            }
+            let Ok(req) = req.body(axum::body::Body::empty()) else {
+                panic!("request");
+            };
+            assert_eq!(json_content_type(&req), want, "{content_type:?}");
+        }
+    }
 
     #[test]
     fn names_the_field_of_a_parse_error() {

@@ -22,7 +22,11 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
 ];
 
-const ROLES: [&str; 3] = ["Role::CompanyAdmin", "Role::DepartmentAdmin", "Role::Member"];
+const ROLES: [&str; 3] = [
+    "Role::CompanyAdmin",
+    "Role::DepartmentAdmin",
+    "Role::Member",
+];
 
 /// Why `line` is a role check, if it is one.
 fn role_check(line: &str) -> Option<&'static str> {

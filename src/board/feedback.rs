@@ -10,7 +10,9 @@ use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::inbox::service::{post, NewMessage};
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
-use crate::org::policy::{answers_feedback, hears_feedback_from};
+use crate::org::policy::{
+    answers_feedback, hears_feedback_from, may_see_feedback, may_set_feedback_status,
+};
 use crate::org::User;
 use crate::store::{Record, Store};
 
@@ -177,7 +179,7 @@ pub fn get(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Feedback> {
     let f: Feedback = store
         .get(id)?
         .ok_or_else(|| ServiceError::not_found(format!("feedback {id} not found")))?;
-    if answers_feedback(actor) || actor.is(f.author_id) {
+    if may_see_feedback(actor, f.author_id) {
         Ok(f)
     } else {
         // Someone else's item does not exist as far as the caller can tell.
@@ -246,11 +248,7 @@ pub fn set_status(
     now: DateTime<Utc>,
 ) -> ServiceResult<Feedback> {
     get(store, actor, id)?;
-    if !answers_feedback(actor) && status != FeedbackStatus::Closed {
-        return Err(ServiceError::forbidden(
-            "admins set the status; you may close your item",
-        ));
-    }
+    may_set_feedback_status(actor, status == FeedbackStatus::Closed)?;
     store.write(|tx| {
         let mut f: Feedback = tx.load(id)?;
         let rev = f.rev;

@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 
 use super::model::UserView;
 use super::policy::{
-    can_manage_department, can_manage_project, can_manage_user, may_change_own_account,
+    can_manage_department, can_manage_project, can_manage_user, may_change_department,
+    may_change_own_account, may_delete_department, may_set_password,
 };
 use super::{Department, Language, Role, User};
 use crate::actor::Actor;
@@ -378,17 +379,7 @@ pub fn set_password(
 ) -> ServiceResult<User> {
     let user = get_user(store, id)?;
     let departments = store.list::<Department>()?;
-    if actor.is(id) {
-        // A stolen session must not be enough to take the account over.
-        return Err(ServiceError::forbidden(
-            "change your own password on the Me page, with your current one",
-        ));
-    }
-    if !can_manage_user(actor, user.department_id, user.role, &departments) {
-        return Err(ServiceError::forbidden(
-            "you may not set this user's password",
-        ));
-    }
+    may_set_password(actor, &user, &departments)?;
     store_password(store, actor, id, new_password, now)
 }
 
@@ -512,15 +503,7 @@ pub fn update_department(
     if let Some(p) = patch.parent_id {
         d.parent_id = p;
     }
-    // Renaming needs rights over the department itself; moving it also over the new place.
-    if !can_manage_department(actor, Some(id), &departments)
-        || (d.parent_id != old.parent_id
-            && !can_manage_department(actor, d.parent_id, &departments))
-    {
-        return Err(ServiceError::forbidden(
-            "you may not change this department",
-        ));
-    }
+    may_change_department(actor, id, old.parent_id, d.parent_id, &departments)?;
     if creates_cycle(&departments, id, d.parent_id) {
         return Err(ServiceError::invalid(
             "parent_id",
@@ -555,11 +538,7 @@ pub fn delete_department(
         .iter()
         .find(|d| d.id == id)
         .ok_or_else(|| ServiceError::not_found(format!("department {id} not found")))?;
-    if !can_manage_department(actor, d.parent_id, &departments) || actor.department_id == Some(id) {
-        return Err(ServiceError::forbidden(
-            "you may not delete this department",
-        ));
-    }
+    may_delete_department(actor, d, &departments)?;
     if departments.iter().any(|x| x.parent_id == Some(id)) {
         return Err(ServiceError::Conflict(
             "the department still has sub-departments".into(),

@@ -25,6 +25,23 @@ pub fn answers_feedback(actor: &Actor) -> bool {
     is_any_admin(actor.role)
 }
 
+/// Admins see every feedback item; anyone else only their own (someone else's does
+/// not exist as far as they can tell).
+pub fn may_see_feedback(actor: &Actor, author_id: u64) -> bool {
+    answers_feedback(actor) || actor.is(author_id)
+}
+
+/// Admins set any status; the author (who sees the item) may only close it.
+pub fn may_set_feedback_status(actor: &Actor, closing: bool) -> ServiceResult<()> {
+    if answers_feedback(actor) || closing {
+        Ok(())
+    } else {
+        Err(ServiceError::forbidden(
+            "admins set the status; you may close your item",
+        ))
+    }
+}
+
 /// Whether `admin` hears of new feedback from an author in `author_dept`: every
 /// company admin, and the department admins of the author's own department.
 pub fn hears_feedback_from(admin: &User, author_dept: Option<u64>) -> bool {
@@ -44,6 +61,15 @@ mod tests {
             let want = !kind.starts_with("member");
             assert_eq!(require_template_admin(&actor).is_ok(), want, "{kind}");
             assert_eq!(answers_feedback(&actor), want, "{kind}");
+            // Item 8 is someone else's; user kinds have id 7.
+            assert_eq!(may_see_feedback(&actor, 8), want, "{kind}");
+            assert_eq!(may_see_feedback(&actor, 7), want || actor.is(7), "{kind}");
+            assert!(may_set_feedback_status(&actor, true).is_ok(), "{kind}");
+            assert_eq!(
+                may_set_feedback_status(&actor, false).is_ok(),
+                want,
+                "{kind}"
+            );
         }
     }
 

@@ -71,6 +71,64 @@ pub fn can_manage_department(
     }
 }
 
+/// May `actor` rename department `dept` (under `old_parent`) and place it under
+/// `new_parent`? Renaming needs rights over the department itself; moving it also
+/// over the new place.
+pub fn may_change_department(
+    actor: &Actor,
+    dept: u64,
+    old_parent: Option<u64>,
+    new_parent: Option<u64>,
+    departments: &[Department],
+) -> ServiceResult<()> {
+    if !can_manage_department(actor, Some(dept), departments)
+        || (new_parent != old_parent && !can_manage_department(actor, new_parent, departments))
+    {
+        return Err(ServiceError::forbidden(
+            "you may not change this department",
+        ));
+    }
+    Ok(())
+}
+
+/// May `actor` delete `dept`? Whoever manages its parent, but never their own
+/// department (a department admin would remove the ground they stand on).
+pub fn may_delete_department(
+    actor: &Actor,
+    dept: &Department,
+    departments: &[Department],
+) -> ServiceResult<()> {
+    if !can_manage_department(actor, dept.parent_id, departments)
+        || actor.department_id == Some(dept.id)
+    {
+        return Err(ServiceError::forbidden(
+            "you may not delete this department",
+        ));
+    }
+    Ok(())
+}
+
+/// May `actor` set `user`'s password? Whoever manages the user, but not for
+/// themselves: a stolen session must not be enough to take the account over (the
+/// Me page changes one's own with the current one).
+pub fn may_set_password(
+    actor: &Actor,
+    user: &User,
+    departments: &[Department],
+) -> ServiceResult<()> {
+    if actor.is(user.id) {
+        return Err(ServiceError::forbidden(
+            "change your own password on the Me page, with your current one",
+        ));
+    }
+    if !can_manage_user(actor, user.department_id, user.role, departments) {
+        return Err(ServiceError::forbidden(
+            "you may not set this user's password",
+        ));
+    }
+    Ok(())
+}
+
 /// Nobody changes their own role or disables themselves, whatever they may do to
 /// others: an admin would lock themselves out, or a stolen session would promote itself.
 pub fn may_change_own_account(actor: &Actor, old: &User, new: &User) -> ServiceResult<()> {
@@ -212,6 +270,86 @@ mod tests {
         for (old, new, want) in cases {
             let got = may_change_own_account(&admin, old, &new);
             assert_eq!(got.is_ok(), want, "{} -> {new:?}", old.id);
+        }
+    }
+
+    #[test]
+    fn who_changes_and_deletes_departments() {
+        // 1 ─ 2 ─ 3, and 4 apart.
+        let ds = vec![
+            dept(1, None),
+            dept(2, Some(1)),
+            dept(3, Some(2)),
+            dept(4, None),
+        ];
+        let company = actor(Role::CompanyAdmin, None);
+        let admin1 = actor(Role::DepartmentAdmin, Some(1));
+        let admin2 = actor(Role::DepartmentAdmin, Some(2));
+        let member = actor(Role::Member, Some(1));
+        // (actor, dept, old parent, new parent, may change)
+        let changes = [
+            (&company, 4, None, Some(1), true),
+            (&admin1, 2, Some(1), Some(1), true),
+            (&admin1, 3, Some(2), Some(1), true),
+            (&admin1, 3, Some(2), Some(4), false),
+            (&admin1, 3, Some(2), None, false),
+            (&admin1, 4, None, None, false),
+            (&admin2, 2, Some(1), Some(1), true),
+            (&admin2, 2, Some(1), None, false),
+            (&member, 1, None, None, false),
+        ];
+        for (a, d, old, new, want) in changes {
+            let got = may_change_department(a, d, old, new, &ds);
+            assert_eq!(got.is_ok(), want, "{:?} {d} {old:?}->{new:?}", a.role);
+        }
+        // (actor, dept, may delete)
+        let deletes = [
+            (&company, 1, true),
+            (&admin1, 2, true),
+            (&admin1, 3, true),
+            (&admin1, 1, false),
+            (&admin2, 2, false),
+            (&admin2, 3, true),
+            (&admin1, 4, false),
+            (&member, 3, false),
+        ];
+        for (a, d, want) in deletes {
+            let Some(dept) = ds.iter().find(|x| x.id == d) else {
+                panic!("no department {d}");
+            };
+            let got = may_delete_department(a, dept, &ds);
+            assert_eq!(
+                got.is_ok(),
+                want,
+                "{:?} of {:?} deletes {d}",
+                a.role,
+                a.department_id
+            );
+        }
+    }
+
+    #[test]
+    fn who_sets_a_password() {
+        let ds = vec![dept(1, None), dept(2, None)];
+        let mut admin_user = user(Role::CompanyAdmin, None, false);
+        admin_user.id = 7;
+        let company = actor(Role::CompanyAdmin, None);
+        let admin1 = actor(Role::DepartmentAdmin, Some(1));
+        let cases = [
+            (&company, user(Role::Member, Some(2), false), true),
+            (&company, admin_user.clone(), false),
+            (&admin1, user(Role::Member, Some(1), false), true),
+            (&admin1, user(Role::Member, Some(2), false), false),
+            (&admin1, user(Role::CompanyAdmin, Some(1), false), false),
+            (
+                &actor(Role::Member, Some(1)),
+                user(Role::Member, Some(1), false),
+                false,
+            ),
+        ];
+        for (a, u, want) in cases {
+            let got = may_set_password(a, &u, &ds);
+            assert_eq!(got.is_ok(), want, "{:?} sets {:?} {}", a.role, u.role, u.id);
         }
     }
 }

@@ -16,13 +16,16 @@ mod projects;
 mod role_checks;
 mod stats;
 
-pub use admins::{answers_feedback, hears_feedback_from, require_template_admin};
+pub use admins::{
+    answers_feedback, hears_feedback_from, may_see_feedback, may_set_feedback_status,
+    require_template_admin,
+};
 pub use company::{
     may_push_erp, may_read_erp, require_company_admin, sees_delivery_errors, CompanyArea,
 };
 pub use departments::{
     administers, can_manage_department, can_manage_user, department_scope, home_department,
-    may_change_own_account,
+    may_change_department, may_change_own_account, may_delete_department, may_set_password,
 };
 pub use projects::{can_manage as can_manage_project, can_see as can_see_project};
 pub use stats::{stats_scope, StatsScope};

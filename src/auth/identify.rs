@@ -131,3 +131,135 @@ pub fn erp_writer(store: &Store, secret: &str, now: DateTime<Utc>) -> Result<Api
     }
     Ok(t)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::Actor;
+    use crate::org::Role;
+
+    fn life() -> Lifetimes {
+        Lifetimes {
+            idle: chrono::Duration::hours(1),
+            absolute: chrono::Duration::days(1),
+        }
+    }
+
+    fn add_user(store: &Store, name: &str, role: Role, disabled: bool) -> u64 {
+        let now = Utc::now();
+        let mut u = User {
+            id: 0,
+            rev: 0,
+            username: name.into(),
+            display_name: name.into(),
+            email: None,
+            department_id: None,
+            role,
+            erp: false,
+            language: Default::default(),
+            disabled,
+            password_hash: String::new(),
+            created_at: now,
+            sessions_valid_after: now - chrono::Duration::seconds(1),
+        };
+        store.write(|tx| tx.insert(&mut u)).unwrap()
+    }
+
+    fn token(store: &Store, scopes: Vec<Scope>, owner: Option<u64>) -> String {
+        token::create(store, &Actor::system(), "t", scopes, owner, Utc::now())
+            .unwrap()
+            .0
+    }
+
+    fn presented(secret: &str, via_cookie: bool, safe: bool, csrf: Option<&str>) -> Presented {
+        Presented {
+            secret: secret.into(),
+            via_cookie,
+            safe_method: safe,
+            csrf: csrf.map(String::from),
+        }
+    }
+
+    /// `ok`, `unauthenticated`, `csrf` or `forbidden`.
+    fn outcome<T>(r: Result<T, AuthError>) -> &'static str {
+        match r {
+            Ok(_) => "ok",
+            Err(AuthError::Unauthenticated) => "unauthenticated",
+            Err(AuthError::Csrf) => "csrf",
+            Err(AuthError::Service(ServiceError::Forbidden(_))) => "forbidden",
+            Err(AuthError::Service(e)) => panic!("unexpected {e}"),
+        }
+    }
+
+    #[test]
+    fn who_is_asking_by_credential() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        let now = Utc::now();
+        let member = add_user(&store, "m", Role::Member, false);
+        let gone = add_user(&store, "g", Role::Member, true);
+        let (session, s) = session::create(&store, member, now).unwrap();
+        let (disabled_session, _) = session::create(&store, gone, now).unwrap();
+        let reader = token(&store, vec![Scope::Read], Some(member));
+        let pusher = token(&store, vec![Scope::ErpWrite], Some(member));
+        let ownerless = token(&store, vec![Scope::Read], None);
+        let csrf = s.csrf.as_str();
+        let cases = [
+            (presented(&session, true, true, None), "ok"),
+            (presented(&session, true, false, None), "csrf"),
+            (presented(&session, true, false, Some("wrong")), "csrf"),
+            (presented(&session, true, false, Some(csrf)), "ok"),
+            // A bearer session is not sent by a browser on its own: no CSRF header.
+            (presented(&session, false, false, None), "ok"),
+            (
+                presented(&disabled_session, false, true, None),
+                "unauthenticated",
+            ),
+            (presented("nonsense", true, true, None), "unauthenticated"),
+            (
+                presented("baton_nonsense", false, true, None),
+                "unauthenticated",
+            ),
+            (presented(&reader, false, true, None), "ok"),
+            (presented(&reader, false, false, None), "forbidden"),
+            (presented(&pusher, false, true, None), "forbidden"),
+            (presented(&ownerless, false, true, None), "unauthenticated"),
+        ];
+        for (i, (p, want)) in cases.into_iter().enumerate() {
+            let got = identify(&store, p, now, life());
+            if let Ok((user, _)) = &got {
+                assert_eq!(user.id, member, "case {i}");
+            }
+            assert_eq!(outcome(got), want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn who_may_push_erp_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        let now = Utc::now();
+        let admin = add_user(&store, "a", Role::CompanyAdmin, false);
+        let member = add_user(&store, "m", Role::Member, false);
+        let gone = add_user(&store, "g", Role::CompanyAdmin, true);
+        let (session, _) = session::create(&store, admin, now).unwrap();
+        let cases = [
+            (token(&store, vec![Scope::ErpWrite], Some(admin)), "ok"),
+            (token(&store, vec![Scope::ErpWrite], None), "ok"),
+            (token(&store, vec![Scope::Read], Some(admin)), "forbidden"),
+            (
+                token(&store, vec![Scope::ErpWrite], Some(member)),
+                "forbidden",
+            ),
+            (
+                token(&store, vec![Scope::ErpWrite], Some(gone)),
+                "unauthenticated",
+            ),
+            (session, "unauthenticated"),
+            ("baton_nonsense".to_string(), "unauthenticated"),
+        ];
+        for (i, (secret, want)) in cases.into_iter().enumerate() {
+            assert_eq!(outcome(erp_writer(&store, &secret, now)), want, "case {i}");
+        }
+    }
+}

@@ -15,6 +15,7 @@ mod projects;
 #[cfg(test)]
 mod role_checks;
 mod stats;
+mod tasks;
 
 pub use admins::{
     answers_feedback, hears_feedback_from, may_see_feedback, may_set_feedback_status,
@@ -29,6 +30,7 @@ pub use departments::{
 };
 pub use projects::{can_manage as can_manage_project, can_see as can_see_project};
 pub use stats::{stats_scope, StatsScope};
+pub use tasks::{may_choose_editors, may_create_task, may_remove_attachment};
 
 #[cfg(test)]
 pub(crate) mod fixtures {

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actor::Actor;
-use crate::error::{ServiceError, ServiceResult};
-use crate::org::Role;
+use crate::error::ServiceResult;
+use crate::org::policy::{require_company_admin, CompanyArea};
 use crate::store::{Record, Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -49,10 +49,6 @@ pub fn record(
 }
 
 pub fn list(store: &Store, actor: &Actor, limit: usize) -> ServiceResult<Vec<AuditEvent>> {
-    if actor.role != Role::CompanyAdmin {
-        return Err(ServiceError::forbidden(
-            "only company admins read the audit log",
-        ));
-    }
+    require_company_admin(actor, CompanyArea::AuditLog)?;
     Ok(store.list_newest::<AuditEvent>(limit.clamp(1, 1000))?)
 }

@@ -7,7 +7,7 @@ use crate::actor::Actor;
 use crate::auth::token::{self, Scope};
 use crate::error::{ServiceError, ServiceResult};
 use crate::org::service::{self as org, NewUser, UserPatch};
-use crate::org::{Role, User};
+use crate::org::User;
 use crate::scenarios::service::{self as scen, Scenarios};
 use crate::store::Store;
 
@@ -218,6 +218,6 @@ fn first_company_admin(store: &Store) -> ServiceResult<Option<u64>> {
     Ok(store
         .list::<User>()?
         .iter()
-        .find(|u| u.role == Role::CompanyAdmin && !u.disabled)
+        .find(|u| u.is_active_company_admin())
         .map(|u| u.id))
 }

@@ -1,5 +1,6 @@
-//! Passwords, sessions, API tokens and login throttling.
+//! Passwords, sessions, API tokens, login throttling, and who is asking.
 
+pub mod identify;
 pub mod login;
 pub mod password;
 pub mod ratelimit;

@@ -8,7 +8,7 @@ use super::{random_secret, secret_hash};
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{trimmed, ServiceError, ServiceResult};
-use crate::org::Role;
+use crate::org::policy::{require_company_admin, CompanyArea};
 use crate::store::{Record, Store};
 
 pub const PREFIX: &str = "baton_";
@@ -84,16 +84,6 @@ impl From<&ApiToken> for TokenView {
     }
 }
 
-fn require_company_admin(actor: &Actor) -> ServiceResult<()> {
-    if actor.role == Role::CompanyAdmin {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden(
-            "only company admins manage API tokens",
-        ))
-    }
-}
-
 /// Creates a token; returns the secret, which is never shown again.
 pub fn create(
     store: &Store,
@@ -103,7 +93,7 @@ pub fn create(
     owner_id: Option<u64>,
     now: DateTime<Utc>,
 ) -> ServiceResult<(String, TokenView)> {
-    require_company_admin(actor)?;
+    require_company_admin(actor, CompanyArea::ApiTokens)?;
     let name = trimmed(
         name,
         64,
@@ -145,7 +135,7 @@ pub fn create(
 }
 
 pub fn list(store: &Store, actor: &Actor) -> ServiceResult<Vec<TokenView>> {
-    require_company_admin(actor)?;
+    require_company_admin(actor, CompanyArea::ApiTokens)?;
     Ok(store
         .list::<ApiToken>()?
         .iter()
@@ -159,7 +149,7 @@ pub fn revoke(
     id: u64,
     now: DateTime<Utc>,
 ) -> ServiceResult<TokenView> {
-    require_company_admin(actor)?;
+    require_company_admin(actor, CompanyArea::ApiTokens)?;
     store.write(|tx| {
         let mut t: ApiToken = tx.load(id)?;
         let rev = t.rev;

@@ -9,7 +9,8 @@ use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::inbox::service::{post, NewMessage};
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
-use crate::org::{Role, User};
+use crate::org::policy::{require_company_admin, CompanyArea};
+use crate::org::User;
 use crate::store::{Record, Store};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -77,16 +78,6 @@ pub struct AnnouncementView {
     pub read: bool,
 }
 
-fn require_admin(actor: &Actor) -> ServiceResult<()> {
-    if actor.role == Role::CompanyAdmin {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden(
-            "company admins publish announcements",
-        ))
-    }
-}
-
 fn validate(input: &AnnouncementInput) -> ServiceResult<(String, String)> {
     let title = trimmed(&input.title, 200, "title", "a title of 1 to 200 characters")?;
     if input.body.len() > 64 * 1024 {
@@ -102,7 +93,7 @@ pub fn create(
     input: AnnouncementInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<Announcement> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::Announcements)?;
     let (title, body) = validate(&input)?;
     let mut a = Announcement {
         id: 0,
@@ -146,7 +137,7 @@ pub fn update(
     input: AnnouncementInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<Announcement> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::Announcements)?;
     let (title, body) = validate(&input)?;
     store.write(|tx| {
         let mut a: Announcement = tx.load(id)?;
@@ -162,7 +153,7 @@ pub fn update(
 }
 
 pub fn delete(store: &Store, actor: &Actor, id: u64) -> ServiceResult<()> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::Announcements)?;
     let reads = store.ids_by(IX_READ_BY_ANN, &id.to_string())?;
     store.write(|tx| {
         tx.delete::<Announcement>(id)?;

@@ -10,7 +10,10 @@ use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::inbox::service::{post, NewMessage};
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
-use crate::org::{Role, User};
+use crate::org::policy::{
+    answers_feedback, hears_feedback_from, may_see_feedback, may_set_feedback_status,
+};
+use crate::org::User;
 use crate::store::{Record, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -88,10 +91,6 @@ pub struct StatusChange {
     pub status: FeedbackStatus,
 }
 
-fn is_admin(actor: &Actor) -> bool {
-    matches!(actor.role, Role::CompanyAdmin | Role::DepartmentAdmin)
-}
-
 fn body_ok(body: &str) -> ServiceResult<String> {
     let b = body.trim();
     if b.is_empty() {
@@ -134,14 +133,7 @@ pub fn create(
     let admins: Vec<u64> = store
         .list::<User>()?
         .into_iter()
-        .filter(|u| {
-            u.id != uid
-                && !u.disabled
-                && (u.role == Role::CompanyAdmin
-                    || (u.role == Role::DepartmentAdmin
-                        && u.department_id.is_some()
-                        && u.department_id == actor.department_id))
-        })
+        .filter(|u| u.id != uid && hears_feedback_from(u, actor.department_id))
         .map(|u| u.id)
         .collect();
     store.write(|tx| {
@@ -168,7 +160,7 @@ pub fn create(
 
 /// Admins: every item; others: their own. Newest first.
 pub fn list(store: &Store, actor: &Actor) -> ServiceResult<Vec<Feedback>> {
-    if is_admin(actor) {
+    if answers_feedback(actor) {
         return Ok(store.list_newest(1000)?);
     }
     let Some(uid) = actor.user_id else {
@@ -187,7 +179,7 @@ pub fn get(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Feedback> {
     let f: Feedback = store
         .get(id)?
         .ok_or_else(|| ServiceError::not_found(format!("feedback {id} not found")))?;
-    if is_admin(actor) || actor.is(f.author_id) {
+    if may_see_feedback(actor, f.author_id) {
         Ok(f)
     } else {
         // Someone else's item does not exist as far as the caller can tell.
@@ -209,11 +201,11 @@ pub fn reply(
     store.write(|tx| {
         let mut f: Feedback = tx.load(id)?;
         let rev = f.rev;
-        let admin = is_admin(actor) && !actor.is(f.author_id);
+        let admin = answers_feedback(actor) && !actor.is(f.author_id);
         f.replies.push(Reply {
             author_id: actor.user_id,
             author_name: actor.name.clone(),
-            from_admin: is_admin(actor),
+            from_admin: answers_feedback(actor),
             body_html: to_safe_html(&body),
             body,
             at: now,
@@ -256,11 +248,7 @@ pub fn set_status(
     now: DateTime<Utc>,
 ) -> ServiceResult<Feedback> {
     get(store, actor, id)?;
-    if !is_admin(actor) && status != FeedbackStatus::Closed {
-        return Err(ServiceError::forbidden(
-            "admins set the status; you may close your item",
-        ));
-    }
+    may_set_feedback_status(actor, status == FeedbackStatus::Closed)?;
     store.write(|tx| {
         let mut f: Feedback = tx.load(id)?;
         let rev = f.rev;

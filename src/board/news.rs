@@ -12,7 +12,7 @@ use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::net::outbound::parse_url;
 use crate::net::{explain, AddressPolicy, Failure, Options, Outbound};
-use crate::org::Role;
+use crate::org::policy::{require_company_admin, CompanyArea};
 use crate::store::{Record, Store};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -79,14 +79,6 @@ pub struct NewFeed {
     pub url: String,
 }
 
-fn require_admin(actor: &Actor) -> ServiceResult<()> {
-    if actor.role == Role::CompanyAdmin {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden("company admins manage news feeds"))
-    }
-}
-
 fn http_url(s: &str) -> bool {
     let l = s.to_ascii_lowercase();
     (l.starts_with("http://") || l.starts_with("https://"))
@@ -101,7 +93,7 @@ pub fn add_feed(
     net: &AddressPolicy,
     now: DateTime<Utc>,
 ) -> ServiceResult<Feed> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::NewsFeeds)?;
     let url = input.url.trim().to_string();
     if !http_url(&url) || url.len() > 2000 {
         return Err(ServiceError::invalid(
@@ -127,12 +119,12 @@ pub fn add_feed(
 }
 
 pub fn list_feeds(store: &Store, actor: &Actor) -> ServiceResult<Vec<Feed>> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::NewsFeeds)?;
     Ok(store.list()?)
 }
 
 pub fn delete_feed(store: &Store, actor: &Actor, id: u64) -> ServiceResult<()> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::NewsFeeds)?;
     let items = store.ids_by(IX_ITEM_FEED, &id.to_string())?;
     store.write(|tx| {
         tx.delete::<Feed>(id)?;

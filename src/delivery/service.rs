@@ -17,7 +17,8 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::inbox::MessageKind;
 use crate::net::outbound::parse_url;
 use crate::net::AddressPolicy;
-use crate::org::{Language, Role};
+use crate::org::policy::{require_company_admin, CompanyArea};
+use crate::org::Language;
 use crate::projects::service::managed;
 use crate::store::Store;
 
@@ -114,16 +115,6 @@ fn merge_secret(new: Option<String>, old: Option<&String>) -> Option<String> {
     }
 }
 
-fn require_admin(actor: &Actor) -> ServiceResult<()> {
-    if actor.role == Role::CompanyAdmin {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden(
-            "only company admins manage delivery channels",
-        ))
-    }
-}
-
 /// Checks an e-mail address (with an optional display name).
 pub fn validate_address(field: &'static str, s: &str) -> ServiceResult<()> {
     s.trim()
@@ -179,7 +170,7 @@ fn view(s: &DeliverySettings) -> DeliveryView {
 }
 
 pub fn get(store: &Store, actor: &Actor) -> ServiceResult<DeliveryView> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::DeliveryChannels)?;
     Ok(view(&settings(store)?))
 }
 
@@ -189,7 +180,7 @@ pub fn put(
     input: DeliveryInput,
     net: &AddressPolicy,
 ) -> ServiceResult<DeliveryView> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::DeliveryChannels)?;
     let old = settings(store)?;
     let smtp = match input.smtp {
         None => None,
@@ -401,14 +392,14 @@ pub struct TestResult {
 pub fn test_target(store: &Store, actor: &Actor, t: TestTarget) -> ServiceResult<Target> {
     match t {
         TestTarget::Email { to } => {
-            require_admin(actor)?;
+            require_company_admin(actor, CompanyArea::DeliveryChannels)?;
             validate_address("to", &to)?;
             Ok(Target::Email {
                 to: to.trim().to_string(),
             })
         }
         TestTarget::Webhook { name } => {
-            require_admin(actor)?;
+            require_company_admin(actor, CompanyArea::DeliveryChannels)?;
             Ok(Target::CompanyWebhook { name })
         }
         TestTarget::Project { project_id } => {

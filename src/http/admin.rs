@@ -14,7 +14,7 @@ use super::extract::{ApiQuery, Authed};
 use crate::audit::{self, AuditEvent};
 use crate::backup::{BackupError, BackupFile, Header};
 use crate::error::ServiceError;
-use crate::org::Role;
+use crate::org::policy::{require_company_admin, CompanyArea};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -62,13 +62,7 @@ async fn audit_log(
 }
 
 fn company_admin(auth: &Authed) -> Result<(), ServiceError> {
-    if auth.actor.role == Role::CompanyAdmin {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden(
-            "only company admins manage backups",
-        ))
-    }
+    require_company_admin(&auth.actor, CompanyArea::Backups)
 }
 
 fn backup_error(e: BackupError) -> ServiceError {

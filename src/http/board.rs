@@ -15,7 +15,7 @@ use super::files;
 use crate::board::announce::{self, Announcement, AnnouncementInput, AnnouncementView};
 use crate::board::feedback::{self, Feedback, NewFeedback, NewReply, StatusChange};
 use crate::board::news::{self, Feed, NewFeed, NewsItem};
-use crate::org::Role;
+use crate::org::policy::answers_feedback;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -140,7 +140,7 @@ async fn list_feedback(
     State(state): State<AppState>,
     auth: Authed,
 ) -> ApiResult<Json<FeedbackList>> {
-    let admin = matches!(auth.actor.role, Role::CompanyAdmin | Role::DepartmentAdmin);
+    let admin = answers_feedback(&auth.actor);
     let items = state.run(move |s| feedback::list(s, &auth.actor)).await?;
     Ok(Json(FeedbackList { items, admin }))
 }

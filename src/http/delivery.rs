@@ -20,7 +20,7 @@ use crate::delivery::service::{
 use crate::delivery::worker;
 use crate::delivery::{OutboxItem, OutboxStatus};
 use crate::error::ServiceError;
-use crate::org::Role;
+use crate::org::policy::{require_company_admin, sees_delivery_errors, CompanyArea};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -97,9 +97,7 @@ async fn send_test(
     };
     let error = outcome.err().map(|e| {
         tracing::info!(user = auth.user.id, error = %e, "test notice failed");
-        // Company admins configure the network policy and read the log anyway; anyone
-        // else would learn which internal ports are open from the details.
-        if auth.actor.role == Role::CompanyAdmin {
+        if sees_delivery_errors(&auth.actor) {
             e.to_string()
         } else {
             e.for_member()
@@ -126,13 +124,7 @@ struct OutboxList {
 }
 
 fn admin_only(auth: &Authed) -> Result<(), ServiceError> {
-    if auth.actor.role == Role::CompanyAdmin {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden(
-            "only company admins see the outbox",
-        ))
-    }
+    require_company_admin(&auth.actor, CompanyArea::Outbox)
 }
 
 /// Outbox items (company admins), e.g. `?status=failed` with the last error.

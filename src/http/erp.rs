@@ -15,7 +15,7 @@ use crate::erp::batch::read_batch;
 use crate::erp::ingest::{self, Rejected, MAX_BATCH};
 use crate::erp::{ErpRecord, ErpVersion};
 use crate::error::ServiceError;
-use crate::org::Role;
+use crate::org::policy::may_read_erp;
 use crate::scenarios::service::{self as scenarios, Report};
 use crate::state::AppState;
 
@@ -139,16 +139,10 @@ async fn push(
     }))
 }
 
-/// ERP records are the company admins'. A token reads as its owner (Authed already
-/// required its read scope), so a member's token reads no more than the member.
+/// ERP records are the company admins' (`Authed` already required a token's read
+/// scope; the token reads as its owner).
 fn may_read(auth: &Authed) -> Result<(), ServiceError> {
-    if auth.actor.role == Role::CompanyAdmin {
-        return Ok(());
-    }
-    Err(ServiceError::forbidden(match auth.credential {
-        Credential::Token(_) => "ERP records are for company admins: this token's owner is not one",
-        Credential::Session { .. } => "ERP records are for company admins",
-    }))
+    may_read_erp(&auth.actor, matches!(auth.credential, Credential::Token(_)))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -6,6 +6,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::identify::AuthError;
 use crate::error::ServiceError;
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +100,16 @@ impl IntoResponse for ApiError {
             },
         };
         (status, Json(body)).into_response()
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unauthenticated => ApiError::Unauthenticated,
+            AuthError::Csrf => ApiError::Csrf,
+            AuthError::Service(e) => ApiError::Service(e),
+        }
     }
 }
 

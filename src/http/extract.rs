@@ -12,8 +12,9 @@ use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
 use crate::actor::Actor;
-use crate::auth::session::{self, Session};
-use crate::auth::token::{self, ApiToken, Scope};
+pub use crate::auth::identify::Credential;
+use crate::auth::identify::{erp_writer, identify, Presented};
+use crate::auth::token::ApiToken;
 use crate::org::User;
 use crate::state::AppState;
 
@@ -29,11 +30,46 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let limit = body_limit(&req);
-        match axum::Json::<T>::from_request(req, state).await {
+        if !json_content_type(&req) {
+            return Err(ApiError::BadRequest(NOT_JSON.into()));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| json_rejection(r.into(), limit))?;
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            // serde_json calls a number where an enum's name belongs ("priority": 5)
+            // a syntax error; the body is valid JSON, so it is the field's value that
+            // is wrong, and the answer names that field.
+            Err(JsonRejection::JsonSyntaxError(e))
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok() =>
+            {
+                Err(parse_error(
+                    "invalid body",
+                    "Failed to parse the request body as JSON: ",
+                    &e.body_text(),
+                ))
+            }
             Err(rejection) => Err(json_rejection(rejection, limit)),
         }
     }
+}
+
+/// `application/json` or `application/<anything>+json`, as axum's `Json` accepts.
+fn json_content_type(req: &Request) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let subtype = subtype.to_ascii_lowercase();
+    kind.eq_ignore_ascii_case("application") && (subtype == "json" || subtype.ends_with("+json"))
 }
 
 /// The bytes of a JSON body (checked to say it is JSON, 413 past the limit), for
@@ -151,17 +187,6 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-/// How the caller proved who they are.
-#[derive(Debug, Clone)]
-pub enum Credential {
-    Session {
-        token: String,
-        session: Session,
-        via_cookie: bool,
-    },
-    Token(ApiToken),
-}
-
 /// A logged-in caller. Sessions may do anything their role allows; API tokens reach
 /// these endpoints only for reads, with the `read` scope, as their owner.
 pub struct Authed {
@@ -200,75 +225,20 @@ impl FromRequestParts<AppState> for Authed {
                 }
             }
         };
-        let method = parts.method.clone();
-        let csrf_header = parts
-            .headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(String::from);
-        let life = state.lifetimes();
-        let result = state
-            .run(move |store| {
-                let now = Utc::now();
-                if secret.starts_with(token::PREFIX) {
-                    let Some(t) = token::authenticate(store, &secret, now)? else {
-                        return Ok(None);
-                    };
-                    let Some(owner) = t
-                        .owner_id
-                        .map(|id| store.get::<User>(id))
-                        .transpose()?
-                        .flatten()
-                    else {
-                        return Ok(None);
-                    };
-                    return Ok(Some((owner, Credential::Token(t))));
-                }
-                let Some(s) = session::resolve(store, &secret, now, life)? else {
-                    return Ok(None);
-                };
-                let Some(user) = store.get::<User>(s.user_id)? else {
-                    return Ok(None);
-                };
-                if s.created_at < user.sessions_valid_after {
-                    return Ok(None);
-                }
-                Ok(Some((
-                    user,
-                    Credential::Session {
-                        token: secret,
-                        session: s,
-                        via_cookie,
-                    },
-                )))
-            })
-            .await?;
-        let Some((user, credential)) = result else {
-            return Err(ApiError::Unauthenticated);
+        let presented = Presented {
+            secret,
+            via_cookie,
+            safe_method: is_safe(&parts.method),
+            csrf: parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from),
         };
-        if user.disabled {
-            return Err(ApiError::Unauthenticated);
-        }
-        match &credential {
-            Credential::Token(t) => {
-                if !is_safe(&method) || !t.scopes.contains(&Scope::Read) {
-                    return Err(crate::error::ServiceError::forbidden(
-                        "this API token may not do that (needs the read scope, and reads only)",
-                    )
-                    .into());
-                }
-            }
-            Credential::Session {
-                session,
-                via_cookie: true,
-                ..
-            } if !is_safe(&method) => {
-                if csrf_header.as_deref() != Some(session.csrf.as_str()) {
-                    return Err(ApiError::Csrf);
-                }
-            }
-            Credential::Session { .. } => {}
-        }
+        let life = state.lifetimes();
+        let (user, credential) = state
+            .run(move |store| Ok(identify(store, presented, Utc::now(), life)))
+            .await??;
         Ok(Authed {
             actor: Actor::from_user(&user),
             user,
@@ -318,15 +288,18 @@ fn parse_error(what: &str, axum_prefix: &str, text: &str) -> ApiError {
 /// and ``missing field `kind` `` for an absent one. A nested path is named by its
 /// top-level field (the message keeps the whole path).
 fn named_field(message: &str) -> Option<String> {
-    if let Some(rest) = message.split("missing field `").nth(1) {
-        return rest.split('`').next().map(String::from);
+    if let Some((path, _)) = message.split_once(": ") {
+        let is_path = path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
+        if is_path {
+            // `[0]: …` is about an element of a top-level array: no field to name.
+            let top = path.split(['.', '[']).next().unwrap_or_default();
+            return (!top.is_empty()).then(|| top.to_string());
+        }
     }
-    let (path, _) = message.split_once(": ")?;
-    let is_path = path
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
-    let top = path.split(['.', '[']).next().unwrap_or_default();
-    (is_path && !top.is_empty()).then(|| top.to_string())
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next().map(String::from)
 }
 
 /// An API token with the `erp:write` scope (the ERP pushing records).
@@ -339,45 +312,43 @@ impl FromRequestParts<AppState> for ErpWriter {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some(secret) = bearer(parts).filter(|s| s.starts_with(token::PREFIX)) else {
+        let Some(secret) = bearer(parts) else {
             return Err(ApiError::Unauthenticated);
         };
-        let (t, owner) = state
-            .run(move |store| {
-                let Some(t) = token::authenticate(store, &secret, Utc::now())? else {
-                    return Ok(None);
-                };
-                let owner = t.owner_id.map(|id| store.get::<User>(id)).transpose()?;
-                Ok(Some((t, owner)))
-            })
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
-        // A token carries its owner's rights: pushing records is a company admin's
-        // right. Tokens made on the server's command line have no owner (the operator).
-        match owner {
-            None => {}
-            Some(Some(u)) if !u.disabled && u.role == crate::org::Role::CompanyAdmin => {}
-            Some(Some(u)) if !u.disabled => {
-                return Err(crate::error::ServiceError::forbidden(
-                    "this API token's owner is not a company admin, so it may not push ERP records",
-                )
-                .into())
-            }
-            Some(_) => return Err(ApiError::Unauthenticated),
-        }
-        if !t.scopes.contains(&Scope::ErpWrite) {
-            return Err(crate::error::ServiceError::forbidden(
-                "this API token lacks the erp:write scope",
-            )
-            .into());
-        }
+        let t = state
+            .run(move |store| Ok(erp_writer(store, &secret, Utc::now())))
+            .await??;
         Ok(ErpWriter(t))
     }
 }
 
 #[cfg(test)]
-mod named_field_tests {
-    use super::named_field;
+mod parse_tests {
+    use super::{json_content_type, named_field};
+
+    #[test]
+    fn json_content_types_as_axum_accepts_them() {
+        let cases = [
+            (Some("application/json"), true),
+            (Some("application/json; charset=utf-8"), true),
+            (Some("Application/JSON;charset=utf-8"), true),
+            (Some("application/cloudevents+json"), true),
+            (Some("text/json"), false),
+            (Some("application/jsonx"), false),
+            (Some("json"), false),
+            (None, false),
+        ];
+        for (content_type, want) in cases {
+            let mut req = axum::http::Request::builder();
+            if let Some(c) = content_type {
+                req = req.header("content-type", c);
+            }
+            let Ok(req) = req.body(axum::body::Body::empty()) else {
+                panic!("request");
+            };
+            assert_eq!(json_content_type(&req), want, "{content_type:?}");
+        }
+    }
 
     #[test]
     fn names_the_field_of_a_parse_error() {
@@ -393,6 +364,11 @@ mod named_field_tests {
                 Some("unread"),
             ),
             ("nodes[0].action: invalid type: integer `5`", Some("nodes")),
+            // A field missing inside a nested object: the top-level field is at fault.
+            (
+                "nodes[0]: missing field `handler_id` at line 1 column 40",
+                Some("nodes"),
+            ),
             (
                 "nme: unknown field `nme`, expected one of `name`",
                 Some("nme"),

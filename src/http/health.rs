@@ -4,8 +4,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::ApiResult;
 use super::extract::Authed;
-use crate::error::ServiceError;
-use crate::org::Role;
+use crate::org::policy::{require_company_admin, CompanyArea};
 use crate::state::AppState;
 
 /// Liveness for load balancers and systemd: 200 `ok` while the server answers.
@@ -16,9 +15,7 @@ pub async fn healthz() -> &'static str {
 /// Prometheus metrics for company admins: a session, or (for the scraper) an API token
 /// with the `read` scope owned by a company admin, as `Authorization: Bearer`.
 pub async fn metrics(State(state): State<AppState>, auth: Authed) -> ApiResult<Response> {
-    if auth.actor.role != Role::CompanyAdmin {
-        return Err(ServiceError::forbidden("metrics are for company admins").into());
-    }
+    require_company_admin(&auth.actor, CompanyArea::Metrics)?;
     let text = state.run(|s| Ok(crate::metrics::render(s)?)).await?;
     let mut resp = text.into_response();
     resp.headers_mut().insert(

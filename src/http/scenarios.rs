@@ -12,6 +12,7 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Authed};
+use crate::org::policy::{require_company_admin, CompanyArea};
 use crate::scenarios::service::{self as svc, DryRun, DryRunRequest, Preview};
 use crate::scenarios::Scenario;
 use crate::state::AppState;
@@ -107,7 +108,7 @@ async fn dry_run(
 ) -> ApiResult<Json<DryRun>> {
     let scenarios = state.scenarios.clone();
     // Refuse before queueing: only admins may take a script place.
-    svc::require_admin(&auth.actor)?;
+    require_company_admin(&auth.actor, CompanyArea::Scenarios)?;
     let slot = state.script_slots.acquire(&[ADMIN_LANE]).await;
     Ok(Json(
         state
@@ -128,7 +129,7 @@ async fn preview(
 ) -> ApiResult<Json<Preview>> {
     let scenarios = state.scenarios.clone();
     // Refuse before queueing: only admins may take a script place.
-    svc::require_admin(&auth.actor)?;
+    require_company_admin(&auth.actor, CompanyArea::Scenarios)?;
     let slot = state.script_slots.acquire(&[ADMIN_LANE]).await;
     Ok(Json(
         state

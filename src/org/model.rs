@@ -60,6 +60,20 @@ pub struct User {
     pub sessions_valid_after: DateTime<Utc>,
 }
 
+impl User {
+    /// A company admin who can still log in: the one the server falls back to as
+    /// creator or handler, and of whom at least one must remain.
+    pub fn is_active_company_admin(&self) -> bool {
+        self.role == Role::CompanyAdmin && !self.disabled
+    }
+
+    /// An enabled department admin placed in department `dept` (that department's
+    /// own, not one above it).
+    pub fn is_department_admin_of(&self, dept: u64) -> bool {
+        self.role == Role::DepartmentAdmin && !self.disabled && self.department_id == Some(dept)
+    }
+}
+
 /// The one normalisation of a username: every lookup, index entry and per-account
 /// limit uses it, so no spelling of a name ("  Admin ") reaches around another.
 pub fn username_key(name: &str) -> String {

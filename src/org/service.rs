@@ -5,7 +5,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::model::UserView;
-use super::policy::{can_manage_department, can_manage_user};
+use super::policy::{
+    can_manage_department, can_manage_project, can_manage_user, may_change_department,
+    may_change_own_account, may_delete_department, may_set_password,
+};
 use super::{Department, Language, Role, User};
 use crate::actor::Actor;
 use crate::audit;
@@ -146,7 +149,7 @@ pub fn list_users(store: &Store) -> ServiceResult<Vec<UserView>> {
 /// project belongs to no department), as `POST /api/projects/{id}/members` requires.
 fn check_erp_flag(store: &Store, actor: &Actor, departments: &[Department]) -> ServiceResult<()> {
     let dept = crate::projects::service::erp_project_department(store)?;
-    if crate::projects::policy::can_manage(actor, dept, departments) {
+    if can_manage_project(actor, dept, departments) {
         Ok(())
     } else {
         Err(ServiceError::forbidden(
@@ -210,7 +213,7 @@ fn active_company_admins(store: &Store) -> ServiceResult<usize> {
     Ok(store
         .list::<User>()?
         .iter()
-        .filter(|u| u.role == Role::CompanyAdmin && !u.disabled)
+        .filter(|u| u.is_active_company_admin())
         .count())
 }
 
@@ -253,14 +256,8 @@ pub fn update_user(
     if user.erp != old.erp {
         check_erp_flag(store, actor, &departments)?;
     }
-    if actor.is(id) && (user.role != old.role || user.disabled) {
-        return Err(ServiceError::forbidden(
-            "you cannot change your own role or disable yourself",
-        ));
-    }
-    let loses_admin = old.role == Role::CompanyAdmin
-        && !old.disabled
-        && (user.role != Role::CompanyAdmin || user.disabled);
+    may_change_own_account(actor, &old, &user)?;
+    let loses_admin = old.is_active_company_admin() && !user.is_active_company_admin();
     let locked_out = user.disabled && !old.disabled;
     if locked_out {
         user.sessions_valid_after = now;
@@ -382,17 +379,7 @@ pub fn set_password(
 ) -> ServiceResult<User> {
     let user = get_user(store, id)?;
     let departments = store.list::<Department>()?;
-    if actor.is(id) {
-        // A stolen session must not be enough to take the account over.
-        return Err(ServiceError::forbidden(
-            "change your own password on the Me page, with your current one",
-        ));
-    }
-    if !can_manage_user(actor, user.department_id, user.role, &departments) {
-        return Err(ServiceError::forbidden(
-            "you may not set this user's password",
-        ));
-    }
+    may_set_password(actor, &user, &departments)?;
     store_password(store, actor, id, new_password, now)
 }
 
@@ -516,15 +503,7 @@ pub fn update_department(
     if let Some(p) = patch.parent_id {
         d.parent_id = p;
     }
-    // Renaming needs rights over the department itself; moving it also over the new place.
-    if !can_manage_department(actor, Some(id), &departments)
-        || (d.parent_id != old.parent_id
-            && !can_manage_department(actor, d.parent_id, &departments))
-    {
-        return Err(ServiceError::forbidden(
-            "you may not change this department",
-        ));
-    }
+    may_change_department(actor, id, old.parent_id, d.parent_id, &departments)?;
     if creates_cycle(&departments, id, d.parent_id) {
         return Err(ServiceError::invalid(
             "parent_id",
@@ -559,11 +538,7 @@ pub fn delete_department(
         .iter()
         .find(|d| d.id == id)
         .ok_or_else(|| ServiceError::not_found(format!("department {id} not found")))?;
-    if !can_manage_department(actor, d.parent_id, &departments) || actor.department_id == Some(id) {
-        return Err(ServiceError::forbidden(
-            "you may not delete this department",
-        ));
-    }
+    may_delete_department(actor, d, &departments)?;
     if departments.iter().any(|x| x.parent_id == Some(id)) {
         return Err(ServiceError::Conflict(
             "the department still has sub-departments".into(),

@@ -4,12 +4,14 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::policy::{can_manage, can_see};
 use super::{Builtin, Project, ProjectView};
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{trimmed, ServiceError, ServiceResult};
-use crate::org::{Department, Role, User};
+use crate::org::policy::{
+    can_manage_project as can_manage, can_see_project as can_see, home_department,
+};
+use crate::org::{Department, User};
 use crate::store::{Store, WriteTx};
 
 pub const ERP_PROJECT_NAME: &str = "ERP Notifications";
@@ -133,13 +135,7 @@ pub fn create(
     let name = validate_name(&new.name)?;
     let business_types = validate_business_types(new.business_types)?;
     // A department admin's project lands in their department unless they name another of theirs.
-    let department_id = new
-        .department_id
-        .or(if actor.role == Role::DepartmentAdmin {
-            actor.department_id
-        } else {
-            None
-        });
+    let department_id = new.department_id.or_else(|| home_department(actor));
     let departments = store.list::<Department>()?;
     if !can_manage(actor, department_id, &departments) {
         return Err(ServiceError::forbidden(

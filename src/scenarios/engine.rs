@@ -348,11 +348,7 @@ pub fn build() -> Engine {
                 Some(
                     c.users
                         .iter()
-                        .find(|u| {
-                            u.department_id == Some(d.id)
-                                && u.role == Role::DepartmentAdmin
-                                && !u.disabled
-                        })
+                        .find(|u| u.is_department_admin_of(d.id))
                         .map(|u| u.username.clone()),
                 )
             })?;
@@ -369,19 +365,13 @@ pub fn build() -> Engine {
         "responsible",
         |name: &str| -> Result<String, Box<EvalAltResult>> {
             let found = ctx(|c| {
-                let admin = c.departments.iter().find(|d| d.name == name).and_then(|d| {
-                    c.users.iter().find(|u| {
-                        u.department_id == Some(d.id)
-                            && u.role == Role::DepartmentAdmin
-                            && !u.disabled
-                    })
-                });
+                let admin = c
+                    .departments
+                    .iter()
+                    .find(|d| d.name == name)
+                    .and_then(|d| c.users.iter().find(|u| u.is_department_admin_of(d.id)));
                 admin
-                    .or_else(|| {
-                        c.users
-                            .iter()
-                            .find(|u| u.role == Role::CompanyAdmin && !u.disabled)
-                    })
+                    .or_else(|| c.users.iter().find(|u| u.is_active_company_admin()))
                     .map(|u| u.username.clone())
             })?;
             found.map_or_else(|| err("there is no company admin to fall back to"), Ok)

@@ -23,6 +23,7 @@ use crate::erp::ErpRecord;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::model::{time_key, Escalation, TaskSource};
 use crate::flow::{NodeState, Priority, Task, TaskKind, TaskStatus};
+use crate::org::policy::{require_company_admin, CompanyArea};
 use crate::org::{Role, User};
 use crate::projects::{Builtin, Project};
 use crate::store::{Store, WriteTx};
@@ -110,22 +111,12 @@ impl Default for Scenarios {
     }
 }
 
-pub fn require_admin(actor: &Actor) -> ServiceResult<()> {
-    if actor.role == Role::CompanyAdmin {
-        Ok(())
-    } else {
-        Err(ServiceError::forbidden(
-            "only company admins manage scenarios",
-        ))
-    }
-}
-
 fn script_error(e: ScriptError) -> ServiceError {
     ServiceError::invalid("source", format!("script error at {e}"))
 }
 
 pub fn list(store: &Store, actor: &Actor) -> ServiceResult<Vec<Scenario>> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::Scenarios)?;
     let mut all = store.list::<Scenario>()?;
     all.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(all)
@@ -140,7 +131,7 @@ pub fn save(
     source: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<Scenario> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::Scenarios)?;
     if source.len() > 64 * 1024 {
         return Err(ServiceError::invalid(
             "source",
@@ -215,7 +206,7 @@ pub fn set_enabled(
     enabled: bool,
     now: DateTime<Utc>,
 ) -> ServiceResult<Scenario> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::Scenarios)?;
     let s = store.write(|tx| {
         let mut s: Scenario = tx
             .get(id)?
@@ -254,7 +245,7 @@ pub fn delete(
     id: u64,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::Scenarios)?;
     store.write(|tx| {
         let s: Scenario = tx
             .get(id)?
@@ -451,7 +442,7 @@ fn quarantine_verdicts(
     let admins: Vec<u64> = ctx
         .users
         .iter()
-        .filter(|u| u.role == Role::CompanyAdmin && !u.disabled)
+        .filter(|u| u.is_active_company_admin())
         .map(|u| u.id)
         .collect();
     verdicts
@@ -664,7 +655,7 @@ pub fn task_from_spec(
         .or_else(|| {
             users
                 .iter()
-                .find(|u| u.role == Role::CompanyAdmin && !u.disabled)
+                .find(|u| u.is_active_company_admin())
                 .map(|u| u.id)
         })
         .ok_or("no user to create the task in the name of")?;
@@ -1015,7 +1006,7 @@ pub fn dry_run(
     req: DryRunRequest,
     now: DateTime<Utc>,
 ) -> ServiceResult<DryRun> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::Scenarios)?;
     let c = compile(&scenarios.engine, &req.source).map_err(script_error)?;
     let rec = match (&req.record, &req.kind, &req.id) {
         (Some(v), _, _) => {
@@ -1104,7 +1095,7 @@ pub fn preview(
     source: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<Preview> {
-    require_admin(actor)?;
+    require_company_admin(actor, CompanyArea::Scenarios)?;
     let c = compile(&scenarios.engine, source).map_err(script_error)?;
     let records = ingest::browse(store, &c.watches, None, 10_000)?;
     let ctx = Context::load(store, now)?;

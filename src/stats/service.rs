@@ -1,6 +1,6 @@
 //! Statistics for people: the table admins see, a member's own trend, exports.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -13,8 +13,8 @@ use super::record::{counter, counters, overdue_count};
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::model::ix;
-use crate::org::policy::{administers, department_scope};
-use crate::org::{Department, Role, User};
+use crate::org::policy::{stats_scope, StatsScope};
+use crate::org::{Department, User};
 use crate::store::Store;
 
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -108,27 +108,10 @@ fn visible_users(
         }
     }
     let users: Vec<User> = store.list()?;
-    let scope: Option<HashSet<u64>> = match (actor.role, department_id) {
-        (Role::CompanyAdmin, None) => None,
-        (Role::CompanyAdmin, Some(d)) => Some(department_scope(d, &departments)),
-        (Role::DepartmentAdmin, d) => {
-            let d = match d.or(actor.department_id) {
-                Some(d) => d,
-                None => return Err(ServiceError::forbidden("you administer no department")),
-            };
-            if !administers(actor, Some(d), &departments) {
-                return Err(ServiceError::forbidden(format!(
-                    "department {d} is not one you administer"
-                )));
-            }
-            Some(department_scope(d, &departments))
-        }
-        (Role::Member, d) => {
-            if d.is_some() && d != actor.department_id {
-                return Err(ServiceError::forbidden(
-                    "members see only their own statistics",
-                ));
-            }
+    let scope = match stats_scope(actor, department_id, &departments)? {
+        StatsScope::Everyone => None,
+        StatsScope::Departments(s) => Some(s),
+        StatsScope::Own => {
             let me: Vec<User> = users.into_iter().filter(|u| actor.is(u.id)).collect();
             return Ok((me, departments));
         }

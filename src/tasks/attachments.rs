@@ -12,6 +12,7 @@ use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::model::Attachment;
 use crate::flow::Task;
+use crate::org::policy::may_remove_attachment;
 use crate::store::{Store, WriteTx};
 
 /// A file the HTTP layer has received into the temp directory.
@@ -158,11 +159,7 @@ pub fn remove(
                 "attachment {attachment_id} not found"
             )));
         };
-        if !(allowed.edit || actor.is(att.uploaded_by)) {
-            return Err(ServiceError::forbidden(
-                "only the uploader or an editor removes an attachment",
-            ));
-        }
+        may_remove_attachment(actor, att.uploaded_by, allowed.edit)?;
         let rev = task.rev;
         task.attachments.retain(|a| a.id != attachment_id);
         task.updated_at = now;

@@ -14,6 +14,7 @@ use crate::flow::model::{ReminderState, TaskSource};
 use crate::flow::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
 use crate::inbox::service::{post, NewMessage};
 use crate::inbox::MessageKind;
+use crate::org::policy::{may_choose_editors, may_create_task};
 use crate::store::{Store, WriteTx};
 
 pub const MAX_NODES: usize = 50;
@@ -159,12 +160,7 @@ fn check_node_count(kind: TaskKind, n: usize) -> ServiceResult<()> {
 /// before the project's state, so that someone outside it learns neither its name nor
 /// that it is archived.
 fn check_can_create(ctx: &ProjectCtx, actor: &Actor) -> ServiceResult<()> {
-    let member = actor.user_id.is_some_and(|u| ctx.is_member(u));
-    if !member && !ctx.admin {
-        return Err(ServiceError::forbidden(
-            "only members of the project create tasks in it",
-        ));
-    }
+    may_create_task(actor, &ctx.members, ctx.admin)?;
     if ctx.project.archived {
         return Err(ServiceError::Conflict(format!(
             "project '{}' is archived",
@@ -364,13 +360,8 @@ pub fn edit(
     }
     if let Some(e) = patch.editors {
         let e = dedup(e);
-        // Editors edit the task's fields (product.md: title, due, steps not reached,
-        // watchers); who else gets that right is for the creator and admins to say.
-        let may_choose = actor.is(t.creator_id) || ctx.admin;
-        if !may_choose && e != dedup(t.editors.clone()) {
-            return Err(ServiceError::forbidden(
-                "only the task's creator and admins choose its editors",
-            ));
+        if e != dedup(t.editors.clone()) {
+            may_choose_editors(actor, t.creator_id, ctx.admin)?;
         }
         ctx.check_members(&e, "editors")?;
         t.editors = e;

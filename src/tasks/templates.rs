@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{trimmed, ServiceError, ServiceResult};
-use crate::org::Role;
+use crate::org::policy::require_template_admin;
 use crate::store::{Record, Store};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -48,15 +48,6 @@ pub struct TemplatePatch {
     pub name: Option<String>,
     pub nodes: Option<Vec<TemplateNode>>,
     pub rev: Option<u64>,
-}
-
-fn require_admin(actor: &Actor) -> ServiceResult<()> {
-    match actor.role {
-        Role::CompanyAdmin | Role::DepartmentAdmin => Ok(()),
-        Role::Member => Err(ServiceError::forbidden(
-            "only admins manage workflow templates",
-        )),
-    }
 }
 
 /// A step may be due at most ten years after the task is created.
@@ -110,7 +101,7 @@ pub fn create(
     input: TemplateInput,
     now: DateTime<Utc>,
 ) -> ServiceResult<Template> {
-    require_admin(actor)?;
+    require_template_admin(actor)?;
     let name = validate(store, &input.name, &input.nodes)?;
     let mut t = Template {
         id: 0,
@@ -136,7 +127,7 @@ pub fn create(
 }
 
 fn editable(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Template> {
-    require_admin(actor)?;
+    require_template_admin(actor)?;
     let t = store
         .get::<Template>(id)?
         .ok_or_else(|| ServiceError::not_found(format!("template {id} not found")))?;

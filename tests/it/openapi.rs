@@ -323,6 +323,75 @@ async fn documented_filters_are_honoured_as_query_parameters() {
     s.stop().await;
 }
 
+/// A body the parser or the service refuses names the field at fault: a missing or
+/// wrong-typed field of a task, a field missing inside a node (the top-level `nodes`),
+/// a transfer without `to` (with or without a reason), a flow operation without `rev`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn body_errors_name_the_field_at_fault() {
+    let tm = team().await;
+    let path = format!("/api/projects/{}/tasks", tm.project);
+    let node = json!({"handler_id": tm.id(0), "action": "check"});
+    let task = |extra: Value| {
+        let mut body = json!({"kind": "workflow", "title": "Refund", "nodes": [node.clone()]});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        body
+    };
+    let mut untitled = task(json!({}));
+    if let Some(b) = untitled.as_object_mut() {
+        b.remove("title");
+    }
+    for (body, field) in [
+        (untitled, "title"),
+        (task(json!({"title": 42})), "title"),
+        (task(json!({"priority": 5})), "priority"),
+        (task(json!({"priority": "urgentest"})), "priority"),
+        (task(json!({"due_at": "tomorrow"})), "due_at"),
+        (task(json!({"watchers": ["bob"]})), "watchers"),
+        (task(json!({"nodes": [{"action": "check"}]})), "nodes"),
+        (task(json!({"nodes": [{"handler_id": "cs"}]})), "nodes"),
+    ] {
+        let (st, answer) = tm.c(4).call(Method::POST, &path, Some(body.clone())).await;
+        assert_error(st, &answer, 400, "bad_request");
+        assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
+    }
+    // The service's own check names the field too (a blank title passes the parser).
+    let (st, answer) = tm
+        .c(4)
+        .call(Method::POST, &path, Some(task(json!({"title": "  "}))))
+        .await;
+    assert_error(st, &answer, 400, "invalid");
+    assert_eq!(answer["error"]["field"], "title", "{answer}");
+
+    let t = tm.refund_task().await;
+    for (extra, code, field) in [
+        (json!({}), "invalid", "to"),
+        (json!({"reason": "on leave"}), "invalid", "to"),
+        (json!({"to": "lead"}), "bad_request", "to"),
+        (
+            json!({"to": tm.id(1), "reason": 5}),
+            "bad_request",
+            "reason",
+        ),
+    ] {
+        let (st, body) = op(tm.c(0), &t, "transfer", extra.clone()).await;
+        assert_error(st, &body, 400, code);
+        assert_eq!(body["error"]["field"], field, "{extra}: {body}");
+    }
+    let (st, body) = tm
+        .c(0)
+        .call(
+            Method::POST,
+            &format!("/api/tasks/{}/transfer", t["id"]),
+            Some(json!({"to": tm.id(1)})),
+        )
+        .await;
+    assert_error(st, &body, 400, "bad_request");
+    assert_eq!(body["error"]["field"], "rev", "{body}");
+    tm.s.stop().await;
+}
+
 /// A validation error names the field that is wrong: a transfer without `to` used to
 /// blame `reason`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
-//! Who sees and who manages a project: pure functions.
+//! Who sees and who manages a project.
 
+use super::administers;
 use crate::actor::Actor;
-use crate::org::policy::administers;
 use crate::org::{Department, Role};
 
 /// Company admins see all projects; department admins those of their departments
@@ -25,16 +25,8 @@ pub fn can_manage(actor: &Actor, dept: Option<u64>, departments: &[Department]) 
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{dept, kinds};
     use super::*;
-
-    fn dept(id: u64, parent: Option<u64>) -> Department {
-        Department {
-            id,
-            rev: 1,
-            name: String::new(),
-            parent_id: parent,
-        }
-    }
 
     #[test]
     fn visibility_table() {
@@ -57,5 +49,23 @@ mod tests {
         assert!(can_manage(&dadmin, Some(2), &ds));
         assert!(!can_manage(&dadmin, Some(3), &ds));
         assert!(!can_manage(&member, Some(1), &ds));
+    }
+
+    #[test]
+    fn projects_by_kind_of_actor() {
+        // Project of department 2 (below 1) with user 7 as a member, or without.
+        let ds = vec![dept(1, None), dept(2, Some(1)), dept(3, None)];
+        for (kind, a) in kinds() {
+            let all = matches!(kind, "company admin" | "console" | "server");
+            let tree = all || kind == "dept admin";
+            assert_eq!(can_see(&a, Some(2), &[], &ds), tree, "{kind}");
+            // A user member sees it; the console and the server have no user id.
+            let member = a.user_id.is_some() || all;
+            assert_eq!(can_see(&a, Some(3), &[7], &ds), member, "{kind}");
+            assert_eq!(can_see(&a, Some(3), &[], &ds), all, "{kind}");
+            assert_eq!(can_manage(&a, Some(2), &ds), tree, "{kind}");
+            assert_eq!(can_manage(&a, Some(3), &ds), all, "{kind}");
+            assert_eq!(can_manage(&a, None, &ds), all, "{kind}");
+        }
     }
 }

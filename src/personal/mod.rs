@@ -10,12 +10,10 @@ use utoipa::ToSchema;
 use crate::actor::Actor;
 use crate::auth::token::{self, TokenView};
 use crate::board::announce::{self, AnnouncementView};
-use crate::error::{ServiceError, ServiceResult};
 use crate::erp::model::IX_KIND;
+use crate::error::{ServiceError, ServiceResult};
 use crate::flow::model::ix;
-use crate::flow::Task;
 use crate::stats::period::{Period, PeriodKind};
-use crate::stats::record::{overdue_count, overdue_ids};
 use crate::stats::service::{counts_of, trend, TrendPoint};
 use crate::store::{Record, Store};
 use crate::tasks::view::TaskSummary;
@@ -43,17 +41,12 @@ pub fn dashboard(store: &Store, uid: u64, now: DateTime<Utc>, tz: Tz) -> Service
     let key = uid.to_string();
     let month_p = Period::of(PeriodKind::Month, now, tz);
     let c = counts_of(store, uid, &month_p)?;
-    let mut overdue_tasks = Vec::new();
-    for id in overdue_ids(store, uid, now)?.into_iter().take(20) {
-        if let Some(t) = store.get::<Task>(id)? {
-            overdue_tasks.push(TaskSummary::new(&t, now));
-        }
-    }
+    let (overdue_tasks, overdue) = crate::tasks::lists::overdue(store, uid, now, 20)?;
     Ok(Dashboard {
         todo: store.count_by(ix::TODO, &key)?,
         done: store.count_by(ix::HANDLED, &key)?,
         created: store.count_by(ix::CREATED, &key)?,
-        overdue: overdue_count(store, uid, now)?,
+        overdue,
         month: TrendPoint {
             period: month_p.key(),
             received: c.received,

@@ -296,13 +296,41 @@ impl Store {
         to: &str,
         limit: usize,
     ) -> Result<Vec<u64>, StoreError> {
+        self.range_page(index, from, to, limit, false)
+    }
+
+    /// [`Store::ids_in_range`] from the other end: highest value first.
+    pub fn ids_in_range_rev(
+        &self,
+        index: &str,
+        from: &str,
+        to: &str,
+        limit: usize,
+    ) -> Result<Vec<u64>, StoreError> {
+        self.range_page(index, from, to, limit, true)
+    }
+
+    fn range_page(
+        &self,
+        index: &str,
+        from: &str,
+        to: &str,
+        limit: usize,
+        reverse: bool,
+    ) -> Result<Vec<u64>, StoreError> {
         let start = format!("mx/{index}/{from}").into_bytes();
         let end = format!("mx/{index}/{to}").into_bytes();
         let mut out = Vec::new();
         if start >= end {
             return Ok(out);
         }
-        for item in self.inner.data.range(start..end).take(limit) {
+        let range = self.inner.data.range(start..end);
+        let entries: Box<dyn Iterator<Item = _>> = if reverse {
+            Box::new(range.rev())
+        } else {
+            Box::new(range)
+        };
+        for item in entries.take(limit) {
             let (k, _) = item?;
             if let Some(id) = keys::id_from_multi_key(&k) {
                 out.push(id);

@@ -272,6 +272,35 @@ pub fn todo(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<T
     })
 }
 
+/// The open tasks `user` handles that are past their step's deadline at `now`: the
+/// `limit` with the most recent deadline first, and how many there are in all. Read
+/// from the todo index like [`todo`]; nothing but the listed tasks is decoded.
+pub fn overdue(
+    store: &Store,
+    user: u64,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> ServiceResult<(Vec<TaskSummary>, usize)> {
+    let now_key = time_key(now);
+    let mut count = 0;
+    let mut listed = Vec::new();
+    for state in ["a", "s"] {
+        let (from, to) = (
+            format!("{user}/{state}/"),
+            format!("{user}/{state}/{now_key}"),
+        );
+        count += store.count_range(ix::TODO, &from, &to)?;
+        for id in store.ids_in_range_rev(ix::TODO, &from, &to, limit)? {
+            if let Some(t) = store.get::<Task>(id)? {
+                listed.push(TaskSummary::new(&t, now));
+            }
+        }
+    }
+    listed.sort_by(|a, b| (b.due_at, b.id).cmp(&(a.due_at, a.id)));
+    listed.truncate(limit);
+    Ok((listed, count))
+}
+
 /// Schema step 2 → 3: the todo index's values became [`crate::flow::model::todo_value`].
 pub fn reindex_todo(store: &Store) -> Result<(), crate::store::StoreError> {
     let n = store.rebuild_multi_index::<Task>(ix::TODO)?;

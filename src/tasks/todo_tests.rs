@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-use super::lists::{todo, TODO_SHOWN};
+use super::lists::{overdue, todo, TODO_SHOWN};
 use crate::actor::Actor;
 use crate::flow::{Node, NodeState, Priority, Task, TaskKind, TaskStatus};
 use crate::org::Role;
@@ -149,6 +149,11 @@ fn todo_from_the_ordered_index_matches_sorting_every_task() {
                 "the page is exceeded"
             );
         }
+        // The dashboard's overdue card: most recent deadline first.
+        let (listed, count) = overdue(&store, handler, now(), 20).unwrap();
+        let expect: Vec<u64> = want[0].iter().rev().copied().take(20).collect();
+        assert_eq!(listed.iter().map(|s| s.id).collect::<Vec<_>>(), expect);
+        assert_eq!(count, want[0].len());
     }
 }
 

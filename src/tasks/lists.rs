@@ -296,7 +296,7 @@ pub fn overdue(
             }
         }
     }
-    listed.sort_by(|a, b| (b.due_at, b.id).cmp(&(a.due_at, a.id)));
+    listed.sort_by_key(|s| std::cmp::Reverse((s.due_at, s.id)));
     listed.truncate(limit);
     Ok((listed, count))
 }

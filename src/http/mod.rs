@@ -67,7 +67,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(delivery::router())
 }
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub fn app(state: AppState) -> Router {
     let (api, mut doc) = api_router().split_for_parts();

@@ -3,6 +3,7 @@
 
 mod admin;
 mod board;
+mod compress;
 mod delivery;
 mod departments;
 mod erp;
@@ -91,6 +92,7 @@ pub fn app(state: AppState) -> Router {
             axum::routing::any(|| async { error::ApiError::NoRoute }),
         )
         .fallback(ui::serve)
+        .layer(compress::api_json())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::Extension(extract::BodyLimit(body_limit)))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -1,6 +1,6 @@
 //! The embedded UI's static files (issue 18): compressed answers, content-hashed
 //! immutable URLs, the rewritten index.html with its import map, and old URLs still
-//! working.
+//! working; the API's JSON compressed by its own layer.
 
 use std::io::Read;
 
@@ -97,9 +97,43 @@ async fn gzip_and_brotli_decode_to_the_identity_bytes() {
             assert_eq!(decode(want, &body), identity, "{path} with {accept}");
         }
     }
-    // the API's JSON is not compressed (no layer for it), whatever the client accepts
-    let res = get(&format!("{}/api/openapi.json", s.url), Some("gzip, br")).await;
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn api_json_is_compressed_once_and_small_answers_not_at_all() {
+    let s = TestServer::start().await;
+    let url = format!("{}/api/openapi.json", s.url);
+    let identity = get(&url, None).await;
+    assert_eq!(header(&identity, CONTENT_ENCODING), "");
+    let identity = identity.bytes().await.unwrap();
+    assert!(identity.len() > 1024);
+    for (accept, want) in [
+        ("gzip, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0.1, gzip", "gzip"),
+        ("identity", ""),
+    ] {
+        let res = get(&url, Some(accept)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(header(&res, CONTENT_ENCODING), want, "{accept}");
+        assert!(header(&res, VARY)
+            .to_ascii_lowercase()
+            .contains("accept-encoding"));
+        assert_eq!(
+            decode(want, &res.bytes().await.unwrap()),
+            identity,
+            "{accept}"
+        );
+    }
+    // a small JSON answer (an error envelope) is sent as it is
+    let res = get(&format!("{}/api/me", s.url), Some("br")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(header(&res, CONTENT_ENCODING), "");
+    // an asset answer is not compressed a second time by the API layer: one decode
+    // gives the file (checked for every asset in the test above), and one Vary
+    let res = get(&format!("{}/i18n/en.json", s.url), Some("br")).await;
+    assert_eq!(res.headers().get_all(VARY).iter().count(), 1);
     s.stop().await;
 }
 

@@ -25,7 +25,7 @@ async fn get(url: &str, accept: Option<&str>) -> reqwest::Response {
     req.send().await.unwrap()
 }
 
-fn header<'a>(res: &'a reqwest::Response, name: reqwest::header::HeaderName) -> &'a str {
+fn header(res: &reqwest::Response, name: reqwest::header::HeaderName) -> &str {
     res.headers()
         .get(&name)
         .map(|v| v.to_str().unwrap())

@@ -30,6 +30,17 @@ before(async () => {
   });
   assert.equal(t.status, 201, JSON.stringify(t.body));
   taskId = t.body.id;
+  // a list as tall as a real one: on a phone each row is a card
+  for (let i = 1; i <= 12; i++) {
+    const r = await api.call('POST', `/api/projects/${projectId}/tasks`, {
+      kind: 'simple',
+      title: `采购任务 ${i}`,
+      business_type: '采购',
+      priority: 'normal',
+      nodes: [{ handler_id: me, action: '处理' }],
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
   await api.close();
 });
 
@@ -90,6 +101,45 @@ describe('asset loading', { timeout: 120000 }, () => {
     assert.equal(task.length, 1, JSON.stringify(task));
     assert.match(task[0], /\.[0-9a-f]{10}\.js$/);
     assert.deepEqual(requested(paths, '/js/pages/scenarios.js'), [], 'scenario editor never shown');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('project page on a phone: what follows the task list is not shown (and so not shifted) until it arrives', async (t) => {
+    if (server.mock) return t.skip('needs the real server');
+    const { context, page, problems } = await newPage();
+    await page.addInitScript(() => {
+      window.__cls = 0;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (!e.hadRecentInput) window.__cls += e.value;
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    await page.goto(`${server.url}/`);
+    await page.getByTestId('login-username').fill('admin');
+    await page.getByTestId('login-password').fill(server.adminPassword);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('home-page').waitFor();
+    // hold the task list back, to see the page without it
+    let release;
+    const held = new Promise((ok) => {
+      release = ok;
+    });
+    await page.route(/\/api\/projects\/\d+\/tasks/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${server.url}/projects/${projectId}`);
+    await page.getByTestId('project-page').waitFor();
+    await page.locator('.task-list-card > .loading').waitFor();
+    const members = page.locator('[data-testid="project-page"] .grid-2');
+    assert.equal(await members.count(), 1);
+    assert.equal(await members.isVisible(), false, 'members card shown before the task list');
+    release();
+    await page.getByTestId('tasks-table').waitFor();
+    await members.waitFor({ state: 'visible' });
+    await page.waitForTimeout(300);
+    const cls = await page.evaluate(() => window.__cls);
+    assert.ok(cls < 0.1, `cumulative layout shift ${cls}`);
     assert.deepEqual(problems, []);
     await context.close();
   });

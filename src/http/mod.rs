@@ -3,6 +3,7 @@
 
 mod admin;
 mod board;
+mod compress;
 mod delivery;
 mod departments;
 mod erp;
@@ -67,7 +68,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(delivery::router())
 }
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub fn app(state: AppState) -> Router {
     let (api, mut doc) = api_router().split_for_parts();
@@ -91,6 +92,7 @@ pub fn app(state: AppState) -> Router {
             axum::routing::any(|| async { error::ApiError::NoRoute }),
         )
         .fallback(ui::serve)
+        .layer(compress::api_json())
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::Extension(extract::BodyLimit(body_limit)))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -133,7 +133,9 @@ describe('the first hour with baton demo', { timeout: 180000, skip: MOCK && 'nee
     const { context, page, problems } = await signIn('admin');
     // the built-in project is named in the company language
     await page.getByTestId('nav-projects').getByText('ERP通知').waitFor();
-    // ERP record kinds are business types people can read
+    // ERP record kinds are business types people can read (the home page's module may
+    // still be loading when the sidebar is there)
+    await page.getByTestId('home-project').first().waitFor();
     const home = await page.locator('.tags').allInnerTexts();
     assert.ok(home.some((x) => /采购单/.test(x)), home.join('|'));
     assert.ok(!home.some((x) => /purchase_order/.test(x)), home.join('|'));

@@ -21,5 +21,6 @@ mod openapi;
 mod org;
 mod outbound;
 mod reminders;
+mod static_assets;
 mod stats;
 mod trust;

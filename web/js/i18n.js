@@ -41,7 +41,12 @@ export function rememberLang(lang) {
 
 async function load(lang) {
   if (dicts[lang]) return dicts[lang];
-  const res = await fetch(`/i18n/${lang}.json`, { cache: 'no-cache' });
+  // The import map in index.html names the dictionary's content-hashed URL (cached for
+  // good); without one (old browser, mock server) the plain URL, revalidated each time.
+  const plain = `/i18n/${lang}.json`;
+  const url = import.meta.resolve ? import.meta.resolve(plain) : plain;
+  const hashed = new URL(url, window.location.href).pathname !== plain;
+  const res = await fetch(url, { cache: hashed ? 'default' : 'no-cache' });
   if (!res.ok) throw new Error(`cannot load /i18n/${lang}.json: HTTP ${res.status}`);
   dicts[lang] = await res.json();
   return dicts[lang];

@@ -7,26 +7,56 @@ import { Link, currentPath, match, navigate, usePath } from './router.js';
 import { Avatar, Icon, focusPageHeading, keepTabInside } from './ui.js';
 import { LangSwitch } from './pages/login.js';
 import { ChangePasswordDialog } from './pages/account.js';
-import { AccountPage } from './pages/account.js';
-import { HomePage, ProjectPage } from './pages/home.js';
-import { UsersPage } from './pages/users.js';
-import { DepartmentsPage } from './pages/departments.js';
-import { ProjectsAdminPage } from './pages/projects.js';
-import { TokensPage } from './pages/tokens.js';
-import { AuditPage } from './pages/audit.js';
-import { TaskPage } from './pages/task.js';
-import { InboxPage } from './pages/inbox.js';
-import { MyWorkPage } from './pages/mywork.js';
-import { TemplatesPage } from './pages/templates.js';
 import { useUnread, useUnreadPolling } from './unread.js';
-import { MePage } from './pages/me.js';
-import { StatsPage } from './pages/stats.js';
-import { FeedbackListPage, FeedbackPage } from './pages/feedback.js';
-import { AnnouncementsPage } from './pages/announcements.js';
-import { NewsPage } from './pages/news.js';
-import { ScenarioEditorPage, ScenarioRedirect, ScenariosPage } from './pages/scenarios.js';
-import { ErpRecordPage, ErpRecordsPage } from './pages/erp-records.js';
-import { DeliveryPage } from './pages/delivery.js';
+import { lazyPage } from './lazy.js';
+
+// Page modules load when first shown (lazy.js); only login.js and account.js (the
+// password dialog) come with the shell.
+const page = {
+  account: () => import('./pages/account.js'),
+  home: () => import('./pages/home.js'),
+  users: () => import('./pages/users.js'),
+  departments: () => import('./pages/departments.js'),
+  projects: () => import('./pages/projects.js'),
+  tokens: () => import('./pages/tokens.js'),
+  audit: () => import('./pages/audit.js'),
+  task: () => import('./pages/task.js'),
+  inbox: () => import('./pages/inbox.js'),
+  mywork: () => import('./pages/mywork.js'),
+  templates: () => import('./pages/templates.js'),
+  me: () => import('./pages/me.js'),
+  stats: () => import('./pages/stats.js'),
+  feedback: () => import('./pages/feedback.js'),
+  announcements: () => import('./pages/announcements.js'),
+  news: () => import('./pages/news.js'),
+  scenarios: () => import('./pages/scenarios.js'),
+  erp: () => import('./pages/erp-records.js'),
+  delivery: () => import('./pages/delivery.js'),
+};
+const AccountPage = lazyPage(page.account, 'AccountPage');
+const HomePage = lazyPage(page.home, 'HomePage');
+const ProjectPage = lazyPage(page.home, 'ProjectPage');
+const UsersPage = lazyPage(page.users, 'UsersPage');
+const DepartmentsPage = lazyPage(page.departments, 'DepartmentsPage');
+const ProjectsAdminPage = lazyPage(page.projects, 'ProjectsAdminPage');
+const TokensPage = lazyPage(page.tokens, 'TokensPage');
+const AuditPage = lazyPage(page.audit, 'AuditPage');
+const TaskPage = lazyPage(page.task, 'TaskPage');
+const InboxPage = lazyPage(page.inbox, 'InboxPage');
+const MyWorkPage = lazyPage(page.mywork, 'MyWorkPage');
+const TemplatesPage = lazyPage(page.templates, 'TemplatesPage');
+const MePage = lazyPage(page.me, 'MePage');
+const StatsPage = lazyPage(page.stats, 'StatsPage');
+const FeedbackListPage = lazyPage(page.feedback, 'FeedbackListPage');
+const FeedbackPage = lazyPage(page.feedback, 'FeedbackPage');
+const AnnouncementsPage = lazyPage(page.announcements, 'AnnouncementsPage');
+const NewsPage = lazyPage(page.news, 'NewsPage');
+const ScenariosPage = lazyPage(page.scenarios, 'ScenariosPage');
+const ScenarioEditorPage = lazyPage(page.scenarios, 'ScenarioEditorPage');
+const ScenarioRedirect = lazyPage(page.scenarios, 'ScenarioRedirect');
+const ErpRecordsPage = lazyPage(page.erp, 'ErpRecordsPage');
+const ErpRecordPage = lazyPage(page.erp, 'ErpRecordPage');
+const DeliveryPage = lazyPage(page.delivery, 'DeliveryPage');
 
 const ROUTES = [
   { path: '/', page: HomePage },

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actor::Actor;
+use crate::actor::Role;
 use crate::error::{ServiceError, ServiceResult};
-use crate::org::Role;
 use crate::store::{Record, Store, StoreError, WriteTx};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -1,6 +1,6 @@
-//! Passwords, sessions, API tokens and login throttling.
+//! Passwords, sessions, API tokens and login throttling (the login itself, which
+//! reads the user, is `org::login`).
 
-pub mod login;
 pub mod password;
 pub mod ratelimit;
 pub mod session;

@@ -6,9 +6,9 @@ use utoipa::ToSchema;
 
 use super::{random_secret, secret_hash};
 use crate::actor::Actor;
+use crate::actor::Role;
 use crate::audit;
 use crate::error::{trimmed, ServiceError, ServiceResult};
-use crate::org::Role;
 use crate::store::{Record, Store};
 
 pub const PREFIX: &str = "baton_";

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::model::{NodeState, Task, TaskStatus};
-use super::rules::{decide, Denied, Op};
+use super::rules::{decide_by, By, Denied, Op};
 
 /// What the caller supplies with an operation.
 #[derive(Debug, Clone, Default)]
@@ -82,19 +82,31 @@ fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) {
     }
 }
 
-/// Checks `op` with [`decide`] and applies it. The target of a transfer must already be
-/// known to be a project member (the service checks membership).
+/// Checks `op` with [`decide_by`] and applies it. The target of a transfer must already
+/// be known to be a project member (the service checks membership). `by` is a user id
+/// or [`By::Server`] (auto-close).
 pub fn apply(
     task: &mut Task,
-    actor: u64,
+    by: impl Into<By>,
     op: Op,
     input: &OpInput,
     now: DateTime<Utc>,
 ) -> Result<Outcome, ApplyError> {
-    decide(actor, task, op)?;
+    let by = by.into();
+    decide_by(by, task, op)?;
     let reason = clean_reason(&input.reason);
+    let actor = match by {
+        By::User(u) => u,
+        // `decide_by` lets the server do nothing but auto-close.
+        By::Server => {
+            let outcome = close_by_itself(task, reason, now);
+            task.updated_at = now;
+            return Ok(outcome);
+        }
+    };
     let c = task.current;
     let outcome = match op {
+        Op::AutoClose => close_by_itself(task, reason, now),
         Op::Start => {
             let n = &mut task.nodes[c];
             n.state = NodeState::Started;
@@ -240,6 +252,25 @@ pub fn apply(
     };
     task.updated_at = now;
     Ok(outcome)
+}
+
+/// Finishes a task whose scenario condition cleared: every step not done yet is closed
+/// now. Nobody is told (the task simply leaves their lists); the log line says why.
+fn close_by_itself(task: &mut Task, reason: Option<String>, now: DateTime<Utc>) -> Outcome {
+    for n in task.nodes.iter_mut().filter(|n| n.state != NodeState::Done) {
+        n.state = NodeState::Done;
+        n.done_at = Some(now);
+    }
+    task.status = TaskStatus::Done;
+    task.finished_at = Some(now);
+    Outcome {
+        notices: vec![],
+        log: LogLine {
+            action: "auto_close".into(),
+            detail: "closed automatically: the condition no longer holds".into(),
+            reason,
+        },
+    }
 }
 
 /// Ticks or unticks a checklist item: the current handler's progress, which starts

@@ -11,7 +11,7 @@ pub mod model;
 pub mod rules;
 
 pub use model::{ChecklistItem, Completion, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
-pub use rules::{decide, Denied, Op};
+pub use rules::{decide, decide_by, By, Denied, Op};
 
 #[cfg(test)]
 mod tests;

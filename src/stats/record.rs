@@ -3,35 +3,31 @@
 //! counts. A request then reads at most one counter per member instead of scanning
 //! tasks.
 
-use std::sync::RwLock;
-
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Delta, Event, TaskTally};
-use crate::flow::model::time_key;
 use crate::flow::{Completion, NodeState, Task, TaskStatus};
 use crate::store::{Record, Store, StoreError, WriteTx};
-use crate::tasks::log::LogEntry;
+use crate::tasklog::LogEntry;
+use crate::time::time_key;
 
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
 
-static TIMEZONE: RwLock<Tz> = RwLock::new(chrono_tz::Asia::Shanghai);
-
-/// Sets the company time zone (from the config, at start-up).
-pub fn set_timezone(tz: Tz) {
-    if let Ok(mut g) = TIMEZONE.write() {
-        *g = tz;
-    }
-}
-
-/// The company time zone periods are counted in.
-pub fn timezone() -> Tz {
-    TIMEZONE
-        .read()
-        .map(|g| *g)
-        .unwrap_or(chrono_tz::Asia::Shanghai)
+/// The company time zone periods are counted in, as stored with the counters: the
+/// zone they were built in, which `ensure_built` sets from the config at start (and
+/// rebuilds for when it changed). A setting in the store rather than a process-wide
+/// static, so every write counts in the zone the stored counters use, and two servers
+/// (tests, benches) in one process never share one. Without a build yet, the default.
+fn zone_in(tx: &WriteTx<'_>) -> Result<Tz, StoreError> {
+    let meta = match tx.lookup(IX_META, "1")? {
+        Some(id) => tx.get::<StatsMeta>(id)?,
+        None => None,
+    };
+    Ok(meta
+        .and_then(|m| m.timezone.parse().ok())
+        .unwrap_or(chrono_tz::Asia::Shanghai))
 }
 
 /// Index of counters by period: `ids_by(IX_PERIOD, "2026-11")` lists every member's.
@@ -249,7 +245,8 @@ fn sync_due(tx: &mut WriteTx<'_>, task_id: u64, task: Option<&Task>) -> Result<(
 /// Called by `tasks::log::write` for every log line, in the same write: updates the
 /// task's tally, the counters and the deadline index.
 pub fn on_log(tx: &mut WriteTx<'_>, e: &LogEntry) -> Result<(), StoreError> {
-    on_log_in(tx, e, timezone())
+    let tz = zone_in(tx)?;
+    on_log_in(tx, e, tz)
 }
 
 fn on_log_in(tx: &mut WriteTx<'_>, e: &LogEntry, tz: Tz) -> Result<(), StoreError> {
@@ -389,4 +386,58 @@ pub fn overdue_ids(store: &Store, user: u64, now: DateTime<Utc>) -> Result<Vec<u
     }
     out.sort_by(|a, b| b.cmp(a));
     Ok(out.into_iter().map(|(_, id)| id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// One "receive" line for user 7 at `at`, counted in the store's zone.
+    fn receive_in(tz: Tz, at: DateTime<Utc>) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        ensure_built(&store, tz).unwrap();
+        store
+            .write(|tx| {
+                let mut e = LogEntry {
+                    id: 0,
+                    rev: 0,
+                    task_id: 99,
+                    at,
+                    actor_id: Some(7),
+                    actor_name: "u".into(),
+                    action: "receive".into(),
+                    detail: String::new(),
+                    reason: None,
+                    subject_id: Some(7),
+                    completion: None,
+                    received_by: None,
+                };
+                tx.insert(&mut e)?;
+                on_log(tx, &e)
+            })
+            .unwrap();
+        let mut periods: Vec<String> = store
+            .list::<StatCounter>()
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.user_id == 7 && c.received == 1)
+            .map(|c| c.period)
+            .collect();
+        periods.sort();
+        periods
+    }
+
+    #[test]
+    fn each_store_counts_in_its_own_configured_zone() {
+        // 20:00 UTC on 31 January is already 1 February in Shanghai.
+        let at = Utc.with_ymd_and_hms(2026, 1, 31, 20, 0, 0).unwrap();
+        let utc = receive_in(chrono_tz::UTC, at);
+        let shanghai = receive_in(chrono_tz::Asia::Shanghai, at);
+        assert!(utc.contains(&"2026-01".to_string()), "{utc:?}");
+        assert!(shanghai.contains(&"2026-02".to_string()), "{shanghai:?}");
+        // and back again: no zone left behind by the other store
+        assert_eq!(receive_in(chrono_tz::UTC, at), utc);
+    }
 }

@@ -199,7 +199,7 @@ impl Store {
     }
 
     /// Ids in non-unique index `index` whose value is at most `upto` (lexical order;
-    /// use fixed-width values such as `flow::model::time_key`), lowest value first.
+    /// use fixed-width values such as `time::time_key`), lowest value first.
     pub fn ids_by_range(&self, index: &str, upto: &str) -> Result<Vec<u64>, StoreError> {
         let start = format!("mx/{index}/").into_bytes();
         // '/' + 1 = '0'...: everything with a value <= upto sorts below "upto/\xff".

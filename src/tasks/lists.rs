@@ -13,9 +13,9 @@ use super::context::project_ctx;
 use super::view::TaskSummary;
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
-use crate::flow::model::ix;
 use crate::flow::{NodeState, Priority, Task, TaskStatus};
 use crate::store::Store;
+use crate::tasks::record::ix;
 
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

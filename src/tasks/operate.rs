@@ -9,10 +9,11 @@ use super::context::visible_task;
 use super::log;
 use super::view::TaskView;
 use crate::actor::Actor;
+use crate::effects::notify;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::apply::{apply, check, ApplyError, NoticeKind, OpInput};
 use crate::flow::{NodeState, Op, Task};
-use crate::inbox::service::{mark_read, post, unread_about_task, NewMessage};
+use crate::inbox::service::{mark_read, unread_about_task, NewMessage};
 use crate::inbox::MessageKind;
 use crate::store::Store;
 
@@ -157,7 +158,7 @@ pub fn operate(
                 // urged) no longer asks anything of them; the withdrawal says it all.
                 mark_read(tx, &unread_about_task(store, n.to, id)?)?;
             }
-            post(
+            notify(
                 tx,
                 NewMessage {
                     user_id: n.to,

@@ -9,10 +9,11 @@ use super::log;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::audit;
+use crate::effects::notify;
 use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::flow::model::{ReminderState, TaskSource};
 use crate::flow::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
-use crate::inbox::service::{post, NewMessage};
+use crate::inbox::service::NewMessage;
 use crate::inbox::MessageKind;
 use crate::store::{Store, WriteTx};
 
@@ -277,7 +278,7 @@ pub fn insert(
         now,
     )?;
     if !actor.is(first) {
-        post(
+        notify(
             tx,
             NewMessage {
                 user_id: first,
@@ -661,10 +662,7 @@ pub fn archive_finished(
     if !ctx.admin {
         return Err(ServiceError::forbidden("admins archive finished tasks"));
     }
-    let ids = store.ids_by(
-        crate::flow::model::ix::PROJECT,
-        &format!("{project_id}/done"),
-    )?;
+    let ids = store.ids_by(super::record::ix::PROJECT, &format!("{project_id}/done"))?;
     store.write(|tx| {
         let mut n = 0;
         for id in ids {

@@ -17,6 +17,7 @@ mod first_hour;
 mod flow_api;
 mod harness;
 mod kill_loop;
+mod layering;
 mod openapi;
 mod org;
 mod outbound;

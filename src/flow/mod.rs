@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod apply;
+pub mod events;
 pub mod model;
 pub mod rules;
 

@@ -581,3 +581,177 @@ fn auto_close_finishes_every_open_step_and_logs_it_telling_nobody() {
     assert!(apply(&mut u, H + 1, Op::AutoClose, &OpInput::default(), now(9)).is_err());
     assert_eq!(u, before);
 }
+
+#[test]
+fn every_operation_says_what_happened_as_typed_events() {
+    use super::events::{Event, Finish};
+    use super::rules::By;
+    let due = now(30);
+    let reason = |r: &str| OpInput {
+        to: None,
+        reason: Some(r.into()),
+    };
+    // (label, task, by, op, input, events)
+    let mut late = at(3, 0, NodeState::Started);
+    late.nodes[0].due_at = Some(now(0));
+    let mut next_due = at(3, 0, NodeState::Started);
+    next_due.due_at = Some(due);
+    let cases: Vec<(&str, Task, By, Op, OpInput, Vec<Event>)> = vec![
+        (
+            "complete a middle step late",
+            late,
+            By::User(H),
+            Op::Complete,
+            OpInput::default(),
+            vec![
+                Event::StepCompleted {
+                    node: 1,
+                    by: H,
+                    due: Some(now(0)),
+                    on_time: false,
+                },
+                Event::StepReached {
+                    node: 2,
+                    handler: H + 1,
+                    due: None,
+                },
+            ],
+        ),
+        (
+            "complete on time; the next step takes the task's deadline",
+            next_due,
+            By::User(H),
+            Op::Complete,
+            OpInput::default(),
+            vec![
+                Event::StepCompleted {
+                    node: 1,
+                    by: H,
+                    due: Some(due),
+                    on_time: true,
+                },
+                Event::StepReached {
+                    node: 2,
+                    handler: H + 1,
+                    due: Some(due),
+                },
+            ],
+        ),
+        (
+            "complete the last step",
+            at(2, 1, NodeState::Started),
+            By::User(H + 1),
+            Op::Complete,
+            OpInput::default(),
+            vec![
+                Event::StepCompleted {
+                    node: 2,
+                    by: H + 1,
+                    due: None,
+                    on_time: true,
+                },
+                Event::Finished {
+                    how: Finish::Completed,
+                },
+            ],
+        ),
+        (
+            "start",
+            at(3, 1, NodeState::Active),
+            By::User(H + 1),
+            Op::Start,
+            OpInput::default(),
+            vec![Event::StepStarted { node: 2, by: H + 1 }],
+        ),
+        (
+            "transfer",
+            at(3, 1, NodeState::Started),
+            By::User(H + 1),
+            Op::Transfer,
+            OpInput {
+                to: Some(MEMBER),
+                reason: None,
+            },
+            vec![
+                Event::Transferred {
+                    node: 2,
+                    from: H + 1,
+                    to: MEMBER,
+                    reason: None,
+                },
+                Event::StepReached {
+                    node: 2,
+                    handler: MEMBER,
+                    due: None,
+                },
+            ],
+        ),
+        (
+            "return",
+            at(3, 1, NodeState::Started),
+            By::User(H + 1),
+            Op::Return,
+            reason("wrong"),
+            vec![
+                Event::Returned {
+                    node: 2,
+                    by: H + 1,
+                    to: H,
+                    reason: "wrong".into(),
+                },
+                Event::StepReached {
+                    node: 1,
+                    handler: H,
+                    due: None,
+                },
+            ],
+        ),
+        (
+            "withdraw",
+            at(3, 1, NodeState::Active),
+            By::User(H),
+            Op::Withdraw,
+            OpInput::default(),
+            vec![
+                Event::Withdrawn {
+                    node: 2,
+                    by: H,
+                    from: H + 1,
+                    reason: None,
+                },
+                Event::StepReached {
+                    node: 1,
+                    handler: H,
+                    due: None,
+                },
+            ],
+        ),
+        (
+            "urge",
+            at(3, 1, NodeState::Active),
+            By::User(H),
+            Op::Urge,
+            reason("please"),
+            vec![Event::Urged {
+                node: 2,
+                by: H,
+                handler: H + 1,
+                reason: Some("please".into()),
+            }],
+        ),
+        (
+            "auto-close",
+            auto_closing(at(3, 1, NodeState::Started)),
+            By::Server,
+            Op::AutoClose,
+            OpInput::default(),
+            vec![Event::Finished {
+                how: Finish::AutoClosed,
+            }],
+        ),
+    ];
+    for (label, mut t, by, op, input, want) in cases {
+        let out = apply(&mut t, by, op, &input, now(5)).unwrap();
+        assert_eq!(out.events, want, "{label}");
+    }
+}

@@ -27,7 +27,6 @@ use crate::org::{Role, User};
 use crate::projects::{Builtin, Project};
 use crate::store::{Store, WriteTx};
 use crate::tasks::context::project_ctx;
-use crate::tasks::log;
 use crate::tasks::service::{build, insert, NewTask, NodeInput};
 use crate::time::time_key;
 
@@ -770,7 +769,14 @@ fn auto_close(tx: &mut WriteTx<'_>, task_id: u64, now: DateTime<Utc>) -> Service
         return Ok(false);
     };
     tx.update(&mut t, rev)?;
-    log::write(tx, task_id, &Actor::server(), outcome.log, None, now)?;
+    crate::effects::log::write_events(
+        tx,
+        task_id,
+        &Actor::server(),
+        outcome.log,
+        &outcome.events,
+        now,
+    )?;
     Ok(true)
 }
 

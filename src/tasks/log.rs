@@ -71,24 +71,23 @@ fn insert(
     completion: Option<Completion>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut e = LogEntry {
-        id: 0,
-        rev: 0,
-        task_id,
-        at: now,
-        actor_id: actor.user_id,
-        actor_name: actor.name.clone(),
-        action: line.action,
-        detail: line.detail,
-        reason: line.reason,
-        subject_id,
-        received_by,
-        completion,
-    };
-    tx.insert(&mut e)?;
-    // Statistics counters and the overdue index change in the same write.
-    crate::stats::record::on_log(tx, &e)?;
-    Ok(())
+    crate::effects::log::insert(
+        tx,
+        LogEntry {
+            id: 0,
+            rev: 0,
+            task_id,
+            at: now,
+            actor_id: actor.user_id,
+            actor_name: actor.name.clone(),
+            action: line.action,
+            detail: line.detail,
+            reason: line.reason,
+            subject_id,
+            received_by,
+            completion,
+        },
+    )
 }
 
 /// A log line without a reason.

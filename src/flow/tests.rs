@@ -596,7 +596,8 @@ fn every_operation_says_what_happened_as_typed_events() {
     late.nodes[0].due_at = Some(now(0));
     let mut next_due = at(3, 0, NodeState::Started);
     next_due.due_at = Some(due);
-    let cases: Vec<(&str, Task, By, Op, OpInput, Vec<Event>)> = vec![
+    type Case<'a> = (&'a str, Task, By, Op, OpInput, Vec<Event>);
+    let cases: Vec<Case> = vec![
         (
             "complete a middle step late",
             late,

@@ -7,6 +7,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::model::Task;
+
 /// How a task came to be finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finish {
@@ -18,6 +20,8 @@ pub enum Finish {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    /// The task was created by `creator` (`None`: a scenario, the console).
+    TaskCreated { creator: Option<u64> },
     /// Step `node` became current for `handler` (creation, next step, transfer,
     /// return, withdrawal), with the deadline that applies to it now.
     StepReached {
@@ -75,6 +79,19 @@ impl Event {
             _ => None,
         }
     }
+}
+
+/// The events of creating `task` (as built, its first step current) by `creator`.
+pub fn created(task: &Task, creator: Option<u64>) -> Vec<Event> {
+    let mut out = vec![Event::TaskCreated { creator }];
+    if let Some(n) = task.current_node() {
+        out.push(Event::StepReached {
+            node: n.id,
+            handler: n.handler_id,
+            due: task.current_due(),
+        });
+    }
+    out
 }
 
 /// Who received a step through `events` (the last step reached), for the log line.

@@ -756,3 +756,25 @@ fn every_operation_says_what_happened_as_typed_events() {
         assert_eq!(out.events, want, "{label}");
     }
 }
+
+#[test]
+fn creating_a_task_says_who_received_its_first_step() {
+    use super::events::{created, received_by, Event};
+    let mut t = task(2);
+    t.due_at = Some(now(60));
+    let events = created(&t, Some(CREATOR));
+    assert_eq!(
+        events,
+        vec![
+            Event::TaskCreated {
+                creator: Some(CREATOR)
+            },
+            Event::StepReached {
+                node: 1,
+                handler: H,
+                due: Some(now(60)),
+            },
+        ]
+    );
+    assert_eq!(received_by(&events), Some(H));
+}

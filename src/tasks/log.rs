@@ -21,19 +21,6 @@ pub fn write(
     insert(tx, task_id, actor, line, subject_id, None, None, now)
 }
 
-/// Stages the log line of a flow event that handed the current step to `received_by`.
-pub fn write_flow(
-    tx: &mut WriteTx<'_>,
-    task_id: u64,
-    actor: &Actor,
-    line: LogLine,
-    subject_id: Option<u64>,
-    received_by: Option<u64>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    insert(tx, task_id, actor, line, subject_id, received_by, None, now)
-}
-
 /// Stages the log line of a node completion by `handler`, with the facts of that
 /// moment (deadline, verdict) that statistics keep for good, and who received the
 /// next step through it.

@@ -268,13 +268,13 @@ pub fn insert(
 ) -> ServiceResult<u64> {
     let id = tx.insert(t)?;
     let first = t.nodes[0].handler_id;
-    log::write_flow(
+    // The log line carries who received the first step (statistics count it).
+    crate::effects::log::write_events(
         tx,
         id,
         actor,
         log::line("create", format!("created '{}'", t.title)),
-        None,
-        Some(first),
+        &crate::flow::events::created(t, actor.user_id),
         now,
     )?;
     if !actor.is(first) {

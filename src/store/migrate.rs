@@ -9,7 +9,15 @@ type Step = fn(&Store) -> Result<(), StoreError>;
 const STEPS: &[Step] = &[
     // 1 → 2: completions get their deadline and on-time verdict recorded.
     crate::stats::backfill::step,
+    // 2 → 3: kept for the todo index step (lead's branch); nothing to do here.
+    nothing,
+    // 3 → 4: the deadline index of open tasks becomes the tasks' own entries.
+    crate::stats::record::fold_due_marks,
 ];
+
+fn nothing(_: &Store) -> Result<(), StoreError> {
+    Ok(())
+}
 
 pub fn run(store: &Store) -> Result<(), StoreError> {
     let found = match store.data_tree().get(META_SCHEMA)? {

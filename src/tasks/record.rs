@@ -3,6 +3,7 @@
 //! flow module stays pure.
 
 use crate::flow::{NodeState, Task, TaskStatus};
+use crate::stats::record::IX_DUE;
 use crate::store::Record;
 use crate::time::time_key;
 
@@ -50,6 +51,15 @@ impl Record for Task {
                 .into_iter()
                 .map(|u| (ix::VISIBLE_TO, u.to_string())),
         );
+        // The statistics' overdue index: open, current handler, deadline.
+        if let (false, TaskStatus::Open, Some(h), Some(due)) = (
+            self.archived,
+            self.status,
+            self.current_handler(),
+            self.current_due(),
+        ) {
+            keys.push((IX_DUE, format!("{h}/{}", time_key(due))));
+        }
         if let Some(at) = super::reminders::next_at(self) {
             keys.push((ix::REMIND_AT, time_key(at)));
         }

@@ -277,6 +277,45 @@ fn typical(now: chrono::DateTime<Utc>) -> Vec<Value> {
         .collect()
 }
 
+/// Keys a new scenario task writes, as `tests/it/keys.rs` counts them: the keys a push
+/// of one task-making record puts or removes, less those of one that makes none, in a
+/// warmed store (measured on the fresh server, before the timed run).
+async fn keys_per_task(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    store: &baton::store::Store,
+) -> usize {
+    use std::collections::BTreeMap;
+    let snapshot =
+        || -> BTreeMap<Vec<u8>, Vec<u8>> { store.raw_entries().map(|e| e.unwrap()).collect() };
+    let written = |a: &BTreeMap<Vec<u8>, Vec<u8>>, b: &BTreeMap<Vec<u8>, Vec<u8>>| {
+        b.iter().filter(|(k, v)| a.get(*k) != Some(*v)).count()
+            + a.keys().filter(|k| !b.contains_key(*k)).count()
+    };
+    let push = |recs: Value| async move {
+        let r: Value = http
+            .post(format!("{url}/api/erp/records"))
+            .bearer_auth(token)
+            .json(&json!({ "records": recs }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["scenarios"]["tasks_created"].as_u64().unwrap_or(0)
+    };
+    let stock = |id: &str, available: i64| json!({"kind": "stock", "id": id, "data": {"available": available, "safety_stock": 20, "warehouse": "SZ"}});
+    push(json!([stock("KEYS-W1", 3), stock("KEYS-W2", 200)])).await;
+    let before = snapshot();
+    assert_eq!(push(json!([stock("KEYS-T", 3)])).await, 1);
+    let with_task = snapshot();
+    assert_eq!(push(json!([stock("KEYS-P", 200)])).await, 0);
+    let without = snapshot();
+    written(&before, &with_task) - written(&with_task, &without)
+}
+
 /// (b) 100k records in batches of 500 over HTTP to a real server, two clients at once.
 fn ingest_over_http(recs: &[Value]) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -288,6 +327,7 @@ fn ingest_over_http(recs: &[Value]) {
         let global = baton::cli::GlobalArgs { data: Some(dir.path().join("data")), config: None };
         let config = baton::config::Config::merge(&global, &Default::default(), Default::default(), Some("bench-password-1".into())).unwrap();
         let (store, _) = baton::server::prepare(&config).unwrap();
+        let handle = store.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -307,6 +347,8 @@ fn ingest_over_http(recs: &[Value]) {
             .await
             .unwrap();
         let token = token["token"].as_str().unwrap().to_string();
+        let per_task = keys_per_task(&http, &url, &token, &handle).await;
+        println!("  keys written per new scenario task: {per_task} (target: at most 10)");
         // The bodies are encoded before the clock starts: an ERP sends bytes, and
         // encoding them here would take CPU from the server the bench measures.
         let batches: Vec<Vec<u8>> = recs.chunks(500).map(|c| serde_json::to_vec(&json!({"records": c})).unwrap()).collect();

@@ -1,6 +1,7 @@
 //! Who is asking: the identity every service call and policy check is made for.
 
-use crate::org::{Role, User};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The actor name of lines the server writes by itself.
 pub const SERVER_NAME: &str = "system";
@@ -22,10 +23,6 @@ impl Actor {
             role,
             department_id,
         }
-    }
-
-    pub fn from_user(u: &User) -> Actor {
-        Actor::user(u.id, &u.username, u.role, u.department_id)
     }
 
     /// The operator at the server's console (CLI, admin socket): full rights, since
@@ -53,4 +50,37 @@ impl Actor {
     pub fn is(&self, user_id: u64) -> bool {
         self.user_id == Some(user_id)
     }
+}
+
+/// The three roles of the product brief.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    CompanyAdmin,
+    DepartmentAdmin,
+    Member,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "company_admin" => Some(Role::CompanyAdmin),
+            "department_admin" => Some(Role::DepartmentAdmin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CompanyAdmin => "company_admin",
+            Role::DepartmentAdmin => "department_admin",
+            Role::Member => "member",
+        }
+    }
+}
+
+/// The one normalisation of a username: every lookup, index entry and per-account
+/// limit uses it, so no spelling of a name ("  Admin ") reaches around another.
+pub fn username_key(name: &str) -> String {
+    name.trim().to_lowercase()
 }

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::actor::Role;
 use crate::erp::column_types::ColumnTypes;
 use crate::erp::text_encoding::TextEncoding;
-use crate::org::Role;
 
 #[derive(Debug, Parser)]
 #[command(name = "baton", version, about = "Baton: ERP records become workflow tasks that pass from handler to handler.", long_about = None)]

@@ -56,7 +56,6 @@ pub fn prepare(config: &Config) -> Result<(Store, Option<String>), ServeError> {
         Utc::now(),
     )?;
     // After the first start's records, so the first admin keeps id 1.
-    crate::stats::record::set_timezone(config.timezone);
     if crate::stats::record::ensure_built(&store, config.timezone)? {
         tracing::info!(timezone = %config.timezone, "statistics rebuilt from the task log");
     }
@@ -92,7 +91,10 @@ pub async fn serve(
     let scheduler = tokio::spawn(housekeeping(state.clone()));
     let reminder_task = tokio::spawn(reminders(state.clone()));
     let news_task = tokio::spawn(news(state.clone()));
-    let delivery_task = tokio::spawn(crate::delivery::worker::run(state.clone()));
+    let delivery_task = tokio::spawn(crate::delivery::worker::run(
+        state.store.clone(),
+        state.config.clone(),
+    ));
 
     let app = http::app(state);
     axum::serve(

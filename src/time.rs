@@ -52,6 +52,11 @@ pub fn patch<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<DateTime<U
     option(d).map(Some)
 }
 
+/// Index value for a time: fixed width so lexical order is time order.
+pub fn time_key(t: DateTime<Utc>) -> String {
+    format!("{:020}", t.timestamp_millis().max(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

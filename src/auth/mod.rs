@@ -1,7 +1,7 @@
-//! Passwords, sessions, API tokens, login throttling, and who is asking.
+//! Passwords, sessions, API tokens, login throttling, and who is asking (the login
+//! itself, which reads the user, is `org::login`).
 
 pub mod identify;
-pub mod login;
 pub mod password;
 pub mod ratelimit;
 pub mod session;

@@ -27,7 +27,7 @@ impl LoginLimiter {
         // Keyed exactly as the login looks the account up: "  admin " is "admin".
         let account_ok = self
             .per_account
-            .check_key(&crate::org::username_key(username))
+            .check_key(&crate::actor::username_key(username))
             .is_ok();
         let ip_ok = ip.is_none_or(|ip| self.per_ip.check_key(&ip).is_ok());
         account_ok && ip_ok

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actor::Actor;
+use crate::effects::notify;
 use crate::error::{trimmed, ServiceError, ServiceResult};
-use crate::inbox::service::{post, NewMessage};
+use crate::inbox::service::NewMessage;
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
 use crate::org::policy::{require_company_admin, CompanyArea};
@@ -111,7 +112,7 @@ pub fn create(
     store.write(|tx| {
         let id = tx.insert(&mut a)?;
         for u in users.iter().filter(|u| !u.disabled && !actor.is(u.id)) {
-            post(
+            notify(
                 tx,
                 NewMessage {
                     user_id: u.id,

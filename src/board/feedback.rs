@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actor::Actor;
+use crate::effects::notify;
 use crate::error::{trimmed, ServiceError, ServiceResult};
-use crate::inbox::service::{post, NewMessage};
+use crate::inbox::service::NewMessage;
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
 use crate::org::policy::{
@@ -139,7 +140,7 @@ pub fn create(
     store.write(|tx| {
         let id = tx.insert(&mut f)?;
         for admin in &admins {
-            post(
+            notify(
                 tx,
                 NewMessage {
                     user_id: *admin,
@@ -218,7 +219,7 @@ pub fn reply(
         f.updated_at = now;
         tx.update(&mut f, rev)?;
         if admin {
-            post(
+            notify(
                 tx,
                 NewMessage {
                     user_id: f.author_id,

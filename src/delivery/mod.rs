@@ -16,6 +16,7 @@ pub mod failure;
 pub mod model;
 pub mod notice;
 pub mod outbox;
+pub mod prefs;
 pub mod presets;
 pub mod service;
 pub mod worker;

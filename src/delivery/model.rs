@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::notice::Notice;
-use crate::flow::model::time_key;
 use crate::store::Record;
+use crate::time::time_key;
 
 pub mod ix {
     /// Pending and sending items by the time they are next due (`time_key`).

@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 
 use super::model::{ix, DeliverySettings, OutboxItem, OutboxStatus, Target};
 use super::notice::Notice;
+use super::prefs::{PreferenceRecord, Preferences, IX_PREFS};
 use crate::error::{ServiceError, ServiceResult};
-use crate::flow::model::time_key;
 use crate::flow::Task;
 use crate::inbox::{Message, MessageKind};
 use crate::org::User;
-use crate::personal::{PreferenceRecord, Preferences, IX_PREFS};
 use crate::store::{Store, StoreError, WriteTx};
+use crate::time::time_key;
 
 /// Retry timing of the worker.
 #[derive(Debug, Clone, Copy)]

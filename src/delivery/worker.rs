@@ -16,10 +16,10 @@ use super::model::{ix, OutboxItem, ProjectWebhook, Smtp, SmtpTls, Target, UserWe
 use super::notice::{task_link, Notice};
 use super::outbox::{self, RetryPolicy};
 use super::presets;
-use crate::config::DeliveryConfig;
+use crate::config::{Config, DeliveryConfig};
+use crate::error::ServiceResult;
 use crate::net::outbound::{resolve_allowed, ResolveError};
 use crate::net::{explain, AddressPolicy, Failure, Options, Outbound};
-use crate::state::AppState;
 use crate::store::{Store, StoreError};
 
 /// A target resolved to what sending needs.
@@ -267,8 +267,29 @@ pub fn policy(c: &DeliveryConfig) -> RetryPolicy {
     }
 }
 
+/// The store work of the loop, off the async threads. A handle on the store and the
+/// config, not the HTTP layer's state: delivery sits below the server that starts it.
+#[derive(Clone)]
+struct Handles {
+    store: Store,
+    config: Arc<Config>,
+}
+
+impl Handles {
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> ServiceResult<T> + Send + 'static,
+    ) -> ServiceResult<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| crate::error::ServiceError::Internal(format!("worker failed: {e}")))?
+    }
+}
+
 /// Runs until aborted: polls for due items every `interval`.
-pub async fn run(state: AppState) {
+pub async fn run(store: Store, config: Arc<Config>) {
+    let state = Handles { store, config };
     let c = state.config.delivery.clone();
     let policy = policy(&c);
     let http = match outbound(&c, &state.config.network) {

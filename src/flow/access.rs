@@ -5,7 +5,6 @@ use utoipa::ToSchema;
 
 use super::model::{Task, TaskStatus};
 use super::rules::{allowed_ops, Op};
-use crate::actor::Actor;
 
 /// What the caller may do with one task, sent with the task so the UI shows exactly
 /// the buttons the server will accept.
@@ -20,10 +19,10 @@ pub struct Allowed {
     pub check: bool,
 }
 
+/// `uid`: the asking user (`None` for the console or the server itself).
 /// `admin_of_project`: the actor is a company admin, or a department admin whose
 /// departments include the task's project (see `org::policy::administers`).
-pub fn allowed(actor: &Actor, task: &Task, admin_of_project: bool) -> Allowed {
-    let uid = actor.user_id;
+pub fn allowed(uid: Option<u64>, task: &Task, admin_of_project: bool) -> Allowed {
     let is = |id: u64| uid == Some(id);
     let participant = uid.is_some_and(|u| task.participants().contains(&u));
     let view = admin_of_project || participant;

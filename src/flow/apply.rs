@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::model::{NodeState, Task, TaskStatus};
-use super::rules::{decide, Denied, Op};
+use super::events::{Event, Finish};
+use super::model::{Completion, NodeState, Task, TaskStatus};
+use super::rules::{decide_by, By, Denied, Op};
 
 /// What the caller supplies with an operation.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +42,8 @@ pub struct LogLine {
 pub struct Outcome {
     pub notices: Vec<Notice>,
     pub log: LogLine,
+    /// What happened, in order, with the facts of this moment.
+    pub events: Vec<Event>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,33 +71,53 @@ fn clean_reason(r: &Option<String>) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Marks `task.nodes[i]` as newly received by its handler.
-fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) {
-    if let Some(n) = task.nodes.get_mut(i) {
-        n.state = NodeState::Active;
-        n.received_at = Some(now);
-        n.started_at = None;
-        n.done_at = None;
-        let h = n.handler_id;
-        if !task.past_handlers.contains(&h) {
-            task.past_handlers.push(h);
-        }
+/// Marks `task.nodes[i]` as newly received by its handler; says so as an event.
+fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) -> Vec<Event> {
+    let task_due = task.due_at;
+    let Some(n) = task.nodes.get_mut(i) else {
+        return vec![];
+    };
+    n.state = NodeState::Active;
+    n.received_at = Some(now);
+    n.started_at = None;
+    n.done_at = None;
+    let reached = Event::StepReached {
+        node: n.id,
+        handler: n.handler_id,
+        due: n.due_at.or(task_due),
+    };
+    let h = n.handler_id;
+    if !task.past_handlers.contains(&h) {
+        task.past_handlers.push(h);
     }
+    vec![reached]
 }
 
-/// Checks `op` with [`decide`] and applies it. The target of a transfer must already be
-/// known to be a project member (the service checks membership).
+/// Checks `op` with [`decide_by`] and applies it. The target of a transfer must already
+/// be known to be a project member (the service checks membership). `by` is a user id
+/// or [`By::Server`] (auto-close).
 pub fn apply(
     task: &mut Task,
-    actor: u64,
+    by: impl Into<By>,
     op: Op,
     input: &OpInput,
     now: DateTime<Utc>,
 ) -> Result<Outcome, ApplyError> {
-    decide(actor, task, op)?;
+    let by = by.into();
+    decide_by(by, task, op)?;
     let reason = clean_reason(&input.reason);
+    let actor = match by {
+        By::User(u) => u,
+        // `decide_by` lets the server do nothing but auto-close.
+        By::Server => {
+            let outcome = close_by_itself(task, reason, now);
+            task.updated_at = now;
+            return Ok(outcome);
+        }
+    };
     let c = task.current;
     let outcome = match op {
+        Op::AutoClose => close_by_itself(task, reason, now),
         Op::Start => {
             let n = &mut task.nodes[c];
             n.state = NodeState::Started;
@@ -106,9 +129,22 @@ pub fn apply(
                     detail: format!("started step {}", c + 1),
                     reason,
                 },
+                events: vec![Event::StepStarted {
+                    node: n.id,
+                    by: actor,
+                }],
             }
         }
         Op::Complete => {
+            // The deadline and verdict of this moment, from the task as it stands
+            // before the step is marked done; statistics keep them for good.
+            let judged = Completion::judge(task.current_due(), now);
+            let completed = Event::StepCompleted {
+                node: task.nodes[c].id,
+                by: actor,
+                due: judged.due_at,
+                on_time: judged.on_time,
+            };
             let n = &mut task.nodes[c];
             n.state = NodeState::Done;
             n.done_at = Some(now);
@@ -117,7 +153,8 @@ pub fn apply(
             }
             if c + 1 < task.nodes.len() {
                 task.current = c + 1;
-                activate(task, c + 1, now);
+                let mut events = vec![completed];
+                events.extend(activate(task, c + 1, now));
                 let next = task.nodes[c + 1].handler_id;
                 Outcome {
                     notices: vec![Notice {
@@ -130,6 +167,7 @@ pub fn apply(
                         detail: format!("completed step {}; step {} is next", c + 1, c + 2),
                         reason,
                     },
+                    events,
                 }
             } else {
                 task.status = TaskStatus::Done;
@@ -153,6 +191,12 @@ pub fn apply(
                         detail: format!("completed step {}; the task is finished", c + 1),
                         reason,
                     },
+                    events: vec![
+                        completed,
+                        Event::Finished {
+                            how: Finish::Completed,
+                        },
+                    ],
                 }
             }
         }
@@ -164,7 +208,13 @@ pub fn apply(
                 return Err(invalid("to", "the step is already yours"));
             }
             task.nodes[c].handler_id = to;
-            activate(task, c, now);
+            let mut events = vec![Event::Transferred {
+                node: task.nodes[c].id,
+                from: actor,
+                to,
+                reason: reason.clone(),
+            }];
+            events.extend(activate(task, c, now));
             Outcome {
                 notices: vec![Notice {
                     to,
@@ -176,6 +226,7 @@ pub fn apply(
                     detail: format!("transferred step {} from user {actor} to user {to}", c + 1),
                     reason,
                 },
+                events,
             }
         }
         Op::Return => {
@@ -186,9 +237,16 @@ pub fn apply(
             n.state = NodeState::Waiting;
             n.received_at = None;
             n.started_at = None;
+            let node = n.id;
             task.current = c - 1;
-            activate(task, c - 1, now);
             let prev = task.nodes[c - 1].handler_id;
+            let mut events = vec![Event::Returned {
+                node,
+                by: actor,
+                to: prev,
+                reason: reason.clone(),
+            }];
+            events.extend(activate(task, c - 1, now));
             Outcome {
                 notices: vec![Notice {
                     to: prev,
@@ -200,6 +258,7 @@ pub fn apply(
                     detail: format!("returned step {} to step {}", c + 1, c),
                     reason: Some(reason),
                 },
+                events,
             }
         }
         Op::Urge => {
@@ -213,8 +272,14 @@ pub fn apply(
                 log: LogLine {
                     action: "urge".into(),
                     detail: format!("urged user {to} on step {}", c + 1),
-                    reason,
+                    reason: reason.clone(),
                 },
+                events: vec![Event::Urged {
+                    node: task.nodes[c].id,
+                    by: actor,
+                    handler: to,
+                    reason,
+                }],
             }
         }
         Op::Withdraw => {
@@ -222,8 +287,14 @@ pub fn apply(
             let n = &mut task.nodes[c];
             n.state = NodeState::Waiting;
             n.received_at = None;
+            let mut events = vec![Event::Withdrawn {
+                node: n.id,
+                by: actor,
+                from,
+                reason: reason.clone(),
+            }];
             task.current = c - 1;
-            activate(task, c - 1, now);
+            events.extend(activate(task, c - 1, now));
             Outcome {
                 notices: vec![Notice {
                     to: from,
@@ -235,11 +306,34 @@ pub fn apply(
                     detail: format!("withdrew step {} back to step {}", c + 1, c),
                     reason,
                 },
+                events,
             }
         }
     };
     task.updated_at = now;
     Ok(outcome)
+}
+
+/// Finishes a task whose scenario condition cleared: every step not done yet is closed
+/// now. Nobody is told (the task simply leaves their lists); the log line says why.
+fn close_by_itself(task: &mut Task, reason: Option<String>, now: DateTime<Utc>) -> Outcome {
+    for n in task.nodes.iter_mut().filter(|n| n.state != NodeState::Done) {
+        n.state = NodeState::Done;
+        n.done_at = Some(now);
+    }
+    task.status = TaskStatus::Done;
+    task.finished_at = Some(now);
+    Outcome {
+        notices: vec![],
+        log: LogLine {
+            action: "auto_close".into(),
+            detail: "closed automatically: the condition no longer holds".into(),
+            reason,
+        },
+        events: vec![Event::Finished {
+            how: Finish::AutoClosed,
+        }],
+    }
 }
 
 /// Ticks or unticks a checklist item: the current handler's progress, which starts

@@ -7,11 +7,12 @@
 
 pub mod access;
 pub mod apply;
+pub mod events;
 pub mod model;
 pub mod rules;
 
 pub use model::{ChecklistItem, Completion, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
-pub use rules::{decide, Denied, Op};
+pub use rules::{decide, decide_by, By, Denied, Op};
 
 #[cfg(test)]
 mod tests;

@@ -2,8 +2,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::store::Record;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeState {
@@ -221,77 +219,5 @@ impl Task {
     pub fn alloc_id(&mut self) -> u32 {
         self.next_local_id += 1;
         self.next_local_id
-    }
-}
-
-/// Index names used for task views; kept here so the views and the record agree.
-pub mod ix {
-    pub const PROJECT: &str = "task_project";
-    /// Open tasks by current handler, step state and deadline: value
-    /// [`todo_value`], so "my todo" reads its groups in deadline order by range.
-    pub const TODO: &str = "task_todo";
-    pub const HANDLED: &str = "task_handled";
-    pub const CREATED: &str = "task_created";
-    pub const WATCHING: &str = "task_watching";
-    pub const VISIBLE_TO: &str = "task_visible";
-    /// Open tasks by the next time a reminder may be due (zero-padded millis).
-    pub const REMIND_AT: &str = "task_remind";
-}
-
-/// [`ix::TODO`] value: `{handler}/{a|s}/{deadline}`, `a` for a received step and `s`
-/// for a started one, the deadline a [`time_key`] or [`NO_DUE`] (sorts last).
-pub fn todo_value(handler: u64, state: NodeState, due: Option<DateTime<Utc>>) -> String {
-    let state = if state == NodeState::Active { "a" } else { "s" };
-    let due = due.map_or_else(|| NO_DUE.to_string(), time_key);
-    format!("{handler}/{state}/{due}")
-}
-
-/// Deadline part of a [`todo_value`] for a step without one: after every time key.
-pub const NO_DUE: &str = "~";
-
-/// Index value for a time: fixed width so lexical order is time order.
-pub fn time_key(t: DateTime<Utc>) -> String {
-    format!("{:020}", t.timestamp_millis().max(0))
-}
-
-impl Record for Task {
-    const KIND: &'static str = "task";
-    crate::id_and_rev!();
-    fn multi_keys(&self) -> Vec<(&'static str, String)> {
-        // Archived tasks leave the open/done lists of their project.
-        let status = match (self.archived, self.status) {
-            (true, _) => "archived",
-            (false, TaskStatus::Open) => "open",
-            (false, TaskStatus::Done) => "done",
-        };
-        let mut keys = vec![
-            (ix::PROJECT, format!("{}/{status}", self.project_id)),
-            (ix::CREATED, self.creator_id.to_string()),
-        ];
-        if let (false, Some(node)) = (self.archived, self.current_node()) {
-            keys.push((
-                ix::TODO,
-                todo_value(node.handler_id, node.state, self.current_due()),
-            ));
-        }
-        let mut handled: Vec<u64> = self
-            .nodes
-            .iter()
-            .filter(|n| n.state == NodeState::Done)
-            .map(|n| n.handler_id)
-            .collect();
-        handled.sort_unstable();
-        handled.dedup();
-        keys.extend(handled.into_iter().map(|h| (ix::HANDLED, h.to_string())));
-        keys.extend(self.watchers.iter().map(|w| (ix::WATCHING, w.to_string())));
-        keys.extend(
-            self.participants()
-                .into_iter()
-                .map(|u| (ix::VISIBLE_TO, u.to_string())),
-        );
-        if let Some(at) = crate::tasks::reminders::next_at(self) {
-            keys.push((ix::REMIND_AT, time_key(at)));
-        }
-        keys
     }
 }

@@ -14,9 +14,27 @@ pub enum Op {
     Return,
     Urge,
     Withdraw,
+    /// Finishing a scenario task whose condition cleared: the server's own operation,
+    /// never a user's (not in [`Op::ALL`], never parsed from a request).
+    #[serde(skip)]
+    AutoClose,
+}
+
+/// Who performs a flow operation: a user, or the server by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum By {
+    User(u64),
+    Server,
+}
+
+impl From<u64> for By {
+    fn from(user: u64) -> By {
+        By::User(user)
+    }
 }
 
 impl Op {
+    /// The operations a user may ask for; the server's own are not among them.
     pub const ALL: [Op; 6] = [
         Op::Complete,
         Op::Start,
@@ -38,6 +56,7 @@ impl Op {
             Op::Return => "return",
             Op::Urge => "urge",
             Op::Withdraw => "withdraw",
+            Op::AutoClose => "auto_close",
         }
     }
 }
@@ -59,6 +78,34 @@ pub enum Denied {
     AlreadyStarted,
     #[error("there is no previous step")]
     NoPreviousNode,
+    #[error("only the server performs this operation")]
+    ServerOnly,
+    #[error("the task does not close by itself")]
+    NotAutoClosing,
+}
+
+/// Decides whether `by` may perform `op` on `task` now: users through [`decide`]; the
+/// server only auto-closes, and only an open scenario task that asked for it.
+pub fn decide_by(by: By, task: &Task, op: Op) -> Result<(), Denied> {
+    let actor = match by {
+        By::User(u) => u,
+        By::Server => {
+            if op != Op::AutoClose {
+                return Err(Denied::NotCurrentHandler);
+            }
+            if task.archived {
+                return Err(Denied::Archived);
+            }
+            if task.status == TaskStatus::Done {
+                return Err(Denied::Finished);
+            }
+            if !task.source.as_ref().is_some_and(|s| s.auto_close) {
+                return Err(Denied::NotAutoClosing);
+            }
+            return Ok(());
+        }
+    };
+    decide(actor, task, op)
 }
 
 /// Decides whether user `actor` may perform `op` on `task` now. Admin rights do not
@@ -77,6 +124,7 @@ pub fn decide(actor: u64, task: &Task, op: Op) -> Result<(), Denied> {
     let is_current = node.handler_id == actor;
     let previous = c.checked_sub(1).and_then(|p| task.nodes.get(p));
     match op {
+        Op::AutoClose => Err(Denied::ServerOnly),
         Op::Complete | Op::Transfer => is_current.then_some(()).ok_or(Denied::NotCurrentHandler),
         Op::Start => {
             if !is_current {

@@ -392,7 +392,7 @@ fn who_sees_and_edits_a_task() {
         ),
     ];
     for (a, admin, (view, edit, delete)) in cases {
-        let got = super::access::allowed(&a, &t, admin);
+        let got = super::access::allowed(a.user_id, &t, admin);
         assert_eq!(
             (got.view, got.edit, got.delete),
             (view, edit, delete),
@@ -404,11 +404,19 @@ fn who_sees_and_edits_a_task() {
         }
     }
     // admins see buttons only where the flow rules name them
-    let admin_view = super::access::allowed(&actor(COMPANY_ADMIN, Role::CompanyAdmin), &t, true);
+    let admin_view =
+        super::access::allowed(actor(COMPANY_ADMIN, Role::CompanyAdmin).user_id, &t, true);
     assert!(admin_view.ops.is_empty());
     let done = at(2, 1, NodeState::Done);
-    assert!(super::access::allowed(&actor(COMPANY_ADMIN, Role::CompanyAdmin), &done, true).archive);
-    assert!(!super::access::allowed(&actor(CREATOR, Role::Member), &done, false).archive);
+    assert!(
+        super::access::allowed(
+            actor(COMPANY_ADMIN, Role::CompanyAdmin).user_id,
+            &done,
+            true
+        )
+        .archive
+    );
+    assert!(!super::access::allowed(actor(CREATOR, Role::Member).user_id, &done, false).archive);
 }
 
 #[test]
@@ -439,4 +447,334 @@ fn a_completion_is_judged_against_the_current_nodes_deadline_of_that_moment() {
     // A finished task has no current node to complete.
     t.status = TaskStatus::Done;
     assert_eq!(t.completion_at(at), None);
+}
+
+fn auto_closing(mut t: Task) -> Task {
+    t.source = Some(TaskSource {
+        scenario_id: "s".into(),
+        scenario_name: "s".into(),
+        scenario_version: 1,
+        fired_at: t0(),
+        record_kind: "order".into(),
+        record_id: "SO-1".into(),
+        record: serde_json::json!({}),
+        escalations: vec![],
+        on_finish: vec![],
+        auto_close: true,
+    });
+    t
+}
+
+#[test]
+fn auto_close_table_only_the_server_only_open_tasks_that_asked_for_it() {
+    use super::rules::{decide_by, By};
+    let open = auto_closing(at(3, 1, NodeState::Started));
+    let finished = auto_closing(at(2, 1, NodeState::Done));
+    let mut archived = finished.clone();
+    archived.archived = true;
+    let plain = at(3, 1, NodeState::Started);
+    type Row<'a> = (&'a str, By, &'a Task, Op, Result<(), Denied>);
+    let rows: Vec<Row> = vec![
+        (
+            "server, open, asked",
+            By::Server,
+            &open,
+            Op::AutoClose,
+            Ok(()),
+        ),
+        (
+            "server, finished",
+            By::Server,
+            &finished,
+            Op::AutoClose,
+            Err(Denied::Finished),
+        ),
+        (
+            "server, archived",
+            By::Server,
+            &archived,
+            Op::AutoClose,
+            Err(Denied::Archived),
+        ),
+        (
+            "server, not asked",
+            By::Server,
+            &plain,
+            Op::AutoClose,
+            Err(Denied::NotAutoClosing),
+        ),
+        (
+            "server, any other op",
+            By::Server,
+            &open,
+            Op::Complete,
+            Err(Denied::NotCurrentHandler),
+        ),
+        (
+            "current handler",
+            By::User(H + 1),
+            &open,
+            Op::AutoClose,
+            Err(Denied::ServerOnly),
+        ),
+        (
+            "creator",
+            By::User(CREATOR),
+            &open,
+            Op::AutoClose,
+            Err(Denied::ServerOnly),
+        ),
+        (
+            "admin",
+            By::User(COMPANY_ADMIN),
+            &open,
+            Op::AutoClose,
+            Err(Denied::ServerOnly),
+        ),
+    ];
+    for (label, by, t, op, want) in rows {
+        assert_eq!(decide_by(by, t, op), want, "{label}");
+    }
+    assert!(
+        !Op::ALL.contains(&Op::AutoClose),
+        "users are never offered it"
+    );
+    assert_eq!(Op::parse("auto_close"), None, "nor can they ask for it");
+    assert!(!allowed_ops(H + 1, &open).contains(&Op::AutoClose));
+}
+
+#[test]
+fn auto_close_finishes_every_open_step_and_logs_it_telling_nobody() {
+    use super::rules::By;
+    let mut t = auto_closing(at(3, 1, NodeState::Started));
+    let out = apply(
+        &mut t,
+        By::Server,
+        Op::AutoClose,
+        &OpInput::default(),
+        now(9),
+    )
+    .unwrap();
+    assert_eq!(t.status, TaskStatus::Done);
+    assert_eq!(t.finished_at, Some(now(9)));
+    assert_eq!(t.updated_at, now(9));
+    assert!(t.nodes.iter().all(|n| n.state == NodeState::Done));
+    assert_eq!(
+        t.nodes[2].done_at,
+        Some(now(9)),
+        "steps not reached close too"
+    );
+    assert!(out.notices.is_empty());
+    assert_eq!(out.log.action, "auto_close");
+    // a second close is refused: the task is finished
+    let again = apply(
+        &mut t,
+        By::Server,
+        Op::AutoClose,
+        &OpInput::default(),
+        now(10),
+    );
+    assert!(again.is_err());
+    // a user asking for it is refused and nothing changes
+    let mut u = auto_closing(at(3, 1, NodeState::Started));
+    let before = u.clone();
+    assert!(apply(&mut u, H + 1, Op::AutoClose, &OpInput::default(), now(9)).is_err());
+    assert_eq!(u, before);
+}
+
+#[test]
+fn every_operation_says_what_happened_as_typed_events() {
+    use super::events::{Event, Finish};
+    use super::rules::By;
+    let due = now(30);
+    let reason = |r: &str| OpInput {
+        to: None,
+        reason: Some(r.into()),
+    };
+    // (label, task, by, op, input, events)
+    let mut late = at(3, 0, NodeState::Started);
+    late.nodes[0].due_at = Some(now(0));
+    let mut next_due = at(3, 0, NodeState::Started);
+    next_due.due_at = Some(due);
+    type Case<'a> = (&'a str, Task, By, Op, OpInput, Vec<Event>);
+    let cases: Vec<Case> = vec![
+        (
+            "complete a middle step late",
+            late,
+            By::User(H),
+            Op::Complete,
+            OpInput::default(),
+            vec![
+                Event::StepCompleted {
+                    node: 1,
+                    by: H,
+                    due: Some(now(0)),
+                    on_time: false,
+                },
+                Event::StepReached {
+                    node: 2,
+                    handler: H + 1,
+                    due: None,
+                },
+            ],
+        ),
+        (
+            "complete on time; the next step takes the task's deadline",
+            next_due,
+            By::User(H),
+            Op::Complete,
+            OpInput::default(),
+            vec![
+                Event::StepCompleted {
+                    node: 1,
+                    by: H,
+                    due: Some(due),
+                    on_time: true,
+                },
+                Event::StepReached {
+                    node: 2,
+                    handler: H + 1,
+                    due: Some(due),
+                },
+            ],
+        ),
+        (
+            "complete the last step",
+            at(2, 1, NodeState::Started),
+            By::User(H + 1),
+            Op::Complete,
+            OpInput::default(),
+            vec![
+                Event::StepCompleted {
+                    node: 2,
+                    by: H + 1,
+                    due: None,
+                    on_time: true,
+                },
+                Event::Finished {
+                    how: Finish::Completed,
+                },
+            ],
+        ),
+        (
+            "start",
+            at(3, 1, NodeState::Active),
+            By::User(H + 1),
+            Op::Start,
+            OpInput::default(),
+            vec![Event::StepStarted { node: 2, by: H + 1 }],
+        ),
+        (
+            "transfer",
+            at(3, 1, NodeState::Started),
+            By::User(H + 1),
+            Op::Transfer,
+            OpInput {
+                to: Some(MEMBER),
+                reason: None,
+            },
+            vec![
+                Event::Transferred {
+                    node: 2,
+                    from: H + 1,
+                    to: MEMBER,
+                    reason: None,
+                },
+                Event::StepReached {
+                    node: 2,
+                    handler: MEMBER,
+                    due: None,
+                },
+            ],
+        ),
+        (
+            "return",
+            at(3, 1, NodeState::Started),
+            By::User(H + 1),
+            Op::Return,
+            reason("wrong"),
+            vec![
+                Event::Returned {
+                    node: 2,
+                    by: H + 1,
+                    to: H,
+                    reason: "wrong".into(),
+                },
+                Event::StepReached {
+                    node: 1,
+                    handler: H,
+                    due: None,
+                },
+            ],
+        ),
+        (
+            "withdraw",
+            at(3, 1, NodeState::Active),
+            By::User(H),
+            Op::Withdraw,
+            OpInput::default(),
+            vec![
+                Event::Withdrawn {
+                    node: 2,
+                    by: H,
+                    from: H + 1,
+                    reason: None,
+                },
+                Event::StepReached {
+                    node: 1,
+                    handler: H,
+                    due: None,
+                },
+            ],
+        ),
+        (
+            "urge",
+            at(3, 1, NodeState::Active),
+            By::User(H),
+            Op::Urge,
+            reason("please"),
+            vec![Event::Urged {
+                node: 2,
+                by: H,
+                handler: H + 1,
+                reason: Some("please".into()),
+            }],
+        ),
+        (
+            "auto-close",
+            auto_closing(at(3, 1, NodeState::Started)),
+            By::Server,
+            Op::AutoClose,
+            OpInput::default(),
+            vec![Event::Finished {
+                how: Finish::AutoClosed,
+            }],
+        ),
+    ];
+    for (label, mut t, by, op, input, want) in cases {
+        let out = apply(&mut t, by, op, &input, now(5)).unwrap();
+        assert_eq!(out.events, want, "{label}");
+    }
+}
+
+#[test]
+fn creating_a_task_says_who_received_its_first_step() {
+    use super::events::{created, received_by, Event};
+    let mut t = task(2);
+    t.due_at = Some(now(60));
+    let events = created(&t, Some(CREATOR));
+    assert_eq!(
+        events,
+        vec![
+            Event::TaskCreated {
+                creator: Some(CREATOR)
+            },
+            Event::StepReached {
+                node: 1,
+                handler: H,
+                due: Some(now(60)),
+            },
+        ]
+    );
+    assert_eq!(received_by(&events), Some(H));
 }

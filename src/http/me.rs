@@ -14,8 +14,9 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, Authed, ClientIp, Credential, SESSION_COOKIE};
-use crate::auth::{login as login_svc, session};
+use crate::auth::session;
 use crate::error::ServiceError;
+use crate::org::login as login_svc;
 use crate::org::model::UserView;
 use crate::org::service::{self as org, ProfilePatch};
 use crate::state::AppState;

@@ -16,6 +16,7 @@ use super::extract::{ApiQuery, Authed};
 use crate::error::ServiceError;
 use crate::state::AppState;
 use crate::stats::service::{self as stats, StatsQuery, StatsTable, TrendPoint};
+use crate::tasks::record::todo_count;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -38,7 +39,7 @@ async fn table(
     let tz = state.config.timezone;
     Ok(Json(
         state
-            .run(move |s| stats::table(s, &auth.actor, &q, Utc::now(), tz))
+            .run(move |s| stats::table(s, &auth.actor, &q, Utc::now(), tz, &todo_count))
             .await?,
     ))
 }
@@ -56,7 +57,7 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Respons
 async fn load(state: &AppState, auth: Authed, q: StatsQuery) -> Result<StatsTable, ServiceError> {
     let tz = state.config.timezone;
     state
-        .run(move |s| stats::table(s, &auth.actor, &q, Utc::now(), tz))
+        .run(move |s| stats::table(s, &auth.actor, &q, Utc::now(), tz, &todo_count))
         .await
 }
 

@@ -19,8 +19,13 @@ pub struct NewMessage {
     pub reason: Option<String>,
 }
 
-/// Stages a message in the caller's write, beside the change that caused it.
-pub fn post(tx: &mut WriteTx<'_>, m: NewMessage, now: DateTime<Utc>) -> Result<u64, StoreError> {
+/// Stages a message in the caller's write, beside the change that caused it. Only the
+/// inbox record: `effects::notify` adds its external deliveries, so call that.
+pub fn insert(
+    tx: &mut WriteTx<'_>,
+    m: NewMessage,
+    now: DateTime<Utc>,
+) -> Result<Message, StoreError> {
     let mut msg = Message {
         id: 0,
         rev: 0,
@@ -35,10 +40,8 @@ pub fn post(tx: &mut WriteTx<'_>, m: NewMessage, now: DateTime<Utc>) -> Result<u
         follow_up: false,
         created_at: now,
     };
-    let id = tx.insert(&mut msg)?;
-    // External channels (e-mail, webhooks) in the same batch: none lost, none doubled.
-    crate::delivery::outbox::enqueue(tx, &msg, now)?;
-    Ok(id)
+    tx.insert(&mut msg)?;
+    Ok(msg)
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -1,5 +1,6 @@
-//! Users, departments and roles.
+//! Users, departments and roles, and signing in as a user.
 
+pub mod login;
 pub mod model;
 pub mod policy;
 pub mod service;

@@ -2,32 +2,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::actor::Actor;
+pub use crate::actor::{username_key, Role};
 use crate::store::Record;
 
-/// The three roles of the product brief.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    CompanyAdmin,
-    DepartmentAdmin,
-    Member,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "company_admin" => Some(Role::CompanyAdmin),
-            "department_admin" => Some(Role::DepartmentAdmin),
-            "member" => Some(Role::Member),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::CompanyAdmin => "company_admin",
-            Role::DepartmentAdmin => "department_admin",
-            Role::Member => "member",
-        }
+impl Actor {
+    /// The actor a signed-in user acts as.
+    pub fn from_user(u: &User) -> Actor {
+        Actor::user(u.id, &u.username, u.role, u.department_id)
     }
 }
 
@@ -72,12 +54,6 @@ impl User {
     pub fn is_department_admin_of(&self, dept: u64) -> bool {
         self.role == Role::DepartmentAdmin && !self.disabled && self.department_id == Some(dept)
     }
-}
-
-/// The one normalisation of a username: every lookup, index entry and per-account
-/// limit uses it, so no spelling of a name ("  Admin ") reaches around another.
-pub fn username_key(name: &str) -> String {
-    name.trim().to_lowercase()
 }
 
 impl Record for User {

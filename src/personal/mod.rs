@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::actor::Actor;
@@ -12,10 +12,10 @@ use crate::auth::token::{self, TokenView};
 use crate::board::announce::{self, AnnouncementView};
 use crate::erp::model::IX_KIND;
 use crate::error::{ServiceError, ServiceResult};
-use crate::flow::model::ix;
 use crate::stats::period::{Period, PeriodKind};
 use crate::stats::service::{counts_of, trend, TrendPoint};
-use crate::store::{Record, Store};
+use crate::store::Store;
+use crate::tasks::record::ix;
 use crate::tasks::view::TaskSummary;
 
 // ---------------------------------------------------------------- dashboard
@@ -64,73 +64,8 @@ pub fn dashboard(store: &Store, uid: u64, now: DateTime<Utc>, tz: Tz) -> Service
 
 // ---------------------------------------------------------------- preferences
 
-/// Events a user can be told about.
-pub const EVENTS: [&str; 10] = [
-    "assigned",
-    "transferred",
-    "returned",
-    "urged",
-    "due_soon",
-    "overdue",
-    "escalation",
-    "finished",
-    "mentioned",
-    "announcement",
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Channels {
-    pub inbox: bool,
-    pub email: bool,
-    /// The user's own webhook (see `PUT /api/me/webhook`).
-    #[serde(default)]
-    pub webhook: bool,
-}
-
-/// Per event type, which channels deliver it. The delivery work reads these.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Preferences {
-    #[schema(value_type = Object)]
-    pub events: std::collections::BTreeMap<String, Channels>,
-}
-
-impl Default for Preferences {
-    fn default() -> Self {
-        Preferences {
-            events: EVENTS
-                .iter()
-                .map(|e| {
-                    (
-                        e.to_string(),
-                        Channels {
-                            inbox: true,
-                            email: false,
-                            webhook: false,
-                        },
-                    )
-                })
-                .collect(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PreferenceRecord {
-    pub id: u64,
-    pub rev: u64,
-    pub user_id: u64,
-    pub prefs: Preferences,
-}
-
-pub const IX_PREFS: &str = "prefs_user";
-
-impl Record for PreferenceRecord {
-    const KIND: &'static str = "prefs";
-    crate::id_and_rev!();
-    fn unique_keys(&self) -> Vec<(&'static str, String)> {
-        vec![(IX_PREFS, self.user_id.to_string())]
-    }
-}
+// The preference records live with the delivery work that reads them.
+pub use crate::delivery::prefs::{Channels, PreferenceRecord, Preferences, EVENTS, IX_PREFS};
 
 /// A user's preferences, defaults filled in for events they never set.
 pub fn preferences(store: &Store, uid: u64) -> ServiceResult<Preferences> {

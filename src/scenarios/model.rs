@@ -3,8 +3,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::script::ScriptError;
-use crate::flow::model::time_key;
 use crate::store::Record;
+use crate::time::time_key;
 
 /// A stored scenario: its source and what happened when it ran.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -21,15 +21,15 @@ use crate::audit;
 use crate::erp::ingest::{self, Incoming};
 use crate::erp::ErpRecord;
 use crate::error::{ServiceError, ServiceResult};
-use crate::flow::model::{time_key, Escalation, TaskSource};
-use crate::flow::{NodeState, Priority, Task, TaskKind, TaskStatus};
+use crate::flow::model::{Escalation, TaskSource};
+use crate::flow::{Priority, Task, TaskKind, TaskStatus};
 use crate::org::policy::{require_company_admin, CompanyArea};
 use crate::org::{Role, User};
 use crate::projects::{Builtin, Project};
 use crate::store::{Store, WriteTx};
 use crate::tasks::context::project_ctx;
-use crate::tasks::log;
 use crate::tasks::service::{build, insert, NewTask, NodeInput};
+use crate::time::time_key;
 
 /// One enabled scenario, compiled.
 #[derive(Clone)]
@@ -494,7 +494,7 @@ fn quarantine_in(
             now,
         )?;
         for user_id in &v.admins {
-            crate::inbox::service::post(
+            crate::effects::notify(
                 tx,
                 crate::inbox::service::NewMessage {
                     user_id: *user_id,
@@ -747,27 +747,25 @@ fn auto_close(tx: &mut WriteTx<'_>, task_id: u64, now: DateTime<Utc>) -> Service
     let Some(mut t) = tx.get::<Task>(task_id)? else {
         return Ok(false);
     };
-    if t.status != TaskStatus::Open || !t.source.as_ref().is_some_and(|s| s.auto_close) {
-        return Ok(false);
-    }
     let rev = t.rev;
-    for n in t.nodes.iter_mut().filter(|n| n.state != NodeState::Done) {
-        n.state = NodeState::Done;
-        n.done_at = Some(now);
-    }
-    t.status = TaskStatus::Done;
-    t.finished_at = Some(now);
-    t.updated_at = now;
+    // The flow rules say whether it may close (open, asked for auto-close); a task
+    // that may not is simply left alone.
+    let Ok(outcome) = crate::flow::apply::apply(
+        &mut t,
+        crate::flow::By::Server,
+        crate::flow::Op::AutoClose,
+        &crate::flow::apply::OpInput::default(),
+        now,
+    ) else {
+        return Ok(false);
+    };
     tx.update(&mut t, rev)?;
-    log::write(
+    crate::effects::log::write_events(
         tx,
         task_id,
         &Actor::server(),
-        log::line(
-            "auto_close",
-            "closed automatically: the condition no longer holds",
-        ),
-        None,
+        outcome.log,
+        &outcome.events,
         now,
     )?;
     Ok(true)

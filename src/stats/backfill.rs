@@ -19,7 +19,7 @@ use super::model::TaskTally;
 use super::record::{built_zone, deadline_known_now, TallyRecord, DEFAULT_TIMEZONE};
 use crate::flow::{Completion, Task};
 use crate::store::{Store, StoreError};
-use crate::tasks::log::LogEntry;
+use crate::tasklog::LogEntry;
 
 /// Lines per write: a crash in between is harmless, the step skips lines that already
 /// carry a verdict when it runs again.

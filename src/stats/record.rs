@@ -1,37 +1,33 @@
-//! Statistics kept current in the same write as the task log: per-task tallies,
-//! per-(member, period) counters, and a deadline index of open tasks for overdue
-//! counts. A request then reads at most one counter per member instead of scanning
-//! tasks.
-
-use std::sync::RwLock;
+//! Statistics kept current in the same write as the task log: per-task tallies and
+//! per-(member, period) counters. Overdue counts read the deadline index the open
+//! tasks carry themselves (`IX_DUE`, written by `tasks::record`). A request then reads
+//! at most one counter per member instead of scanning tasks.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::model::{Delta, Event, TaskTally};
-use crate::flow::model::time_key;
 use crate::flow::{Completion, NodeState, Task, TaskStatus};
 use crate::store::{Record, Store, StoreError, WriteTx};
-use crate::tasks::log::LogEntry;
+use crate::tasklog::LogEntry;
+use crate::time::time_key;
 
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
 
-static TIMEZONE: RwLock<Tz> = RwLock::new(chrono_tz::Asia::Shanghai);
-
-/// Sets the company time zone (from the config, at start-up).
-pub fn set_timezone(tz: Tz) {
-    if let Ok(mut g) = TIMEZONE.write() {
-        *g = tz;
-    }
-}
-
-/// The company time zone periods are counted in.
-pub fn timezone() -> Tz {
-    TIMEZONE
-        .read()
-        .map(|g| *g)
-        .unwrap_or(chrono_tz::Asia::Shanghai)
+/// The company time zone periods are counted in, as stored with the counters: the
+/// zone they were built in, which `ensure_built` sets from the config at start (and
+/// rebuilds for when it changed). A setting in the store rather than a process-wide
+/// static, so every write counts in the zone the stored counters use, and two servers
+/// (tests, benches) in one process never share one. Without a build yet, the default.
+fn zone_in(tx: &WriteTx<'_>) -> Result<Tz, StoreError> {
+    let meta = match tx.lookup(IX_META, "1")? {
+        Some(id) => tx.get::<StatsMeta>(id)?,
+        None => None,
+    };
+    Ok(meta
+        .and_then(|m| m.timezone.parse().ok())
+        .unwrap_or(chrono_tz::Asia::Shanghai))
 }
 
 /// Index of counters by period: `ids_by(IX_PERIOD, "2026-11")` lists every member's.
@@ -39,7 +35,8 @@ pub const IX_PERIOD: &str = "stat_period";
 const IX_COUNTER: &str = "stat_counter";
 const IX_TALLY: &str = "stat_tally";
 const IX_DUEMARK: &str = "stat_duemark";
-/// Open tasks by current handler and deadline: value `{handler}/{time_key(due)}`.
+/// Open tasks by current handler and deadline: value `{handler}/{time_key(due)}`, an
+/// index entry of the task itself (see `tasks::record`).
 pub const IX_DUE: &str = "stat_due";
 const IX_META: &str = "stat_meta";
 
@@ -83,7 +80,9 @@ impl Record for TallyRecord {
     }
 }
 
-/// An open task's current handler and deadline, indexed for overdue counts.
+/// An open task's current handler and deadline, indexed for overdue counts: the
+/// layout before schema 4, kept only so the schema step and a rebuild can remove old
+/// marks (the task carries its own `IX_DUE` entry now).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DueMark {
     pub id: u64,
@@ -210,51 +209,21 @@ fn apply_deltas(tx: &mut WriteTx<'_>, deltas: Vec<Delta>) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Keeps the deadline index in step with the task as staged in this write.
-fn sync_due(tx: &mut WriteTx<'_>, task_id: u64, task: Option<&Task>) -> Result<(), StoreError> {
-    let want = task.and_then(|t| {
-        if t.status != TaskStatus::Open || t.archived {
-            return None;
-        }
-        Some((t.current_handler()?, t.current_due()?))
-    });
-    let existing = match tx.lookup(IX_DUEMARK, &task_id.to_string())? {
-        Some(id) => tx.get::<DueMark>(id)?,
-        None => None,
-    };
-    match (existing, want) {
-        (None, None) => {}
-        (Some(m), None) => tx.delete::<DueMark>(m.id)?,
-        (Some(mut m), Some((h, due))) => {
-            if m.handler_id != h || m.due_at != due {
-                let rev = m.rev;
-                m.handler_id = h;
-                m.due_at = due;
-                tx.update(&mut m, rev)?;
-            }
-        }
-        (None, Some((h, due))) => {
-            tx.insert(&mut DueMark {
-                id: 0,
-                rev: 0,
-                task_id,
-                handler_id: h,
-                due_at: due,
-            })?;
-        }
-    }
-    Ok(())
-}
-
 /// Called by `tasks::log::write` for every log line, in the same write: updates the
 /// task's tally, the counters and the deadline index.
 pub fn on_log(tx: &mut WriteTx<'_>, e: &LogEntry) -> Result<(), StoreError> {
-    on_log_in(tx, e, timezone())
+    let tz = zone_in(tx)?;
+    on_log_in(tx, e, tz)
 }
 
 fn on_log_in(tx: &mut WriteTx<'_>, e: &LogEntry, tz: Tz) -> Result<(), StoreError> {
-    let task: Option<Task> = tx.get(e.task_id)?;
-    sync_due(tx, e.task_id, task.as_ref())?;
+    // The task is read only for a completion without a recorded verdict (a line that
+    // bypassed the schema-2 step); every other line carries its facts.
+    let task: Option<Task> = if e.action == "complete" && e.completion.is_none() {
+        tx.get(e.task_id)?
+    } else {
+        None
+    };
     let events = events_of(e, task.as_ref());
     if events.is_empty() {
         return Ok(());
@@ -376,17 +345,188 @@ pub fn overdue_count(store: &Store, user: u64, now: DateTime<Utc>) -> Result<usi
     )
 }
 
-/// Ids of the open tasks `user` handles that are overdue at `now`, most recent deadline first.
+/// Ids of the open tasks `user` handles that are overdue at `now`, most recent deadline
+/// first. The index entries are the tasks' own (`tasks::record`), in deadline order.
 pub fn overdue_ids(store: &Store, user: u64, now: DateTime<Utc>) -> Result<Vec<u64>, StoreError> {
     let mut out = Vec::new();
-    // The index holds DueMark ids; the marks carry the task ids.
     for id in store.ids_by(IX_DUE, &user.to_string())? {
-        if let Some(m) = store.get::<DueMark>(id)? {
-            if m.due_at < now {
-                out.push((m.due_at, m.task_id));
+        if let Some(t) = store.get::<Task>(id)? {
+            if let Some(due) = t.current_due().filter(|d| *d < now) {
+                out.push((due, id));
             }
         }
     }
     out.sort_by(|a, b| b.cmp(a));
     Ok(out.into_iter().map(|(_, id)| id).collect())
+}
+
+/// Schema step 3 -> 4: the deadline index becomes an index entry of the task itself
+/// (one key per open task with a deadline instead of a mark record with two index
+/// entries, and kept right by every task write, not only by log lines). Drops the old
+/// marks with their entries and restages every open task so it gets its own.
+pub fn fold_due_marks(store: &Store) -> Result<(), StoreError> {
+    for chunk in store.list::<DueMark>()?.chunks(CHUNK) {
+        store.write(|tx| {
+            for m in chunk {
+                tx.delete::<DueMark>(m.id)?;
+            }
+            Ok::<_, StoreError>(())
+        })?;
+    }
+    let open: Vec<u64> = store
+        .list::<Task>()?
+        .into_iter()
+        .filter(|t| t.status == TaskStatus::Open && !t.archived)
+        .map(|t| t.id)
+        .collect();
+    for chunk in open.chunks(CHUNK) {
+        store.write(|tx| {
+            for id in chunk {
+                if let Some(mut t) = tx.get::<Task>(*id)? {
+                    tx.update_bookkeeping(&mut t)?;
+                }
+            }
+            Ok::<_, StoreError>(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Records per write in `fold_due_marks`: a crash in between is harmless, the step
+/// runs again from the start.
+const CHUNK: usize = 1000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// One "receive" line for user 7 at `at`, counted in the store's zone.
+    fn receive_in(tz: Tz, at: DateTime<Utc>) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        ensure_built(&store, tz).unwrap();
+        store
+            .write(|tx| {
+                let mut e = LogEntry {
+                    id: 0,
+                    rev: 0,
+                    task_id: 99,
+                    at,
+                    actor_id: Some(7),
+                    actor_name: "u".into(),
+                    action: "receive".into(),
+                    detail: String::new(),
+                    reason: None,
+                    subject_id: Some(7),
+                    completion: None,
+                    received_by: None,
+                };
+                tx.insert(&mut e)?;
+                on_log(tx, &e)
+            })
+            .unwrap();
+        let mut periods: Vec<String> = store
+            .list::<StatCounter>()
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.user_id == 7 && c.received == 1)
+            .map(|c| c.period)
+            .collect();
+        periods.sort();
+        periods
+    }
+
+    #[test]
+    fn each_store_counts_in_its_own_configured_zone() {
+        // 20:00 UTC on 31 January is already 1 February in Shanghai.
+        let at = Utc.with_ymd_and_hms(2026, 1, 31, 20, 0, 0).unwrap();
+        let utc = receive_in(chrono_tz::UTC, at);
+        let shanghai = receive_in(chrono_tz::Asia::Shanghai, at);
+        assert!(utc.contains(&"2026-01".to_string()), "{utc:?}");
+        assert!(shanghai.contains(&"2026-02".to_string()), "{shanghai:?}");
+        // and back again: no zone left behind by the other store
+        assert_eq!(receive_in(chrono_tz::UTC, at), utc);
+    }
+    fn open_task(handler: u64, due: DateTime<Utc>) -> Task {
+        use crate::flow::{Node, Priority, TaskKind};
+        Task {
+            id: 0,
+            rev: 0,
+            project_id: 1,
+            title: "t".into(),
+            description: String::new(),
+            kind: TaskKind::Simple,
+            business_type: None,
+            priority: Priority::Normal,
+            due_at: Some(due),
+            creator_id: 1,
+            nodes: vec![Node {
+                id: 1,
+                handler_id: handler,
+                action: String::new(),
+                due_at: None,
+                state: NodeState::Active,
+                received_at: Some(due),
+                started_at: None,
+                done_at: None,
+            }],
+            current: 0,
+            status: TaskStatus::Open,
+            checklist: vec![],
+            watchers: vec![],
+            editors: vec![],
+            attachments: vec![],
+            past_handlers: vec![handler],
+            archived: false,
+            created_at: due,
+            updated_at: due,
+            finished_at: None,
+            source: None,
+            next_local_id: 1,
+            reminders: Default::default(),
+        }
+    }
+
+    #[test]
+    fn schema_4_replaces_deadline_marks_with_the_tasks_own_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
+        let due = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap();
+        let now = due + chrono::Duration::days(1);
+        let (late, done) = store
+            .write(|tx| {
+                let late = tx.insert(&mut open_task(5, due))?;
+                let mut d = open_task(5, due);
+                d.status = TaskStatus::Done;
+                let done = tx.insert(&mut d)?;
+                // marks as the layout before schema 4 kept them
+                for task_id in [late, done] {
+                    tx.insert(&mut DueMark {
+                        id: 0,
+                        rev: 0,
+                        task_id,
+                        handler_id: 5,
+                        due_at: due,
+                    })?;
+                }
+                Ok::<_, StoreError>((late, done))
+            })
+            .unwrap();
+        assert_eq!(
+            overdue_count(&store, 5, now).unwrap(),
+            3,
+            "marks and the task's entry"
+        );
+        fold_due_marks(&store).unwrap();
+        assert!(store.list::<DueMark>().unwrap().is_empty());
+        assert_eq!(overdue_count(&store, 5, now).unwrap(), 1);
+        assert_eq!(overdue_ids(&store, 5, now).unwrap(), vec![late]);
+        assert_eq!(
+            overdue_count(&store, 5, due).unwrap(),
+            0,
+            "not overdue before"
+        );
+        let _ = done;
+    }
 }

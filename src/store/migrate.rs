@@ -11,6 +11,8 @@ const STEPS: &[Step] = &[
     crate::stats::backfill::step,
     // 2 → 3: ordered indexes for the views that read a page of many.
     step_3,
+    // 3 → 4: the deadline index of open tasks becomes the tasks' own entries.
+    crate::stats::record::fold_due_marks,
 ];
 
 /// The todo index is ordered by step state and deadline, the ERP kind index by arrival.

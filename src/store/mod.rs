@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Current schema version of the data tree; bumped with a step in `migrate.rs`.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Cheap-to-clone handle to the database.
 #[derive(Clone)]
@@ -218,7 +218,7 @@ impl Store {
     }
 
     /// Ids in non-unique index `index` whose value is at most `upto` (lexical order;
-    /// use fixed-width values such as `flow::model::time_key`), lowest value first.
+    /// use fixed-width values such as `time::time_key`), lowest value first.
     pub fn ids_by_range(&self, index: &str, upto: &str) -> Result<Vec<u64>, StoreError> {
         let start = format!("mx/{index}/").into_bytes();
         // '/' + 1 = '0'...: everything with a value <= upto sorts below "upto/\xff".

@@ -7,9 +7,10 @@ use utoipa::ToSchema;
 use super::context::visible_task;
 use super::log;
 use crate::actor::Actor;
+use crate::effects::notify;
 use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::flow::access;
-use crate::inbox::service::{post, NewMessage};
+use crate::inbox::service::NewMessage;
 use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
 use crate::org::policy::administers;
@@ -128,7 +129,9 @@ pub fn add(
         .filter(|u| {
             let who = Actor::from_user(u);
             let admin = administers(&who, ctx.project.department_id, &departments);
-            names.contains(&u.username) && !u.disabled && access::allowed(&who, &task, admin).view
+            names.contains(&u.username)
+                && !u.disabled
+                && access::allowed(who.user_id, &task, admin).view
         })
         .map(|u| u.id)
         .collect();
@@ -155,7 +158,7 @@ pub fn add(
             now,
         )?;
         for m in mentions.iter().filter(|m| **m != author) {
-            post(
+            notify(
                 tx,
                 NewMessage {
                     user_id: *m,
@@ -174,7 +177,7 @@ pub fn add(
             .into_iter()
             .filter(|p| *p != author && !mentions.contains(p))
         {
-            post(
+            notify(
                 tx,
                 NewMessage {
                     user_id: p,

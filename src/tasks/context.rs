@@ -34,7 +34,7 @@ pub fn project_ctx(store: &Store, actor: &Actor, project_id: u64) -> ServiceResu
 
 impl ProjectCtx {
     pub fn allowed(&self, actor: &Actor, task: &Task) -> Allowed {
-        allowed(actor, task, self.admin)
+        allowed(actor.user_id, task, self.admin)
     }
 
     pub fn is_member(&self, user: u64) -> bool {

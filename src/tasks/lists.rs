@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::context::project_ctx;
+use super::record::ix;
 use super::view::TaskSummary;
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
-use crate::flow::model::{ix, time_key};
 use crate::flow::{Priority, Task, TaskStatus};
 use crate::store::Store;
+use crate::time::time_key;
 
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -301,7 +302,7 @@ pub fn overdue(
     Ok((listed, count))
 }
 
-/// Schema step 2 → 3: the todo index's values became [`crate::flow::model::todo_value`].
+/// Schema step 2 → 3: the todo index's values became [`super::record::todo_value`].
 pub fn reindex_todo(store: &Store) -> Result<(), crate::store::StoreError> {
     let n = store.rebuild_multi_index::<Task>(ix::TODO)?;
     tracing::info!(entries = n, "todo index rebuilt");

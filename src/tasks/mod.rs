@@ -8,6 +8,7 @@ pub mod context;
 pub mod lists;
 pub mod log;
 pub mod operate;
+pub mod record;
 pub mod reminders;
 pub mod service;
 pub mod templates;

@@ -1,7 +1,7 @@
 //! Due-soon and overdue reminders.
 //!
 //! Each open task is indexed by the next time a reminder may be due
-//! (`flow::model::ix::REMIND_AT`), so a scheduler tick reads only the tasks whose time
+//! (`tasks::record::ix::REMIND_AT`), so a scheduler tick reads only the tasks whose time
 //! has come instead of scanning all of them. What was sent is kept in the task
 //! (`ReminderState`) and written in the same batch as the inbox messages, so after a
 //! restart nothing is lost and nothing is sent twice.
@@ -11,14 +11,17 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::actor::Actor;
+use crate::effects::notify;
 use crate::error::ServiceResult;
-use crate::flow::model::{ix, time_key, ReminderState};
+use crate::flow::model::ReminderState;
 use crate::flow::{Task, TaskStatus};
-use crate::inbox::service::{post, NewMessage};
+use crate::inbox::service::NewMessage;
 use crate::inbox::MessageKind;
 use crate::store::Store;
+use crate::time::time_key;
 
 use super::log;
+use super::record::ix;
 
 static LEAD: OnceLock<Duration> = OnceLock::new();
 
@@ -138,7 +141,7 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
                     i + 1
                 );
                 for user_id in src.escalations[i].notify.clone() {
-                    post(
+                    notify(
                         tx,
                         NewMessage {
                             user_id,
@@ -176,7 +179,7 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
                 _ => format!("'{}' is overdue", t.title),
             };
             for user_id in to {
-                post(
+                notify(
                     tx,
                     NewMessage {
                         user_id,

@@ -9,10 +9,11 @@ use super::log;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::audit;
+use crate::effects::notify;
 use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::flow::model::{ReminderState, TaskSource};
 use crate::flow::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
-use crate::inbox::service::{post, NewMessage};
+use crate::inbox::service::NewMessage;
 use crate::inbox::MessageKind;
 use crate::org::policy::{may_choose_editors, may_create_task};
 use crate::store::{Store, WriteTx};
@@ -263,17 +264,17 @@ pub fn insert(
 ) -> ServiceResult<u64> {
     let id = tx.insert(t)?;
     let first = t.nodes[0].handler_id;
-    log::write_flow(
+    // The log line carries who received the first step (statistics count it).
+    crate::effects::log::write_events(
         tx,
         id,
         actor,
         log::line("create", format!("created '{}'", t.title)),
-        None,
-        Some(first),
+        &crate::flow::events::created(t, actor.user_id),
         now,
     )?;
     if !actor.is(first) {
-        post(
+        notify(
             tx,
             NewMessage {
                 user_id: first,
@@ -652,10 +653,7 @@ pub fn archive_finished(
     if !ctx.admin {
         return Err(ServiceError::forbidden("admins archive finished tasks"));
     }
-    let ids = store.ids_by(
-        crate::flow::model::ix::PROJECT,
-        &format!("{project_id}/done"),
-    )?;
+    let ids = store.ids_by(super::record::ix::PROJECT, &format!("{project_id}/done"))?;
     store.write(|tx| {
         let mut n = 0;
         for id in ids {

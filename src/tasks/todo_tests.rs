@@ -210,7 +210,7 @@ fn opening_a_schema_2_database_rebuilds_the_todo_index() {
     assert_eq!(got.new.iter().map(|s| s.id).collect::<Vec<_>>(), vec![id]);
     assert_eq!(got.counts.new, 1);
     assert_eq!(
-        store.count_by(crate::flow::model::ix::TODO, "1").unwrap(),
+        store.count_by(crate::tasks::record::ix::TODO, "1").unwrap(),
         1
     );
 }

@@ -14,6 +14,8 @@ pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub struct TestServer {
     pub url: String,
     pub data: PathBuf,
+    /// The server's own store handle, for tests that look at what a request wrote.
+    pub store: baton::store::Store,
     _dir: Option<tempfile::TempDir>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -57,6 +59,7 @@ impl TestServer {
     pub async fn start_in(data: &Path, file: FileConfig) -> TestServer {
         let config = config_for(data, file);
         let (store, _) = baton::server::prepare(&config).unwrap();
+        let handle = store.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = oneshot::channel::<()>();
@@ -70,6 +73,7 @@ impl TestServer {
         TestServer {
             url,
             data: data.to_path_buf(),
+            store: handle,
             _dir: None,
             stop: Some(tx),
             task: Some(task),

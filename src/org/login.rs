@@ -5,11 +5,11 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
-use super::{password, session};
+use super::User;
 use crate::actor::Actor;
 use crate::audit;
+use crate::auth::{password, session};
 use crate::error::{ServiceError, ServiceResult};
-use crate::org::User;
 use crate::store::Store;
 
 pub const BAD_CREDENTIALS: &str = "wrong username or password";
@@ -28,7 +28,7 @@ pub fn login(
     now: DateTime<Utc>,
 ) -> ServiceResult<LoggedIn> {
     let ip_text = ip.map(|i| i.to_string());
-    let user = match store.lookup("username", &crate::org::username_key(username))? {
+    let user = match store.lookup("username", &crate::actor::username_key(username))? {
         Some(id) => store.get::<User>(id)?,
         None => None,
     };

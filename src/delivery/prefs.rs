@@ -1,0 +1,76 @@
+//! Per user and event type, which channels deliver a message (inbox, e-mail, the
+//! user's webhook). Kept here, with the outbox that reads them in every write; the
+//! personal centre edits them.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::store::Record;
+
+/// Events a user can be told about.
+pub const EVENTS: [&str; 10] = [
+    "assigned",
+    "transferred",
+    "returned",
+    "urged",
+    "due_soon",
+    "overdue",
+    "escalation",
+    "finished",
+    "mentioned",
+    "announcement",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Channels {
+    pub inbox: bool,
+    pub email: bool,
+    /// The user's own webhook (see `PUT /api/me/webhook`).
+    #[serde(default)]
+    pub webhook: bool,
+}
+
+/// Per event type, which channels deliver it. The delivery work reads these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Preferences {
+    #[schema(value_type = Object)]
+    pub events: std::collections::BTreeMap<String, Channels>,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Preferences {
+            events: EVENTS
+                .iter()
+                .map(|e| {
+                    (
+                        e.to_string(),
+                        Channels {
+                            inbox: true,
+                            email: false,
+                            webhook: false,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreferenceRecord {
+    pub id: u64,
+    pub rev: u64,
+    pub user_id: u64,
+    pub prefs: Preferences,
+}
+
+pub const IX_PREFS: &str = "prefs_user";
+
+impl Record for PreferenceRecord {
+    const KIND: &'static str = "prefs";
+    crate::id_and_rev!();
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(IX_PREFS, self.user_id.to_string())]
+    }
+}

@@ -1,0 +1,48 @@
+//! The consequences of a change, staged in the same atomic write as the change itself.
+//!
+//! Services decide (`flow::apply` returns the new state, typed events and notices) and
+//! store their change, then hand what it causes to [`stage`]: the task log line with
+//! the events' facts, the statistics counters (through that line), inbox messages and
+//! their outbox items. This is the layer above those consumers, one small module each,
+//! so none of them reaches into another (see `docs/architecture.md`).
+
+pub mod inbox;
+pub mod log;
+
+use chrono::{DateTime, Utc};
+
+use crate::actor::Actor;
+use crate::error::ServiceResult;
+use crate::flow::apply::Outcome;
+use crate::flow::Task;
+use crate::inbox::service::{insert, NewMessage};
+use crate::store::{Store, StoreError, WriteTx};
+
+/// Stages everything a flow change on `task` (already staged, as it is now) causes:
+/// its log line with the events' facts, the statistics, and the messages.
+pub fn stage(
+    tx: &mut WriteTx<'_>,
+    store: &Store,
+    task: &Task,
+    actor: &Actor,
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    log::write_events(
+        tx,
+        task.id,
+        actor,
+        outcome.log.clone(),
+        &outcome.events,
+        now,
+    )?;
+    inbox::post_notices(tx, store, task, actor, &outcome.notices, now)
+}
+
+/// Stages an inbox message and its external deliveries (e-mail, webhooks, as the
+/// recipient's preferences say) in the caller's write: none lost, none doubled.
+pub fn notify(tx: &mut WriteTx<'_>, m: NewMessage, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let msg = insert(tx, m, now)?;
+    crate::delivery::outbox::enqueue(tx, &msg, now)?;
+    Ok(msg.id)
+}

@@ -1,0 +1,111 @@
+//! What a flow operation did, as typed facts of their moment.
+//!
+//! `apply` returns these beside the new task state; the effects stage turns them into
+//! the log line's facts (who received the step, a completion's deadline and verdict),
+//! and from there into statistics. A fact is fixed when it happens (the deadline that
+//! applied, whether it was met), so replaying it later can never change the past.
+
+use chrono::{DateTime, Utc};
+
+use super::model::Task;
+
+/// How a task came to be finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// The handler of the last step completed it.
+    Completed,
+    /// The server closed it because its scenario's condition cleared.
+    AutoClosed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The task was created by `creator` (`None`: a scenario, the console).
+    TaskCreated { creator: Option<u64> },
+    /// Step `node` became current for `handler` (creation, next step, transfer,
+    /// return, withdrawal), with the deadline that applies to it now.
+    StepReached {
+        node: u32,
+        handler: u64,
+        due: Option<DateTime<Utc>>,
+    },
+    /// The handler of `node` began it.
+    StepStarted { node: u32, by: u64 },
+    /// `by` completed `node`: the deadline that applied at that moment and whether it
+    /// was met.
+    StepCompleted {
+        node: u32,
+        by: u64,
+        due: Option<DateTime<Utc>>,
+        on_time: bool,
+    },
+    /// The handler of `node` changed from `from` to `to`.
+    Transferred {
+        node: u32,
+        from: u64,
+        to: u64,
+        reason: Option<String>,
+    },
+    /// `by` sent `node` back to the previous step's handler `to`.
+    Returned {
+        node: u32,
+        by: u64,
+        to: u64,
+        reason: String,
+    },
+    /// `by` (the previous handler) took `node` back from `from` before it was started.
+    Withdrawn {
+        node: u32,
+        by: u64,
+        from: u64,
+        reason: Option<String>,
+    },
+    /// `by` reminded `handler` of `node`.
+    Urged {
+        node: u32,
+        by: u64,
+        handler: u64,
+        reason: Option<String>,
+    },
+    /// The task is finished.
+    Finished { how: Finish },
+}
+
+impl Event {
+    /// The user who became a step's handler through this event, if any.
+    pub fn received_by(&self) -> Option<u64> {
+        match self {
+            Event::StepReached { handler, .. } => Some(*handler),
+            _ => None,
+        }
+    }
+}
+
+/// The events of creating `task` (as built, its first step current) by `creator`.
+pub fn created(task: &Task, creator: Option<u64>) -> Vec<Event> {
+    let mut out = vec![Event::TaskCreated { creator }];
+    if let Some(n) = task.current_node() {
+        out.push(Event::StepReached {
+            node: n.id,
+            handler: n.handler_id,
+            due: task.current_due(),
+        });
+    }
+    out
+}
+
+/// Who received a step through `events` (the last step reached), for the log line.
+pub fn received_by(events: &[Event]) -> Option<u64> {
+    events.iter().rev().find_map(Event::received_by)
+}
+
+/// The completion among `events`: who completed, with the deadline and verdict of
+/// that moment.
+pub fn completion(events: &[Event]) -> Option<(u64, Option<DateTime<Utc>>, bool)> {
+    events.iter().find_map(|e| match e {
+        Event::StepCompleted {
+            by, due, on_time, ..
+        } => Some((*by, *due, *on_time)),
+        _ => None,
+    })
+}

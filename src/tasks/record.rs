@@ -1,0 +1,95 @@
+//! How a task is stored: its index entries (the views' lists and the reminder
+//! schedule). Storage mapping sits beside the service that writes the record, so the
+//! flow module stays pure.
+
+use chrono::{DateTime, Utc};
+
+use crate::flow::{NodeState, Task, TaskStatus};
+use crate::stats::record::IX_DUE;
+use crate::store::Record;
+use crate::time::time_key;
+
+/// Index names used for task views; kept here so the views and the record agree.
+pub mod ix {
+    pub const PROJECT: &str = "task_project";
+    /// Open tasks by current handler, step state and deadline: value
+    /// [`super::todo_value`], so "my todo" reads its groups in deadline order by range.
+    pub const TODO: &str = "task_todo";
+    pub const HANDLED: &str = "task_handled";
+    pub const CREATED: &str = "task_created";
+    pub const WATCHING: &str = "task_watching";
+    pub const VISIBLE_TO: &str = "task_visible";
+    /// Open tasks by the next time a reminder may be due (zero-padded millis).
+    pub const REMIND_AT: &str = "task_remind";
+}
+
+/// [`ix::TODO`] value: `{handler}/{a|s}/{deadline}`, `a` for a received step and `s`
+/// for a started one, the deadline a [`time_key`] or [`NO_DUE`] (sorts last).
+pub fn todo_value(handler: u64, state: NodeState, due: Option<DateTime<Utc>>) -> String {
+    let state = if state == NodeState::Active { "a" } else { "s" };
+    let due = due.map_or_else(|| NO_DUE.to_string(), time_key);
+    format!("{handler}/{state}/{due}")
+}
+
+/// Deadline part of a [`todo_value`] for a step without one: after every time key.
+pub const NO_DUE: &str = "~";
+
+impl Record for Task {
+    const KIND: &'static str = "task";
+    crate::id_and_rev!();
+    fn multi_keys(&self) -> Vec<(&'static str, String)> {
+        // Archived tasks leave the open/done lists of their project.
+        let status = match (self.archived, self.status) {
+            (true, _) => "archived",
+            (false, TaskStatus::Open) => "open",
+            (false, TaskStatus::Done) => "done",
+        };
+        let mut keys = vec![
+            (ix::PROJECT, format!("{}/{status}", self.project_id)),
+            (ix::CREATED, self.creator_id.to_string()),
+        ];
+        if let (false, Some(node)) = (self.archived, self.current_node()) {
+            keys.push((
+                ix::TODO,
+                todo_value(node.handler_id, node.state, self.current_due()),
+            ));
+        }
+        let mut handled: Vec<u64> = self
+            .nodes
+            .iter()
+            .filter(|n| n.state == NodeState::Done)
+            .map(|n| n.handler_id)
+            .collect();
+        handled.sort_unstable();
+        handled.dedup();
+        keys.extend(handled.into_iter().map(|h| (ix::HANDLED, h.to_string())));
+        keys.extend(self.watchers.iter().map(|w| (ix::WATCHING, w.to_string())));
+        keys.extend(
+            self.participants()
+                .into_iter()
+                .map(|u| (ix::VISIBLE_TO, u.to_string())),
+        );
+        // The statistics' overdue index: open, current handler, deadline.
+        if let (false, TaskStatus::Open, Some(h), Some(due)) = (
+            self.archived,
+            self.status,
+            self.current_handler(),
+            self.current_due(),
+        ) {
+            keys.push((IX_DUE, format!("{h}/{}", time_key(due))));
+        }
+        if let Some(at) = super::reminders::next_at(self) {
+            keys.push((ix::REMIND_AT, time_key(at)));
+        }
+        keys
+    }
+}
+
+/// How many open steps `user` handles now (the length of their todo list).
+pub fn todo_count(
+    store: &crate::store::Store,
+    user: u64,
+) -> Result<usize, crate::store::StoreError> {
+    // Prefix count: every `{user}/…` value of the todo index.
+    store.count_by(ix::TODO, &user.to_string())
+}

@@ -276,6 +276,7 @@ pub fn build() -> Engine {
         });
         late.then(|| Dynamic::from("the scenario ran past its time limit"))
     });
+    super::record::register(&mut e);
     e.on_print(|s| log_line("print", s));
     e.on_debug(|s, _, _| log_line("debug", s));
 

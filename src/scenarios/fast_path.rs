@@ -467,7 +467,6 @@ mod tests {
     use super::*;
     use crate::scenarios::engine::{build, with_context, Context};
     use crate::scenarios::eval::{self, ScriptRecord};
-    use crate::scenarios::fields::Fields;
     use crate::scenarios::script::{compile, Compiled};
     use chrono::{TimeZone, Utc};
     use serde_json::json;
@@ -637,7 +636,12 @@ mod tests {
                         data,
                         previous: prev.as_ref(),
                     };
-                    let sr = ScriptRecord::new("order", "SO-1", data, prev.as_ref(), &Fields::All);
+                    let sr = ScriptRecord::new(
+                        "order",
+                        "SO-1",
+                        std::sync::Arc::new(data.clone()),
+                        prev.clone().map(std::sync::Arc::new),
+                    );
                     let by_rhai = eval::condition(&e, &slow, &sr);
                     if let Some(hit) = fast.condition(&rec, now) {
                         answered += 1;

@@ -15,6 +15,7 @@ pub mod fast_path;
 pub mod fields;
 pub mod model;
 pub mod quarantine;
+pub mod record;
 pub mod script;
 pub mod service;
 pub mod shipped;

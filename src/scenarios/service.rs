@@ -9,8 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::engine::{self, with_context, Context};
-use super::eval::{evaluate, evaluate_data, evaluate_prepared, Evaluation, ScriptRecord};
-use super::fields::Fields;
+use super::eval::{evaluate_data, evaluate_prepared, with_view, Evaluation};
 use super::model::{state_key, Scenario, ScenarioState, IX_WAKE};
 use super::quarantine::{self, Usage};
 use super::script::{compile, Compiled, ScriptError};
@@ -314,7 +313,7 @@ pub fn push(
         let mut quarantines = Vec::new();
         let (effects, mut report) = if changed.iter().any(|r| set.contains_key(&r.kind)) {
             let ctx = Context::load(store, now)?;
-            let (results, usage) = evaluate_records(&scenarios.engine, &set, &ctx, &changed);
+            let (results, usage) = evaluate_records(&scenarios.engine, &set, &ctx, &mut changed);
             quarantines = quarantine_verdicts(scenarios, &ctx, usage);
             let (prepared, report) = prepare(store, &ctx, results, now);
             let needed = needs_write(store, &prepared)?;
@@ -393,39 +392,39 @@ fn budgeted(
 type Results<'l, 'r> = Vec<(&'l Loaded, &'r ErpRecord, Result<Evaluation, ScriptError>)>;
 
 /// Runs every scenario watching each record's kind, inside one helper context, each
-/// within its time budget for the batch.
+/// within its time budget for the batch. The records lend their data to the scripts
+/// while they run (see `with_view`), hence `&mut`.
 fn evaluate_records<'l, 'r>(
     engine: &Engine,
     set: &'l HashMap<String, Vec<Loaded>>,
     ctx: &Context,
-    records: &'r [ErpRecord],
+    records: &'r mut [ErpRecord],
 ) -> (Results<'l, 'r>, HashMap<u64, Usage>) {
     let mut usage: HashMap<u64, Usage> = HashMap::new();
-    let out = with_context(ctx, || {
+    let by_index = with_context(ctx, || {
         let mut out = Vec::new();
-        let mut read_by_kind: HashMap<&str, Fields> = HashMap::new();
-        for rec in records {
+        for (i, rec) in records.iter_mut().enumerate() {
             let watching = set.get(&rec.kind).map(Vec::as_slice).unwrap_or(&[]);
             if watching.is_empty() {
                 continue;
             }
-            // One script view of the record for all scenarios watching its kind,
-            // with the fields any of them reads.
-            let fields = read_by_kind.entry(rec.kind.as_str()).or_insert_with(|| {
-                let mut f = Fields::none();
-                watching.iter().for_each(|l| f.add(&l.compiled.fields));
-                f
+            // One script view of the record for all scenarios watching its kind.
+            with_view(rec, |view| {
+                for l in watching {
+                    let result = budgeted(&mut usage, l, || {
+                        evaluate_prepared(engine, &l.compiled, view)
+                    });
+                    out.push((l, i, result));
+                }
             });
-            let view = ScriptRecord::of(rec, fields);
-            for l in watching {
-                let result = budgeted(&mut usage, l, || {
-                    evaluate_prepared(engine, &l.compiled, &view)
-                });
-                out.push((l, rec, result));
-            }
         }
         out
     });
+    let records: &'r [ErpRecord] = records;
+    let out = by_index
+        .into_iter()
+        .filter_map(|(l, i, result)| records.get(i).map(|rec| (l, rec, result)))
+        .collect();
     (out, usage)
 }
 
@@ -561,17 +560,21 @@ pub fn tick(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
     }
     let ctx = Context::load(store, now)?;
     let mut usage: HashMap<u64, Usage> = HashMap::new();
-    let results = with_context(&ctx, || {
+    let evaluated = with_context(&ctx, || {
         pairs
-            .iter()
+            .iter_mut()
             .map(|(l, rec)| {
-                let result = budgeted(&mut usage, l, || {
-                    evaluate(&scenarios.engine, &l.compiled, rec)
-                });
-                (*l, rec, result)
+                budgeted(&mut usage, l, || {
+                    with_view(rec, |view| evaluate_prepared(&scenarios.engine, &l.compiled, view))
+                })
             })
             .collect::<Vec<_>>()
     });
+    let results = pairs
+        .iter()
+        .zip(evaluated)
+        .map(|((l, rec), result)| (*l, rec, result))
+        .collect::<Vec<_>>();
     let quarantines = quarantine_verdicts(scenarios, &ctx, usage);
     let mut report = apply(store, &ctx, results, now)?;
     if !quarantines.is_empty() {
@@ -1106,7 +1109,7 @@ pub fn preview(
 ) -> ServiceResult<Preview> {
     require_admin(actor)?;
     let c = compile(&scenarios.engine, source).map_err(script_error)?;
-    let records = ingest::browse(store, &c.watches, None, 10_000)?;
+    let mut records = ingest::browse(store, &c.watches, None, 10_000)?;
     let ctx = Context::load(store, now)?;
     let l = Loaded {
         id: 0,
@@ -1125,7 +1128,7 @@ pub fn preview(
     let started = std::time::Instant::now();
     let mut runaways = 0;
     with_context(&ctx, || {
-        for rec in &records {
+        for rec in records.iter_mut() {
             if started.elapsed() >= PREVIEW_BUDGET {
                 out.stopped = Some(format!(
                     "stopped after {} of {} records: a preview may take {} s of script time",
@@ -1144,7 +1147,9 @@ pub fn preview(
                 break;
             }
             out.evaluated += 1;
-            let result = evaluate(&scenarios.engine, &l.compiled, rec);
+            let result = with_view(rec, |view| {
+                evaluate_prepared(&scenarios.engine, &l.compiled, view)
+            });
             if result.as_ref().is_err_and(|e| e.runaway) {
                 runaways += 1;
             }

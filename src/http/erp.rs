@@ -16,7 +16,8 @@ use crate::erp::ingest::{self, Rejected, MAX_BATCH};
 use crate::erp::{ErpRecord, ErpVersion};
 use crate::error::ServiceError;
 use crate::org::Role;
-use crate::scenarios::service::{self as scenarios, Report};
+use crate::erp::push as erp_push;
+use crate::scenarios::apply::Report;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -127,7 +128,7 @@ async fn push(
     };
     let set = state.scenarios.clone();
     let pushed = state
-        .run(move |s| scenarios::push(s, &set, valid, slot, now))
+        .run(move |s| erp_push::push(s, &set, valid, slot, now))
         .await?;
     crate::metrics::ingest(pushed.stored, pushed.unchanged, rejected.len());
     crate::metrics::scenarios(&pushed.report);

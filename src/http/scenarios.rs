@@ -12,7 +12,8 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Authed};
-use crate::scenarios::service::{self as svc, DryRun, DryRunRequest, Preview};
+use crate::scenarios::admin::{self as svc, DryRun, DryRunRequest, Preview};
+use crate::scenarios::service::require_admin;
 use crate::scenarios::Scenario;
 use crate::state::AppState;
 
@@ -107,7 +108,7 @@ async fn dry_run(
 ) -> ApiResult<Json<DryRun>> {
     let scenarios = state.scenarios.clone();
     // Refuse before queueing: only admins may take a script place.
-    svc::require_admin(&auth.actor)?;
+    require_admin(&auth.actor)?;
     let slot = state.script_slots.acquire(&[ADMIN_LANE]).await;
     Ok(Json(
         state
@@ -128,7 +129,7 @@ async fn preview(
 ) -> ApiResult<Json<Preview>> {
     let scenarios = state.scenarios.clone();
     // Refuse before queueing: only admins may take a script place.
-    svc::require_admin(&auth.actor)?;
+    require_admin(&auth.actor)?;
     let slot = state.script_slots.acquire(&[ADMIN_LANE]).await;
     Ok(Json(
         state

@@ -9,6 +9,9 @@
 //! results (at most one open task per scenario and record, time triggers, auto-close)
 //! and serves dry runs and previews.
 
+pub mod admin;
+pub mod apply;
+pub mod decide;
 pub mod engine;
 pub mod eval;
 pub mod fast_path;
@@ -16,11 +19,15 @@ pub mod fields;
 pub mod model;
 pub mod quarantine;
 pub mod record;
+pub mod registry;
+pub mod run;
 pub mod script;
 pub mod service;
 pub mod shipped;
 pub mod slots;
 pub mod spec;
+pub mod spec_task;
+pub mod tick;
 
 pub use model::{Scenario, ScenarioState};
 pub use script::{Compiled, ScriptError};

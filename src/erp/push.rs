@@ -42,7 +42,7 @@ pub fn push(
         let mut quarantines = Vec::new();
         let (effects, mut report) = if changed.iter().any(|r| set.contains_key(&r.kind)) {
             let ctx = Context::load(store, now)?;
-            let (results, usage) = evaluate_records(&scenarios.engine, &set, &ctx, &mut changed);
+            let (results, usage) = evaluate_records(&set.engine, &set, &ctx, &mut changed);
             quarantines = quarantine_verdicts(scenarios, &ctx, usage);
             let (prepared, report) = prepare(store, &ctx, results, now);
             let needed = needs_write(store, &prepared)?;

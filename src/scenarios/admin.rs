@@ -272,9 +272,6 @@ pub struct PreviewItem {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Preview {
-    /// Whether `condition` is in the shapes evaluated without the interpreter
-    /// (docs/scenarios.md#speed); it runs in rhai otherwise, about ten times slower.
-    pub fast_path: bool,
     pub evaluated: usize,
     /// Set when the preview stopped early: it used its time budget
     /// (`PREVIEW_BUDGET`) or the script ran away.
@@ -308,7 +305,6 @@ pub fn preview(
     };
     let projects = Projects::new(store);
     let mut out = Preview {
-        fast_path: l.compiled.fast.condition.is_some(),
         evaluated: 0,
         stopped: None,
         matches: vec![],

@@ -5,8 +5,7 @@ use rhai::{CallFnOptions, Dynamic, Engine, ImmutableString, Scope};
 
 use std::sync::Arc;
 
-use super::engine::{context_now, reset_deadline};
-use super::fast_path::{Record, Wake};
+use super::engine::reset_deadline;
 use super::record::LazyRecord;
 use super::script::{Compiled, ScriptError};
 use super::spec::{from_dynamic, TaskSpec};
@@ -66,16 +65,6 @@ impl ScriptRecord {
         )
     }
 
-    /// The record as the fast path reads it.
-    fn raw(&self) -> Record<'_> {
-        Record {
-            kind: self.record.kind(),
-            id: self.record.id(),
-            data: self.record.data(),
-            previous: self.previous.as_ref().map(LazyRecord::data),
-        }
-    }
-
     fn r(&self) -> Dynamic {
         Dynamic::from(self.record.clone())
     }
@@ -127,11 +116,6 @@ pub fn evaluate_data(
 
 /// Only the condition.
 pub fn condition(engine: &Engine, c: &Compiled, sr: &ScriptRecord) -> Result<bool, ScriptError> {
-    if let (Some(f), Some(now)) = (&c.fast.condition, context_now()) {
-        if let Some(hit) = f.condition(&sr.raw(), now) {
-            return Ok(hit);
-        }
-    }
     call(engine, c, "condition", (sr.r(), sr.prev()))?
         .as_bool()
         .map_err(|t| ScriptError::plain(format!("fn condition must return true or false, not {t}")))
@@ -142,25 +126,15 @@ fn wake_at(
     c: &Compiled,
     sr: &ScriptRecord,
 ) -> Result<Option<DateTime<Utc>>, ScriptError> {
-    let fast = match (&c.fast.wake_at, context_now()) {
-        (Some(f), Some(now)) => f.wake_at(&sr.raw(), now),
-        _ => None,
-    };
-    let secs = match fast {
-        Some(Wake::Never) => return Ok(None),
-        Some(Wake::At(t)) => t,
-        None => {
-            let w = call(engine, c, "wake_at", (sr.r(),))?;
-            if w.is_unit() {
-                return Ok(None);
-            }
-            w.as_int().map_err(|t| {
-                ScriptError::plain(format!(
-                    "fn wake_at must return a time in seconds or (), not {t}"
-                ))
-            })?
-        }
-    };
+    let w = call(engine, c, "wake_at", (sr.r(),))?;
+    if w.is_unit() {
+        return Ok(None);
+    }
+    let secs = w.as_int().map_err(|t| {
+        ScriptError::plain(format!(
+            "fn wake_at must return a time in seconds or (), not {t}"
+        ))
+    })?;
     Ok(Utc.timestamp_opt(secs, 0).single())
 }
 
@@ -201,10 +175,22 @@ mod tests {
         )
     }
 
-    /// Conditions that read the record whole or in odd ways see what a map showed them.
+    /// Conditions that read the record whole or in odd ways see what a map showed them,
+    /// with fields read through the indexer and through registered getters alike.
     #[test]
     fn the_lazy_record_reads_as_the_map_it_replaced() {
-        let e = build();
+        let plain = build();
+        let mut with_getters = build();
+        crate::scenarios::record::register_getters(
+            &mut with_getters,
+            ["status", "missing", "x", "id", "kind", "items", "addr", "n"].map(String::from),
+        );
+        for e in [plain, with_getters] {
+            lazy_record_cases(&e);
+        }
+    }
+
+    fn lazy_record_cases(e: &rhai::Engine) {
         let data = serde_json::json!({"status": "late", "amount": "12.50", "n": 3, "x": null,
             "items": [{"sku": "A"}], "addr": {"city": "SZ"}});
         let prev = serde_json::json!({"status": "paid", "id": "own-id"});
@@ -221,17 +207,17 @@ mod tests {
             r#"let c = r; c.status = "changed"; c.status == "changed" && r.status == "late""#,
             r#"r.n + 1 == 4 && `${r.status}` == "late" && r.to_string().contains("late")"#,
         ] {
-            let c = compile(&e, &scenario(cond)).unwrap_or_else(|err| panic!("{cond}: {err}"));
+            let c = compile(e, &scenario(cond)).unwrap_or_else(|err| panic!("{cond}: {err}"));
             let ev = with_context(&ctx(), || {
-                evaluate_data(&e, &c, "order", "SO-1", &data, Some(&prev))
+                evaluate_data(e, &c, "order", "SO-1", &data, Some(&prev))
             })
             .unwrap_or_else(|err| panic!("{cond}: {err}"));
             assert!(ev.task.is_some(), "{cond}");
             assert_eq!(ev.task.unwrap().title, "SO-1 order");
         }
         // Without a previous version `prev` is `()`.
-        let c = compile(&e, &scenario("prev == () && prev?.status == ()")).unwrap();
-        let ev = with_context(&ctx(), || evaluate_data(&e, &c, "order", "SO-1", &data, None));
+        let c = compile(e, &scenario("prev == () && prev?.status == ()")).unwrap();
+        let ev = with_context(&ctx(), || evaluate_data(e, &c, "order", "SO-1", &data, None));
         assert!(ev.unwrap().task.is_some());
     }
 

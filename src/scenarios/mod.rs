@@ -14,8 +14,6 @@ pub mod apply;
 pub mod decide;
 pub mod engine;
 pub mod eval;
-pub mod fast_path;
-pub mod fields;
 pub mod model;
 pub mod quarantine;
 pub mod record;

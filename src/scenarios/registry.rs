@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use rhai::Engine;
 
 use super::engine;
+use super::record;
 use super::model::Scenario;
 use super::quarantine;
 use super::script::{compile, Compiled};
@@ -22,11 +23,30 @@ pub struct Loaded {
     pub compiled: Compiled,
 }
 
-/// The engine and the compiled, enabled scenarios by record kind. Replaced as a
-/// whole after a change (compile the new set fully, then swap).
-pub struct Scenarios {
+/// The compiled, enabled scenarios by record kind, with the engine to run them in.
+///
+/// That engine also has a property getter on the record for every field name the
+/// scripts write as `r.name`: rhai would find the field without it (through the
+/// record's indexer), but only after a failed getter lookup, which costs more than
+/// reading the field. See `record::register_getters`.
+pub struct Set {
     pub engine: Arc<Engine>,
-    set: RwLock<Arc<HashMap<String, Vec<Loaded>>>>,
+    by_kind: HashMap<String, Vec<Loaded>>,
+}
+
+impl std::ops::Deref for Set {
+    type Target = HashMap<String, Vec<Loaded>>;
+    fn deref(&self) -> &Self::Target {
+        &self.by_kind
+    }
+}
+
+/// The engine and the compiled set. The set is replaced as a whole after a change
+/// (compile the new set fully, then swap).
+pub struct Scenarios {
+    /// The engine for scripts outside the set (save, dry run, preview).
+    pub engine: Arc<Engine>,
+    set: RwLock<Arc<Set>>,
     /// Runaway strikes per scenario, towards quarantine.
     pub strikes: quarantine::Strikes,
 }
@@ -35,7 +55,10 @@ impl Scenarios {
     pub fn new() -> Self {
         Scenarios {
             engine: Arc::new(engine::build()),
-            set: RwLock::new(Arc::new(HashMap::new())),
+            set: RwLock::new(Arc::new(Set {
+                engine: Arc::new(engine::build()),
+                by_kind: HashMap::new(),
+            })),
             strikes: quarantine::Strikes::default(),
         }
     }
@@ -43,12 +66,19 @@ impl Scenarios {
     /// Compiles every enabled scenario; one that no longer compiles keeps its error
     /// on record and is left out.
     pub fn reload(&self, store: &Store) -> ServiceResult<()> {
+        let enabled: Vec<Scenario> = store
+            .list::<Scenario>()?
+            .into_iter()
+            .filter(|s| s.enabled)
+            .collect();
+        let mut engine = engine::build();
+        record::register_getters(
+            &mut engine,
+            enabled.iter().flat_map(|s| record::property_names(&s.source)),
+        );
         let mut by_kind: HashMap<String, Vec<Loaded>> = HashMap::new();
-        for s in store.list::<Scenario>()? {
-            if !s.enabled {
-                continue;
-            }
-            match compile(&self.engine, &s.source) {
+        for s in enabled {
+            match compile(&engine, &s.source) {
                 Ok(c) => by_kind.entry(c.watches.clone()).or_default().push(Loaded {
                     id: s.id,
                     version: s.version,
@@ -66,11 +96,14 @@ impl Scenarios {
             .set
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *guard = Arc::new(by_kind);
+        *guard = Arc::new(Set {
+            engine: Arc::new(engine),
+            by_kind,
+        });
         Ok(())
     }
 
-    pub fn current(&self) -> Arc<HashMap<String, Vec<Loaded>>> {
+    pub fn current(&self) -> Arc<Set> {
         self.set
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -58,7 +58,7 @@ pub fn tick(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
             .iter_mut()
             .map(|(l, rec)| {
                 budgeted(&mut usage, l, || {
-                    with_view(rec, |view| evaluate_prepared(&scenarios.engine, &l.compiled, view))
+                    with_view(rec, |view| evaluate_prepared(&set.engine, &l.compiled, view))
                 })
             })
             .collect::<Vec<_>>()

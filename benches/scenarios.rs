@@ -235,7 +235,10 @@ fn evaluation(now: chrono::DateTime<Utc>, recs: &[Value]) {
             let py = r["per_second"].as_f64().unwrap();
             println!(
                 "{:<24} {} evals, {} hits, {py:>10.0} evals/s (Baton {:.2}x python's rate)",
-                "python eval over dicts", r["evals"], r["hits"], rate / py
+                "python eval over dicts",
+                r["evals"],
+                r["hits"],
+                rate / py
             );
         }
         Ok(out) => println!(

@@ -92,4 +92,3 @@ pub struct Pushed {
     pub unchanged: usize,
     pub report: Report,
 }
-

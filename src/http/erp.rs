@@ -13,10 +13,10 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{body_error, ApiPath, ApiQuery, Authed, BulkBody, Credential, ErpWriter};
 use crate::erp::batch::read_batch;
 use crate::erp::ingest::{self, Rejected, MAX_BATCH};
+use crate::erp::push as erp_push;
 use crate::erp::{ErpRecord, ErpVersion};
 use crate::error::ServiceError;
 use crate::org::Role;
-use crate::erp::push as erp_push;
 use crate::scenarios::apply::Report;
 use crate::state::AppState;
 

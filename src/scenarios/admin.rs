@@ -360,4 +360,3 @@ pub fn preview(
     });
     Ok(out)
 }
-

@@ -289,4 +289,3 @@ pub(crate) fn apply_in(
     }
     Ok(())
 }
-

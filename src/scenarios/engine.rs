@@ -4,6 +4,9 @@
 //! call depth, expression depth, string/array/map sizes and a wall-clock deadline per
 //! function call. Modules cannot be imported (the `no_module` feature), `eval` is
 //! disabled, `sleep` refuses, and `print`/`debug` go to the log, capped.
+//!
+//! (Over 400 lines with its tests: the builder and the helpers it registers, with
+//! their parsing of times and money, are one sandbox and read best together.)
 
 use std::cell::RefCell;
 use std::time::{Duration, Instant};

@@ -217,7 +217,9 @@ mod tests {
         }
         // Without a previous version `prev` is `()`.
         let c = compile(e, &scenario("prev == () && prev?.status == ()")).unwrap();
-        let ev = with_context(&ctx(), || evaluate_data(e, &c, "order", "SO-1", &data, None));
+        let ev = with_context(&ctx(), || {
+            evaluate_data(e, &c, "order", "SO-1", &data, None)
+        });
         assert!(ev.unwrap().task.is_some());
     }
 

@@ -22,7 +22,6 @@ use std::sync::Arc;
 use rhai::{Dynamic, Engine, EvalAltResult, ImmutableString, Map};
 use serde_json::Value;
 
-
 /// One record version (or its previous one) for scripts.
 #[derive(Debug, Clone)]
 pub struct LazyRecord {
@@ -126,9 +125,8 @@ impl LazyRecord {
 /// Two views are equal when their maps would be.
 impl PartialEq for LazyRecord {
     fn eq(&self, other: &Self) -> bool {
-        let same = Arc::ptr_eq(&self.data, &other.data)
-            && self.id == other.id
-            && self.kind == other.kind;
+        let same =
+            Arc::ptr_eq(&self.data, &other.data) && self.id == other.id && self.kind == other.kind;
         same || self.to_map_json() == other.to_map_json()
     }
 }
@@ -232,7 +230,10 @@ pub fn register(e: &mut Engine) {
         },
     );
     e.register_fn("keys", |r: &mut LazyRecord| -> rhai::Array {
-        r.keys().into_iter().map(|k| Dynamic::from(k.to_string())).collect()
+        r.keys()
+            .into_iter()
+            .map(|k| Dynamic::from(k.to_string()))
+            .collect()
     });
     e.register_fn("values", |r: &mut LazyRecord| -> rhai::Array {
         r.to_map().into_values().collect()

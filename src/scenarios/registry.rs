@@ -7,9 +7,9 @@ use std::sync::{Arc, RwLock};
 use rhai::Engine;
 
 use super::engine;
-use super::record;
 use super::model::Scenario;
 use super::quarantine;
+use super::record;
 use super::script::{compile, Compiled};
 use crate::error::ServiceResult;
 use crate::store::Store;
@@ -74,7 +74,9 @@ impl Scenarios {
         let mut engine = engine::build();
         record::register_getters(
             &mut engine,
-            enabled.iter().flat_map(|s| record::property_names(&s.source)),
+            enabled
+                .iter()
+                .flat_map(|s| record::property_names(&s.source)),
         );
         let mut by_kind: HashMap<String, Vec<Loaded>> = HashMap::new();
         for s in enabled {
@@ -125,4 +127,3 @@ impl Default for Scenarios {
         Self::new()
     }
 }
-

@@ -178,4 +178,3 @@ pub(crate) fn quarantine_in(
     }
     Ok(())
 }
-

@@ -177,4 +177,3 @@ pub fn task_from_spec(
     };
     build(&ctx, creator, new, Some(source), now).map_err(|e| e.to_string())
 }
-

@@ -58,7 +58,9 @@ pub fn tick(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
             .iter_mut()
             .map(|(l, rec)| {
                 budgeted(&mut usage, l, || {
-                    with_view(rec, |view| evaluate_prepared(&set.engine, &l.compiled, view))
+                    with_view(rec, |view| {
+                        evaluate_prepared(&set.engine, &l.compiled, view)
+                    })
                 })
             })
             .collect::<Vec<_>>()
@@ -77,4 +79,3 @@ pub fn tick(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
     }
     Ok(report)
 }
-

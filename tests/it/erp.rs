@@ -395,7 +395,10 @@ async fn dry_run_and_preview_store_nothing() {
         .admin
         .post("/api/scenarios/preview", json!({"source": interpreted}))
         .await;
-    assert!(slow.get("fast_path").is_none(), "one evaluator: nothing to tell");
+    assert!(
+        slow.get("fast_path").is_none(),
+        "one evaluator: nothing to tell"
+    );
     assert_eq!(slow["matches"], preview["matches"]);
     assert_eq!(erp_tasks(&e.admin).await.len(), before);
     // saving the 5-day version bumps the version

@@ -47,7 +47,7 @@ pub fn first_start(
             now,
         )?;
         tracing::info!("created the company admin 'admin'");
-        let scenarios = crate::scenarios::service::Scenarios::new();
+        let scenarios = crate::scenarios::registry::Scenarios::new();
         let n = crate::scenarios::shipped::install_if_empty(store, &scenarios, now)?;
         tracing::info!(count = n, "installed the shipped example scenarios");
     }

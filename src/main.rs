@@ -125,7 +125,7 @@ fn demo(data_given: bool, mut config: Config, args: DemoArgs) -> Result<(), Stri
     };
     config.listen = args.listen;
     let (store, generated) = server::prepare(&config).map_err(|e| e.to_string())?;
-    let scenarios = baton::scenarios::service::Scenarios::new();
+    let scenarios = baton::scenarios::registry::Scenarios::new();
     scenarios.reload(&store).map_err(|e| e.to_string())?;
     let logins =
         commands::demo::seed(&store, &scenarios, chrono::Utc::now()).map_err(|e| e.to_string())?;

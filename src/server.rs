@@ -141,7 +141,7 @@ async fn reminders(state: AppState) {
         // Time triggers of scenarios (and catching up after downtime on the first tick).
         let scenarios = state.scenarios.clone();
         match state
-            .run(move |s| crate::scenarios::service::tick(s, &scenarios, Utc::now()))
+            .run(move |s| crate::scenarios::tick::tick(s, &scenarios, Utc::now()))
             .await
             .inspect(crate::metrics::scenarios)
         {

@@ -7,7 +7,7 @@ use crate::auth::session::Lifetimes;
 use crate::backup::BackupRunner;
 use crate::config::Config;
 use crate::error::ServiceResult;
-use crate::scenarios::service::Scenarios;
+use crate::scenarios::registry::Scenarios;
 use crate::store::Store;
 
 #[derive(Clone)]

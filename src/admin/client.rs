@@ -88,7 +88,7 @@ pub fn run(config: &Config, req: AdminRequest) -> Result<String, ClientError> {
         Target::Server(mut stream) => return Ok(send(&mut stream, &req)?.0),
         Target::Offline(store) => store,
     };
-    let scenarios = crate::scenarios::service::Scenarios::new();
+    let scenarios = crate::scenarios::registry::Scenarios::new();
     scenarios.reload(&store)?;
     Ok(execute(&store, &scenarios, req, Utc::now())?)
 }

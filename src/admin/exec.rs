@@ -8,7 +8,8 @@ use crate::auth::token::{self, Scope};
 use crate::error::{ServiceError, ServiceResult};
 use crate::org::service::{self as org, NewUser, UserPatch};
 use crate::org::User;
-use crate::scenarios::service::{self as scen, Scenarios};
+use crate::scenarios::admin as scen;
+use crate::scenarios::registry::Scenarios;
 use crate::store::Store;
 
 /// Executes everything but `Backup`, which streams and is handled by the caller.
@@ -205,7 +206,7 @@ pub fn execute(
                         .map_err(|e| ServiceError::invalid("records", e))?,
                 );
             }
-            let p = scen::push(store, scenarios, batch, None, now)?;
+            let p = crate::erp::push::push(store, scenarios, batch, None, now)?;
             Ok(serde_json::json!({"new": p.new, "updated": p.stored - p.new, "unchanged": p.unchanged, "tasks_created": p.report.tasks_created, "scenario_errors": p.report.errors}).to_string())
         }
         AdminRequest::Backup => Err(ServiceError::Internal(

@@ -10,7 +10,7 @@ use tokio::net::{UnixListener, UnixStream};
 use super::exec::execute;
 use super::protocol::{AdminRequest, AdminResponse};
 use crate::backup::BackupRunner;
-use crate::scenarios::service::Scenarios;
+use crate::scenarios::registry::Scenarios;
 use crate::store::Store;
 
 /// Largest request line accepted (an import batch of records at most).

@@ -6,12 +6,13 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::actor::Actor;
 use crate::erp::ingest::validate;
+use crate::erp::push::push;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::{Op, TaskKind};
 use crate::org::service::{create_department, create_user, find_user, NewDepartment, NewUser};
 use crate::org::{Role, User};
 use crate::projects::service::{create as create_project, NewProject};
-use crate::scenarios::service::{push, Scenarios};
+use crate::scenarios::registry::Scenarios;
 use crate::store::Store;
 use crate::tasks::operate::{operate, OpRequest};
 use crate::tasks::service::{create as create_task, NewTask, NodeInput};

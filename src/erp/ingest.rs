@@ -307,7 +307,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// Stores a batch (without scenarios, which `scenarios::service::push` adds).
+    /// Stores a batch (without scenarios, which `erp::push::push` adds).
     fn upsert(
         store: &Store,
         batch: Vec<Incoming>,

@@ -6,6 +6,7 @@ pub mod column_types;
 pub mod import;
 pub mod ingest;
 pub mod model;
+pub mod push;
 pub mod text_encoding;
 pub mod wide_ints;
 

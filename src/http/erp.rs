@@ -13,10 +13,11 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{body_error, ApiPath, ApiQuery, Authed, BulkBody, Credential, ErpWriter};
 use crate::erp::batch::read_batch;
 use crate::erp::ingest::{self, Rejected, MAX_BATCH};
+use crate::erp::push as erp_push;
 use crate::erp::{ErpRecord, ErpVersion};
 use crate::error::ServiceError;
 use crate::org::policy::may_read_erp;
-use crate::scenarios::service::{self as scenarios, Report};
+use crate::scenarios::apply::Report;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -127,7 +128,7 @@ async fn push(
     };
     let set = state.scenarios.clone();
     let pushed = state
-        .run(move |s| scenarios::push(s, &set, valid, slot, now))
+        .run(move |s| erp_push::push(s, &set, valid, slot, now))
         .await?;
     crate::metrics::ingest(pushed.stored, pushed.unchanged, rejected.len());
     crate::metrics::scenarios(&pushed.report);

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Authed};
 use crate::org::policy::{require_company_admin, CompanyArea};
-use crate::scenarios::service::{self as svc, DryRun, DryRunRequest, Preview};
+use crate::scenarios::admin::{self as svc, DryRun, DryRunRequest, Preview};
 use crate::scenarios::Scenario;
 use crate::state::AppState;
 

@@ -4,14 +4,17 @@
 //! call depth, expression depth, string/array/map sizes and a wall-clock deadline per
 //! function call. Modules cannot be imported (the `no_module` feature), `eval` is
 //! disabled, `sleep` refuses, and `print`/`debug` go to the log, capped.
+//!
+//! (Over 400 lines with its tests: the builder and the helpers it registers, with
+//! their parsing of times and money, are one sandbox and read best together.)
 
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Position};
 
-use super::fields::Fields;
+use super::record::to_dynamic;
 use crate::org::{Department, Role, User};
 use crate::store::Store;
 
@@ -116,11 +119,6 @@ pub fn reset_deadline(scenario: &str) {
             cur.ctx.scenario.push_str(scenario);
         }
     });
-}
-
-/// The evaluation's clock, when inside `with_context`.
-pub fn context_now() -> Option<i64> {
-    CURRENT.with(|c| c.borrow().as_ref().map(|cur| cur.ctx.now.timestamp()))
 }
 
 fn ctx<T>(f: impl FnOnce(&Context) -> T) -> Result<T, Box<EvalAltResult>> {
@@ -276,6 +274,7 @@ pub fn build() -> Engine {
         });
         late.then(|| Dynamic::from("the scenario ran past its time limit"))
     });
+    super::record::register(&mut e);
     e.on_print(|s| log_line("print", s));
     e.on_debug(|s, _, _| log_line("debug", s));
 
@@ -408,67 +407,6 @@ fn log_line(kind: &str, s: &str) {
     }
 }
 
-/// A record's data as a script sees it (the `fields` its scenarios read), with `id`
-/// and `kind` added when absent.
-pub fn record_map(
-    kind: &str,
-    record_id: &str,
-    data: &serde_json::Value,
-    fields: &Fields,
-) -> Dynamic {
-    let mut m = match (data, fields) {
-        (serde_json::Value::Object(o), Fields::All) => json_map(o),
-        (serde_json::Value::Object(o), Fields::Only(names)) => {
-            let mut m = Map::new();
-            for name in names {
-                if let Some(v) = o.get(name) {
-                    m.insert(name.as_str().into(), to_dynamic(v));
-                }
-            }
-            m
-        }
-        _ => Map::new(),
-    };
-    if !m.contains_key("id") {
-        m.insert("id".into(), str_value(record_id));
-    }
-    if !m.contains_key("kind") {
-        m.insert("kind".into(), str_value(kind));
-    }
-    Dynamic::from_map(m)
-}
-
-fn str_value(s: &str) -> Dynamic {
-    Dynamic::from(rhai::ImmutableString::from(s))
-}
-
-/// Inserting one by one beats `collect`, which buffers and sorts what serde_json's
-/// map already holds in order.
-fn json_map(o: &serde_json::Map<String, serde_json::Value>) -> Map {
-    let mut m = Map::new();
-    for (k, v) in o {
-        m.insert(k.as_str().into(), to_dynamic(v));
-    }
-    m
-}
-
-/// JSON to a script value, directly: several times faster than going through serde's
-/// generic serializer, and this runs for every record a scenario watches.
-pub fn to_dynamic(v: &serde_json::Value) -> Dynamic {
-    use serde_json::Value;
-    match v {
-        Value::Null => Dynamic::UNIT,
-        Value::Bool(b) => Dynamic::from_bool(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => Dynamic::from_int(i),
-            None => Dynamic::from_float(n.as_f64().unwrap_or(0.0)),
-        },
-        Value::String(s) => str_value(s),
-        Value::Array(a) => Dynamic::from_array(a.iter().map(to_dynamic).collect()),
-        Value::Object(o) => Dynamic::from_map(json_map(o)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -540,23 +478,5 @@ mod tests {
             .unwrap();
         assert!((d - 3.0).abs() < 1e-9);
         assert!(run("days_since(\"not a date\")").is_err());
-    }
-}
-
-#[cfg(test)]
-mod conversion_tests {
-    use super::*;
-
-    #[test]
-    fn json_becomes_script_values() {
-        let v = serde_json::json!({"a": 1, "b": 2.5, "c": "x", "d": [true, null], "e": {"f": "g"}});
-        let m = record_map("order", "SO-1", &v, &Fields::All);
-        let e = build();
-        let mut scope = rhai::Scope::new();
-        scope.push("r", m);
-        let out: bool = e
-            .eval_with_scope(&mut scope, r#"r.a == 1 && r.b == 2.5 && r.c == "x" && r.d[0] && r.d[1] == () && r.e.f == "g" && r.id == "SO-1" && r.kind == "order""#)
-            .unwrap();
-        assert!(out);
     }
 }

@@ -1,13 +1,12 @@
 //! Running one scenario against one record.
 
 use chrono::{DateTime, TimeZone, Utc};
-use rhai::{CallFnOptions, Dynamic, Engine, Scope};
+use rhai::{CallFnOptions, Dynamic, Engine, ImmutableString, Scope};
 
-use std::cell::OnceCell;
+use std::sync::Arc;
 
-use super::engine::{context_now, record_map, reset_deadline};
-use super::fast_path::{Record, Wake};
-use super::fields::Fields;
+use super::engine::reset_deadline;
+use super::record::LazyRecord;
 use super::script::{Compiled, ScriptError};
 use super::spec::{from_dynamic, TaskSpec};
 use crate::erp::ErpRecord;
@@ -34,72 +33,65 @@ fn call(
         .map_err(|e| c.locate(name, ScriptError::from(e)))
 }
 
-/// A record as scenarios see it, shared by every scenario watching its kind.
-///
-/// The script maps are built only when a scenario needs rhai (its `task`, or a
-/// condition outside the fast path's shapes), once, with the fields any of those
-/// scenarios reads. They are shared values, so passing them to a script function
-/// copies a pointer, not the map.
-pub struct ScriptRecord<'a> {
-    rec: Record<'a>,
-    fields: &'a Fields,
-    maps: OnceCell<(Dynamic, Dynamic)>,
+/// A record and its previous version as scenarios see them, shared by every scenario
+/// watching its kind: passing it to a script function copies a pointer, and a field
+/// becomes a script value only when a script reads it ([`LazyRecord`]).
+pub struct ScriptRecord {
+    record: LazyRecord,
+    previous: Option<LazyRecord>,
 }
 
-impl<'a> ScriptRecord<'a> {
-    /// `fields`: what the scenarios that will see this view read (`Fields::All` when
-    /// unsure; fewer fields only make the conversion cheaper).
+impl ScriptRecord {
     pub fn new(
-        kind: &'a str,
-        id: &'a str,
-        data: &'a serde_json::Value,
-        previous: Option<&'a serde_json::Value>,
-        fields: &'a Fields,
+        kind: &str,
+        id: &str,
+        data: Arc<serde_json::Value>,
+        previous: Option<Arc<serde_json::Value>>,
     ) -> Self {
+        let (kind, id) = (ImmutableString::from(kind), ImmutableString::from(id));
         ScriptRecord {
-            rec: Record {
-                kind,
-                id,
-                data,
-                previous,
-            },
-            fields,
-            maps: OnceCell::new(),
+            previous: previous.map(|p| LazyRecord::new(kind.clone(), id.clone(), p)),
+            record: LazyRecord::new(kind, id, data),
         }
     }
 
-    pub fn of(rec: &'a ErpRecord, fields: &'a Fields) -> Self {
+    /// A view over a copy of `rec`'s data, for callers that only borrow it.
+    pub fn copied(rec: &ErpRecord) -> Self {
         Self::new(
             &rec.kind,
             &rec.record_id,
-            &rec.data,
-            rec.previous.as_ref(),
-            fields,
+            Arc::new(rec.data.clone()),
+            rec.previous.clone().map(Arc::new),
         )
     }
 
-    /// `r` and `prev` as script maps.
-    fn maps(&self) -> &(Dynamic, Dynamic) {
-        self.maps.get_or_init(|| {
-            let Record {
-                kind,
-                id,
-                data,
-                previous,
-            } = self.rec;
-            let r = record_map(kind, id, data, self.fields).into_shared();
-            let prev = match previous {
-                Some(p) => record_map(kind, id, p, self.fields).into_shared(),
-                None => Dynamic::UNIT,
-            };
-            (r, prev)
-        })
+    fn r(&self) -> Dynamic {
+        Dynamic::from(self.record.clone())
     }
+
+    fn prev(&self) -> Dynamic {
+        self.previous
+            .as_ref()
+            .map_or(Dynamic::UNIT, |p| Dynamic::from(p.clone()))
+    }
+}
+
+/// Runs `f` over `rec` as scripts see it. The record lends its data to the view for
+/// the call and gets it back after, without a copy (unless a script kept a reference).
+pub fn with_view<T>(rec: &mut ErpRecord, f: impl FnOnce(&ScriptRecord) -> T) -> T {
+    let data = Arc::new(std::mem::take(&mut rec.data));
+    let previous = rec.previous.take().map(Arc::new);
+    let view = ScriptRecord::new(&rec.kind, &rec.record_id, data, previous);
+    let out = f(&view);
+    let ScriptRecord { record, previous } = view;
+    rec.data = record.into_data();
+    rec.previous = previous.map(LazyRecord::into_data);
+    out
 }
 
 /// Evaluates `c` for `rec`. Call inside `engine::with_context`.
 pub fn evaluate(engine: &Engine, c: &Compiled, rec: &ErpRecord) -> Result<Evaluation, ScriptError> {
-    evaluate_prepared(engine, c, &ScriptRecord::of(rec, &c.fields))
+    evaluate_prepared(engine, c, &ScriptRecord::copied(rec))
 }
 
 pub fn evaluate_data(
@@ -113,19 +105,18 @@ pub fn evaluate_data(
     evaluate_prepared(
         engine,
         c,
-        &ScriptRecord::new(kind, record_id, data, previous, &c.fields),
+        &ScriptRecord::new(
+            kind,
+            record_id,
+            Arc::new(data.clone()),
+            previous.cloned().map(Arc::new),
+        ),
     )
 }
 
 /// Only the condition.
 pub fn condition(engine: &Engine, c: &Compiled, sr: &ScriptRecord) -> Result<bool, ScriptError> {
-    if let (Some(f), Some(now)) = (&c.fast.condition, context_now()) {
-        if let Some(hit) = f.condition(&sr.rec, now) {
-            return Ok(hit);
-        }
-    }
-    let (r, prev) = sr.maps();
-    call(engine, c, "condition", (r.clone(), prev.clone()))?
+    call(engine, c, "condition", (sr.r(), sr.prev()))?
         .as_bool()
         .map_err(|t| ScriptError::plain(format!("fn condition must return true or false, not {t}")))
 }
@@ -135,25 +126,15 @@ fn wake_at(
     c: &Compiled,
     sr: &ScriptRecord,
 ) -> Result<Option<DateTime<Utc>>, ScriptError> {
-    let fast = match (&c.fast.wake_at, context_now()) {
-        (Some(f), Some(now)) => f.wake_at(&sr.rec, now),
-        _ => None,
-    };
-    let secs = match fast {
-        Some(Wake::Never) => return Ok(None),
-        Some(Wake::At(t)) => t,
-        None => {
-            let w = call(engine, c, "wake_at", (sr.maps().0.clone(),))?;
-            if w.is_unit() {
-                return Ok(None);
-            }
-            w.as_int().map_err(|t| {
-                ScriptError::plain(format!(
-                    "fn wake_at must return a time in seconds or (), not {t}"
-                ))
-            })?
-        }
-    };
+    let w = call(engine, c, "wake_at", (sr.r(),))?;
+    if w.is_unit() {
+        return Ok(None);
+    }
+    let secs = w.as_int().map_err(|t| {
+        ScriptError::plain(format!(
+            "fn wake_at must return a time in seconds or (), not {t}"
+        ))
+    })?;
     Ok(Utc.timestamp_opt(secs, 0).single())
 }
 
@@ -169,8 +150,7 @@ pub fn evaluate_prepared(
         None
     };
     let task = if hit {
-        let r = sr.maps().0.clone();
-        Some(from_dynamic(&call(engine, c, "task", (r,))?).map_err(ScriptError::plain)?)
+        Some(from_dynamic(&call(engine, c, "task", (sr.r(),))?).map_err(ScriptError::plain)?)
     } else {
         None
     };
@@ -187,33 +167,78 @@ mod tests {
         Context::clock(Utc::now())
     }
 
-    /// A script sees the fields it reads; one that looks at the whole record gets it.
+    fn scenario(condition: &str) -> String {
+        format!(
+            r#"const ID = "t"; const WATCHES = "order";
+            fn condition(r, prev) {{ {condition} }}
+            fn task(r) {{ #{{ title: `${{r.id}} ${{r.kind}}`, nodes: [] }} }}"#
+        )
+    }
+
+    /// Conditions that read the record whole or in odd ways see what a map showed them,
+    /// with fields read through the indexer and through registered getters alike.
     #[test]
-    fn records_are_converted_as_far_as_scripts_read() {
-        let e = build();
-        let data = serde_json::json!({"status": "late", "amount": "12.50", "note": "x"});
-        let reads_status = compile(
-            &e,
-            r#"const ID = "a"; const WATCHES = "order";
-            fn condition(r, prev) { r.status == "late" }
-            fn task(r) { #{ title: `${r.id} ${r.kind}`, nodes: [] } }"#,
-        )
-        .unwrap();
-        let reads_all = compile(
-            &e,
-            r#"const ID = "b"; const WATCHES = "order";
-            fn condition(r, prev) { r.keys().len() == 5 }
-            fn task(r) { #{ title: "t", nodes: [] } }"#,
-        )
-        .unwrap();
-        let pruned = ScriptRecord::new("order", "SO-1", &data, None, &reads_status.fields);
-        let keys = pruned.maps().0.read_lock::<rhai::Map>().map(|m| m.len());
-        assert_eq!(keys, Some(3), "status, id and kind only");
-        with_context(&ctx(), || {
-            let ev = evaluate_data(&e, &reads_status, "order", "SO-1", &data, None).unwrap();
+    fn the_lazy_record_reads_as_the_map_it_replaced() {
+        let plain = build();
+        let mut with_getters = build();
+        crate::scenarios::record::register_getters(
+            &mut with_getters,
+            ["status", "missing", "x", "id", "kind", "items", "addr", "n"].map(String::from),
+        );
+        for e in [plain, with_getters] {
+            lazy_record_cases(&e);
+        }
+    }
+
+    fn lazy_record_cases(e: &rhai::Engine) {
+        let data = serde_json::json!({"status": "late", "amount": "12.50", "n": 3, "x": null,
+            "items": [{"sku": "A"}], "addr": {"city": "SZ"}});
+        let prev = serde_json::json!({"status": "paid", "id": "own-id"});
+        for cond in [
+            r#"r.status == "late" && r["status"] == "late" && r.get("status") == "late""#,
+            "r.missing == () && r.x == () && r?.missing == ()",
+            r#"r.id == "SO-1" && r.kind == "order" && prev.id == "own-id" && prev.kind == "order""#,
+            r#"prev?.status == "paid" && prev.status != r.status"#,
+            r#"r.items[0].sku == "A" && r.addr.city == "SZ" && r.items.len() == 1"#,
+            "r.keys().len() == 8 && r.len() == 8 && r.values().len() == 8 && !r.is_empty()",
+            r#""status" in r && "id" in r && !("nope" in r)"#,
+            "r == r && r != prev && r.to_map().len() == 8",
+            r#"type_of(r) == "record" && r.to_json().contains("\"status\":\"late\"")"#,
+            r#"let c = r; c.status = "changed"; c.status == "changed" && r.status == "late""#,
+            r#"r.n + 1 == 4 && `${r.status}` == "late" && r.to_string().contains("late")"#,
+        ] {
+            let c = compile(e, &scenario(cond)).unwrap_or_else(|err| panic!("{cond}: {err}"));
+            let ev = with_context(&ctx(), || {
+                evaluate_data(e, &c, "order", "SO-1", &data, Some(&prev))
+            })
+            .unwrap_or_else(|err| panic!("{cond}: {err}"));
+            assert!(ev.task.is_some(), "{cond}");
             assert_eq!(ev.task.unwrap().title, "SO-1 order");
-            let ev = evaluate_data(&e, &reads_all, "order", "SO-1", &data, None).unwrap();
-            assert!(ev.task.is_some(), "all three fields plus id and kind");
+        }
+        // Without a previous version `prev` is `()`.
+        let c = compile(e, &scenario("prev == () && prev?.status == ()")).unwrap();
+        let ev = with_context(&ctx(), || {
+            evaluate_data(e, &c, "order", "SO-1", &data, None)
         });
+        assert!(ev.unwrap().task.is_some());
+    }
+
+    /// The view borrows the record's data and gives it back unchanged, also when a
+    /// script changed its own copy.
+    #[test]
+    fn a_view_gives_the_data_back() {
+        let e = build();
+        let c = compile(&e, &scenario(r#"r.status = "x"; prev.status = "y"; true"#)).unwrap();
+        let now = Utc::now();
+        let inc = crate::erp::ingest::validate(&mut serde_json::json!(
+            {"kind": "order", "id": "SO-1", "data": {"status": "late"}}))
+        .unwrap();
+        let mut rec = inc.into_record(Some(serde_json::json!({"status": "paid"})), now);
+        let ev = with_context(&ctx(), || {
+            with_view(&mut rec, |v| evaluate_prepared(&e, &c, v))
+        });
+        assert!(ev.unwrap().task.is_some());
+        assert_eq!(rec.data, serde_json::json!({"status": "late"}));
+        assert_eq!(rec.previous, Some(serde_json::json!({"status": "paid"})));
     }
 }

@@ -1,25 +1,31 @@
 //! ERP scenarios: admin-written rhai scripts that turn records into tasks.
 //!
 //! `engine` builds the one sandboxed rhai engine (limits, helpers, no imports, no
-//! eval, no sleep); `script` compiles a scenario and reads its declarations, with
-//! errors at line and column; `fields` finds which record fields a script reads;
-//! `fast_path` evaluates conditions of the common shapes without the interpreter;
-//! `spec` reads the task a script asks for; `eval` runs a scenario against one record
-//! (pure but for read-only lookups); `service` stores scenarios, applies evaluation
-//! results (at most one open task per scenario and record, time triggers, auto-close)
-//! and serves dry runs and previews.
+//! eval, no sleep); `record` is the record as scripts see it (a lazy view over its
+//! JSON); `script` compiles a scenario and reads its declarations, with errors at line
+//! and column; `spec` reads the task a script asks for; `eval` runs a scenario against
+//! one record. `registry` holds the compiled, enabled set; `admin` the admin
+//! operations (CRUD, dry run, preview); `run` evaluates a batch within time budgets
+//! and wires quarantines; `decide` is the pure per-record state machine that `apply`
+//! writes; `tick` re-evaluates pairs whose wake time came; `spec_task` builds a task
+//! from a spec. The push path is `erp::push`.
 
+pub mod admin;
+pub mod apply;
+pub mod decide;
 pub mod engine;
 pub mod eval;
-pub mod fast_path;
-pub mod fields;
 pub mod model;
 pub mod quarantine;
+pub mod record;
+pub mod registry;
+pub mod run;
 pub mod script;
-pub mod service;
 pub mod shipped;
 pub mod slots;
 pub mod spec;
+pub mod spec_task;
+pub mod tick;
 
 pub use model::{Scenario, ScenarioState};
 pub use script::{Compiled, ScriptError};

@@ -17,8 +17,6 @@ use std::fmt;
 
 use rhai::{Engine, Position, Scope, AST};
 
-use super::fast_path::FastPath;
-use super::fields::Fields;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -101,11 +99,6 @@ pub struct Compiled {
     /// Where each `fn` starts, for errors rhai reports without a position (such as
     /// running out of operations).
     pub fn_lines: Vec<(String, usize, usize)>,
-    /// The record fields the script reads (records are converted only that far).
-    pub fields: Fields,
-    /// `condition` and `wake_at` compiled for evaluation without rhai, where their
-    /// shapes allow.
-    pub fast: FastPath,
 }
 
 impl Compiled {
@@ -191,8 +184,6 @@ pub fn compile(engine: &Engine, source: &str) -> Result<Compiled, ScriptError> {
         project,
         has_wake_at,
         fn_lines: fn_lines(source),
-        fields: Fields::read_by(&ast),
-        fast: FastPath::compile(&ast),
         ast,
     })
 }

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::service::{save, Scenarios};
+use super::admin::save;
+use super::registry::Scenarios;
 use super::Scenario;
 use crate::actor::Actor;
 use crate::error::ServiceResult;

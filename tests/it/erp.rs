@@ -378,10 +378,6 @@ async fn dry_run_and_preview_store_nothing() {
         .post("/api/scenarios/preview", json!({"source": source}))
         .await;
     assert_eq!(preview["evaluated"], 2);
-    assert_eq!(
-        preview["fast_path"], true,
-        "a shipped condition, only the threshold changed"
-    );
     let ids: Vec<&str> = preview["matches"]
         .as_array()
         .unwrap()
@@ -389,7 +385,7 @@ async fn dry_run_and_preview_store_nothing() {
         .map(|m| m["record_id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, vec!["SO-2"]);
-    // A condition outside the fast path's shapes runs in rhai, with the same answer.
+    // A condition written another way gives the same answer.
     let interpreted = source.replace(
         r#"r.status == "out_of_stock" &&"#,
         r#"r.status.starts_with("out_of") &&"#,
@@ -399,7 +395,10 @@ async fn dry_run_and_preview_store_nothing() {
         .admin
         .post("/api/scenarios/preview", json!({"source": interpreted}))
         .await;
-    assert_eq!(slow["fast_path"], false);
+    assert!(
+        slow.get("fast_path").is_none(),
+        "one evaluator: nothing to tell"
+    );
     assert_eq!(slow["matches"], preview["matches"]);
     assert_eq!(erp_tasks(&e.admin).await.len(), before);
     // saving the 5-day version bumps the version

@@ -12,10 +12,10 @@ const STEPS: &[Step] = &[
 ];
 
 pub fn run(store: &Store) -> Result<(), StoreError> {
-    let found = match store.data_tree().get(META_SCHEMA)? {
+    let found = match store.raw_get(META_SCHEMA)? {
         Some(b) => {
             let arr: [u8; 4] = b
-                .as_ref()
+                .as_slice()
                 .try_into()
                 .map_err(|_| StoreError::Codec("schema version".into()))?;
             u32::from_be_bytes(arr)
@@ -28,8 +28,12 @@ pub fn run(store: &Store) -> Result<(), StoreError> {
             known: SCHEMA_VERSION,
         });
     }
-    let marker = store.path().join(MARKER);
+    // Only a store with files on disk has a place for the marker.
+    let marker = store.is_durable().then(|| store.path().join(MARKER));
     if found == 0 {
+        let Some(marker) = marker else {
+            return set_version(store, SCHEMA_VERSION);
+        };
         // sled recovers a badly damaged file as an empty database; the marker tells a
         // new database from one that has lost everything.
         if marker.exists() {
@@ -42,7 +46,7 @@ pub fn run(store: &Store) -> Result<(), StoreError> {
         set_version(store, SCHEMA_VERSION)?;
         return write_marker(&marker);
     }
-    if !marker.exists() {
+    if let Some(marker) = marker.filter(|m| !m.exists()) {
         write_marker(&marker)?;
     }
     for version in found..SCHEMA_VERSION {
@@ -61,7 +65,7 @@ const MARKER: &str = "baton-initialized";
 fn write_marker(path: &std::path::Path) -> Result<(), StoreError> {
     std::fs::write(
         path,
-        b"This sled database belongs to Baton. Do not delete.\n",
+        b"This database belongs to Baton. Do not delete.\n",
     )
     .map_err(|e| StoreError::Unopenable {
         path: path.to_path_buf(),

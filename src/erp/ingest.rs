@@ -269,6 +269,18 @@ pub fn versions(store: &Store, kind: &str, record_id: &str) -> ServiceResult<Vec
     Ok(out)
 }
 
+/// Ids of the current records of `kind`, newest (highest id) first.
+pub fn ids_of_kind(store: &Store, kind: &str) -> Result<Vec<u64>, StoreError> {
+    let mut ids = store.ids_by_unique_prefix("erp_record", &format!("{kind}/"))?;
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(ids)
+}
+
+/// The kinds of record stored, in name order.
+pub fn kinds(store: &Store) -> Result<Vec<String>, StoreError> {
+    store.unique_value_heads("erp_record")
+}
+
 /// Records of a kind, newest first, optionally only those whose id or data contain `text`.
 pub fn browse(
     store: &Store,
@@ -278,7 +290,7 @@ pub fn browse(
 ) -> ServiceResult<Vec<ErpRecord>> {
     let needle = text.map(|t| t.to_lowercase()).filter(|t| !t.is_empty());
     let mut out = Vec::new();
-    for id in store.ids_by("erp_kind", kind)? {
+    for id in ids_of_kind(store, kind)? {
         let Some(r) = store.get::<ErpRecord>(id)? else {
             continue;
         };
@@ -446,5 +458,28 @@ mod tests {
             let out = store.write(|tx| write(tx, &mut changed, &replaces, superseded));
             assert_eq!(out.is_ok(), i == 0, "{out:?}");
         }
+    }
+
+    /// Listing a kind reads the record index: newest first, only that kind (also a
+    /// kind whose name starts another's), and each kind once.
+    #[test]
+    fn a_kind_is_listed_newest_first_from_the_record_index() {
+        let store = Store::memory();
+        let rec = |kind: &str, id: &str| {
+            validate(&mut json!({"kind": kind, "id": id, "data": {"n": id}})).unwrap()
+        };
+        let batch = vec![rec("order", "B"), rec("order_line", "L"), rec("order", "A")];
+        upsert(&store, batch, Utc::now()).unwrap();
+        upsert(&store, vec![rec("order", "C")], Utc::now()).unwrap();
+        assert_eq!(kinds(&store).unwrap(), ["order", "order_line"]);
+        let listed: Vec<String> = browse(&store, "order", None, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.record_id)
+            .collect();
+        assert_eq!(listed, ["C", "A", "B"]);
+        assert_eq!(browse(&store, "order", Some("b"), 10).unwrap().len(), 1);
+        assert_eq!(ids_of_kind(&store, "order_line").unwrap().len(), 1);
+        assert!(ids_of_kind(&store, "ord").unwrap().is_empty());
     }
 }

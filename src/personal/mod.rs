@@ -254,8 +254,8 @@ pub struct ErpStatus {
 pub fn erp_status(store: &Store, actor: &Actor) -> ServiceResult<ErpStatus> {
     let tokens = token::list(store, actor)?;
     let mut last_records = Vec::new();
-    for kind in store.index_values("erp_kind")? {
-        let ids = store.ids_by("erp_kind", &kind)?;
+    for kind in crate::erp::ingest::kinds(store)? {
+        let ids = crate::erp::ingest::ids_of_kind(store, &kind)?;
         let newest = ids
             .iter()
             .filter_map(|id| store.get::<crate::erp::ErpRecord>(*id).ok().flatten())

@@ -1,6 +1,7 @@
 //! Schema version check and migration steps, run at every open.
 
 use super::keys::META_SCHEMA;
+use super::backend::KeyRange;
 use super::{Store, StoreError, SCHEMA_VERSION};
 
 /// One step per version: `STEPS[i]` migrates schema `i + 1` to `i + 2`.
@@ -9,6 +10,8 @@ type Step = fn(&Store) -> Result<(), StoreError>;
 const STEPS: &[Step] = &[
     // 1 → 2: completions get their deadline and on-time verdict recorded.
     crate::stats::backfill::step,
+    // 2 → 3: ERP records no longer keep a per-kind index (see `erp::model`).
+    |store| drop_index(store, "erp_kind"),
 ];
 
 pub fn run(store: &Store) -> Result<(), StoreError> {
@@ -57,6 +60,28 @@ pub fn run(store: &Store) -> Result<(), StoreError> {
         set_version(store, version + 1)?;
     }
     Ok(())
+}
+
+/// Removes every entry of non-unique index `index`, a few thousand per write so no
+/// batch grows with the database.
+fn drop_index(store: &Store, index: &str) -> Result<(), StoreError> {
+    let prefix = format!("mx/{index}/");
+    loop {
+        let keys: Vec<Vec<u8>> = store
+            .scan(KeyRange::prefix(prefix.as_bytes()), false)
+            .take(5000)
+            .map(|item| item.map(|(k, _)| k))
+            .collect::<Result<_, _>>()?;
+        if keys.is_empty() {
+            return Ok(());
+        }
+        store.write(|tx| {
+            for key in keys {
+                tx.remove_raw(key);
+            }
+            Ok::<_, StoreError>(())
+        })?;
+    }
 }
 
 /// File inside the database directory saying it has been initialised.

@@ -12,7 +12,6 @@
 
 mod backend;
 mod codec;
-mod compression;
 #[cfg(test)]
 mod conformance;
 mod error;
@@ -38,7 +37,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Current schema version of the data tree; bumped with a step in `migrate.rs`.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Cheap-to-clone handle to the database.
 #[derive(Clone)]
@@ -233,9 +232,34 @@ impl Store {
     /// The distinct values of non-unique index `index`, jumping from one value to the
     /// next instead of reading every entry.
     pub fn index_values(&self, index: &str) -> Result<Vec<String>, StoreError> {
-        let prefix = format!("mx/{index}/");
+        self.distinct_heads(&format!("mx/{index}/"))
+    }
+
+    /// The distinct heads (the text before the first `/`) of the values in unique index
+    /// `index`, jumping from one head to the next: the kinds of `erp_record` values
+    /// `{kind}/{record_id}`.
+    pub fn unique_value_heads(&self, index: &str) -> Result<Vec<String>, StoreError> {
+        self.distinct_heads(&format!("ix/{index}/"))
+    }
+
+    /// Ids in unique index `index` whose value starts with `value_prefix`, in value
+    /// order, without loading the records.
+    pub fn ids_by_unique_prefix(
+        &self,
+        index: &str,
+        value_prefix: &str,
+    ) -> Result<Vec<u64>, StoreError> {
         let mut out = Vec::new();
-        let mut from = prefix.clone().into_bytes();
+        for item in self.scan(KeyRange::prefix(index_key(index, value_prefix)), false) {
+            let (_, v) = item?;
+            out.push(keys::decode_id(&v)?);
+        }
+        Ok(out)
+    }
+
+    fn distinct_heads(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        let mut from = prefix.as_bytes().to_vec();
         while let Some(item) = self.scan(KeyRange::from(from.clone()), false).next() {
             let (k, _) = item?;
             let Some(rest) = k.strip_prefix(prefix.as_bytes()) else {

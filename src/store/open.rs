@@ -24,9 +24,7 @@ fn open_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db, StoreError> {
     let config = sled::Config::new()
         .path(dir)
         .cache_capacity(cache_bytes)
-        .mode(sled::Mode::LowSpace)
-        .use_compression(super::compression::wanted(dir))
-        .compression_factor(super::compression::LEVEL);
+        .mode(sled::Mode::LowSpace);
     // sled 0.34 has been seen to panic on damaged files; never let that take the
     // process down without a message saying what to do.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));

@@ -182,6 +182,11 @@ impl<'a> WriteTx<'a> {
         Ok(())
     }
 
+    /// Removes one key whatever it holds, for migrations that retire a key layout.
+    pub(super) fn remove_raw(&mut self, key: Vec<u8>) {
+        self.stage(key, None);
+    }
+
     /// Raw meta value write (schema version and the like).
     pub fn put_meta(&mut self, key: &[u8], value: Vec<u8>) {
         self.stage(key.to_vec(), Some(value));

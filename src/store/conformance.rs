@@ -72,14 +72,28 @@ pub fn batch_is_all_or_nothing(f: &dyn Fixture) {
     batch.put(b"k/3".to_vec(), b"3".to_vec());
     batch.remove(b"k/1".to_vec());
     // the precondition fails: nothing of the batch lands
-    batch.expect.push((b"k/2".to_vec(), Some(b"not what is stored".to_vec())));
+    batch
+        .expect
+        .push((b"k/2".to_vec(), Some(b"not what is stored".to_vec())));
     let err = b.apply(Space::Data, batch.clone()).unwrap_err();
-    assert!(matches!(err, StoreError::Raced { ref key } if key == "k/2"), "{err}");
-    assert_eq!(keys_of(&*b, Space::Data, KeyRange::all(), false), ["k/1", "k/2"]);
+    assert!(
+        matches!(err, StoreError::Raced { ref key } if key == "k/2"),
+        "{err}"
+    );
+    assert_eq!(
+        keys_of(&*b, Space::Data, KeyRange::all(), false),
+        ["k/1", "k/2"]
+    );
     // with a precondition that holds, all of it lands
-    batch.expect = vec![(b"k/2".to_vec(), Some(b"k/2".to_vec())), (b"k/9".to_vec(), None)];
+    batch.expect = vec![
+        (b"k/2".to_vec(), Some(b"k/2".to_vec())),
+        (b"k/9".to_vec(), None),
+    ];
     b.apply(Space::Data, batch).unwrap();
-    assert_eq!(keys_of(&*b, Space::Data, KeyRange::all(), false), ["k/2", "k/3"]);
+    assert_eq!(
+        keys_of(&*b, Space::Data, KeyRange::all(), false),
+        ["k/2", "k/3"]
+    );
     assert_eq!(b.get(Space::Data, b"k/3").unwrap(), Some(b"3".to_vec()));
     // "absent" is a precondition too
     let mut batch = Batch::default();
@@ -113,7 +127,15 @@ pub fn scans_keep_their_bounds(f: &dyn Fixture) {
     put_all(
         &*b,
         &[
-            b"a", b"a/", b"a/1", b"a/2", b"a0", b"a\xff", b"a\xff\xff", b"b", b"\xff\xff",
+            b"a",
+            b"a/",
+            b"a/1",
+            b"a/2",
+            b"a0",
+            b"a\xff",
+            b"a\xff\xff",
+            b"b",
+            b"\xff\xff",
         ],
     );
     let show = |r: KeyRange, rev: bool| keys_of(&*b, Space::Data, r, rev);
@@ -181,7 +203,14 @@ pub fn revision_conflicts_change_nothing(f: &dyn Fixture) {
     second.name = "second".into();
     let err = store.write(|tx| tx.update(&mut second, 1)).unwrap_err();
     assert!(
-        matches!(err, StoreError::Conflict { expected: 1, found: 2, .. }),
+        matches!(
+            err,
+            StoreError::Conflict {
+                expected: 1,
+                found: 2,
+                ..
+            }
+        ),
         "{err}"
     );
     assert_eq!(store.load::<Named>(id).unwrap().name, "first");
@@ -317,13 +346,11 @@ conformance!(memory, Memory);
 #[test]
 fn sled_keeps_flushed_writes_across_a_reopen() {
     let f = Sled::new();
-    let id = {
-        let store = f.store();
-        let id = store
-            .write(|tx| tx.insert(&mut named("kept", "g")))
-            .unwrap();
-        id
-    };
+    let store = f.store();
+    let id = store
+        .write(|tx| tx.insert(&mut named("kept", "g")))
+        .unwrap();
+    drop(store);
     let store = f.store();
     assert_eq!(store.load::<Named>(id).unwrap().name, "kept");
     assert_eq!(store.lookup("named_name", "kept").unwrap(), Some(id));

@@ -1,7 +1,7 @@
 //! Schema version check and migration steps, run at every open.
 
-use super::keys::META_SCHEMA;
 use super::backend::KeyRange;
+use super::keys::META_SCHEMA;
 use super::{Store, StoreError, SCHEMA_VERSION};
 
 /// One step per version: `STEPS[i]` migrates schema `i + 1` to `i + 2`.
@@ -88,13 +88,11 @@ fn drop_index(store: &Store, index: &str) -> Result<(), StoreError> {
 const MARKER: &str = "baton-initialized";
 
 fn write_marker(path: &std::path::Path) -> Result<(), StoreError> {
-    std::fs::write(
-        path,
-        b"This database belongs to Baton. Do not delete.\n",
-    )
-    .map_err(|e| StoreError::Unopenable {
-        path: path.to_path_buf(),
-        reason: format!("cannot write marker file: {e}"),
+    std::fs::write(path, b"This database belongs to Baton. Do not delete.\n").map_err(|e| {
+        StoreError::Unopenable {
+            path: path.to_path_buf(),
+            reason: format!("cannot write marker file: {e}"),
+        }
     })
 }
 

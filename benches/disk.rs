@@ -9,7 +9,7 @@
 //! directory divided by the number of records at each step.
 //!
 //! Measured during the change that set this up (one key per record plus its unique
-//! index, no per-kind index): 671 bytes per record at 200k, against 980 with the
+//! index, no per-kind index): 658–686 bytes per record at 200k, against 980 with the
 //! per-kind index. sled's zstd compression (`features = ["compression"]`) took it to
 //! 280 but wrote 3–4× slower: sled 0.34 builds a new zstd context for every page it
 //! writes (42 % of the time in `ZSTD_createCCtx_advanced` under `perf`).

@@ -32,7 +32,7 @@ impl Record for ErpRecord {
     /// The one index an ERP record keeps: `{kind}/{record_id}` finds a record pushed
     /// again, and its `{kind}/` prefix lists a kind (`ingest::ids_of_kind`). A second,
     /// per-kind index (until schema 3) cost a third of the disk per record
-    /// (`cargo bench --bench disk`: 980 → 671 bytes per record) and half the write
+    /// (`cargo bench --bench disk`: 980 → 658–686 bytes per record) and half the write
     /// time, for listings that read every entry of a kind either way.
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![("erp_record", record_key(&self.kind, &self.record_id))]

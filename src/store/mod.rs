@@ -14,6 +14,7 @@ mod backend;
 mod codec;
 #[cfg(test)]
 mod conformance;
+mod dir_lock;
 mod error;
 mod keys;
 mod memory;
@@ -47,6 +48,9 @@ pub struct Store {
 
 struct Inner {
     backend: Box<dyn Backend>,
+    /// The data directory's lock (none for a store in memory); released on drop,
+    /// after the backend (fields drop in order).
+    _dir_lock: Option<std::fs::File>,
     path: PathBuf,
     /// Serialises writers so read-check-write sequences (unique indexes, revision
     /// checks) cannot interleave; atomic batches then make each write atomic.
@@ -59,14 +63,17 @@ impl Store {
     /// Opens (or creates) the database in `dir`, with the database cache bounded to
     /// `cache_bytes`, and runs pending migrations.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        let lock = open_locked(dir)?;
         let backend = sled_backend::SledBackend::open(dir, cache_bytes)?;
-        Self::with_backend(Box::new(backend), dir)
+        let store = Self::assemble(Box::new(backend), dir.to_path_buf(), Some(lock));
+        migrate::run(&store)?;
+        Ok(store)
     }
 
     /// A store that keeps everything in memory, for tests: same behaviour as a store
     /// on disk, minus durability, and no directory to clean up.
     pub fn memory() -> Self {
-        let store = Self::assemble(Box::new(MemoryBackend::new()), PathBuf::new());
+        let store = Self::assemble(Box::new(MemoryBackend::new()), PathBuf::new(), None);
         // A fresh map holds no schema that could be newer, and migrating an empty
         // store only records the version: neither can fail.
         if let Err(e) = migrate::run(&store) {
@@ -76,17 +83,19 @@ impl Store {
     }
 
     /// A store over any [`Backend`]; `dir` is where a durable backend keeps its files
-    /// (the free-space check and the initialised marker use it).
+    /// (the free-space check and the initialised marker use it). The caller answers
+    /// for keeping other processes out of `dir`.
     pub fn with_backend(backend: Box<dyn Backend>, dir: &Path) -> Result<Self, StoreError> {
-        let store = Self::assemble(backend, dir.to_path_buf());
+        let store = Self::assemble(backend, dir.to_path_buf(), None);
         migrate::run(&store)?;
         Ok(store)
     }
 
-    fn assemble(backend: Box<dyn Backend>, path: PathBuf) -> Self {
+    fn assemble(backend: Box<dyn Backend>, path: PathBuf, lock: Option<std::fs::File>) -> Self {
         Store {
             inner: Arc::new(Inner {
                 backend,
+                _dir_lock: lock,
                 path,
                 write_lock: Mutex::new(()),
                 min_free: AtomicU64::new(0),
@@ -372,6 +381,21 @@ impl Store {
             out.push((String::from_utf8_lossy(&k).into_owned(), v));
         }
         Ok(out)
+    }
+}
+
+/// The directory's lock, waiting up to a second for one this process is letting go
+/// of (a `Store` dropped on another thread a moment ago).
+fn open_locked(dir: &Path) -> Result<std::fs::File, StoreError> {
+    let mut attempts = 0;
+    loop {
+        match dir_lock::acquire(dir) {
+            Err(StoreError::Locked(_)) if attempts < 20 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Backup and restore in a documented format independent of sled's files
+//! Backup and restore in a documented format independent of the storage engine's files
 //! (docs/backup-format.md): a gzip stream of JSON lines — one header line carrying the
 //! format version, Baton and schema versions, time, counts per kind, size and a
 //! SHA-256 of the entry lines — then one line per stored record or bookkeeping entry.

@@ -66,7 +66,7 @@ pub struct ServeArgs {
     /// Log format: text or json [default: text]
     #[arg(long, env = "BATON_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<String>,
-    /// sled page cache in MiB [default: 16]
+    /// Database cache in MiB: memory kept for recently read data [default: 16]
     #[arg(long, env = "BATON_CACHE_CAPACITY_MB", value_name = "MIB")]
     pub cache_capacity_mb: Option<u64>,
 }

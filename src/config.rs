@@ -153,6 +153,7 @@ pub struct Config {
     pub public_url: Option<String>,
     pub cookie_secure: bool,
     pub trusted_proxy: bool,
+    /// Database cache (recently read data kept in memory), in bytes.
     pub cache_bytes: u64,
     pub body_limit: usize,
     pub log_format: LogFormat,

@@ -69,6 +69,7 @@ impl From<StoreError> for ServiceError {
             }
             e @ StoreError::Conflict { .. } => ServiceError::Conflict(e.to_string()),
             e @ StoreError::Duplicate { .. } => ServiceError::Conflict(e.to_string()),
+            e @ StoreError::Raced { .. } => ServiceError::Conflict(e.to_string()),
             e @ StoreError::DiskLow { .. } => ServiceError::InsufficientStorage(e.to_string()),
             other => ServiceError::Store(other),
         }

@@ -22,7 +22,7 @@ pub fn create_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Makes every file under `dir` (the database's own files) readable by the owner only,
-/// and every directory 0700. sled creates its files with the process umask.
+/// and every directory 0700. The storage engine creates its files with the process umask.
 pub fn restrict_tree(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {

@@ -17,7 +17,7 @@ use crate::store::Store;
 const MAX_REQUEST: usize = 8 * 1024 * 1024;
 
 pub fn bind(path: &Path) -> std::io::Result<UnixListener> {
-    // Only one server can hold the data directory (sled's lock), so a socket file
+    // Only one server can hold the data directory (the database locks it), so a socket file
     // here is a leftover from a crash.
     if path.exists() {
         std::fs::remove_file(path)?;

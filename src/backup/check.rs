@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::kinds;
-use crate::store::{decode_id, index_key, multi_key, Store, StoreError, META_NEXT_ID};
+use crate::store::{decode_id, index_key, multi_key, KeyRange, Store, StoreError, META_NEXT_ID};
 
 /// What a whole database holds, counted while checking it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -37,10 +37,9 @@ fn broken(msg: String) -> Broken {
 ///
 /// Reads the store once in key order; memory does not grow with its size.
 pub fn check(store: &Store) -> Result<Summary, Broken> {
-    let tree = store.data_tree();
     let mut s = Summary::default();
-    for item in tree.iter() {
-        let (k, v) = item.map_err(StoreError::from)?;
+    for item in store.raw_entries() {
+        let (k, v) = item?;
         let key = String::from_utf8_lossy(&k);
         let Some((prefix, _)) = key.split_once('/') else {
             return Err(broken(format!("key '{key}' has no kind")));
@@ -53,17 +52,14 @@ pub fn check(store: &Store) -> Result<Summary, Broken> {
         let claims = kind
             .claims(&v)
             .map_err(|e| broken(format!("record '{key}' does not read: {e}")))?;
-        if k.as_ref() != crate::store::record_key(kind.name, claims.id).as_slice() {
+        if k != crate::store::record_key(kind.name, claims.id) {
             return Err(broken(format!(
                 "record '{key}' says its id is {}",
                 claims.id
             )));
         }
         for (index, value) in &claims.unique {
-            match tree
-                .get(index_key(index, value))
-                .map_err(StoreError::from)?
-            {
+            match store.raw_get(&index_key(index, value))? {
                 Some(id) if decode_id(&id)? == claims.id => {}
                 Some(id) => {
                     return Err(broken(format!(
@@ -80,9 +76,9 @@ pub fn check(store: &Store) -> Result<Summary, Broken> {
             }
         }
         for (index, value) in &claims.multi {
-            if !tree
-                .contains_key(multi_key(index, value, claims.id))
-                .map_err(StoreError::from)?
+            if store
+                .raw_get(&multi_key(index, value, claims.id))?
+                .is_none()
             {
                 return Err(broken(format!(
                     "record '{key}' lacks its index entry {index} '{value}'"
@@ -95,15 +91,15 @@ pub fn check(store: &Store) -> Result<Summary, Broken> {
         *s.records.entry(kind.name.to_string()).or_default() += 1;
     }
     // Every claim was found; equal totals then mean no entry is left over.
-    let unique_stored = tree.scan_prefix(b"ix/").count() as u64;
-    let multi_stored = tree.scan_prefix(b"mx/").count() as u64;
+    let unique_stored = count(store, "ix/")?;
+    let multi_stored = count(store, "mx/")?;
     if unique_stored != s.unique_entries || multi_stored != s.multi_entries {
         return Err(broken(format!(
             "{} unique and {} other index entries stored, but records claim {} and {}: some point to no record",
             unique_stored, multi_stored, s.unique_entries, s.multi_entries
         )));
     }
-    s.next_id = match tree.get(META_NEXT_ID).map_err(StoreError::from)? {
+    s.next_id = match store.raw_get(META_NEXT_ID)? {
         Some(b) => decode_id(&b)?,
         None => 1,
     };
@@ -114,4 +110,14 @@ pub fn check(store: &Store) -> Result<Summary, Broken> {
         )));
     }
     Ok(s)
+}
+
+/// Number of durable entries under `prefix`.
+fn count(store: &Store, prefix: &str) -> Result<u64, StoreError> {
+    let mut n = 0u64;
+    for item in store.scan(KeyRange::prefix(prefix), false) {
+        item?;
+        n += 1;
+    }
+    Ok(n)
 }

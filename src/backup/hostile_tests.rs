@@ -417,7 +417,7 @@ fn a_backup_holds_records_and_no_index_entries() {
     assert!(store.lookup("department_name", "x").is_ok());
     // the stored value is carried byte for byte
     let key = crate::store::record_key("department", 1);
-    let stored = store.data_tree().get(&key).unwrap();
+    let stored = store.raw_get(&key).unwrap();
     if let Some(stored) = stored {
         let line = lines
             .iter()

@@ -119,7 +119,7 @@ pub(crate) struct EntryReader {
     pub header: Header,
     hasher: Sha256,
     buf: Vec<u8>,
-    /// The key of the previous line: keys must rise strictly, as sled stores them.
+    /// The key of the previous line: keys must rise strictly, in the store's key order.
     last_key: Vec<u8>,
     lines: u64,
     bytes: u64,

@@ -16,7 +16,7 @@ use crate::store::{
 /// written early: a batch is held in memory, so it is bounded by both.
 const BATCH_ENTRIES: usize = 1000;
 const BATCH_BYTES: usize = 4 << 20;
-/// sled's page cache while restoring; restore reads each entry once.
+/// Database cache while restoring; restore reads each entry once.
 const RESTORE_CACHE: u64 = 8 << 20;
 
 fn dir_is_empty(dir: &Path) -> Result<bool, std::io::Error> {
@@ -44,7 +44,7 @@ pub fn restore(
     }
     let db_dir = data_dir.join("db");
     if db_dir.exists() {
-        // Refuse while a server holds it: opening takes sled's lock.
+        // Refuse while a server holds it: opening takes the database's lock.
         drop(Store::open(&db_dir, 1 << 20)?);
     }
     let created = !data_dir.exists();
@@ -104,12 +104,7 @@ impl Loader<'_> {
         let key = index_key(index, value);
         let holder = match self.pending.get(&key) {
             Some(h) => Some(*h),
-            None => match self
-                .store
-                .data_tree()
-                .get(&key)
-                .map_err(crate::store::StoreError::from)?
-            {
+            None => match self.store.raw_get(&key)? {
                 Some(b) => Some(decode_id(&b)?),
                 None => None,
             },

@@ -241,13 +241,6 @@ pub fn get(store: &Store, kind: &str, record_id: &str) -> ServiceResult<ErpRecor
     Ok(store.load::<ErpRecord>(id)?)
 }
 
-/// Schema step 2 → 3: the kind index's values became [`super::model::kind_value`].
-pub fn reindex_kinds(store: &Store) -> Result<(), StoreError> {
-    let n = store.rebuild_multi_index::<ErpRecord>(super::model::IX_KIND)?;
-    tracing::info!(entries = n, "ERP kind index rebuilt");
-    Ok(())
-}
-
 /// Current record by kind and id, if any (for scripts' lookups).
 pub fn find(store: &Store, kind: &str, record_id: &str) -> ServiceResult<Option<ErpRecord>> {
     match store.lookup("erp_record", &record_key(kind, record_id))? {
@@ -276,6 +269,18 @@ pub fn versions(store: &Store, kind: &str, record_id: &str) -> ServiceResult<Vec
     Ok(out)
 }
 
+/// Ids of the current records of `kind`, newest (highest id) first.
+pub fn ids_of_kind(store: &Store, kind: &str) -> Result<Vec<u64>, StoreError> {
+    let mut ids = store.ids_by_unique_prefix("erp_record", &format!("{kind}/"))?;
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(ids)
+}
+
+/// The kinds of record stored, in name order.
+pub fn kinds(store: &Store) -> Result<Vec<String>, StoreError> {
+    store.unique_value_heads("erp_record")
+}
+
 /// Records of a kind, newest first, optionally only those whose id or data contain `text`.
 pub fn browse(
     store: &Store,
@@ -285,9 +290,8 @@ pub fn browse(
 ) -> ServiceResult<Vec<ErpRecord>> {
     let needle = text.map(|t| t.to_lowercase()).filter(|t| !t.is_empty());
     let mut out = Vec::new();
-    // Newest arrivals first; stops reading at `limit`.
-    for id in store.ids_by_newest(super::model::IX_KIND, kind) {
-        let Some(r) = store.get::<ErpRecord>(id?)? else {
+    for id in ids_of_kind(store, kind)? {
+        let Some(r) = store.get::<ErpRecord>(id)? else {
             continue;
         };
         if needle.as_ref().is_none_or(|n| {
@@ -454,5 +458,28 @@ mod tests {
             let out = store.write(|tx| write(tx, &mut changed, &replaces, superseded));
             assert_eq!(out.is_ok(), i == 0, "{out:?}");
         }
+    }
+
+    /// Listing a kind reads the record index: newest first, only that kind (also a
+    /// kind whose name starts another's), and each kind once.
+    #[test]
+    fn a_kind_is_listed_newest_first_from_the_record_index() {
+        let store = Store::memory();
+        let rec = |kind: &str, id: &str| {
+            validate(&mut json!({"kind": kind, "id": id, "data": {"n": id}})).unwrap()
+        };
+        let batch = vec![rec("order", "B"), rec("order_line", "L"), rec("order", "A")];
+        upsert(&store, batch, Utc::now()).unwrap();
+        upsert(&store, vec![rec("order", "C")], Utc::now()).unwrap();
+        assert_eq!(kinds(&store).unwrap(), ["order", "order_line"]);
+        let listed: Vec<String> = browse(&store, "order", None, 10)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.record_id)
+            .collect();
+        assert_eq!(listed, ["C", "A", "B"]);
+        assert_eq!(browse(&store, "order", Some("b"), 10).unwrap().len(), 1);
+        assert_eq!(ids_of_kind(&store, "order_line").unwrap().len(), 1);
+        assert!(ids_of_kind(&store, "ord").unwrap().is_empty());
     }
 }

@@ -10,7 +10,6 @@ use utoipa::ToSchema;
 use crate::actor::Actor;
 use crate::auth::token::{self, TokenView};
 use crate::board::announce::{self, AnnouncementView};
-use crate::erp::model::IX_KIND;
 use crate::error::{ServiceError, ServiceResult};
 use crate::stats::period::{Period, PeriodKind};
 use crate::stats::service::{counts_of, trend, TrendPoint};
@@ -183,16 +182,16 @@ pub struct ErpStatus {
 pub fn erp_status(store: &Store, actor: &Actor) -> ServiceResult<ErpStatus> {
     let tokens = token::list(store, actor)?;
     let mut last_records = Vec::new();
-    // The kind index is ordered by arrival: the newest is its last entry and the count
-    // a key count; no record but the newest is read (a kind may hold millions).
-    for kind in store.index_values(IX_KIND)? {
-        let newest = match store.ids_by_newest(IX_KIND, &kind).next() {
-            Some(id) => store.get::<crate::erp::ErpRecord>(id?)?,
+    // Ids only (no record decoded) from the record index; the newest created is the
+    // highest id, and the only record read.
+    for kind in crate::erp::ingest::kinds(store)? {
+        let ids = crate::erp::ingest::ids_of_kind(store, &kind)?;
+        let newest = match ids.first() {
+            Some(id) => store.get::<crate::erp::ErpRecord>(*id)?,
             None => None,
         };
         if let Some(r) = newest {
-            let count = store.count_by(IX_KIND, &kind)?;
-            last_records.push(serde_json::json!({"kind": kind, "count": count, "id": r.record_id, "version": r.version, "received_at": r.received_at}));
+            last_records.push(serde_json::json!({"kind": kind, "count": ids.len(), "id": r.record_id, "version": r.version, "received_at": r.received_at}));
         }
     }
     let scenario_errors = store

@@ -24,8 +24,15 @@ pub enum StoreError {
     Duplicate { index: String, value: String },
     #[error("stored value is not readable: {0}")]
     Codec(String),
-    #[error("storage error: {0}")]
-    Sled(#[from] sled::Error),
+    /// The storage engine failed; its own words, for the log.
+    #[error("storage engine error: {0}")]
+    Backend(String),
+    #[error("disk error in the data directory: {0}")]
+    Io(#[from] std::io::Error),
+    /// A batch's precondition failed: another writer changed `key` after this write
+    /// read it. Only an engine with writers outside this process can report it.
+    #[error("{key} was changed by another writer at the same time; try again")]
+    Raced { key: String },
     #[error("a writer panicked while holding the write lock")]
     Poisoned,
     #[error("the disk holding the data directory has {} MiB free, below the floor of {} MiB (min_free_disk_mb): free some space; writes are refused until then", free / (1024 * 1024), floor / (1024 * 1024))]

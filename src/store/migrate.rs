@@ -1,5 +1,6 @@
 //! Schema version check and migration steps, run at every open.
 
+use super::backend::KeyRange;
 use super::keys::META_SCHEMA;
 use super::{Store, StoreError, SCHEMA_VERSION};
 
@@ -15,17 +16,18 @@ const STEPS: &[Step] = &[
     crate::stats::record::fold_due_marks,
 ];
 
-/// The todo index is ordered by step state and deadline, the ERP kind index by arrival.
+/// The todo index is ordered by step state and deadline; ERP records no longer keep
+/// a per-kind index (see `erp::model`).
 fn step_3(store: &Store) -> Result<(), StoreError> {
     crate::tasks::lists::reindex_todo(store)?;
-    crate::erp::ingest::reindex_kinds(store)
+    drop_index(store, "erp_kind")
 }
 
 pub fn run(store: &Store) -> Result<(), StoreError> {
-    let found = match store.data_tree().get(META_SCHEMA)? {
+    let found = match store.raw_get(META_SCHEMA)? {
         Some(b) => {
             let arr: [u8; 4] = b
-                .as_ref()
+                .as_slice()
                 .try_into()
                 .map_err(|_| StoreError::Codec("schema version".into()))?;
             u32::from_be_bytes(arr)
@@ -38,8 +40,12 @@ pub fn run(store: &Store) -> Result<(), StoreError> {
             known: SCHEMA_VERSION,
         });
     }
-    let marker = store.path().join(MARKER);
+    // Only a store with files on disk has a place for the marker.
+    let marker = store.is_durable().then(|| store.path().join(MARKER));
     if found == 0 {
+        let Some(marker) = marker else {
+            return set_version(store, SCHEMA_VERSION);
+        };
         // sled recovers a badly damaged file as an empty database; the marker tells a
         // new database from one that has lost everything.
         if marker.exists() {
@@ -52,7 +58,7 @@ pub fn run(store: &Store) -> Result<(), StoreError> {
         set_version(store, SCHEMA_VERSION)?;
         return write_marker(&marker);
     }
-    if !marker.exists() {
+    if let Some(marker) = marker.filter(|m| !m.exists()) {
         write_marker(&marker)?;
     }
     for version in found..SCHEMA_VERSION {
@@ -65,17 +71,37 @@ pub fn run(store: &Store) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Removes every entry of non-unique index `index`, a few thousand per write so no
+/// batch grows with the database.
+fn drop_index(store: &Store, index: &str) -> Result<(), StoreError> {
+    let prefix = format!("mx/{index}/");
+    loop {
+        let keys: Vec<Vec<u8>> = store
+            .scan(KeyRange::prefix(prefix.as_bytes()), false)
+            .take(5000)
+            .map(|item| item.map(|(k, _)| k))
+            .collect::<Result<_, _>>()?;
+        if keys.is_empty() {
+            return Ok(());
+        }
+        store.write(|tx| {
+            for key in keys {
+                tx.remove_raw(key);
+            }
+            Ok::<_, StoreError>(())
+        })?;
+    }
+}
+
 /// File inside the database directory saying it has been initialised.
 const MARKER: &str = "baton-initialized";
 
 fn write_marker(path: &std::path::Path) -> Result<(), StoreError> {
-    std::fs::write(
-        path,
-        b"This sled database belongs to Baton. Do not delete.\n",
-    )
-    .map_err(|e| StoreError::Unopenable {
-        path: path.to_path_buf(),
-        reason: format!("cannot write marker file: {e}"),
+    std::fs::write(path, b"This database belongs to Baton. Do not delete.\n").map_err(|e| {
+        StoreError::Unopenable {
+            path: path.to_path_buf(),
+            reason: format!("cannot write marker file: {e}"),
+        }
     })
 }
 

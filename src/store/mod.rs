@@ -1,26 +1,38 @@
-//! The one module that touches sled.
+//! The one module that knows how data is kept.
 //!
-//! Every durable record lives in the `data` tree under `{kind}/{id:016x}`; unique
+//! Every durable record lives in the `data` key space under `{kind}/{id:016x}`; unique
 //! secondary indexes live beside them under `ix/{index}/{value}`. All writes go through
 //! [`Store::write`], which serialises writers, applies the whole change as one atomic
-//! sled batch (record and index entries together) and flushes before returning, so a
-//! caller that got `Ok` may acknowledge the write to a client. Sessions and other
-//! short-lived state live in the `ephemeral` tree, which backups skip.
+//! batch (record and index entries together) and flushes before returning, so a caller
+//! that got `Ok` may acknowledge the write to a client. Sessions and other short-lived
+//! state live in the `ephemeral` space, which backups skip.
+//!
+//! The bytes are kept by a [`Backend`]: sled in production, a `BTreeMap` in unit tests
+//! ([`Store::memory`]). Nothing outside this module names the engine.
 
+mod backend;
 mod codec;
+#[cfg(test)]
+mod conformance;
+mod dir_lock;
 mod error;
+mod indexes;
 mod keys;
+mod memory;
 mod migrate;
 mod open;
 mod reindex;
+mod sled_backend;
 mod snapshot;
 mod write;
 
+pub use backend::{prefix_end, Backend, Batch, Entries, Entry, KeyRange, Space};
 pub use codec::{decode, encode, Record};
 pub use error::StoreError;
 pub use keys::{
     decode_id, encode_id, index_key, kind_of, multi_key, record_key, META_NEXT_ID, META_SCHEMA,
 };
+pub use memory::MemoryBackend;
 pub use write::WriteTx;
 
 use std::path::{Path, PathBuf};
@@ -37,36 +49,60 @@ pub struct Store {
 }
 
 struct Inner {
-    db: sled::Db,
-    data: sled::Tree,
-    ephemeral: sled::Tree,
+    backend: Box<dyn Backend>,
+    /// The data directory's lock (none for a store in memory); released on drop,
+    /// after the backend (fields drop in order).
+    _dir_lock: Option<std::fs::File>,
     path: PathBuf,
     /// Serialises writers so read-check-write sequences (unique indexes, revision
-    /// checks) cannot interleave; sled batches then make each write atomic.
+    /// checks) cannot interleave; atomic batches then make each write atomic.
     write_lock: Mutex<()>,
     /// Writes are refused while the disk has less free space than this (0: never).
     min_free: AtomicU64,
 }
 
 impl Store {
-    /// Opens (or creates) the database in `dir`, with sled's page cache bounded to
+    /// Opens (or creates) the database in `dir`, with the database cache bounded to
     /// `cache_bytes`, and runs pending migrations.
     pub fn open(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
-        let db = open::open_db(dir, cache_bytes)?;
-        let data = db.open_tree("data")?;
-        let ephemeral = db.open_tree("ephemeral")?;
-        let store = Store {
+        let lock = open_locked(dir)?;
+        let backend = sled_backend::SledBackend::open(dir, cache_bytes)?;
+        let store = Self::assemble(Box::new(backend), dir.to_path_buf(), Some(lock));
+        migrate::run(&store)?;
+        Ok(store)
+    }
+
+    /// A store that keeps everything in memory, for tests: same behaviour as a store
+    /// on disk, minus durability, and no directory to clean up.
+    pub fn memory() -> Self {
+        let store = Self::assemble(Box::new(MemoryBackend::new()), PathBuf::new(), None);
+        // A fresh map holds no schema that could be newer, and migrating an empty
+        // store only records the version: neither can fail.
+        if let Err(e) = migrate::run(&store) {
+            tracing::error!(error = %e, "initialising an in-memory store");
+        }
+        store
+    }
+
+    /// A store over any [`Backend`]; `dir` is where a durable backend keeps its files
+    /// (the free-space check and the initialised marker use it). The caller answers
+    /// for keeping other processes out of `dir`.
+    pub fn with_backend(backend: Box<dyn Backend>, dir: &Path) -> Result<Self, StoreError> {
+        let store = Self::assemble(backend, dir.to_path_buf(), None);
+        migrate::run(&store)?;
+        Ok(store)
+    }
+
+    fn assemble(backend: Box<dyn Backend>, path: PathBuf, lock: Option<std::fs::File>) -> Self {
+        Store {
             inner: Arc::new(Inner {
-                db,
-                data,
-                ephemeral,
-                path: dir.to_path_buf(),
+                backend,
+                _dir_lock: lock,
+                path,
                 write_lock: Mutex::new(()),
                 min_free: AtomicU64::new(0),
             }),
-        };
-        migrate::run(&store)?;
-        Ok(store)
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -74,7 +110,7 @@ impl Store {
     }
 
     /// Refuse writes while the data directory's disk has fewer than `bytes` free: a
-    /// clear error for the client instead of sled failing half-way on a full disk.
+    /// clear error for the client instead of the engine failing half-way on a full disk.
     pub fn set_min_free(&self, bytes: u64) {
         self.inner.min_free.store(bytes, Ordering::Relaxed);
     }
@@ -84,7 +120,7 @@ impl Store {
         if floor == 0 {
             return Ok(());
         }
-        // A failing statvfs is no reason to refuse a write; sled reports real errors.
+        // A failing statvfs is no reason to refuse a write; the engine reports real errors.
         match fs4::available_space(&self.inner.path) {
             Ok(free) if free < floor => Err(StoreError::DiskLow { free, floor }),
             _ => Ok(()),
@@ -95,7 +131,7 @@ impl Store {
     /// returns an error or panics.
     ///
     /// A panic inside `f` is caught and answered as [`StoreError::Panicked`]: nothing of
-    /// its batch reached sled, so the lock guards nothing half-done and later writers
+    /// its batch reached the backend, so the lock guards nothing half-done and later writers
     /// carry on (a poisoned lock is recovered for the same reason). One bad request must
     /// never stop every later write.
     pub fn write<T, E: From<StoreError>>(
@@ -109,7 +145,7 @@ impl Store {
                 .write_lock
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let mut tx = WriteTx::new(&self.inner.data);
+            let mut tx = WriteTx::new(&*self.inner.backend);
             let staged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut tx)));
             let out = match staged {
                 Ok(out) => out?,
@@ -119,11 +155,7 @@ impl Store {
                     return Err(StoreError::Panicked(what).into());
                 }
             };
-            let batch = tx.into_batch();
-            self.inner
-                .data
-                .apply_batch(batch)
-                .map_err(StoreError::from)?;
+            self.inner.backend.apply(Space::Data, tx.into_batch())?;
             out
         };
         self.flush()?;
@@ -132,12 +164,11 @@ impl Store {
 
     /// Makes everything written so far durable.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.inner.db.flush()?;
-        Ok(())
+        self.inner.backend.flush()
     }
 
     pub fn get<R: Record>(&self, id: u64) -> Result<Option<R>, StoreError> {
-        match self.inner.data.get(record_key(R::KIND, id))? {
+        match self.raw_get(&record_key(R::KIND, id))? {
             Some(bytes) => Ok(Some(decode::<R>(&bytes)?)),
             None => Ok(None),
         }
@@ -155,7 +186,7 @@ impl Store {
     pub fn list<R: Record>(&self) -> Result<Vec<R>, StoreError> {
         let prefix = keys::kind_prefix(R::KIND);
         let mut out = Vec::new();
-        for item in self.inner.data.scan_prefix(prefix) {
+        for item in self.scan(KeyRange::prefix(prefix), false) {
             let (_, v) = item?;
             out.push(decode::<R>(&v)?);
         }
@@ -166,239 +197,101 @@ impl Store {
     pub fn list_newest<R: Record>(&self, limit: usize) -> Result<Vec<R>, StoreError> {
         let prefix = keys::kind_prefix(R::KIND);
         let mut out = Vec::new();
-        for item in self.inner.data.scan_prefix(prefix).rev().take(limit) {
+        for item in self.scan(KeyRange::prefix(prefix), true).take(limit) {
             let (_, v) = item?;
             out.push(decode::<R>(&v)?);
         }
         Ok(out)
     }
 
-    /// Id stored under a unique index value.
-    pub fn lookup(&self, index: &str, value: &str) -> Result<Option<u64>, StoreError> {
-        self.inner
-            .data
-            .get(index_key(index, value))?
-            .map(|v| keys::decode_id(&v))
-            .transpose()
-    }
-
-    /// Ids of records with `value` in non-unique index `index`, highest id first.
-    pub fn ids_by(&self, index: &str, value: &str) -> Result<Vec<u64>, StoreError> {
-        let mut out = Vec::new();
-        for item in self
-            .inner
-            .data
-            .scan_prefix(keys::multi_prefix(index, value))
-            .rev()
-        {
-            let (k, _) = item?;
-            if let Some(id) = keys::id_from_multi_key(&k) {
-                out.push(id);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Ids of records with `value` in non-unique index `index`, read lazily in reverse
-    /// key order (the highest value, then the highest id, first), so a caller that
-    /// needs the first few never reads the rest.
-    pub fn ids_by_newest<'s>(
-        &'s self,
-        index: &str,
-        value: &str,
-    ) -> impl Iterator<Item = Result<u64, StoreError>> + 's {
-        self.inner
-            .data
-            .scan_prefix(keys::multi_prefix(index, value))
-            .rev()
-            .filter_map(|item| match item {
-                Ok((k, _)) => keys::id_from_multi_key(&k).map(Ok),
-                Err(e) => Some(Err(e.into())),
-            })
-    }
-
-    /// Ids in non-unique index `index` whose value is at most `upto` (lexical order;
-    /// use fixed-width values such as `time::time_key`), lowest value first.
-    pub fn ids_by_range(&self, index: &str, upto: &str) -> Result<Vec<u64>, StoreError> {
-        let start = format!("mx/{index}/").into_bytes();
-        // '/' + 1 = '0'...: everything with a value <= upto sorts below "upto/\xff".
-        let mut end = format!("mx/{index}/{upto}/").into_bytes();
-        end.push(0xff);
-        let mut out = Vec::new();
-        for item in self.inner.data.range(start..end) {
-            let (k, _) = item?;
-            if let Some(id) = keys::id_from_multi_key(&k) {
-                out.push(id);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The distinct values of non-unique index `index`, jumping from one value to the
-    /// next instead of reading every entry.
-    pub fn index_values(&self, index: &str) -> Result<Vec<String>, StoreError> {
-        let prefix = format!("mx/{index}/");
-        let mut out = Vec::new();
-        let mut from = prefix.clone().into_bytes();
-        while let Some(item) = self.inner.data.range(from.clone()..).next() {
-            let (k, _) = item?;
-            let Some(rest) = k.strip_prefix(prefix.as_bytes()) else {
-                break;
-            };
-            let Some(end) = rest.iter().position(|b| *b == b'/') else {
-                break;
-            };
-            let value = String::from_utf8_lossy(&rest[..end]).into_owned();
-            // '0' follows '/': the first key after every "{value}/…" entry.
-            from = format!("{prefix}{value}0").into_bytes();
-            out.push(value);
-        }
-        Ok(out)
-    }
-
-    /// Number of records with `value` in index `index`, without loading them.
-    pub fn count_by(&self, index: &str, value: &str) -> Result<usize, StoreError> {
-        let mut n = 0;
-        for item in self
-            .inner
-            .data
-            .scan_prefix(keys::multi_prefix(index, value))
-        {
-            item?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    /// Number of entries in non-unique index `index` whose value `v` satisfies
-    /// `from <= v < to` (lexical order; use fixed-width values), without loading them.
-    pub fn count_range(&self, index: &str, from: &str, to: &str) -> Result<usize, StoreError> {
-        let start = format!("mx/{index}/{from}").into_bytes();
-        let end = format!("mx/{index}/{to}").into_bytes();
-        let mut n = 0;
-        if start >= end {
-            return Ok(n);
-        }
-        for item in self.inner.data.range(start..end) {
-            item?;
-            n += 1;
-        }
-        Ok(n)
-    }
-
-    /// Ids of at most `limit` entries in non-unique index `index` whose value `v`
-    /// satisfies `from <= v < to` (lexical order), lowest value first: the first page
-    /// of an ordered view without reading the rest.
-    pub fn ids_in_range(
-        &self,
-        index: &str,
-        from: &str,
-        to: &str,
-        limit: usize,
-    ) -> Result<Vec<u64>, StoreError> {
-        self.range_page(index, from, to, limit, false)
-    }
-
-    /// [`Store::ids_in_range`] from the other end: highest value first.
-    pub fn ids_in_range_rev(
-        &self,
-        index: &str,
-        from: &str,
-        to: &str,
-        limit: usize,
-    ) -> Result<Vec<u64>, StoreError> {
-        self.range_page(index, from, to, limit, true)
-    }
-
-    fn range_page(
-        &self,
-        index: &str,
-        from: &str,
-        to: &str,
-        limit: usize,
-        reverse: bool,
-    ) -> Result<Vec<u64>, StoreError> {
-        let start = format!("mx/{index}/{from}").into_bytes();
-        let end = format!("mx/{index}/{to}").into_bytes();
-        let mut out = Vec::new();
-        if start >= end {
-            return Ok(out);
-        }
-        let range = self.inner.data.range(start..end);
-        let entries: Box<dyn Iterator<Item = _>> = if reverse {
-            Box::new(range.rev())
-        } else {
-            Box::new(range)
-        };
-        for item in entries.take(limit) {
-            let (k, _) = item?;
-            if let Some(id) = keys::id_from_multi_key(&k) {
-                out.push(id);
-            }
-        }
-        Ok(out)
-    }
-
     /// Bytes the database takes on disk.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
-        Ok(self.inner.db.size_on_disk()?)
+        self.inner.backend.size_on_disk()
     }
 
     pub fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(self
-            .inner
-            .data
-            .iter()
-            .keys()
-            .filter_map(Result::ok)
-            .all(|k| k.starts_with(b"meta/")))
+        for item in self.scan(KeyRange::all(), false) {
+            let (k, _) = item?;
+            if !k.starts_with(b"meta/") {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
-    /// Raw iteration over every durable key and value, for backups.
-    pub fn raw_entries(&self) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StoreError>> + '_ {
-        self.inner.data.iter().map(|item| {
-            item.map(|(k, v)| (k.to_vec(), v.to_vec()))
-                .map_err(StoreError::from)
-        })
+    /// Raw iteration over every durable key and value, for backups and checks.
+    pub fn raw_entries(&self) -> Entries<'_> {
+        self.scan(KeyRange::all(), false)
+    }
+
+    /// The raw value under a durable key, for backups and checks.
+    pub fn raw_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.backend.get(Space::Data, key)
     }
 
     /// Raw insert of many entries at once, for restore into an empty store.
     pub fn raw_insert_batch(&self, entries: Vec<(Vec<u8>, Vec<u8>)>) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        for (k, v) in entries {
-            batch.insert(k, v);
-        }
-        self.inner.data.apply_batch(batch)?;
-        Ok(())
+        let batch = Batch {
+            expect: Vec::new(),
+            ops: entries.into_iter().map(|(k, v)| (k, Some(v))).collect(),
+        };
+        self.inner.backend.apply(Space::Data, batch)
+    }
+
+    /// Durable entries in `range`, in key order or reversed.
+    pub fn scan(&self, range: KeyRange, reverse: bool) -> Entries<'_> {
+        self.inner.backend.range(Space::Data, range, reverse)
+    }
+
+    /// Whether the data outlives the process (false for [`Store::memory`]).
+    pub fn is_durable(&self) -> bool {
+        self.inner.backend.is_durable()
     }
 
     // ---- ephemeral state (sessions): not backed up, not flushed on every write ----
 
     pub fn eph_get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        Ok(self.inner.ephemeral.get(key)?.map(|v| v.to_vec()))
+        self.inner.backend.get(Space::Ephemeral, key.as_bytes())
     }
 
     pub fn eph_put(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.inner.ephemeral.insert(key, value)?;
-        Ok(())
+        let mut batch = Batch::default();
+        batch.put(key, value);
+        self.inner.backend.apply(Space::Ephemeral, batch)
     }
 
     pub fn eph_remove(&self, key: &str) -> Result<(), StoreError> {
-        self.inner.ephemeral.remove(key)?;
-        Ok(())
+        let mut batch = Batch::default();
+        batch.remove(key);
+        self.inner.backend.apply(Space::Ephemeral, batch)
     }
 
     pub fn eph_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let mut out = Vec::new();
-        for item in self.inner.ephemeral.scan_prefix(prefix) {
+        let entries = self
+            .inner
+            .backend
+            .range(Space::Ephemeral, KeyRange::prefix(prefix), false);
+        for item in entries {
             let (k, v) = item?;
-            out.push((String::from_utf8_lossy(&k).into_owned(), v.to_vec()));
+            out.push((String::from_utf8_lossy(&k).into_owned(), v));
         }
         Ok(out)
     }
+}
 
-    pub(crate) fn data_tree(&self) -> &sled::Tree {
-        &self.inner.data
+/// The directory's lock, waiting up to a second for one this process is letting go
+/// of (a `Store` dropped on another thread a moment ago).
+fn open_locked(dir: &Path) -> Result<std::fs::File, StoreError> {
+    let mut attempts = 0;
+    loop {
+        match dir_lock::acquire(dir) {
+            Err(StoreError::Locked(_)) if attempts < 20 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
     }
 }
 

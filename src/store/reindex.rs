@@ -2,53 +2,59 @@
 //! what an index holds. Idempotent: a step interrupted half-way runs again whole at
 //! the next open (its schema version was not recorded).
 
+use super::backend::KeyRange;
 use super::keys::{kind_prefix, multi_key};
 use super::{decode, Record, Store, StoreError};
 
-/// Entries per batch: bounded memory on any database size.
+/// Entries per write: bounded memory on any database size.
 const CHUNK: usize = 1000;
 
 impl Store {
     /// Drops every entry of `index` and writes it again from the records of kind `R`;
     /// returns how many entries it wrote.
     pub fn rebuild_multi_index<R: Record>(&self, index: &str) -> Result<usize, StoreError> {
-        let tree = self.data_tree();
         let prefix = format!("mx/{index}/");
         loop {
-            let stale = tree
-                .scan_prefix(&prefix)
-                .keys()
+            let stale = self
+                .scan(KeyRange::prefix(prefix.as_bytes()), false)
                 .take(CHUNK)
+                .map(|item| item.map(|(k, _)| k))
                 .collect::<Result<Vec<_>, _>>()?;
             if stale.is_empty() {
                 break;
             }
-            let mut batch = sled::Batch::default();
-            for key in stale {
-                batch.remove(key);
-            }
-            tree.apply_batch(batch)?;
+            self.write(|tx| {
+                for key in stale {
+                    tx.remove_raw(key);
+                }
+                Ok::<_, StoreError>(())
+            })?;
         }
         let mut written = 0;
-        let mut batch = sled::Batch::default();
-        let mut in_batch = 0;
-        for item in tree.scan_prefix(kind_prefix(R::KIND)) {
+        let mut pending: Vec<Vec<u8>> = Vec::new();
+        let flush = |pending: &mut Vec<Vec<u8>>| {
+            let keys = std::mem::take(pending);
+            self.write(|tx| {
+                for key in keys {
+                    tx.put_raw(key, Vec::new());
+                }
+                Ok::<_, StoreError>(())
+            })
+        };
+        for item in self.scan(KeyRange::prefix(kind_prefix(R::KIND)), false) {
             let (_, value) = item?;
             let record: R = decode(&value)?;
             for (name, value) in record.multi_keys() {
                 if name == index {
-                    batch.insert(multi_key(index, &value, record.id()), Vec::new());
+                    pending.push(multi_key(index, &value, record.id()));
                     written += 1;
-                    in_batch += 1;
                 }
             }
-            if in_batch >= CHUNK {
-                tree.apply_batch(std::mem::take(&mut batch))?;
-                in_batch = 0;
+            if pending.len() >= CHUNK {
+                flush(&mut pending)?;
             }
         }
-        tree.apply_batch(batch)?;
-        self.flush()?;
+        flush(&mut pending)?;
         Ok(written)
     }
 }

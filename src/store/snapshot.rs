@@ -1,13 +1,14 @@
 //! A consistent read of the whole data tree, for backups.
 
+use super::backend::KeyRange;
 use super::{Store, StoreError};
 
 impl Store {
     /// Calls `each` with every durable entry as it stood at one moment, except those
     /// under the key prefixes in `skip` (which are not read at all).
     ///
-    /// sled has no snapshots, and a scan of the live tree while batches land sees some
-    /// of a batch and not the rest (an index entry without its record, an id counter
+    /// sled has no snapshots (and the [`super::Backend`] trait asks for none), and a
+    /// scan of the live tree while batches land sees some of a batch and not the rest (an index entry without its record, an id counter
     /// below ids present). Holding the writer lock for the scan keeps every write out
     /// until it ends, so keep `each` fast (copy to a spool file, encode later).
     /// `each` must not write to this store: that would wait on the lock held here.
@@ -26,14 +27,14 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut from: Vec<u8> = Vec::new();
         for (start, end) in skip_ranges(skip) {
-            for item in self.inner.data.range(from.clone()..start) {
-                let (k, v) = item.map_err(StoreError::from)?;
+            for item in self.scan(KeyRange::between(from.clone(), start), false) {
+                let (k, v) = item?;
                 each(&k, &v)?;
             }
             from = from.max(end);
         }
-        for item in self.inner.data.range(from..) {
-            let (k, v) = item.map_err(StoreError::from)?;
+        for item in self.scan(KeyRange::from(from), false) {
+            let (k, v) = item?;
             each(&k, &v)?;
         }
         Ok(())
@@ -47,14 +48,7 @@ fn skip_ranges(prefixes: &[&str]) -> Vec<(Vec<u8>, Vec<u8>)> {
         .filter_map(|p| {
             let start = p.as_bytes().to_vec();
             // the first key after every key that starts with `p`
-            let mut end = start.clone();
-            while let Some(last) = end.pop() {
-                if last < u8::MAX {
-                    end.push(last + 1);
-                    return Some((start, end));
-                }
-            }
-            None
+            super::backend::prefix_end(&start).map(|end| (start, end))
         })
         .collect();
     out.sort();
@@ -108,7 +102,7 @@ mod tests {
             .unwrap();
         writer.join().unwrap();
         assert!(!seen.contains(&"meta/z".to_string()), "{seen:?}");
-        assert!(store.data_tree().get("meta/z").unwrap().is_some());
+        assert!(store.raw_get(b"meta/z").unwrap().is_some());
     }
 
     #[test]

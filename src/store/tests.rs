@@ -228,8 +228,10 @@ fn rebuild_multi_index_replaces_stale_entries_with_the_records_own() {
         .unwrap();
     // An entry in an older format, as a previous release wrote it.
     store
-        .data_tree()
-        .insert(b"mx/tag/old-format/00000000000000ff", Vec::new())
+        .raw_insert_batch(vec![(
+            b"mx/tag/old-format/00000000000000ff".to_vec(),
+            Vec::new(),
+        )])
         .unwrap();
     assert_eq!(store.rebuild_multi_index::<Tagged>("tag").unwrap(), 1);
     assert_eq!(store.ids_by("tag", "red").unwrap(), vec![a]);
@@ -272,4 +274,53 @@ fn ids_in_range_reads_a_bounded_page_in_value_order() {
         .unwrap()
         .is_empty());
     assert_eq!(store.count_range("tag", "u0", "u/").unwrap(), 0);
+}
+
+/// Schema 2 → 3 drops the retired per-kind ERP index and leaves everything else.
+#[test]
+fn the_retired_erp_kind_index_is_dropped_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let id = {
+        let store = Store::open(&path, 1 << 20).unwrap();
+        let id = store.write(|tx| tx.insert(&mut thing("kept"))).unwrap();
+        let mut entries: Vec<(Vec<u8>, Vec<u8>)> = (0..12_000u64)
+            .map(|i| (multi_key("erp_kind", "order", i), Vec::new()))
+            .collect();
+        entries.push((multi_key("other", "x", id), Vec::new()));
+        entries.push((META_SCHEMA.to_vec(), 2u32.to_be_bytes().to_vec()));
+        store.raw_insert_batch(entries).unwrap();
+        id
+    };
+    let store = Store::open(&path, 1 << 20).unwrap();
+    assert!(store.index_values("erp_kind").unwrap().is_empty());
+    assert_eq!(store.ids_by("other", "x").unwrap(), vec![id]);
+    assert_eq!(store.load::<Thing>(id).unwrap().name, "kept");
+    assert_eq!(
+        store.raw_get(META_SCHEMA).unwrap(),
+        Some(SCHEMA_VERSION.to_be_bytes().to_vec())
+    );
+}
+
+#[test]
+fn unique_values_by_prefix_and_their_heads() {
+    let store = Store::memory();
+    let mut ids = Vec::new();
+    for name in ["b/2", "a/1", "b/1", "ab/1"] {
+        ids.push(store.write(|tx| tx.insert(&mut thing(name))).unwrap());
+    }
+    assert_eq!(
+        store.unique_value_heads("thing_name").unwrap(),
+        ["a", "ab", "b"]
+    );
+    // value order: "b/1" before "b/2"; "a/" does not take "ab/"
+    assert_eq!(
+        store.ids_by_unique_prefix("thing_name", "b/").unwrap(),
+        vec![ids[2], ids[0]]
+    );
+    assert_eq!(
+        store.ids_by_unique_prefix("thing_name", "a/").unwrap(),
+        vec![ids[1]]
+    );
+    assert!(store.unique_value_heads("none").unwrap().is_empty());
 }

@@ -1,42 +1,69 @@
-//! A staged write: reads see what was staged before them; nothing reaches sled until
-//! [`super::Store::write`] applies the batch.
+//! A staged write: reads see what was staged before them; nothing reaches the backend
+//! until [`super::Store::write`] applies the batch.
 
 use std::collections::HashMap;
 
+use super::backend::{Backend, Batch, Space};
 use super::keys::{self, decode_id, encode_id, index_key, multi_key, record_key};
 use super::{decode, encode, Record, StoreError};
 
 pub struct WriteTx<'a> {
-    tree: &'a sled::Tree,
+    backend: &'a dyn Backend,
     /// Each key once, with its final value (`None`: remove). A batch is applied as a
     /// whole, so the order of keys does not matter.
     staged: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    /// What this write's decisions rest on — the revision it checked, the id counter
+    /// it advanced, the unique values it found free — as read from the backend. The
+    /// batch lands only if they still hold (see [`Batch::expect`]).
+    expect: HashMap<Vec<u8>, Option<Vec<u8>>>,
 }
 
 impl<'a> WriteTx<'a> {
-    pub(super) fn new(tree: &'a sled::Tree) -> Self {
+    pub(super) fn new(backend: &'a dyn Backend) -> Self {
         WriteTx {
-            tree,
+            backend,
             staged: HashMap::new(),
+            expect: HashMap::new(),
         }
     }
 
-    pub(super) fn into_batch(self) -> sled::Batch {
-        let mut batch = sled::Batch::default();
-        for (key, value) in self.staged {
-            match value {
-                Some(v) => batch.insert(key, v),
-                None => batch.remove(key),
-            }
+    pub(super) fn into_batch(self) -> Batch {
+        Batch {
+            expect: self.expect.into_iter().collect(),
+            ops: self.staged.into_iter().collect(),
         }
-        batch
     }
 
     fn raw_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         if let Some(v) = self.staged.get(key) {
             return Ok(v.clone());
         }
-        Ok(self.tree.get(key)?.map(|v| v.to_vec()))
+        self.backend.get(Space::Data, key)
+    }
+
+    /// [`Self::raw_get`], remembering a value read from the backend as a precondition
+    /// of the batch.
+    fn checked_get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(v) = self.staged.get(key) {
+            return Ok(v.clone());
+        }
+        if let Some(v) = self.expect.get(key) {
+            return Ok(v.clone());
+        }
+        let found = self.backend.get(Space::Data, key)?;
+        self.expect.insert(key.to_vec(), found.clone());
+        Ok(found)
+    }
+
+    /// A record read as the base of a change: its stored bytes become a precondition.
+    fn load_checked<R: Record>(&mut self, id: u64) -> Result<R, StoreError> {
+        match self.checked_get(&record_key(R::KIND, id))? {
+            Some(b) => decode::<R>(&b),
+            None => Err(StoreError::NotFound {
+                kind: R::KIND,
+                id: id.to_string(),
+            }),
+        }
     }
 
     fn stage(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
@@ -64,21 +91,21 @@ impl<'a> WriteTx<'a> {
 
     /// Allocates the next id; ids are unique across all kinds and never reused.
     pub fn next_id(&mut self) -> Result<u64, StoreError> {
-        let current = match self.raw_get(keys::META_NEXT_ID)? {
+        let current = match self.checked_get(keys::META_NEXT_ID)? {
             Some(b) => decode_id(&b)?,
             None => 1,
         };
-        self.stage(
-            keys::META_NEXT_ID.to_vec(),
-            Some(encode_id(current + 1).to_vec()),
-        );
+        let next = current
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Codec("the id counter is exhausted".into()))?;
+        self.stage(keys::META_NEXT_ID.to_vec(), Some(encode_id(next).to_vec()));
         Ok(current)
     }
 
     fn claim_indexes<R: Record>(&mut self, record: &R) -> Result<(), StoreError> {
         for (index, value) in record.unique_keys() {
             let key = index_key(index, &value);
-            match self.raw_get(&key)? {
+            match self.checked_get(&key)? {
                 Some(existing) if decode_id(&existing)? != record.id() => {
                     return Err(StoreError::Duplicate {
                         index: index.to_string(),
@@ -119,7 +146,7 @@ impl<'a> WriteTx<'a> {
         record: &mut R,
         expected_rev: u64,
     ) -> Result<(), StoreError> {
-        let old: R = self.load(record.id())?;
+        let old: R = self.load_checked(record.id())?;
         if old.rev() != expected_rev {
             return Err(StoreError::Conflict {
                 kind: R::KIND,
@@ -140,7 +167,7 @@ impl<'a> WriteTx<'a> {
     /// must not get "changed by someone else" for it. Only for changes no person
     /// decides on; every writer loads the record inside its write, so nothing is lost.
     pub fn update_bookkeeping<R: Record>(&mut self, record: &mut R) -> Result<(), StoreError> {
-        let old: R = self.load(record.id())?;
+        let old: R = self.load_checked(record.id())?;
         self.release_indexes(&old);
         record.set_rev(old.rev());
         self.claim_indexes(record)?;
@@ -149,10 +176,20 @@ impl<'a> WriteTx<'a> {
     }
 
     pub fn delete<R: Record>(&mut self, id: u64) -> Result<(), StoreError> {
-        let old: R = self.load(id)?;
+        let old: R = self.load_checked(id)?;
         self.release_indexes(&old);
         self.stage(record_key(R::KIND, id), None);
         Ok(())
+    }
+
+    /// Removes one key whatever it holds, for migrations that retire a key layout.
+    pub(super) fn remove_raw(&mut self, key: Vec<u8>) {
+        self.stage(key, None);
+    }
+
+    /// Writes one key as given, for migrations that rebuild a key layout.
+    pub(super) fn put_raw(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.stage(key, Some(value));
     }
 
     /// Raw meta value write (schema version and the like).

@@ -193,14 +193,16 @@ fn opening_a_schema_2_database_rebuilds_the_todo_index() {
         let store = Store::open(dir.path(), 8 << 20).unwrap();
         let mut t = task(1, NodeState::Active, None, None, TaskStatus::Open);
         let id = store.write(|tx| tx.insert(&mut t)).unwrap();
-        // As release schema 2 left it: the value was the handler alone.
-        let tree = store.data_tree();
-        for k in tree.scan_prefix(b"mx/task_todo/").keys() {
-            tree.remove(k.unwrap()).unwrap();
-        }
-        tree.insert(format!("mx/task_todo/1/{id:016x}"), vec![])
-            .unwrap();
-        tree.insert(crate::store::META_SCHEMA, 2u32.to_be_bytes().to_vec())
+        // As release schema 2 left it: the value was the handler alone (beside the
+        // entry this build wrote, which the rebuild must keep exactly once).
+        store
+            .raw_insert_batch(vec![
+                (format!("mx/task_todo/1/{id:016x}").into_bytes(), vec![]),
+                (
+                    crate::store::META_SCHEMA.to_vec(),
+                    2u32.to_be_bytes().to_vec(),
+                ),
+            ])
             .unwrap();
         store.flush().unwrap();
         id

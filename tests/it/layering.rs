@@ -48,12 +48,6 @@ const KNOWN_BACK_EDGES: &[(&str, &str, &str)] = &[
          the stats step above",
     ),
     (
-        "store",
-        "erp",
-        "schema step 2->3 (erp::ingest::reindex_kinds) is named in store/migrate.rs, like \
-         the stats step above",
-    ),
-    (
         "auth",
         "org",
         "sign-in (auth::identify) reads the user and asks org::policy whether they may push \

@@ -92,7 +92,7 @@ fn the_index_walk_finds_dangling_and_missing_entries() {
     }
     let clean = check_indexes(&db).unwrap();
     assert!(clean.problems.is_empty(), "{:?}", clean.problems);
-    assert_eq!((clean.unique_entries, clean.multi_entries), (1, 1));
+    assert_eq!((clean.unique_entries, clean.multi_entries), (1, 0));
     {
         let store = Store::open(&db, 4 << 20).unwrap();
         store
@@ -112,8 +112,6 @@ fn the_index_walk_finds_dangling_and_missing_entries() {
     for want in [
         "ix/erp_record/kl_check/GONE points to Some(777), but no record claims it",
         "erp 999 claims ix/erp_record/kl_check/B-2 but the entry is missing",
-        "claims mx/erp_kind/kl_check/",
-        "/00000000000003e7 but the entry is missing",
         "ids would be reused",
     ] {
         assert!(all.contains(want), "{want} not in:\n{all}");

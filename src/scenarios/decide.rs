@@ -79,8 +79,8 @@ mod tests {
             (Absent, false, Miss, StayInactive),
             (Absent, false, Hit, CreateTask),
             (Absent, false, HitUnbuildable, TaskError),
-            // A task is open but the pair has no state: cannot be written by Baton,
-            // but a task is open, so no second one; a miss closes it.
+            // No stored state yet a task open (not a state Baton writes; handled
+            // like `Inactive`): no second task, and a miss closes it.
             (Absent, true, Error, ScriptError),
             (Absent, true, Miss, CloseTask),
             (Absent, true, Hit, StayActive),

@@ -69,13 +69,21 @@ export function TaskPage({ params }) {
     const op = actedOp.current;
     if (!op || dialog || busyOp) return;
     actedOp.current = null;
-    const a = document.activeElement;
-    if (a && a !== document.body && a.isConnected) return;
-    const target =
-      document.querySelector(`[data-testid="op-${op}"]`) ||
-      document.querySelector('[data-testid="flow-ops"] button') ||
-      document.getElementById('flow-title');
-    if (target) target.focus();
+    const settle = () => {
+      const a = document.activeElement;
+      if (a && a !== document.body && a.isConnected) return;
+      const target =
+        document.querySelector(`[data-testid="op-${op}"]`) ||
+        document.querySelector('[data-testid="flow-ops"] button') ||
+        document.getElementById('flow-title');
+      if (target) target.focus();
+    };
+    settle();
+    // A closing dialog gives focus back to its opener, which the new task view may
+    // remove a moment later, and parts of the page re-render as their data arrives (a
+    // slow device does this well after this effect): look again for a while. Only a
+    // focus that has dropped to <body> is moved, never one the person put elsewhere.
+    for (const ms of [50, 250, 600, 1200, 2000]) setTimeout(settle, ms);
   }, [task, dialog, busyOp]);
 
   const project = useLoader(async () => {

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::actor::Actor;
+use crate::flow::apply::LogLine;
 use crate::flow::Completion;
 use crate::store::{Record, StoreError};
 
@@ -34,6 +36,27 @@ pub struct LogEntry {
     /// `receive` line instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_by: Option<u64>,
+}
+
+impl LogEntry {
+    /// A new line by `actor` at `now` (its id and revision are given when it is
+    /// stored); the statistics facts start empty, for the writer to fill in.
+    pub fn new(task_id: u64, actor: &Actor, line: LogLine, now: DateTime<Utc>) -> LogEntry {
+        LogEntry {
+            id: 0,
+            rev: 0,
+            task_id,
+            at: now,
+            actor_id: actor.user_id,
+            actor_name: actor.name.clone(),
+            action: line.action,
+            detail: line.detail,
+            reason: line.reason,
+            subject_id: None,
+            completion: None,
+            received_by: None,
+        }
+    }
 }
 
 pub const IX_TASK: &str = "tasklog";

@@ -23,15 +23,6 @@ pub fn write_events(
     insert(
         tx,
         LogEntry {
-            id: 0,
-            rev: 0,
-            task_id,
-            at: now,
-            actor_id: actor.user_id,
-            actor_name: actor.name.clone(),
-            action: line.action,
-            detail: line.detail,
-            reason: line.reason,
             subject_id: completion.map(|(by, _, _)| by),
             received_by: events::received_by(events),
             completion: completion.map(|(_, due_at, on_time)| Completion {
@@ -39,6 +30,7 @@ pub fn write_events(
                 on_time,
                 inferred: false,
             }),
+            ..LogEntry::new(task_id, actor, line, now)
         },
     )
 }

@@ -61,18 +61,10 @@ fn insert(
     crate::effects::log::insert(
         tx,
         LogEntry {
-            id: 0,
-            rev: 0,
-            task_id,
-            at: now,
-            actor_id: actor.user_id,
-            actor_name: actor.name.clone(),
-            action: line.action,
-            detail: line.detail,
-            reason: line.reason,
             subject_id,
             received_by,
             completion,
+            ..LogEntry::new(task_id, actor, line, now)
         },
     )
 }

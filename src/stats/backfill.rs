@@ -92,7 +92,7 @@ mod tests {
 
     use super::*;
     use crate::actor::Actor;
-    use crate::flow::{Node, NodeState, Priority, TaskKind, TaskStatus};
+    use crate::flow::{NodeState, TaskStatus};
     use crate::org::Role;
     use crate::stats::record::{counter, rebuild};
     use crate::tasks::log;
@@ -111,42 +111,14 @@ mod tests {
     }
 
     fn task(handler: u64, due: DateTime<Utc>, at: DateTime<Utc>) -> Task {
-        Task {
-            id: 0,
-            rev: 0,
-            project_id: 1,
+        let mut t = Task {
             title: "refund".into(),
-            description: String::new(),
-            kind: TaskKind::Simple,
-            business_type: None,
-            priority: Priority::Normal,
             due_at: Some(due),
             creator_id: handler,
-            nodes: vec![Node {
-                id: 1,
-                handler_id: handler,
-                action: "do it".into(),
-                due_at: None,
-                state: NodeState::Active,
-                received_at: Some(at),
-                started_at: None,
-                done_at: None,
-            }],
-            current: 0,
-            status: TaskStatus::Open,
-            checklist: vec![],
-            watchers: vec![],
-            editors: vec![],
-            attachments: vec![],
-            past_handlers: vec![handler],
-            archived: false,
-            created_at: at,
-            updated_at: at,
-            finished_at: None,
-            source: None,
-            next_local_id: 1,
-            reminders: Default::default(),
-        }
+            ..Task::one_step(handler, at)
+        };
+        t.nodes[0].action = "do it".into();
+        t
     }
 
     /// Writes a task and its history the way Baton did before verdicts were stored

@@ -449,42 +449,9 @@ mod tests {
         assert_eq!(receive_in(chrono_tz::UTC, at), utc);
     }
     fn open_task(handler: u64, due: DateTime<Utc>) -> Task {
-        use crate::flow::{Node, Priority, TaskKind};
         Task {
-            id: 0,
-            rev: 0,
-            project_id: 1,
-            title: "t".into(),
-            description: String::new(),
-            kind: TaskKind::Simple,
-            business_type: None,
-            priority: Priority::Normal,
             due_at: Some(due),
-            creator_id: 1,
-            nodes: vec![Node {
-                id: 1,
-                handler_id: handler,
-                action: String::new(),
-                due_at: None,
-                state: NodeState::Active,
-                received_at: Some(due),
-                started_at: None,
-                done_at: None,
-            }],
-            current: 0,
-            status: TaskStatus::Open,
-            checklist: vec![],
-            watchers: vec![],
-            editors: vec![],
-            attachments: vec![],
-            past_handlers: vec![handler],
-            archived: false,
-            created_at: due,
-            updated_at: due,
-            finished_at: None,
-            source: None,
-            next_local_id: 1,
-            reminders: Default::default(),
+            ..Task::one_step(handler, due)
         }
     }
 

@@ -211,7 +211,6 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flow::{Node, NodeState, Priority, TaskKind};
     use chrono::TimeZone;
 
     fn task(due: Option<DateTime<Utc>>) -> Task {
@@ -219,38 +218,8 @@ mod tests {
         Task {
             id: 1,
             rev: 1,
-            project_id: 1,
-            title: "t".into(),
-            description: String::new(),
-            kind: TaskKind::Simple,
-            business_type: None,
-            priority: Priority::Normal,
             due_at: due,
-            creator_id: 1,
-            nodes: vec![Node {
-                id: 1,
-                handler_id: 2,
-                action: String::new(),
-                due_at: None,
-                state: NodeState::Active,
-                received_at: Some(t0),
-                started_at: None,
-                done_at: None,
-            }],
-            current: 0,
-            status: TaskStatus::Open,
-            checklist: vec![],
-            watchers: vec![],
-            editors: vec![],
-            attachments: vec![],
-            past_handlers: vec![2],
-            archived: false,
-            created_at: t0,
-            updated_at: t0,
-            finished_at: None,
-            source: None,
-            next_local_id: 1,
-            reminders: Default::default(),
+            ..Task::one_step(2, t0)
         }
     }
 

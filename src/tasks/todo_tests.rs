@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::lists::{overdue, todo, TODO_SHOWN};
 use crate::actor::Actor;
-use crate::flow::{Node, NodeState, Priority, Task, TaskKind, TaskStatus};
+use crate::flow::{NodeState, Task, TaskStatus};
 use crate::org::Role;
 use crate::store::Store;
 
@@ -22,42 +22,19 @@ fn task(
     status: TaskStatus,
 ) -> Task {
     let t = now() - Duration::days(30);
-    Task {
-        id: 0,
-        rev: 0,
-        project_id: 1,
-        title: "t".into(),
-        description: String::new(),
-        kind: TaskKind::Simple,
-        business_type: None,
-        priority: Priority::Normal,
+    let mut task = Task {
         due_at: task_due,
         creator_id: 99,
-        nodes: vec![Node {
-            id: 1,
-            handler_id: handler,
-            action: "do".into(),
-            due_at: node_due,
-            state,
-            received_at: Some(t),
-            started_at: (state == NodeState::Started).then_some(t),
-            done_at: None,
-        }],
-        current: 0,
         status,
-        checklist: vec![],
-        watchers: vec![],
-        editors: vec![],
-        attachments: vec![],
         past_handlers: vec![],
-        archived: false,
-        created_at: t,
-        updated_at: t,
-        finished_at: None,
-        source: None,
-        next_local_id: 1,
-        reminders: Default::default(),
-    }
+        ..Task::one_step(handler, t)
+    };
+    let node = &mut task.nodes[0];
+    node.action = "do".into();
+    node.due_at = node_due;
+    node.state = state;
+    node.started_at = (state == NodeState::Started).then_some(t);
+    task
 }
 
 /// The groups as computed before the index was ordered: every task decoded.

@@ -374,10 +374,18 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     await page.getByTestId('dryrun-error').waitFor();
     assert.match(await page.getByTestId('dryrun-error').innerText(), /第 6 行/);
 
-    // the browser: a kind of its own, typed
+    // the browser: a kind of its own, typed while the first list is still on its way
+    // (its arrival re-renders the page and must not wipe what was typed)
+    await page.route('**/api/erp/records?kind=order*', async (route) => {
+      await new Promise((r) => setTimeout(r, 600));
+      await route.continue();
+    });
+    const firstList = page.waitForResponse((r) => r.url().includes('/api/erp/records?kind=order'));
     await page.getByTestId('nav-erp').click();
     await page.getByTestId('erp-kind').selectOption('');
     await page.getByTestId('erp-kind-other').fill('invoice');
+    await firstList;
+    await page.getByTestId('erp-table').or(page.getByTestId('erp-empty')).waitFor();
     await page.getByTestId('erp-kind-other').press('Enter');
     await page.locator('[data-testid="erp-row"][data-id="INV-1"]').waitFor();
     assert.match(page.url(), /kind=invoice/);

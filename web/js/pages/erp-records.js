@@ -94,8 +94,14 @@ function readQuery() {
 export function KindPicker({ value, onChange, testid }) {
   const known = ERP_KINDS.includes(value);
   const [other, setOther] = useState(!known);
+  // what is typed so far: the box is controlled by this, not by `value`, so a re-render
+  // of the page (its list arriving) between typing and Enter does not wipe the text
+  const [text, setText] = useState(known ? '' : value);
   useEffect(() => {
-    if (!ERP_KINDS.includes(value)) setOther(true);
+    if (!ERP_KINDS.includes(value)) {
+      setOther(true);
+      setText(value);
+    }
   }, [value]);
   return html`<div class="kind-picker">
     <select value=${other ? '' : value} data-testid=${testid} aria-label=${t('erp.kind')}
@@ -111,8 +117,9 @@ export function KindPicker({ value, onChange, testid }) {
       <option value="">${t('erp.otherKind')}</option>
     </select>
     ${other &&
-    html`<input type="text" value=${known ? '' : value} placeholder=${t('erp.kindPlaceholder')} autocapitalize="none"
+    html`<input type="text" value=${text} placeholder=${t('erp.kindPlaceholder')} autocapitalize="none"
       spellcheck="false" aria-label=${t('erp.kind')} data-testid=${`${testid}-other`}
+      onInput=${(e) => setText(e.target.value)}
       onChange=${(e) => onChange(e.target.value.trim().toLowerCase())} />`}
   </div>`;
 }

@@ -22,6 +22,10 @@ pub enum ServiceError {
     RateLimited,
     #[error("{0}")]
     TooLarge(String),
+    /// Well-formed, but what it says cannot be used (an inbound hook's mapping refused
+    /// the payload).
+    #[error("{0}")]
+    Unprocessable(String),
     /// The server cannot store anything now (its disk is nearly full).
     #[error("{0}")]
     InsufficientStorage(String),

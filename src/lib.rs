@@ -19,6 +19,7 @@ pub mod erp;
 pub mod error;
 pub mod flow;
 pub mod fs_private;
+pub mod hooks;
 pub mod http;
 pub mod inbox;
 pub mod markdown;

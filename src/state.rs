@@ -21,6 +21,8 @@ pub struct AppState {
     /// Bounds concurrent scenario evaluations, so scripts never take every worker,
     /// fairly between record kinds.
     pub script_slots: Arc<crate::scenarios::slots::ScriptSlots>,
+    /// Inbound hooks' compiled mappings, by hook and revision.
+    pub hook_maps: Arc<crate::hooks::mapping::MapCache>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             backups: Arc::new(backups),
             scenarios: Arc::new(Scenarios::new()),
             script_slots: Arc::new(crate::scenarios::slots::ScriptSlots::per_core()),
+            hook_maps: Arc::new(crate::hooks::mapping::MapCache::default()),
             store,
             config: Arc::new(config),
         }

@@ -132,6 +132,8 @@ kinds![
     crate::erp::model::ErpRecord,
     crate::erp::model::ErpVersion,
     crate::flow::model::Task,
+    crate::hooks::model::HookDelivery,
+    crate::hooks::model::InboundHook,
     crate::inbox::model::Message,
     crate::org::model::Department,
     crate::org::model::User,

@@ -57,6 +57,9 @@ impl ApiError {
                 ServiceError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
                 ServiceError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
                 ServiceError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+                ServiceError::Unprocessable(_) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "unprocessable")
+                }
                 ServiceError::InsufficientStorage(_) => {
                     (StatusCode::INSUFFICIENT_STORAGE, "insufficient_storage")
                 }
@@ -134,6 +137,11 @@ mod tests {
             ),
             (ServiceError::RateLimited.into(), 429, "rate_limited"),
             (ServiceError::TooLarge("x".into()).into(), 413, "too_large"),
+            (
+                ServiceError::Unprocessable("x".into()).into(),
+                422,
+                "unprocessable",
+            ),
             (
                 ServiceError::InsufficientStorage("x".into()).into(),
                 507,

@@ -103,6 +103,28 @@ impl<S: Send + Sync> FromRequest<S> for BulkBody {
     }
 }
 
+/// The bytes of a body whatever its type (413 past the limit), for senders that sign
+/// the raw bytes: inbound hooks verify the signature before anything is parsed.
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = body_limit(&req);
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(limit)
+                } else {
+                    ApiError::BadRequest(r.body_text())
+                }
+            })
+    }
+}
+
 /// A multipart body whose rejections (no boundary, not multipart) are our JSON 400s
 /// rather than axum's plain-text ones.
 pub struct ApiMultipart(pub axum::extract::Multipart);

@@ -12,6 +12,7 @@ mod error_docs;
 pub mod extract;
 mod files;
 mod health;
+mod hooks;
 mod me;
 mod personal;
 mod projects;
@@ -66,6 +67,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(personal::router())
         .merge(board::router())
         .merge(delivery::router())
+        .merge(hooks::router())
 }
 
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

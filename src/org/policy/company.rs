@@ -16,6 +16,7 @@ pub enum CompanyArea {
     AuditLog,
     Metrics,
     Backups,
+    InboundHooks,
 }
 
 impl CompanyArea {
@@ -31,6 +32,7 @@ impl CompanyArea {
             CompanyArea::AuditLog => "only company admins read the audit log",
             CompanyArea::Metrics => "metrics are for company admins",
             CompanyArea::Backups => "only company admins manage backups",
+            CompanyArea::InboundHooks => "only company admins manage inbound hooks",
         }
     }
 }

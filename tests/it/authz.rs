@@ -230,6 +230,8 @@ enum Fresh {
     Template,
     Announcement,
     Feed,
+    /// An inbound hook (generic preset).
+    Hook,
     /// An attachment on T uploaded by the company admin.
     Attachment,
     /// A member of department A.
@@ -492,6 +494,13 @@ impl Fx {
                 )
                 .await
             }
+            Fresh::Hook => {
+                a.post(
+                    "/api/admin/hooks",
+                    json!({ "name": format!("authz-{}", n.to_lowercase()), "preset": "generic", "secret": "authz-secret" }),
+                )
+                .await
+            }
         };
         v["id"]
             .as_u64()
@@ -723,6 +732,8 @@ struct Objects {
     feedback_aid: u64,
     announcement: u64,
     feed: u64,
+    hook: u64,
+    hook_name: String,
     scenario: u64,
     template: u64,
     outbox: u64,
@@ -774,6 +785,11 @@ async fn objects(fx: &Fx) -> Objects {
         .unwrap();
     let announcement = fx.fresh(Fresh::Announcement, CompanyAdmin).await;
     let feed = fx.fresh(Fresh::Feed, CompanyAdmin).await;
+    let hook = fx.fresh(Fresh::Hook, CompanyAdmin).await;
+    let hook_name = admin.get(&format!("/api/admin/hooks/{hook}")).await["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let scenario = fx.fresh(Fresh::Scenario, CompanyAdmin).await;
     let template = fx.fresh(Fresh::Template, CompanyAdmin).await;
     let outbox = admin.get("/api/admin/outbox").await["items"][0]["id"]
@@ -863,6 +879,8 @@ async fn objects(fx: &Fx) -> Objects {
         feedback_aid,
         announcement,
         feed,
+        hook,
+        hook_name,
         scenario,
         template,
         outbox,
@@ -914,6 +932,19 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::POST, "/api/news/feeds", "/api/news/feeds", company).json(json!({"url": "not a url"})),
         row(M::DELETE, "/api/news/feeds/{id}", "/api/news/feeds/@ID@", company).fresh(Fresh::Feed),
         row(M::POST, "/api/news/feeds/{id}/fetch", format!("/api/news/feeds/{}/fetch", o.feed), company),
+        // inbound hooks: set up by company admins; a delivery is judged by its
+        // signature alone, which no session or token replaces
+        row(M::GET, "/api/admin/hooks", "/api/admin/hooks", company),
+        row(M::POST, "/api/admin/hooks", "/api/admin/hooks", company)
+            .json(json!({"name": "Not A Name", "preset": "generic", "secret": "authz-secret"})),
+        row(M::GET, "/api/admin/hooks/presets", "/api/admin/hooks/presets", company),
+        row(M::GET, "/api/admin/hooks/{id}", format!("/api/admin/hooks/{}", o.hook), company),
+        row(M::PATCH, "/api/admin/hooks/{id}", format!("/api/admin/hooks/{}", o.hook), company)
+            .json(json!({"enabled": true})),
+        row(M::DELETE, "/api/admin/hooks/{id}", "/api/admin/hooks/@ID@", company).fresh(Fresh::Hook),
+        row(M::GET, "/api/admin/hooks/{id}/deliveries", format!("/api/admin/hooks/{}/deliveries", o.hook), company),
+        row(M::POST, "/api/hooks/{name}", format!("/api/hooks/{}", o.hook_name), nobody)
+            .json(json!({"kind": "order", "id": "SO-HOOK", "data": {}})),
         // departments
         row(M::GET, "/api/departments", "/api/departments", anyone),
         row(M::POST, "/api/departments", "/api/departments", admin_of_a)

@@ -16,6 +16,7 @@ mod erp_cli;
 mod first_hour;
 mod flow_api;
 mod harness;
+mod inbound_hooks;
 mod keys;
 mod kill_loop;
 mod layering;

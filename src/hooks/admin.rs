@@ -145,7 +145,8 @@ fn check_secret(secret: &str) -> ServiceResult<()> {
 fn check_header(header: &str) -> ServiceResult<String> {
     let h = header.trim().to_ascii_lowercase();
     let ok = (1..=100).contains(&h.len())
-        && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !ok || h == "authorization" || h == "cookie" {
         return Err(ServiceError::invalid(
             "header",
@@ -243,7 +244,14 @@ pub fn create(
             )));
         }
         tx.insert(&mut hook)?;
-        audit::record(tx, actor, "hook.create", format!("inbound hook {}", hook.name), None, now)?;
+        audit::record(
+            tx,
+            actor,
+            "hook.create",
+            format!("inbound hook {}", hook.name),
+            None,
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(HookView::from(&hook))
@@ -337,7 +345,14 @@ pub fn update(
         hook.updated_at = now;
         let rev = hook.rev;
         tx.update(&mut hook, rev)?;
-        audit::record(tx, actor, "hook.update", format!("inbound hook {}", hook.name), None, now)?;
+        audit::record(
+            tx,
+            actor,
+            "hook.update",
+            format!("inbound hook {}", hook.name),
+            None,
+            now,
+        )?;
         Ok(HookView::from(&hook))
     })
 }
@@ -354,7 +369,14 @@ pub fn delete(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> Serv
                 tx.delete::<HookDelivery>(*d)?;
             }
         }
-        audit::record(tx, actor, "hook.delete", format!("inbound hook {}", hook.name), None, now)?;
+        audit::record(
+            tx,
+            actor,
+            "hook.delete",
+            format!("inbound hook {}", hook.name),
+            None,
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })
 }

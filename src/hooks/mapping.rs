@@ -173,7 +173,13 @@ mod tests {
     fn map(src: &str, payload: serde_json::Value) -> Result<Vec<serde_json::Value>, ScriptError> {
         let engine = build();
         let mapping = compile(&engine, src)?;
-        run(&engine, &mapping, &payload, &[("x-a".into(), "1".into())], Utc::now())
+        run(
+            &engine,
+            &mapping,
+            &payload,
+            &[("x-a".into(), "1".into())],
+            Utc::now(),
+        )
     }
 
     #[test]
@@ -183,7 +189,10 @@ mod tests {
             json!({"n": "A1"}),
         )
         .unwrap();
-        assert_eq!(one, vec![json!({"kind": "order", "id": "A1", "data": {"h": "1"}})]);
+        assert_eq!(
+            one,
+            vec![json!({"kind": "order", "id": "A1", "data": {"h": "1"}})]
+        );
         let list = map("fn map(p, h) { p }", json!([{"a": 1}, {"b": "00123"}])).unwrap();
         assert_eq!(list, vec![json!({"a": 1}), json!({"b": "00123"})]);
         assert!(map("fn map(p, h) { () }", json!({})).unwrap().is_empty());
@@ -207,8 +216,13 @@ mod tests {
         let e = map("fn map(p, h) { loop { } }", json!({})).unwrap_err();
         assert!(e.runaway, "{e}");
         let e = map("fn map(p, h) { map(p, h) }", json!({})).unwrap_err();
-        assert!(e.message.to_lowercase().contains("stack") || e.message.contains("call"), "{e}");
+        assert!(
+            e.message.to_lowercase().contains("stack") || e.message.contains("call"),
+            "{e}"
+        );
         // the top level never runs
-        assert!(map("loop {}\nfn map(p, h) { () }", json!({})).unwrap().is_empty());
+        assert!(map("loop {}\nfn map(p, h) { () }", json!({}))
+            .unwrap()
+            .is_empty());
     }
 }

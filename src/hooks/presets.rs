@@ -129,7 +129,12 @@ mod tests {
 
     #[test]
     fn every_preset_mapping_compiles() {
-        for p in [Preset::Shopify, Preset::Woocommerce, Preset::Generic, Preset::Custom] {
+        for p in [
+            Preset::Shopify,
+            Preset::Woocommerce,
+            Preset::Generic,
+            Preset::Custom,
+        ] {
             check(mapping(p)).unwrap_or_else(|e| panic!("{p:?}: {e}"));
         }
     }

@@ -93,8 +93,7 @@ fn find(store: &Store, name: &str) -> ServiceResult<InboundHook> {
 /// 200 or the shop calls the set-up failed.
 fn is_woocommerce_ping(hook: &InboundHook, d: &Delivery<'_>) -> bool {
     hook.preset == Preset::Woocommerce
-        && d
-            .header("content-type")
+        && d.header("content-type")
             .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"))
         && d.body.starts_with(b"webhook_id=")
         && d.body.len() < 64
@@ -132,37 +131,60 @@ pub fn prepare(
         return Ok(Prepared::Answered(DeliveryAnswer::nothing(Outcome::Ping)));
     }
     let header = |n: &str| d.header(n);
-    if let Err(e) = verify(&hook.verification, &header, d.body, hook.preset == Preset::Woocommerce) {
-        entry.outcome(Outcome::Unauthorized, 401, Some(e.to_string())).write(store)?;
+    if let Err(e) = verify(
+        &hook.verification,
+        &header,
+        d.body,
+        hook.preset == Preset::Woocommerce,
+    ) {
+        entry
+            .outcome(Outcome::Unauthorized, 401, Some(e.to_string()))
+            .write(store)?;
         return Err(ServiceError::Unauthorized(e.to_string()));
     }
     let (delivery_id, seen) = seen_key(hook.preset, d);
     entry.delivery_id = delivery_id.clone();
     if let Some(k) = &seen {
-        if store.lookup(IX_DELIVERY_SEEN, &format!("{}/{k}", hook.id))?.is_some() {
+        if store
+            .lookup(IX_DELIVERY_SEEN, &format!("{}/{k}", hook.id))?
+            .is_some()
+        {
             entry.outcome(Outcome::Duplicate, 200, None).write(store)?;
-            return Ok(Prepared::Answered(DeliveryAnswer::nothing(Outcome::Duplicate)));
+            return Ok(Prepared::Answered(DeliveryAnswer::nothing(
+                Outcome::Duplicate,
+            )));
         }
     }
     let payload: serde_json::Value = match serde_json::from_slice(d.body) {
         Ok(v) => v,
         Err(e) => {
             let why = format!("the body is not JSON: {e}");
-            entry.outcome(Outcome::Rejected, 400, Some(why.clone())).write(store)?;
+            entry
+                .outcome(Outcome::Rejected, 400, Some(why.clone()))
+                .write(store)?;
             return Err(ServiceError::Invalid {
                 field: None,
                 message: why,
             });
         }
     };
+    // A bearer token is for the check above, not for scripts.
+    let visible: Vec<(String, String)> = d
+        .headers
+        .iter()
+        .filter(|(k, _)| k != "authorization")
+        .cloned()
+        .collect();
     let mapped = maps
         .get(hook.id, hook.rev, &hook.mapping)
-        .and_then(|m| maps.run(&m, &payload, d.headers, d.now));
+        .and_then(|m| maps.run(&m, &payload, &visible, d.now));
     let values = match mapped {
         Ok(v) => v,
         Err(e) => {
             let why = format!("the mapping refused the payload: {e}");
-            entry.outcome(Outcome::Rejected, 422, Some(why.clone())).write(store)?;
+            entry
+                .outcome(Outcome::Rejected, 422, Some(why.clone()))
+                .write(store)?;
             keep_error(store, hook.id, e, d.now)?;
             return Err(ServiceError::Unprocessable(why));
         }
@@ -173,7 +195,9 @@ pub fn prepare(
             Ok(r) => records.push(r),
             Err(reason) => {
                 let why = format!("the mapping's record {i} is not valid: {reason}");
-                entry.outcome(Outcome::Rejected, 422, Some(why.clone())).write(store)?;
+                entry
+                    .outcome(Outcome::Rejected, 422, Some(why.clone()))
+                    .write(store)?;
                 return Err(ServiceError::Unprocessable(why));
             }
         }
@@ -281,7 +305,10 @@ impl DeliveryLog {
     /// Writes the entry and drops this hook's entries past the seven days or the count.
     fn write(&mut self, store: &Store) -> Result<(), StoreError> {
         let mut record = self.record.clone();
-        record.delivery_id = self.delivery_id.clone().map(|s| s.chars().take(200).collect());
+        record.delivery_id = self
+            .delivery_id
+            .clone()
+            .map(|s| s.chars().take(200).collect());
         let hook = record.hook_id;
         let cutoff = record
             .received_at

@@ -63,7 +63,8 @@ pub fn verify(
                 text.strip_prefix(prefix.as_str())
                     .ok_or_else(|| VerifyError::Malformed(name.clone()))?
             };
-            let given = decode(text, *encoding).ok_or_else(|| VerifyError::Malformed(name.clone()))?;
+            let given =
+                decode(text, *encoding).ok_or_else(|| VerifyError::Malformed(name.clone()))?;
             let mut secrets = vec![secret.clone()];
             if html_decoded_secret {
                 let decoded = html_entity_decode(secret);
@@ -71,7 +72,10 @@ pub fn verify(
                     secrets.push(decoded);
                 }
             }
-            if secrets.iter().any(|s| signature_matches(s.as_bytes(), body, &given)) {
+            if secrets
+                .iter()
+                .any(|s| signature_matches(s.as_bytes(), body, &given))
+            {
                 Ok(())
             } else {
                 Err(VerifyError::Mismatch)
@@ -83,7 +87,9 @@ pub fn verify(
 fn decode(text: &str, encoding: SigEncoding) -> Option<Vec<u8>> {
     let bytes = match encoding {
         SigEncoding::Hex => hex::decode(text.to_ascii_lowercase()).ok()?,
-        SigEncoding::Base64 => base64::engine::general_purpose::STANDARD.decode(text).ok()?,
+        SigEncoding::Base64 => base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .ok()?,
     };
     (bytes.len() == 32).then_some(bytes)
 }
@@ -135,10 +141,18 @@ mod tests {
         let body = br#"{"id":1,"url":"https:\/\/x"}"#;
         let h = with("X-Shopify-Hmac-Sha256", hmac_b64("s3cret", body));
         assert_eq!(verify(&shopify("s3cret"), &h, body, false), Ok(()));
-        assert_eq!(verify(&shopify("other"), &h, body, false), Err(VerifyError::Mismatch));
+        assert_eq!(
+            verify(&shopify("other"), &h, body, false),
+            Err(VerifyError::Mismatch)
+        );
         // one byte changed
         assert_eq!(
-            verify(&shopify("s3cret"), &h, br#"{"id":2,"url":"https:\/\/x"}"#, false),
+            verify(
+                &shopify("s3cret"),
+                &h,
+                br#"{"id":2,"url":"https:\/\/x"}"#,
+                false
+            ),
             Err(VerifyError::Mismatch)
         );
     }
@@ -174,9 +188,22 @@ mod tests {
         let mut m = Hmac::<Sha256>::new_from_slice(b"k").unwrap();
         m.update(b"{}");
         let sig = hex::encode(m.finalize().into_bytes());
-        assert_eq!(verify(&v, &with("X-Signature", format!("sha256={sig}")), b"{}", false), Ok(()));
         assert_eq!(
-            verify(&v, &with("X-Signature", format!("sha256={}", sig.to_uppercase())), b"{}", false),
+            verify(
+                &v,
+                &with("X-Signature", format!("sha256={sig}")),
+                b"{}",
+                false
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            verify(
+                &v,
+                &with("X-Signature", format!("sha256={}", sig.to_uppercase())),
+                b"{}",
+                false
+            ),
             Ok(())
         );
         assert!(matches!(
@@ -195,8 +222,18 @@ mod tests {
 
     #[test]
     fn bearer_tokens() {
-        let v = Verification::Bearer { token: "tok-123".into() };
-        assert_eq!(verify(&v, &with("authorization", "Bearer tok-123".into()), b"", false), Ok(()));
+        let v = Verification::Bearer {
+            token: "tok-123".into(),
+        };
+        assert_eq!(
+            verify(
+                &v,
+                &with("authorization", "Bearer tok-123".into()),
+                b"",
+                false
+            ),
+            Ok(())
+        );
         for bad in ["Bearer tok-12", "tok-123", "Bearer ", "Basic tok-123"] {
             assert_eq!(
                 verify(&v, &with("authorization", bad.into()), b"", false),
@@ -204,6 +241,9 @@ mod tests {
                 "{bad}"
             );
         }
-        assert_eq!(verify(&v, &|_: &str| None, b"", false), Err(VerifyError::Token));
+        assert_eq!(
+            verify(&v, &|_: &str| None, b"", false),
+            Err(VerifyError::Token)
+        );
     }
 }

@@ -59,7 +59,7 @@ async fn deliver(
 ) -> ApiResult<Json<DeliveryAnswer>> {
     let now = Utc::now();
     let maps = state.hook_maps.clone();
-    // The signature covers the headers the HTTP layer must not pass to scripts.
+    // A bearer hook checks Authorization; `receive` keeps it from the mapping.
     let mut list = header_list(&headers);
     if let Some(a) = headers.get("authorization").and_then(|v| v.to_str().ok()) {
         list.push(("authorization".into(), a.to_string()));
@@ -144,29 +144,34 @@ pub struct PresetList {
 #[utoipa::path(get, path = "/api/admin/hooks/presets", tag = "hooks", responses((status = 200, body = PresetList)))]
 async fn hook_presets(auth: Authed) -> ApiResult<Json<PresetList>> {
     require_company_admin(&auth.actor, CompanyArea::InboundHooks)?;
-    let items = [Preset::Shopify, Preset::Woocommerce, Preset::Generic, Preset::Custom]
-        .into_iter()
-        .map(|p| {
-            let (scheme, header, encoding, prefix) = match presets::verification(p, "") {
-                Some(Verification::Hmac {
-                    header,
-                    encoding,
-                    prefix,
-                    ..
-                }) => ("hmac", Some(header), Some(encoding), Some(prefix)),
-                _ => ("hmac", None, None, None),
-            };
-            PresetInfo {
-                preset: p,
-                scheme: scheme.into(),
+    let items = [
+        Preset::Shopify,
+        Preset::Woocommerce,
+        Preset::Generic,
+        Preset::Custom,
+    ]
+    .into_iter()
+    .map(|p| {
+        let (scheme, header, encoding, prefix) = match presets::verification(p, "") {
+            Some(Verification::Hmac {
                 header,
                 encoding,
                 prefix,
-                delivery_header: presets::delivery_header(p).map(|(h, _)| h.to_string()),
-                mapping: presets::mapping(p).to_string(),
-            }
-        })
-        .collect();
+                ..
+            }) => ("hmac", Some(header), Some(encoding), Some(prefix)),
+            _ => ("hmac", None, None, None),
+        };
+        PresetInfo {
+            preset: p,
+            scheme: scheme.into(),
+            header,
+            encoding,
+            prefix,
+            delivery_header: presets::delivery_header(p).map(|(h, _)| h.to_string()),
+            mapping: presets::mapping(p).to_string(),
+        }
+    })
+    .collect();
     Ok(Json(PresetList { items }))
 }
 
@@ -176,7 +181,9 @@ async fn get_hook(
     auth: Authed,
     ApiPath(id): ApiPath<u64>,
 ) -> ApiResult<Json<HookView>> {
-    Ok(Json(state.run(move |s| admin::get(s, &auth.actor, id)).await?))
+    Ok(Json(
+        state.run(move |s| admin::get(s, &auth.actor, id)).await?,
+    ))
 }
 
 /// Change a hook (company admins): a new secret, the mapping, on/off.

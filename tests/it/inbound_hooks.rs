@@ -38,11 +38,16 @@ async fn deliver(
     let resp = rb.send().await.unwrap();
     let status = resp.status();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 async fn create_hook(admin: &Client, body: Value) -> Value {
-    let (s, v) = admin.call(Method::POST, "/api/admin/hooks", Some(body)).await;
+    let (s, v) = admin
+        .call(Method::POST, "/api/admin/hooks", Some(body))
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     v
 }
@@ -81,7 +86,9 @@ fn task(r) { #{ title: `Big order ${r.id}`, nodes: [#{ handler: "admin", action:
 async fn shopify_orders_are_verified_stored_once_and_fire_scenarios() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
-    admin.post("/api/scenarios", json!({ "source": BIG_ORDER })).await;
+    admin
+        .post("/api/scenarios", json!({ "source": BIG_ORDER }))
+        .await;
     let secret = "shpss_0123456789abcdef";
     let hook = create_hook(
         &admin,
@@ -91,7 +98,10 @@ async fn shopify_orders_are_verified_stored_once_and_fire_scenarios() {
     assert_eq!(hook["path"], "/api/hooks/shopify");
     assert_eq!(hook["header"], "x-shopify-hmac-sha256");
     assert_eq!(hook["secret_set"], true);
-    assert!(!hook.to_string().contains(secret), "the secret is never sent back");
+    assert!(
+        !hook.to_string().contains(secret),
+        "the secret is never sent back"
+    );
 
     let body = SHOPIFY_ORDER.as_bytes();
     let headers = |id: &str, sig: String| {
@@ -100,34 +110,80 @@ async fn shopify_orders_are_verified_stored_once_and_fire_scenarios() {
             ("X-Shopify-Hmac-Sha256", sig),
             ("X-Shopify-Shop-Domain", "example.myshopify.com".to_string()),
             ("X-Shopify-Webhook-Id", id.to_string()),
-            ("X-Shopify-Event-Id", "98880550-7158-44d4-b7cd-2c97c8a091b5".to_string()),
+            (
+                "X-Shopify-Event-Id",
+                "98880550-7158-44d4-b7cd-2c97c8a091b5".to_string(),
+            ),
         ]
     };
     let good = b64(&hmac_sha256(secret, body));
-    let (st, v) = deliver(&s, "shopify", "application/json", &headers("b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", good.clone()), body).await;
+    let (st, v) = deliver(
+        &s,
+        "shopify",
+        "application/json",
+        &headers("b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", good.clone()),
+        body,
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    assert_eq!((v["outcome"].as_str(), v["stored"].as_u64(), v["tasks_created"].as_u64()), (Some("stored"), Some(1), Some(1)), "{v}");
+    assert_eq!(
+        (
+            v["outcome"].as_str(),
+            v["stored"].as_u64(),
+            v["tasks_created"].as_u64()
+        ),
+        (Some("stored"), Some(1), Some(1)),
+        "{v}"
+    );
 
     let (st, r) = record(&admin, "order", "820982911946154508").await;
     assert_eq!(st, StatusCode::OK, "{r}");
     let data = &r["data"];
-    assert_eq!(data["total_price"], "398.00", "money stays the string Shopify sent");
+    assert_eq!(
+        data["total_price"], "398.00",
+        "money stays the string Shopify sent"
+    );
     assert_eq!(data["line_items"][0]["price"], "199.00");
     assert_eq!(data["line_items"][1]["sku"], "IPOD2008GREEN");
     assert_eq!(data["shop"], "example.myshopify.com");
     assert_eq!(r["version"], 1);
 
     // the same delivery again (Shopify retries with the same webhook id): stored once
-    let (st, v) = deliver(&s, "shopify", "application/json", &headers("b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", good.clone()), body).await;
-    assert_eq!((st, v["outcome"].as_str()), (StatusCode::OK, Some("duplicate")), "{v}");
+    let (st, v) = deliver(
+        &s,
+        "shopify",
+        "application/json",
+        &headers("b54557e4-bdd9-4b37-8a5f-bf7d70bcd043", good.clone()),
+        body,
+    )
+    .await;
+    assert_eq!(
+        (st, v["outcome"].as_str()),
+        (StatusCode::OK, Some("duplicate")),
+        "{v}"
+    );
 
     // a signature made with another secret, or over another body: 401, nothing stored
     let other = SHOPIFY_ORDER.replace("820982911946154508,\"admin", "111,\"admin");
-    for sig in [b64(&hmac_sha256("wrong-secret", other.as_bytes())), good.clone(), String::new()] {
-        let (st, v) = deliver(&s, "shopify", "application/json", &headers("another-delivery", sig), other.as_bytes()).await;
+    for sig in [
+        b64(&hmac_sha256("wrong-secret", other.as_bytes())),
+        good.clone(),
+        String::new(),
+    ] {
+        let (st, v) = deliver(
+            &s,
+            "shopify",
+            "application/json",
+            &headers("another-delivery", sig),
+            other.as_bytes(),
+        )
+        .await;
         assert_error(st, &v, 401, "invalid_credentials");
     }
-    assert_eq!(record(&admin, "order", "111").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        record(&admin, "order", "111").await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // another topic is answered and not stored
     let product = br#"{"id":632910392,"title":"IPod Nano"}"#;
@@ -137,9 +193,23 @@ async fn shopify_orders_are_verified_stored_once_and_fire_scenarios() {
     assert_eq!((st, v["stored"].as_u64()), (StatusCode::OK, Some(0)), "{v}");
 
     let seen = outcomes(&admin, &hook).await;
-    assert_eq!(seen, ["stored", "unauthorized", "unauthorized", "unauthorized", "duplicate", "stored"]);
+    assert_eq!(
+        seen,
+        [
+            "stored",
+            "unauthorized",
+            "unauthorized",
+            "unauthorized",
+            "duplicate",
+            "stored"
+        ]
+    );
     let tasks = admin.get("/api/my/todo").await.to_string();
-    assert_eq!(tasks.matches("Big order 820982911946154508").count(), 1, "one task: {tasks}");
+    assert_eq!(
+        tasks.matches("Big order 820982911946154508").count(),
+        1,
+        "one task: {tasks}"
+    );
 }
 
 /// A WooCommerce order as PHP's `json_encode` writes it: `/` escaped, `total` a
@@ -158,8 +228,19 @@ async fn woocommerce_pings_orders_and_same_second_deliveries() {
     .await;
 
     // the unsigned set-up ping must get a 200, and stores nothing
-    let (st, v) = deliver(&s, "woo", "application/x-www-form-urlencoded", &[], b"webhook_id=12").await;
-    assert_eq!((st, v["outcome"].as_str()), (StatusCode::OK, Some("ping")), "{v}");
+    let (st, v) = deliver(
+        &s,
+        "woo",
+        "application/x-www-form-urlencoded",
+        &[],
+        b"webhook_id=12",
+    )
+    .await;
+    assert_eq!(
+        (st, v["outcome"].as_str()),
+        (StatusCode::OK, Some("ping")),
+        "{v}"
+    );
 
     let sign = |body: &str| b64(&hmac_sha256(secret, body.as_bytes()));
     let headers = |body: &str| {
@@ -170,26 +251,62 @@ async fn woocommerce_pings_orders_and_same_second_deliveries() {
             ("X-WC-Webhook-Source", "https://example.com/".to_string()),
         ]
     };
-    let (st, v) = deliver(&s, "woo", "application/json", &headers(WOO_ORDER), WOO_ORDER.as_bytes()).await;
+    let (st, v) = deliver(
+        &s,
+        "woo",
+        "application/json",
+        &headers(WOO_ORDER),
+        WOO_ORDER.as_bytes(),
+    )
+    .await;
     assert_eq!((st, v["stored"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
     let (_, r) = record(&admin, "order", "727").await;
     assert_eq!(r["data"]["total"], "29.35");
     assert_eq!(r["data"]["line_items"][0]["price"], 3);
-    assert_eq!(r["data"]["line_items"][0]["sku"], "00123", "a SKU keeps its zeros");
+    assert_eq!(
+        r["data"]["line_items"][0]["sku"], "00123",
+        "a SKU keeps its zeros"
+    );
     assert_eq!(r["data"]["email"], "john.doe@example.com");
     assert_eq!(r["occurred_at"], "2017-03-22T19:28:08Z");
 
     // WooCommerce's delivery id is per webhook and second: another order in the same
     // second shares it and must still be stored
     let second = WOO_ORDER.replace("\"id\":727", "\"id\":728");
-    let (st, v) = deliver(&s, "woo", "application/json", &headers(&second), second.as_bytes()).await;
+    let (st, v) = deliver(
+        &s,
+        "woo",
+        "application/json",
+        &headers(&second),
+        second.as_bytes(),
+    )
+    .await;
     assert_eq!((st, v["stored"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
     // the same delivery again is a replay
-    let (st, v) = deliver(&s, "woo", "application/json", &headers(&second), second.as_bytes()).await;
-    assert_eq!((st, v["outcome"].as_str()), (StatusCode::OK, Some("duplicate")), "{v}");
+    let (st, v) = deliver(
+        &s,
+        "woo",
+        "application/json",
+        &headers(&second),
+        second.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (st, v["outcome"].as_str()),
+        (StatusCode::OK, Some("duplicate")),
+        "{v}"
+    );
     // re-serialised JSON does not verify: the signature is over the bytes sent
-    let reserialised = serde_json::to_string(&serde_json::from_str::<Value>(WOO_ORDER).unwrap()).unwrap();
-    let (st, _) = deliver(&s, "woo", "application/json", &headers(WOO_ORDER), reserialised.as_bytes()).await;
+    let reserialised =
+        serde_json::to_string(&serde_json::from_str::<Value>(WOO_ORDER).unwrap()).unwrap();
+    let (st, _) = deliver(
+        &s,
+        "woo",
+        "application/json",
+        &headers(WOO_ORDER),
+        reserialised.as_bytes(),
+    )
+    .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     assert_eq!(
         outcomes(&admin, &hook).await,
@@ -209,10 +326,20 @@ async fn generic_hooks_mappings_that_refuse_and_bearer_tokens() {
     .await;
     let send = |body: Value| {
         let text = body.to_string();
-        let sig = format!("sha256={}", hex::encode(hmac_sha256(secret, text.as_bytes())));
+        let sig = format!(
+            "sha256={}",
+            hex::encode(hmac_sha256(secret, text.as_bytes()))
+        );
         let s = &s;
         async move {
-            deliver(s, "erp-x", "application/json", &[("X-Signature", sig)], text.as_bytes()).await
+            deliver(
+                s,
+                "erp-x",
+                "application/json",
+                &[("X-Signature", sig)],
+                text.as_bytes(),
+            )
+            .await
         }
     };
     let (st, v) = send(json!({"records": [
@@ -221,22 +348,38 @@ async fn generic_hooks_mappings_that_refuse_and_bearer_tokens() {
     ]}))
     .await;
     assert_eq!((st, v["stored"].as_u64()), (StatusCode::OK, Some(2)), "{v}");
-    assert_eq!(record(&admin, "stock", "SKU-1").await.1["data"]["sku"], "00123");
+    assert_eq!(
+        record(&admin, "stock", "SKU-1").await.1["data"]["sku"],
+        "00123"
+    );
 
     // a record the ERP endpoint would refuse is refused here too, with the reason
     let (st, v) = send(json!({"kind": "Bad Kind", "id": "X", "data": {}})).await;
     assert_error(st, &v, 422, "unprocessable");
-    assert!(v["error"]["message"].as_str().unwrap().contains("kind"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("kind"),
+        "{v}"
+    );
 
     // a mapping that throws: 422 with its reason, kept on the hook with line and column
     let throwing = "fn map(p, h) {\n    if p.status == \"test\" { throw \"test deliveries are not stored\"; }\n    [p]\n}\n";
     let (st, v) = admin
-        .call(Method::PATCH, &format!("/api/admin/hooks/{}", hook["id"]), Some(json!({"mapping": throwing})))
+        .call(
+            Method::PATCH,
+            &format!("/api/admin/hooks/{}", hook["id"]),
+            Some(json!({"mapping": throwing})),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let (st, v) = send(json!({"status": "test"})).await;
     assert_error(st, &v, 422, "unprocessable");
-    assert!(v["error"]["message"].as_str().unwrap().contains("test deliveries are not stored"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("test deliveries are not stored"),
+        "{v}"
+    );
     let h = admin.get(&format!("/api/admin/hooks/{}", hook["id"])).await;
     assert_eq!(h["last_error"]["line"], 2, "{h}");
     // a delivery it maps clears the error
@@ -246,26 +389,62 @@ async fn generic_hooks_mappings_that_refuse_and_bearer_tokens() {
     assert!(h["last_error"].is_null(), "{h}");
 
     // not JSON
-    let (st, v) = deliver(&s, "erp-x", "application/json", &[("X-Signature", format!("sha256={}", hex::encode(hmac_sha256(secret, b"nope"))))], b"nope").await;
+    let (st, v) = deliver(
+        &s,
+        "erp-x",
+        "application/json",
+        &[(
+            "X-Signature",
+            format!("sha256={}", hex::encode(hmac_sha256(secret, b"nope"))),
+        )],
+        b"nope",
+    )
+    .await;
     assert_error(st, &v, 400, "invalid");
 
     // a bearer-token hook
-    create_hook(
+    let bearer = create_hook(
         &admin,
         json!({"name": "bearer", "preset": "custom", "scheme": "bearer", "secret": "tok-abcdefgh"}),
     )
     .await;
+    // the mapping never sees the token
+    let (st, _) = admin
+        .call(Method::PATCH, &format!("/api/admin/hooks/{}", bearer["id"]), Some(json!({"mapping": "fn map(p, h) { #{ kind: \"stock\", id: \"SKU-9\", data: #{ auth: h.authorization, n: h.len() } } }"})))
+        .await;
+    assert_eq!(st, StatusCode::OK);
     let body = json!({"kind": "stock", "id": "SKU-9", "data": {}}).to_string();
-    let (st, _) = deliver(&s, "bearer", "application/json", &[("Authorization", "Bearer tok-wrong".into())], body.as_bytes()).await;
+    let (st, _) = deliver(
+        &s,
+        "bearer",
+        "application/json",
+        &[("Authorization", "Bearer tok-wrong".into())],
+        body.as_bytes(),
+    )
+    .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
-    let (st, v) = deliver(&s, "bearer", "application/json", &[("Authorization", "Bearer tok-abcdefgh".into())], body.as_bytes()).await;
+    let (st, v) = deliver(
+        &s,
+        "bearer",
+        "application/json",
+        &[("Authorization", "Bearer tok-abcdefgh".into())],
+        body.as_bytes(),
+    )
+    .await;
     assert_eq!((st, v["stored"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
+    let stored = record(&admin, "stock", "SKU-9").await.1;
+    assert!(stored["data"]["auth"].is_null(), "{stored}");
+    assert!(!stored.to_string().contains("tok-abcdefgh"), "{stored}");
 
     // unknown and switched-off hooks look the same: 404
     let (st, _) = deliver(&s, "nope", "application/json", &[], b"{}").await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     admin
-        .call(Method::PATCH, &format!("/api/admin/hooks/{}", hook["id"]), Some(json!({"enabled": false})))
+        .call(
+            Method::PATCH,
+            &format!("/api/admin/hooks/{}", hook["id"]),
+            Some(json!({"enabled": false})),
+        )
         .await;
     let (st, _) = send(json!({"kind": "stock", "id": "SKU-4", "data": {}})).await;
     assert_eq!(st, StatusCode::NOT_FOUND);
@@ -279,39 +458,90 @@ async fn setting_up_hooks_is_for_company_admins_and_checks_its_input() {
     let (st, v) = member.call(Method::GET, "/api/admin/hooks", None).await;
     assert_error(st, &v, 403, "forbidden");
     let (st, v) = member
-        .call(Method::POST, "/api/admin/hooks", Some(json!({"name": "x", "preset": "generic", "secret": "12345678"})))
+        .call(
+            Method::POST,
+            "/api/admin/hooks",
+            Some(json!({"name": "x", "preset": "generic", "secret": "12345678"})),
+        )
         .await;
     assert_error(st, &v, 403, "forbidden");
 
     let bad = [
-        (json!({"name": "Has Space", "preset": "generic", "secret": "12345678"}), "name"),
-        (json!({"name": "ok", "preset": "generic", "secret": "short"}), "secret"),
-        (json!({"name": "ok", "preset": "generic", "secret": "12345678", "mapping": "fn map(p, h) { p. }"}), "mapping"),
-        (json!({"name": "ok", "preset": "generic", "secret": "12345678", "mapping": "fn other() { 1 }"}), "mapping"),
-        (json!({"name": "ok", "preset": "custom", "secret": "12345678"}), "header"),
-        (json!({"name": "ok", "preset": "custom", "secret": "12345678", "header": "Cookie"}), "header"),
-        (json!({"name": "ok", "preset": "shopify", "secret": "12345678", "header": "x-a"}), "preset"),
+        (
+            json!({"name": "Has Space", "preset": "generic", "secret": "12345678"}),
+            "name",
+        ),
+        (
+            json!({"name": "ok", "preset": "generic", "secret": "short"}),
+            "secret",
+        ),
+        (
+            json!({"name": "ok", "preset": "generic", "secret": "12345678", "mapping": "fn map(p, h) { p. }"}),
+            "mapping",
+        ),
+        (
+            json!({"name": "ok", "preset": "generic", "secret": "12345678", "mapping": "fn other() { 1 }"}),
+            "mapping",
+        ),
+        (
+            json!({"name": "ok", "preset": "custom", "secret": "12345678"}),
+            "header",
+        ),
+        (
+            json!({"name": "ok", "preset": "custom", "secret": "12345678", "header": "Cookie"}),
+            "header",
+        ),
+        (
+            json!({"name": "ok", "preset": "shopify", "secret": "12345678", "header": "x-a"}),
+            "preset",
+        ),
     ];
     for (body, field) in bad {
-        let (st, v) = admin.call(Method::POST, "/api/admin/hooks", Some(body.clone())).await;
-        assert_eq!((st, v["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some(field)), "{body}: {v}");
+        let (st, v) = admin
+            .call(Method::POST, "/api/admin/hooks", Some(body.clone()))
+            .await;
+        assert_eq!(
+            (st, v["error"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{body}: {v}"
+        );
     }
     let (st, v) = admin
         .call(Method::POST, "/api/admin/hooks", Some(json!({"name": "ok", "preset": "generic", "secret": "12345678", "mapping": "fn map(p, h) {\n  p +\n}"})))
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(v["error"]["message"].as_str().unwrap().contains("3:") || v["error"]["message"].as_str().unwrap().contains("2:"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("3:")
+            || v["error"]["message"].as_str().unwrap().contains("2:"),
+        "{v}"
+    );
 
-    create_hook(&admin, json!({"name": "ok", "preset": "generic", "secret": "12345678"})).await;
+    create_hook(
+        &admin,
+        json!({"name": "ok", "preset": "generic", "secret": "12345678"}),
+    )
+    .await;
     let (st, v) = admin
-        .call(Method::POST, "/api/admin/hooks", Some(json!({"name": "ok", "preset": "generic", "secret": "12345678"})))
+        .call(
+            Method::POST,
+            "/api/admin/hooks",
+            Some(json!({"name": "ok", "preset": "generic", "secret": "12345678"})),
+        )
         .await;
     assert_error(st, &v, 409, "conflict");
 
     let presets = admin.get("/api/admin/hooks/presets").await;
-    let names: Vec<&str> = presets["items"].as_array().unwrap().iter().map(|p| p["preset"].as_str().unwrap()).collect();
+    let names: Vec<&str> = presets["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["preset"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["shopify", "woocommerce", "generic", "custom"]);
-    assert!(presets["items"][0]["mapping"].as_str().unwrap().contains("fn map(payload, headers)"));
+    assert!(presets["items"][0]["mapping"]
+        .as_str()
+        .unwrap()
+        .contains("fn map(payload, headers)"));
 
     // an oversized delivery is refused before anything is read into a mapping
     let big = vec![b' '; 1100 * 1024];
@@ -321,7 +551,9 @@ async fn setting_up_hooks_is_for_company_admins_and_checks_its_input() {
     // deleting a hook removes its URL
     let list = admin.get("/api/admin/hooks").await;
     let id = list["items"][0]["id"].as_u64().unwrap();
-    let (st, _) = admin.call(Method::DELETE, &format!("/api/admin/hooks/{id}"), None).await;
+    let (st, _) = admin
+        .call(Method::DELETE, &format!("/api/admin/hooks/{id}"), None)
+        .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     let (st, _) = deliver(&s, "ok", "application/json", &[], b"{}").await;
     assert_eq!(st, StatusCode::NOT_FOUND);

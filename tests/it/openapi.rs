@@ -171,6 +171,7 @@ fn query_table() -> BTreeMap<&'static str, Vec<(&'static str, bool)>> {
             ],
         ),
         ("/api/audit", vec![("limit", false)]),
+        ("/api/admin/hooks/{id}/deliveries", vec![("limit", false)]),
         (
             "/api/erp/records",
             vec![("kind", true), ("q", false), ("limit", false)],

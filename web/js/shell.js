@@ -32,6 +32,7 @@ const page = {
   scenarios: () => import('./pages/scenarios.js'),
   erp: () => import('./pages/erp-records.js'),
   delivery: () => import('./pages/delivery.js'),
+  hooks: () => import('./pages/hooks.js'),
 };
 const AccountPage = lazyPage(page.account, 'AccountPage');
 const HomePage = lazyPage(page.home, 'HomePage');
@@ -57,6 +58,8 @@ const ScenarioRedirect = lazyPage(page.scenarios, 'ScenarioRedirect');
 const ErpRecordsPage = lazyPage(page.erp, 'ErpRecordsPage');
 const ErpRecordPage = lazyPage(page.erp, 'ErpRecordPage');
 const DeliveryPage = lazyPage(page.delivery, 'DeliveryPage');
+const HooksPage = lazyPage(page.hooks, 'HooksPage');
+const HookPage = lazyPage(page.hooks, 'HookPage');
 
 const ROUTES = [
   { path: '/', page: HomePage },
@@ -86,6 +89,8 @@ const ROUTES = [
   { path: '/admin/erp', page: ErpRecordsPage, guard: isCompanyAdmin },
   { path: '/admin/delivery', page: DeliveryPage, guard: isCompanyAdmin },
   { path: '/admin/erp/:kind/:id', page: ErpRecordPage, guard: isCompanyAdmin },
+  { path: '/admin/hooks', page: HooksPage, guard: isCompanyAdmin },
+  { path: '/admin/hooks/:id', page: HookPage, guard: isCompanyAdmin },
 ];
 
 function resolve(path, me) {
@@ -177,6 +182,7 @@ function Sidebar({ path, open, onNavigate }) {
           <${NavItem} href="/admin/audit" icon="list" label=${t('nav.audit')} testid="nav-audit" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/scenarios" icon="code" label=${t('nav.scenarios')} testid="nav-scenarios" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/erp" icon="database" label=${t('nav.erp')} testid="nav-erp" path=${path} onNavigate=${onNavigate} />
+          <${NavItem} href="/admin/hooks" icon="upload" label=${t('nav.hooks')} testid="nav-hooks" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/delivery" icon="mail" label=${t('nav.delivery')} testid="nav-delivery" path=${path} onNavigate=${onNavigate} />`}
       </div>
     </nav>`}

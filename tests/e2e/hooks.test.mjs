@@ -1,0 +1,119 @@
+// Inbound webhooks through the UI, against the real server: an admin adds a generic
+// hook with a secret, a system delivers a record signed with it (and one signed
+// wrongly), the hook's page lists both deliveries and leads to the stored record; a
+// mapping that refuses shows its error with the line. Also the phone layout.
+//
+// Run from tests/e2e:  node --test hooks.test.mjs
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, startBaton } from './server.mjs';
+
+const SECRET = 'e2e-hook-secret-1';
+let server;
+let browser;
+let skip = null;
+
+before(async () => {
+  if (process.env.BATON_E2E_MOCK === '1') {
+    skip = 'the mock has no inbound hooks';
+    return;
+  }
+  server = await startBaton();
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function deliver(name, body, secret = SECRET) {
+  const text = JSON.stringify(body);
+  const sig = createHmac('sha256', secret).update(text).digest('hex');
+  const res = await fetch(`${server.url}/api/hooks/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Signature': `sha256=${sig}` },
+    body: text,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+async function newPage(viewport = { width: 1280, height: 860 }) {
+  const context = await browser.newContext({ viewport, locale: 'en-US' });
+  context.setDefaultTimeout(15000);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    // 401: the boot probe before login
+    if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  await page.goto(`${server.url}/`);
+  await page.getByTestId('login-username').fill('admin');
+  await page.getByTestId('login-password').fill(server.adminPassword);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('app-shell').waitFor();
+  return { context, page, problems };
+}
+
+describe('inbound webhooks', { timeout: 120000 }, () => {
+  test('add a hook, deliver to it, read its deliveries, see a refusing mapping', async (t) => {
+    if (skip) return t.skip(skip);
+    const { context, page, problems } = await newPage();
+    await page.getByTestId('nav-hooks').click();
+    await page.getByTestId('hook-create-form').waitFor();
+    await page.getByTestId('hook-preset').selectOption('generic');
+    assert.equal(await page.getByTestId('hook-name').inputValue(), 'generic');
+    assert.match(await page.getByTestId('hook-mapping').inputValue(), /fn map\(payload, headers\)/);
+    await page.getByTestId('hook-secret').fill(SECRET);
+    await page.getByTestId('hook-create-submit').click();
+    await page.getByTestId('hook-page').waitFor();
+    assert.equal(await page.getByTestId('hook-url').inputValue(), `${server.url}/api/hooks/generic`);
+
+    const ok = await deliver('generic', { kind: 'stock', id: 'SKU-E2E', data: { sku: '00123', available: 2 } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.stored, 1);
+    const bad = await deliver('generic', { kind: 'stock', id: 'SKU-BAD', data: {} }, 'not-the-secret');
+    assert.equal(bad.status, 401);
+
+    await page.getByTestId('hook-deliveries-refresh').click();
+    const rows = page.getByTestId('hook-delivery');
+    await page.locator('[data-testid="hook-delivery"][data-outcome="unauthorized"]').waitFor();
+    assert.deepEqual(await rows.evaluateAll((rs) => rs.map((r) => r.dataset.outcome)), ['unauthorized', 'stored']);
+    await page.getByRole('link', { name: 'stock/SKU-E2E' }).click();
+    await page.getByTestId('erp-record-page').waitFor();
+    assert.match(page.url(), /\/admin\/erp\/stock\/SKU-E2E$/);
+
+    // a mapping that refuses test deliveries: the sender gets 422, the page the line
+    await page.goBack();
+    await page.getByTestId('hook-mapping-edit').waitFor();
+    await page.getByTestId('hook-mapping-edit').fill('fn map(p, h) {\n  throw "no test orders";\n}\n');
+    await page.getByTestId('hook-mapping-save').click();
+    await page.getByTestId('hook-mapping-save').and(page.locator(':disabled')).waitFor();
+    const refused = await deliver('generic', { kind: 'stock', id: 'SKU-T', data: {} });
+    assert.equal(refused.status, 422);
+    assert.match(refused.body.error.message, /no test orders/);
+    await page.reload();
+    await page.getByTestId('hook-last-error').waitFor();
+    assert.match(await page.getByTestId('hook-last-error').innerText(), /2:\d+ .*no test orders/);
+
+    // the list shows it failing
+    await page.getByTestId('hook-back').click();
+    await page.locator('[data-testid="hook-row"][data-name="generic"]').getByTestId('hook-error-badge').waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('on a phone the hooks page fits the screen', async (t) => {
+    if (skip) return t.skip(skip);
+    const { context, page, problems } = await newPage({ width: 390, height: 844 });
+    await page.goto(`${server.url}/admin/hooks`);
+    await page.getByTestId('hook-create-form').waitFor();
+    const w = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(w <= 390, `page is ${w}px wide on a 390px screen`);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});

@@ -13,7 +13,10 @@ use serde_json::Value;
 use crate::scenarios::engine::{cents_of_str, parse_time};
 
 /// What a typed column's cells become.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum ColumnType {
     /// A decimal string with at most two decimals, kept as written (what `cents` reads
     /// exactly).
@@ -72,6 +75,22 @@ impl FromStr for ColumnTypes {
 }
 
 impl ColumnTypes {
+    /// Types for the named columns (the upload form's choices); the same checks as
+    /// `--types`: `id` stays text, no column twice.
+    pub fn from_pairs(pairs: Vec<(String, ColumnType)>) -> Result<Self, String> {
+        let mut out: Vec<(String, ColumnType)> = Vec::new();
+        for (column, ty) in pairs {
+            if column == "id" {
+                return Err("the 'id' column is the record's id and always text".into());
+            }
+            if out.iter().any(|(c, _)| *c == column) {
+                return Err(format!("column '{column}' is given a type twice"));
+            }
+            out.push((column, ty));
+        }
+        Ok(ColumnTypes(out))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

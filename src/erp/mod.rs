@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod model;
 pub mod push;
 pub mod text_encoding;
+pub mod upload;
 pub mod wide_ints;
 
 pub use model::{ErpRecord, ErpVersion};

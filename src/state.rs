@@ -23,6 +23,8 @@ pub struct AppState {
     pub script_slots: Arc<crate::scenarios::slots::ScriptSlots>,
     /// Inbound hooks' compiled mappings, by hook and revision.
     pub hook_maps: Arc<crate::hooks::mapping::MapCache>,
+    /// Uploaded exports waiting for the admin's choices.
+    pub uploads: Arc<crate::erp::upload::staged::Uploads>,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
             scenarios: Arc::new(Scenarios::new()),
             script_slots: Arc::new(crate::scenarios::slots::ScriptSlots::per_core()),
             hook_maps: Arc::new(crate::hooks::mapping::MapCache::default()),
+            uploads: Arc::new(crate::erp::upload::staged::Uploads::default()),
             store,
             config: Arc::new(config),
         }

@@ -7,6 +7,7 @@ mod compress;
 mod delivery;
 mod departments;
 mod erp;
+mod erp_upload;
 pub mod error;
 mod error_docs;
 pub mod extract;
@@ -61,6 +62,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(tasks::router())
         .merge(erp::router())
+        .merge(erp_upload::router())
         .merge(scenarios::router())
         .merge(work::router())
         .merge(stats::router())

@@ -932,6 +932,14 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::POST, "/api/news/feeds", "/api/news/feeds", company).json(json!({"url": "not a url"})),
         row(M::DELETE, "/api/news/feeds/{id}", "/api/news/feeds/@ID@", company).fresh(Fresh::Feed),
         row(M::POST, "/api/news/feeds/{id}/fetch", format!("/api/news/feeds/{}/fetch", o.feed), company),
+        // uploads: company admins upload; an upload is its uploader's alone, so with
+        // an id nobody uploaded everyone is refused (admins 404, the others 403)
+        row(M::POST, "/api/erp/uploads", "/api/erp/uploads", company).multipart(),
+        row(M::DELETE, "/api/erp/uploads/{id}", "/api/erp/uploads/0000", nobody),
+        row(M::POST, "/api/erp/uploads/{id}/preview", "/api/erp/uploads/0000/preview", nobody)
+            .json(json!({"kind": "order", "id_column": "id"})),
+        row(M::POST, "/api/erp/uploads/{id}/import", "/api/erp/uploads/0000/import", nobody)
+            .json(json!({"choices": {"kind": "order", "id_column": "id"}, "from": 0, "count": 1})),
         // inbound hooks: set up by company admins; a delivery is judged by its
         // signature alone, which no session or token replaces
         row(M::GET, "/api/admin/hooks", "/api/admin/hooks", company),

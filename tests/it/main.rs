@@ -13,6 +13,7 @@ mod delivery;
 mod demo_cli;
 mod erp;
 mod erp_cli;
+mod erp_upload;
 mod first_hour;
 mod flow_api;
 mod harness;

@@ -63,9 +63,11 @@ pub fn columns(table: &Table) -> Vec<ColumnInfo> {
                 .collect();
             let texts: Option<Vec<&str>> = filled.iter().map(|v| v.as_str()).collect();
             let detected = match texts {
-                Some(t) if !t.is_empty() && name != "id" => [ColumnType::Int, ColumnType::Money, ColumnType::Time]
-                    .into_iter()
-                    .find(|ty| t.iter().all(|s| convert(*ty, s).is_ok())),
+                Some(t) if !t.is_empty() && name != "id" => {
+                    [ColumnType::Int, ColumnType::Money, ColumnType::Time]
+                        .into_iter()
+                        .find(|ty| t.iter().all(|s| convert(*ty, s).is_ok()))
+                }
                 _ => None,
             };
             ColumnInfo {
@@ -81,7 +83,10 @@ pub fn columns(table: &Table) -> Vec<ColumnInfo> {
 pub fn check(table: &Table, c: &Choices) -> Result<(), (&'static str, String)> {
     let has = |col: &str| table.columns.iter().any(|x| x == col);
     if !has(&c.id_column) {
-        return Err(("id_column", format!("the file has no column '{}'", c.id_column)));
+        return Err((
+            "id_column",
+            format!("the file has no column '{}'", c.id_column),
+        ));
     }
     if let Some(cols) = &c.columns {
         if let Some(missing) = cols.iter().find(|x| !has(x)) {
@@ -97,7 +102,10 @@ pub fn check(table: &Table, c: &Choices) -> Result<(), (&'static str, String)> {
         }
     }
     if table.format == Format::Jsonl && !c.types.is_empty() {
-        return Err(("types", "JSON lines keep the types they were written with".into()));
+        return Err((
+            "types",
+            "JSON lines keep the types they were written with".into(),
+        ));
     }
     let blanks = blank_ids(table, &c.id_column);
     if !blanks.is_empty() {
@@ -146,7 +154,13 @@ pub fn records(
         .iter()
         .enumerate()
         .filter(|(_, name)| c.columns.as_ref().is_none_or(|cols| cols.contains(name)))
-        .map(|(i, name)| (i, name, c.types.iter().find(|t| t.column == *name).map(|t| t.ty)))
+        .map(|(i, name)| {
+            (
+                i,
+                name,
+                c.types.iter().find(|t| t.column == *name).map(|t| t.ty),
+            )
+        })
         .collect();
     table
         .rows
@@ -194,7 +208,10 @@ mod tests {
             columns: None,
             types: types
                 .iter()
-                .map(|(c, t)| TypedColumn { column: (*c).into(), ty: *t })
+                .map(|(c, t)| TypedColumn {
+                    column: (*c).into(),
+                    ty: *t,
+                })
                 .collect(),
         }
     }
@@ -206,14 +223,24 @@ mod tests {
         let detected: Vec<_> = cols.iter().map(|c| c.detected).collect();
         assert_eq!(
             detected,
-            [None, Some(ColumnType::Money), Some(ColumnType::Int), Some(ColumnType::Time), None]
+            [
+                None,
+                Some(ColumnType::Money),
+                Some(ColumnType::Int),
+                Some(ColumnType::Time),
+                None
+            ]
         );
         assert_eq!(cols[1].sample, [json!("5200.50")]);
     }
 
     #[test]
     fn rows_become_records_as_chosen() {
-        let t = parse("p.csv", b"po,amount,qty,note\nPO-1,5200.50,3,x\nPO-2,12.345,4,y\n").unwrap();
+        let t = parse(
+            "p.csv",
+            b"po,amount,qty,note\nPO-1,5200.50,3,x\nPO-2,12.345,4,y\n",
+        )
+        .unwrap();
         let c = Choices {
             columns: Some(vec!["amount".into(), "qty".into()]),
             ..choices(&[("amount", ColumnType::Money), ("qty", ColumnType::Int)])
@@ -224,20 +251,45 @@ mod tests {
         assert_eq!((recs[0].0, first.record_id.as_str()), (2, "PO-1"));
         assert_eq!(first.data, json!({"amount": "5200.50", "qty": 3}));
         assert_eq!(recs[1].0, 3);
-        assert!(recs[1].1.as_ref().unwrap_err().contains("amount"), "{:?}", recs[1]);
+        assert!(
+            recs[1].1.as_ref().unwrap_err().contains("amount"),
+            "{:?}",
+            recs[1]
+        );
         assert_eq!(records(&t, &c, 1, 10).len(), 1);
     }
 
     #[test]
     fn choices_that_cannot_work_are_named() {
         let t = parse("p.csv", b"po,amount\nPO-1,1\n,2\n  ,3\n").unwrap();
-        assert_eq!(check(&t, &Choices { id_column: "nope".into(), ..choices(&[]) }).unwrap_err().0, "id_column");
+        assert_eq!(
+            check(
+                &t,
+                &Choices {
+                    id_column: "nope".into(),
+                    ..choices(&[])
+                }
+            )
+            .unwrap_err()
+            .0,
+            "id_column"
+        );
         let (field, why) = check(&t, &choices(&[])).unwrap_err();
         assert_eq!(field, "id_column");
         assert!(why.contains("3, 4"), "{why}");
         assert_eq!(blank_ids(&t, "po"), [3, 4]);
         let ok = parse("p.csv", b"po,amount\nPO-1,1\n").unwrap();
-        assert_eq!(check(&ok, &choices(&[("po", ColumnType::Int)])).unwrap_err().0, "types");
-        assert_eq!(check(&ok, &choices(&[("zz", ColumnType::Int)])).unwrap_err().0, "types");
+        assert_eq!(
+            check(&ok, &choices(&[("po", ColumnType::Int)]))
+                .unwrap_err()
+                .0,
+            "types"
+        );
+        assert_eq!(
+            check(&ok, &choices(&[("zz", ColumnType::Int)]))
+                .unwrap_err()
+                .0,
+            "types"
+        );
     }
 }

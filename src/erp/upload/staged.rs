@@ -94,8 +94,14 @@ mod tests {
     #[test]
     fn places_are_bounded() {
         let u = Uploads::default();
-        let ids: Vec<String> = (0..(MAX_STAGED as u64 + 3)).map(|o| u.put(o, table())).collect();
-        let kept = ids.iter().enumerate().filter(|(o, id)| u.get(*o as u64, id).is_some()).count();
+        let ids: Vec<String> = (0..(MAX_STAGED as u64 + 3))
+            .map(|o| u.put(o, table()))
+            .collect();
+        let kept = ids
+            .iter()
+            .enumerate()
+            .filter(|(o, id)| u.get(*o as u64, id).is_some())
+            .count();
         assert_eq!(kept, MAX_STAGED);
         assert!(u.get(MAX_STAGED as u64 + 2, ids.last().unwrap()).is_some());
     }

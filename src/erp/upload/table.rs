@@ -52,7 +52,9 @@ pub enum TableError {
         format: &'static str,
         why: String,
     },
-    #[error("the header row has merged cells ({0}); unmerge them so every column has its own name")]
+    #[error(
+        "the header row has merged cells ({0}); unmerge them so every column has its own name"
+    )]
     MergedHeader(String),
     #[error("the header row {0}")]
     Header(String),
@@ -93,7 +95,11 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Table, TableError> {
         })?,
         Format::Csv | Format::Jsonl if zip || bytes.contains(&0) && !looks_utf16(bytes) => {
             return Err(not(
-                if format == Format::Csv { "CSV" } else { "JSON-lines" },
+                if format == Format::Csv {
+                    "CSV"
+                } else {
+                    "JSON-lines"
+                },
                 "it holds binary data (a spreadsheet? save it as CSV or upload the .xlsx)".into(),
             ))
         }
@@ -138,7 +144,8 @@ fn check_header(columns: &[String]) -> Result<(), TableError> {
 }
 
 fn csv(bytes: &[u8]) -> Result<Table, TableError> {
-    let text = text_encoding::decode(bytes, None).map_err(|e| TableError::Header(format!("cannot be read: {e}")))?;
+    let text = text_encoding::decode(bytes, None)
+        .map_err(|e| TableError::Header(format!("cannot be read: {e}")))?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());
@@ -189,9 +196,8 @@ enum XlsxFailure {
 /// The first sheet. The header is its first non-empty row; a header with merged
 /// cells is refused (their columns would have no names of their own).
 fn xlsx(bytes: &[u8]) -> Result<Table, XlsxFailure> {
-    let mut book: Xlsx<_> =
-        open_workbook_from_rs(Cursor::new(bytes))
-            .map_err(|e: calamine::XlsxError| XlsxFailure::Read(e.to_string()))?;
+    let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e: calamine::XlsxError| XlsxFailure::Read(e.to_string()))?;
     let Some(sheet) = book.sheet_names().first().cloned() else {
         return Err(XlsxFailure::Table(TableError::Empty));
     };
@@ -202,10 +208,7 @@ fn xlsx(bytes: &[u8]) -> Result<Table, XlsxFailure> {
         return Err(XlsxFailure::Table(TableError::Empty));
     };
     if let Some(Ok(merged)) = book.worksheet_merge_cells(&sheet) {
-        if let Some(m) = merged
-            .iter()
-            .find(|m| m.start.0 <= top && m.end.0 >= top)
-        {
+        if let Some(m) = merged.iter().find(|m| m.start.0 <= top && m.end.0 >= top) {
             return Err(XlsxFailure::Table(TableError::MergedHeader(format!(
                 "{}–{}",
                 cell_name(m.start.0, m.start.1),
@@ -217,9 +220,15 @@ fn xlsx(bytes: &[u8]) -> Result<Table, XlsxFailure> {
     let header = rows_iter
         .next()
         .ok_or(XlsxFailure::Table(TableError::Empty))?;
-    let columns: Vec<String> = header.iter().map(|c| cell_text(c).trim().to_string()).collect();
+    let columns: Vec<String> = header
+        .iter()
+        .map(|c| cell_text(c).trim().to_string())
+        .collect();
     // trailing unnamed, empty columns are not columns
-    let width = columns.iter().rposition(|c| !c.is_empty()).map_or(0, |i| i + 1);
+    let width = columns
+        .iter()
+        .rposition(|c| !c.is_empty())
+        .map_or(0, |i| i + 1);
     let columns = columns[..width].to_vec();
     check_header(&columns).map_err(XlsxFailure::Table)?;
     let mut rows = Vec::new();
@@ -233,7 +242,10 @@ fn xlsx(bytes: &[u8]) -> Result<Table, XlsxFailure> {
             cells.push(cell_value(c).map_err(|why| {
                 XlsxFailure::Table(TableError::Row {
                     line,
-                    why: format!("cell {}: {why}", cell_name(line as u32 - 1, left + j as u32)),
+                    why: format!(
+                        "cell {}: {why}",
+                        cell_name(line as u32 - 1, left + j as u32)
+                    ),
                 })
             })?);
         }
@@ -290,7 +302,10 @@ fn cell_value(c: &Data) -> Result<Value, String> {
             }
         }
         Data::DateTime(d) => match d.as_datetime() {
-            Some(t) if d.is_datetime() => Value::String(t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            Some(t) if d.is_datetime() => Value::String(
+                t.and_utc()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ),
             _ => Value::from(d.as_f64()),
         },
         Data::DateTimeIso(s) | Data::DurationIso(s) => Value::String(s.clone()),
@@ -313,7 +328,10 @@ fn jsonl(bytes: &[u8]) -> Result<Table, TableError> {
         }
         let line = i + 1;
         if let Some(w) = first_wide_int(l.as_bytes()) {
-            return Err(TableError::Row { line, why: w.reason() });
+            return Err(TableError::Row {
+                line,
+                why: w.reason(),
+            });
         }
         let v: Value = serde_json::from_str(l).map_err(|e| TableError::Row {
             line,
@@ -351,7 +369,10 @@ fn jsonl(bytes: &[u8]) -> Result<Table, TableError> {
         .into_iter()
         .map(|(line, mut o)| Row {
             line,
-            cells: columns.iter().map(|c| o.remove(c).unwrap_or(Value::Null)).collect(),
+            cells: columns
+                .iter()
+                .map(|c| o.remove(c).unwrap_or(Value::Null))
+                .collect(),
         })
         .collect();
     Ok(Table {
@@ -373,7 +394,10 @@ mod tests {
         assert_eq!(t.columns, ["id", "sku", "amount"]);
         assert_eq!(t.rows.len(), 1);
         assert_eq!(t.rows[0].line, 2);
-        assert_eq!(t.rows[0].cells, [json!("PO-1"), json!("00123"), json!("5200.50")]);
+        assert_eq!(
+            t.rows[0].cells,
+            [json!("PO-1"), json!("00123"), json!("5200.50")]
+        );
     }
 
     #[test]
@@ -381,21 +405,48 @@ mod tests {
         assert_eq!(parse("a.csv", b"  \n").unwrap_err(), TableError::Empty);
         assert_eq!(parse("a.csv", b"id,x\n").unwrap_err(), TableError::Empty);
         assert!(matches!(parse("a.pdf", b"x"), Err(TableError::Format(_))));
-        assert!(matches!(parse("a.xlsx", b"id,x\n1,2\n"), Err(TableError::NotWhatItSays { .. })));
-        assert!(matches!(parse("a.csv", b"PK\x03\x04rest"), Err(TableError::NotWhatItSays { .. })));
-        assert!(matches!(parse("a.xlsx", b"PK\x03\x04not a zip"), Err(TableError::NotWhatItSays { .. })));
-        assert!(matches!(parse("a.csv", b"id,x\n1,2,3\n"), Err(TableError::Row { line: 2, .. })));
-        assert!(matches!(parse("a.csv", b"id,,x\n1,2,3\n"), Err(TableError::Header(_))));
-        assert!(matches!(parse("a.csv", b"id,x,x\n1,2,3\n"), Err(TableError::Header(_))));
-        assert!(matches!(parse("a.jsonl", b"{\"id\":1}\n[1]\n"), Err(TableError::Row { line: 2, .. })));
+        assert!(matches!(
+            parse("a.xlsx", b"id,x\n1,2\n"),
+            Err(TableError::NotWhatItSays { .. })
+        ));
+        assert!(matches!(
+            parse("a.csv", b"PK\x03\x04rest"),
+            Err(TableError::NotWhatItSays { .. })
+        ));
+        assert!(matches!(
+            parse("a.xlsx", b"PK\x03\x04not a zip"),
+            Err(TableError::NotWhatItSays { .. })
+        ));
+        assert!(matches!(
+            parse("a.csv", b"id,x\n1,2,3\n"),
+            Err(TableError::Row { line: 2, .. })
+        ));
+        assert!(matches!(
+            parse("a.csv", b"id,,x\n1,2,3\n"),
+            Err(TableError::Header(_))
+        ));
+        assert!(matches!(
+            parse("a.csv", b"id,x,x\n1,2,3\n"),
+            Err(TableError::Header(_))
+        ));
+        assert!(matches!(
+            parse("a.jsonl", b"{\"id\":1}\n[1]\n"),
+            Err(TableError::Row { line: 2, .. })
+        ));
     }
 
     #[test]
     fn json_lines_keep_their_types() {
         let t = parse("o.jsonl", b"{\"id\":\"SO-1\",\"data\":{\"qty\":2,\"sku\":\"007\"}}\n{\"id\":\"SO-2\",\"paid\":true}\n").unwrap();
         assert_eq!(t.columns, ["id", "qty", "sku", "paid"]);
-        assert_eq!(t.rows[0].cells, [json!("SO-1"), json!(2), json!("007"), Value::Null]);
-        assert_eq!(t.rows[1].cells, [json!("SO-2"), Value::Null, Value::Null, json!(true)]);
+        assert_eq!(
+            t.rows[0].cells,
+            [json!("SO-1"), json!(2), json!("007"), Value::Null]
+        );
+        assert_eq!(
+            t.rows[1].cells,
+            [json!("SO-2"), Value::Null, Value::Null, json!(true)]
+        );
     }
 
     fn sheet(f: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
@@ -421,7 +472,10 @@ mod tests {
         let t = parse("po.xlsx", &bytes).unwrap();
         assert_eq!(t.columns, ["id", "sku", "qty", "price"]);
         assert_eq!(t.rows.len(), 2, "the empty row 3 is skipped");
-        assert_eq!(t.rows[0].cells, [json!("PO-1"), json!("00123"), json!(12), json!(3.5)]);
+        assert_eq!(
+            t.rows[0].cells,
+            [json!("PO-1"), json!("00123"), json!(12), json!(3.5)]
+        );
         assert_eq!(t.rows[1].line, 4);
         assert_eq!(t.rows[1].cells[0], json!(1001));
     }
@@ -433,7 +487,11 @@ mod tests {
             ws.merge_range(0, 0, 0, 1, "order", &fmt).unwrap();
             ws.write_string(1, 0, "SO-1").unwrap();
         });
-        assert!(matches!(parse("o.xlsx", &bytes), Err(TableError::MergedHeader(_))), "{:?}", parse("o.xlsx", &bytes));
+        assert!(
+            matches!(parse("o.xlsx", &bytes), Err(TableError::MergedHeader(_))),
+            "{:?}",
+            parse("o.xlsx", &bytes)
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub enum CompanyArea {
     Metrics,
     Backups,
     InboundHooks,
+    ErpImport,
 }
 
 impl CompanyArea {
@@ -33,6 +34,7 @@ impl CompanyArea {
             CompanyArea::Metrics => "metrics are for company admins",
             CompanyArea::Backups => "only company admins manage backups",
             CompanyArea::InboundHooks => "only company admins manage inbound hooks",
+            CompanyArea::ErpImport => "only company admins import ERP records",
         }
     }
 }

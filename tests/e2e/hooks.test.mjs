@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { adminPage } from './admin-page.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startBaton } from './server.mjs';
 
 const SECRET = 'e2e-hook-secret-1';
@@ -40,23 +41,7 @@ async function deliver(name, body, secret = SECRET) {
   return { status: res.status, body: await res.json() };
 }
 
-async function newPage(viewport = { width: 1280, height: 860 }) {
-  const context = await browser.newContext({ viewport, locale: 'en-US' });
-  context.setDefaultTimeout(15000);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    // 401: the boot probe before login
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  await page.goto(`${server.url}/`);
-  await page.getByTestId('login-username').fill('admin');
-  await page.getByTestId('login-password').fill(server.adminPassword);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('app-shell').waitFor();
-  return { context, page, problems };
-}
+const newPage = (viewport) => adminPage(browser, server, viewport);
 
 describe('inbound webhooks', { timeout: 120000 }, () => {
   test('add a hook, deliver to it, read its deliveries, see a refusing mapping', async (t) => {

@@ -33,6 +33,7 @@ const page = {
   erp: () => import('./pages/erp-records.js'),
   delivery: () => import('./pages/delivery.js'),
   hooks: () => import('./pages/hooks.js'),
+  erpImport: () => import('./pages/erp-import.js'),
 };
 const AccountPage = lazyPage(page.account, 'AccountPage');
 const HomePage = lazyPage(page.home, 'HomePage');
@@ -60,6 +61,7 @@ const ErpRecordPage = lazyPage(page.erp, 'ErpRecordPage');
 const DeliveryPage = lazyPage(page.delivery, 'DeliveryPage');
 const HooksPage = lazyPage(page.hooks, 'HooksPage');
 const HookPage = lazyPage(page.hooks, 'HookPage');
+const ErpImportPage = lazyPage(page.erpImport, 'ErpImportPage');
 
 const ROUTES = [
   { path: '/', page: HomePage },
@@ -87,6 +89,7 @@ const ROUTES = [
   { path: '/scenarios/new', page: ScenarioRedirect, guard: isCompanyAdmin },
   { path: '/scenarios/:id', page: ScenarioRedirect, guard: isCompanyAdmin },
   { path: '/admin/erp', page: ErpRecordsPage, guard: isCompanyAdmin },
+  { path: '/admin/erp/import', page: ErpImportPage, guard: isCompanyAdmin },
   { path: '/admin/delivery', page: DeliveryPage, guard: isCompanyAdmin },
   { path: '/admin/erp/:kind/:id', page: ErpRecordPage, guard: isCompanyAdmin },
   { path: '/admin/hooks', page: HooksPage, guard: isCompanyAdmin },

@@ -38,8 +38,9 @@ pub struct TypedColumn {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ColumnInfo {
     pub name: String,
-    /// The type every filled text cell of the first rows fits, to offer; `null` when
-    /// none does (or the cells are typed by the file already).
+    /// The type every filled text cell of the first rows fits, offered (never applied
+    /// unasked); `null` when none does, when the cells are typed by the file already,
+    /// or for codes with leading zeros.
     pub detected: Option<ColumnType>,
     /// The first three filled cells.
     pub sample: Vec<Value>,
@@ -62,10 +63,13 @@ pub fn columns(table: &Table) -> Vec<ColumnInfo> {
                 .filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()))
                 .collect();
             let texts: Option<Vec<&str>> = filled.iter().map(|v| v.as_str()).collect();
+            // A code with leading zeros (SKU 00123) is never offered as a number.
+            let numeric_ok = |t: &[&str]| !t.iter().any(|s| leading_zero(s));
             let detected = match texts {
                 Some(t) if !t.is_empty() && name != "id" => {
                     [ColumnType::Int, ColumnType::Money, ColumnType::Time]
                         .into_iter()
+                        .filter(|ty| *ty == ColumnType::Time || numeric_ok(&t))
                         .find(|ty| t.iter().all(|s| convert(*ty, s).is_ok()))
                 }
                 _ => None,
@@ -77,6 +81,11 @@ pub fn columns(table: &Table) -> Vec<ColumnInfo> {
             }
         })
         .collect()
+}
+
+fn leading_zero(s: &str) -> bool {
+    let digits = s.trim().trim_start_matches(['-', '+']);
+    digits.len() > 1 && digits.starts_with('0') && !digits.starts_with("0.")
 }
 
 /// A choice that cannot work for this table (answered 400; nothing imported).
@@ -218,18 +227,18 @@ mod tests {
 
     #[test]
     fn offered_types_fit_every_filled_cell() {
-        let t = parse("p.csv", b"po,amount,qty,paid_at,sku\nPO-1,5200.50,3,2026-06-01,00123\nPO-2,,4,2026-06-02 10:00:00,A-9\n").unwrap();
+        let t = parse(
+            "p.csv",
+            b"po,amount,qty,paid_at,sku,code,small\nPO-1,5200.50,3,2026-06-01,00123,007,0.5\nPO-2,,4,2026-06-02 10:00:00,A-9,012,0\n",
+        )
+        .unwrap();
         let cols = columns(&t);
         let detected: Vec<_> = cols.iter().map(|c| c.detected).collect();
+        let (m, i, tm) = (ColumnType::Money, ColumnType::Int, ColumnType::Time);
         assert_eq!(
             detected,
-            [
-                None,
-                Some(ColumnType::Money),
-                Some(ColumnType::Int),
-                Some(ColumnType::Time),
-                None
-            ]
+            [None, Some(m), Some(i), Some(tm), None, None, Some(m)],
+            "codes with leading zeros are not offered as numbers"
         );
         assert_eq!(cols[1].sample, [json!("5200.50")]);
     }

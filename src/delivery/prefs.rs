@@ -28,6 +28,14 @@ pub struct Channels {
     /// The user's own webhook (see `PUT /api/me/webhook`).
     #[serde(default)]
     pub webhook: bool,
+    /// The member's subscribed browsers (Web Push). On unless turned off: subscribing
+    /// a device is the member's choice already.
+    #[serde(default = "on")]
+    pub push: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 /// Per event type, which channels deliver it. The delivery work reads these.
@@ -49,6 +57,7 @@ impl Default for Preferences {
                             inbox: true,
                             email: false,
                             webhook: false,
+                            push: true,
                         },
                     )
                 })

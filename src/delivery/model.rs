@@ -156,7 +156,6 @@ pub enum Target {
     UserWebhook { user_id: u64 },
     ProjectWebhook { project_id: u64 },
     CompanyWebhook { name: String },
-    /// One subscribed browser of a member (Web Push).
     WebPush { user_id: u64, device_id: u64 },
 }
 

@@ -134,7 +134,13 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
         }
         if ch.is_some_and(|c| c.push) {
             for device_id in super::push::service::device_ids_in(tx, user.id)? {
-                targets.push((Target::WebPush { user_id: user.id, device_id }, None));
+                targets.push((
+                    Target::WebPush {
+                        user_id: user.id,
+                        device_id,
+                    },
+                    None,
+                ));
             }
         }
     }

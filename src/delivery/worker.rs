@@ -10,12 +10,14 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use p256::SecretKey;
 
 use super::failure::SendError;
 use super::model::{ix, OutboxItem, ProjectWebhook, Smtp, SmtpTls, Target, UserWebhook, Webhook};
 use super::notice::{task_link, Notice};
 use super::outbox::{self, RetryPolicy};
 use super::presets;
+use super::push::model::Device;
 use crate::config::{Config, DeliveryConfig};
 use crate::error::ServiceResult;
 use crate::net::outbound::{resolve_allowed, ResolveError};
@@ -27,10 +29,7 @@ use crate::store::{Store, StoreError};
 pub enum Channel {
     Email { smtp: Smtp, to: String },
     Hook { hook: Webhook, group: bool },
-    Push {
-        key: p256::SecretKey,
-        device: super::push::model::Device,
-    },
+    Push { key: SecretKey, device: Device },
 }
 
 /// Looks up the settings a target needs now; a channel removed since the event is an error.
@@ -394,7 +393,11 @@ pub async fn run(store: Store, config: Arc<Config>) {
                     .run(move |s| {
                         if let (Some((uid, device)), Err(e)) = (gone, &outcome) {
                             super::push::service::remove(s, uid, device)?;
-                            tracing::info!(user = uid, device, "push device unsubscribed, forgotten");
+                            tracing::info!(
+                                user = uid,
+                                device,
+                                "push device unsubscribed, forgotten"
+                            );
                             return Ok(outbox::give_up(s, id, e.clone())?);
                         }
                         Ok(outbox::finish(s, id, outcome, Utc::now(), &policy).map(|_| ())?)

@@ -103,7 +103,8 @@ async fn test_device(
         .run(move |s| {
             let device = push::device(s, uid, id)?
                 .ok_or_else(|| ServiceError::not_found(format!("device {id} not found")))?;
-            let key = secret_of(&push::vapid_key(s, Utc::now())?).map_err(ServiceError::Internal)?;
+            let key =
+                secret_of(&push::vapid_key(s, Utc::now())?).map_err(ServiceError::Internal)?;
             Ok((key, device))
         })
         .await?;

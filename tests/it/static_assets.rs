@@ -336,10 +336,16 @@ async fn manifest_icons_and_the_service_worker() {
     let (_, map) = import_map(&page);
     for hashed in map.values() {
         let hashed = hashed.as_str().unwrap();
-        assert!(sw.contains(&format!("\"{hashed}\"")), "{hashed} not precached");
+        assert!(
+            sw.contains(&format!("\"{hashed}\"")),
+            "{hashed} not precached"
+        );
     }
     assert!(!sw.contains("\"/api/"), "no API URL is precached");
-    assert!(sw.contains("startsWith('/api/')"), "API requests are passed through");
+    assert!(
+        sw.contains("startsWith('/api/')"),
+        "API requests are passed through"
+    );
     // Only at its own URL: not under a hash, not in the import map.
     assert!(!map.contains_key("/sw.js"));
 }

@@ -222,7 +222,13 @@ async fn web_push_encrypted_signed_retried_and_gone_devices_forgotten() {
         assert_eq!(st, StatusCode::CREATED, "{v}");
         assert_eq!(v["label"], label);
     }
-    assert_eq!(ann.get("/api/me/push").await["devices"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        ann.get("/api/me/push").await["devices"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
 
     let task = assign(&admin, ann_id, "补货 SKU-1").await;
 
@@ -245,7 +251,10 @@ async fn web_push_encrypted_signed_retried_and_gone_devices_forgotten() {
     })
     .await;
     assert_eq!((hits[0].status, hits[1].status), (500, 201));
-    assert_eq!(flaky.decrypt(&hits[1].body)["url"], format!("/tasks/{task}"));
+    assert_eq!(
+        flaky.decrypt(&hits[1].body)["url"],
+        format!("/tasks/{task}")
+    );
 
     // The laptop's browser unsubscribed (410): forgotten, the notice not retried.
     until("the gone device's push", || {
@@ -272,7 +281,10 @@ async fn web_push_encrypted_signed_retried_and_gone_devices_forgotten() {
     assert_eq!(items.len(), 1, "{failed}");
     assert_eq!(items[0]["target"]["type"], "web_push");
     assert_eq!(items[0]["attempts"], 1, "not retried: {failed}");
-    assert!(items[0]["last_error"].as_str().unwrap().contains("410"), "{failed}");
+    assert!(
+        items[0]["last_error"].as_str().unwrap().contains("410"),
+        "{failed}"
+    );
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(push.hits("gone").len(), 1);
     assert_eq!(push.hits("phone").len(), 1, "each device once");
@@ -289,11 +301,19 @@ async fn web_push_encrypted_signed_retried_and_gone_devices_forgotten() {
     check_vapid(&test, &server_key, &push.origin);
     assert_eq!(phone.decrypt(&test.body)["body"], "任务: Baton 测试通知");
     let (st, _) = ann
-        .call(Method::DELETE, &format!("/api/me/push/devices/{phone_id}"), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/me/push/devices/{phone_id}"),
+            None,
+        )
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     let (st, v) = ann
-        .call(Method::DELETE, &format!("/api/me/push/devices/{phone_id}"), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/me/push/devices/{phone_id}"),
+            None,
+        )
         .await;
     assert_error(st, &v, 404, "not_found");
     assign(&admin, ann_id, "Count pallets").await;
@@ -318,11 +338,20 @@ async fn web_push_bad_subscriptions_are_400_and_devices_are_private() {
         v
     };
     let cases: Vec<(&str, Value)> = vec![
-        ("plain http", with(&|v| v["endpoint"] = json!("http://push.example/abc"))),
+        (
+            "plain http",
+            with(&|v| v["endpoint"] = json!("http://push.example/abc")),
+        ),
         ("not a URL", with(&|v| v["endpoint"] = json!("push"))),
-        ("internal address", with(&|v| v["endpoint"] = json!("https://10.0.0.1/abc"))),
+        (
+            "internal address",
+            with(&|v| v["endpoint"] = json!("https://10.0.0.1/abc")),
+        ),
         ("short key", with(&|v| v["keys"]["p256dh"] = json!("BAAA"))),
-        ("not a point", with(&|v| v["keys"]["p256dh"] = json!(URL_SAFE_NO_PAD.encode([4u8; 65])))),
+        (
+            "not a point",
+            with(&|v| v["keys"]["p256dh"] = json!(URL_SAFE_NO_PAD.encode([4u8; 65]))),
+        ),
         ("short auth", with(&|v| v["keys"]["auth"] = json!("AAAA"))),
         ("no keys", json!({"endpoint": "https://push.example/abc"})),
         ("long label", with(&|v| v["label"] = json!("x".repeat(81)))),
@@ -342,17 +371,18 @@ async fn web_push_bad_subscriptions_are_400_and_devices_are_private() {
     // Bob can neither see, test nor remove Ann's device.
     assert_eq!(bob.get("/api/me/push").await["devices"], json!([]));
     let (st, _) = bob
-        .call(Method::POST, &format!("/api/me/push/devices/{id}/test"), Some(json!({})))
+        .call(
+            Method::POST,
+            &format!("/api/me/push/devices/{id}/test"),
+            Some(json!({})),
+        )
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
     let (st, _) = bob
         .call(Method::DELETE, &format!("/api/me/push/devices/{id}"), None)
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
-    let (st, _) = s
-        .client()
-        .call(Method::GET, "/api/me/push", None)
-        .await;
+    let (st, _) = s.client().call(Method::GET, "/api/me/push", None).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     // Every member gets the same server key.
     assert_eq!(

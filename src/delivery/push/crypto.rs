@@ -46,7 +46,12 @@ pub enum PushCryptoError {
     Encrypt,
 }
 
-fn hkdf_expand(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) -> Result<(), PushCryptoError> {
+fn hkdf_expand(
+    salt: &[u8],
+    ikm: &[u8],
+    info: &[u8],
+    out: &mut [u8],
+) -> Result<(), PushCryptoError> {
     Hkdf::<Sha256>::new(Some(salt), ikm)
         .expand(info, out)
         .map_err(|_| PushCryptoError::Encrypt)
@@ -141,7 +146,11 @@ pub fn vapid_header(
 /// Decodes base64url with or without padding (browsers give the former, some
 /// libraries the latter), also accepting the standard alphabet.
 pub fn decode_b64(text: &str) -> Option<Vec<u8>> {
-    let t = text.trim().trim_end_matches('=').replace('+', "-").replace('/', "_");
+    let t = text
+        .trim()
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_");
     URL_SAFE_NO_PAD.decode(t).ok()
 }
 
@@ -201,8 +210,13 @@ mod tests {
     #[test]
     fn the_vapid_header_verifies_with_its_own_key() {
         let k = SecretKey::random(&mut rand::thread_rng());
-        let h = vapid_header(&k, "https://push.example", 1_700_000_000, "mailto:a@b.example")
-            .unwrap();
+        let h = vapid_header(
+            &k,
+            "https://push.example",
+            1_700_000_000,
+            "mailto:a@b.example",
+        )
+        .unwrap();
         let rest = h.strip_prefix("vapid t=").unwrap();
         let (jwt, key) = rest.split_once(", k=").unwrap();
         assert_eq!(key, public_key_b64(&k));

@@ -24,10 +24,17 @@ const MAX_BODY_CHARS: usize = 400;
 /// on this server), and `tag` so a second notice about a task replaces the first.
 pub fn payload(n: &Notice) -> serde_json::Value {
     let body: String = n.detail().join("\n").chars().take(MAX_BODY_CHARS).collect();
-    let body = if body.is_empty() { n.text.clone() } else { body };
+    let body = if body.is_empty() {
+        n.text.clone()
+    } else {
+        body
+    };
     let (url, tag) = match n.task_id {
         Some(t) => (format!("/tasks/{t}"), format!("baton-task-{t}")),
-        None => ("/inbox".to_string(), format!("baton-message-{}", n.message_id)),
+        None => (
+            "/inbox".to_string(),
+            format!("baton-message-{}", n.message_id),
+        ),
     };
     serde_json::json!({
         "title": phrase(n.kind, n.language),
@@ -59,8 +66,8 @@ pub async fn send(
     let mut text = payload(n).to_string();
     if text.len() > MAX_PLAINTEXT {
         // Titles are bounded, so only an extreme body gets here: send the bare phrase.
-        text = serde_json::json!({ "title": phrase(n.kind, n.language), "url": "/inbox" })
-            .to_string();
+        text =
+            serde_json::json!({ "title": phrase(n.kind, n.language), "url": "/inbox" }).to_string();
     }
     let ua_public = decode_b64(&device.p256dh).unwrap_or_default();
     let auth = decode_b64(&device.auth).unwrap_or_default();
@@ -134,7 +141,10 @@ mod tests {
         n.task_id = None;
         n.title = None;
         let p = payload(&n);
-        assert_eq!((p["url"].as_str(), p["body"].as_str()), (Some("/inbox"), Some("'Restock' is assigned to you")));
+        assert_eq!(
+            (p["url"].as_str(), p["body"].as_str()),
+            (Some("/inbox"), Some("'Restock' is assigned to you"))
+        );
     }
 
     #[test]

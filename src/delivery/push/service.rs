@@ -200,7 +200,11 @@ pub fn subscribe(
             user_id: uid,
             devices: Vec::new(),
         });
-        if let Some(d) = mine.devices.iter_mut().find(|d| d.endpoint == device.endpoint) {
+        if let Some(d) = mine
+            .devices
+            .iter_mut()
+            .find(|d| d.endpoint == device.endpoint)
+        {
             device.id = d.id;
             device.created_at = d.created_at;
             *d = device.clone();
@@ -299,12 +303,17 @@ mod tests {
             (input("http://push.example/x", &key, auth), "endpoint"),
             (input("https://127.0.0.1/x", &key, auth), "endpoint"),
             (input("ftp://push.example/x", &key, auth), "endpoint"),
-            (input("https://push.example/x", &key[..20], auth), "keys.p256dh"),
+            (
+                input("https://push.example/x", &key[..20], auth),
+                "keys.p256dh",
+            ),
             (input("https://push.example/x", "!!", auth), "keys.p256dh"),
             (input("https://push.example/x", &key, "AAAA"), "keys.auth"),
         ] {
             match validate(&bad, &net) {
-                Err(ServiceError::Invalid { field: f, .. }) => assert_eq!(f, Some(field), "{bad:?}"),
+                Err(ServiceError::Invalid { field: f, .. }) => {
+                    assert_eq!(f, Some(field), "{bad:?}")
+                }
                 other => panic!("{bad:?}: {other:?}"),
             }
         }
@@ -320,11 +329,19 @@ mod tests {
         let s = Store::open(&d.path().join("db"), 1 << 20).unwrap();
         let net = AddressPolicy::default();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let a = input("https://push.example/a", &browser_key(), "AAAAAAAAAAAAAAAAAAAAAA");
+        let a = input(
+            "https://push.example/a",
+            &browser_key(),
+            "AAAAAAAAAAAAAAAAAAAAAA",
+        );
         let first = subscribe(&s, 1, a.clone(), &net, now).unwrap();
         let again = subscribe(&s, 1, a.clone(), &net, now).unwrap();
         assert_eq!(first.id, again.id, "the same browser is one device");
-        let b = input("https://push.example/b", &browser_key(), "AAAAAAAAAAAAAAAAAAAAAA");
+        let b = input(
+            "https://push.example/b",
+            &browser_key(),
+            "AAAAAAAAAAAAAAAAAAAAAA",
+        );
         subscribe(&s, 1, b, &net, now).unwrap();
         assert_eq!(devices(&s, 1).unwrap().len(), 2);
         // Someone else signs in on that browser: it is theirs now.

@@ -390,3 +390,31 @@ async fn web_push_bad_subscriptions_are_400_and_devices_are_private() {
         bob.get("/api/me/push").await["public_key"]
     );
 }
+
+/// The key and the devices survive a backup and restore: browsers bound their
+/// subscriptions to that public key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_push_key_and_devices_are_in_backups() {
+    let s = TestServer::start_with(config()).await;
+    let admin = s.admin().await;
+    let b = Browser::new();
+    admin
+        .post(
+            "/api/me/push/devices",
+            b.subscription("https://push.example/abc", "Phone"),
+        )
+        .await;
+    let before = admin.get("/api/me/push").await;
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("b.baton-backup.gz");
+    let (ok, _, err) = baton(&s.data, &["backup", "--out", file.to_str().unwrap()], None);
+    assert!(ok, "{err}");
+    s.stop().await;
+    let target = work.path().join("restored");
+    let (ok, _, err) = baton(&target, &["restore", file.to_str().unwrap()], None);
+    assert!(ok, "{err}");
+    let s2 = TestServer::start_in(&target, config()).await;
+    let admin2 = s2.admin().await;
+    assert_eq!(admin2.get("/api/me/push").await, before);
+    s2.stop().await;
+}

@@ -83,3 +83,15 @@ impl Record for PreferenceRecord {
         vec![(IX_PREFS, self.user_id.to_string())]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_is_on_in_preferences_saved_before_it_existed() {
+        let c: Channels = serde_json::from_str(r#"{"inbox":true,"email":false}"#).unwrap();
+        assert!(c.push && !c.webhook);
+        assert!(Preferences::default().events.values().all(|c| c.push));
+    }
+}

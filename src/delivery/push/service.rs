@@ -71,7 +71,6 @@ pub struct SubscriptionInput {
     pub label: Option<String>,
     /// Browsers send it (usually `null`); ignored.
     #[serde(default, rename = "expirationTime")]
-    #[allow(dead_code)]
     #[schema(value_type = Option<f64>)]
     pub expiration_time: Option<serde_json::Value>,
 }

@@ -53,5 +53,6 @@ pub fn first_start(
     }
     ensure_erp_project(store, language, now)?;
     crate::tasks::templates::ensure_builtins(store)?;
+    crate::delivery::push::service::vapid_key(store, now)?;
     Ok(generated)
 }

@@ -24,6 +24,13 @@ if command -v dpkg >/dev/null 2>&1 && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; 
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null
 fi
+# OpenSSL headers: the Web Push test decrypts with the `ece` crate (a dev-dependency
+# only; the binary itself needs no OpenSSL).
+if command -v dpkg >/dev/null 2>&1 && ! dpkg -s libssl-dev pkg-config >/dev/null 2>&1; then
+  need_root "libssl-dev pkg-config"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libssl-dev pkg-config >/dev/null
+fi
 if ! command -v node >/dev/null 2>&1; then
   need_root nodejs
   apt-get update -qq

@@ -3,3 +3,6 @@ import { html, render } from './vendor/htm-preact-standalone.mjs';
 import { App } from './js/app.js';
 
 render(html`<${App} />`, document.getElementById('root'));
+
+// The service worker: installable app, cached shell, push notices (web/sw.js).
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});

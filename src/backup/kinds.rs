@@ -129,6 +129,8 @@ kinds![
     crate::delivery::model::OutboxItem,
     crate::delivery::model::ProjectWebhook,
     crate::delivery::model::UserWebhook,
+    crate::delivery::push::model::PushDevices,
+    crate::delivery::push::model::VapidKey,
     crate::erp::model::ErpRecord,
     crate::erp::model::ErpVersion,
     crate::flow::model::Task,

@@ -21,6 +21,10 @@ pub enum SendError {
     /// is already fit for whoever owns the channel.
     #[error("{0}")]
     Other(String),
+    /// A push service said the browser unsubscribed (404/410): the device is
+    /// forgotten and the notice not retried.
+    #[error("{0}")]
+    Gone(String),
 }
 
 /// What a member is told when a connection could not be made.
@@ -35,7 +39,7 @@ impl SendError {
                     .into()
             }
             SendError::Unreachable(_) => UNREACHABLE.into(),
-            SendError::Other(m) => m.clone(),
+            SendError::Other(m) | SendError::Gone(m) => m.clone(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod notice;
 pub mod outbox;
 pub mod prefs;
 pub mod presets;
+pub mod push;
 pub mod service;
 pub mod worker;
 

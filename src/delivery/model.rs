@@ -156,6 +156,7 @@ pub enum Target {
     UserWebhook { user_id: u64 },
     ProjectWebhook { project_id: u64 },
     CompanyWebhook { name: String },
+    WebPush { user_id: u64, device_id: u64 },
 }
 
 impl Target {
@@ -173,6 +174,7 @@ impl Target {
             Target::UserWebhook { user_id } => format!("user:{user_id}"),
             Target::ProjectWebhook { project_id } => format!("project:{project_id}"),
             Target::CompanyWebhook { name } => format!("company:{name}"),
+            Target::WebPush { device_id, .. } => format!("push:{device_id}"),
         }
     }
 }

@@ -132,6 +132,17 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
         {
             targets.push((Target::UserWebhook { user_id: user.id }, None));
         }
+        if ch.is_some_and(|c| c.push) {
+            for device_id in super::push::service::device_ids_in(tx, user.id)? {
+                targets.push((
+                    Target::WebPush {
+                        user_id: user.id,
+                        device_id,
+                    },
+                    None,
+                ));
+            }
+        }
     }
     if for_groups(msg.kind) {
         let project = match msg.task_id {
@@ -244,6 +255,23 @@ pub fn finish(
         }
         tx.update(&mut it, rev)?;
         Ok(Some(it))
+    })
+}
+
+/// Marks a sending item failed now, without further tries: its channel is gone for
+/// good (a browser that unsubscribed).
+pub fn give_up(store: &Store, id: u64, error: String) -> Result<(), StoreError> {
+    store.write(|tx| {
+        let Some(mut it) = tx.get::<OutboxItem>(id)? else {
+            return Ok(());
+        };
+        if it.status != OutboxStatus::Sending {
+            return Ok(());
+        }
+        let rev = it.rev;
+        it.status = OutboxStatus::Failed;
+        it.last_error = Some(error);
+        tx.update(&mut it, rev)
     })
 }
 

@@ -28,6 +28,14 @@ pub struct Channels {
     /// The user's own webhook (see `PUT /api/me/webhook`).
     #[serde(default)]
     pub webhook: bool,
+    /// The member's subscribed browsers (Web Push). On unless turned off: subscribing
+    /// a device is the member's choice already.
+    #[serde(default = "on")]
+    pub push: bool,
+}
+
+fn on() -> bool {
+    true
 }
 
 /// Per event type, which channels deliver it. The delivery work reads these.
@@ -49,6 +57,7 @@ impl Default for Preferences {
                             inbox: true,
                             email: false,
                             webhook: false,
+                            push: true,
                         },
                     )
                 })
@@ -72,5 +81,17 @@ impl Record for PreferenceRecord {
     crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(IX_PREFS, self.user_id.to_string())]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_is_on_in_preferences_saved_before_it_existed() {
+        let c: Channels = serde_json::from_str(r#"{"inbox":true,"email":false}"#).unwrap();
+        assert!(c.push && !c.webhook);
+        assert!(Preferences::default().events.values().all(|c| c.push));
     }
 }

@@ -10,12 +10,14 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use p256::SecretKey;
 
 use super::failure::SendError;
 use super::model::{ix, OutboxItem, ProjectWebhook, Smtp, SmtpTls, Target, UserWebhook, Webhook};
 use super::notice::{task_link, Notice};
 use super::outbox::{self, RetryPolicy};
 use super::presets;
+use super::push::model::Device;
 use crate::config::{Config, DeliveryConfig};
 use crate::error::ServiceResult;
 use crate::net::outbound::{resolve_allowed, ResolveError};
@@ -27,6 +29,7 @@ use crate::store::{Store, StoreError};
 pub enum Channel {
     Email { smtp: Smtp, to: String },
     Hook { hook: Webhook, group: bool },
+    Push { key: SecretKey, device: Device },
 }
 
 /// Looks up the settings a target needs now; a channel removed since the event is an error.
@@ -72,7 +75,24 @@ pub fn resolve(store: &Store, target: &Target) -> Result<Result<Channel, String>
                 )),
             }
         }
+        Target::WebPush { user_id, device_id } => resolve_push(store, *user_id, *device_id)?,
     })
+}
+
+/// A subscribed device and the server's key to sign with.
+fn resolve_push(
+    store: &Store,
+    user_id: u64,
+    device_id: u64,
+) -> Result<Result<Channel, String>, StoreError> {
+    use super::push::{model as pm, service as ps};
+    let Some(device) = ps::device(store, user_id, device_id)? else {
+        return Ok(Err(format!("device {device_id} is no longer subscribed")));
+    };
+    let Some(id) = store.lookup(pm::ix::VAPID, "current")? else {
+        return Ok(Err("there is no Web Push key".into()));
+    };
+    Ok(ps::secret_of(&store.load(id)?).map(|key| Channel::Push { key, device }))
 }
 
 /// Sends one notice on one channel, within `timeout`, only to addresses `out`'s
@@ -103,6 +123,9 @@ pub async fn deliver(
             }
             Channel::Hook { hook, group } => {
                 send_hook(out, hook, n, delivery_id, link.as_deref(), *group, now).await
+            }
+            Channel::Push { key, device } => {
+                super::push::send::send(out, key, device, n, public_url, now).await
             }
         }
     };
@@ -363,10 +386,22 @@ pub async fn run(store: Store, config: Arc<Config>) {
                     Err(e) => Err(SendError::Other(e)),
                 };
                 log_outcome(&item, &outcome);
+                let gone = gone_device(&item.target, &outcome);
                 let outcome = outcome.map_err(|e| e.to_string());
                 let id = item.id;
                 if let Err(e) = state
-                    .run(move |s| Ok(outbox::finish(s, id, outcome, Utc::now(), &policy)?))
+                    .run(move |s| {
+                        if let (Some((uid, device)), Err(e)) = (gone, &outcome) {
+                            super::push::service::remove(s, uid, device)?;
+                            tracing::info!(
+                                user = uid,
+                                device,
+                                "push device unsubscribed, forgotten"
+                            );
+                            return Ok(outbox::give_up(s, id, e.clone())?);
+                        }
+                        Ok(outbox::finish(s, id, outcome, Utc::now(), &policy).map(|_| ())?)
+                    })
                     .await
                 {
                     tracing::error!(error = %e, id, "outbox update failed");
@@ -374,6 +409,16 @@ pub async fn run(store: Store, config: Arc<Config>) {
                 drop(permit);
             });
         }
+    }
+}
+
+/// The member and device to forget when a push service said the browser is gone.
+pub fn gone_device(target: &Target, outcome: &Result<(), SendError>) -> Option<(u64, u64)> {
+    match (target, outcome) {
+        (Target::WebPush { user_id, device_id }, Err(SendError::Gone(_))) => {
+            Some((*user_id, *device_id))
+        }
+        _ => None,
     }
 }
 

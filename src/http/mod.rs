@@ -17,6 +17,7 @@ mod hooks;
 mod me;
 mod personal;
 mod projects;
+mod push;
 mod scenarios;
 mod stats;
 mod tasks;
@@ -70,9 +71,10 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(board::router())
         .merge(delivery::router())
         .merge(hooks::router())
+        .merge(push::router())
 }
 
-pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub fn app(state: AppState) -> Router {
     let (api, mut doc) = api_router().split_for_parts();

@@ -50,8 +50,8 @@ after(async () => {
 });
 
 /** A page that records the path of every request it makes, and its errors. */
-async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+async function newPage(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', ...options });
   context.setDefaultTimeout(15000);
   const page = await context.newPage();
   const paths = [];
@@ -146,7 +146,8 @@ describe('asset loading', { timeout: 120000 }, () => {
 
   test('a page module that cannot be loaded shows an error with a reload button', async (t) => {
     if (server.mock) return t.skip('needs the real server');
-    const { context, page } = await newPage();
+    // page.route() does not see requests the service worker answers from its cache
+    const { context, page } = await newPage({ serviceWorkers: 'block' });
     // as after an upgrade: this tab's hashed URL of the task page is gone
     const taskModule = /\/js\/pages\/task\.[0-9a-f]{10}\.js$/;
     await page.route(taskModule, (route) => route.fulfill({ status: 404, body: 'not found' }));

@@ -28,3 +28,4 @@ mod reminders;
 mod static_assets;
 mod stats;
 mod trust;
+mod web_push;

@@ -279,3 +279,73 @@ async fn unknown_hash_is_404_and_client_routes_get_the_page() {
     assert_eq!(full.bytes().await.unwrap().len(), length);
     s.stop().await;
 }
+
+/// The installable app (issue 17): the page links the manifest, the manifest names
+/// its PNG icons, and `/sw.js` is served at the root, revalidated, listing the hashed
+/// shell and no API path.
+#[tokio::test]
+async fn manifest_icons_and_the_service_worker() {
+    let s = TestServer::start().await;
+    let page = get(&format!("{}/", s.url), None).await;
+    let csp = header(&page, CONTENT_SECURITY_POLICY).to_string();
+    assert!(csp.contains("worker-src 'self'"), "{csp}");
+    assert!(csp.contains("manifest-src 'self'"), "{csp}");
+    let page = page.text().await.unwrap();
+    let link = "rel=\"manifest\" href=\"";
+    let at = page.find(link).unwrap() + link.len();
+    let manifest_url = &page[at..at + page[at..].find('"').unwrap()];
+    assert!(manifest_url.starts_with("/manifest."), "{manifest_url}");
+    let res = get(&format!("{}{manifest_url}", s.url), None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        header(&res, reqwest::header::CONTENT_TYPE),
+        "application/manifest+json"
+    );
+    let m: Value = res.json().await.unwrap();
+    assert_eq!(m["start_url"], "/");
+    assert_eq!(m["display"], "standalone");
+    let icons = m["icons"].as_array().unwrap();
+    for (size, purpose) in [
+        ("192x192", "any"),
+        ("512x512", "any"),
+        ("192x192", "maskable"),
+        ("512x512", "maskable"),
+    ] {
+        let icon = icons
+            .iter()
+            .find(|i| i["sizes"] == size && i["purpose"] == purpose)
+            .unwrap_or_else(|| panic!("no {size} {purpose} icon"));
+        let res = get(&format!("{}{}", s.url, icon["src"].as_str().unwrap()), None).await;
+        assert_eq!(res.status(), StatusCode::OK, "{icon}");
+        assert_eq!(header(&res, reqwest::header::CONTENT_TYPE), "image/png");
+        let png = res.bytes().await.unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        let side: u32 = size.split('x').next().unwrap().parse().unwrap();
+        // IHDR: width and height at bytes 16..24
+        assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), side);
+        assert_eq!(u32::from_be_bytes(png[20..24].try_into().unwrap()), side);
+    }
+
+    let res = get(&format!("{}/sw.js", s.url), Some("br")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(&res, CACHE_CONTROL), "no-cache");
+    assert!(header(&res, reqwest::header::CONTENT_TYPE).contains("javascript"));
+    let enc = header(&res, CONTENT_ENCODING).to_string();
+    let sw = String::from_utf8(decode(&enc, &res.bytes().await.unwrap())).unwrap();
+    assert!(!sw.contains("@@"), "placeholders filled");
+    let (_, map) = import_map(&page);
+    for hashed in map.values() {
+        let hashed = hashed.as_str().unwrap();
+        assert!(
+            sw.contains(&format!("\"{hashed}\"")),
+            "{hashed} not precached"
+        );
+    }
+    assert!(!sw.contains("\"/api/"), "no API URL is precached");
+    assert!(
+        sw.contains("startsWith('/api/')"),
+        "API requests are passed through"
+    );
+    // Only at its own URL: not under a hash, not in the import map.
+    assert!(!map.contains_key("/sw.js"));
+}

@@ -74,7 +74,7 @@ fn build() -> Option<Index> {
     let html = std::str::from_utf8(&source.bytes).ok()?;
     let urls: BTreeMap<String, String> = cat
         .iter()
-        .filter(|a| a.path != "index.html" && !a.path.ends_with(".md"))
+        .filter(|a| a.path != "index.html" && a.path != "sw.js" && !a.path.ends_with(".md"))
         .map(|a| (format!("/{}", a.path), format!("/{}", a.hashed_path)))
         .collect();
     let (page, script) = rewrite(html, &urls);

@@ -9,6 +9,7 @@
 mod catalogue;
 mod index_html;
 mod negotiate;
+mod service_worker;
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -27,10 +28,18 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
     if path.is_empty() || path == "index.html" {
         return index(&headers).await;
     }
+    if path == service_worker::PATH {
+        return match service_worker::worker() {
+            Some(w) => respond(w, &headers, REVALIDATE, None).await,
+            None => (StatusCode::NOT_FOUND, "not found").into_response(),
+        };
+    }
     if let Some(asset) = cat.plain(path) {
         return respond(asset, &headers, REVALIDATE, None).await;
     }
-    if let Some(asset) = cat.by_hash(path).filter(|a| a.path != "index.html") {
+    // The page and the worker are only served at their own URLs.
+    let own_url = |a: &&Asset| a.path != "index.html" && a.path != service_worker::PATH;
+    if let Some(asset) = cat.by_hash(path).filter(own_url) {
         return respond(asset, &headers, IMMUTABLE, None).await;
     }
     // A missing file (its name has an extension, e.g. a hash from an older build) is a

@@ -203,6 +203,7 @@ const targetLabel = (tg) =>
   tg.type === 'email' ? tg.to
     : tg.type === 'company_webhook' ? `${t('delivery.companyHook')}: ${tg.name}`
     : tg.type === 'project_webhook' ? `${t('delivery.projectHook')} #${tg.project_id}`
+    : tg.type === 'web_push' ? `${t('me.channelPush')} #${tg.user_id}/${tg.device_id}`
     : `${t('delivery.userHook')} #${tg.user_id}`;
 
 function FailedList() {

@@ -7,6 +7,7 @@ import { papi, pct } from '../personal-api.js';
 import { Link } from '../router.js';
 import { Empty, ErrorText, Loading, PageHeader, toast, useLoader } from '../ui.js';
 import { MyWebhook } from './delivery.js';
+import { PushDevices } from '../push.js';
 
 /** Bars: received and completed per month; a line: completion rate. Pure SVG. */
 export function TrendChart({ points }) {
@@ -69,13 +70,13 @@ function Preferences() {
     }
   };
   return html`<div class="table-wrap"><table class="table" data-testid="prefs-table">
-    <thead><tr><th>${t('me.event')}</th><th>${t('me.channelInbox')}</th><th>${t('me.channelEmail')}</th><th>${t('me.channelWebhook')}</th></tr></thead>
+    <thead><tr><th>${t('me.event')}</th><th>${t('me.channelInbox')}</th><th>${t('me.channelEmail')}</th><th>${t('me.channelWebhook')}</th><th>${t('me.channelPush')}</th></tr></thead>
     <tbody>
       ${EVENTS.map((ev) => {
         const c = prefs.data.events[ev] || { inbox: true, email: false };
         return html`<tr key=${ev}>
           <td>${t(`me.events.${ev}`)}</td>
-          ${['inbox', 'email', 'webhook'].map(
+          ${['inbox', 'email', 'webhook', 'push'].map(
             (ch) => html`<td key=${ch}><input type="checkbox" checked=${c[ch]} aria-label=${`${t(`me.events.${ev}`)} · ${ch}`}
               data-testid=${`pref-${ev}-${ch}`} onChange=${() => toggle(ev, ch)} /></td>`,
           )}
@@ -186,6 +187,7 @@ export function MePage() {
       <h2 class="card-title">${t('delivery.myHook')}</h2>
       <${MyWebhook} />
     </div>
+    <div class="card"><h2 class="card-title">${t('push.title')}</h2><${PushDevices} /></div>
     ${isCompanyAdmin(me) && html`<div class="card"><h2 class="card-title">${t('me.myErp')}</h2><${MyErp} /></div>`}
   </div>`;
 }

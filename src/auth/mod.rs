@@ -6,6 +6,7 @@ pub mod password;
 pub mod ratelimit;
 pub mod session;
 pub mod token;
+pub mod totp;
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};

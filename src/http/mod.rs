@@ -19,6 +19,7 @@ mod scenarios;
 mod stats;
 mod tasks;
 mod tokens;
+mod two_factor;
 mod ui;
 mod users;
 mod work;
@@ -66,6 +67,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(personal::router())
         .merge(board::router())
         .merge(delivery::router())
+        .merge(two_factor::router())
 }
 
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -16,6 +16,7 @@ pub enum CompanyArea {
     AuditLog,
     Metrics,
     Backups,
+    TwoFactor,
 }
 
 impl CompanyArea {
@@ -31,6 +32,7 @@ impl CompanyArea {
             CompanyArea::AuditLog => "only company admins read the audit log",
             CompanyArea::Metrics => "metrics are for company admins",
             CompanyArea::Backups => "only company admins manage backups",
+            CompanyArea::TwoFactor => "only company admins set the two-factor policy or reset a user's",
         }
     }
 }

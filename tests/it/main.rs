@@ -26,3 +26,4 @@ mod reminders;
 mod static_assets;
 mod stats;
 mod trust;
+mod two_factor;

@@ -7,6 +7,7 @@ import { papi, pct } from '../personal-api.js';
 import { Link } from '../router.js';
 import { Empty, ErrorText, Loading, PageHeader, toast, useLoader } from '../ui.js';
 import { MyWebhook } from './delivery.js';
+import { TwoFactorCard } from '../two-factor.js';
 
 /** Bars: received and completed per month; a line: completion rate. Pure SVG. */
 export function TrendChart({ points }) {
@@ -187,5 +188,6 @@ export function MePage() {
       <${MyWebhook} />
     </div>
     ${isCompanyAdmin(me) && html`<div class="card"><h2 class="card-title">${t('me.myErp')}</h2><${MyErp} /></div>`}
+    <${TwoFactorCard} />
   </div>`;
 }

@@ -55,9 +55,13 @@ pub fn matching_step(
     let g = generator(secret)?;
     let current = step_at(now);
     let mut found = None;
-    for step in [current.checked_sub(1), Some(current), current.checked_add(1)]
-        .into_iter()
-        .flatten()
+    for step in [
+        current.checked_sub(1),
+        Some(current),
+        current.checked_add(1),
+    ]
+    .into_iter()
+    .flatten()
     {
         if last_used.is_some_and(|last| step <= last) {
             continue;
@@ -155,7 +159,10 @@ mod tests {
         assert_eq!(matching_step(&secret, &far, now, None), None);
         // the step already used, and any before it, is refused
         assert_eq!(matching_step(&secret, &prev, now, Some(step - 1)), None);
-        assert_eq!(matching_step(&secret, &next, now, Some(step)), Some(step + 1));
+        assert_eq!(
+            matching_step(&secret, &next, now, Some(step)),
+            Some(step + 1)
+        );
         assert_eq!(matching_step(&secret, "12345", now, None), None);
         assert_eq!(matching_step("not base32!", "123456", now, None), None);
     }

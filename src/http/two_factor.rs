@@ -81,7 +81,10 @@ async fn login_code(
 /// My two-factor sign-in: on or off, recovery codes left, whether the company requires it.
 #[utoipa::path(get, path = "/api/me/two-factor", tag = "auth",
     responses((status = 200, body = TwoFactorStatus), (status = 401, body = ErrorBody)))]
-async fn my_status(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<TwoFactorStatus>> {
+async fn my_status(
+    State(state): State<AppState>,
+    auth: Authed,
+) -> ApiResult<Json<TwoFactorStatus>> {
     let status = state
         .run(move |store| tf::status(store, &auth.user))
         .await?;

@@ -125,12 +125,33 @@ async fn code_step(c: &mut Client, challenge: &Value, code: &str) -> (StatusCode
     (s, body)
 }
 
+/// Asserts that a call is refused with `status` and `code`, naming `field` if given.
+async fn refused(
+    c: &Client,
+    method: Method,
+    path: &str,
+    body: Value,
+    (status, code, field): (u16, &str, Option<&str>),
+) {
+    let (st, answer) = c.call(method, path, Some(body)).await;
+    assert_error(st, &answer, status, code);
+    if let Some(f) = field {
+        assert_eq!(answer["error"]["field"], f, "{answer}");
+    }
+}
+
 async fn audit_actions(admin: &Client) -> Vec<String> {
     admin.get("/api/audit").await["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| format!("{} {}", e["action"].as_str().unwrap(), e["detail"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["action"].as_str().unwrap(),
+                e["detail"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -147,11 +168,14 @@ async fn enrol_then_sign_in_with_a_code_and_with_recovery_codes_once_each() {
     // recovery code cannot confirm a new secret
     bob.post("/api/me/two-factor/enrol", json!({})).await;
     for bad in ["000000", "abcd-efgh-jkmn"] {
-        let (st, body) = bob
-            .call(Method::POST, "/api/me/two-factor/confirm", Some(json!({"code": bad})))
-            .await;
-        assert_error(st, &body, 400, "invalid");
-        assert_eq!(body["error"]["field"], "code");
+        refused(
+            &bob,
+            Method::POST,
+            "/api/me/two-factor/confirm",
+            json!({"code": bad}),
+            (400, "invalid", Some("code")),
+        )
+        .await;
     }
     assert_eq!(bob.get("/api/me/two-factor").await["enabled"], false);
     let (secret, step, recovery) = enrol(&bob).await;
@@ -159,10 +183,14 @@ async fn enrol_then_sign_in_with_a_code_and_with_recovery_codes_once_each() {
     assert_eq!(st["enabled"], true);
     assert_eq!(st["recovery_codes_left"], 10);
     // on already: a second enrolment is refused
-    let (st, body) = bob
-        .call(Method::POST, "/api/me/two-factor/enrol", Some(json!({})))
-        .await;
-    assert_error(st, &body, 409, "conflict");
+    refused(
+        &bob,
+        Method::POST,
+        "/api/me/two-factor/enrol",
+        json!({}),
+        (409, "conflict", None),
+    )
+    .await;
 
     // password, then code
     let mut c = s.client();
@@ -190,7 +218,10 @@ async fn enrol_then_sign_in_with_a_code_and_with_recovery_codes_once_each() {
     let typed = recovery[3].to_uppercase().replace('-', " ");
     let (st, body) = code_step(&mut c2, &again["challenge"], &typed).await;
     assert_eq!(st, StatusCode::OK, "{body}");
-    assert_eq!(bob.get("/api/me/two-factor").await["recovery_codes_left"], 9);
+    assert_eq!(
+        bob.get("/api/me/two-factor").await["recovery_codes_left"],
+        9
+    );
     let mut c3 = s.client();
     let third = password_step(&c3, "bob", "password-123", "code").await;
     let (st, body) = code_step(&mut c3, &third["challenge"], &recovery[3]).await;
@@ -205,10 +236,14 @@ async fn enrol_then_sign_in_with_a_code_and_with_recovery_codes_once_each() {
     let (st, body) = code_step(&mut c3, &json!("no-such-challenge"), &next).await;
     assert_error(st, &body, 400, "invalid");
     assert_eq!(body["error"]["field"], "challenge");
-    let (st, body) = c3
-        .call(Method::POST, "/api/login/code", Some(json!({"code": "123456"})))
-        .await;
-    assert_error(st, &body, 400, "bad_request");
+    refused(
+        &c3,
+        Method::POST,
+        "/api/login/code",
+        json!({"code": "123456"}),
+        (400, "bad_request", None),
+    )
+    .await;
 
     let audit = audit_actions(&admin).await;
     for want in [
@@ -232,7 +267,10 @@ async fn the_code_step_is_rate_limited_per_account() {
     let mut c = s.client();
     let ch = password_step(&c, "bob", "password-123", "code").await;
     // three wrong codes (never the right one: it is a neighbour's step's code plus one)
-    let wrong = format!("{:06}", (code(&secret, step + 5).parse::<u32>().unwrap() + 1) % 1_000_000);
+    let wrong = format!(
+        "{:06}",
+        (code(&secret, step + 5).parse::<u32>().unwrap() + 1) % 1_000_000
+    );
     for _ in 0..3 {
         let (st, body) = code_step(&mut c, &ch["challenge"], &wrong).await;
         assert_error(st, &body, 401, "invalid_credentials");
@@ -252,23 +290,32 @@ async fn a_required_policy_leads_to_enrolment_and_binds_sessions_not_tokens() {
     let mut admin = s.admin().await;
     let (member, _) = s.user(&admin, "mei", "member", None).await;
     // the admin would be signed out by the policy: refused until they have it
-    let (st, body) = admin
-        .call(Method::PUT, "/api/admin/two-factor-policy", Some(json!({"require": "everyone"})))
+    // a member may not set it; an unknown policy is a bad request
+    let policy = "/api/admin/two-factor-policy";
+    for (who, require, refusal) in [
+        (&admin, "everyone", (400, "invalid", Some("require"))),
+        (&member, "off", (403, "forbidden", None)),
+        (&admin, "sometimes", (400, "bad_request", None)),
+    ] {
+        refused(
+            who,
+            Method::PUT,
+            policy,
+            json!({"require": require}),
+            refusal,
+        )
         .await;
-    assert_error(st, &body, 400, "invalid");
-    assert_eq!(body["error"]["field"], "require");
-    let (st, body) = member
-        .call(Method::PUT, "/api/admin/two-factor-policy", Some(json!({"require": "off"})))
-        .await;
-    assert_error(st, &body, 403, "forbidden");
-    let (st, body) = admin
-        .call(Method::PUT, "/api/admin/two-factor-policy", Some(json!({"require": "sometimes"})))
-        .await;
-    assert_error(st, &body, 400, "bad_request");
+    }
 
     let data = s.data.clone();
     let (ok, out, err) = tokio::task::spawn_blocking(move || {
-        baton(&data, &["token", "create", "--name", "mei", "--scope", "read", "--owner", "mei"], None)
+        baton(
+            &data,
+            &[
+                "token", "create", "--name", "mei", "--scope", "read", "--owner", "mei",
+            ],
+            None,
+        )
     })
     .await
     .unwrap();
@@ -280,16 +327,27 @@ async fn a_required_policy_leads_to_enrolment_and_binds_sessions_not_tokens() {
 
     let (admin_secret, admin_step, _) = enrol(&admin).await;
     let p = admin
-        .call(Method::PUT, "/api/admin/two-factor-policy", Some(json!({"require": "admins"})))
+        .call(
+            Method::PUT,
+            "/api/admin/two-factor-policy",
+            Some(json!({"require": "admins"})),
+        )
         .await;
     assert_eq!(p.0, StatusCode::OK, "{}", p.1);
     // admins only: the member carries on
     member.get("/api/me").await;
     let p = admin
-        .call(Method::PUT, "/api/admin/two-factor-policy", Some(json!({"require": "everyone"})))
+        .call(
+            Method::PUT,
+            "/api/admin/two-factor-policy",
+            Some(json!({"require": "everyone"})),
+        )
         .await;
     assert_eq!(p.1["require"], "everyone");
-    assert_eq!(admin.get("/api/admin/two-factor-policy").await["require"], "everyone");
+    assert_eq!(
+        admin.get("/api/admin/two-factor-policy").await["require"],
+        "everyone"
+    );
 
     // the member's session is refused until they set it up; their API token is not
     let (st, body) = member.call(Method::GET, "/api/me", None).await;
@@ -302,7 +360,10 @@ async fn a_required_policy_leads_to_enrolment_and_binds_sessions_not_tokens() {
     let mut c = s.client();
     let first = password_step(&c, "mei", "password-123", "enrol").await;
     let secret = first["enrolment"]["secret"].as_str().unwrap().to_string();
-    assert!(first["enrolment"]["qr_svg"].as_str().unwrap().contains("<svg"));
+    assert!(first["enrolment"]["qr_svg"]
+        .as_str()
+        .unwrap()
+        .contains("<svg"));
     assert!(first["enrolment"]["uri"]
         .as_str()
         .unwrap()
@@ -314,26 +375,42 @@ async fn a_required_policy_leads_to_enrolment_and_binds_sessions_not_tokens() {
     assert_eq!(st, StatusCode::OK, "{body}");
     assert_eq!(body["recovery_codes"].as_array().unwrap().len(), 10);
     let st = c.get("/api/me/two-factor").await;
-    assert_eq!((st["enabled"].clone(), st["required"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (st["enabled"].clone(), st["required"].clone()),
+        (json!(true), json!(true))
+    );
     // required: it cannot be turned off
-    let (st, body) = c
-        .call(
-            Method::POST,
-            "/api/me/two-factor/disable",
-            Some(json!({"password": "password-123", "code": code(&secret, step + 1)})),
-        )
-        .await;
-    assert_error(st, &body, 403, "forbidden");
+    refused(
+        &c,
+        Method::POST,
+        "/api/me/two-factor/disable",
+        json!({"password": "password-123", "code": code(&secret, step + 1)}),
+        (403, "forbidden", None),
+    )
+    .await;
     // next time the member logs in with a code, like everyone with it on
     password_step(&s.client(), "mei", "password-123", "code").await;
 
     // the admin logs in with a code too
     let ch = password_step(&admin, "admin", ADMIN_PASSWORD, "code").await;
-    let (st, body) = code_step(&mut admin, &ch["challenge"], &code(&admin_secret, admin_step + 1)).await;
+    let (st, body) = code_step(
+        &mut admin,
+        &ch["challenge"],
+        &code(&admin_secret, admin_step + 1),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{body}");
     let audit = audit_actions(&admin).await;
-    assert!(audit.iter().any(|a| a == "2fa.policy required of: everyone"), "{audit:?}");
-    assert!(audit.iter().any(|a| a == "login set up two-factor sign-in"), "{audit:?}");
+    assert!(
+        audit
+            .iter()
+            .any(|a| a == "2fa.policy required of: everyone"),
+        "{audit:?}"
+    );
+    assert!(
+        audit.iter().any(|a| a == "login set up two-factor sign-in"),
+        "{audit:?}"
+    );
     s.stop().await;
 }
 
@@ -342,24 +419,42 @@ async fn disable_needs_the_password_and_a_code() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let (bob, _) = s.user(&admin, "bob", "member", None).await;
-    let (st, body) = bob
-        .call(
-            Method::POST,
-            "/api/me/two-factor/disable",
-            Some(json!({"password": "password-123", "code": "123456"})),
-        )
-        .await;
-    assert_error(st, &body, 409, "conflict");
+    refused(
+        &bob,
+        Method::POST,
+        "/api/me/two-factor/disable",
+        json!({"password": "password-123", "code": "123456"}),
+        (409, "conflict", None),
+    )
+    .await;
     let (secret, step, _) = enrol(&bob).await;
     let cases = [
-        (json!({"password": "wrong-password", "code": code(&secret, step + 1)}), 400, "password"),
-        (json!({"password": "password-123", "code": "zzzz-zzzz-zzzz"}), 400, "code"),
-        (json!({"password": "password-123", "code": code(&secret, step)}), 400, "code"),
+        (
+            json!({"password": "wrong-password", "code": code(&secret, step + 1)}),
+            400,
+            "password",
+        ),
+        (
+            json!({"password": "password-123", "code": "zzzz-zzzz-zzzz"}),
+            400,
+            "code",
+        ),
+        (
+            json!({"password": "password-123", "code": code(&secret, step)}),
+            400,
+            "code",
+        ),
     ];
     for (req, want, field) in cases {
-        let (st, body) = bob.call(Method::POST, "/api/me/two-factor/disable", Some(req.clone())).await;
-        assert_error(st, &body, want, "invalid");
-        assert_eq!(body["error"]["field"], field, "{req}");
+        let refusal = (want, "invalid", Some(field));
+        refused(
+            &bob,
+            Method::POST,
+            "/api/me/two-factor/disable",
+            req,
+            refusal,
+        )
+        .await;
     }
     assert_eq!(bob.get("/api/me/two-factor").await["enabled"], true);
     let (st, body) = bob
@@ -374,7 +469,10 @@ async fn disable_needs_the_password_and_a_code() {
     // a plain login again
     let mut c = s.client();
     c.login("bob", "password-123").await;
-    assert!(audit_actions(&admin).await.iter().any(|a| a == "2fa.disable user 'bob'"));
+    assert!(audit_actions(&admin)
+        .await
+        .iter()
+        .any(|a| a == "2fa.disable user 'bob'"));
     s.stop().await;
 }
 
@@ -400,7 +498,10 @@ async fn reset_2fa_on_the_console_and_the_secret_survives_backup_and_restore() {
     c.login("bob", "password-123").await;
     assert_eq!(c.get("/api/me/two-factor").await["enabled"], false);
     let audit = audit_actions(&admin).await;
-    assert!(audit.iter().any(|a| a == "2fa.reset user 'bob'"), "{audit:?}");
+    assert!(
+        audit.iter().any(|a| a == "2fa.reset user 'bob'"),
+        "{audit:?}"
+    );
 
     // the admin's secret is in the backup: after a restore the same app signs in
     let work = tempfile::tempdir().unwrap();
@@ -417,9 +518,19 @@ async fn reset_2fa_on_the_console_and_the_secret_survives_backup_and_restore() {
     admin = s2.client();
     let ch = password_step(&admin, "admin", ADMIN_PASSWORD, "code").await;
     // the step used before the backup stays used
-    let (st, _) = code_step(&mut admin, &ch["challenge"], &code(&admin_secret, admin_step)).await;
+    let (st, _) = code_step(
+        &mut admin,
+        &ch["challenge"],
+        &code(&admin_secret, admin_step),
+    )
+    .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
-    let (st, body) = code_step(&mut admin, &ch["challenge"], &code(&admin_secret, admin_step + 1)).await;
+    let (st, body) = code_step(
+        &mut admin,
+        &ch["challenge"],
+        &code(&admin_secret, admin_step + 1),
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{body}");
     s2.stop().await;
 }

@@ -32,7 +32,9 @@ impl CompanyArea {
             CompanyArea::AuditLog => "only company admins read the audit log",
             CompanyArea::Metrics => "metrics are for company admins",
             CompanyArea::Backups => "only company admins manage backups",
-            CompanyArea::TwoFactor => "only company admins set the two-factor policy or reset a user's",
+            CompanyArea::TwoFactor => {
+                "only company admins set the two-factor policy or reset a user's"
+            }
         }
     }
 }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{random_secret, secret_hash};
+use crate::auth::{purge_ephemeral, random_secret, secret_hash};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::{Store, StoreError};
 
@@ -104,15 +104,9 @@ pub fn fail(store: &Store, token: &str, mut c: Challenge) -> Result<(), StoreErr
 
 /// Drops expired challenges; run from the scheduler beside the session purge.
 pub fn purge_expired(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    let mut n = 0;
-    for (k, v) in store.eph_scan(PREFIX)? {
-        let live = serde_json::from_slice::<Challenge>(&v).is_ok_and(|c| now < c.expires_at());
-        if !live {
-            store.eph_remove(&k)?;
-            n += 1;
-        }
-    }
-    Ok(n)
+    purge_ephemeral(store, PREFIX, |v| {
+        serde_json::from_slice::<Challenge>(v).is_ok_and(|c| now < c.expires_at())
+    })
 }
 
 /// Pending enrolments from the Me page: the secret shown, waiting for its first code.
@@ -160,16 +154,10 @@ pub mod pending {
 
     /// Drops set-ups never finished.
     pub fn purge_expired(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let mut n = 0;
-        for (k, v) in store.eph_scan(PREFIX)? {
-            let live = serde_json::from_slice::<Pending>(&v)
-                .is_ok_and(|p| now < p.created_at + Duration::minutes(LIFETIME_MINUTES));
-            if !live {
-                store.eph_remove(&k)?;
-                n += 1;
-            }
-        }
-        Ok(n)
+        purge_ephemeral(store, PREFIX, |v| {
+            serde_json::from_slice::<Pending>(v)
+                .is_ok_and(|p| now < p.created_at + Duration::minutes(LIFETIME_MINUTES))
+        })
     }
 }
 

@@ -75,7 +75,14 @@ mod tests {
             parse("ABCD-efgh-JKMN").unwrap(),
             Code::Recovery("abcdefghjkmn".into())
         );
-        for bad in ["", "12345", "1234567", "abcd-efgh-jkm", "abcd-efgh-jkml", "１２３４５６"] {
+        for bad in [
+            "",
+            "12345",
+            "1234567",
+            "abcd-efgh-jkm",
+            "abcd-efgh-jkml",
+            "１２３４５６",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
     }

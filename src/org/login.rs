@@ -15,6 +15,7 @@ use crate::actor::Actor;
 use crate::audit;
 use crate::auth::{password, session, totp};
 use crate::error::{ServiceError, ServiceResult};
+use crate::org::policy::two_factor_required;
 use crate::store::Store;
 
 pub const BAD_CREDENTIALS: &str = "wrong username or password";
@@ -83,7 +84,7 @@ pub fn login(
     };
     let purpose = if record_for(store, user.id)?.is_some() {
         Purpose::Code
-    } else if policy(store)?.covers(user.role) {
+    } else if two_factor_required(policy(store)?, user.role) {
         Purpose::Enrol
     } else {
         return Ok(LoginOutcome::Session(open_session(

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::org::Role;
 use crate::store::Record;
 
 /// Index names.
@@ -58,15 +57,6 @@ pub enum Requirement {
 }
 
 impl Requirement {
-    /// Whether a user of `role` must have two-factor sign-in under this policy.
-    pub fn covers(self, role: Role) -> bool {
-        match self {
-            Requirement::Off => false,
-            Requirement::Admins => role != Role::Member,
-            Requirement::Everyone => true,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Requirement::Off => "off",
@@ -89,19 +79,5 @@ impl Record for TwoFactorPolicy {
     crate::id_and_rev!();
     fn unique_keys(&self) -> Vec<(&'static str, String)> {
         vec![(ix::POLICY, "company".into())]
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn who_each_policy_covers() {
-        let roles = [Role::CompanyAdmin, Role::DepartmentAdmin, Role::Member];
-        let covered = |r: Requirement| roles.map(|role| r.covers(role));
-        assert_eq!(covered(Requirement::Off), [false, false, false]);
-        assert_eq!(covered(Requirement::Admins), [true, true, false]);
-        assert_eq!(covered(Requirement::Everyone), [true, true, true]);
     }
 }

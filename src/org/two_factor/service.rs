@@ -12,7 +12,9 @@ use crate::actor::Actor;
 use crate::audit;
 use crate::auth::{password, totp};
 use crate::error::{ServiceError, ServiceResult};
-use crate::org::policy::{require_company_admin, CompanyArea};
+use crate::org::policy::{
+    require_company_admin, two_factor_binds_actor, two_factor_required, CompanyArea,
+};
 use crate::org::User;
 use crate::store::{Store, StoreError, WriteTx};
 
@@ -68,7 +70,7 @@ fn record_in(tx: &WriteTx<'_>, user_id: u64) -> Result<Option<TwoFactor>, StoreE
 /// The policy requires two-factor sign-in of `user` and they have none: they may do
 /// nothing until they set it up (which a login leads them to).
 pub fn must_enrol(store: &Store, user: &User) -> ServiceResult<bool> {
-    Ok(policy(store)?.covers(user.role) && record_for(store, user.id)?.is_none())
+    Ok(two_factor_required(policy(store)?, user.role) && record_for(store, user.id)?.is_none())
 }
 
 pub fn status(store: &Store, user: &User) -> ServiceResult<TwoFactorStatus> {
@@ -77,7 +79,7 @@ pub fn status(store: &Store, user: &User) -> ServiceResult<TwoFactorStatus> {
         enabled: record.is_some(),
         enabled_at: record.as_ref().map(|r| r.enabled_at),
         recovery_codes_left: record.map_or(0, |r| r.recovery_hashes.len()),
-        required: policy(store)?.covers(user.role),
+        required: two_factor_required(policy(store)?, user.role),
     })
 }
 
@@ -246,7 +248,7 @@ pub fn disable(
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let code = recovery::parse(code)?;
-    if policy(store)?.covers(user.role) {
+    if two_factor_required(policy(store)?, user.role) {
         return Err(ServiceError::forbidden(
             "your company requires two-factor sign-in of you, so it stays on; if you lost your phone, an admin can reset it (baton user reset-2fa)",
         ));
@@ -320,8 +322,11 @@ pub fn set_policy(
     now: DateTime<Utc>,
 ) -> ServiceResult<Requirement> {
     require_company_admin(actor, CompanyArea::TwoFactor)?;
-    if let Some(id) = actor.user_id {
-        if require.covers(actor.role) && record_for(store, id)?.is_none() {
+    if let Some(id) = actor
+        .user_id
+        .filter(|_| two_factor_binds_actor(require, actor))
+    {
+        if record_for(store, id)?.is_none() {
             return Err(ServiceError::invalid(
                 "require",
                 "turn on two-factor sign-in for yourself first (on the Me page): this policy would otherwise sign you out",

@@ -1,6 +1,6 @@
 // Two-factor sign-in: the login's code step (and the set-up a company policy requires
 // there), the Me page's card (set up, recovery codes, turn off) and the admins' policy.
-import { html, useState } from '../vendor/htm-preact-standalone.mjs';
+import { html, useEffect, useRef, useState } from '../vendor/htm-preact-standalone.mjs';
 import { ApiError, apiRequest } from './api.js';
 import { fmtTime, t } from './i18n.js';
 import { ErrorText, Field, Loading, Modal, copyText, toast, useLoader } from './ui.js';
@@ -26,8 +26,8 @@ function expired(err) {
 }
 
 /** The box for a code: the phone offers the digits from an SMS-style suggestion bar. */
-function CodeInput({ value, onInput, recovery, testid }) {
-  return html`<input type="text" name="one-time-code" autocomplete="one-time-code" spellcheck="false" autocapitalize="none"
+function CodeInput({ value, onInput, recovery, testid, inputRef }) {
+  return html`<input ref=${inputRef} type="text" name="one-time-code" autocomplete="one-time-code" spellcheck="false" autocapitalize="none"
     inputmode=${recovery ? 'text' : 'numeric'} maxlength=${recovery ? 20 : 8} class="code-input"
     value=${value} onInput=${(e) => onInput(e.target.value)} data-testid=${testid} />`;
 }
@@ -73,6 +73,11 @@ export function LoginSecondStep({ step, onLoggedIn, onBack }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [done, setDone] = useState(null); // login answer carrying recovery codes
+  const field = useRef(null);
+  // the one thing to do on this step is type the code
+  useEffect(() => {
+    if (field.current) field.current.focus();
+  }, [recovery]);
   if (done) return html`<${RecoveryCodes} codes=${done.recovery_codes} onDone=${() => onLoggedIn(done)} doneLabel=${t('twoFactor.continue')} />`;
   const submit = async (e) => {
     e.preventDefault();
@@ -102,7 +107,7 @@ export function LoginSecondStep({ step, onLoggedIn, onBack }) {
     ${enrol && html`<${EnrolSetup} enrolment=${step.enrolment} />`}
     <label class="field">
       <span class="field-label">${recovery ? t('twoFactor.recoveryCode') : t('twoFactor.code')}</span>
-      <${CodeInput} value=${code} onInput=${setCode} recovery=${recovery} testid="tfa-login-code" />
+      <${CodeInput} value=${code} onInput=${setCode} recovery=${recovery} testid="tfa-login-code" inputRef=${field} />
     </label>
     <${ErrorText} error=${error} testid="tfa-login-error" />
     <button type="submit" class="btn btn-primary btn-block" disabled=${busy} data-testid="tfa-login-submit">

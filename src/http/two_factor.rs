@@ -135,9 +135,11 @@ pub struct DisableRequest {
     pub code: String,
 }
 
-/// Turn two-factor sign-in off, with the password and a code.
+/// Turn two-factor sign-in off, with the password and a code (rate-limited like a
+/// login's code step).
 #[utoipa::path(post, path = "/api/me/two-factor/disable", tag = "auth", request_body = DisableRequest,
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 async fn disable(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

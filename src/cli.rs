@@ -115,6 +115,11 @@ pub enum UserCommand {
         #[arg(long)]
         enable: bool,
     },
+    /// Remove a user's two-factor sign-in (they lost their phone): their next login asks
+    /// for no code, or has them set it up again where the company requires it. Audited;
+    /// their sessions and API tokens are not touched
+    #[command(name = "reset-2fa")]
+    Reset2fa { username: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -278,6 +278,7 @@ fn user_request(cmd: UserCommand) -> Result<AdminRequest, String> {
             username,
             disabled: !enable,
         },
+        UserCommand::Reset2fa { username } => AdminRequest::UserReset2fa { username },
     })
 }
 

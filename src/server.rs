@@ -183,13 +183,18 @@ async fn housekeeping(state: AppState) {
         tick.tick().await;
         let s = state.clone();
         let life = state.lifetimes();
-        let purge =
-            tokio::task::spawn_blocking(move || session::purge_expired(&s.store, Utc::now(), life))
-                .await;
+        let purge = tokio::task::spawn_blocking(move || {
+            let now = Utc::now();
+            session::purge_expired(&s.store, now, life)?;
+            crate::org::two_factor::challenge::purge_expired(&s.store, now)?;
+            crate::org::two_factor::challenge::pending::purge_expired(&s.store, now)
+        })
+        .await;
         if let Ok(Err(e)) = purge {
             tracing::warn!(error = %e, "session purge failed");
         }
         state.limiter.shrink();
+        state.code_limiter.shrink();
         if let Some(interval) = state.config.backup.interval {
             if last_backup.elapsed() >= interval {
                 last_backup = tokio::time::Instant::now();

@@ -15,6 +15,8 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub limiter: Arc<LoginLimiter>,
+    /// Two-factor codes, per account and address: as many as password attempts.
+    pub code_limiter: Arc<LoginLimiter>,
     pub backups: Arc<BackupRunner>,
     /// The compiled scenarios, swapped whole on change.
     pub scenarios: Arc<Scenarios>,
@@ -37,6 +39,7 @@ impl AppState {
         );
         AppState {
             limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
+            code_limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
             backups: Arc::new(backups),
             scenarios: Arc::new(Scenarios::new()),
             script_slots: Arc::new(crate::scenarios::slots::ScriptSlots::per_core()),

@@ -110,6 +110,18 @@ pub fn execute(
                 if disabled { "disabled" } else { "enabled" }
             ))
         }
+        AdminRequest::UserReset2fa { username } => {
+            let u = org::find_user(store, &username)?;
+            let removed = crate::org::two_factor::service::reset(store, &actor, &u, now)?;
+            Ok(if removed {
+                format!(
+                    "two-factor sign-in of '{}' removed; their API tokens are unchanged",
+                    u.username
+                )
+            } else {
+                format!("'{}' had no two-factor sign-in", u.username)
+            })
+        }
         AdminRequest::TokenCreate {
             name,
             scopes,

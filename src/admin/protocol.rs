@@ -30,6 +30,9 @@ pub enum AdminRequest {
         username: String,
         disabled: bool,
     },
+    UserReset2fa {
+        username: String,
+    },
     TokenCreate {
         name: String,
         scopes: Vec<String>,

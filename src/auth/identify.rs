@@ -43,6 +43,10 @@ pub enum AuthError {
     /// A cookie-authenticated write without its session's CSRF token.
     #[error("missing or wrong X-CSRF-Token header")]
     Csrf,
+    /// A session of a user whom the company requires to use two-factor sign-in and who
+    /// has not set it up (the policy changed, or their role did, after they signed in).
+    #[error("your company requires two-factor sign-in: log in again to set it up")]
+    TwoFactorRequired,
     /// Known, but this credential may not do this (forbidden), or the store failed.
     #[error(transparent)]
     Service(#[from] ServiceError),
@@ -80,6 +84,12 @@ pub fn identify(
     };
     if user.disabled {
         return Err(AuthError::Unauthenticated);
+    }
+    // API tokens are scoped and revocable on their own: the policy binds sessions.
+    if matches!(credential, Credential::Session { .. })
+        && crate::org::two_factor::must_enrol(store, &user)?
+    {
+        return Err(AuthError::TwoFactorRequired);
     }
     match &credential {
         Credential::Token(t) => {
@@ -186,6 +196,7 @@ mod tests {
             Ok(_) => "ok",
             Err(AuthError::Unauthenticated) => "unauthenticated",
             Err(AuthError::Csrf) => "csrf",
+            Err(AuthError::TwoFactorRequired) => "two_factor_required",
             Err(AuthError::Service(ServiceError::Forbidden(_))) => "forbidden",
             Err(AuthError::Service(e)) => panic!("unexpected {e}"),
         }

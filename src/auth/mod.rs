@@ -6,6 +6,7 @@ pub mod password;
 pub mod ratelimit;
 pub mod session;
 pub mod token;
+pub mod totp;
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -22,4 +23,21 @@ pub fn random_secret() -> String {
 /// buys nothing, and a leaked database does not leak usable tokens.
 pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Removes the short-lived entries under `prefix` (sessions, login challenges, …) that
+/// are no longer `live`, or do not decode; returns how many went.
+pub fn purge_ephemeral(
+    store: &crate::store::Store,
+    prefix: &str,
+    live: impl Fn(&[u8]) -> bool,
+) -> Result<usize, crate::store::StoreError> {
+    let mut n = 0;
+    for (k, v) in store.eph_scan(prefix)? {
+        if !live(&v) {
+            store.eph_remove(&k)?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }

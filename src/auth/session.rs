@@ -102,17 +102,9 @@ pub fn purge_expired(
     now: DateTime<Utc>,
     life: Lifetimes,
 ) -> Result<usize, StoreError> {
-    let mut n = 0;
-    for (k, v) in store.eph_scan("session/")? {
-        let live = serde_json::from_slice::<Session>(&v)
-            .map(|s| is_live(&s, now, life))
-            .unwrap_or(false);
-        if !live {
-            store.eph_remove(&k)?;
-            n += 1;
-        }
-    }
-    Ok(n)
+    super::purge_ephemeral(store, "session/", |v| {
+        serde_json::from_slice::<Session>(v).is_ok_and(|s| is_live(&s, now, life))
+    })
 }
 
 #[cfg(test)]

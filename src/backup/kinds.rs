@@ -139,6 +139,8 @@ kinds![
     crate::inbox::model::Message,
     crate::org::model::Department,
     crate::org::model::User,
+    crate::org::two_factor::model::TwoFactor,
+    crate::org::two_factor::model::TwoFactorPolicy,
     crate::personal::PreferenceRecord,
     crate::projects::model::Project,
     crate::scenarios::model::Scenario,

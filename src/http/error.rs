@@ -25,6 +25,8 @@ pub enum ApiError {
     Unauthenticated,
     #[error("missing or wrong X-CSRF-Token header")]
     Csrf,
+    #[error("your company requires two-factor sign-in: log in again to set it up")]
+    TwoFactorRequired,
     #[error("no such endpoint")]
     NoRoute,
 }
@@ -72,6 +74,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf"),
+            ApiError::TwoFactorRequired => (StatusCode::UNAUTHORIZED, "two_factor_required"),
             ApiError::NoRoute => (StatusCode::NOT_FOUND, "not_found"),
         }
     }
@@ -111,6 +114,7 @@ impl From<AuthError> for ApiError {
         match e {
             AuthError::Unauthenticated => ApiError::Unauthenticated,
             AuthError::Csrf => ApiError::Csrf,
+            AuthError::TwoFactorRequired => ApiError::TwoFactorRequired,
             AuthError::Service(e) => ApiError::Service(e),
         }
     }
@@ -164,6 +168,7 @@ mod tests {
             (ApiError::PayloadTooLarge(1), 413, "too_large"),
             (ApiError::Unauthenticated, 401, "unauthenticated"),
             (ApiError::Csrf, 403, "csrf"),
+            (ApiError::TwoFactorRequired, 401, "two_factor_required"),
             (ApiError::NoRoute, 404, "not_found"),
         ];
         for (err, status, code) in cases {

@@ -16,7 +16,7 @@ use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, Authed, ClientIp, Credential, SESSION_COOKIE};
 use crate::auth::session;
 use crate::error::ServiceError;
-use crate::org::login as login_svc;
+use crate::org::login::{self as login_svc, LoginOutcome};
 use crate::org::model::UserView;
 use crate::org::service::{self as org, ProfilePatch};
 use crate::state::AppState;
@@ -35,6 +35,14 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// The password step's answer: a session, or (two-factor sign-in) the code step.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginAnswer {
+    Session(LoginResponse),
+    CodeStep(super::two_factor::CodeStep),
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct LoginResponse {
     /// Session token for `Authorization: Bearer`; browsers use the cookie instead.
@@ -42,6 +50,10 @@ pub struct LoginResponse {
     /// Send as `X-CSRF-Token` on cookie-authenticated writes.
     pub csrf_token: String,
     pub user: UserView,
+    /// Only when this login finished setting up two-factor sign-in: the ten recovery
+    /// codes, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -56,7 +68,7 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
+pub(super) fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
     Cookie::build((SESSION_COOKIE, value))
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -65,9 +77,11 @@ fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
         .build()
 }
 
-/// Log in with username and password.
+/// Log in with username and password. A user with two-factor sign-in (or whom the
+/// company requires to set it up) gets a challenge for `POST /api/login/code` instead
+/// of a session.
 #[utoipa::path(post, path = "/api/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = LoginAnswer), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -77,18 +91,54 @@ async fn login(
     if !state.limiter.allow(&req.username, ip) {
         return Err(ServiceError::RateLimited.into());
     }
-    let done = state
-        .run(move |store| login_svc::login(store, &req.username, &req.password, ip, Utc::now()))
+    let outcome = state
+        .run(move |store| {
+            login_svc::login(
+                store,
+                &req.username,
+                &req.password,
+                ip,
+                super::two_factor::ISSUER,
+                Utc::now(),
+            )
+        })
         .await?;
-    let jar = jar.add(session_cookie(&state, done.token.clone()));
-    Ok((
-        jar,
-        Json(LoginResponse {
-            token: done.token,
-            csrf_token: done.session.csrf,
-            user: UserView::from(&done.user),
-        }),
-    ))
+    Ok(match outcome {
+        LoginOutcome::Session(done) => {
+            let (jar, body) = signed_in(&state, jar, done, None);
+            (jar, Json(LoginAnswer::Session(body)))
+        }
+        LoginOutcome::SecondStep {
+            challenge,
+            expires_at,
+            enrolment,
+        } => (
+            jar,
+            Json(LoginAnswer::CodeStep(super::two_factor::CodeStep {
+                step: if enrolment.is_some() { "enrol" } else { "code" },
+                challenge,
+                expires_at,
+                enrolment,
+            })),
+        ),
+    })
+}
+
+/// The session cookie and the body of a finished login.
+pub(super) fn signed_in(
+    state: &AppState,
+    jar: CookieJar,
+    done: login_svc::LoggedIn,
+    recovery_codes: Option<Vec<String>>,
+) -> (CookieJar, LoginResponse) {
+    let jar = jar.add(session_cookie(state, done.token.clone()));
+    let body = LoginResponse {
+        token: done.token,
+        csrf_token: done.session.csrf,
+        user: UserView::from(&done.user),
+        recovery_codes,
+    };
+    (jar, body)
 }
 
 /// End the current session.

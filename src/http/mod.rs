@@ -22,6 +22,7 @@ mod scenarios;
 mod stats;
 mod tasks;
 mod tokens;
+mod two_factor;
 mod ui;
 mod users;
 mod work;
@@ -72,6 +73,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(delivery::router())
         .merge(hooks::router())
         .merge(push::router())
+        .merge(two_factor::router())
 }
 
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

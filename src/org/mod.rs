@@ -4,5 +4,6 @@ pub mod login;
 pub mod model;
 pub mod policy;
 pub mod service;
+pub mod two_factor;
 
 pub use model::{username_key, Department, Language, Role, User};

@@ -240,6 +240,12 @@ export function createMockServer({ adminPassword = 'admin-pass', attachmentLimit
     }
     const tr = tasksRoute(req, m, path, query, body, me, raw);
     if (tr) return tr;
+    // two-factor sign-in: off for everyone (the real flows run against the binary)
+    if (path === '/api/me/two-factor' && m === 'GET') return [200, { enabled: false, enabled_at: null, recovery_codes_left: 0, required: false }];
+    if (path === '/api/admin/two-factor-policy' && m === 'GET') {
+      companyAdmin(me);
+      return [200, { require: 'off' }];
+    }
     if (path === '/api/audit' && m === 'GET') {
       companyAdmin(me);
       return [200, { items: audit.slice(0, 200) }];

@@ -999,6 +999,29 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::PUT, "/api/me/preferences", "/api/me/preferences", anyone).json(json!({"events": {}})),
         row(M::GET, "/api/me/webhook", "/api/me/webhook", anyone),
         row(M::PUT, "/api/me/webhook", "/api/me/webhook", anyone).json(json!({"webhook": null})),
+        // two-factor sign-in: a made-up challenge is a validation error for anyone; the
+        // caller's own set-up for anyone signed in; the policy for company admins
+        Case {
+            public: true,
+            never_succeeds: true,
+            ..row(M::POST, "/api/login/code", "/api/login/code", public)
+                .json(json!({"challenge": "no-such-challenge", "code": "123456"}))
+        },
+        row(M::GET, "/api/me/two-factor", "/api/me/two-factor", anyone),
+        row(M::POST, "/api/me/two-factor/enrol", "/api/me/two-factor/enrol", anyone),
+        Case {
+            never_succeeds: true,
+            ..row(M::POST, "/api/me/two-factor/confirm", "/api/me/two-factor/confirm", anyone)
+                .json(json!({"code": "not-a-code"}))
+        },
+        Case {
+            never_succeeds: true,
+            ..row(M::POST, "/api/me/two-factor/disable", "/api/me/two-factor/disable", anyone)
+                .json(json!({"password": "not-the-password", "code": "123456"}))
+        },
+        row(M::GET, "/api/admin/two-factor-policy", "/api/admin/two-factor-policy", company),
+        row(M::PUT, "/api/admin/two-factor-policy", "/api/admin/two-factor-policy", company)
+            .json(json!({"require": "off"})),
         row(M::GET, "/api/my/todo", "/api/my/todo", anyone),
         row(M::GET, "/api/my/{which}", "/api/my/done", anyone),
         // projects

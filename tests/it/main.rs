@@ -29,3 +29,4 @@ mod static_assets;
 mod stats;
 mod trust;
 mod web_push;
+mod two_factor;

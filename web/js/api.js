@@ -54,6 +54,7 @@ async function request(method, path, body, opts = {}) {
   if (!res.ok) {
     const err = (data && data.error) || {};
     const apiErr = new ApiError(res.status, err.code || `http_${res.status}`, err.message || text.slice(0, 200));
+    apiErr.field = err.field || null;
     if (res.status === 401 && !opts.noAuthRedirect && onUnauthorized) onUnauthorized(apiErr);
     throw apiErr;
   }

@@ -87,9 +87,10 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    setUnauthorizedHandler(() => {
+    setUnauthorizedHandler((err) => {
+      const why = err && err.code === 'two_factor_required' ? 'twoFactor.requiredNotice' : 'login.sessionExpired';
       setPhase((p) => {
-        if (p === 'app') setTimeout(() => sessionEnded('login.sessionExpired'), 0);
+        if (p === 'app') setTimeout(() => sessionEnded(why), 0);
         return p;
       });
     });

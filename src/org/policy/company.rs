@@ -18,6 +18,7 @@ pub enum CompanyArea {
     Backups,
     InboundHooks,
     ErpImport,
+    TwoFactor,
 }
 
 impl CompanyArea {
@@ -35,6 +36,9 @@ impl CompanyArea {
             CompanyArea::Backups => "only company admins manage backups",
             CompanyArea::InboundHooks => "only company admins manage inbound hooks",
             CompanyArea::ErpImport => "only company admins import ERP records",
+            CompanyArea::TwoFactor => {
+                "only company admins set the two-factor policy or reset a user's"
+            }
         }
     }
 }

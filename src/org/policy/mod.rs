@@ -16,6 +16,7 @@ mod projects;
 mod role_checks;
 mod stats;
 mod tasks;
+mod two_factor;
 
 pub use admins::{
     answers_feedback, hears_feedback_from, may_see_feedback, may_set_feedback_status,
@@ -31,6 +32,7 @@ pub use departments::{
 pub use projects::{can_manage as can_manage_project, can_see as can_see_project};
 pub use stats::{stats_scope, StatsScope};
 pub use tasks::{may_choose_editors, may_create_task, may_remove_attachment};
+pub use two_factor::{two_factor_binds_actor, two_factor_required};
 
 #[cfg(test)]
 pub(crate) mod fixtures {

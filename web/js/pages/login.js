@@ -3,6 +3,7 @@ import { html, useEffect, useRef, useState } from '../../vendor/htm-preact-stand
 import { api } from '../api.js';
 import { getLang, t } from '../i18n.js';
 import { ErrorText } from '../ui.js';
+import { LoginSecondStep } from '../two-factor.js';
 
 export function LangSwitch({ setLanguage, cls, idPrefix = '' }) {
   const lang = getLang();
@@ -19,6 +20,7 @@ export function LoginPage({ notice, onLoggedIn, setLanguage }) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
+  const [second, setSecond] = useState(null); // the password step's answer when a code must follow
   const userField = useRef(null);
   // the one thing to do here is sign in: start in the username field
   useEffect(() => {
@@ -35,6 +37,11 @@ export function LoginPage({ notice, onLoggedIn, setLanguage }) {
     setError(null);
     try {
       const res = await api.login(username.trim(), password);
+      if (res.challenge) {
+        setSecond(res);
+        setBusy(false);
+        return;
+      }
       await onLoggedIn(res);
     } catch (err) {
       setError(err);
@@ -54,7 +61,9 @@ export function LoginPage({ notice, onLoggedIn, setLanguage }) {
       <h1 class="login-title">${t('login.title')}</h1>
       ${notice && notice.key && html`<div class="alert alert-info" role="status" data-testid="login-notice">${t(notice.key)}</div>`}
       ${notice && notice.error && html`<${ErrorText} error=${notice.error} />`}
-      <form class="form" onSubmit=${submit} data-testid="login-form" novalidate>
+      ${second && html`<${LoginSecondStep} step=${second} onLoggedIn=${onLoggedIn}
+        onBack=${(msg) => { setSecond(null); setPassword(''); setError(msg ? new Error(msg) : null); }} />`}
+      ${!second && html`<form class="form" onSubmit=${submit} data-testid="login-form" novalidate>
         <label class="field">
           <span class="field-label">${t('login.username')}</span>
           <input type="text" name="username" autocomplete="username" autocapitalize="none" spellcheck="false"
@@ -69,7 +78,7 @@ export function LoginPage({ notice, onLoggedIn, setLanguage }) {
         <button type="submit" class="btn btn-primary btn-block" disabled=${busy} data-testid="login-submit">
           ${busy ? t('login.submitting') : t('login.submit')}
         </button>
-      </form>
+      </form>`}
       <div class="login-foot">
         <${LangSwitch} setLanguage=${setLanguage} />
       </div>

@@ -8,6 +8,7 @@ import { Link } from '../router.js';
 import { Empty, ErrorText, Loading, PageHeader, toast, useLoader } from '../ui.js';
 import { MyWebhook } from './delivery.js';
 import { PushDevices } from '../push.js';
+import { TwoFactorCard } from '../two-factor.js';
 
 /** Bars: received and completed per month; a line: completion rate. Pure SVG. */
 export function TrendChart({ points }) {
@@ -189,5 +190,6 @@ export function MePage() {
     </div>
     <div class="card"><h2 class="card-title">${t('push.title')}</h2><${PushDevices} /></div>
     ${isCompanyAdmin(me) && html`<div class="card"><h2 class="card-title">${t('me.myErp')}</h2><${MyErp} /></div>`}
+    <${TwoFactorCard} />
   </div>`;
 }

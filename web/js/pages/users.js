@@ -5,6 +5,7 @@ import { ROLES, isCompanyAdmin, useApp } from '../context.js';
 import { deptPath, flattenTree, optionLabel } from '../depts.js';
 import { fmtTime, t } from '../i18n.js';
 import { Avatar, Empty, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
+import { TwoFactorPolicyCard } from '../two-factor.js';
 
 function DeptSelect({ depts, value, onChange, testid }) {
   return html`<select value=${value == null ? '' : String(value)} data-testid=${testid}
@@ -311,5 +312,6 @@ export function UsersPage() {
     ${dialog && dialog.kind === 'edit' &&
     html`<${EditUserDialog} user=${dialog.user} depts=${depts} onClose=${close} onSaved=${saved} reloadUser=${reloadUser} />`}
     ${dialog && dialog.kind === 'password' && html`<${ResetPasswordDialog} user=${dialog.user} onClose=${close} />`}
+    ${isCompanyAdmin(me) && html`<${TwoFactorPolicyCard} />`}
   </div>`;
 }

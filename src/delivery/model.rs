@@ -156,6 +156,11 @@ pub enum Target {
     UserWebhook { user_id: u64 },
     ProjectWebhook { project_id: u64 },
     CompanyWebhook { name: String },
+    /// A member's own user in a chat app (WeCom, DingTalk, Feishu).
+    ChatApp {
+        app: super::apps::AppKind,
+        user_id: u64,
+    },
 }
 
 impl Target {
@@ -173,6 +178,7 @@ impl Target {
             Target::UserWebhook { user_id } => format!("user:{user_id}"),
             Target::ProjectWebhook { project_id } => format!("project:{project_id}"),
             Target::CompanyWebhook { name } => format!("company:{name}"),
+            Target::ChatApp { app, user_id } => format!("{}:{user_id}", app.as_str()),
         }
     }
 }

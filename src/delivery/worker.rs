@@ -15,6 +15,9 @@ use super::failure::SendError;
 use super::model::{ix, OutboxItem, ProjectWebhook, Smtp, SmtpTls, Target, UserWebhook, Webhook};
 use super::notice::{task_link, Notice};
 use super::outbox::{self, RetryPolicy};
+use super::apps::client::ChatApps;
+use super::apps::message::Card;
+use super::apps::{AppCredentials, AppKind};
 use super::presets;
 use crate::config::{Config, DeliveryConfig};
 use crate::error::ServiceResult;
@@ -27,6 +30,12 @@ use crate::store::{Store, StoreError};
 pub enum Channel {
     Email { smtp: Smtp, to: String },
     Hook { hook: Webhook, group: bool },
+    /// A member's user in a chat app, with the app's credentials.
+    ChatApp {
+        app: AppKind,
+        creds: AppCredentials,
+        to: String,
+    },
 }
 
 /// Looks up the settings a target needs now; a channel removed since the event is an error.
@@ -72,13 +81,31 @@ pub fn resolve(store: &Store, target: &Target) -> Result<Result<Channel, String>
                 )),
             }
         }
+        Target::ChatApp { app, user_id } => {
+            let creds = super::apps::service::settings(store)?.apps.remove(app);
+            let to = super::apps::service::links(store, *user_id)?.ids.remove(app);
+            match (creds, to) {
+                (Some(creds), Some(to)) => Ok(Channel::ChatApp {
+                    app: *app,
+                    creds,
+                    to,
+                }),
+                (None, _) => Err(format!("{} is not set up any more", app.label())),
+                (_, None) => Err(format!(
+                    "no {} user id is linked to this account",
+                    app.label()
+                )),
+            }
+        }
     })
 }
 
 /// Sends one notice on one channel, within `timeout`, only to addresses `out`'s
-/// policy allows (the mail server too).
+/// policy allows (the mail server and the chat apps' APIs too).
+#[allow(clippy::too_many_arguments)]
 pub async fn deliver(
     out: &Outbound,
+    apps: &ChatApps,
     channel: &Channel,
     n: &Notice,
     delivery_id: u64,
@@ -103,6 +130,10 @@ pub async fn deliver(
             }
             Channel::Hook { hook, group } => {
                 send_hook(out, hook, n, delivery_id, link.as_deref(), *group, now).await
+            }
+            Channel::ChatApp { app, creds, to } => {
+                let card = Card::of(n, link.as_deref(), apps.tz);
+                apps.send(out, *app, creds, to, &card, now).await
             }
         }
     };
@@ -259,6 +290,12 @@ pub fn outbound(c: &DeliveryConfig, policy: &AddressPolicy) -> Result<Outbound, 
     )
 }
 
+/// The chat apps' API addresses (`[chat_apps]`), a fresh token cache and the company
+/// time zone. The worker keeps one for its life, so tokens are fetched once per app.
+pub fn chat_apps(c: &Config) -> ChatApps {
+    ChatApps::new(c.chat_apps.clone(), c.timezone)
+}
+
 pub fn policy(c: &DeliveryConfig) -> RetryPolicy {
     RetryPolicy {
         base: c.retry_base,
@@ -299,6 +336,7 @@ pub async fn run(store: Store, config: Arc<Config>) {
             return;
         }
     };
+    let apps = chat_apps(&state.config);
     let permits = Arc::new(tokio::sync::Semaphore::new(c.concurrency.max(1)));
     // Sends in flight belong to this loop: when the server stops and aborts it, they
     // are aborted too (their items stay `sending` until the lease runs out).
@@ -345,12 +383,18 @@ pub async fn run(store: Store, config: Arc<Config>) {
                     continue;
                 }
             };
-            let (state, http, public_url) = (state.clone(), http.clone(), public_url.clone());
+            let (state, http, public_url, apps) = (
+                state.clone(),
+                http.clone(),
+                public_url.clone(),
+                apps.clone(),
+            );
             in_flight.spawn(async move {
                 let outcome = match channel {
                     Ok(ch) => {
                         deliver(
                             &http,
+                            &apps,
                             &ch,
                             &item.notice,
                             item.id,

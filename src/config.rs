@@ -63,6 +63,24 @@ pub struct FileConfig {
     pub chat_apps: Option<FileChatApps>,
 }
 
+/// Where the chat apps' APIs live (resolved `[chat_apps]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatAppBases {
+    pub wecom: String,
+    pub dingtalk: String,
+    pub feishu: String,
+}
+
+impl Default for ChatAppBases {
+    fn default() -> Self {
+        ChatAppBases {
+            wecom: "https://qyapi.weixin.qq.com".into(),
+            dingtalk: "https://oapi.dingtalk.com".into(),
+            feishu: "https://open.feishu.cn".into(),
+        }
+    }
+}
+
 /// Where the chat apps' APIs live, for Lark (`feishu = "https://open.larksuite.com"`),
 /// private deployments and tests. An internal address also needs `[network]`.
 #[derive(Debug, Default, Deserialize)]
@@ -188,7 +206,7 @@ pub struct Config {
     /// Which addresses outbound requests may reach (`[network] allow_private`).
     pub network: crate::net::AddressPolicy,
     /// The chat apps' API addresses (`[chat_apps]`).
-    pub chat_apps: crate::delivery::apps::api::Bases,
+    pub chat_apps: ChatAppBases,
     /// First admin's password on an empty data directory (`BATON_ADMIN_PASSWORD`).
     pub admin_password: Option<String>,
     /// The file the values came from, for the start-up log.
@@ -357,8 +375,8 @@ impl Config {
 }
 
 /// The chat apps' API addresses: each an http(s) URL without query, else the default.
-fn chat_app_bases(f: FileChatApps) -> Result<crate::delivery::apps::api::Bases, ConfigError> {
-    let d = crate::delivery::apps::api::Bases::default();
+fn chat_app_bases(f: FileChatApps) -> Result<ChatAppBases, ConfigError> {
+    let d = ChatAppBases::default();
     let pick = |name: &str, v: Option<String>, default: String| match v {
         None => Ok(default),
         Some(u) => match reqwest::Url::parse(u.trim()) {
@@ -370,7 +388,7 @@ fn chat_app_bases(f: FileChatApps) -> Result<crate::delivery::apps::api::Bases, 
             ))),
         },
     };
-    Ok(crate::delivery::apps::api::Bases {
+    Ok(ChatAppBases {
         wecom: pick("wecom", f.wecom, d.wecom)?,
         dingtalk: pick("dingtalk", f.dingtalk, d.dingtalk)?,
         feishu: pick("feishu", f.feishu, d.feishu)?,
@@ -467,6 +485,20 @@ mod tests {
         let e = merge(file("[network]\nallow_private = [\"0.0.0.0/0\"]\n")).unwrap_err();
         assert!(e.to_string().contains("[network] allow_private"), "{e}");
         assert!(toml::from_str::<FileConfig>("[network]\nallow = []").is_err());
+    }
+
+    #[test]
+    fn chat_app_addresses_overridden_and_checked() {
+        let merge = |f| Config::merge(&GlobalArgs::default(), &ServeArgs::default(), f, None);
+        let c = merge(FileConfig::default()).unwrap();
+        assert_eq!(c.chat_apps.feishu, "https://open.feishu.cn");
+        let c = merge(file("[chat_apps]\nfeishu = \"https://open.larksuite.com/\"\n")).unwrap();
+        assert_eq!(c.chat_apps.feishu, "https://open.larksuite.com");
+        assert_eq!(c.chat_apps.wecom, "https://qyapi.weixin.qq.com");
+        for bad in ["ftp://x", "not a url", "https://x/?a=1"] {
+            let e = merge(file(&format!("[chat_apps]\nwecom = \"{bad}\"\n"))).unwrap_err();
+            assert!(e.to_string().contains("[chat_apps] wecom"), "{e}");
+        }
     }
 
     #[test]

@@ -129,6 +129,8 @@ kinds![
     crate::delivery::model::OutboxItem,
     crate::delivery::model::ProjectWebhook,
     crate::delivery::model::UserWebhook,
+    crate::delivery::apps::model::ChatAppSettings,
+    crate::delivery::apps::model::ChatLinks,
     crate::erp::model::ErpRecord,
     crate::erp::model::ErpVersion,
     crate::flow::model::Task,

@@ -24,22 +24,7 @@ use super::model::{AppCredentials, AppKind};
 
 /// Where each app's API lives (`[chat_apps]` in the config overrides them, for tests
 /// and private deployments such as Lark's `https://open.larksuite.com`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bases {
-    pub wecom: String,
-    pub dingtalk: String,
-    pub feishu: String,
-}
-
-impl Default for Bases {
-    fn default() -> Self {
-        Bases {
-            wecom: "https://qyapi.weixin.qq.com".into(),
-            dingtalk: "https://oapi.dingtalk.com".into(),
-            feishu: "https://open.feishu.cn".into(),
-        }
-    }
-}
+pub use crate::config::ChatAppBases as Bases;
 
 impl Bases {
     pub fn of(&self, app: AppKind) -> &str {

@@ -7,6 +7,7 @@ import { papi, pct } from '../personal-api.js';
 import { Link } from '../router.js';
 import { Empty, ErrorText, Loading, PageHeader, toast, useLoader } from '../ui.js';
 import { MyWebhook } from './delivery.js';
+import { MyChatApps, useChatAppColumns } from '../chat-apps.js';
 
 /** Bars: received and completed per month; a line: completion rate. Pure SVG. */
 export function TrendChart({ points }) {
@@ -50,10 +51,11 @@ function Count({ n, label, testid, href }) {
   return href ? html`<${Link} href=${href} class="card stat stat-link">${body}<//>` : html`<div class="card stat">${body}</div>`;
 }
 
-const EVENTS = ['assigned', 'transferred', 'returned', 'urged', 'due_soon', 'overdue', 'escalation', 'finished', 'mentioned', 'announcement'];
+const EVENTS = ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'due_soon', 'overdue', 'escalation', 'finished', 'mentioned', 'announcement'];
 
 function Preferences() {
   const prefs = useLoader(() => papi.preferences(), []);
+  const channels = ['inbox', 'email', 'webhook', ...useChatAppColumns()];
   const [error, setError] = useState(null);
   if (prefs.loading && !prefs.data) return html`<${Loading} />`;
   if (!prefs.data) return html`<${ErrorText} error=${prefs.error} />`;
@@ -69,13 +71,13 @@ function Preferences() {
     }
   };
   return html`<div class="table-wrap"><table class="table" data-testid="prefs-table">
-    <thead><tr><th>${t('me.event')}</th><th>${t('me.channelInbox')}</th><th>${t('me.channelEmail')}</th><th>${t('me.channelWebhook')}</th></tr></thead>
+    <thead><tr><th>${t('me.event')}</th><th>${t('me.channelInbox')}</th><th>${t('me.channelEmail')}</th><th>${t('me.channelWebhook')}</th>${channels.slice(3).map((a) => html`<th key=${a}>${t(`chatApps.apps.${a}`)}</th>`)}</tr></thead>
     <tbody>
       ${EVENTS.map((ev) => {
         const c = prefs.data.events[ev] || { inbox: true, email: false };
         return html`<tr key=${ev}>
           <td>${t(`me.events.${ev}`)}</td>
-          ${['inbox', 'email', 'webhook'].map(
+          ${channels.map(
             (ch) => html`<td key=${ch}><input type="checkbox" checked=${c[ch]} aria-label=${`${t(`me.events.${ev}`)} · ${ch}`}
               data-testid=${`pref-${ev}-${ch}`} onChange=${() => toggle(ev, ch)} /></td>`,
           )}
@@ -186,6 +188,7 @@ export function MePage() {
       <h2 class="card-title">${t('delivery.myHook')}</h2>
       <${MyWebhook} />
     </div>
+    <div class="card"><h2 class="card-title">${t('chatApps.mine')}</h2><${MyChatApps} /></div>
     ${isCompanyAdmin(me) && html`<div class="card"><h2 class="card-title">${t('me.myErp')}</h2><${MyErp} /></div>`}
   </div>`;
 }

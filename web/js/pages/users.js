@@ -5,6 +5,7 @@ import { ROLES, isCompanyAdmin, useApp } from '../context.js';
 import { deptPath, flattenTree, optionLabel } from '../depts.js';
 import { fmtTime, t } from '../i18n.js';
 import { Avatar, Empty, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
+import { UserChatLinks } from '../chat-apps.js';
 
 function DeptSelect({ depts, value, onChange, testid }) {
   return html`<select value=${value == null ? '' : String(value)} data-testid=${testid}
@@ -175,6 +176,7 @@ function EditUserDialog({ user, depts, onClose, onSaved, reloadUser }) {
         <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="user-edit-submit">${t('common.save')}</button>
       </div>
     </form>
+    ${me.role === 'company_admin' && html`<${UserChatLinks} userId=${user.id} />`}
   <//>`;
 }
 

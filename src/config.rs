@@ -492,7 +492,10 @@ mod tests {
         let merge = |f| Config::merge(&GlobalArgs::default(), &ServeArgs::default(), f, None);
         let c = merge(FileConfig::default()).unwrap();
         assert_eq!(c.chat_apps.feishu, "https://open.feishu.cn");
-        let c = merge(file("[chat_apps]\nfeishu = \"https://open.larksuite.com/\"\n")).unwrap();
+        let c = merge(file(
+            "[chat_apps]\nfeishu = \"https://open.larksuite.com/\"\n",
+        ))
+        .unwrap();
         assert_eq!(c.chat_apps.feishu, "https://open.larksuite.com");
         assert_eq!(c.chat_apps.wecom, "https://qyapi.weixin.qq.com");
         for bad in ["ftp://x", "not a url", "https://x/?a=1"] {

@@ -53,9 +53,7 @@ pub fn event_of(kind: MessageKind) -> Option<&'static str> {
         K::Finished => "finished",
         K::Mentioned => "mentioned",
         K::Announcement => "announcement",
-        K::Commented | K::Feedback | K::FeedbackNew | K::ScenarioQuarantined => {
-            return None
-        }
+        K::Commented | K::Feedback | K::FeedbackNew | K::ScenarioQuarantined => return None,
     })
 }
 
@@ -109,10 +107,9 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
     };
     // What to do and by when, if the step is the recipient's; else the task's deadline.
     let (due_at, todo) = match &task {
-        Some(t) if t.current_handler() == Some(user.id) => (
-            t.current_due(),
-            t.current_node().map(|n| n.action.clone()),
-        ),
+        Some(t) if t.current_handler() == Some(user.id) => {
+            (t.current_due(), t.current_node().map(|n| n.action.clone()))
+        }
         Some(t) => (t.due_at, None),
         None => (None, None),
     };

@@ -11,13 +11,13 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+use super::apps::client::ChatApps;
+use super::apps::message::Card;
+use super::apps::{AppCredentials, AppKind};
 use super::failure::SendError;
 use super::model::{ix, OutboxItem, ProjectWebhook, Smtp, SmtpTls, Target, UserWebhook, Webhook};
 use super::notice::{task_link, Notice};
 use super::outbox::{self, RetryPolicy};
-use super::apps::client::ChatApps;
-use super::apps::message::Card;
-use super::apps::{AppCredentials, AppKind};
 use super::presets;
 use crate::config::{Config, DeliveryConfig};
 use crate::error::ServiceResult;
@@ -28,8 +28,14 @@ use crate::store::{Store, StoreError};
 /// A target resolved to what sending needs.
 #[derive(Debug, Clone)]
 pub enum Channel {
-    Email { smtp: Smtp, to: String },
-    Hook { hook: Webhook, group: bool },
+    Email {
+        smtp: Smtp,
+        to: String,
+    },
+    Hook {
+        hook: Webhook,
+        group: bool,
+    },
     /// A member's user in a chat app, with the app's credentials.
     ChatApp {
         app: AppKind,
@@ -83,7 +89,9 @@ pub fn resolve(store: &Store, target: &Target) -> Result<Result<Channel, String>
         }
         Target::ChatApp { app, user_id } => {
             let creds = super::apps::service::settings(store)?.apps.remove(app);
-            let to = super::apps::service::links(store, *user_id)?.ids.remove(app);
+            let to = super::apps::service::links(store, *user_id)?
+                .ids
+                .remove(app);
             match (creds, to) {
                 (Some(creds), Some(to)) => Ok(Channel::ChatApp {
                     app: *app,

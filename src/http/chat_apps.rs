@@ -60,7 +60,9 @@ async fn delete_app(
     ApiPath(app): ApiPath<AppKind>,
 ) -> ApiResult<Json<AppsView>> {
     Ok(Json(
-        state.run(move |s| apps::remove(s, &auth.actor, app)).await?,
+        state
+            .run(move |s| apps::remove(s, &auth.actor, app))
+            .await?,
     ))
 }
 

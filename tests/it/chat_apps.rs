@@ -29,7 +29,11 @@ fn config(app: &str, mock: &Mock) -> FileConfig {
 
 async fn set_up(admin: &Client, app: &str, body: Value) -> Value {
     let (st, v) = admin
-        .call(Method::PUT, &format!("/api/admin/chat-apps/{app}"), Some(body))
+        .call(
+            Method::PUT,
+            &format!("/api/admin/chat-apps/{app}"),
+            Some(body),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     v
@@ -47,7 +51,9 @@ async fn link(c: &Client, app: &str, id: &str) {
 }
 
 async fn outbox(admin: &Client, status: &str) -> Vec<Value> {
-    admin.get(&format!("/api/admin/outbox?status={status}")).await["items"]
+    admin
+        .get(&format!("/api/admin/outbox?status={status}"))
+        .await["items"]
         .as_array()
         .unwrap()
         .clone()
@@ -77,12 +83,20 @@ async fn chat_apps_wecom_card_one_token_and_one_refresh() {
     assert_eq!(v["apps"][0]["secret_set"], true);
     assert_eq!(v["apps"][0]["key"], wecom::CORP_ID);
     // Saving again without the secret keeps it.
-    set_up(&admin, "wecom", json!({"key": wecom::CORP_ID, "agent_id": wecom::AGENT_ID})).await;
+    set_up(
+        &admin,
+        "wecom",
+        json!({"key": wecom::CORP_ID, "agent_id": wecom::AGENT_ID}),
+    )
+    .await;
 
     let (bob, bob_id) = member(&s, &admin, "bob", "zh-CN").await;
     link(&bob, "wecom", "bob.app").await;
     let mine = bob.get("/api/me/chat-apps").await;
-    assert_eq!(mine["links"], json!([{"app": "wecom", "user_id": "bob.app"}]));
+    assert_eq!(
+        mine["links"],
+        json!([{"app": "wecom", "user_id": "bob.app"}])
+    );
     let p = project(&admin, &[bob_id]).await;
     let t1 = task(&admin, p, "Restock SKU-1", bob_id).await;
     let t2 = task(&admin, p, "Count pallets", bob_id).await;
@@ -99,7 +113,9 @@ async fn chat_apps_wecom_card_one_token_and_one_refresh() {
     assert_eq!(card["textcard"]["btntxt"], "打开任务");
     let desc = card["textcard"]["description"].as_str().unwrap();
     assert!(desc.contains("处理事项: pack"), "{desc}");
-    assert!(sent.iter().any(|b| b["textcard"]["url"] == format!("http://baton.test/tasks/{t2}")));
+    assert!(sent
+        .iter()
+        .any(|b| b["textcard"]["url"] == format!("http://baton.test/tasks/{t2}")));
 
     // The server expires the token: one refresh, the send goes through on the retry.
     m.script(Next::ExpireToken);
@@ -137,9 +153,18 @@ async fn chat_apps_dingtalk_rate_limit_retried_and_failures_listed_with_the_apps
     assert_eq!(body["msg"]["msgtype"], "action_card");
     assert_eq!(card["single_url"], format!("http://baton.test/tasks/{t}"));
     assert_eq!(card["single_title"], "Open the task");
-    assert!(card["markdown"].as_str().unwrap().contains("What to do: pack"), "{card}");
+    assert!(
+        card["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("What to do: pack"),
+        "{card}"
+    );
     let done = until_status(&admin, "sent", 1).await;
-    assert_eq!(done[0]["attempts"], 2, "rate limited once, then sent: {done:?}");
+    assert_eq!(
+        done[0]["attempts"], 2,
+        "rate limited once, then sent: {done:?}"
+    );
     assert_eq!(m.token_calls(), 1);
 
     // A user id the app does not know: tried max_attempts times, then listed failed
@@ -150,7 +175,10 @@ async fn chat_apps_dingtalk_rate_limit_retried_and_failures_listed_with_the_apps
     task(&admin, p2, "Check stock", cat_id).await;
     let failed = until_status(&admin, "failed", 1).await;
     let err = failed[0]["last_error"].as_str().unwrap();
-    assert!(err.contains("errcode 33012") && err.contains("无效的USERID"), "{err}");
+    assert!(
+        err.contains("errcode 33012") && err.contains("无效的USERID"),
+        "{err}"
+    );
     assert_eq!(failed[0]["attempts"], 3);
 }
 
@@ -180,14 +208,22 @@ async fn chat_apps_feishu_card_test_message_and_refresh_on_a_400_answer() {
         )
         .await;
     assert_error(st, &v, 400, "invalid");
-    set_up(&admin, "feishu", json!({"key": feishu::APP_ID, "secret": feishu::SECRET})).await;
+    set_up(
+        &admin,
+        "feishu",
+        json!({"key": feishu::APP_ID, "secret": feishu::SECRET}),
+    )
+    .await;
     let (bob, _) = member(&s, &admin, "bob", "en").await;
 
     // "Send me a test message" before linking says why it cannot.
     let test = json!({"channel": "chat_app", "app": "feishu"});
     let r = bob.post("/api/admin/delivery/test", test.clone()).await;
     assert_eq!(r["ok"], false, "{r}");
-    assert!(r["error"].as_str().unwrap().contains("no Feishu user id"), "{r}");
+    assert!(
+        r["error"].as_str().unwrap().contains("no Feishu user id"),
+        "{r}"
+    );
     link(&bob, "feishu", "bob.app").await;
     let r = bob.post("/api/admin/delivery/test", test.clone()).await;
     assert_eq!(r["ok"], true, "{r}");
@@ -196,7 +232,10 @@ async fn chat_apps_feishu_card_test_message_and_refresh_on_a_400_answer() {
     assert_eq!(sent[0]["receive_id"], "bob.app");
     assert_eq!(sent[0]["msg_type"], "interactive");
     let card: Value = serde_json::from_str(sent[0]["content"].as_str().unwrap()).unwrap();
-    assert_eq!(card["header"]["title"]["content"], "Announcement: Baton test notice");
+    assert_eq!(
+        card["header"]["title"]["content"],
+        "Announcement: Baton test notice"
+    );
     let (query, bearer, _) = &m.sends()[0];
     assert_eq!(query, "receive_id_type=user_id");
     assert_eq!(bearer.as_deref(), Some("tok-0"));
@@ -211,7 +250,10 @@ async fn chat_apps_feishu_card_test_message_and_refresh_on_a_400_answer() {
     m.script(Next::RateLimit);
     let r = bob.post("/api/admin/delivery/test", test).await;
     assert_eq!(r["ok"], false, "{r}");
-    assert!(r["error"].as_str().unwrap().contains("errcode 99991400"), "{r}");
+    assert!(
+        r["error"].as_str().unwrap().contains("errcode 99991400"),
+        "{r}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,11 +266,19 @@ async fn chat_apps_csv_mapping_admin_links_and_preferences() {
     let csv = json!({"csv": "username,wecom id\nbob,bob.app\n"});
     // Not before the app is set up, and only for company admins.
     let (st, v) = admin
-        .call(Method::POST, "/api/admin/chat-apps/wecom/links", Some(csv.clone()))
+        .call(
+            Method::POST,
+            "/api/admin/chat-apps/wecom/links",
+            Some(csv.clone()),
+        )
         .await;
     assert_error(st, &v, 400, "invalid");
     let (st, v) = bob
-        .call(Method::PUT, "/api/me/chat-apps/wecom", Some(json!({"user_id": "bob.app"})))
+        .call(
+            Method::PUT,
+            "/api/me/chat-apps/wecom",
+            Some(json!({"user_id": "bob.app"})),
+        )
         .await;
     assert_error(st, &v, 400, "invalid");
     set_up(
@@ -252,7 +302,11 @@ async fn chat_apps_csv_mapping_admin_links_and_preferences() {
         .await;
     assert_error(st, &v, 403, "forbidden");
     let (st, v) = bob
-        .call(Method::PUT, "/api/me/chat-apps/wecom", Some(json!({"user_id": "a|b"})))
+        .call(
+            Method::PUT,
+            "/api/me/chat-apps/wecom",
+            Some(json!({"user_id": "a|b"})),
+        )
         .await;
     assert_error(st, &v, 400, "invalid");
 
@@ -266,10 +320,22 @@ async fn chat_apps_csv_mapping_admin_links_and_preferences() {
     let errors = r["errors"].as_array().unwrap();
     let lines: Vec<u64> = errors.iter().map(|e| e["line"].as_u64().unwrap()).collect();
     assert_eq!(lines, vec![3, 4, 5, 6], "{r}");
-    assert!(errors[0]["message"].as_str().unwrap().contains("no user 'ghost'"), "{r}");
-    assert!(errors[2]["message"].as_str().unwrap().contains("line 2"), "{r}");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no user 'ghost'"),
+        "{r}"
+    );
+    assert!(
+        errors[2]["message"].as_str().unwrap().contains("line 2"),
+        "{r}"
+    );
     let ann = admin.get(&format!("/api/users/{ann_id}/chat-apps")).await;
-    assert_eq!(ann["links"], json!([{"app": "wecom", "user_id": "ann.app"}]));
+    assert_eq!(
+        ann["links"],
+        json!([{"app": "wecom", "user_id": "ann.app"}])
+    );
     let apps = admin.get("/api/admin/chat-apps").await;
     assert_eq!(apps["apps"][0]["linked"], 2, "{apps}");
     // An admin unlinks Ann.
@@ -323,14 +389,24 @@ async fn chat_apps_csv_mapping_admin_links_and_preferences() {
         )
         .await;
     ann_c
-        .post(&format!("/api/tasks/{id}/urge"), json!({"rev": done["rev"]}))
+        .post(
+            &format!("/api/tasks/{id}/urge"),
+            json!({"rev": done["rev"]}),
+        )
         .await;
     let sent = wait_accepted(&m, 1).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let sent_now = m.accepted();
-    assert_eq!(sent_now.len(), 1, "assigned is off, urged is on: {sent_now:?}");
-    assert!(sent[0]["textcard"]["title"]
-        .as_str()
-        .unwrap()
-        .starts_with("You are being urged"), "{sent:?}");
+    assert_eq!(
+        sent_now.len(),
+        1,
+        "assigned is off, urged is on: {sent_now:?}"
+    );
+    assert!(
+        sent[0]["textcard"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("You are being urged"),
+        "{sent:?}"
+    );
 }

@@ -201,7 +201,12 @@ fn hmac(key: &[u8], msg: &[u8]) -> Vec<u8> {
     m.finalize().into_bytes().to_vec()
 }
 
-pub(crate) async fn member(s: &TestServer, admin: &Client, name: &str, lang: &str) -> (Client, u64) {
+pub(crate) async fn member(
+    s: &TestServer,
+    admin: &Client,
+    name: &str,
+    lang: &str,
+) -> (Client, u64) {
     let (st, body) = admin
         .call(
             Method::POST,

@@ -136,13 +136,25 @@ pub fn send_request(
 pub enum Answer {
     Ok,
     /// The access token is expired or invalid: fetch a new one and try once more.
-    TokenExpired { code: i64, message: String },
+    TokenExpired {
+        code: i64,
+        message: String,
+    },
     /// Too many requests or the service is busy: try again later.
-    Busy { code: i64, message: String },
+    Busy {
+        code: i64,
+        message: String,
+    },
     /// The app refused, with its own code and message (wrong user id, no permission…).
-    Refused { code: i64, message: String },
+    Refused {
+        code: i64,
+        message: String,
+    },
     /// No answer the app documents (an HTTP error page, say).
-    Http { status: u16, body: String },
+    Http {
+        status: u16,
+        body: String,
+    },
 }
 
 fn token_codes(app: AppKind) -> &'static [i64] {
@@ -176,7 +188,10 @@ pub fn read(app: AppKind, status: u16, body: &str) -> Answer {
     } else {
         "errcode"
     };
-    let code = v.as_ref().and_then(|v| v.get(field)).and_then(Value::as_i64);
+    let code = v
+        .as_ref()
+        .and_then(|v| v.get(field))
+        .and_then(Value::as_i64);
     let Some(mut code) = code else {
         return if status == 429 {
             Answer::Busy {
@@ -247,7 +262,9 @@ pub fn read_token(app: AppKind, status: u16, body: &str) -> Result<(String, u64)
         AppKind::Feishu => ("tenant_access_token", "expire"),
     };
     match (
-        v.get(token).and_then(Value::as_str).filter(|t| !t.is_empty()),
+        v.get(token)
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty()),
         v.get(life).and_then(Value::as_u64),
     ) {
         (Some(t), Some(s)) => Ok((t.to_string(), s)),
@@ -300,9 +317,16 @@ mod tests {
     #[test]
     fn answers_by_code_whatever_the_status() {
         use Answer as A;
-        assert_eq!(read(AppKind::Wecom, 200, r#"{"errcode":0,"errmsg":"ok"}"#), A::Ok);
+        assert_eq!(
+            read(AppKind::Wecom, 200, r#"{"errcode":0,"errmsg":"ok"}"#),
+            A::Ok
+        );
         assert!(matches!(
-            read(AppKind::Wecom, 200, r#"{"errcode":42001,"errmsg":"access_token expired"}"#),
+            read(
+                AppKind::Wecom,
+                200,
+                r#"{"errcode":42001,"errmsg":"access_token expired"}"#
+            ),
             A::TokenExpired { code: 42001, .. }
         ));
         assert!(matches!(
@@ -310,11 +334,19 @@ mod tests {
             A::Refused { code: 0, message } if message.contains("zhangsan")
         ));
         assert!(matches!(
-            read(AppKind::Wecom, 200, r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#),
+            read(
+                AppKind::Wecom,
+                200,
+                r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#
+            ),
             A::Busy { code: 45009, .. }
         ));
         assert!(matches!(
-            read(AppKind::Dingtalk, 200, r#"{"errcode":88,"sub_code":"40014","errmsg":"不合法的access_token"}"#),
+            read(
+                AppKind::Dingtalk,
+                200,
+                r#"{"errcode":88,"sub_code":"40014","errmsg":"不合法的access_token"}"#
+            ),
             A::TokenExpired { code: 40014, .. }
         ));
         assert!(matches!(
@@ -322,11 +354,19 @@ mod tests {
             A::Refused { code: 33012, message } if message == "无效的USERID"
         ));
         assert!(matches!(
-            read(AppKind::Feishu, 400, r#"{"code":99991663,"msg":"Invalid access token for authorization."}"#),
+            read(
+                AppKind::Feishu,
+                400,
+                r#"{"code":99991663,"msg":"Invalid access token for authorization."}"#
+            ),
             A::TokenExpired { code: 99991663, .. }
         ));
         assert!(matches!(
-            read(AppKind::Feishu, 400, r#"{"code":99991400,"msg":"request trigger frequency limit"}"#),
+            read(
+                AppKind::Feishu,
+                400,
+                r#"{"code":99991400,"msg":"request trigger frequency limit"}"#
+            ),
             A::Busy { .. }
         ));
         assert!(matches!(
@@ -363,7 +403,11 @@ mod tests {
             Ok(("t-2".into(), 5400))
         );
         assert!(matches!(
-            read_token(AppKind::Dingtalk, 200, r#"{"errcode":40089,"errmsg":"不合法的corpid或corpsecret"}"#),
+            read_token(
+                AppKind::Dingtalk,
+                200,
+                r#"{"errcode":40089,"errmsg":"不合法的corpid或corpsecret"}"#
+            ),
             Err(Answer::Refused { code: 40089, .. })
         ));
         assert!(read_token(AppKind::Wecom, 200, r#"{"errcode":0}"#).is_err());

@@ -225,7 +225,9 @@ mod tests {
         );
         assert_eq!(c.button, "打开任务");
         let en = card(Language::En, None);
-        assert!(en.lines.contains(&"What to do: count the boxes".to_string()));
+        assert!(en
+            .lines
+            .contains(&"What to do: count the boxes".to_string()));
     }
 
     #[test]
@@ -241,7 +243,10 @@ mod tests {
         let d = c.dingtalk("u1", 7);
         assert_eq!(d["userid_list"], "u1");
         assert_eq!(d["msg"]["msgtype"], "action_card");
-        assert_eq!(d["msg"]["action_card"]["single_url"], "https://b.example/tasks/42");
+        assert_eq!(
+            d["msg"]["action_card"]["single_url"],
+            "https://b.example/tasks/42"
+        );
         let f = c.feishu("ou1");
         assert_eq!(f["msg_type"], "interactive");
         let inner: Value = serde_json::from_str(f["content"].as_str().unwrap()).unwrap();

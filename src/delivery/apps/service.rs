@@ -150,7 +150,10 @@ pub fn put(store: &Store, actor: &Actor, app: AppKind, input: AppInput) -> Servi
     if key.is_empty() || key.len() > 128 || key.contains(char::is_whitespace) {
         return Err(ServiceError::invalid(
             "key",
-            format!("the {} app's id has 1 to 128 characters and no spaces", app.label()),
+            format!(
+                "the {} app's id has 1 to 128 characters and no spaces",
+                app.label()
+            ),
         ));
     }
     if app.needs_agent() && input.agent_id.is_none_or(|a| a == 0) {
@@ -176,7 +179,11 @@ pub fn put(store: &Store, actor: &Actor, app: AppKind, input: AppInput) -> Servi
             AppCredentials {
                 key: key.clone(),
                 secret,
-                agent_id: if app.needs_agent() { input.agent_id } else { None },
+                agent_id: if app.needs_agent() {
+                    input.agent_id
+                } else {
+                    None
+                },
             },
         );
         save(tx, &mut s)?;
@@ -272,7 +279,12 @@ fn set_link_in(
 }
 
 /// Links (or with `None`/`""` unlinks) `uid`'s user id in `app`.
-pub fn set_link(store: &Store, uid: u64, app: AppKind, input: LinkInput) -> ServiceResult<LinksView> {
+pub fn set_link(
+    store: &Store,
+    uid: u64,
+    app: AppKind,
+    input: LinkInput,
+) -> ServiceResult<LinksView> {
     let id = match input.user_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(s) => Some(validate_app_user(s).map_err(|m| ServiceError::invalid("user_id", m))?),
@@ -358,7 +370,11 @@ pub fn import(
                 continue;
             }
         };
-        let username = rec.get(0).unwrap_or("").trim_start_matches('\u{feff}').to_string();
+        let username = rec
+            .get(0)
+            .unwrap_or("")
+            .trim_start_matches('\u{feff}')
+            .to_string();
         if username.is_empty() && rec.iter().all(str::is_empty) {
             continue;
         }

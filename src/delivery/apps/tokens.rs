@@ -135,9 +135,23 @@ mod tests {
         assert_ne!(other, fp);
         assert_eq!(get(t0 + Duration::seconds(6900), other).await, "T2");
         cache.forget(AppKind::Wecom, "T-old").await;
-        assert_eq!(get(t0 + Duration::seconds(6900), fingerprint("http://x", &creds("b"))).await, "T2");
+        assert_eq!(
+            get(
+                t0 + Duration::seconds(6900),
+                fingerprint("http://x", &creds("b"))
+            )
+            .await,
+            "T2"
+        );
         cache.forget(AppKind::Wecom, "T2").await;
-        assert_eq!(get(t0 + Duration::seconds(6900), fingerprint("http://x", &creds("b"))).await, "T3");
+        assert_eq!(
+            get(
+                t0 + Duration::seconds(6900),
+                fingerprint("http://x", &creds("b"))
+            )
+            .await,
+            "T3"
+        );
         assert_eq!(fetches.load(Ordering::SeqCst), 4);
     }
 

@@ -24,7 +24,11 @@ async fn gettoken(State(m): State<Mock>, RawQuery(q): RawQuery) -> Json<Value> {
     Json(json!({"errcode": 0, "errmsg": "ok", "access_token": t, "expires_in": 7200}))
 }
 
-async fn send(State(m): State<Mock>, RawQuery(q): RawQuery, Json(body): Json<Value>) -> Json<Value> {
+async fn send(
+    State(m): State<Mock>,
+    RawQuery(q): RawQuery,
+    Json(body): Json<Value>,
+) -> Json<Value> {
     let q = q.unwrap_or_default();
     let next = m.record(&q, None, &body);
     if next == Some(Next::RateLimit) {
@@ -35,7 +39,10 @@ async fn send(State(m): State<Mock>, RawQuery(q): RawQuery, Json(body): Json<Val
     }
     let shape_ok = body["agent_id"] == AGENT_ID
         && body["userid_list"].is_string()
-        && matches!(body["msg"]["msgtype"].as_str(), Some("action_card" | "markdown"));
+        && matches!(
+            body["msg"]["msgtype"].as_str(),
+            Some("action_card" | "markdown")
+        );
     if !shape_ok {
         return Json(json!({"errcode": 40035, "errmsg": "缺少参数 json"}));
     }
@@ -43,7 +50,9 @@ async fn send(State(m): State<Mock>, RawQuery(q): RawQuery, Json(body): Json<Val
         return Json(json!({"errcode": 33012, "errmsg": "无效的USERID"}));
     }
     m.accept(&body);
-    Json(json!({"errcode": 0, "errmsg": "ok", "task_id": 256_271_667_526_u64, "request_id": "4jzllmte0wau"}))
+    Json(
+        json!({"errcode": 0, "errmsg": "ok", "task_id": 256_271_667_526_u64, "request_id": "4jzllmte0wau"}),
+    )
 }
 
 pub async fn start() -> Mock {

@@ -35,25 +35,41 @@ async fn send(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
     let next = m.record(&q, bearer.clone(), &body);
-    let bad = |code: u64, msg: &str| (StatusCode::BAD_REQUEST, Json(json!({"code": code, "msg": msg})));
+    let bad = |code: u64, msg: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"code": code, "msg": msg})),
+        )
+    };
     if next == Some(Next::RateLimit) {
         return bad(99991400, "request trigger frequency limit");
     }
     if !bearer.as_deref().is_some_and(|t| m.token_is_current(t)) {
-        return bad(99991663, "Invalid access token for authorization. Please make a request with token attached.");
+        return bad(
+            99991663,
+            "Invalid access token for authorization. Please make a request with token attached.",
+        );
     }
-    let card: Option<Value> = body["content"].as_str().and_then(|c| serde_json::from_str(c).ok());
+    let card: Option<Value> = body["content"]
+        .as_str()
+        .and_then(|c| serde_json::from_str(c).ok());
     let shape_ok = param(&q, "receive_id_type").as_deref() == Some("user_id")
         && body["msg_type"] == "interactive"
         && card.is_some_and(|c| c["elements"].is_array());
     if !shape_ok {
-        return bad(230001, "Your request contains an invalid request parameter.");
+        return bad(
+            230001,
+            "Your request contains an invalid request parameter.",
+        );
     }
     if !KNOWN_USERS.contains(&body["receive_id"].as_str().unwrap_or("")) {
         return bad(230013, "Bot has NO availability to this user.");
     }
     m.accept(&body);
-    (StatusCode::OK, Json(json!({"code": 0, "msg": "success", "data": {"message_id": "om_1"}})))
+    (
+        StatusCode::OK,
+        Json(json!({"code": 0, "msg": "success", "data": {"message_id": "om_1"}})),
+    )
 }
 
 pub async fn start() -> Mock {

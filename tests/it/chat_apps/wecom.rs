@@ -24,7 +24,11 @@ async fn gettoken(State(m): State<Mock>, RawQuery(q): RawQuery) -> Json<Value> {
     Json(json!({"errcode": 0, "errmsg": "ok", "access_token": t, "expires_in": 7200}))
 }
 
-async fn send(State(m): State<Mock>, RawQuery(q): RawQuery, Json(body): Json<Value>) -> Json<Value> {
+async fn send(
+    State(m): State<Mock>,
+    RawQuery(q): RawQuery,
+    Json(body): Json<Value>,
+) -> Json<Value> {
     let q = q.unwrap_or_default();
     let next = m.record(&q, None, &body);
     let token = param(&q, "access_token").unwrap_or_default();

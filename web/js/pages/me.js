@@ -76,7 +76,7 @@ function Preferences() {
       ${EVENTS.map((ev) => {
         const c = prefs.data.events[ev] || { inbox: true, email: false };
         return html`<tr key=${ev}>
-          <td>${t(`me.events.${ev}`)}</td>
+          <td class="nowrap">${t(`me.events.${ev}`)}</td>
           ${channels.map(
             (ch) => html`<td key=${ch}><input type="checkbox" checked=${c[ch]} aria-label=${`${t(`me.events.${ev}`)} · ${ch}`}
               data-testid=${`pref-${ev}-${ch}`} onChange=${() => toggle(ev, ch)} /></td>`,

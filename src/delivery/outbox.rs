@@ -414,6 +414,14 @@ mod tests {
     }
 
     #[test]
+    fn withdrawals_have_a_preference_key_comments_do_not() {
+        assert_eq!(event_of(MessageKind::Withdrawn), Some("withdrawn"));
+        assert!(crate::delivery::prefs::EVENTS.contains(&"withdrawn"));
+        assert_eq!(event_of(MessageKind::Commented), None);
+        assert!(!for_groups(MessageKind::Withdrawn));
+    }
+
+    #[test]
     fn backoff_doubles_and_is_capped() {
         let p = policy();
         assert_eq!(p.backoff(1), chrono::Duration::seconds(30));

@@ -254,6 +254,15 @@ async fn chat_apps_feishu_card_test_message_and_refresh_on_a_400_answer() {
         r["error"].as_str().unwrap().contains("errcode 99991400"),
         "{r}"
     );
+
+    // Removed: the app leaves the member's list (the link is kept for its return).
+    let (st, v) = admin
+        .call(Method::DELETE, "/api/admin/chat-apps/feishu", None)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["apps"][2]["configured"], false, "{v}");
+    assert_eq!(v["apps"][2]["linked"], 1, "{v}");
+    assert_eq!(bob.get("/api/me/chat-apps").await["links"], json!([]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,9 +9,8 @@ use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Authed};
-use crate::delivery::apps::service::{
-    self as apps, AppInput, AppsView, ImportInput, ImportResult, LinkInput, LinksView,
-};
+use crate::delivery::apps::import::{self, ImportInput, ImportResult};
+use crate::delivery::apps::service::{self as apps, AppInput, AppsView, LinkInput, LinksView};
 use crate::delivery::apps::AppKind;
 use crate::state::AppState;
 
@@ -79,7 +78,7 @@ async fn import_links(
 ) -> ApiResult<Json<ImportResult>> {
     Ok(Json(
         state
-            .run(move |s| apps::import(s, &auth.actor, app, input))
+            .run(move |s| import::import(s, &auth.actor, app, input))
             .await?,
     ))
 }

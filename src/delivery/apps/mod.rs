@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod client;
+pub mod import;
 pub mod message;
 pub mod model;
 pub mod service;

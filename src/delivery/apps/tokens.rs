@@ -14,11 +14,21 @@ use tokio::sync::Mutex;
 
 use super::model::{AppCredentials, AppKind};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Cached {
     fingerprint: String,
     token: String,
     until: DateTime<Utc>,
+}
+
+/// A token is a credential: `Debug` shows only until when it is used.
+impl std::fmt::Debug for Cached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cached")
+            .field("token", &"***")
+            .field("until", &self.until)
+            .finish()
+    }
 }
 
 /// One slot per app. Cheap to share behind an `Arc`.
@@ -153,6 +163,7 @@ mod tests {
             "T3"
         );
         assert_eq!(fetches.load(Ordering::SeqCst), 4);
+        assert!(!format!("{cache:?}").contains("T3"), "{cache:?}");
     }
 
     #[test]

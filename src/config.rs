@@ -60,6 +60,38 @@ pub struct FileConfig {
     pub news: Option<FileNews>,
     pub delivery: Option<FileDelivery>,
     pub network: Option<FileNetwork>,
+    pub chat_apps: Option<FileChatApps>,
+}
+
+/// Where the chat apps' APIs live (resolved `[chat_apps]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatAppBases {
+    pub wecom: String,
+    pub dingtalk: String,
+    pub feishu: String,
+}
+
+impl Default for ChatAppBases {
+    fn default() -> Self {
+        ChatAppBases {
+            wecom: "https://qyapi.weixin.qq.com".into(),
+            dingtalk: "https://oapi.dingtalk.com".into(),
+            feishu: "https://open.feishu.cn".into(),
+        }
+    }
+}
+
+/// Where the chat apps' APIs live, for Lark (`feishu = "https://open.larksuite.com"`),
+/// private deployments and tests. An internal address also needs `[network]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileChatApps {
+    /// WeCom API (default https://qyapi.weixin.qq.com).
+    pub wecom: Option<String>,
+    /// DingTalk API (default https://oapi.dingtalk.com).
+    pub dingtalk: Option<String>,
+    /// Feishu API (default https://open.feishu.cn).
+    pub feishu: Option<String>,
 }
 
 /// Where Baton may connect on someone's behalf (webhooks, news feeds, mail server).
@@ -173,6 +205,8 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     /// Which addresses outbound requests may reach (`[network] allow_private`).
     pub network: crate::net::AddressPolicy,
+    /// The chat apps' API addresses (`[chat_apps]`).
+    pub chat_apps: ChatAppBases,
     /// First admin's password on an empty data directory (`BATON_ADMIN_PASSWORD`).
     pub admin_password: Option<String>,
     /// The file the values came from, for the start-up log.
@@ -285,9 +319,11 @@ impl Config {
         let network =
             crate::net::AddressPolicy::new(&file.network.unwrap_or_default().allow_private)
                 .map_err(|e| ConfigError::Invalid(format!("[network] {e}")))?;
+        let chat_apps = chat_app_bases(file.chat_apps.unwrap_or_default())?;
         Ok(Config {
             delivery,
             network,
+            chat_apps,
             timezone,
             language: file.language.unwrap_or_default(),
             news,
@@ -336,6 +372,27 @@ impl Config {
     pub fn uploads_dir(&self) -> PathBuf {
         self.data_dir.join("uploads")
     }
+}
+
+/// The chat apps' API addresses: each an http(s) URL without query, else the default.
+fn chat_app_bases(f: FileChatApps) -> Result<ChatAppBases, ConfigError> {
+    let d = ChatAppBases::default();
+    let pick = |name: &str, v: Option<String>, default: String| match v {
+        None => Ok(default),
+        Some(u) => match reqwest::Url::parse(u.trim()) {
+            Ok(p) if matches!(p.scheme(), "http" | "https") && p.query().is_none() => {
+                Ok(u.trim().trim_end_matches('/').to_string())
+            }
+            _ => Err(ConfigError::Invalid(format!(
+                "[chat_apps] {name} = '{u}' is not an http(s) address"
+            ))),
+        },
+    };
+    Ok(ChatAppBases {
+        wecom: pick("wecom", f.wecom, d.wecom)?,
+        dingtalk: pick("dingtalk", f.dingtalk, d.dingtalk)?,
+        feishu: pick("feishu", f.feishu, d.feishu)?,
+    })
 }
 
 pub fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -428,6 +485,23 @@ mod tests {
         let e = merge(file("[network]\nallow_private = [\"0.0.0.0/0\"]\n")).unwrap_err();
         assert!(e.to_string().contains("[network] allow_private"), "{e}");
         assert!(toml::from_str::<FileConfig>("[network]\nallow = []").is_err());
+    }
+
+    #[test]
+    fn chat_app_addresses_overridden_and_checked() {
+        let merge = |f| Config::merge(&GlobalArgs::default(), &ServeArgs::default(), f, None);
+        let c = merge(FileConfig::default()).unwrap();
+        assert_eq!(c.chat_apps.feishu, "https://open.feishu.cn");
+        let c = merge(file(
+            "[chat_apps]\nfeishu = \"https://open.larksuite.com/\"\n",
+        ))
+        .unwrap();
+        assert_eq!(c.chat_apps.feishu, "https://open.larksuite.com");
+        assert_eq!(c.chat_apps.wecom, "https://qyapi.weixin.qq.com");
+        for bad in ["ftp://x", "not a url", "https://x/?a=1"] {
+            let e = merge(file(&format!("[chat_apps]\nwecom = \"{bad}\"\n"))).unwrap_err();
+            assert!(e.to_string().contains("[chat_apps] wecom"), "{e}");
+        }
     }
 
     #[test]

@@ -131,6 +131,8 @@ kinds![
     crate::delivery::model::UserWebhook,
     crate::delivery::push::model::PushDevices,
     crate::delivery::push::model::VapidKey,
+    crate::delivery::apps::model::ChatAppSettings,
+    crate::delivery::apps::model::ChatLinks,
     crate::erp::model::ErpRecord,
     crate::erp::model::ErpVersion,
     crate::flow::model::Task,

@@ -1,5 +1,6 @@
 //! Delivery channels: notices reach people by e-mail (SMTP) and chat webhooks (WeCom,
-//! DingTalk, Feishu, Slack, generic signed JSON), through a durable outbox.
+//! DingTalk, Feishu, Slack, generic signed JSON), personal messages in the team's chat
+//! app ([`apps`]: WeCom, DingTalk, Feishu), through a durable outbox.
 //!
 //! Every inbox message may cause outbox items, staged by [`outbox::enqueue`] in the
 //! same write as the message (so none is lost when the event is committed, and none
@@ -12,6 +13,7 @@
 //! `X-Baton-Delivery: <outbox id>` (and e-mails a stable `Message-ID`) so receivers can
 //! drop that duplicate.
 
+pub mod apps;
 pub mod failure;
 pub mod model;
 pub mod notice;

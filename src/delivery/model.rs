@@ -157,6 +157,11 @@ pub enum Target {
     ProjectWebhook { project_id: u64 },
     CompanyWebhook { name: String },
     WebPush { user_id: u64, device_id: u64 },
+    /// A member's own user in a chat app (WeCom, DingTalk, Feishu).
+    ChatApp {
+        app: super::apps::AppKind,
+        user_id: u64,
+    },
 }
 
 impl Target {
@@ -175,6 +180,7 @@ impl Target {
             Target::ProjectWebhook { project_id } => format!("project:{project_id}"),
             Target::CompanyWebhook { name } => format!("company:{name}"),
             Target::WebPush { device_id, .. } => format!("push:{device_id}"),
+            Target::ChatApp { app, user_id } => format!("{}:{user_id}", app.as_str()),
         }
     }
 }

@@ -23,6 +23,12 @@ pub struct Notice {
     pub reason: Option<String>,
     pub language: Language,
     pub created_at: DateTime<Utc>,
+    /// The deadline of the recipient's step (else the task's) when the event happened.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// What the recipient is to do (the current node's action), when it is their step.
+    #[serde(default)]
+    pub todo: Option<String>,
 }
 
 /// "Assigned to you" and friends, for one recipient.
@@ -218,6 +224,8 @@ pub(crate) fn sample(lang: Language) -> Notice {
         reason: None,
         language: lang,
         created_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default(),
+        due_at: None,
+        todo: None,
     }
 }
 

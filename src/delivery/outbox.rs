@@ -45,6 +45,7 @@ pub fn event_of(kind: MessageKind) -> Option<&'static str> {
         K::Assigned => "assigned",
         K::Transferred => "transferred",
         K::Returned => "returned",
+        K::Withdrawn => "withdrawn",
         K::Urged => "urged",
         K::DueSoon => "due_soon",
         K::Overdue => "overdue",
@@ -52,9 +53,7 @@ pub fn event_of(kind: MessageKind) -> Option<&'static str> {
         K::Finished => "finished",
         K::Mentioned => "mentioned",
         K::Announcement => "announcement",
-        K::Withdrawn | K::Commented | K::Feedback | K::FeedbackNew | K::ScenarioQuarantined => {
-            return None
-        }
+        K::Commented | K::Feedback | K::FeedbackNew | K::ScenarioQuarantined => return None,
     })
 }
 
@@ -102,6 +101,18 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
         Some(a) => tx.get::<User>(a)?.map(|u| u.display_name),
         None => None,
     };
+    let task = match msg.task_id {
+        Some(t) => tx.get::<Task>(t)?,
+        None => None,
+    };
+    // What to do and by when, if the step is the recipient's; else the task's deadline.
+    let (due_at, todo) = match &task {
+        Some(t) if t.current_handler() == Some(user.id) => {
+            (t.current_due(), t.current_node().map(|n| n.action.clone()))
+        }
+        Some(t) => (t.due_at, None),
+        None => (None, None),
+    };
     let notice = Notice {
         message_id: msg.id,
         kind: msg.kind,
@@ -114,6 +125,8 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
         reason: msg.reason.clone(),
         language: user.language,
         created_at: now,
+        due_at,
+        todo,
     };
     let settings = settings_in(tx)?;
     let mut targets: Vec<(Target, Option<String>)> = Vec::new();
@@ -143,12 +156,10 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
                 ));
             }
         }
+        targets.extend(chat_targets(tx, user.id, ch)?);
     }
     if for_groups(msg.kind) {
-        let project = match msg.task_id {
-            Some(t) => tx.get::<Task>(t)?.map(|t| t.project_id),
-            None => None,
-        };
+        let project = task.as_ref().map(|t| t.project_id);
         let mut group = Vec::new();
         if let Some(p) = project {
             if tx.lookup(ix::PROJECT_HOOK, &p.to_string())?.is_some() {
@@ -189,6 +200,37 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
         })?;
     }
     Ok(())
+}
+
+/// The member's chat apps this event goes to: set up by the company, linked by the
+/// member, and on in their preferences.
+fn chat_targets(
+    tx: &WriteTx<'_>,
+    uid: u64,
+    ch: Option<super::prefs::Channels>,
+) -> Result<Vec<(Target, Option<String>)>, StoreError> {
+    let Some(ch) = ch else {
+        return Ok(Vec::new());
+    };
+    let links = super::apps::service::links_in(tx, uid)?;
+    if links.ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let apps = super::apps::service::settings_in(tx)?;
+    Ok(links
+        .ids
+        .keys()
+        .filter(|app| apps.apps.contains_key(app) && ch.app(**app))
+        .map(|app| {
+            (
+                Target::ChatApp {
+                    app: *app,
+                    user_id: uid,
+                },
+                None,
+            )
+        })
+        .collect())
 }
 
 /// Pending items due by `now`, and sending items whose lease ran out (a crash).
@@ -397,6 +439,14 @@ mod tests {
             })
         })
         .unwrap()
+    }
+
+    #[test]
+    fn withdrawals_have_a_preference_key_comments_do_not() {
+        assert_eq!(event_of(MessageKind::Withdrawn), Some("withdrawn"));
+        assert!(crate::delivery::prefs::EVENTS.contains(&"withdrawn"));
+        assert_eq!(event_of(MessageKind::Commented), None);
+        assert!(!for_groups(MessageKind::Withdrawn));
     }
 
     #[test]

@@ -8,10 +8,11 @@ use utoipa::ToSchema;
 use crate::store::Record;
 
 /// Events a user can be told about.
-pub const EVENTS: [&str; 10] = [
+pub const EVENTS: [&str; 11] = [
     "assigned",
     "transferred",
     "returned",
+    "withdrawn",
     "urged",
     "due_soon",
     "overdue",
@@ -32,10 +33,29 @@ pub struct Channels {
     /// a device is the member's choice already.
     #[serde(default = "on")]
     pub push: bool,
+    /// The member's WeCom / DingTalk / Feishu user, when the app is set up and
+    /// linked: on unless turned off (linking is the member's or admin's choice).
+    #[serde(default = "on")]
+    pub wecom: bool,
+    #[serde(default = "on")]
+    pub dingtalk: bool,
+    #[serde(default = "on")]
+    pub feishu: bool,
 }
 
 fn on() -> bool {
     true
+}
+
+impl Channels {
+    /// Whether this event goes to the member's user in `app`.
+    pub fn app(&self, app: super::apps::AppKind) -> bool {
+        match app {
+            super::apps::AppKind::Wecom => self.wecom,
+            super::apps::AppKind::Dingtalk => self.dingtalk,
+            super::apps::AppKind::Feishu => self.feishu,
+        }
+    }
 }
 
 /// Per event type, which channels deliver it. The delivery work reads these.
@@ -58,6 +78,9 @@ impl Default for Preferences {
                             email: false,
                             webhook: false,
                             push: true,
+                            wecom: true,
+                            dingtalk: true,
+                            feishu: true,
                         },
                     )
                 })

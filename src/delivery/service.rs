@@ -378,6 +378,8 @@ pub enum TestTarget {
     Project { project_id: u64 },
     /// The caller's own webhook.
     Me,
+    /// The caller's own user in a chat app (WeCom, DingTalk, Feishu).
+    ChatApp { app: super::apps::AppKind },
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -411,6 +413,12 @@ pub fn test_target(store: &Store, actor: &Actor, t: TestTarget) -> ServiceResult
                 .user_id
                 .ok_or_else(|| ServiceError::forbidden("no user"))?,
         }),
+        TestTarget::ChatApp { app } => Ok(Target::ChatApp {
+            app,
+            user_id: actor
+                .user_id
+                .ok_or_else(|| ServiceError::forbidden("no user"))?,
+        }),
     }
 }
 
@@ -432,6 +440,8 @@ pub fn test_notice(actor: &Actor, language: Language, now: DateTime<Utc>) -> Not
         reason: None,
         language,
         created_at: now,
+        due_at: None,
+        todo: None,
     }
 }
 

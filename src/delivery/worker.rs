@@ -12,6 +12,9 @@ use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use p256::SecretKey;
 
+use super::apps::client::ChatApps;
+use super::apps::message::Card;
+use super::apps::{AppCredentials, AppKind};
 use super::failure::SendError;
 use super::model::{ix, OutboxItem, ProjectWebhook, Smtp, SmtpTls, Target, UserWebhook, Webhook};
 use super::notice::{task_link, Notice};
@@ -30,6 +33,12 @@ pub enum Channel {
     Email { smtp: Smtp, to: String },
     Hook { hook: Webhook, group: bool },
     Push { key: SecretKey, device: Device },
+    /// A member's user in a chat app, with the app's credentials.
+    ChatApp {
+        app: AppKind,
+        creds: AppCredentials,
+        to: String,
+    },
 }
 
 /// Looks up the settings a target needs now; a channel removed since the event is an error.
@@ -76,6 +85,24 @@ pub fn resolve(store: &Store, target: &Target) -> Result<Result<Channel, String>
             }
         }
         Target::WebPush { user_id, device_id } => resolve_push(store, *user_id, *device_id)?,
+        Target::ChatApp { app, user_id } => {
+            let creds = super::apps::service::settings(store)?.apps.remove(app);
+            let to = super::apps::service::links(store, *user_id)?
+                .ids
+                .remove(app);
+            match (creds, to) {
+                (Some(creds), Some(to)) => Ok(Channel::ChatApp {
+                    app: *app,
+                    creds,
+                    to,
+                }),
+                (None, _) => Err(format!("{} is not set up any more", app.label())),
+                (_, None) => Err(format!(
+                    "no {} user id is linked to this account",
+                    app.label()
+                )),
+            }
+        }
     })
 }
 
@@ -96,9 +123,11 @@ fn resolve_push(
 }
 
 /// Sends one notice on one channel, within `timeout`, only to addresses `out`'s
-/// policy allows (the mail server too).
+/// policy allows (the mail server and the chat apps' APIs too).
+#[allow(clippy::too_many_arguments)]
 pub async fn deliver(
     out: &Outbound,
+    apps: &ChatApps,
     channel: &Channel,
     n: &Notice,
     delivery_id: u64,
@@ -126,6 +155,10 @@ pub async fn deliver(
             }
             Channel::Push { key, device } => {
                 super::push::send::send(out, key, device, n, public_url, now).await
+            }
+            Channel::ChatApp { app, creds, to } => {
+                let card = Card::of(n, link.as_deref(), apps.tz);
+                apps.send(out, *app, creds, to, &card, now).await
             }
         }
     };
@@ -282,6 +315,12 @@ pub fn outbound(c: &DeliveryConfig, policy: &AddressPolicy) -> Result<Outbound, 
     )
 }
 
+/// The chat apps' API addresses (`[chat_apps]`), a fresh token cache and the company
+/// time zone. The worker keeps one for its life, so tokens are fetched once per app.
+pub fn chat_apps(c: &Config) -> ChatApps {
+    ChatApps::new(c.chat_apps.clone(), c.timezone)
+}
+
 pub fn policy(c: &DeliveryConfig) -> RetryPolicy {
     RetryPolicy {
         base: c.retry_base,
@@ -322,6 +361,7 @@ pub async fn run(store: Store, config: Arc<Config>) {
             return;
         }
     };
+    let apps = chat_apps(&state.config);
     let permits = Arc::new(tokio::sync::Semaphore::new(c.concurrency.max(1)));
     // Sends in flight belong to this loop: when the server stops and aborts it, they
     // are aborted too (their items stay `sending` until the lease runs out).
@@ -368,12 +408,18 @@ pub async fn run(store: Store, config: Arc<Config>) {
                     continue;
                 }
             };
-            let (state, http, public_url) = (state.clone(), http.clone(), public_url.clone());
+            let (state, http, public_url, apps) = (
+                state.clone(),
+                http.clone(),
+                public_url.clone(),
+                apps.clone(),
+            );
             in_flight.spawn(async move {
                 let outcome = match channel {
                     Ok(ch) => {
                         deliver(
                             &http,
+                            &apps,
                             &ch,
                             &item.notice,
                             item.id,

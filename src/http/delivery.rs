@@ -84,6 +84,7 @@ async fn send_test(
         Ok(ch) => {
             worker::deliver(
                 &out,
+                &worker::chat_apps(&state.config),
                 &ch,
                 &notice,
                 0,

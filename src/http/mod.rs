@@ -3,6 +3,7 @@
 
 mod admin;
 mod board;
+mod chat_apps;
 mod compress;
 mod delivery;
 mod departments;
@@ -74,6 +75,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(hooks::router())
         .merge(push::router())
         .merge(two_factor::router())
+        .merge(chat_apps::router())
 }
 
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

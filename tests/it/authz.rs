@@ -1022,6 +1022,18 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::GET, "/api/admin/two-factor-policy", "/api/admin/two-factor-policy", company),
         row(M::PUT, "/api/admin/two-factor-policy", "/api/admin/two-factor-policy", company)
             .json(json!({"require": "off"})),
+        // chat apps (WeCom, DingTalk, Feishu)
+        row(M::GET, "/api/admin/chat-apps", "/api/admin/chat-apps", company),
+        row(M::PUT, "/api/admin/chat-apps/{app}", "/api/admin/chat-apps/wecom", company)
+            .json(json!({"key": "ww1", "secret": "s", "agent_id": 1})),
+        row(M::DELETE, "/api/admin/chat-apps/{app}", "/api/admin/chat-apps/dingtalk", company),
+        row(M::POST, "/api/admin/chat-apps/{app}/links", "/api/admin/chat-apps/wecom/links", company)
+            .json(json!({"csv": ""})),
+        row(M::GET, "/api/me/chat-apps", "/api/me/chat-apps", anyone),
+        row(M::PUT, "/api/me/chat-apps/{app}", "/api/me/chat-apps/wecom", anyone).json(json!({"user_id": null})),
+        row(M::GET, "/api/users/{id}/chat-apps", format!("/api/users/{}/chat-apps", o.target), company),
+        row(M::PUT, "/api/users/{id}/chat-apps/{app}", format!("/api/users/{}/chat-apps/wecom", o.target), company)
+            .json(json!({"user_id": null})),
         row(M::GET, "/api/my/todo", "/api/my/todo", anyone),
         row(M::GET, "/api/my/{which}", "/api/my/done", anyone),
         // projects

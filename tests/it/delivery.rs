@@ -185,7 +185,7 @@ impl Receiver {
     }
 }
 
-async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+pub(crate) async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     for _ in 0..100 {
         if let Some(v) = f() {
             return v;
@@ -201,7 +201,12 @@ fn hmac(key: &[u8], msg: &[u8]) -> Vec<u8> {
     m.finalize().into_bytes().to_vec()
 }
 
-async fn member(s: &TestServer, admin: &Client, name: &str, lang: &str) -> (Client, u64) {
+pub(crate) async fn member(
+    s: &TestServer,
+    admin: &Client,
+    name: &str,
+    lang: &str,
+) -> (Client, u64) {
     let (st, body) = admin
         .call(
             Method::POST,
@@ -215,7 +220,7 @@ async fn member(s: &TestServer, admin: &Client, name: &str, lang: &str) -> (Clie
     (c, body["id"].as_u64().unwrap())
 }
 
-async fn project(admin: &Client, members: &[u64]) -> u64 {
+pub(crate) async fn project(admin: &Client, members: &[u64]) -> u64 {
     admin
         .post(
             "/api/projects",
@@ -226,7 +231,7 @@ async fn project(admin: &Client, members: &[u64]) -> u64 {
         .unwrap()
 }
 
-async fn task(c: &Client, p: u64, title: &str, handler: u64) -> u64 {
+pub(crate) async fn task(c: &Client, p: u64, title: &str, handler: u64) -> u64 {
     c.post(
         &format!("/api/projects/{p}/tasks"),
         json!({"kind": "simple", "title": title, "nodes": [{"handler_id": handler, "action": "pack"}]}),

@@ -9,6 +9,7 @@ mod authz;
 mod backup;
 mod bad_input;
 mod board;
+mod chat_apps;
 mod delivery;
 mod demo_cli;
 mod erp;

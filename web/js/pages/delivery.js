@@ -5,6 +5,7 @@ import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api, apiRequest } from '../api.js';
 import { fmtTime, t } from '../i18n.js';
 import { Empty, ErrorText, Field, Icon, Loading, PageHeader, toast, useLoader } from '../ui.js';
+import { ChatAppsAdmin } from '../chat-apps.js';
 
 const KINDS = ['wecom', 'dingtalk', 'feishu', 'slack', 'generic'];
 const TLS = ['starttls', 'tls', 'none'];
@@ -204,6 +205,7 @@ const targetLabel = (tg) =>
     : tg.type === 'company_webhook' ? `${t('delivery.companyHook')}: ${tg.name}`
     : tg.type === 'project_webhook' ? `${t('delivery.projectHook')} #${tg.project_id}`
     : tg.type === 'web_push' ? `${t('me.channelPush')} #${tg.user_id}/${tg.device_id}`
+    : tg.type === 'chat_app' ? `${t(`chatApps.apps.${tg.app}`)} #${tg.user_id}`
     : `${t('delivery.userHook')} #${tg.user_id}`;
 
 function FailedList() {
@@ -251,6 +253,7 @@ export function DeliveryPage() {
     <${CompanyForm} key=${JSON.stringify(settings)} initial=${settings} onSaved=${setSaved} />
     ${settings.smtp && html`<${EmailTest} />`}
     <${ProjectHook} />
+    <${ChatAppsAdmin} />
     <${FailedList} />
   </div>`;
 }

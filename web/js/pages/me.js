@@ -9,6 +9,7 @@ import { Empty, ErrorText, Loading, PageHeader, toast, useLoader } from '../ui.j
 import { MyWebhook } from './delivery.js';
 import { PushDevices } from '../push.js';
 import { TwoFactorCard } from '../two-factor.js';
+import { MyChatApps, useChatAppColumns } from '../chat-apps.js';
 
 /** Bars: received and completed per month; a line: completion rate. Pure SVG. */
 export function TrendChart({ points }) {
@@ -52,10 +53,11 @@ function Count({ n, label, testid, href }) {
   return href ? html`<${Link} href=${href} class="card stat stat-link">${body}<//>` : html`<div class="card stat">${body}</div>`;
 }
 
-const EVENTS = ['assigned', 'transferred', 'returned', 'urged', 'due_soon', 'overdue', 'escalation', 'finished', 'mentioned', 'announcement'];
+const EVENTS = ['assigned', 'transferred', 'returned', 'withdrawn', 'urged', 'due_soon', 'overdue', 'escalation', 'finished', 'mentioned', 'announcement'];
 
 function Preferences() {
   const prefs = useLoader(() => papi.preferences(), []);
+  const channels = ['inbox', 'email', 'webhook', 'push', ...useChatAppColumns()];
   const [error, setError] = useState(null);
   if (prefs.loading && !prefs.data) return html`<${Loading} />`;
   if (!prefs.data) return html`<${ErrorText} error=${prefs.error} />`;
@@ -71,13 +73,13 @@ function Preferences() {
     }
   };
   return html`<div class="table-wrap"><table class="table" data-testid="prefs-table">
-    <thead><tr><th>${t('me.event')}</th><th>${t('me.channelInbox')}</th><th>${t('me.channelEmail')}</th><th>${t('me.channelWebhook')}</th><th>${t('me.channelPush')}</th></tr></thead>
+    <thead><tr><th>${t('me.event')}</th><th>${t('me.channelInbox')}</th><th>${t('me.channelEmail')}</th><th>${t('me.channelWebhook')}</th><th>${t('me.channelPush')}</th>${channels.slice(4).map((a) => html`<th key=${a}>${t(`chatApps.apps.${a}`)}</th>`)}</tr></thead>
     <tbody>
       ${EVENTS.map((ev) => {
         const c = prefs.data.events[ev] || { inbox: true, email: false };
         return html`<tr key=${ev}>
-          <td>${t(`me.events.${ev}`)}</td>
-          ${['inbox', 'email', 'webhook', 'push'].map(
+          <td class="nowrap">${t(`me.events.${ev}`)}</td>
+          ${channels.map(
             (ch) => html`<td key=${ch}><input type="checkbox" checked=${c[ch]} aria-label=${`${t(`me.events.${ev}`)} · ${ch}`}
               data-testid=${`pref-${ev}-${ch}`} onChange=${() => toggle(ev, ch)} /></td>`,
           )}
@@ -189,6 +191,7 @@ export function MePage() {
       <${MyWebhook} />
     </div>
     <div class="card"><h2 class="card-title">${t('push.title')}</h2><${PushDevices} /></div>
+    <div class="card"><h2 class="card-title">${t('chatApps.mine')}</h2><${MyChatApps} /></div>
     ${isCompanyAdmin(me) && html`<div class="card"><h2 class="card-title">${t('me.myErp')}</h2><${MyErp} /></div>`}
     <${TwoFactorCard} />
   </div>`;

@@ -6,6 +6,7 @@ import { deptPath, flattenTree, optionLabel } from '../depts.js';
 import { fmtTime, t } from '../i18n.js';
 import { Avatar, Empty, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
 import { TwoFactorPolicyCard } from '../two-factor.js';
+import { UserChatLinks } from '../chat-apps.js';
 
 function DeptSelect({ depts, value, onChange, testid }) {
   return html`<select value=${value == null ? '' : String(value)} data-testid=${testid}
@@ -176,6 +177,7 @@ function EditUserDialog({ user, depts, onClose, onSaved, reloadUser }) {
         <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="user-edit-submit">${t('common.save')}</button>
       </div>
     </form>
+    ${me.role === 'company_admin' && html`<${UserChatLinks} userId=${user.id} />`}
   <//>`;
 }
 

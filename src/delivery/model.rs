@@ -152,11 +152,22 @@ impl Record for UserWebhook {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Target {
-    Email { to: String },
-    UserWebhook { user_id: u64 },
-    ProjectWebhook { project_id: u64 },
-    CompanyWebhook { name: String },
-    WebPush { user_id: u64, device_id: u64 },
+    Email {
+        to: String,
+    },
+    UserWebhook {
+        user_id: u64,
+    },
+    ProjectWebhook {
+        project_id: u64,
+    },
+    CompanyWebhook {
+        name: String,
+    },
+    WebPush {
+        user_id: u64,
+        device_id: u64,
+    },
     /// A member's own user in a chat app (WeCom, DingTalk, Feishu).
     ChatApp {
         app: super::apps::AppKind,

@@ -30,9 +30,18 @@ use crate::store::{Store, StoreError};
 /// A target resolved to what sending needs.
 #[derive(Debug, Clone)]
 pub enum Channel {
-    Email { smtp: Smtp, to: String },
-    Hook { hook: Webhook, group: bool },
-    Push { key: SecretKey, device: Device },
+    Email {
+        smtp: Smtp,
+        to: String,
+    },
+    Hook {
+        hook: Webhook,
+        group: bool,
+    },
+    Push {
+        key: SecretKey,
+        device: Device,
+    },
     /// A member's user in a chat app, with the app's credentials.
     ChatApp {
         app: AppKind,

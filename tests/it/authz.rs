@@ -997,6 +997,12 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
             .json(json!({"current_password": "not-the-password", "new_password": "another-pass-1"})),
         row(M::GET, "/api/me/preferences", "/api/me/preferences", anyone),
         row(M::PUT, "/api/me/preferences", "/api/me/preferences", anyone).json(json!({"events": {}})),
+        // Web Push: each member's own devices; a device id nobody has is 404 for all
+        row(M::GET, "/api/me/push", "/api/me/push", anyone),
+        row(M::POST, "/api/me/push/devices", "/api/me/push/devices", anyone)
+            .json(json!({"endpoint": "not a url", "keys": {"p256dh": "x", "auth": "y"}})),
+        row(M::DELETE, "/api/me/push/devices/{id}", "/api/me/push/devices/999999", nobody),
+        row(M::POST, "/api/me/push/devices/{id}/test", "/api/me/push/devices/999999/test", nobody),
         row(M::GET, "/api/me/webhook", "/api/me/webhook", anyone),
         row(M::PUT, "/api/me/webhook", "/api/me/webhook", anyone).json(json!({"webhook": null})),
         // two-factor sign-in: a made-up challenge is a validation error for anyone; the

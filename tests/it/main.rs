@@ -29,5 +29,5 @@ mod reminders;
 mod static_assets;
 mod stats;
 mod trust;
-mod web_push;
 mod two_factor;
+mod web_push;

@@ -101,6 +101,14 @@ fn walk_all(store: &Store, e: &mut Expected) {
     e.add::<inbox::Message>(store);
     e.add::<erp::ErpRecord>(store);
     e.add::<erp::ErpVersion>(store);
+    e.add::<delivery::push::model::PushDevices>(store);
+    e.add::<delivery::push::model::VapidKey>(store);
+    e.add::<delivery::apps::model::ChatAppSettings>(store);
+    e.add::<delivery::apps::model::ChatLinks>(store);
+    e.add::<baton::hooks::model::HookDelivery>(store);
+    e.add::<baton::hooks::model::InboundHook>(store);
+    e.add::<org::two_factor::model::TwoFactor>(store);
+    e.add::<org::two_factor::model::TwoFactorPolicy>(store);
 }
 
 fn show(key: &[u8]) -> String {

@@ -25,7 +25,7 @@ const RESTORE_CACHE: u64 = 8 << 20;
 /// one opening for a whole large backup grows with the backup; closing and reopening
 /// drops it, and the reopening replays only what was written since the last one.
 /// Measured with `benches/memory/run.sh`: see the README's memory figures.
-pub(super) const ENTRIES_PER_OPENING: u64 = 100_000;
+pub(super) const ENTRIES_PER_OPENING: u64 = 25_000;
 
 fn dir_is_empty(dir: &Path) -> Result<bool, std::io::Error> {
     match std::fs::read_dir(dir) {
@@ -77,12 +77,14 @@ pub fn restore(
     Ok(header)
 }
 
-/// Closes `store` (it must be the only handle) and opens its directory again.
+/// Closes `store` (it must be the only handle) and opens its directory again, without
+/// migrating: the schema version loaded so far is the backup's, and its records are
+/// not all there yet.
 fn reopen(store: Store) -> Result<Store, StoreError> {
     let dir = store.path().to_path_buf();
     store.flush()?;
     drop(store);
-    Store::open(&dir, RESTORE_CACHE)
+    Store::open_without_migrating(&dir, RESTORE_CACHE)
 }
 
 /// Writes entries in bounded batches, refusing a unique value claimed twice, and
@@ -224,8 +226,8 @@ pub(super) fn load_into(file: &Path, db_dir: &Path, every: u64) -> Result<u32, B
         openings = openings.saturating_add(1);
         reopen(store)
     };
-    let (_, store) = check::check_reopening(loader.store, loader.every, reopen_counted)
-        .map_err(|e| {
+    let (_, store) =
+        check::check_reopening(loader.store, loader.every, reopen_counted).map_err(|e| {
             BackupError::Corrupt(format!("the restored database would not be whole: {e}"))
         })?;
     store.flush()?;

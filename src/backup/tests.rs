@@ -209,3 +209,29 @@ fn check_in_stretches_counts_what_one_pass_counts() {
     assert_eq!(stretched, whole);
     assert!(reopened >= 15, "reopened only {reopened} times");
 }
+
+/// Reopening during a restore runs no migration: a backup of an older schema comes
+/// back with its own schema version (the server migrates the whole database when it
+/// opens it), not migrated half-way through the load.
+#[test]
+fn restore_reopening_does_not_migrate_part_of_an_older_backup() {
+    let names: Vec<String> = (0..20).map(|i| format!("Unit {i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (dir, store) = store_with_departments(&names);
+    let older = crate::store::SCHEMA_VERSION - 1;
+    store
+        .raw_insert_batch(vec![(
+            crate::store::META_SCHEMA.to_vec(),
+            older.to_be_bytes().to_vec(),
+        )])
+        .unwrap();
+    let path = backup_to(&store, dir.path());
+    let db = dir.path().join("restored");
+    let openings = restore::load_into(&path, &db, 5).unwrap();
+    assert!(openings >= 5, "opened only {openings} times");
+    let restored = Store::open_without_migrating(&db, 1 << 20).unwrap();
+    assert_eq!(
+        restored.raw_get(crate::store::META_SCHEMA).unwrap(),
+        Some(older.to_be_bytes().to_vec())
+    );
+}

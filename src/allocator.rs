@@ -37,11 +37,12 @@ pub fn configure() {
 }
 
 /// mimalloc's current purge delay in milliseconds.
-pub fn purge_delay_ms() -> i64 {
+pub fn purge_delay_ms() -> std::ffi::c_long {
     // SAFETY: reads an integer from mimalloc's option table; no pointers.
     #[allow(unsafe_code)]
-    let v = unsafe { mi_option_get(PURGE_DELAY) };
-    i64::from(v)
+    unsafe {
+        mi_option_get(PURGE_DELAY)
+    }
 }
 
 #[cfg(test)]

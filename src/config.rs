@@ -215,9 +215,11 @@ pub struct Config {
 
 pub const DEFAULT_DATA: &str = "./baton-data";
 
-/// Database cache in MiB. sled's resident cost is about three times its cache setting
-/// (benches/memory/run.sh): 16 keeps a server with a million ERP records near its
-/// memory budget; more speeds up reads over data that does not fit.
+/// Database cache in MiB: the node contents sled keeps (heaptrack: about this much).
+/// Most of sled's resident memory is not this cache but bookkeeping for every page
+/// touched since the database was opened, which grows with the data (README, memory
+/// figures): 8 instead of 16 saved only 4–12 MiB at 200,000 records
+/// (benches/memory/run.sh). More speeds up reads over data that does not fit.
 pub const DEFAULT_CACHE_MB: u64 = 16;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 

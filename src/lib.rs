@@ -5,6 +5,7 @@
 
 pub mod actor;
 pub mod admin;
+pub mod allocator;
 pub mod audit;
 pub mod auth;
 pub mod backup;
@@ -38,11 +39,3 @@ pub mod tasklog;
 pub mod tasks;
 pub mod telemetry;
 pub mod time;
-
-/// mimalloc instead of the system allocator, for the binary and for everything that
-/// links this crate (tests, benchmarks), so benchmarks measure what the server runs.
-/// Ingest and scenario evaluation allocate many small values (JSON, rhai maps, index
-/// keys); measured with `cargo bench --bench scenarios -- ingest`: +8 % records/s on
-/// the typical mix and +22 % on the heavy one over glibc's malloc.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -11,6 +11,7 @@ use baton::{backup, commands, server, telemetry};
 use clap::Parser;
 
 fn main() -> ExitCode {
+    baton::allocator::configure();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,8 +7,10 @@
 #   ERP_RECORDS=200000 bash benches/memory/run.sh
 #
 # Builds the release binary, runs it on a temporary data directory (loopback only) and
-# prints RSS (VmRSS now, VmHWM peak) from /proc at each stage. Targets: RSS under mixed
-# load < 150 MiB with the default cache, start-up < 1 s.
+# prints RSS (VmRSS now, VmHWM peak since the previous line) from /proc at each stage;
+# then a backup of that data taken by the running server and its restore into a new
+# directory (peak RSS of the `baton restore` process). Targets: RSS under mixed load
+# < 150 MiB with the default cache, start-up < 1 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -39,6 +41,8 @@ rss() {
   now=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   peak=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   printf '%-44s RSS %6.1f MiB   peak %6.1f MiB\n' "$1" "$(echo "$now/1024" | bc -l)" "$(echo "$peak/1024" | bc -l)"
+  # "5" resets VmHWM, so each line's peak is that stage's own
+  echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true
 }
 
 start
@@ -50,7 +54,18 @@ rss "after 10 s of reads at 64 connections"
 sleep 5
 rss "idle 5 s later"
 du -sh "$work/data/db" | awk '{print "database on disk: " $1}'
+"$bin" backup --data "$work/data" --out "$work/backup.jsonl.gz" | cut -c1-60
+rss "after a backup (taken by the server)"
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+python3 - "$bin" "$work" <<'PY'
+import resource, subprocess, sys, time
+bin, work = sys.argv[1], sys.argv[2]
+t0 = time.time()
+subprocess.run([bin, "restore", "--data", f"{work}/restored", f"{work}/backup.jsonl.gz"], check=True, stdout=subprocess.DEVNULL)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(f"restore of that backup: {time.time() - t0:.0f} s, peak RSS {peak:.1f} MiB")
+PY
+rm -rf "$work/restored"
 start
 rss "restarted on that data"
 python3 benches/memory/load.py "http://127.0.0.1:$port" "$records" reads

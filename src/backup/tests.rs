@@ -170,3 +170,68 @@ fn runner_keeps_n_newest() {
     let files = runner.list().unwrap();
     assert_eq!(files.len(), 2);
 }
+
+/// sled keeps memory for every page touched since the database was opened, so a large
+/// restore reopens the database it builds every so many entries, while loading and
+/// while checking it; the database is the same as after one opening.
+#[test]
+fn restore_reopens_the_database_it_builds_every_so_many_entries() {
+    let names: Vec<String> = (0..40).map(|i| format!("Department {i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (dir, store) = store_with_departments(&names);
+    let path = backup_to(&store, dir.path());
+    let original = check::check(&store).unwrap();
+
+    let stretched = dir.path().join("stretched");
+    let openings = restore::load_into(&path, &stretched, 10).unwrap();
+    // 40 records and their index entries, written and then read back by the check
+    assert!(openings >= 10, "opened only {openings} times");
+    let restored = Store::open(&stretched, 1 << 20).unwrap();
+    assert_eq!(check::check(&restored).unwrap(), original);
+
+    let once = dir.path().join("once");
+    assert_eq!(restore::load_into(&path, &once, u64::MAX).unwrap(), 1);
+}
+
+/// The check in stretches (reopening between them) reads every entry exactly once.
+#[test]
+fn check_in_stretches_counts_what_one_pass_counts() {
+    let names: Vec<String> = (0..15).map(|i| format!("Team {i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (_dir, store) = store_with_departments(&names);
+    let whole = check::check(&store).unwrap();
+    let mut reopened = 0;
+    let (stretched, _) = check::check_reopening(store.clone(), 2, |s| {
+        reopened += 1;
+        Ok(s)
+    })
+    .unwrap();
+    assert_eq!(stretched, whole);
+    assert!(reopened >= 15, "reopened only {reopened} times");
+}
+
+/// Reopening during a restore runs no migration: a backup of an older schema comes
+/// back with its own schema version (the server migrates the whole database when it
+/// opens it), not migrated half-way through the load.
+#[test]
+fn restore_reopening_does_not_migrate_part_of_an_older_backup() {
+    let names: Vec<String> = (0..20).map(|i| format!("Unit {i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (dir, store) = store_with_departments(&names);
+    let older = crate::store::SCHEMA_VERSION - 1;
+    store
+        .raw_insert_batch(vec![(
+            crate::store::META_SCHEMA.to_vec(),
+            older.to_be_bytes().to_vec(),
+        )])
+        .unwrap();
+    let path = backup_to(&store, dir.path());
+    let db = dir.path().join("restored");
+    let openings = restore::load_into(&path, &db, 5).unwrap();
+    assert!(openings >= 5, "opened only {openings} times");
+    let restored = Store::open_without_migrating(&db, 1 << 20).unwrap();
+    assert_eq!(
+        restored.raw_get(crate::store::META_SCHEMA).unwrap(),
+        Some(older.to_be_bytes().to_vec())
+    );
+}

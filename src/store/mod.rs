@@ -72,6 +72,20 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens the database in `dir` like [`Store::open`] but runs no migration. For
+    /// restore, which reopens a database it is still filling: a migration over part of
+    /// a backup would write derived entries from part of the records. The server's next
+    /// [`Store::open`] migrates the whole.
+    pub fn open_without_migrating(dir: &Path, cache_bytes: u64) -> Result<Self, StoreError> {
+        let lock = open_locked(dir)?;
+        let backend = sled_backend::SledBackend::open(dir, cache_bytes)?;
+        Ok(Self::assemble(
+            Box::new(backend),
+            dir.to_path_buf(),
+            Some(lock),
+        ))
+    }
+
     /// A store that keeps everything in memory, for tests: same behaviour as a store
     /// on disk, minus durability, and no directory to clean up.
     pub fn memory() -> Self {

@@ -1,7 +1,7 @@
 //! Statistics kept current in the same write as the task log: per-task tallies and
-//! per-(member, period) counters. Overdue counts read the deadline index the open
-//! tasks carry themselves (`IX_DUE`, written by `tasks::record`). A request then reads
-//! at most one counter per member instead of scanning tasks.
+//! per-(member, period) counters. Overdue counts are not kept here: the caller passes
+//! them in from the task service's todo index (`stats::service::OpenWork`). A request
+//! then reads at most one counter per member instead of scanning tasks.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -35,9 +35,10 @@ pub const IX_PERIOD: &str = "stat_period";
 const IX_COUNTER: &str = "stat_counter";
 const IX_TALLY: &str = "stat_tally";
 const IX_DUEMARK: &str = "stat_duemark";
-/// Open tasks by current handler and deadline: value `{handler}/{time_key(due)}`, an
-/// index entry of the task itself (see `tasks::record`).
-pub const IX_DUE: &str = "stat_due";
+/// Open tasks by current handler and deadline, value `{handler}/{time_key(due)}`: the
+/// layout before schema 5, which reads overdue counts from the todo index instead
+/// (`tasks::record::open_work`). Named only so old entries can be removed.
+pub(crate) const IX_DUE: &str = "stat_due";
 const IX_META: &str = "stat_meta";
 
 /// One member's counters for one period (month or ISO week).
@@ -336,30 +337,6 @@ pub fn counter(store: &Store, user: u64, period: &str) -> Result<Option<StatCoun
     }
 }
 
-/// How many open tasks `user` handles whose deadline passed before `now`.
-pub fn overdue_count(store: &Store, user: u64, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    store.count_range(
-        IX_DUE,
-        &format!("{user}/"),
-        &format!("{user}/{}", time_key(now)),
-    )
-}
-
-/// Ids of the open tasks `user` handles that are overdue at `now`, most recent deadline
-/// first. The index entries are the tasks' own (`tasks::record`), in deadline order.
-pub fn overdue_ids(store: &Store, user: u64, now: DateTime<Utc>) -> Result<Vec<u64>, StoreError> {
-    let mut out = Vec::new();
-    for id in store.ids_by(IX_DUE, &user.to_string())? {
-        if let Some(t) = store.get::<Task>(id)? {
-            if let Some(due) = t.current_due().filter(|d| *d < now) {
-                out.push((due, id));
-            }
-        }
-    }
-    out.sort_by(|a, b| b.cmp(a));
-    Ok(out.into_iter().map(|(_, id)| id).collect())
-}
-
 /// Schema step 3 -> 4: the deadline index becomes an index entry of the task itself
 /// (one key per open task with a deadline instead of a mark record with two index
 /// entries, and kept right by every task write, not only by log lines). Drops the old
@@ -456,11 +433,10 @@ mod tests {
     }
 
     #[test]
-    fn schema_4_replaces_deadline_marks_with_the_tasks_own_entries() {
+    fn schema_4_removes_the_deadline_marks() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
         let due = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap();
-        let now = due + chrono::Duration::days(1);
         let (late, done) = store
             .write(|tx| {
                 let late = tx.insert(&mut open_task(5, due))?;
@@ -481,19 +457,18 @@ mod tests {
             })
             .unwrap();
         assert_eq!(
-            overdue_count(&store, 5, now).unwrap(),
-            3,
-            "marks and the task's entry"
+            store.count_by(IX_DUE, "5").unwrap(),
+            2,
+            "the marks' entries"
         );
         fold_due_marks(&store).unwrap();
         assert!(store.list::<DueMark>().unwrap().is_empty());
-        assert_eq!(overdue_count(&store, 5, now).unwrap(), 1);
-        assert_eq!(overdue_ids(&store, 5, now).unwrap(), vec![late]);
         assert_eq!(
-            overdue_count(&store, 5, due).unwrap(),
+            store.count_by(IX_DUE, "5").unwrap(),
             0,
-            "not overdue before"
+            "overdue counts read the todo index now"
         );
+        assert_eq!(store.load::<Task>(late).unwrap().status, TaskStatus::Open);
         let _ = done;
     }
 }

@@ -145,6 +145,7 @@ kinds![
     crate::stats::record::TallyRecord,
     crate::tasks::comments::Comment,
     crate::tasks::log::LogEntry,
+    crate::tasklog::TaskLog,
     crate::tasks::templates::Template,
 ];
 

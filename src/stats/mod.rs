@@ -8,4 +8,5 @@ pub mod backfill;
 pub mod model;
 pub mod period;
 pub mod record;
+pub mod schema_5;
 pub mod service;

@@ -7,10 +7,12 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
 use super::model::{Delta, Event, TaskTally};
-use crate::flow::{Completion, NodeState, Task, TaskStatus};
-use crate::store::{Record, Store, StoreError, WriteTx};
-use crate::tasklog::LogEntry;
+use crate::flow::{NodeState, Task, TaskStatus};
+use crate::store::{decode, KeyRange, Record, Store, StoreError, WriteTx};
+use crate::tasklog::{LogEntry, TaskLog, Undoes};
 use crate::time::time_key;
 
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
@@ -64,7 +66,8 @@ impl Record for StatCounter {
     }
 }
 
-/// What one task contributes to statistics.
+/// What one task contributed to statistics: the layout before schema 5, which
+/// replays the task's log instead. Kept so the schema steps can read and remove it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TallyRecord {
     pub id: u64,
@@ -139,46 +142,37 @@ pub(crate) fn deadline_known_now(
     node.and_then(|n| n.due_at).or(t.due_at)
 }
 
-/// The statistics events a log line stands for: its own, then the receipt of the step
-/// it handed on (`received_by`; older logs have a separate `receive` line instead).
-fn events_of(e: &LogEntry, task: Option<&Task>) -> Vec<Event> {
-    let mut out: Vec<Event> = event_of(e, task).into_iter().collect();
+/// The statistics events of a stored log line, from its typed facts only (never its
+/// `action` text): what it undid, the completion with the verdict of its moment, the
+/// receipt of the step it handed on. Lines written before schema 5 were given these
+/// facts by its step (`fold_task_logs`).
+fn events_of(e: &LogEntry) -> Vec<Event> {
+    let mut out = Vec::new();
+    match e.undoes {
+        Some(Undoes::LastReceipt) => out.push(Event::Withdraw),
+        Some(Undoes::Task) => out.push(Event::Delete),
+        None => {}
+    }
+    if let (Some(user), Some(c)) = (e.subject_id, e.completion) {
+        out.push(Event::Complete {
+            user,
+            at: e.at,
+            on_time: c.on_time,
+        });
+    }
     if let Some(user) = e.received_by {
         out.push(Event::Receive { user, at: e.at });
     }
     out
 }
 
-/// The statistics event of the line's own action, if any. A completion counts with
-/// the verdict recorded on its line, whatever the task's deadline is today.
-fn event_of(e: &LogEntry, task: Option<&Task>) -> Option<Event> {
-    match (e.action.as_str(), e.subject_id) {
-        ("receive", Some(user)) => Some(Event::Receive { user, at: e.at }),
-        ("complete", Some(user)) => {
-            let on_time = match e.completion {
-                Some(c) => c.on_time,
-                None => {
-                    // The schema-2 migration gives every older line a verdict, so
-                    // this is a line that bypassed it: judge it as the migration would
-                    // without counters to read.
-                    tracing::warn!(
-                        log = e.id,
-                        task = e.task_id,
-                        "completion without a recorded verdict"
-                    );
-                    Completion::judge(deadline_known_now(task, user, e.at), e.at).on_time
-                }
-            };
-            Some(Event::Complete {
-                user,
-                at: e.at,
-                on_time,
-            })
-        }
-        ("withdraw", _) => Some(Event::Withdraw),
-        ("delete", _) => Some(Event::Delete),
-        _ => None,
+/// What a task's lines contributed so far: their facts replayed in order.
+pub(crate) fn replay(lines: &[LogEntry], tz: Tz) -> TaskTally {
+    let mut tally = TaskTally::default();
+    for ev in lines.iter().flat_map(events_of) {
+        tally.apply(ev, tz);
     }
+    tally
 }
 
 fn apply_deltas(tx: &mut WriteTx<'_>, deltas: Vec<Delta>) -> Result<(), StoreError> {
@@ -210,51 +204,21 @@ fn apply_deltas(tx: &mut WriteTx<'_>, deltas: Vec<Delta>) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Called by `tasks::log::write` for every log line, in the same write: updates the
-/// task's tally, the counters and the deadline index.
-pub fn on_log(tx: &mut WriteTx<'_>, e: &LogEntry) -> Result<(), StoreError> {
-    let tz = zone_in(tx)?;
-    on_log_in(tx, e, tz)
-}
-
-fn on_log_in(tx: &mut WriteTx<'_>, e: &LogEntry, tz: Tz) -> Result<(), StoreError> {
-    // The task is read only for a completion without a recorded verdict (a line that
-    // bypassed the schema-2 step); every other line carries its facts.
-    let task: Option<Task> = if e.action == "complete" && e.completion.is_none() {
-        tx.get(e.task_id)?
-    } else {
-        None
-    };
-    let events = events_of(e, task.as_ref());
+/// Called for every new log line, in the same write: the counters change by what the
+/// line's facts add to what the task's `earlier` lines (replayed) contributed. A task
+/// counts once per member and period however often it comes back, so the earlier lines
+/// decide whether this one changes a figure; nothing else is stored per task.
+pub fn on_line(tx: &mut WriteTx<'_>, earlier: &[LogEntry], e: &LogEntry) -> Result<(), StoreError> {
+    let events = events_of(e);
     if events.is_empty() {
         return Ok(());
     }
-    let (mut rec, rev) = match tx.lookup(IX_TALLY, &e.task_id.to_string())? {
-        Some(id) => {
-            let r: TallyRecord = tx.load(id)?;
-            let rev = r.rev;
-            (r, Some(rev))
-        }
-        None => (
-            TallyRecord {
-                id: 0,
-                rev: 0,
-                task_id: e.task_id,
-                tally: TaskTally::default(),
-            },
-            None,
-        ),
-    };
+    let tz = zone_in(tx)?;
+    let mut tally = replay(earlier, tz);
     let deltas: Vec<Delta> = events
         .into_iter()
-        .flat_map(|ev| rec.tally.apply(ev, tz))
+        .flat_map(|ev| tally.apply(ev, tz))
         .collect();
-    match rev {
-        Some(rev) => tx.update(&mut rec, rev)?,
-        None => {
-            tx.insert(&mut rec)?;
-        }
-    }
     apply_deltas(tx, deltas)
 }
 
@@ -281,11 +245,27 @@ pub fn ensure_built(store: &Store, tz: Tz) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-/// Drops all statistics records and replays every task log line, in order. Past
+/// Drops all statistics records and replays every task's log, in order. Past
 /// completions count with the verdict stored on their line, so a rebuild (new time
 /// zone, upgrade) moves them between periods at most, never from late to on time.
 pub fn rebuild(store: &Store, tz: Tz) -> Result<(), StoreError> {
-    let logs: Vec<LogEntry> = store.list()?;
+    let mut sums: BTreeMap<(String, u64), [i64; 3]> = BTreeMap::new();
+    for item in store.scan(KeyRange::prefix(format!("{}/", TaskLog::KIND)), false) {
+        let (_, v) = item?;
+        let log: TaskLog = decode(&v)?;
+        let mut tally = TaskTally::default();
+        for d in log
+            .lines
+            .iter()
+            .flat_map(events_of)
+            .flat_map(|ev| tally.apply(ev, tz))
+        {
+            let sum = sums.entry((d.period, d.user)).or_default();
+            for (s, v) in sum.iter_mut().zip([d.received, d.completed, d.on_time]) {
+                *s = s.saturating_add(v);
+            }
+        }
+    }
     store.write(|tx| {
         for c in store.list::<StatCounter>()? {
             tx.delete::<StatCounter>(c.id)?;
@@ -296,8 +276,19 @@ pub fn rebuild(store: &Store, tz: Tz) -> Result<(), StoreError> {
         for d in store.list::<DueMark>()? {
             tx.delete::<DueMark>(d.id)?;
         }
-        for e in &logs {
-            on_log_in(tx, e, tz)?;
+        for ((period, user_id), [received, completed, on_time]) in sums {
+            if received == 0 && completed == 0 && on_time == 0 {
+                continue;
+            }
+            tx.insert(&mut StatCounter {
+                id: 0,
+                rev: 0,
+                user_id,
+                period,
+                received,
+                completed,
+                on_time,
+            })?;
         }
         match store.lookup(IX_META, "1")? {
             Some(id) => {
@@ -378,29 +369,29 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    /// One "receive" line for user 7 at `at`, counted in the store's zone.
+    /// One line by which user 7 received a step at `at`, counted in the store's zone.
     fn receive_in(tz: Tz, at: DateTime<Utc>) -> Vec<String> {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
         ensure_built(&store, tz).unwrap();
         store
             .write(|tx| {
-                let mut e = LogEntry {
+                let e = LogEntry {
                     id: 0,
                     rev: 0,
                     task_id: 99,
                     at,
                     actor_id: Some(7),
                     actor_name: "u".into(),
-                    action: "receive".into(),
+                    action: "create".into(),
                     detail: String::new(),
                     reason: None,
-                    subject_id: Some(7),
+                    subject_id: None,
                     completion: None,
-                    received_by: None,
+                    received_by: Some(7),
+                    undoes: None,
                 };
-                tx.insert(&mut e)?;
-                on_log(tx, &e)
+                on_line(tx, &[], &e)
             })
             .unwrap();
         let mut periods: Vec<String> = store

@@ -8,7 +8,8 @@
 //!   was read (`{user}/u` or `{user}/r`).
 //!
 //! Each part drops the old entries and rewrites the index from the records, a chunk
-//! per write; an interrupted step runs again whole at the next open.
+//! per write; an interrupted step runs again whole at the next open. The task log's
+//! half of the step (one value per task, no tallies) is `stats::schema_5`.
 
 use crate::flow::Task;
 use crate::inbox::model::{ix as inbox_ix, Message};
@@ -23,7 +24,7 @@ pub fn step(store: &Store) -> Result<(), StoreError> {
     store.rebuild_multi_index::<Task>(ix::VISIBLE_TO)?;
     store.drop_multi_index(inbox_ix::UNREAD)?;
     store.rebuild_multi_index::<Message>(inbox_ix::USER)?;
-    Ok(())
+    crate::stats::schema_5::fold_task_logs(store)
 }
 
 #[cfg(test)]

@@ -91,6 +91,7 @@ fn walk_all(store: &Store, e: &mut Expected) {
     e.add::<delivery::OutboxItem>(store);
     e.add::<tasks::templates::Template>(store);
     e.add::<tasks::log::LogEntry>(store);
+    e.add::<tasks::log::TaskLog>(store);
     e.add::<tasks::comments::Comment>(store);
     e.add::<org::User>(store);
     e.add::<org::Department>(store);

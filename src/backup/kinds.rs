@@ -141,6 +141,7 @@ kinds![
     crate::scenarios::model::ScenarioState,
     crate::stats::record::DueMark,
     crate::stats::record::StatCounter,
+    crate::stats::counters::MemberMonth,
     crate::stats::record::StatsMeta,
     crate::stats::record::TallyRecord,
     crate::tasks::comments::Comment,

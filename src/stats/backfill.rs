@@ -222,9 +222,9 @@ mod tests {
             t("2026-11-03T12:00:00Z"),
             t("2026-11-01T10:00:00Z"),
         );
-        make_old(&store, sh);
         assert_eq!(on_time(&store, 7, "2026-11"), (1, 0));
         assert_eq!(on_time(&store, 8, "2026-11"), (1, 1));
+        make_old(&store, sh);
 
         assert_eq!(record_missing_verdicts(&store).unwrap(), 2);
         // schema 5 then folds the lines into one log per task

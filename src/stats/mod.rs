@@ -5,6 +5,7 @@
 //! completions their recorded verdict.
 
 pub mod backfill;
+pub mod counters;
 pub mod model;
 pub mod period;
 pub mod record;

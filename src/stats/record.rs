@@ -43,7 +43,10 @@ const IX_DUEMARK: &str = "stat_duemark";
 pub(crate) const IX_DUE: &str = "stat_due";
 const IX_META: &str = "stat_meta";
 
-/// One member's counters for one period (month or ISO week).
+/// One member's counters for one period (month or ISO week): what `counters` answers.
+/// Stored as such (kind `statcounter`, one record per period) before schema 5, which
+/// keeps them per member and month (`stats::counters`); the old records are only read
+/// to be removed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StatCounter {
     pub id: u64,
@@ -175,35 +178,6 @@ pub(crate) fn replay(lines: &[LogEntry], tz: Tz) -> TaskTally {
     tally
 }
 
-fn apply_deltas(tx: &mut WriteTx<'_>, deltas: Vec<Delta>) -> Result<(), StoreError> {
-    for d in deltas {
-        let key = format!("{}/{}", d.period, d.user);
-        match tx.lookup(IX_COUNTER, &key)? {
-            Some(id) => {
-                let mut c: StatCounter = tx.load(id)?;
-                let rev = c.rev;
-                c.received += d.received;
-                c.completed += d.completed;
-                c.on_time += d.on_time;
-                tx.update(&mut c, rev)?;
-            }
-            None => {
-                let mut c = StatCounter {
-                    id: 0,
-                    rev: 0,
-                    user_id: d.user,
-                    period: d.period,
-                    received: d.received,
-                    completed: d.completed,
-                    on_time: d.on_time,
-                };
-                tx.insert(&mut c)?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Called for every new log line, in the same write: the counters change by what the
 /// line's facts add to what the task's `earlier` lines (replayed) contributed. A task
 /// counts once per member and period however often it comes back, so the earlier lines
@@ -219,7 +193,7 @@ pub fn on_line(tx: &mut WriteTx<'_>, earlier: &[LogEntry], e: &LogEntry) -> Resu
         .into_iter()
         .flat_map(|ev| tally.apply(ev, tz))
         .collect();
-    apply_deltas(tx, deltas)
+    super::counters::apply(tx, deltas)
 }
 
 /// The time zone the stored counters and tallies were built in, if they were.
@@ -276,20 +250,10 @@ pub fn rebuild(store: &Store, tz: Tz) -> Result<(), StoreError> {
         for d in store.list::<DueMark>()? {
             tx.delete::<DueMark>(d.id)?;
         }
-        for ((period, user_id), [received, completed, on_time]) in sums {
-            if received == 0 && completed == 0 && on_time == 0 {
-                continue;
-            }
-            tx.insert(&mut StatCounter {
-                id: 0,
-                rev: 0,
-                user_id,
-                period,
-                received,
-                completed,
-                on_time,
-            })?;
+        for m in super::counters::all_records(store)? {
+            tx.delete::<super::counters::MemberMonth>(m.id)?;
         }
+        super::counters::insert_sums(tx, sums)?;
         match store.lookup(IX_META, "1")? {
             Some(id) => {
                 let mut m: StatsMeta = tx.load(id)?;
@@ -309,24 +273,7 @@ pub fn rebuild(store: &Store, tz: Tz) -> Result<(), StoreError> {
     })
 }
 
-/// Counters of every member for one period.
-pub fn counters(store: &Store, period: &str) -> Result<Vec<StatCounter>, StoreError> {
-    let mut out = Vec::new();
-    for id in store.ids_by(IX_PERIOD, period)? {
-        if let Some(c) = store.get::<StatCounter>(id)? {
-            out.push(c);
-        }
-    }
-    Ok(out)
-}
-
-/// One member's counter for one period.
-pub fn counter(store: &Store, user: u64, period: &str) -> Result<Option<StatCounter>, StoreError> {
-    match store.lookup(IX_COUNTER, &format!("{period}/{user}"))? {
-        Some(id) => store.get(id),
-        None => Ok(None),
-    }
-}
+pub use super::counters::{counter, counters};
 
 /// Schema step 3 -> 4: the deadline index becomes an index entry of the task itself
 /// (one key per open task with a deadline instead of a mark record with two index
@@ -394,8 +341,7 @@ mod tests {
                 on_line(tx, &[], &e)
             })
             .unwrap();
-        let mut periods: Vec<String> = store
-            .list::<StatCounter>()
+        let mut periods: Vec<String> = super::super::counters::all_counters(&store)
             .unwrap()
             .into_iter()
             .filter(|c| c.user_id == 7 && c.received == 1)

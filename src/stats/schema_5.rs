@@ -91,13 +91,21 @@ pub fn fold_task_logs(store: &Store) -> Result<(), StoreError> {
     rebuild(store, tz)
 }
 
-/// Writes the task logs back in the layout before schema 5 (one record per line,
-/// indexed by task, and a tally per task as the counters were kept then), for tests
-/// that build an old database from a new one. Not for production use.
+/// Writes the task logs and counters back in the layout before schema 5 (one record
+/// per line, indexed by task, a tally per task, a counter record per member and
+/// period), for tests that build an old database from a new one. Not for production.
 #[doc(hidden)]
 pub fn to_legacy_layout(store: &Store, tz: Tz) -> Result<(), StoreError> {
     let logs: Vec<TaskLog> = store.list()?;
+    let months = super::counters::all_records(store)?;
+    let counters = super::counters::all_counters(store)?;
     store.write(|tx| {
+        for m in &months {
+            tx.delete::<super::counters::MemberMonth>(m.id)?;
+        }
+        for mut c in counters {
+            tx.insert(&mut c)?;
+        }
         for log in &logs {
             tx.delete::<TaskLog>(log.id)?;
             for line in &log.lines {
@@ -134,15 +142,12 @@ mod tests {
         LogEntry::new(task, &a, l, at)
     }
 
-    fn figures(store: &Store) -> Vec<(u64, String, i64, i64, i64)> {
-        let mut out: Vec<_> = store
-            .list::<StatCounter>()
+    fn figures(store: &Store) -> std::collections::BTreeSet<(u64, String, i64, i64, i64)> {
+        crate::stats::counters::all_counters(store)
             .unwrap()
             .into_iter()
             .map(|c| (c.user_id, c.period, c.received, c.completed, c.on_time))
-            .collect();
-        out.sort();
-        out
+            .collect()
     }
 
     fn keys_of(store: &Store, prefix: &str) -> usize {
@@ -199,7 +204,13 @@ mod tests {
                 .unwrap();
             assert_eq!(keys_of(&store, "tasklog/"), 5);
             assert_eq!(keys_of(&store, "stattally/"), 2);
-            figures(&store)
+            assert_eq!(keys_of(&store, "statmonth/"), 0);
+            let counters: Vec<StatCounter> = store.list().unwrap();
+            assert!(!counters.is_empty());
+            counters
+                .into_iter()
+                .map(|c| (c.user_id, c.period, c.received, c.completed, c.on_time))
+                .collect::<std::collections::BTreeSet<_>>()
         };
         let store = Store::open(&db, 1 << 20).unwrap();
         assert_eq!(keys_of(&store, "tasklog/"), 0);
@@ -212,6 +223,8 @@ mod tests {
         assert_eq!(log[1].received_by, Some(9));
         assert_eq!(log[2].undoes, Some(Undoes::LastReceipt));
         // 7's figures are as before; 9's receipt was withdrawn again
+        assert_eq!(keys_of(&store, "statcounter/"), 0);
+        assert_eq!(keys_of(&store, "statmonth/"), 1, "7's November");
         assert_eq!(figures(&store), before);
         let c = counter(&store, 7, "2026-11").unwrap().unwrap();
         assert_eq!((c.received, c.completed, c.on_time), (2, 1, 1));

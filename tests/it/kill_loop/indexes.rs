@@ -82,6 +82,7 @@ fn walk_all(store: &Store, e: &mut Expected) {
     e.add::<projects::Project>(store);
     e.add::<auth::token::ApiToken>(store);
     e.add::<stats::record::StatCounter>(store);
+    e.add::<stats::counters::MemberMonth>(store);
     e.add::<stats::record::TallyRecord>(store);
     e.add::<stats::record::DueMark>(store);
     e.add::<stats::record::StatsMeta>(store);

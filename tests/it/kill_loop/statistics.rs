@@ -14,7 +14,7 @@ use baton::store::Store;
 type Counters = BTreeMap<(u64, String), (i64, i64, i64)>;
 
 fn read(store: &Store) -> Result<Counters, String> {
-    Ok(all_counters(&store)
+    Ok(all_counters(store)
         .map_err(|e| e.to_string())?
         .into_iter()
         .filter(|c| (c.received, c.completed, c.on_time) != (0, 0, 0))

@@ -139,6 +139,7 @@ kinds![
     crate::projects::model::Project,
     crate::scenarios::model::Scenario,
     crate::scenarios::model::ScenarioState,
+    crate::scenarios::states::RecordStates,
     crate::stats::record::DueMark,
     crate::stats::record::StatCounter,
     crate::stats::counters::MemberMonth,

@@ -13,9 +13,14 @@ const STEPS: &[Step] = &[
     step_3,
     // 3 → 4: the deadline index of open tasks becomes the tasks' own entries.
     crate::stats::record::fold_due_marks,
-    // 4 → 5: fewer keys per task (see `tasks::schema_5`).
-    crate::tasks::schema_5::step,
+    // 4 → 5: fewer keys per task (see `tasks::schema_5`, `scenarios::states`).
+    step_5,
 ];
+
+fn step_5(store: &Store) -> Result<(), StoreError> {
+    crate::tasks::schema_5::step(store)?;
+    crate::scenarios::states::fold_pair_states(store)
+}
 
 /// The todo index is ordered by step state and deadline; ERP records no longer keep
 /// a per-kind index (see `erp::model`).

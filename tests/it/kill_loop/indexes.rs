@@ -98,6 +98,7 @@ fn walk_all(store: &Store, e: &mut Expected) {
     e.add::<org::Department>(store);
     e.add::<scenarios::Scenario>(store);
     e.add::<scenarios::ScenarioState>(store);
+    e.add::<scenarios::states::RecordStates>(store);
     e.add::<audit::AuditEvent>(store);
     e.add::<personal::PreferenceRecord>(store);
     e.add::<inbox::Message>(store);

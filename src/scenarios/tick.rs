@@ -36,7 +36,7 @@ pub fn tick(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
         };
         let rec = store.get::<ErpRecord>(id)?;
         for (key, pair) in &states.pairs {
-            if !pair.wake_at.is_some_and(|w| w <= now) {
+            if pair.wake_at.is_none_or(|w| w > now) {
                 continue;
             }
             let loaded = rec.as_ref().and_then(|r| {

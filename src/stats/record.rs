@@ -362,6 +362,62 @@ mod tests {
         // and back again: no zone left behind by the other store
         assert_eq!(receive_in(chrono_tz::UTC, at), utc);
     }
+    /// Lines count by their typed facts only: a withdrawal takes back the receipt
+    /// replayed from the task's earlier lines, and an action text without facts
+    /// (a `complete` line with no completion) counts nothing.
+    #[test]
+    fn counters_follow_the_facts_of_the_lines_and_their_replayed_history() {
+        let store = Store::memory();
+        ensure_built(&store, chrono_tz::UTC).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 11, 3, 10, 0, 0).unwrap();
+        let line = |action: &str| LogEntry {
+            id: 0,
+            rev: 0,
+            task_id: 5,
+            at,
+            actor_id: Some(1),
+            actor_name: "u".into(),
+            action: action.into(),
+            detail: String::new(),
+            reason: None,
+            subject_id: None,
+            completion: None,
+            received_by: None,
+            undoes: None,
+        };
+        let created = LogEntry {
+            received_by: Some(7),
+            ..line("create")
+        };
+        let withdrawn = LogEntry {
+            received_by: Some(8),
+            undoes: Some(Undoes::LastReceipt),
+            ..line("withdraw")
+        };
+        let text_only = LogEntry {
+            subject_id: Some(8),
+            ..line("complete")
+        };
+        store
+            .write(|tx| {
+                on_line(tx, &[], &created)?;
+                on_line(tx, std::slice::from_ref(&created), &withdrawn)?;
+                on_line(tx, &[created.clone(), withdrawn.clone()], &text_only)
+            })
+            .unwrap();
+        let figures = |user| {
+            counter(&store, user, "2026-11")
+                .unwrap()
+                .map(|c| (c.received, c.completed))
+        };
+        assert_eq!(figures(7), Some((0, 0)), "receipt withdrawn");
+        assert_eq!(
+            figures(8),
+            Some((1, 0)),
+            "no completion fact, no completion"
+        );
+    }
+
     fn open_task(handler: u64, due: DateTime<Utc>) -> Task {
         Task {
             due_at: Some(due),

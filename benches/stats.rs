@@ -19,8 +19,7 @@ use baton::stats::period::PeriodKind;
 use baton::stats::service::{table, to_csv, to_xlsx, StatsQuery};
 use baton::store::{Store, StoreError};
 use baton::tasks::context::project_ctx;
-use baton::tasks::log;
-use baton::tasks::record::todo_count;
+use baton::tasks::record::open_work;
 use baton::tasks::service::{build, insert, NewTask};
 use chrono::{Duration as CDuration, Utc};
 use common::time;
@@ -101,10 +100,9 @@ fn main() {
                         let out = apply(&mut t, who, Op::Complete, &OpInput::default(), at)
                             .map_err(err)?;
                         tx.update(&mut t, rev)?;
-                        log::write(tx, id, &a, out.log, Some(who), at)?;
-                        if k == 0 {
-                            log::write(tx, id, &a, log::line("receive", "step 2"), Some(h(1)), at)?;
-                        }
+                        // The line with its events' facts (completion, next receipt),
+                        // as `effects::stage` writes it.
+                        baton::effects::log::write_events(tx, id, &a, out.log, &out.events, at)?;
                     }
                 }
                 Ok::<_, StoreError>(())
@@ -118,7 +116,7 @@ fn main() {
 
     let admin = Actor::user(1, "admin", Role::CompanyAdmin, None);
     let month = StatsQuery::default();
-    let t = table(&store, &admin, &month, now, tz, &todo_count).expect("table");
+    let t = table(&store, &admin, &month, now, tz, &open_work).expect("table");
     let received: i64 = t.rows.iter().map(|r| r.received).sum();
     let todo: usize = t.rows.iter().map(|r| r.todo).sum();
     let overdue: usize = t.rows.iter().map(|r| r.overdue).sum();
@@ -127,7 +125,7 @@ fn main() {
         t.rows.len()
     );
     let p99 = time("company stats, current month (50 members)", 200, || {
-        table(&store, &admin, &month, now, tz, &todo_count).expect("table");
+        table(&store, &admin, &month, now, tz, &open_work).expect("table");
     });
     let older = baton::stats::period::recent(PeriodKind::Week, now, tz)[4].key();
     let week = StatsQuery {
@@ -136,7 +134,7 @@ fn main() {
         department_id: None,
     };
     let p99w = time("company stats, a week four weeks back", 200, || {
-        table(&store, &admin, &week, now, tz, &todo_count).expect("table");
+        table(&store, &admin, &week, now, tz, &open_work).expect("table");
     });
     time("CSV export of the month", 50, || {
         to_csv(&t).expect("csv");

@@ -1,6 +1,12 @@
 //! The task log record: every operation, edit and comment on a task, with who, when
 //! and why. Its own module, below both writers (`tasks::log`) and readers
 //! (`stats`, which replays it), so neither reaches into the other.
+//!
+//! Since schema 5 a task's lines are one value, [`TaskLog`], under the task's own id:
+//! appending a line rewrites one key and needs no index entry, and statistics replay
+//! the task's stored facts from it instead of keeping a tally of their own. Before, each
+//! line was a record of its own (kind `tasklog`, indexed by task); that layout is
+//! still read by the schema steps that convert it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,6 +42,21 @@ pub struct LogEntry {
     /// `receive` line instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_by: Option<u64>,
+    /// What the event took back from statistics: the last receipt (a withdrawal) or
+    /// the whole task (its deletion). With `completion` and `received_by`, the typed
+    /// facts statistics count from; they never read `action`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<Undoes>,
+}
+
+/// See [`LogEntry::undoes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Undoes {
+    /// The step was withdrawn before its handler started it: their receipt is undone.
+    LastReceipt,
+    /// The task was deleted: it leaves every statistic.
+    Task,
 }
 
 impl LogEntry {
@@ -55,12 +76,30 @@ impl LogEntry {
             subject_id: None,
             completion: None,
             received_by: None,
+            undoes: None,
         }
     }
 }
 
+/// A task's whole log, oldest line first, stored under the task's id.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TaskLog {
+    /// The task's id.
+    pub id: u64,
+    pub rev: u64,
+    pub lines: Vec<LogEntry>,
+}
+
+impl Record for TaskLog {
+    const KIND: &'static str = "log";
+    crate::id_and_rev!();
+}
+
+/// Lines of the layout before schema 5 by task.
 pub const IX_TASK: &str = "tasklog";
 
+/// One line as its own record: the layout before schema 5, kept only so the schema
+/// steps (and restore of an older backup) can read and convert it.
 impl Record for LogEntry {
     const KIND: &'static str = "tasklog";
     crate::id_and_rev!();
@@ -69,14 +108,10 @@ impl Record for LogEntry {
     }
 }
 
+/// The log of task `task_id`, oldest line first.
 pub fn list(store: &crate::store::Store, task_id: u64) -> Result<Vec<LogEntry>, StoreError> {
-    let mut ids = store.ids_by(IX_TASK, &task_id.to_string())?;
-    ids.reverse();
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(e) = store.get::<LogEntry>(id)? {
-            out.push(e);
-        }
-    }
-    Ok(out)
+    Ok(store
+        .get::<TaskLog>(task_id)?
+        .map(|l| l.lines)
+        .unwrap_or_default())
 }

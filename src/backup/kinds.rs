@@ -147,12 +147,15 @@ kinds![
     crate::projects::model::Project,
     crate::scenarios::model::Scenario,
     crate::scenarios::model::ScenarioState,
+    crate::scenarios::states::RecordStates,
     crate::stats::record::DueMark,
     crate::stats::record::StatCounter,
+    crate::stats::counters::MemberMonth,
     crate::stats::record::StatsMeta,
     crate::stats::record::TallyRecord,
     crate::tasks::comments::Comment,
     crate::tasks::log::LogEntry,
+    crate::tasklog::TaskLog,
     crate::tasks::templates::Template,
 ];
 

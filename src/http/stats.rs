@@ -16,7 +16,7 @@ use super::extract::{ApiQuery, Authed};
 use crate::error::ServiceError;
 use crate::state::AppState;
 use crate::stats::service::{self as stats, StatsQuery, StatsTable, TrendPoint};
-use crate::tasks::record::todo_count;
+use crate::tasks::record::open_work;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -39,7 +39,7 @@ async fn table(
     let tz = state.config.timezone;
     Ok(Json(
         state
-            .run(move |s| stats::table(s, &auth.actor, &q, Utc::now(), tz, &todo_count))
+            .run(move |s| stats::table(s, &auth.actor, &q, Utc::now(), tz, &open_work))
             .await?,
     ))
 }
@@ -57,7 +57,7 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: String) -> Respons
 async fn load(state: &AppState, auth: Authed, q: StatsQuery) -> Result<StatsTable, ServiceError> {
     let tz = state.config.timezone;
     state
-        .run(move |s| stats::table(s, &auth.actor, &q, Utc::now(), tz, &todo_count))
+        .run(move |s| stats::table(s, &auth.actor, &q, Utc::now(), tz, &open_work))
         .await
 }
 

@@ -71,22 +71,29 @@ pub struct Message {
 }
 
 pub mod ix {
+    /// Every message by recipient and read state, one entry each: value
+    /// [`super::inbox_value`]. The unread ones are one range of it, so a message needs
+    /// no second entry to be counted as unread.
     pub const USER: &str = "inbox";
+    /// The unread index before schema 5 (now the `u` range of [`USER`]); named only so
+    /// the schema step can remove its entries.
     pub const UNREAD: &str = "inbox_unread";
     pub const FOLLOW_UP: &str = "inbox_follow";
+}
+
+/// [`ix::USER`] value of `user`'s messages that are unread (`{user}/u`) or read
+/// (`{user}/r`).
+pub fn inbox_value(user: u64, read: bool) -> String {
+    format!("{user}/{}", if read { "r" } else { "u" })
 }
 
 impl Record for Message {
     const KIND: &'static str = "message";
     crate::id_and_rev!();
     fn multi_keys(&self) -> Vec<(&'static str, String)> {
-        let u = self.user_id.to_string();
-        let mut keys = vec![(ix::USER, u.clone())];
-        if !self.read {
-            keys.push((ix::UNREAD, u.clone()));
-        }
+        let mut keys = vec![(ix::USER, inbox_value(self.user_id, self.read))];
         if self.follow_up {
-            keys.push((ix::FOLLOW_UP, u));
+            keys.push((ix::FOLLOW_UP, self.user_id.to_string()));
         }
         keys
     }

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::model::{ix, Message, MessageKind};
+use super::model::{inbox_value, ix, Message, MessageKind};
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::{Store, StoreError, WriteTx};
@@ -73,17 +73,20 @@ pub fn list(store: &Store, actor: &Actor, q: &InboxQuery) -> ServiceResult<(Vec<
         })?),
         _ => None,
     };
-    let index = if q.unread == Some(true) {
-        ix::UNREAD
+    let ids: Box<dyn Iterator<Item = Result<u64, StoreError>>> = if q.unread == Some(true) {
+        Box::new(store.ids_by_newest(ix::USER, &inbox_value(me, false)))
     } else if q.follow_up == Some(true) {
-        ix::FOLLOW_UP
+        Box::new(store.ids_by_newest(ix::FOLLOW_UP, &me.to_string()))
     } else {
-        ix::USER
+        Box::new(newest_of_both(
+            store.ids_by_newest(ix::USER, &inbox_value(me, false)),
+            store.ids_by_newest(ix::USER, &inbox_value(me, true)),
+        ))
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let mut out = Vec::new();
     // Newest first, read lazily: a page never reads the whole inbox.
-    for id in store.ids_by_newest(index, &me.to_string()) {
+    for id in ids {
         let id = id?;
         if q.before.is_some_and(|b| id >= b) {
             continue;
@@ -102,8 +105,30 @@ pub fn list(store: &Store, actor: &Actor, q: &InboxQuery) -> ServiceResult<(Vec<
     Ok((out, unread_count(store, me)?))
 }
 
+/// Two id streams, each highest first, as one highest-first stream (the unread and the
+/// read range of the inbox index); an error ends it.
+fn newest_of_both(
+    a: impl Iterator<Item = Result<u64, StoreError>>,
+    b: impl Iterator<Item = Result<u64, StoreError>>,
+) -> impl Iterator<Item = Result<u64, StoreError>> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(Ok(x)), Some(Ok(y))) => x >= y,
+            (Some(Err(_)), _) | (Some(_), None) => true,
+            (_, Some(_)) => false,
+            (None, None) => return None,
+        };
+        if take_a {
+            a.next()
+        } else {
+            b.next()
+        }
+    })
+}
+
 pub fn unread_count(store: &Store, user_id: u64) -> ServiceResult<usize> {
-    Ok(store.count_by(ix::UNREAD, &user_id.to_string())?)
+    Ok(store.count_by(ix::USER, &inbox_value(user_id, false))?)
 }
 
 fn update_own(
@@ -140,7 +165,7 @@ pub fn set_follow_up(
 
 pub fn read_all(store: &Store, actor: &Actor) -> ServiceResult<usize> {
     let me = uid(actor)?;
-    let ids = store.ids_by(ix::UNREAD, &me.to_string())?;
+    let ids = store.ids_by(ix::USER, &inbox_value(me, false))?;
     store.write(|tx| {
         for id in &ids {
             if let Some(mut m) = tx.get::<Message>(*id)? {
@@ -157,7 +182,7 @@ pub fn read_all(store: &Store, actor: &Actor) -> ServiceResult<usize> {
 /// that acts on the task (see [`mark_read`]).
 pub fn unread_about_task(store: &Store, user_id: u64, task_id: u64) -> ServiceResult<Vec<u64>> {
     let mut out = Vec::new();
-    for id in store.ids_by(ix::UNREAD, &user_id.to_string())? {
+    for id in store.ids_by(ix::USER, &inbox_value(user_id, false))? {
         if let Some(m) = store.get::<Message>(id)? {
             if m.task_id == Some(task_id) && !m.read {
                 out.push(id);
@@ -180,4 +205,63 @@ pub fn mark_read(tx: &mut WriteTx<'_>, ids: &[u64]) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actor::Role;
+
+    fn post(store: &Store, user: u64, text: &str) -> u64 {
+        store
+            .write(|tx| {
+                let m = insert(
+                    tx,
+                    NewMessage {
+                        user_id: user,
+                        kind: MessageKind::Assigned,
+                        task_id: None,
+                        task_title: None,
+                        actor_id: None,
+                        text: text.into(),
+                        reason: None,
+                    },
+                    Utc::now(),
+                )?;
+                Ok::<_, StoreError>(m.id)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn one_index_entry_a_message_and_the_inbox_newest_first_across_read_states() {
+        let store = Store::memory();
+        let me = Actor::user(4, "u4", Role::Member, None);
+        let ids: Vec<u64> = (0..4).map(|i| post(&store, 4, &format!("m{i}"))).collect();
+        post(&store, 5, "someone else's");
+        // read the second and the newest: the list interleaves both ranges
+        set_read(&store, &me, ids[1], true).unwrap();
+        set_read(&store, &me, ids[3], true).unwrap();
+        let entries = store
+            .raw_entries()
+            .map(|e| e.unwrap().0)
+            .filter(|k| k.starts_with(b"mx/"))
+            .count();
+        assert_eq!(entries, 5, "one index entry per message");
+        let (page, unread) = list(&store, &me, &InboxQuery::default()).unwrap();
+        let listed: Vec<u64> = page.iter().map(|m| m.id).collect();
+        assert_eq!(listed, ids.iter().rev().copied().collect::<Vec<_>>());
+        assert_eq!(unread, 2);
+        let only_unread = InboxQuery {
+            unread: Some(true),
+            ..InboxQuery::default()
+        };
+        let (page, _) = list(&store, &me, &only_unread).unwrap();
+        assert_eq!(
+            page.iter().map(|m| m.id).collect::<Vec<_>>(),
+            vec![ids[2], ids[0]]
+        );
+        assert_eq!(read_all(&store, &me).unwrap(), 2);
+        assert_eq!(unread_count(&store, 4).unwrap(), 0);
+    }
 }

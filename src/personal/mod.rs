@@ -14,7 +14,7 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::stats::period::{Period, PeriodKind};
 use crate::stats::service::{counts_of, trend, TrendPoint};
 use crate::store::Store;
-use crate::tasks::record::ix;
+use crate::tasks::record::{ix, visible_value};
 use crate::tasks::view::TaskSummary;
 
 // ---------------------------------------------------------------- dashboard
@@ -44,7 +44,7 @@ pub fn dashboard(store: &Store, uid: u64, now: DateTime<Utc>, tz: Tz) -> Service
     Ok(Dashboard {
         todo: store.count_by(ix::TODO, &key)?,
         done: store.count_by(ix::HANDLED, &key)?,
-        created: store.count_by(ix::CREATED, &key)?,
+        created: store.count_by(ix::VISIBLE_TO, &visible_value(uid, true))?,
         overdue,
         month: TrendPoint {
             period: month_p.key(),

@@ -11,10 +11,11 @@ use utoipa::ToSchema;
 use super::decide::{decide, Change, Prior, Verdict};
 use super::engine::Context;
 use super::eval::Evaluation;
-use super::model::{state_key, Scenario, ScenarioState};
+use super::model::Scenario;
 use super::registry::Loaded;
 use super::script::ScriptError;
 use super::spec_task::{task_from_spec, Projects};
+use super::states::{has_pair, pair_in, record_id_in, set_pair};
 use crate::actor::Actor;
 use crate::erp::ErpRecord;
 use crate::error::ServiceResult;
@@ -92,13 +93,7 @@ fn record_error(
 /// Whether any (scenario, record) pair of the batch has stored state to update.
 fn has_state(store: &Store, prepared: &[Prepared<'_>]) -> ServiceResult<bool> {
     for Prepared { l, rec, .. } in prepared {
-        if store
-            .lookup(
-                "scenario_state",
-                &state_key(&l.compiled.key, &rec.kind, &rec.record_id),
-            )?
-            .is_some()
-        {
+        if has_pair(store, &l.compiled.key, &rec.kind, &rec.record_id)? {
             return Ok(true);
         }
     }
@@ -204,21 +199,14 @@ pub(crate) fn apply_in(
                 continue;
             }
         };
-        let key = state_key(&l.compiled.key, &rec.kind, &rec.record_id);
-        let existing = match tx.lookup("scenario_state", &key)? {
-            Some(id) => tx.get::<ScenarioState>(id)?,
+        // The record is stored (or staged, when new) in this write before its
+        // scenarios' effects; its states live under its id.
+        let erp_id = record_id_in(tx, &rec.kind, &rec.record_id)?;
+        let existing = match erp_id {
+            Some(id) => pair_in(tx, id, &l.compiled.key)?,
             None => None,
         };
-        let mut st = existing.clone().unwrap_or(ScenarioState {
-            id: 0,
-            rev: 0,
-            scenario: l.compiled.key.clone(),
-            kind: rec.kind.clone(),
-            record_id: rec.record_id.clone(),
-            active: false,
-            open_task: None,
-            wake_at: None,
-        });
+        let mut st = existing.unwrap_or_default();
         let open = match st.open_task {
             Some(id) => tx.get::<Task>(id)?.filter(|t| t.status == TaskStatus::Open),
             None => None,
@@ -268,13 +256,12 @@ pub(crate) fn apply_in(
         st.wake_at = ev.wake_at.filter(|w| *w > now);
         // A pair that is inactive, has no task and no wake time needs no state:
         // absent means exactly that, and most records of a batch are such pairs.
-        let empty = !st.active && st.open_task.is_none() && st.wake_at.is_none();
-        match existing {
-            Some(old) if old != st => tx.update(&mut st, old.rev)?,
-            None if !empty => {
-                tx.insert(&mut st)?;
-            }
-            _ => {}
+        let changed = match existing {
+            Some(old) => old != st,
+            None => !st.is_empty(),
+        };
+        if let (true, Some(id)) = (changed, erp_id) {
+            set_pair(tx, id, &l.compiled.key, st)?;
         }
     }
     for (id, n) in fired {

@@ -25,6 +25,7 @@ pub mod shipped;
 pub mod slots;
 pub mod spec;
 pub mod spec_task;
+pub mod states;
 pub mod tick;
 
 pub use model::{Scenario, ScenarioState};

@@ -42,6 +42,8 @@ impl Record for Scenario {
 }
 
 /// Per scenario and record: the last result, the open task, the next time to look.
+/// The layout before schema 5 (one record per pair, with a unique index entry), which
+/// keeps them per ERP record instead (`scenarios::states`); read only by its step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioState {
     pub id: u64,

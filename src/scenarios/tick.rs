@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use super::apply::{apply, Report};
 use super::engine::{with_context, Context};
 use super::eval::{evaluate_prepared, with_view};
-use super::model::{ScenarioState, IX_WAKE};
+use super::model::IX_WAKE;
 use super::quarantine::Usage;
 use super::registry::{Loaded, Scenarios};
 use super::run::{budgeted, quarantine_in, quarantine_verdicts};
-use crate::erp::{ingest, ErpRecord};
+use super::states::{pair_in, set_pair, PairState, RecordStates};
+use crate::erp::ErpRecord;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::Store;
 use crate::time::time_key;
@@ -19,33 +20,49 @@ use crate::time::time_key;
 /// Re-evaluates the (scenario, record) pairs whose wake time has come: conditions that
 /// turn true by time passing, and catching up after downtime.
 pub fn tick(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> ServiceResult<Report> {
-    let ids = store.ids_by_range(IX_WAKE, &time_key(now))?;
+    // Ids of ERP records (their states' wake entries), one entry per distinct time.
+    let mut ids = store.ids_by_range(IX_WAKE, &time_key(now))?;
     if ids.is_empty() {
         return Ok(Report::default());
     }
+    ids.sort_unstable();
+    ids.dedup();
     let set = scenarios.current();
     let mut pairs: Vec<(&Loaded, ErpRecord)> = Vec::new();
-    let mut stale: Vec<u64> = Vec::new();
+    let mut stale: Vec<(u64, String)> = Vec::new();
     for id in ids {
-        let Some(st) = store.get::<ScenarioState>(id)? else {
+        let Some(states) = store.get::<RecordStates>(id)? else {
             continue;
         };
-        let loaded = set
-            .get(&st.kind)
-            .and_then(|v| v.iter().find(|l| l.compiled.key == st.scenario));
-        match (loaded, ingest::find(store, &st.kind, &st.record_id)?) {
-            (Some(l), Some(rec)) => pairs.push((l, rec)),
-            _ => stale.push(id),
+        let rec = store.get::<ErpRecord>(id)?;
+        for (key, pair) in &states.pairs {
+            if pair.wake_at.is_none_or(|w| w > now) {
+                continue;
+            }
+            let loaded = rec.as_ref().and_then(|r| {
+                set.get(&r.kind)
+                    .and_then(|v| v.iter().find(|l| l.compiled.key == *key))
+            });
+            match (loaded, &rec) {
+                (Some(l), Some(r)) => pairs.push((l, r.clone())),
+                _ => stale.push((id, key.clone())),
+            }
         }
     }
     if !stale.is_empty() {
         // Disabled or deleted scenario, or deleted record: stop waking for it.
         store.write(|tx| {
-            for id in &stale {
-                if let Some(mut st) = tx.get::<ScenarioState>(*id)? {
-                    let rev = st.rev;
-                    st.wake_at = None;
-                    tx.update(&mut st, rev)?;
+            for (id, key) in &stale {
+                if let Some(pair) = pair_in(tx, *id, key)? {
+                    set_pair(
+                        tx,
+                        *id,
+                        key,
+                        PairState {
+                            wake_at: None,
+                            ..pair
+                        },
+                    )?;
                 }
             }
             Ok::<_, ServiceError>(())

@@ -137,13 +137,12 @@ mod tests {
             .write(|tx| {
                 let mut tk = task(user, due, received);
                 let id = tx.insert(&mut tk)?;
-                log::write(
+                crate::effects::log::insert(
                     tx,
-                    id,
-                    &a,
-                    log::line("receive", "step 1"),
-                    Some(user),
-                    received,
+                    LogEntry {
+                        received_by: Some(user),
+                        ..LogEntry::new(id, &a, log::line("create", "step 1"), received)
+                    },
                 )?;
                 Ok::<_, StoreError>(id)
             })
@@ -155,13 +154,14 @@ mod tests {
                     tk.nodes[0].done_at = Some(done_at);
                     tk.status = TaskStatus::Done;
                     tx.update(&mut tk, rev)?;
-                    // No verdict on the line: judged from the staged task, as before.
-                    log::write(
+                    log::write_completion(
                         tx,
                         id,
                         &a,
                         log::line("complete", "done"),
-                        Some(user),
+                        user,
+                        Completion::judge(Some(due), done_at),
+                        None,
                         done_at,
                     )?;
                     Ok::<_, StoreError>(())
@@ -175,6 +175,24 @@ mod tests {
                 })
             })
             .unwrap()
+    }
+
+    /// The store as Baton kept it before verdicts were recorded: one record per log
+    /// line with a tally per task (the layout before schema 5), completion lines
+    /// without their verdict, the counters as they were counted at the time.
+    fn make_old(store: &Store, tz: Tz) {
+        crate::stats::schema_5::to_legacy_layout(store, tz).unwrap();
+        store
+            .write(|tx| {
+                for mut e in store.list::<LogEntry>()? {
+                    if e.completion.take().is_some() {
+                        let rev = e.rev;
+                        tx.update(&mut e, rev)?;
+                    }
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
     }
 
     fn on_time(store: &Store, user: u64, period: &str) -> (i64, i64) {
@@ -206,8 +224,11 @@ mod tests {
         );
         assert_eq!(on_time(&store, 7, "2026-11"), (1, 0));
         assert_eq!(on_time(&store, 8, "2026-11"), (1, 1));
+        make_old(&store, sh);
 
         assert_eq!(record_missing_verdicts(&store).unwrap(), 2);
+        // schema 5 then folds the lines into one log per task
+        crate::stats::schema_5::fold_task_logs(&store).unwrap();
         let line = log::list(&store, late)
             .unwrap()
             .into_iter()
@@ -222,6 +243,7 @@ mod tests {
         );
         // A second run finds nothing to do.
         assert_eq!(record_missing_verdicts(&store).unwrap(), 0);
+        assert_eq!(on_time(&store, 7, "2026-11"), (1, 0), "after the fold");
 
         // Rebuilds, in the same zone and in another, keep both verdicts.
         for tz in [sh, Tz::UTC, sh] {
@@ -243,6 +265,7 @@ mod tests {
             t("2026-11-03T12:00:00Z"),
             t("2026-11-10T10:00:00Z"),
         );
+        make_old(&store, Tz::UTC);
         // The tally is gone (as for a store that never had counters).
         store
             .write(|tx| {
@@ -253,6 +276,7 @@ mod tests {
             })
             .unwrap();
         record_missing_verdicts(&store).unwrap();
+        crate::stats::schema_5::fold_task_logs(&store).unwrap();
         let line = log::list(&store, id)
             .unwrap()
             .into_iter()

@@ -5,7 +5,9 @@
 //! completions their recorded verdict.
 
 pub mod backfill;
+pub mod counters;
 pub mod model;
 pub mod period;
 pub mod record;
+pub mod schema_5;
 pub mod service;

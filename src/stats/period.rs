@@ -104,6 +104,28 @@ impl Period {
         Ok(Period { kind, year, num })
     }
 
+    /// The month whose stored counters hold this period's figures: the month itself,
+    /// or for an ISO week the month of its Thursday (the day that decides its year).
+    pub fn home_month(&self) -> Option<String> {
+        match self.kind {
+            PeriodKind::Month => Some(self.key()),
+            PeriodKind::Week => {
+                NaiveDate::from_isoywd_opt(self.year, self.num, chrono::Weekday::Thu)
+                    .map(|d| format!("{:04}-{:02}", d.year(), d.month()))
+            }
+        }
+    }
+
+    /// A month (`2026-11`) or ISO week (`2026-W47`) key of either kind.
+    pub fn parse_any(s: &str) -> Result<Period, String> {
+        let kind = if s.contains("-W") {
+            PeriodKind::Week
+        } else {
+            PeriodKind::Month
+        };
+        Self::parse(kind, s)
+    }
+
     /// First local day of the period.
     pub fn first_day(&self) -> Option<NaiveDate> {
         match self.kind {

@@ -1,16 +1,18 @@
 //! Statistics kept current in the same write as the task log: per-task tallies and
-//! per-(member, period) counters. Overdue counts read the deadline index the open
-//! tasks carry themselves (`IX_DUE`, written by `tasks::record`). A request then reads
-//! at most one counter per member instead of scanning tasks.
+//! per-(member, period) counters. Overdue counts are not kept here: the caller passes
+//! them in from the task service's todo index (`stats::service::OpenWork`). A request
+//! then reads at most one counter per member instead of scanning tasks.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
 use super::model::{Delta, Event, TaskTally};
-use crate::flow::{Completion, NodeState, Task, TaskStatus};
-use crate::store::{Record, Store, StoreError, WriteTx};
-use crate::tasklog::LogEntry;
+use crate::flow::{NodeState, Task, TaskStatus};
+use crate::store::{decode, KeyRange, Record, Store, StoreError, WriteTx};
+use crate::tasklog::{LogEntry, TaskLog, Undoes};
 use crate::time::time_key;
 
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
@@ -35,12 +37,16 @@ pub const IX_PERIOD: &str = "stat_period";
 const IX_COUNTER: &str = "stat_counter";
 const IX_TALLY: &str = "stat_tally";
 const IX_DUEMARK: &str = "stat_duemark";
-/// Open tasks by current handler and deadline: value `{handler}/{time_key(due)}`, an
-/// index entry of the task itself (see `tasks::record`).
-pub const IX_DUE: &str = "stat_due";
+/// Open tasks by current handler and deadline, value `{handler}/{time_key(due)}`: the
+/// layout before schema 5, which reads overdue counts from the todo index instead
+/// (`tasks::record::open_work`). Named only so old entries can be removed.
+pub(crate) const IX_DUE: &str = "stat_due";
 const IX_META: &str = "stat_meta";
 
-/// One member's counters for one period (month or ISO week).
+/// One member's counters for one period (month or ISO week): what `counters` answers.
+/// Stored as such (kind `statcounter`, one record per period) before schema 5, which
+/// keeps them per member and month (`stats::counters`); the old records are only read
+/// to be removed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StatCounter {
     pub id: u64,
@@ -63,7 +69,8 @@ impl Record for StatCounter {
     }
 }
 
-/// What one task contributes to statistics.
+/// What one task contributed to statistics: the layout before schema 5, which
+/// replays the task's log instead. Kept so the schema steps can read and remove it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TallyRecord {
     pub id: u64,
@@ -138,123 +145,55 @@ pub(crate) fn deadline_known_now(
     node.and_then(|n| n.due_at).or(t.due_at)
 }
 
-/// The statistics events a log line stands for: its own, then the receipt of the step
-/// it handed on (`received_by`; older logs have a separate `receive` line instead).
-fn events_of(e: &LogEntry, task: Option<&Task>) -> Vec<Event> {
-    let mut out: Vec<Event> = event_of(e, task).into_iter().collect();
+/// The statistics events of a stored log line, from its typed facts only (never its
+/// `action` text): what it undid, the completion with the verdict of its moment, the
+/// receipt of the step it handed on. Lines written before schema 5 were given these
+/// facts by its step (`fold_task_logs`).
+fn events_of(e: &LogEntry) -> Vec<Event> {
+    let mut out = Vec::new();
+    match e.undoes {
+        Some(Undoes::LastReceipt) => out.push(Event::Withdraw),
+        Some(Undoes::Task) => out.push(Event::Delete),
+        None => {}
+    }
+    if let (Some(user), Some(c)) = (e.subject_id, e.completion) {
+        out.push(Event::Complete {
+            user,
+            at: e.at,
+            on_time: c.on_time,
+        });
+    }
     if let Some(user) = e.received_by {
         out.push(Event::Receive { user, at: e.at });
     }
     out
 }
 
-/// The statistics event of the line's own action, if any. A completion counts with
-/// the verdict recorded on its line, whatever the task's deadline is today.
-fn event_of(e: &LogEntry, task: Option<&Task>) -> Option<Event> {
-    match (e.action.as_str(), e.subject_id) {
-        ("receive", Some(user)) => Some(Event::Receive { user, at: e.at }),
-        ("complete", Some(user)) => {
-            let on_time = match e.completion {
-                Some(c) => c.on_time,
-                None => {
-                    // The schema-2 migration gives every older line a verdict, so
-                    // this is a line that bypassed it: judge it as the migration would
-                    // without counters to read.
-                    tracing::warn!(
-                        log = e.id,
-                        task = e.task_id,
-                        "completion without a recorded verdict"
-                    );
-                    Completion::judge(deadline_known_now(task, user, e.at), e.at).on_time
-                }
-            };
-            Some(Event::Complete {
-                user,
-                at: e.at,
-                on_time,
-            })
-        }
-        ("withdraw", _) => Some(Event::Withdraw),
-        ("delete", _) => Some(Event::Delete),
-        _ => None,
+/// What a task's lines contributed so far: their facts replayed in order.
+pub(crate) fn replay(lines: &[LogEntry], tz: Tz) -> TaskTally {
+    let mut tally = TaskTally::default();
+    for ev in lines.iter().flat_map(events_of) {
+        tally.apply(ev, tz);
     }
+    tally
 }
 
-fn apply_deltas(tx: &mut WriteTx<'_>, deltas: Vec<Delta>) -> Result<(), StoreError> {
-    for d in deltas {
-        let key = format!("{}/{}", d.period, d.user);
-        match tx.lookup(IX_COUNTER, &key)? {
-            Some(id) => {
-                let mut c: StatCounter = tx.load(id)?;
-                let rev = c.rev;
-                c.received += d.received;
-                c.completed += d.completed;
-                c.on_time += d.on_time;
-                tx.update(&mut c, rev)?;
-            }
-            None => {
-                let mut c = StatCounter {
-                    id: 0,
-                    rev: 0,
-                    user_id: d.user,
-                    period: d.period,
-                    received: d.received,
-                    completed: d.completed,
-                    on_time: d.on_time,
-                };
-                tx.insert(&mut c)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Called by `tasks::log::write` for every log line, in the same write: updates the
-/// task's tally, the counters and the deadline index.
-pub fn on_log(tx: &mut WriteTx<'_>, e: &LogEntry) -> Result<(), StoreError> {
-    let tz = zone_in(tx)?;
-    on_log_in(tx, e, tz)
-}
-
-fn on_log_in(tx: &mut WriteTx<'_>, e: &LogEntry, tz: Tz) -> Result<(), StoreError> {
-    // The task is read only for a completion without a recorded verdict (a line that
-    // bypassed the schema-2 step); every other line carries its facts.
-    let task: Option<Task> = if e.action == "complete" && e.completion.is_none() {
-        tx.get(e.task_id)?
-    } else {
-        None
-    };
-    let events = events_of(e, task.as_ref());
+/// Called for every new log line, in the same write: the counters change by what the
+/// line's facts add to what the task's `earlier` lines (replayed) contributed. A task
+/// counts once per member and period however often it comes back, so the earlier lines
+/// decide whether this one changes a figure; nothing else is stored per task.
+pub fn on_line(tx: &mut WriteTx<'_>, earlier: &[LogEntry], e: &LogEntry) -> Result<(), StoreError> {
+    let events = events_of(e);
     if events.is_empty() {
         return Ok(());
     }
-    let (mut rec, rev) = match tx.lookup(IX_TALLY, &e.task_id.to_string())? {
-        Some(id) => {
-            let r: TallyRecord = tx.load(id)?;
-            let rev = r.rev;
-            (r, Some(rev))
-        }
-        None => (
-            TallyRecord {
-                id: 0,
-                rev: 0,
-                task_id: e.task_id,
-                tally: TaskTally::default(),
-            },
-            None,
-        ),
-    };
+    let tz = zone_in(tx)?;
+    let mut tally = replay(earlier, tz);
     let deltas: Vec<Delta> = events
         .into_iter()
-        .flat_map(|ev| rec.tally.apply(ev, tz))
+        .flat_map(|ev| tally.apply(ev, tz))
         .collect();
-    match rev {
-        Some(rev) => tx.update(&mut rec, rev)?,
-        None => {
-            tx.insert(&mut rec)?;
-        }
-    }
-    apply_deltas(tx, deltas)
+    super::counters::apply(tx, deltas)
 }
 
 /// The time zone the stored counters and tallies were built in, if they were.
@@ -280,11 +219,27 @@ pub fn ensure_built(store: &Store, tz: Tz) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-/// Drops all statistics records and replays every task log line, in order. Past
+/// Drops all statistics records and replays every task's log, in order. Past
 /// completions count with the verdict stored on their line, so a rebuild (new time
 /// zone, upgrade) moves them between periods at most, never from late to on time.
 pub fn rebuild(store: &Store, tz: Tz) -> Result<(), StoreError> {
-    let logs: Vec<LogEntry> = store.list()?;
+    let mut sums: BTreeMap<(String, u64), [i64; 3]> = BTreeMap::new();
+    for item in store.scan(KeyRange::prefix(format!("{}/", TaskLog::KIND)), false) {
+        let (_, v) = item?;
+        let log: TaskLog = decode(&v)?;
+        let mut tally = TaskTally::default();
+        for d in log
+            .lines
+            .iter()
+            .flat_map(events_of)
+            .flat_map(|ev| tally.apply(ev, tz))
+        {
+            let sum = sums.entry((d.period, d.user)).or_default();
+            for (s, v) in sum.iter_mut().zip([d.received, d.completed, d.on_time]) {
+                *s = s.saturating_add(v);
+            }
+        }
+    }
     store.write(|tx| {
         for c in store.list::<StatCounter>()? {
             tx.delete::<StatCounter>(c.id)?;
@@ -295,9 +250,10 @@ pub fn rebuild(store: &Store, tz: Tz) -> Result<(), StoreError> {
         for d in store.list::<DueMark>()? {
             tx.delete::<DueMark>(d.id)?;
         }
-        for e in &logs {
-            on_log_in(tx, e, tz)?;
+        for m in super::counters::all_records(store)? {
+            tx.delete::<super::counters::MemberMonth>(m.id)?;
         }
+        super::counters::insert_sums(tx, sums)?;
         match store.lookup(IX_META, "1")? {
             Some(id) => {
                 let mut m: StatsMeta = tx.load(id)?;
@@ -317,48 +273,7 @@ pub fn rebuild(store: &Store, tz: Tz) -> Result<(), StoreError> {
     })
 }
 
-/// Counters of every member for one period.
-pub fn counters(store: &Store, period: &str) -> Result<Vec<StatCounter>, StoreError> {
-    let mut out = Vec::new();
-    for id in store.ids_by(IX_PERIOD, period)? {
-        if let Some(c) = store.get::<StatCounter>(id)? {
-            out.push(c);
-        }
-    }
-    Ok(out)
-}
-
-/// One member's counter for one period.
-pub fn counter(store: &Store, user: u64, period: &str) -> Result<Option<StatCounter>, StoreError> {
-    match store.lookup(IX_COUNTER, &format!("{period}/{user}"))? {
-        Some(id) => store.get(id),
-        None => Ok(None),
-    }
-}
-
-/// How many open tasks `user` handles whose deadline passed before `now`.
-pub fn overdue_count(store: &Store, user: u64, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    store.count_range(
-        IX_DUE,
-        &format!("{user}/"),
-        &format!("{user}/{}", time_key(now)),
-    )
-}
-
-/// Ids of the open tasks `user` handles that are overdue at `now`, most recent deadline
-/// first. The index entries are the tasks' own (`tasks::record`), in deadline order.
-pub fn overdue_ids(store: &Store, user: u64, now: DateTime<Utc>) -> Result<Vec<u64>, StoreError> {
-    let mut out = Vec::new();
-    for id in store.ids_by(IX_DUE, &user.to_string())? {
-        if let Some(t) = store.get::<Task>(id)? {
-            if let Some(due) = t.current_due().filter(|d| *d < now) {
-                out.push((due, id));
-            }
-        }
-    }
-    out.sort_by(|a, b| b.cmp(a));
-    Ok(out.into_iter().map(|(_, id)| id).collect())
-}
+pub use super::counters::{counter, counters};
 
 /// Schema step 3 -> 4: the deadline index becomes an index entry of the task itself
 /// (one key per open task with a deadline instead of a mark record with two index
@@ -401,33 +316,32 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    /// One "receive" line for user 7 at `at`, counted in the store's zone.
+    /// One line by which user 7 received a step at `at`, counted in the store's zone.
     fn receive_in(tz: Tz, at: DateTime<Utc>) -> Vec<String> {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
         ensure_built(&store, tz).unwrap();
         store
             .write(|tx| {
-                let mut e = LogEntry {
+                let e = LogEntry {
                     id: 0,
                     rev: 0,
                     task_id: 99,
                     at,
                     actor_id: Some(7),
                     actor_name: "u".into(),
-                    action: "receive".into(),
+                    action: "create".into(),
                     detail: String::new(),
                     reason: None,
-                    subject_id: Some(7),
+                    subject_id: None,
                     completion: None,
-                    received_by: None,
+                    received_by: Some(7),
+                    undoes: None,
                 };
-                tx.insert(&mut e)?;
-                on_log(tx, &e)
+                on_line(tx, &[], &e)
             })
             .unwrap();
-        let mut periods: Vec<String> = store
-            .list::<StatCounter>()
+        let mut periods: Vec<String> = super::super::counters::all_counters(&store)
             .unwrap()
             .into_iter()
             .filter(|c| c.user_id == 7 && c.received == 1)
@@ -448,6 +362,62 @@ mod tests {
         // and back again: no zone left behind by the other store
         assert_eq!(receive_in(chrono_tz::UTC, at), utc);
     }
+    /// Lines count by their typed facts only: a withdrawal takes back the receipt
+    /// replayed from the task's earlier lines, and an action text without facts
+    /// (a `complete` line with no completion) counts nothing.
+    #[test]
+    fn counters_follow_the_facts_of_the_lines_and_their_replayed_history() {
+        let store = Store::memory();
+        ensure_built(&store, chrono_tz::UTC).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 11, 3, 10, 0, 0).unwrap();
+        let line = |action: &str| LogEntry {
+            id: 0,
+            rev: 0,
+            task_id: 5,
+            at,
+            actor_id: Some(1),
+            actor_name: "u".into(),
+            action: action.into(),
+            detail: String::new(),
+            reason: None,
+            subject_id: None,
+            completion: None,
+            received_by: None,
+            undoes: None,
+        };
+        let created = LogEntry {
+            received_by: Some(7),
+            ..line("create")
+        };
+        let withdrawn = LogEntry {
+            received_by: Some(8),
+            undoes: Some(Undoes::LastReceipt),
+            ..line("withdraw")
+        };
+        let text_only = LogEntry {
+            subject_id: Some(8),
+            ..line("complete")
+        };
+        store
+            .write(|tx| {
+                on_line(tx, &[], &created)?;
+                on_line(tx, std::slice::from_ref(&created), &withdrawn)?;
+                on_line(tx, &[created.clone(), withdrawn.clone()], &text_only)
+            })
+            .unwrap();
+        let figures = |user| {
+            counter(&store, user, "2026-11")
+                .unwrap()
+                .map(|c| (c.received, c.completed))
+        };
+        assert_eq!(figures(7), Some((0, 0)), "receipt withdrawn");
+        assert_eq!(
+            figures(8),
+            Some((1, 0)),
+            "no completion fact, no completion"
+        );
+    }
+
     fn open_task(handler: u64, due: DateTime<Utc>) -> Task {
         Task {
             due_at: Some(due),
@@ -456,11 +426,10 @@ mod tests {
     }
 
     #[test]
-    fn schema_4_replaces_deadline_marks_with_the_tasks_own_entries() {
+    fn schema_4_removes_the_deadline_marks() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db"), 1 << 20).unwrap();
         let due = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap();
-        let now = due + chrono::Duration::days(1);
         let (late, done) = store
             .write(|tx| {
                 let late = tx.insert(&mut open_task(5, due))?;
@@ -481,19 +450,18 @@ mod tests {
             })
             .unwrap();
         assert_eq!(
-            overdue_count(&store, 5, now).unwrap(),
-            3,
-            "marks and the task's entry"
+            store.count_by(IX_DUE, "5").unwrap(),
+            2,
+            "the marks' entries"
         );
         fold_due_marks(&store).unwrap();
         assert!(store.list::<DueMark>().unwrap().is_empty());
-        assert_eq!(overdue_count(&store, 5, now).unwrap(), 1);
-        assert_eq!(overdue_ids(&store, 5, now).unwrap(), vec![late]);
         assert_eq!(
-            overdue_count(&store, 5, due).unwrap(),
+            store.count_by(IX_DUE, "5").unwrap(),
             0,
-            "not overdue before"
+            "overdue counts read the todo index now"
         );
+        assert_eq!(store.load::<Task>(late).unwrap().status, TaskStatus::Open);
         let _ = done;
     }
 }

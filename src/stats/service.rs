@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::model::Counts;
 use super::period::{recent, Period, PeriodKind};
-use super::record::{counter, counters, overdue_count};
+use super::record::{counter, counters};
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::org::policy::{stats_scope, StatsScope};
@@ -131,8 +131,9 @@ fn row(
     c: Counts,
     depts: &HashMap<u64, String>,
     now: DateTime<Utc>,
-    todo_of: TodoCount<'_>,
+    open_work: OpenWork<'_>,
 ) -> ServiceResult<StatsRow> {
+    let (todo, overdue) = open_work(store, u.id, now)?;
     Ok(StatsRow {
         user_id: u.id,
         username: u.username.clone(),
@@ -144,14 +145,16 @@ fn row(
         on_time: c.on_time,
         completion_rate: c.completion_rate(),
         on_time_rate: c.on_time_rate(),
-        todo: todo_of(store, u.id)?,
-        overdue: overdue_count(store, u.id, now)?,
+        todo,
+        overdue,
     })
 }
 
-/// How many open steps a member handles now. Passed in by the caller (the task service
-/// keeps that list), so statistics do not reach into the task service that feeds them.
-pub type TodoCount<'a> = &'a dyn Fn(&Store, u64) -> Result<usize, crate::store::StoreError>;
+/// How many open steps a member handles now, and how many of them are past their
+/// deadline at the given time. Passed in by the caller (the task service keeps that
+/// list), so statistics do not reach into the task service that feeds them.
+pub type OpenWork<'a> =
+    &'a dyn Fn(&Store, u64, DateTime<Utc>) -> Result<(usize, usize), crate::store::StoreError>;
 
 /// The statistics table for one period, scoped by the caller's role.
 pub fn table(
@@ -160,7 +163,7 @@ pub fn table(
     q: &StatsQuery,
     now: DateTime<Utc>,
     tz: Tz,
-    todo_of: TodoCount<'_>,
+    open_work: OpenWork<'_>,
 ) -> ServiceResult<StatsTable> {
     let kind = q.period.unwrap_or(PeriodKind::Month);
     let (p, options) = resolve_period(kind, q.at.as_deref(), now, tz)?;
@@ -187,7 +190,7 @@ pub fn table(
         if u.disabled && c == Counts::default() {
             continue;
         }
-        rows.push(row(store, u, c, &depts, now, todo_of)?);
+        rows.push(row(store, u, c, &depts, now, open_work)?);
     }
     rows.sort_by(|a, b| {
         a.display_name

@@ -1,6 +1,5 @@
 //! Schema version check and migration steps, run at every open.
 
-use super::backend::KeyRange;
 use super::keys::META_SCHEMA;
 use super::{Store, StoreError, SCHEMA_VERSION};
 
@@ -14,13 +13,20 @@ const STEPS: &[Step] = &[
     step_3,
     // 3 → 4: the deadline index of open tasks becomes the tasks' own entries.
     crate::stats::record::fold_due_marks,
+    // 4 → 5: fewer keys per task (see `tasks::schema_5`, `scenarios::states`).
+    step_5,
 ];
+
+fn step_5(store: &Store) -> Result<(), StoreError> {
+    crate::tasks::schema_5::step(store)?;
+    crate::scenarios::states::fold_pair_states(store)
+}
 
 /// The todo index is ordered by step state and deadline; ERP records no longer keep
 /// a per-kind index (see `erp::model`).
 fn step_3(store: &Store) -> Result<(), StoreError> {
     crate::tasks::lists::reindex_todo(store)?;
-    drop_index(store, "erp_kind")
+    store.drop_multi_index("erp_kind")
 }
 
 pub fn run(store: &Store) -> Result<(), StoreError> {
@@ -69,28 +75,6 @@ pub fn run(store: &Store) -> Result<(), StoreError> {
         set_version(store, version + 1)?;
     }
     Ok(())
-}
-
-/// Removes every entry of non-unique index `index`, a few thousand per write so no
-/// batch grows with the database.
-fn drop_index(store: &Store, index: &str) -> Result<(), StoreError> {
-    let prefix = format!("mx/{index}/");
-    loop {
-        let keys: Vec<Vec<u8>> = store
-            .scan(KeyRange::prefix(prefix.as_bytes()), false)
-            .take(5000)
-            .map(|item| item.map(|(k, _)| k))
-            .collect::<Result<_, _>>()?;
-        if keys.is_empty() {
-            return Ok(());
-        }
-        store.write(|tx| {
-            for key in keys {
-                tx.remove_raw(key);
-            }
-            Ok::<_, StoreError>(())
-        })?;
-    }
 }
 
 /// File inside the database directory saying it has been initialised.

@@ -10,9 +10,9 @@ use super::{decode, Record, Store, StoreError};
 const CHUNK: usize = 1000;
 
 impl Store {
-    /// Drops every entry of `index` and writes it again from the records of kind `R`;
-    /// returns how many entries it wrote.
-    pub fn rebuild_multi_index<R: Record>(&self, index: &str) -> Result<usize, StoreError> {
+    /// Removes every entry of non-unique index `index`, [`CHUNK`] per write so no
+    /// batch grows with the database: for schema steps that retire an index.
+    pub fn drop_multi_index(&self, index: &str) -> Result<(), StoreError> {
         let prefix = format!("mx/{index}/");
         loop {
             let stale = self
@@ -21,7 +21,7 @@ impl Store {
                 .map(|item| item.map(|(k, _)| k))
                 .collect::<Result<Vec<_>, _>>()?;
             if stale.is_empty() {
-                break;
+                return Ok(());
             }
             self.write(|tx| {
                 for key in stale {
@@ -30,6 +30,12 @@ impl Store {
                 Ok::<_, StoreError>(())
             })?;
         }
+    }
+
+    /// Drops every entry of `index` and writes it again from the records of kind `R`;
+    /// returns how many entries it wrote.
+    pub fn rebuild_multi_index<R: Record>(&self, index: &str) -> Result<usize, StoreError> {
+        self.drop_multi_index(index)?;
         let mut written = 0;
         let mut pending: Vec<Vec<u8>> = Vec::new();
         let flush = |pending: &mut Vec<Vec<u8>>| {

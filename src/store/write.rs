@@ -140,6 +140,26 @@ impl<'a> WriteTx<'a> {
         Ok(id)
     }
 
+    /// Stores a new record under the id it already has (one that belongs to another
+    /// record and shares its id, such as a task's log), with revision 1; refuses when
+    /// a record of that kind and id is there.
+    pub fn insert_owned<R: Record>(&mut self, record: &mut R) -> Result<(), StoreError> {
+        let key = record_key(R::KIND, record.id());
+        if let Some(b) = self.checked_get(&key)? {
+            let found: R = decode(&b)?;
+            return Err(StoreError::Conflict {
+                kind: R::KIND,
+                id: record.id(),
+                expected: 0,
+                found: found.rev(),
+            });
+        }
+        record.set_rev(1);
+        self.claim_indexes(record)?;
+        self.stage(key, Some(encode(record)?));
+        Ok(())
+    }
+
     /// Replaces a record if its stored revision is `expected_rev`; bumps the revision.
     pub fn update<R: Record>(
         &mut self,

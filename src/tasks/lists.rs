@@ -331,14 +331,15 @@ pub fn personal(
     which: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<TaskList> {
-    let index = match which {
-        "done" => ix::HANDLED,
-        "created" => ix::CREATED,
-        "watching" => ix::WATCHING,
+    let me = me(actor)?;
+    let (index, value) = match which {
+        "done" => (ix::HANDLED, me),
+        "created" => (ix::VISIBLE_TO, format!("{me}/c")),
+        "watching" => (ix::WATCHING, me),
         other => return Err(ServiceError::not_found(format!("no view '{other}'"))),
     };
     let ids = store
-        .ids_by_newest(index, &me(actor)?)
+        .ids_by_newest(index, &value)
         .take(200)
         .collect::<Result<Vec<u64>, _>>()?;
     let items = load_all(store, ids)?

@@ -7,7 +7,7 @@ pub use crate::flow::apply::LogLine;
 use crate::flow::Completion;
 use crate::store::{StoreError, WriteTx};
 
-pub use crate::tasklog::{list, LogEntry, IX_TASK};
+pub use crate::tasklog::{list, LogEntry, TaskLog, Undoes, IX_TASK};
 
 /// Stages a log entry in the caller's write.
 pub fn write(
@@ -19,6 +19,24 @@ pub fn write(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     insert(tx, task_id, actor, line, subject_id, None, None, now)
+}
+
+/// Stages the log line of the task's deletion: it takes the task out of every
+/// statistic.
+pub fn write_deletion(
+    tx: &mut WriteTx<'_>,
+    task_id: u64,
+    actor: &Actor,
+    line: LogLine,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    crate::effects::log::insert(
+        tx,
+        LogEntry {
+            undoes: Some(Undoes::Task),
+            ..LogEntry::new(task_id, actor, line, now)
+        },
+    )
 }
 
 /// Stages the log line of a node completion by `handler`, with the facts of that

@@ -10,6 +10,7 @@ pub mod log;
 pub mod operate;
 pub mod record;
 pub mod reminders;
+pub mod schema_5;
 pub mod service;
 pub mod templates;
 pub mod view;

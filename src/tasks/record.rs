@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 
 use crate::flow::{NodeState, Task, TaskStatus};
-use crate::stats::record::IX_DUE;
 use crate::store::Record;
 use crate::time::time_key;
 
@@ -16,8 +15,13 @@ pub mod ix {
     /// [`super::todo_value`], so "my todo" reads its groups in deadline order by range.
     pub const TODO: &str = "task_todo";
     pub const HANDLED: &str = "task_handled";
+    /// The creator index before schema 5 (now the `c` range of [`VISIBLE_TO`]); named
+    /// only so the schema step can remove its entries.
     pub const CREATED: &str = "task_created";
     pub const WATCHING: &str = "task_watching";
+    /// Everyone who may see the task, one entry each: value [`super::visible_value`]
+    /// (the creator's is marked, so "created by me" is one range of it and the
+    /// creator needs no second entry).
     pub const VISIBLE_TO: &str = "task_visible";
     /// Open tasks by the next time a reminder may be due (zero-padded millis).
     pub const REMIND_AT: &str = "task_remind";
@@ -29,6 +33,12 @@ pub fn todo_value(handler: u64, state: NodeState, due: Option<DateTime<Utc>>) ->
     let state = if state == NodeState::Active { "a" } else { "s" };
     let due = due.map_or_else(|| NO_DUE.to_string(), time_key);
     format!("{handler}/{state}/{due}")
+}
+
+/// [`ix::VISIBLE_TO`] value: `{user}/c` for the task's creator, `{user}/p` for every
+/// other participant.
+pub fn visible_value(user: u64, creator: bool) -> String {
+    format!("{user}/{}", if creator { "c" } else { "p" })
 }
 
 /// Deadline part of a [`todo_value`] for a step without one: after every time key.
@@ -44,10 +54,7 @@ impl Record for Task {
             (false, TaskStatus::Open) => "open",
             (false, TaskStatus::Done) => "done",
         };
-        let mut keys = vec![
-            (ix::PROJECT, format!("{}/{status}", self.project_id)),
-            (ix::CREATED, self.creator_id.to_string()),
-        ];
+        let mut keys = vec![(ix::PROJECT, format!("{}/{status}", self.project_id))];
         if let (false, Some(node)) = (self.archived, self.current_node()) {
             keys.push((
                 ix::TODO,
@@ -67,17 +74,8 @@ impl Record for Task {
         keys.extend(
             self.participants()
                 .into_iter()
-                .map(|u| (ix::VISIBLE_TO, u.to_string())),
+                .map(|u| (ix::VISIBLE_TO, visible_value(u, u == self.creator_id))),
         );
-        // The statistics' overdue index: open, current handler, deadline.
-        if let (false, TaskStatus::Open, Some(h), Some(due)) = (
-            self.archived,
-            self.status,
-            self.current_handler(),
-            self.current_due(),
-        ) {
-            keys.push((IX_DUE, format!("{h}/{}", time_key(due))));
-        }
         if let Some(at) = super::reminders::next_at(self) {
             keys.push((ix::REMIND_AT, time_key(at)));
         }
@@ -85,11 +83,24 @@ impl Record for Task {
     }
 }
 
-/// How many open steps `user` handles now (the length of their todo list).
-pub fn todo_count(
+/// How many open steps `user` handles now (the length of their todo list) and how many
+/// of them are past their deadline at `now`: both counted by key in the todo index,
+/// which also serves the statistics' overdue figure (no separate deadline index).
+pub fn open_work(
     store: &crate::store::Store,
     user: u64,
-) -> Result<usize, crate::store::StoreError> {
+    now: DateTime<Utc>,
+) -> Result<(usize, usize), crate::store::StoreError> {
     // Prefix count: every `{user}/…` value of the todo index.
-    store.count_by(ix::TODO, &user.to_string())
+    let todo = store.count_by(ix::TODO, &user.to_string())?;
+    let now_key = time_key(now);
+    let mut overdue = 0;
+    for state in ["a", "s"] {
+        overdue += store.count_range(
+            ix::TODO,
+            &format!("{user}/{state}/"),
+            &format!("{user}/{state}/{now_key}"),
+        )?;
+    }
+    Ok((todo, overdue))
 }

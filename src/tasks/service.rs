@@ -488,12 +488,11 @@ pub fn delete(
     }
     store.write(|tx| {
         tx.delete::<Task>(id)?;
-        log::write(
+        log::write_deletion(
             tx,
             id,
             actor,
             log::line("delete", format!("deleted '{}'", t.title)),
-            None,
             now,
         )?;
         audit::record(

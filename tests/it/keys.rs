@@ -43,13 +43,14 @@ fn stock(id: &str, available: i64) -> serde_json::Value {
 }
 
 /// Keys written today by a new scenario task with one handler and a deadline (task and
-/// 6 indexes: project, creator, todo, visible-to, reminder, overdue; log line and
-/// index, tally and index, month and week counters, message with 2 indexes, scenario
-/// state with index, the scenario). 21 before the deadline marks were folded into the
-/// task's own index entry.
-/// The target is 10; this bound only keeps the count from growing until the
-/// folding lands.
-const KEYS_PER_TASK_TODAY: usize = 19;
+/// 4 indexes: project, todo, visible-to (the creator's entry marked), reminder; the
+/// task's log (one value, statistics replay it: no tally); the member's counters of the
+/// month (its weeks inside); message with its one inbox entry; the record's scenario
+/// states (one value under the record's id, no index); the scenario's fired count,
+/// written once per batch, so a task pushed alone pays it whole). 19 before schema 5.
+/// The target is 10: met in a batch of many tasks only (10 + 1/tasks), not by
+/// a task pushed alone.
+const KEYS_PER_TASK_TODAY: usize = 11;
 
 #[tokio::test]
 async fn keys_written_per_new_scenario_task() {

@@ -43,6 +43,12 @@ const KNOWN_BACK_EDGES: &[(&str, &str, &str)] = &[
     ),
     (
         "store",
+        "scenarios",
+        "schema step 4->5 (scenarios::states::fold_pair_states) is named in store/migrate.rs, \
+         like the stats and tasks steps",
+    ),
+    (
+        "store",
         "tasks",
         "schema step 2->3 (tasks::lists::reindex_todo) is named in store/migrate.rs, like \
          the stats step above",

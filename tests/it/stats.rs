@@ -347,12 +347,17 @@ async fn a_late_step_stays_late_when_its_deadline_moves_and_counters_are_rebuilt
     drop(guard);
 }
 
-/// The `complete` lines of the store with their verdict taken away and the schema
-/// set back to 1: the data of a Baton from before verdicts were recorded.
+/// The `complete` lines of the store with their verdict taken away, in the layout of
+/// then (a record per line, a tally per task), and the schema set back to 1: the data
+/// of a Baton from before verdicts were recorded.
 fn make_schema_1(db: &std::path::Path) {
     use baton::store::{Store, StoreError};
     use baton::tasks::log::LogEntry;
     let store = Store::open(db, 1 << 20).unwrap();
+    let zone = baton::stats::record::built_zone(&store)
+        .unwrap()
+        .unwrap_or(chrono_tz::UTC);
+    baton::stats::schema_5::to_legacy_layout(&store, zone).unwrap();
     store
         .write(|tx| {
             for mut e in store.list::<LogEntry>()? {

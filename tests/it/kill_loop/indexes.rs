@@ -82,6 +82,7 @@ fn walk_all(store: &Store, e: &mut Expected) {
     e.add::<projects::Project>(store);
     e.add::<auth::token::ApiToken>(store);
     e.add::<stats::record::StatCounter>(store);
+    e.add::<stats::counters::MemberMonth>(store);
     e.add::<stats::record::TallyRecord>(store);
     e.add::<stats::record::DueMark>(store);
     e.add::<stats::record::StatsMeta>(store);
@@ -91,11 +92,13 @@ fn walk_all(store: &Store, e: &mut Expected) {
     e.add::<delivery::OutboxItem>(store);
     e.add::<tasks::templates::Template>(store);
     e.add::<tasks::log::LogEntry>(store);
+    e.add::<tasks::log::TaskLog>(store);
     e.add::<tasks::comments::Comment>(store);
     e.add::<org::User>(store);
     e.add::<org::Department>(store);
     e.add::<scenarios::Scenario>(store);
     e.add::<scenarios::ScenarioState>(store);
+    e.add::<scenarios::states::RecordStates>(store);
     e.add::<audit::AuditEvent>(store);
     e.add::<personal::PreferenceRecord>(store);
     e.add::<inbox::Message>(store);

@@ -120,7 +120,8 @@ fn the_index_walk_finds_dangling_and_missing_entries() {
 
 #[test]
 fn counters_the_log_does_not_account_for_are_found() {
-    use baton::stats::record::{StatCounter, StatsMeta};
+    use baton::stats::model::Delta;
+    use baton::stats::record::StatsMeta;
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     {
@@ -133,16 +134,16 @@ fn counters_the_log_does_not_account_for_are_found() {
                     timezone: "Asia/Shanghai".into(),
                 })?;
                 // received twice, but no task log line says so
-                tx.insert(&mut StatCounter {
-                    id: 0,
-                    rev: 0,
-                    user_id: 1,
-                    period: "2026-11".into(),
-                    received: 2,
-                    completed: 0,
-                    on_time: 0,
-                })
-                .map(|_| ())
+                baton::stats::counters::apply(
+                    tx,
+                    vec![Delta {
+                        user: 1,
+                        period: "2026-11".into(),
+                        received: 2,
+                        completed: 0,
+                        on_time: 0,
+                    }],
+                )
             })
             .unwrap();
     }

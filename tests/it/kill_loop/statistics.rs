@@ -7,14 +7,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use baton::stats::record::{rebuild, StatCounter, StatsMeta};
+use baton::stats::counters::all_counters;
+use baton::stats::record::{rebuild, StatsMeta};
 use baton::store::Store;
 
 type Counters = BTreeMap<(u64, String), (i64, i64, i64)>;
 
 fn read(store: &Store) -> Result<Counters, String> {
-    Ok(store
-        .list::<StatCounter>()
+    Ok(all_counters(store)
         .map_err(|e| e.to_string())?
         .into_iter()
         .filter(|c| (c.received, c.completed, c.on_time) != (0, 0, 0))

@@ -47,7 +47,9 @@ describe('inbound webhooks', { timeout: 120000 }, () => {
   test('add a hook, deliver to it, read its deliveries, see a refusing mapping', async (t) => {
     if (skip) return t.skip(skip);
     const { context, page, problems } = await newPage();
-    await page.getByTestId('nav-hooks').click();
+    // Admin → ERP records → Inbound webhooks (the menu stays short enough for a laptop)
+    await page.getByTestId('nav-erp').click();
+    await page.getByTestId('erp-hooks').click();
     await page.getByTestId('hook-create-form').waitFor();
     await page.getByTestId('hook-preset').selectOption('generic');
     assert.equal(await page.getByTestId('hook-name').inputValue(), 'generic');

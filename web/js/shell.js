@@ -185,7 +185,6 @@ function Sidebar({ path, open, onNavigate }) {
           <${NavItem} href="/admin/audit" icon="list" label=${t('nav.audit')} testid="nav-audit" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/scenarios" icon="code" label=${t('nav.scenarios')} testid="nav-scenarios" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/erp" icon="database" label=${t('nav.erp')} testid="nav-erp" path=${path} onNavigate=${onNavigate} />
-          <${NavItem} href="/admin/hooks" icon="upload" label=${t('nav.hooks')} testid="nav-hooks" path=${path} onNavigate=${onNavigate} />
           <${NavItem} href="/admin/delivery" icon="mail" label=${t('nav.delivery')} testid="nav-delivery" path=${path} onNavigate=${onNavigate} />`}
       </div>
     </nav>`}

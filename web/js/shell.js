@@ -221,9 +221,17 @@ function UserMenu({ onPassword }) {
     };
   }, [open]);
   const who = me.display_name || me.username;
+  // Escape from inside the menu is handled here too, not only by the document listener
+  // the effect above adds after the panel is painted (a key pressed before that effect
+  // ran on a loaded machine left the menu open)
+  const closeOnEscape = (e) => {
+    if (!open || e.key !== 'Escape') return;
+    setOpen(false);
+    btn.current.focus();
+  };
   // A disclosure button: its name is the person's name (visually hidden on phones,
   // where only the avatar shows) plus what it opens.
-  return html`<div class="user-menu" ref=${ref}>
+  return html`<div class="user-menu" ref=${ref} onKeyDown=${closeOnEscape}>
     <button type="button" class="user-menu-btn" aria-expanded=${open} aria-controls="user-menu-panel" ref=${btn}
       data-testid="user-menu" onClick=${() => setOpen(!open)}>
       <${Avatar} name=${who} />

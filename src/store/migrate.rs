@@ -14,6 +14,8 @@ const STEPS: &[Step] = &[
     step_3,
     // 3 → 4: the deadline index of open tasks becomes the tasks' own entries.
     crate::stats::record::fold_due_marks,
+    // 4 → 5: the reminder schedule no longer holds the due-soon lead (a setting).
+    crate::tasks::reminders::reindex,
 ];
 
 /// The todo index is ordered by step state and deadline; ERP records no longer keep

@@ -1,4 +1,7 @@
 //! The task log: every operation, edit and comment, with who, when and why.
+//!
+//! Services do not write it: their events do, through `effects::log`. [`write`] is
+//! left for the schema backfill, which re-creates lines of the past.
 
 use chrono::{DateTime, Utc};
 
@@ -19,32 +22,6 @@ pub fn write(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     insert(tx, task_id, actor, line, subject_id, None, None, now)
-}
-
-/// Stages the log line of a node completion by `handler`, with the facts of that
-/// moment (deadline, verdict) that statistics keep for good, and who received the
-/// next step through it.
-#[allow(clippy::too_many_arguments)]
-pub fn write_completion(
-    tx: &mut WriteTx<'_>,
-    task_id: u64,
-    actor: &Actor,
-    line: LogLine,
-    handler: u64,
-    completion: Completion,
-    received_by: Option<u64>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    insert(
-        tx,
-        task_id,
-        actor,
-        line,
-        Some(handler),
-        received_by,
-        Some(completion),
-        now,
-    )
 }
 
 #[allow(clippy::too_many_arguments)]

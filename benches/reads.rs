@@ -1,14 +1,18 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
-//! Read throughput under load against a running server: the measuring half of
-//! `benches/reads/run.sh` (which builds the release binary, fills it with the data
-//! set of the memory bench and runs this with `READS_URL` set). This adds a member
-//! with 30 open tasks (deadlines over the next 30 days, five started), then measures.
+//! Reads under load (issue 13, Performance): `GET /api/my/todo` for a member with 30
+//! open tasks and one task's detail against `/healthz`, on the same server in the same
+//! run, 64 connections, on the data set of the memory bench. Targets: my todo at
+//! >= 0.25x the throughput of `/healthz`, p99 < 20 ms. Run by `benches/reads/run.sh`.
 //!
-//! For each path in turn (`/healthz`, the member's `/api/my/todo`, one of their
-//! tasks), 64 connections send requests back to back for `READS_SECONDS` (10 s);
-//! prints requests per second and latency percentiles, and each read's throughput
-//! as a ratio of `/healthz`'s in the same run. A Rust client, so the client's own
-//! cost is small and the same for every path (a Python client saturates first).
+//! Starts the release binary (`READS_BIN`, default `target/release/baton`) on a
+//! temporary data directory (loopback only), ingests `ERP_RECORDS` records (default
+//! 1,000,000, one in ten makes a task) with `benches/memory/load.py`, adds a member
+//! with 30 open tasks (deadlines over the next 30 days, five started), then sends
+//! requests back to back on 64 connections to each path in turn for `READS_SECONDS`
+//! (10): requests per second, p50 and p99, and each read's throughput as a ratio of
+//! `/healthz`'s. A Rust client, so the client's own cost is small and the same for
+//! every path (a Python client saturates first). With `READS_PERF=file`, the server
+//! is recorded with `perf record -g` while "my todo" is measured.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -152,8 +156,66 @@ async fn member_with_30_tasks(client: &reqwest::Client, base: &str) -> (String, 
     (token, ids[0])
 }
 
+/// The server under test; killed when dropped.
+struct Server {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server() -> Server {
+    let bin = std::env::var("READS_BIN").unwrap_or_else(|_| "target/release/baton".into());
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    let child = std::process::Command::new(&bin)
+        .args(["serve", "--data"])
+        .arg(dir.path().join("data"))
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .env("BATON_ADMIN_PASSWORD", "bench-admin-password")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{bin}: {e} (build it: cargo build --release)"));
+    let server = Server {
+        child,
+        url,
+        _dir: dir,
+    };
+    let health = format!("{}/healthz", server.url);
+    while std::process::Command::new("curl")
+        .args(["-fs", "-o", "/dev/null", &health])
+        .status()
+        .map(|s| !s.success())
+        .unwrap_or(true)
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server
+}
+
 fn main() {
-    let base = std::env::var("READS_URL").expect("READS_URL (see benches/reads/run.sh)");
+    let server = start_server();
+    let base = server.url.clone();
+    let records = std::env::var("ERP_RECORDS").unwrap_or_else(|_| "1000000".into());
+    let ingest = std::process::Command::new("python3")
+        .args(["benches/memory/load.py", &base, &records, "ingest"])
+        .status()
+        .unwrap();
+    assert!(ingest.success(), "ingest failed");
+    let perf = std::env::var("READS_PERF").ok();
     let secs = std::env::var("READS_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -183,7 +245,20 @@ fn main() {
         let mut health = 0.0;
         println!("{CONNECTIONS} connections, {secs} s per path");
         for p in &paths {
+            let recording = perf.as_ref().filter(|_| p == "/api/my/todo").map(|file| {
+                std::process::Command::new("perf")
+                    .args(["record", "-g", "-o", file, "-p"])
+                    .arg(server.child.id().to_string())
+                    .args(["--", "sleep", &secs.to_string()])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            });
             let r = phase(&client, format!("{base}{p}"), token.clone(), secs).await;
+            if let Some(mut rec) = recording {
+                let _ = rec.wait();
+            }
             if p == "/healthz" {
                 health = r.per_second;
             }

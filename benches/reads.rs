@@ -4,7 +4,7 @@
 //! run, 64 connections, on the data set of the memory bench. Targets: my todo at
 //! >= 0.25x the throughput of `/healthz`, p99 < 20 ms. Run by `benches/reads/run.sh`.
 //!
-//! Starts the release binary (`READS_BIN`, default `target/release/baton`) on a
+//! Starts the binary cargo built with this bench (or `READS_BIN`) on a
 //! temporary data directory (loopback only), ingests `ERP_RECORDS` records (default
 //! 1,000,000, one in ten makes a task) with `benches/memory/load.py`, adds a member
 //! with 30 open tasks (deadlines over the next 30 days, five started), then sends
@@ -171,7 +171,8 @@ impl Drop for Server {
 }
 
 fn start_server() -> Server {
-    let bin = std::env::var("READS_BIN").unwrap_or_else(|_| "target/release/baton".into());
+    // Cargo builds the binary with the bench, in the same profile.
+    let bin = std::env::var("READS_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_baton").into());
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -188,7 +189,7 @@ fn start_server() -> Server {
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
-        .unwrap_or_else(|e| panic!("{bin}: {e} (build it: cargo build --release)"));
+        .unwrap_or_else(|e| panic!("{bin}: {e}"));
     let server = Server {
         child,
         url,

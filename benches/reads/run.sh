@@ -11,5 +11,5 @@
 # lower than on a free one; the ratio is what compares.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --release --locked --bin baton
+# Cargo builds the server binary with the bench, in the bench (optimized) profile.
 cargo bench --locked --bench reads

@@ -43,7 +43,6 @@ pub fn prepare(config: &Config) -> Result<(Store, Option<String>), ServeError> {
     crate::fs_private::create_dir(&config.tmp_dir()).map_err(io("cannot create tmp directory"))?;
     crate::fs_private::create_dir(&config.uploads_dir())
         .map_err(io("cannot create uploads directory"))?;
-    crate::tasks::reminders::set_lead(config.due_soon);
     let store = Store::open(&config.db_dir(), config.cache_bytes)?;
     store.set_min_free(config.min_free_disk);
     // The database holds password hashes: owner only, whatever the umask was.
@@ -156,8 +155,9 @@ async fn reminders(state: AppState) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "scenario tick failed"),
         }
+        let lead = crate::tasks::reminders::lead_of(state.config.due_soon);
         match state
-            .run(|s| crate::tasks::reminders::tick(s, Utc::now()))
+            .run(move |s| crate::tasks::reminders::tick(s, Utc::now(), lead))
             .await
         {
             Ok(0) => {}

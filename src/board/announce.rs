@@ -5,10 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actor::Actor;
-use crate::effects::notify;
+use crate::effects::events::Event;
+use crate::effects::stage_events;
 use crate::error::{trimmed, ServiceError, ServiceResult};
-use crate::inbox::service::NewMessage;
-use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
 use crate::org::policy::{require_company_admin, CompanyArea};
 use crate::org::User;
@@ -111,21 +110,21 @@ pub fn create(
     let users: Vec<User> = store.list()?;
     store.write(|tx| {
         let id = tx.insert(&mut a)?;
-        for u in users.iter().filter(|u| !u.disabled && !actor.is(u.id)) {
-            notify(
-                tx,
-                NewMessage {
-                    user_id: u.id,
-                    kind: MessageKind::Announcement,
-                    task_id: None,
-                    task_title: Some(a.title.clone()),
-                    actor_id: actor.user_id,
-                    text: format!("Announcement: {} (#{id})", a.title),
-                    reason: None,
-                },
-                now,
-            )?;
-        }
+        let to = users
+            .iter()
+            .filter(|u| !u.disabled && !actor.is(u.id))
+            .map(|u| u.id)
+            .collect();
+        stage_events(
+            tx,
+            actor,
+            &[Event::Announced {
+                id,
+                title: a.title.clone(),
+                to,
+            }],
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(a)

@@ -6,10 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::actor::Actor;
-use crate::effects::notify;
+use crate::effects::events::Event;
+use crate::effects::stage_events;
 use crate::error::{trimmed, ServiceError, ServiceResult};
-use crate::inbox::service::NewMessage;
-use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
 use crate::org::policy::{
     answers_feedback, hears_feedback_from, may_see_feedback, may_set_feedback_status,
@@ -139,21 +138,17 @@ pub fn create(
         .collect();
     store.write(|tx| {
         let id = tx.insert(&mut f)?;
-        for admin in &admins {
-            notify(
-                tx,
-                NewMessage {
-                    user_id: *admin,
-                    kind: MessageKind::FeedbackNew,
-                    task_id: None,
-                    task_title: Some(f.title.clone()),
-                    actor_id: Some(uid),
-                    text: format!("{} sent feedback '{}' (#{id})", actor.name, f.title),
-                    reason: None,
-                },
-                now,
-            )?;
-        }
+        stage_events(
+            tx,
+            actor,
+            &[Event::FeedbackSent {
+                id,
+                title: f.title.clone(),
+                by: uid,
+                admins: admins.clone(),
+            }],
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(f)
@@ -219,20 +214,14 @@ pub fn reply(
         f.updated_at = now;
         tx.update(&mut f, rev)?;
         if admin {
-            notify(
+            stage_events(
                 tx,
-                NewMessage {
-                    user_id: f.author_id,
-                    kind: MessageKind::Feedback,
-                    task_id: None,
-                    task_title: Some(f.title.clone()),
-                    actor_id: actor.user_id,
-                    text: format!(
-                        "{} replied to your feedback '{}' (#{id})",
-                        actor.name, f.title
-                    ),
-                    reason: None,
-                },
+                actor,
+                &[Event::FeedbackAnswered {
+                    id,
+                    title: f.title.clone(),
+                    author: f.author_id,
+                }],
                 now,
             )?;
         }

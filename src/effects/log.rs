@@ -1,4 +1,5 @@
-//! Consumer: the task log, and through each line the statistics counters.
+//! Consumer: the task log, and through each line the statistics counters: the line of
+//! a flow change ([`write_events`]) and those of the services' events ([`on_events`]).
 
 use chrono::{DateTime, Utc};
 
@@ -8,6 +9,8 @@ use crate::flow::events::{self, Event};
 use crate::flow::Completion;
 use crate::store::{StoreError, WriteTx};
 use crate::tasklog::{LogEntry, TaskLog, Undoes};
+
+use super::events::{Edit, Event as Event2, Reminder, TaskRef};
 
 /// Stages the log line of a flow change with the facts its events carry: who
 /// completed a step (with that moment's deadline and verdict) and who received one.
@@ -59,5 +62,163 @@ pub fn insert(tx: &mut WriteTx<'_>, mut e: LogEntry) -> Result<(), StoreError> {
             rev: 0,
             lines: vec![e],
         }),
+    }
+}
+
+/// The task-log line a service event writes, if it writes one: the task it belongs
+/// to, the line, and (creation) the flow facts it carries.
+fn line_of(e: &Event2) -> Option<(u64, LogLine)> {
+    let line = |action: &str, detail: String| LogLine {
+        action: action.to_string(),
+        detail,
+        reason: None,
+    };
+    Some(match e {
+        Event2::Created { task, .. } => {
+            (task.id, line("create", format!("created '{}'", task.title)))
+        }
+        Event2::Commented { task, body, .. } => {
+            (task.id, line("comment", body.chars().take(200).collect()))
+        }
+        Event2::Edited { task, changes } => {
+            let labels: Vec<&str> = changes.iter().map(Edit::label).collect();
+            (
+                *task,
+                line("edit", format!("changed {}", labels.join(", "))),
+            )
+        }
+        Event2::ItemChecked { task, line } => (*task, line.clone()),
+        Event2::Attached { task, name } => (*task, line("attach", format!("attached {name}"))),
+        Event2::Detached { task, name } => (*task, line("detach", format!("removed {name}"))),
+        Event2::Deleted { task } => (task.id, line("delete", format!("deleted '{}'", task.title))),
+        Event2::Copied { task, to } => (*task, line("copy", format!("copied to task {to}"))),
+        Event2::Moved {
+            task,
+            from_project,
+            to_project,
+        } => (
+            *task,
+            line(
+                "move",
+                format!("moved from project {from_project} to project {to_project}"),
+            ),
+        ),
+        Event2::Archived { task, with_project } => (
+            *task,
+            line(
+                "archive",
+                if *with_project {
+                    "archived with all finished tasks of the project".to_string()
+                } else {
+                    "archived".to_string()
+                },
+            ),
+        ),
+        Event2::Reminded { task, kind, .. } => match kind {
+            Reminder::DueSoon => (task.id, line("due_soon", reminder_text(task, *kind))),
+            Reminder::Overdue => (task.id, line("overdue", reminder_text(task, *kind))),
+        },
+        Event2::Escalated { task, level, .. } => {
+            (task.id, line("escalation", escalation_text(task, *level)))
+        }
+        Event2::Announced { .. }
+        | Event2::FeedbackSent { .. }
+        | Event2::FeedbackAnswered { .. }
+        | Event2::ScenarioQuarantined { .. }
+        | Event2::Seen { .. } => return None,
+    })
+}
+
+/// What a reminder says, in the log and in the inbox alike.
+pub(super) fn reminder_text(task: &TaskRef, kind: Reminder) -> String {
+    match kind {
+        Reminder::DueSoon => format!("'{}' is due soon", task.title),
+        Reminder::Overdue => format!("'{}' is overdue", task.title),
+    }
+}
+
+/// What an escalation says, in the log and in the inbox alike.
+pub(super) fn escalation_text(task: &TaskRef, level: usize) -> String {
+    format!(
+        "'{}' is not finished in time (escalation level {level})",
+        task.title
+    )
+}
+
+/// Consumer of service events: one task-log line per event that concerns a task
+/// (creation with its flow facts, so statistics count who received the first step).
+pub fn on_events(
+    tx: &mut WriteTx<'_>,
+    actor: &Actor,
+    events: &[Event2],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for e in events {
+        let Some((task_id, line)) = line_of(e) else {
+            continue;
+        };
+        match e {
+            Event2::Created { facts, .. } => write_events(tx, task_id, actor, line, facts, now)?,
+            // a deleted task leaves every statistic (see `stats::record::on_line`)
+            Event2::Deleted { .. } => insert(
+                tx,
+                LogEntry {
+                    undoes: Some(Undoes::Task),
+                    ..LogEntry::new(task_id, actor, line, now)
+                },
+            )?,
+            _ => insert(tx, LogEntry::new(task_id, actor, line, now))?,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_line_names_what_changed_and_board_events_write_none() {
+        let e = Event2::Edited {
+            task: 4,
+            changes: vec![
+                Edit::Title,
+                Edit::Deadline {
+                    from: None,
+                    to: None,
+                },
+                Edit::Watchers {
+                    added: vec![3],
+                    removed: vec![],
+                },
+            ],
+        };
+        let (task, line) = line_of(&e).unwrap();
+        assert_eq!(task, 4);
+        assert_eq!(
+            (line.action.as_str(), line.detail.as_str()),
+            ("edit", "changed title, due time, watchers")
+        );
+        let a = Event2::Announced {
+            id: 1,
+            title: "x".into(),
+            to: vec![2],
+        };
+        assert!(line_of(&a).is_none());
+    }
+
+    #[test]
+    fn a_comment_line_keeps_the_first_200_characters() {
+        let e = Event2::Commented {
+            task: TaskRef {
+                id: 1,
+                title: "t".into(),
+            },
+            by: 1,
+            body: "é".repeat(300),
+            mentions: vec![],
+            participants: vec![],
+        };
+        assert_eq!(line_of(&e).unwrap().1.detail.chars().count(), 200);
     }
 }

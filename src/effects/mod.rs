@@ -4,10 +4,13 @@
 //! store their change, then hand what it causes to [`stage`]: the task log line with
 //! the events' facts, the statistics counters (through that line), inbox messages and
 //! their outbox items. This is the layer above those consumers, one small module each,
-//! so none of them reaches into another (see `docs/architecture.md`).
+//! so none of them reaches into another (see `docs/architecture.md`). The other services
+//! describe what they did as [`events::Event`]s and hand them to [`stage_events`].
 
+pub mod events;
 pub mod inbox;
 pub mod log;
+pub mod messages;
 
 use chrono::{DateTime, Utc};
 
@@ -37,6 +40,19 @@ pub fn stage(
         now,
     )?;
     inbox::post_notices(tx, store, task, actor, &outcome.notices, now)
+}
+
+/// Stages everything the services' `events` (done by `actor`) cause: task-log lines
+/// (and through them the statistics), inbox messages and their outbox items, read
+/// marks. The one way a service other than the flow operations reaches those sinks.
+pub fn stage_events(
+    tx: &mut WriteTx<'_>,
+    actor: &Actor,
+    events: &[events::Event],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    log::on_events(tx, actor, events, now)?;
+    messages::on_events(tx, actor, events, now)
 }
 
 /// Stages an inbox message and its external deliveries (e-mail, webhooks, as the

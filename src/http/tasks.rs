@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiMultipart, ApiPath, ApiQuery, Authed};
+use super::extract::{ApiJson, ApiMultipart, ApiPath, ApiQuery, Authed, Presenting};
 use super::files;
 use crate::flow::model::Attachment;
 use crate::flow::Op;
@@ -81,14 +81,11 @@ async fn list_tasks(
 #[utoipa::path(get, path = "/api/tasks/{id}", tag = "tasks", params(("id" = u64, Path)), responses((status = 200, body = TaskView), (status = 404, body = ErrorBody)))]
 async fn get_task(
     State(state): State<AppState>,
-    auth: Authed,
+    auth: Presenting,
     ApiPath(id): ApiPath<u64>,
 ) -> ApiResult<Json<TaskView>> {
-    Ok(Json(
-        state
-            .run(move |s| svc::get(s, &auth.actor, id, Utc::now()))
-            .await?,
-    ))
+    let task = auth.run(&state, move |s, a| svc::get(s, &a.actor, id, Utc::now()));
+    Ok(Json(task.await?))
 }
 
 /// Edit a task (creator, editors, admins); only steps not yet reached may change.

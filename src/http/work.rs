@@ -10,7 +10,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Authed};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authed, Presenting};
 use crate::error::ServiceError;
 use crate::inbox::service::{self as inbox, InboxQuery};
 use crate::inbox::Message;
@@ -90,12 +90,9 @@ async fn delete_template(
 
 /// My todo: tasks whose current step I handle, split into overdue, new and started.
 #[utoipa::path(get, path = "/api/my/todo", tag = "my", responses((status = 200, body = Todo)))]
-async fn my_todo(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<Todo>> {
-    Ok(Json(
-        state
-            .run(move |s| lists::todo(s, &auth.actor, Utc::now()))
-            .await?,
-    ))
+async fn my_todo(State(state): State<AppState>, auth: Presenting) -> ApiResult<Json<Todo>> {
+    let todo = auth.run(&state, |s, a| lists::todo(s, &a.actor, Utc::now()));
+    Ok(Json(todo.await?))
 }
 
 /// The personal lists of `GET /api/my/{which}`, for the OpenAPI document only

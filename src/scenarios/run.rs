@@ -156,24 +156,16 @@ pub(crate) fn quarantine_in(
             None,
             now,
         )?;
-        for user_id in &v.admins {
-            crate::effects::notify(
-                tx,
-                crate::inbox::service::NewMessage {
-                    user_id: *user_id,
-                    kind: crate::inbox::MessageKind::ScenarioQuarantined,
-                    task_id: None,
-                    task_title: Some(s.name.clone()),
-                    actor_id: None,
-                    text: format!(
-                        "Scenario '{}' was switched off: {}. Fix it and enable it again on the Scenarios page.",
-                        s.name, v.reason
-                    ),
-                    reason: Some(v.reason.clone()),
-                },
-                now,
-            )?;
-        }
+        crate::effects::stage_events(
+            tx,
+            &Actor::server(),
+            &[crate::effects::events::Event::ScenarioQuarantined {
+                name: s.name.clone(),
+                reason: v.reason.clone(),
+                admins: v.admins.clone(),
+            }],
+            now,
+        )?;
     }
     Ok(())
 }

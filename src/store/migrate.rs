@@ -15,6 +15,8 @@ const STEPS: &[Step] = &[
     crate::stats::record::fold_due_marks,
     // 4 → 5: fewer keys per task (see `tasks::schema_5`, `scenarios::states`).
     step_5,
+    // 5 → 6: the reminder schedule no longer holds the due-soon lead (a setting).
+    crate::tasks::reminders::reindex,
 ];
 
 fn step_5(store: &Store) -> Result<(), StoreError> {

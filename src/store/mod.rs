@@ -27,7 +27,7 @@ mod snapshot;
 mod write;
 
 pub use backend::{prefix_end, Backend, Batch, Entries, Entry, KeyRange, Space};
-pub use codec::{decode, encode, Record};
+pub use codec::{decode, decode_part, encode, Record};
 pub use error::StoreError;
 pub use keys::{
     decode_id, encode_id, index_key, kind_of, multi_key, record_key, META_NEXT_ID, META_SCHEMA,
@@ -40,7 +40,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Current schema version of the data tree; bumped with a step in `migrate.rs`.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Cheap-to-clone handle to the database.
 #[derive(Clone)]
@@ -184,6 +184,17 @@ impl Store {
     pub fn get<R: Record>(&self, id: u64) -> Result<Option<R>, StoreError> {
         match self.raw_get(&record_key(R::KIND, id))? {
             Some(bytes) => Ok(Some(decode::<R>(&bytes)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The fields `T` names of record `id` of kind `R` (see [`codec::decode_part`]).
+    pub fn get_part<R: Record, T: serde::de::DeserializeOwned>(
+        &self,
+        id: u64,
+    ) -> Result<Option<T>, StoreError> {
+        match self.raw_get(&record_key(R::KIND, id))? {
+            Some(bytes) => Ok(Some(codec::decode_part::<R, T>(&bytes)?)),
             None => Ok(None),
         }
     }

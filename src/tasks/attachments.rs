@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::context::visible_task;
-use super::log;
 use super::view::TaskView;
 use crate::actor::Actor;
+use crate::effects::events::Event;
+use crate::effects::stage_events;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::model::Attachment;
 use crate::flow::Task;
@@ -63,12 +64,13 @@ pub fn attach(
         task.attachments.push(att.clone());
         task.updated_at = now;
         tx.update(&mut task, rev)?;
-        log::write(
+        stage_events(
             tx,
-            task_id,
             actor,
-            log::line("attach", format!("attached {}", att.name)),
-            None,
+            &[Event::Attached {
+                task: task_id,
+                name: att.name.clone(),
+            }],
             now,
         )?;
         Ok(att)
@@ -164,12 +166,13 @@ pub fn remove(
         task.attachments.retain(|a| a.id != attachment_id);
         task.updated_at = now;
         tx.update(&mut task, rev)?;
-        log::write(
+        stage_events(
             tx,
-            task_id,
             actor,
-            log::line("detach", format!("removed {}", att.name)),
-            None,
+            &[Event::Detached {
+                task: task_id,
+                name: att.name.clone(),
+            }],
             now,
         )?;
         Ok(TaskView::new(&task, ctx.allowed(actor, &task), now))

@@ -5,13 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::context::visible_task;
-use super::log;
 use crate::actor::Actor;
-use crate::effects::notify;
+use crate::effects::events::{Event, TaskRef};
+use crate::effects::stage_events;
 use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::flow::access;
-use crate::inbox::service::NewMessage;
-use crate::inbox::MessageKind;
 use crate::markdown::to_safe_html;
 use crate::org::policy::administers;
 use crate::org::{Department, User};
@@ -148,49 +146,26 @@ pub fn add(
     store.write(|tx| {
         tx.insert(&mut c)?;
         // Commenting is acting on the task: what the inbox said about it has been seen.
-        crate::inbox::service::mark_read(tx, &seen)?;
-        log::write(
+        stage_events(
             tx,
-            task_id,
             actor,
-            log::line("comment", c.body.chars().take(200).collect::<String>()),
-            None,
+            &[
+                Event::Seen {
+                    messages: seen.clone(),
+                },
+                Event::Commented {
+                    task: TaskRef {
+                        id: task_id,
+                        title: task.title.clone(),
+                    },
+                    by: author,
+                    body: c.body.clone(),
+                    mentions: mentions.clone(),
+                    participants: task.participants(),
+                },
+            ],
             now,
         )?;
-        for m in mentions.iter().filter(|m| **m != author) {
-            notify(
-                tx,
-                NewMessage {
-                    user_id: *m,
-                    kind: MessageKind::Mentioned,
-                    task_id: Some(task_id),
-                    task_title: Some(task.title.clone()),
-                    actor_id: Some(author),
-                    text: format!("{} mentioned you on '{}'", actor.name, task.title),
-                    reason: Some(c.body.clone()),
-                },
-                now,
-            )?;
-        }
-        for p in task
-            .participants()
-            .into_iter()
-            .filter(|p| *p != author && !mentions.contains(p))
-        {
-            notify(
-                tx,
-                NewMessage {
-                    user_id: p,
-                    kind: MessageKind::Commented,
-                    task_id: Some(task_id),
-                    task_title: Some(task.title.clone()),
-                    actor_id: Some(author),
-                    text: format!("{} commented on '{}'", actor.name, task.title),
-                    reason: Some(c.body.clone()),
-                },
-                now,
-            )?;
-        }
         Ok::<_, ServiceError>(())
     })?;
     Ok(CommentView::from(&c))

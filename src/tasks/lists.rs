@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::context::project_ctx;
 use super::record::ix;
-use super::view::TaskSummary;
+use super::view::{TaskHead, TaskSummary};
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::{Priority, Task, TaskStatus};
@@ -317,8 +317,8 @@ fn summaries(
 ) -> ServiceResult<Vec<TaskSummary>> {
     let mut out = Vec::new();
     for id in store.ids_in_range(ix::TODO, from, to, TODO_SHOWN)? {
-        if let Some(t) = store.get::<Task>(id)? {
-            out.push(TaskSummary::new(&t, now));
+        if let Some(h) = store.get_part::<Task, TaskHead>(id)? {
+            out.push(TaskSummary::of_head(h, now));
         }
     }
     Ok(out)

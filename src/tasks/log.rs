@@ -1,4 +1,7 @@
 //! The task log: every operation, edit and comment, with who, when and why.
+//!
+//! Services do not write it: their events do, through `effects::log`. [`write`] is
+//! left for the schema backfill, which re-creates lines of the past.
 
 use chrono::{DateTime, Utc};
 

@@ -6,14 +6,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::context::visible_task;
-use super::log;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::effects;
+use crate::effects::events::Event;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::apply::{apply, check, ApplyError, OpInput};
 use crate::flow::{Op, Task};
-use crate::inbox::service::{mark_read, unread_about_task};
+use crate::inbox::service::unread_about_task;
 use crate::store::Store;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -79,7 +79,14 @@ pub fn operate(
         // One log line per operation, carrying its events' facts (who received the
         // step, a completion's deadline and verdict), the statistics, the messages.
         effects::stage(tx, store, &task, actor, &outcome, now)?;
-        mark_read(tx, &seen)?;
+        effects::stage_events(
+            tx,
+            actor,
+            &[Event::Seen {
+                messages: seen.clone(),
+            }],
+            now,
+        )?;
         let allowed = ctx.allowed(actor, &task);
         Ok::<_, ServiceError>((TaskView::new(&task, allowed, now), ()))
     })?;
@@ -108,8 +115,17 @@ pub fn check_item(
         }
         let line = check(&mut task, uid, item, req.done, now).map_err(map_apply)?;
         tx.update(&mut task, req.rev)?;
-        log::write(tx, id, actor, line, None, now)?;
-        mark_read(tx, &seen)?;
+        effects::stage_events(
+            tx,
+            actor,
+            &[
+                Event::ItemChecked { task: id, line },
+                Event::Seen {
+                    messages: seen.clone(),
+                },
+            ],
+            now,
+        )?;
         Ok(TaskView::new(&task, ctx.allowed(actor, &task), now))
     })
 }

@@ -23,7 +23,10 @@ pub mod ix {
     /// (the creator's is marked, so "created by me" is one range of it and the
     /// creator needs no second entry).
     pub const VISIBLE_TO: &str = "task_visible";
-    /// Open tasks by the next time a reminder may be due (zero-padded millis).
+    /// Open tasks by when a reminder may be due: `t/{time}`, the time of the next
+    /// overdue reminder or escalation, or `d/{deadline}` while "due soon" is pending
+    /// (its lead is a setting, so the tick adds it when it reads, not the index when
+    /// it writes); see `tasks::reminders::schedule`.
     pub const REMIND_AT: &str = "task_remind";
 }
 
@@ -76,9 +79,11 @@ impl Record for Task {
                 .into_iter()
                 .map(|u| (ix::VISIBLE_TO, visible_value(u, u == self.creator_id))),
         );
-        if let Some(at) = super::reminders::next_at(self) {
-            keys.push((ix::REMIND_AT, time_key(at)));
-        }
+        keys.extend(
+            super::reminders::schedule(self)
+                .into_iter()
+                .map(|v| (ix::REMIND_AT, v)),
+        );
         keys
     }
 }

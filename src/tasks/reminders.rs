@@ -6,34 +6,31 @@
 //! (`ReminderState`) and written in the same batch as the inbox messages, so after a
 //! restart nothing is lost and nothing is sent twice.
 
-use std::sync::OnceLock;
-
 use chrono::{DateTime, Duration, Utc};
 
 use crate::actor::Actor;
-use crate::effects::notify;
+use crate::effects::events::{Event, Reminder, TaskRef};
+use crate::effects::stage_events;
 use crate::error::ServiceResult;
 use crate::flow::model::ReminderState;
 use crate::flow::{Task, TaskStatus};
-use crate::inbox::service::NewMessage;
-use crate::inbox::MessageKind;
 use crate::store::Store;
 use crate::time::time_key;
 
-use super::log;
 use super::record::ix;
 
-static LEAD: OnceLock<Duration> = OnceLock::new();
-
-/// Sets how long before the deadline "due soon" goes out (config `due_soon`; once per
-/// process, at start). The index is derived from the task alone, so the lead is a
-/// process setting rather than an argument.
-pub fn set_lead(lead: std::time::Duration) {
-    let _ = LEAD.set(Duration::from_std(lead).unwrap_or(Duration::hours(24)));
+/// The lead of "due soon" (config `due_soon`) as a signed duration; an out-of-range
+/// value (years beyond chrono's range) means "as early as can be said": a day.
+pub fn lead_of(due_soon: std::time::Duration) -> Duration {
+    Duration::from_std(due_soon).unwrap_or(Duration::hours(24))
 }
 
-fn lead() -> Duration {
-    *LEAD.get().unwrap_or(&Duration::hours(24))
+/// Schema step 4 → 5: the reminder index held the due-soon time (deadline minus the
+/// lead of that process); it now holds tagged entries ([`schedule`]).
+pub fn reindex(store: &Store) -> Result<(), crate::store::StoreError> {
+    let n = store.rebuild_multi_index::<Task>(ix::REMIND_AT)?;
+    tracing::info!(entries = n, "reminder schedule rebuilt");
+    Ok(())
 }
 
 /// The reminder state as it applies to the task's current step and deadline.
@@ -50,19 +47,23 @@ fn current_state(t: &Task) -> ReminderState {
     }
 }
 
-/// When the next reminder or escalation for `t` is due, if any: pure over the task.
+/// When the next overdue reminder or escalation for `t` is due, if any: pure over the
+/// task (a pending "due soon" comes before it; see [`schedule`]).
 pub fn next_at(t: &Task) -> Option<DateTime<Utc>> {
     if t.status != TaskStatus::Open || t.archived {
         return None;
     }
-    let escalation = t
-        .source
-        .as_ref()
-        .and_then(|s| s.escalations.iter().filter(|e| !e.sent).map(|e| e.at).min());
-    match (next_reminder_at(t), escalation) {
+    match (next_reminder_at(t), next_escalation(t)) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
+}
+
+/// The time of the first escalation of a scenario task not sent yet.
+fn next_escalation(t: &Task) -> Option<DateTime<Utc>> {
+    t.source
+        .as_ref()
+        .and_then(|s| s.escalations.iter().filter(|e| !e.sent).map(|e| e.at).min())
 }
 
 /// Escalation levels of a scenario task that are due at `now` and not yet sent.
@@ -83,26 +84,47 @@ pub fn escalations_due(t: &Task, now: DateTime<Utc>) -> Vec<usize> {
         .unwrap_or_default()
 }
 
+/// The next overdue reminder: at the deadline, then a day after the last one. The
+/// due-soon reminder before it depends on the configured lead, so it is scheduled by
+/// its deadline instead ([`due_soon_of`]).
 fn next_reminder_at(t: &Task) -> Option<DateTime<Utc>> {
     let due = t.current_due()?;
-    let s = current_state(t);
-    match s.overdue_sent_at {
+    match current_state(t).overdue_sent_at {
         // Checked: times in stored tasks are bounded at the request boundary, but a
         // reminder must never be the thing that panics inside a write.
         Some(last) => last.checked_add_signed(Duration::days(1)),
-        // A deadline nearer than the lead is "due soon" at once; one already passed
-        // goes straight to overdue (see `due_now`).
-        None if !s.due_soon_sent => Some(due.checked_sub_signed(lead()).unwrap_or(due)),
         None => Some(due),
     }
 }
 
-/// Which reminder is due at `now`, and the state after sending it.
-pub fn due_now(t: &Task, now: DateTime<Utc>) -> Option<(MessageKind, ReminderState)> {
+/// The deadline whose "due soon" reminder is still to go out, if any: indexed as
+/// it is, so the tick finds it by `deadline <= now + lead` whatever the lead is now.
+pub fn due_soon_of(t: &Task) -> Option<DateTime<Utc>> {
     if t.status != TaskStatus::Open || t.archived {
         return None;
     }
-    let at = next_reminder_at(t)?;
+    let due = t.current_due()?;
+    let s = current_state(t);
+    (!s.due_soon_sent && s.overdue_sent_at.is_none()).then_some(due)
+}
+
+/// When the reminder of `t` that `lead` ahead of the deadline asks for is due.
+fn reminder_at(t: &Task, lead: Duration) -> Option<DateTime<Utc>> {
+    match due_soon_of(t) {
+        // A deadline nearer than the lead is "due soon" at once; one already passed
+        // goes straight to overdue (see `due_now`).
+        Some(due) => Some(due.checked_sub_signed(lead).unwrap_or(due)),
+        None => next_reminder_at(t),
+    }
+}
+
+/// Which reminder is due at `now` with "due soon" `lead` ahead of the deadline, and
+/// the state after sending it.
+pub fn due_now(t: &Task, now: DateTime<Utc>, lead: Duration) -> Option<(Reminder, ReminderState)> {
+    if t.status != TaskStatus::Open || t.archived {
+        return None;
+    }
+    let at = reminder_at(t, lead)?;
     if at > now {
         return None;
     }
@@ -110,97 +132,94 @@ pub fn due_now(t: &Task, now: DateTime<Utc>) -> Option<(MessageKind, ReminderSta
     let mut s = current_state(t);
     if now < due {
         s.due_soon_sent = true;
-        Some((MessageKind::DueSoon, s))
+        Some((Reminder::DueSoon, s))
     } else {
         s.due_soon_sent = true;
         s.overdue_sent_at = Some(now);
-        Some((MessageKind::Overdue, s))
+        Some((Reminder::Overdue, s))
     }
 }
 
-/// Sends every reminder due at `now`; returns how many went out.
-pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
-    let upto = time_key(now);
+/// [`ix::REMIND_AT`] tag of an entry due at its time: overdue, escalation.
+const AT: &str = "t";
+/// [`ix::REMIND_AT`] tag of a pending "due soon", by the deadline.
+const DEADLINE: &str = "d";
+
+/// The reminder index entries of `t`: one, but two when an escalation comes before
+/// the deadline of a pending "due soon" (the lead is not known here, so the earlier
+/// of the two cannot be chosen).
+pub fn schedule(t: &Task) -> Vec<String> {
+    let entry = |tag: &str, at: DateTime<Utc>| format!("{tag}/{}", time_key(at));
+    let Some(due) = due_soon_of(t) else {
+        return next_at(t).map(|at| entry(AT, at)).into_iter().collect();
+    };
+    let mut out = vec![entry(DEADLINE, due)];
+    if let Some(e) = next_escalation(t).filter(|e| *e < due) {
+        out.push(entry(AT, e));
+    }
+    out
+}
+
+/// The open tasks a tick at `now` must look at: overdue reminders and escalations
+/// whose time has come, and deadlines within `lead` whose "due soon" is pending.
+fn candidates(store: &Store, now: DateTime<Utc>, lead: Duration) -> ServiceResult<Vec<u64>> {
+    let soon = now.checked_add_signed(lead).unwrap_or(now);
+    // `{tag}/{time}0` ends the entries up to `time`: '0' follows the '/' before an id.
+    let upto = |tag: &str, at: DateTime<Utc>| {
+        store.ids_in_range(
+            ix::REMIND_AT,
+            &format!("{tag}/"),
+            &format!("{tag}/{}0", time_key(at)),
+            usize::MAX,
+        )
+    };
+    let mut ids = upto(AT, now)?;
+    ids.extend(upto(DEADLINE, soon)?);
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// Sends every reminder due at `now` ("due soon" `lead` ahead of the deadline, the
+/// config's `due_soon`); returns how many tasks had one.
+pub fn tick(store: &Store, now: DateTime<Utc>, lead: Duration) -> ServiceResult<usize> {
     let mut sent = 0;
-    for id in store.ids_by_range(ix::REMIND_AT, &upto)? {
+    for id in candidates(store, now, lead)? {
         sent += store.write(|tx| {
             let Some(mut t) = tx.get::<Task>(id)? else {
                 return Ok::<_, crate::error::ServiceError>(0);
             };
             let escalations = escalations_due(&t, now);
-            let reminder = due_now(&t, now);
+            let reminder = due_now(&t, now, lead);
             if escalations.is_empty() && reminder.is_none() {
                 return Ok(0);
             }
+            let mut events = Vec::new();
             for i in escalations {
                 let Some(src) = t.source.as_mut() else { break };
                 src.escalations[i].sent = true;
-                let text = format!(
-                    "'{}' is not finished in time (escalation level {})",
-                    t.title,
-                    i + 1
-                );
-                for user_id in src.escalations[i].notify.clone() {
-                    notify(
-                        tx,
-                        NewMessage {
-                            user_id,
-                            kind: MessageKind::Escalation,
-                            task_id: Some(t.id),
-                            task_title: Some(t.title.clone()),
-                            actor_id: None,
-                            text: text.clone(),
-                            reason: None,
-                        },
-                        now,
-                    )?;
-                }
-                log::write(
-                    tx,
-                    t.id,
-                    &Actor::server(),
-                    log::line("escalation", text),
-                    None,
-                    now,
-                )?;
-            }
-            let Some((kind, state)) = reminder else {
-                tx.update_bookkeeping(&mut t)?;
-                return Ok(1);
-            };
-            t.reminders = state;
-            let handler = t.current_handler();
-            let mut to: Vec<u64> = handler.into_iter().collect();
-            if kind == MessageKind::Overdue && !to.contains(&t.creator_id) {
-                to.push(t.creator_id);
-            }
-            let text = match kind {
-                MessageKind::DueSoon => format!("'{}' is due soon", t.title),
-                _ => format!("'{}' is overdue", t.title),
-            };
-            for user_id in to {
-                notify(
-                    tx,
-                    NewMessage {
-                        user_id,
-                        kind,
-                        task_id: Some(t.id),
-                        task_title: Some(t.title.clone()),
-                        actor_id: None,
-                        text: text.clone(),
-                        reason: None,
+                events.push(Event::Escalated {
+                    task: TaskRef {
+                        id: t.id,
+                        title: t.title.clone(),
                     },
-                    now,
-                )?;
+                    level: i + 1,
+                    notify: src.escalations[i].notify.clone(),
+                });
             }
-            log::write(
-                tx,
-                t.id,
-                &Actor::server(),
-                log::line(kind.as_str(), text),
-                None,
-                now,
-            )?;
+            if let Some((kind, state)) = reminder {
+                t.reminders = state;
+                events.push(Event::Reminded {
+                    task: TaskRef {
+                        id: t.id,
+                        title: t.title.clone(),
+                    },
+                    kind,
+                    handler: t.current_handler(),
+                    creator: t.creator_id,
+                });
+            }
+            stage_events(tx, &Actor::server(), &events, now)?;
             tx.update_bookkeeping(&mut t)?;
             Ok(1)
         })?;
@@ -212,6 +231,8 @@ pub fn tick(store: &Store, now: DateTime<Utc>) -> ServiceResult<usize> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    const DAY: Duration = Duration::hours(24);
 
     fn task(due: Option<DateTime<Utc>>) -> Task {
         let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
@@ -227,24 +248,33 @@ mod tests {
     fn due_soon_then_overdue_then_daily() {
         let due = Utc.with_ymd_and_hms(2026, 5, 5, 12, 0, 0).unwrap();
         let mut t = task(Some(due));
-        assert_eq!(next_at(&t), Some(due - Duration::hours(24)));
-        assert!(due_now(&t, due - Duration::hours(25)).is_none());
-        let (k, s) = due_now(&t, due - Duration::hours(23)).unwrap();
-        assert_eq!(k, MessageKind::DueSoon);
+        assert_eq!(due_soon_of(&t), Some(due), "indexed by its deadline");
+        assert_eq!(
+            next_at(&t),
+            Some(due),
+            "overdue, should due-soon not go out"
+        );
+        assert!(due_now(&t, due - Duration::hours(25), DAY).is_none());
+        let (k, s) = due_now(&t, due - Duration::hours(23), DAY).unwrap();
+        assert_eq!(k, Reminder::DueSoon);
         t.reminders = s;
+        assert_eq!(due_soon_of(&t), None);
         assert_eq!(next_at(&t), Some(due));
-        assert!(due_now(&t, due - Duration::hours(1)).is_none(), "not twice");
-        let (k, s) = due_now(&t, due + Duration::minutes(1)).unwrap();
-        assert_eq!(k, MessageKind::Overdue);
+        assert!(
+            due_now(&t, due - Duration::hours(1), DAY).is_none(),
+            "not twice"
+        );
+        let (k, s) = due_now(&t, due + Duration::minutes(1), DAY).unwrap();
+        assert_eq!(k, Reminder::Overdue);
         t.reminders = s;
         assert_eq!(
             next_at(&t),
             Some(due + Duration::minutes(1) + Duration::days(1))
         );
-        assert!(due_now(&t, due + Duration::hours(5)).is_none());
+        assert!(due_now(&t, due + Duration::hours(5), DAY).is_none());
         assert_eq!(
-            due_now(&t, due + Duration::days(2)).unwrap().0,
-            MessageKind::Overdue
+            due_now(&t, due + Duration::days(2), DAY).unwrap().0,
+            Reminder::Overdue
         );
     }
 
@@ -306,20 +336,155 @@ mod tests {
     fn a_new_deadline_or_step_starts_afresh() {
         let due = Utc.with_ymd_and_hms(2026, 5, 5, 12, 0, 0).unwrap();
         let mut t = task(Some(due));
-        let (_, s) = due_now(&t, due + Duration::minutes(1)).unwrap();
+        let (_, s) = due_now(&t, due + Duration::minutes(1), DAY).unwrap();
         t.reminders = s;
         t.due_at = Some(due + Duration::days(10));
-        assert_eq!(next_at(&t), Some(due + Duration::days(9)));
+        assert_eq!(due_soon_of(&t), Some(due + Duration::days(10)));
+        assert!(due_now(&t, due + Duration::days(8), DAY).is_none());
+        assert_eq!(
+            due_now(&t, due + Duration::days(9), DAY).unwrap().0,
+            Reminder::DueSoon
+        );
     }
 
     #[test]
     fn a_deadline_nearer_than_the_lead_is_due_soon_at_once_and_a_past_one_overdue() {
         let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
         let t = task(Some(t0 + Duration::hours(2)));
-        assert_eq!(due_now(&t, t0).unwrap().0, MessageKind::DueSoon);
+        assert_eq!(due_now(&t, t0, DAY).unwrap().0, Reminder::DueSoon);
         let late = task(Some(t0 - Duration::hours(2)));
-        let (kind, state) = due_now(&late, t0).unwrap();
-        assert_eq!(kind, MessageKind::Overdue);
+        let (kind, state) = due_now(&late, t0, DAY).unwrap();
+        assert_eq!(kind, Reminder::Overdue);
         assert!(state.due_soon_sent, "no due-soon after the deadline");
+    }
+
+    #[test]
+    fn the_lead_is_the_callers_setting() {
+        let due = Utc.with_ymd_and_hms(2026, 5, 5, 12, 0, 0).unwrap();
+        let t = task(Some(due));
+        let now = due - Duration::hours(30);
+        assert!(due_now(&t, now, DAY).is_none());
+        assert_eq!(
+            due_now(&t, now, Duration::hours(48)).unwrap().0,
+            Reminder::DueSoon,
+            "a longer lead reminds earlier, with the same stored task"
+        );
+    }
+
+    fn stored(dir: &std::path::Path, due: DateTime<Utc>) -> (Store, u64) {
+        let store = Store::open(dir, 8 << 20).unwrap();
+        let mut t = task(Some(due));
+        t.id = 0;
+        t.rev = 0;
+        let id = store.write(|tx| tx.insert(&mut t)).unwrap();
+        (store, id)
+    }
+
+    fn inbox_kinds(store: &Store, user: u64) -> Vec<String> {
+        store
+            .list::<crate::inbox::Message>()
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.user_id == user)
+            .map(|m| m.kind.as_str().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_tick_reminds_by_the_lead_it_is_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let due = Utc.with_ymd_and_hms(2026, 5, 5, 12, 0, 0).unwrap();
+        let (store, id) = stored(dir.path(), due);
+        let now = due - Duration::hours(30);
+        assert_eq!(tick(&store, now, DAY).unwrap(), 0);
+        assert_eq!(tick(&store, now, Duration::hours(48)).unwrap(), 1);
+        assert_eq!(inbox_kinds(&store, 2), vec!["due_soon"]);
+        let log = crate::tasklog::list(&store, id).unwrap();
+        assert_eq!(
+            log.iter().map(|l| l.action.as_str()).collect::<Vec<_>>(),
+            vec!["due_soon"],
+            "the event's log line, in the same write"
+        );
+        assert_eq!(tick(&store, now, Duration::hours(48)).unwrap(), 0, "once");
+    }
+
+    #[test]
+    fn opening_a_schema_4_database_moves_the_due_soon_schedule_to_the_deadline() {
+        use crate::store::{encode, multi_key, record_key, Record, META_SCHEMA};
+        let dir = tempfile::tempdir().unwrap();
+        let due = Utc.with_ymd_and_hms(2026, 5, 5, 12, 0, 0).unwrap();
+        {
+            let store = Store::open(dir.path(), 8 << 20).unwrap();
+            let mut t = task(Some(due));
+            t.id = 7;
+            // As schema 4 left it: the due-soon time (deadline minus a 24 h lead) in
+            // the reminder index, no deadline entry.
+            store
+                .raw_insert_batch(vec![
+                    (record_key(Task::KIND, 7), encode(&t).unwrap()),
+                    (
+                        multi_key(ix::REMIND_AT, &time_key(due - DAY), 7),
+                        Vec::new(),
+                    ),
+                    (META_SCHEMA.to_vec(), 4u32.to_be_bytes().to_vec()),
+                ])
+                .unwrap();
+            store.flush().unwrap();
+        }
+        let store = Store::open(dir.path(), 8 << 20).unwrap();
+        let entries: Vec<String> = store
+            .raw_entries()
+            .map(|e| String::from_utf8_lossy(&e.unwrap().0).into_owned())
+            .filter(|k| k.starts_with("mx/task_remind/"))
+            .collect();
+        assert_eq!(
+            entries,
+            vec![format!("mx/task_remind/d/{}/{:016x}", time_key(due), 7)],
+            "the stale entry gone, the deadline of the pending due-soon in its place"
+        );
+        let lead_48h = Duration::hours(48);
+        assert_eq!(
+            candidates(&store, due - DAY - Duration::hours(1), DAY).unwrap(),
+            Vec::<u64>::new()
+        );
+        assert_eq!(
+            candidates(&store, due - DAY - Duration::hours(1), lead_48h).unwrap(),
+            vec![7]
+        );
+    }
+
+    #[test]
+    fn an_escalation_before_the_deadline_of_a_pending_due_soon_has_its_own_entry() {
+        use crate::flow::model::{Escalation, TaskSource};
+        let due = Utc.with_ymd_and_hms(2026, 5, 5, 12, 0, 0).unwrap();
+        let mut t = task(Some(due));
+        assert_eq!(schedule(&t), vec![format!("d/{}", time_key(due))]);
+        t.source = Some(TaskSource {
+            scenario_id: "s".into(),
+            scenario_name: "s".into(),
+            scenario_version: 1,
+            fired_at: due - DAY * 3,
+            record_kind: "order".into(),
+            record_id: "SO-1".into(),
+            record: serde_json::json!({}),
+            escalations: vec![Escalation {
+                at: due - DAY * 2,
+                notify: vec![9],
+                sent: false,
+            }],
+            on_finish: vec![],
+            auto_close: false,
+        });
+        assert_eq!(
+            schedule(&t),
+            vec![
+                format!("d/{}", time_key(due)),
+                format!("t/{}", time_key(due - DAY * 2))
+            ]
+        );
+        t.reminders.due_soon_sent = true;
+        t.reminders.for_due = Some(due);
+        t.reminders.for_node = Some((1, 2));
+        assert_eq!(schedule(&t), vec![format!("t/{}", time_key(due - DAY * 2))]);
     }
 }

@@ -5,16 +5,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::context::{project_ctx, visible_task, ProjectCtx};
-use super::log;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::audit;
-use crate::effects::notify;
+use crate::effects::events::{Edit, Event, TaskRef};
+use crate::effects::stage_events;
 use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::flow::model::{ReminderState, TaskSource};
 use crate::flow::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
-use crate::inbox::service::NewMessage;
-use crate::inbox::MessageKind;
 use crate::org::policy::{may_choose_editors, may_create_task};
 use crate::store::{Store, WriteTx};
 
@@ -263,31 +261,20 @@ pub fn insert(
     now: DateTime<Utc>,
 ) -> ServiceResult<u64> {
     let id = tx.insert(t)?;
-    let first = t.nodes[0].handler_id;
     // The log line carries who received the first step (statistics count it).
-    crate::effects::log::write_events(
+    stage_events(
         tx,
-        id,
         actor,
-        log::line("create", format!("created '{}'", t.title)),
-        &crate::flow::events::created(t, actor.user_id),
+        &[Event::Created {
+            task: TaskRef {
+                id,
+                title: t.title.clone(),
+            },
+            first_handler: t.nodes[0].handler_id,
+            facts: crate::flow::events::created(t, actor.user_id),
+        }],
         now,
     )?;
-    if !actor.is(first) {
-        notify(
-            tx,
-            NewMessage {
-                user_id: first,
-                kind: MessageKind::Assigned,
-                task_id: Some(id),
-                task_title: Some(t.title.clone()),
-                actor_id: actor.user_id,
-                text: format!("'{}' is assigned to you", t.title),
-                reason: None,
-            },
-            now,
-        )?;
-    }
     Ok(id)
 }
 
@@ -335,29 +322,35 @@ pub fn edit(
     let mut changed = Vec::new();
     if let Some(title) = &patch.title {
         t.title = clean_title(title)?;
-        changed.push("title");
+        changed.push(Edit::Title);
     }
     if let Some(d) = &patch.description {
         t.description = clean_description(d)?;
-        changed.push("description");
+        changed.push(Edit::Description);
     }
     if let Some(b) = patch.business_type {
         t.business_type = clean_business_type(&ctx, b)?;
-        changed.push("business type");
+        changed.push(Edit::BusinessType);
     }
     if let Some(p) = patch.priority {
         t.priority = p;
-        changed.push("priority");
+        changed.push(Edit::Priority);
     }
     if let Some(d) = patch.due_at {
+        changed.push(Edit::Deadline {
+            from: t.due_at,
+            to: d,
+        });
         t.due_at = d;
-        changed.push("due time");
     }
     if let Some(w) = patch.watchers {
         let w = dedup(w);
         ctx.check_members(&w, "watchers")?;
+        changed.push(Edit::Watchers {
+            added: added(&t.watchers, &w),
+            removed: added(&w, &t.watchers),
+        });
         t.watchers = w;
-        changed.push("watchers");
     }
     if let Some(e) = patch.editors {
         let e = dedup(e);
@@ -365,32 +358,41 @@ pub fn edit(
             may_choose_editors(actor, t.creator_id, ctx.admin)?;
         }
         ctx.check_members(&e, "editors")?;
+        changed.push(Edit::Editors {
+            added: added(&t.editors, &e),
+            removed: added(&e, &t.editors),
+        });
         t.editors = e;
-        changed.push("editors");
     }
     if let Some(nodes) = patch.nodes {
         edit_nodes(&mut t, &ctx, nodes)?;
-        changed.push("steps");
+        changed.push(Edit::Steps);
     }
     if let Some(items) = patch.checklist {
         edit_checklist(&mut t, items)?;
-        changed.push("checklist");
+        changed.push(Edit::Checklist);
     }
     t.updated_at = now;
     let rev = patch.rev;
     store.write(|tx| {
         tx.update(&mut t, rev)?;
-        log::write(
+        stage_events(
             tx,
-            id,
             actor,
-            log::line("edit", format!("changed {}", changed.join(", "))),
-            None,
+            &[Event::Edited {
+                task: id,
+                changes: changed,
+            }],
             now,
         )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
+}
+
+/// Who is in `new` but not in `old`.
+fn added(old: &[u64], new: &[u64]) -> Vec<u64> {
+    new.iter().copied().filter(|u| !old.contains(u)).collect()
 }
 
 fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceResult<()> {
@@ -488,11 +490,15 @@ pub fn delete(
     }
     store.write(|tx| {
         tx.delete::<Task>(id)?;
-        log::write_deletion(
+        stage_events(
             tx,
-            id,
             actor,
-            log::line("delete", format!("deleted '{}'", t.title)),
+            &[Event::Deleted {
+                task: TaskRef {
+                    id,
+                    title: t.title.clone(),
+                },
+            }],
             now,
         )?;
         audit::record(
@@ -561,12 +567,13 @@ pub fn copy(
     let mut copy = build(&ctx, creator, new, None, now)?;
     store.write(|tx| {
         let new_id = insert(tx, &mut copy, actor, now)?;
-        log::write(
+        stage_events(
             tx,
-            id,
             actor,
-            log::line("copy", format!("copied to task {new_id}")),
-            None,
+            &[Event::Copied {
+                task: id,
+                to: new_id,
+            }],
             now,
         )?;
         Ok::<_, ServiceError>(())
@@ -605,15 +612,14 @@ pub fn move_to(
     t.updated_at = now;
     store.write(|tx| {
         tx.update(&mut t, rev)?;
-        log::write(
+        stage_events(
             tx,
-            id,
             actor,
-            log::line(
-                "move",
-                format!("moved from project {from} to project {project_id}"),
-            ),
-            None,
+            &[Event::Moved {
+                task: id,
+                from_project: from,
+                to_project: project_id,
+            }],
             now,
         )?;
         Ok::<_, ServiceError>(())
@@ -635,7 +641,15 @@ pub fn archive(
     t.archived = true;
     store.write(|tx| {
         tx.update(&mut t, rev)?;
-        log::write(tx, id, actor, log::line("archive", "archived"), None, now)?;
+        stage_events(
+            tx,
+            actor,
+            &[Event::Archived {
+                task: id,
+                with_project: false,
+            }],
+            now,
+        )?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
@@ -665,12 +679,13 @@ pub fn archive_finished(
             let rev = t.rev;
             t.archived = true;
             tx.update(&mut t, rev)?;
-            log::write(
+            stage_events(
                 tx,
-                id,
                 actor,
-                log::line("archive", "archived with all finished tasks of the project"),
-                None,
+                &[Event::Archived {
+                    task: id,
+                    with_project: true,
+                }],
                 now,
             )?;
             n += 1;

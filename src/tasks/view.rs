@@ -1,7 +1,7 @@
 //! What the API shows of tasks.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::flow::access::Allowed;
@@ -92,27 +92,127 @@ pub struct TaskSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-impl TaskSummary {
-    pub fn new(t: &Task, now: DateTime<Utc>) -> TaskSummary {
-        let current = t.current_node();
-        TaskSummary {
+/// What a [`TaskSummary`] is made of: read from a stored task with
+/// [`crate::store::Store::get_part`], so a list skips the rest of each task.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TaskHead {
+    id: u64,
+    project_id: u64,
+    title: String,
+    kind: TaskKind,
+    priority: Priority,
+    business_type: Option<String>,
+    due_at: Option<DateTime<Utc>>,
+    creator_id: u64,
+    nodes: Vec<NodeHead>,
+    current: usize,
+    status: TaskStatus,
+    archived: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct NodeHead {
+    handler_id: u64,
+    #[serde(default)]
+    action: String,
+    due_at: Option<DateTime<Utc>>,
+}
+
+impl TaskHead {
+    /// The same fields of a task at hand.
+    pub fn of(t: &Task) -> TaskHead {
+        TaskHead {
             id: t.id,
             project_id: t.project_id,
             title: t.title.clone(),
             kind: t.kind,
             priority: t.priority,
             business_type: t.business_type.clone(),
-            due_at: t.current_due(),
+            due_at: t.due_at,
+            creator_id: t.creator_id,
+            nodes: t
+                .nodes
+                .iter()
+                .map(|n| NodeHead {
+                    handler_id: n.handler_id,
+                    action: n.action.clone(),
+                    due_at: n.due_at,
+                })
+                .collect(),
+            current: t.current,
             status: t.status,
             archived: t.archived,
-            overdue: t.is_overdue(now),
-            current_handler_id: current.map(|n| n.handler_id),
-            current_action: current.map(|n| n.action.clone()),
-            current_index: current.map(|_| t.current),
-            node_count: t.nodes.len(),
-            creator_id: t.creator_id,
             created_at: t.created_at,
             updated_at: t.updated_at,
+        }
+    }
+}
+
+impl TaskSummary {
+    pub fn new(t: &Task, now: DateTime<Utc>) -> TaskSummary {
+        TaskSummary::of_head(TaskHead::of(t), now)
+    }
+
+    /// As `Task::current_node`, `current_due` and `is_overdue` say, over the head.
+    pub fn of_head(h: TaskHead, now: DateTime<Utc>) -> TaskSummary {
+        let open = h.status == TaskStatus::Open;
+        let current = h.nodes.get(h.current).filter(|_| open);
+        let due = current.and_then(|n| n.due_at).or(h.due_at);
+        TaskSummary {
+            id: h.id,
+            project_id: h.project_id,
+            title: h.title,
+            kind: h.kind,
+            priority: h.priority,
+            business_type: h.business_type,
+            due_at: due,
+            status: h.status,
+            archived: h.archived,
+            overdue: open && due.is_some_and(|d| d < now),
+            current_handler_id: current.map(|n| n.handler_id),
+            current_action: current.map(|n| n.action.clone()),
+            current_index: current.map(|_| h.current),
+            node_count: h.nodes.len(),
+            creator_id: h.creator_id,
+            created_at: h.created_at,
+            updated_at: h.updated_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod head_tests {
+    use super::*;
+    use crate::flow::NodeState;
+    use crate::store::{decode_part, encode};
+    use chrono::TimeZone;
+
+    /// The summary read from a stored task's head is the summary of the whole task:
+    /// open or done, with or without a step deadline, before and after it.
+    #[test]
+    fn a_summary_from_the_stored_head_equals_one_from_the_task() {
+        let t0 = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+        let mut open = Task::one_step(2, t0);
+        open.id = 5;
+        open.due_at = Some(t0 + chrono::Duration::days(2));
+        open.description = "long text".repeat(50);
+        let mut step_due = open.clone();
+        step_due.nodes[0].due_at = Some(t0 + chrono::Duration::days(1));
+        step_due.nodes[0].action = "check".into();
+        let mut done = open.clone();
+        done.status = TaskStatus::Done;
+        done.nodes[0].state = NodeState::Done;
+        for t in [open, step_due, done] {
+            let bytes = encode(&t).unwrap();
+            let head: TaskHead = decode_part::<Task, TaskHead>(&bytes).unwrap();
+            for now in [t0, t0 + chrono::Duration::days(3)] {
+                assert_eq!(
+                    serde_json::to_value(TaskSummary::of_head(head.clone(), now)).unwrap(),
+                    serde_json::to_value(TaskSummary::new(&t, now)).unwrap()
+                );
+            }
         }
     }
 }

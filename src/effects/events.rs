@@ -1,0 +1,168 @@
+//! What the services (beside the flow operations) did, as typed facts.
+//!
+//! A service decides and stores its change, then hands these to
+//! [`super::stage_events`] in the same write; the consumers (`log`, `messages`) turn
+//! them into task-log lines, inbox messages and outbox items. No service writes the
+//! log or the inbox itself, so what a change causes is read in one place. Each event
+//! carries everything its consumers need (recipients the service was allowed to
+//! tell, the titles of that moment), so a consumer never loads anything.
+
+use chrono::{DateTime, Utc};
+
+use crate::flow::apply::LogLine;
+
+/// The task an event is about, as it was named at that moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRef {
+    pub id: u64,
+    pub title: String,
+}
+
+/// One thing a task edit changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    Title,
+    Description,
+    BusinessType,
+    Priority,
+    /// The task's deadline moved.
+    Deadline {
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    },
+    Watchers {
+        added: Vec<u64>,
+        removed: Vec<u64>,
+    },
+    Editors {
+        added: Vec<u64>,
+        removed: Vec<u64>,
+    },
+    /// The steps after the current one (handlers, actions, deadlines).
+    Steps,
+    Checklist,
+}
+
+impl Edit {
+    /// How the task log names it ("changed title, due time").
+    pub fn label(&self) -> &'static str {
+        match self {
+            Edit::Title => "title",
+            Edit::Description => "description",
+            Edit::BusinessType => "business type",
+            Edit::Priority => "priority",
+            Edit::Deadline { .. } => "due time",
+            Edit::Watchers { .. } => "watchers",
+            Edit::Editors { .. } => "editors",
+            Edit::Steps => "steps",
+            Edit::Checklist => "checklist",
+        }
+    }
+}
+
+/// A reminder about a task's deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminder {
+    /// The deadline is nearer than the configured lead.
+    DueSoon,
+    /// The deadline has passed (repeated daily).
+    Overdue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A task was stored: the flow facts of its creation (`TaskCreated`, the first
+    /// `StepReached`, for the log and statistics) and its first handler.
+    Created {
+        task: TaskRef,
+        first_handler: u64,
+        facts: Vec<crate::flow::events::Event>,
+    },
+    /// `by` commented on the task: `mentions` are the named people who may see it,
+    /// `participants` everyone with a part in it.
+    Commented {
+        task: TaskRef,
+        by: u64,
+        body: String,
+        mentions: Vec<u64>,
+        participants: Vec<u64>,
+    },
+    Edited {
+        task: u64,
+        changes: Vec<Edit>,
+    },
+    /// A checklist item was ticked or unticked (the flow's line says which).
+    ItemChecked {
+        task: u64,
+        line: LogLine,
+    },
+    Attached {
+        task: u64,
+        name: String,
+    },
+    Detached {
+        task: u64,
+        name: String,
+    },
+    Deleted {
+        task: TaskRef,
+    },
+    /// The task was copied to the new task `to`.
+    Copied {
+        task: u64,
+        to: u64,
+    },
+    Moved {
+        task: u64,
+        from_project: u64,
+        to_project: u64,
+    },
+    /// Archived alone, or with every finished task of its project.
+    Archived {
+        task: u64,
+        with_project: bool,
+    },
+    /// A due-soon or overdue reminder for the current step's handler (overdue: the
+    /// creator too).
+    Reminded {
+        task: TaskRef,
+        kind: Reminder,
+        handler: Option<u64>,
+        creator: u64,
+    },
+    /// Escalation `level` (1 = first) of a scenario task went out to `notify`.
+    Escalated {
+        task: TaskRef,
+        level: usize,
+        notify: Vec<u64>,
+    },
+    /// Announcement `id` was published; `to` are the active users told.
+    Announced {
+        id: u64,
+        title: String,
+        to: Vec<u64>,
+    },
+    /// `by` sent feedback `id`; the admins who answer it hear of it.
+    FeedbackSent {
+        id: u64,
+        title: String,
+        by: u64,
+        admins: Vec<u64>,
+    },
+    /// An admin answered feedback `id` of `author`.
+    FeedbackAnswered {
+        id: u64,
+        title: String,
+        author: u64,
+    },
+    /// The server switched a scenario off for running away; the company admins hear.
+    ScenarioQuarantined {
+        name: String,
+        reason: String,
+        admins: Vec<u64>,
+    },
+    /// The actor acted on the task: these inbox messages about it have been seen.
+    Seen {
+        messages: Vec<u64>,
+    },
+}

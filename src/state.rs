@@ -61,6 +61,21 @@ impl AppState {
 
     /// Runs a service call on the blocking pool: services do synchronous storage I/O
     /// (and flush) and password hashing, which must not stall the async runtime.
+    /// A place in the script queue for a batch of these record kinds, or none when no
+    /// scenario watches any of them: a batch nobody watches waits for nothing, and the
+    /// places are shared fairly between the kinds that are watched.
+    pub async fn script_slot_for<'k>(
+        &self,
+        kinds: impl IntoIterator<Item = &'k str>,
+    ) -> Option<crate::scenarios::slots::ScriptSlot> {
+        let watched = self.scenarios.watched(kinds);
+        if watched.is_empty() {
+            None
+        } else {
+            Some(self.script_slots.acquire(&watched).await)
+        }
+    }
+
     pub async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Store) -> ServiceResult<T> + Send + 'static,

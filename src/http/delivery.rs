@@ -96,18 +96,28 @@ async fn send_test(
         }
         Err(e) => Err(SendError::Other(e)),
     };
+    Ok(Json(test_result(outcome, &auth.actor, auth.user.id)))
+}
+
+/// A test send's answer: a failure in full for those who may read the details (they
+/// configure the network), in a member's words for the others.
+pub(super) fn test_result(
+    outcome: Result<(), SendError>,
+    actor: &crate::actor::Actor,
+    user_id: u64,
+) -> TestResult {
     let error = outcome.err().map(|e| {
-        tracing::info!(user = auth.user.id, error = %e, "test notice failed");
-        if sees_delivery_errors(&auth.actor) {
+        tracing::info!(user = user_id, error = %e, "test send failed");
+        if sees_delivery_errors(actor) {
             e.to_string()
         } else {
             e.for_member()
         }
     });
-    Ok(Json(TestResult {
+    TestResult {
         ok: error.is_none(),
         error,
-    }))
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -118,14 +118,9 @@ async fn push(
     // watches waits for none); records and the tasks they cause are written together,
     // durably, before the answer. A failing script only records its error on the
     // scenario, and one that keeps running away is quarantined.
-    let watched = state
-        .scenarios
-        .watched(valid.iter().map(|r| r.kind.as_str()));
-    let slot = if watched.is_empty() {
-        None
-    } else {
-        Some(state.script_slots.acquire(&watched).await)
-    };
+    let slot = state
+        .script_slot_for(valid.iter().map(|r| r.kind.as_str()))
+        .await;
     let set = state.scenarios.clone();
     let pushed = state
         .run(move |s| erp_push::push(s, &set, valid, slot, now))

@@ -239,14 +239,9 @@ async fn import_upload_batch(
         }
     }
     let to = batch.from.saturating_add(batch.count).min(total);
-    let watched = state
-        .scenarios
-        .watched(valid.iter().map(|r| r.kind.as_str()));
-    let slot = if watched.is_empty() {
-        None
-    } else {
-        Some(state.script_slots.acquire(&watched).await)
-    };
+    let slot = state
+        .script_slot_for(valid.iter().map(|r| r.kind.as_str()))
+        .await;
     let set = state.scenarios.clone();
     let now = Utc::now();
     let pushed = if valid.is_empty() {

@@ -78,14 +78,9 @@ async fn deliver(
         Prepared::Answered(a) => return Ok(Json(a)),
         Prepared::Mapped(m) => *m,
     };
-    let watched = state
-        .scenarios
-        .watched(mapped.records.iter().map(|r| r.kind.as_str()));
-    let slot = if watched.is_empty() {
-        None
-    } else {
-        Some(state.script_slots.acquire(&watched).await)
-    };
+    let slot = state
+        .script_slot_for(mapped.records.iter().map(|r| r.kind.as_str()))
+        .await;
     let set = state.scenarios.clone();
     let answer = state
         .run(move |s| receive::store_records(s, &set, mapped, slot, now))

@@ -18,7 +18,6 @@ use crate::delivery::push::{send, service::secret_of};
 use crate::delivery::service::{test_notice, TestResult};
 use crate::delivery::worker;
 use crate::error::ServiceError;
-use crate::org::policy::sees_delivery_errors;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -125,16 +124,9 @@ async fn test_device(
     if matches!(outcome, Err(SendError::Gone(_))) {
         state.run(move |s| Ok(push::remove(s, uid, id)?)).await?;
     }
-    let error = outcome.err().map(|e| {
-        tracing::info!(user = uid, error = %e, "test push failed");
-        if sees_delivery_errors(&auth.actor) {
-            e.to_string()
-        } else {
-            e.for_member()
-        }
-    });
-    Ok(Json(TestResult {
-        ok: error.is_none(),
-        error,
-    }))
+    Ok(Json(super::delivery::test_result(
+        outcome,
+        &auth.actor,
+        uid,
+    )))
 }

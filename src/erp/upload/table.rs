@@ -58,6 +58,8 @@ pub enum TableError {
     MergedHeader(String),
     #[error("the header row {0}")]
     Header(String),
+    #[error("the workbook unpacks to {0} MiB, more than {max} MiB — split it", max = MAX_UNPACKED >> 20)]
+    Unpacked(u64),
     #[error("the file has {0} rows; at most {MAX_ROWS} per upload — split it")]
     TooManyRows(usize),
     #[error("row {line}: {why}")]
@@ -193,9 +195,32 @@ enum XlsxFailure {
     Table(TableError),
 }
 
+/// The most an XLSX may unpack to, by the sizes its zip directory declares: a
+/// 10 MiB file of repetitive XML can unpack to gigabytes, and the sheet is read whole.
+pub const MAX_UNPACKED: u64 = 200 * 1024 * 1024;
+
+/// Refuses an archive whose entries declare more than [`MAX_UNPACKED`] together,
+/// before any of it is unpacked.
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), XlsxFailure> {
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| XlsxFailure::Read(e.to_string()))?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(i)
+            .map_err(|e| XlsxFailure::Read(e.to_string()))?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > MAX_UNPACKED {
+        return Err(XlsxFailure::Table(TableError::Unpacked(total >> 20)));
+    }
+    Ok(())
+}
+
 /// The first sheet. The header is its first non-empty row; a header with merged
 /// cells is refused (their columns would have no names of their own).
 fn xlsx(bytes: &[u8]) -> Result<Table, XlsxFailure> {
+    check_unpacked_size(bytes)?;
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e: calamine::XlsxError| XlsxFailure::Read(e.to_string()))?;
     let Some(sheet) = book.sheet_names().first().cloned() else {
@@ -492,6 +517,27 @@ mod tests {
             "{:?}",
             parse("o.xlsx", &bytes)
         );
+    }
+
+    #[test]
+    fn xlsx_that_unpacks_to_too_much_is_refused_before_it_is_read() {
+        // 210 MiB of one repeated byte packs into a few hundred KiB
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut w = zip::ZipWriter::new(&mut buf);
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            w.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+            let chunk = vec![b' '; 1 << 20];
+            for _ in 0..210 {
+                std::io::Write::write_all(&mut w, &chunk).unwrap();
+            }
+            w.finish().unwrap();
+        }
+        let bytes = buf.into_inner();
+        assert!(bytes.len() < 2 << 20, "{} bytes", bytes.len());
+        let e = parse("bomb.xlsx", &bytes).unwrap_err();
+        assert!(e.to_string().contains("unpacks to 210 MiB"), "{e}");
     }
 
     #[test]

@@ -91,6 +91,8 @@ before(async () => {
     }),
   });
   assert.equal(res.status, 200, await res.text());
+  // an inbound webhook, for the hook list and the hook's own page
+  ids.hook = ok(await admin.call('POST', '/api/admin/hooks', { name: 'shop-a11y', preset: 'shopify', secret: 'a11y-secret-123' })).id;
 });
 
 after(async () => {
@@ -227,6 +229,17 @@ function pageStates(phone) {
       },
     },
     route('/admin/users', 'user-row'),
+    {
+      name: '/admin/users + edit dialog',
+      open: async (page) => {
+        await page.getByTestId('user-edit').first().click();
+        await page.getByTestId('user-edit-dialog').waitFor();
+      },
+      close: async (page) => {
+        await page.keyboard.press('Escape');
+        await page.getByTestId('user-edit-dialog').waitFor({ state: 'detached' });
+      },
+    },
     route('/admin/departments', 'department-row'),
     route('/admin/projects', 'project-row'),
     route('/admin/templates', 'template-row'),
@@ -243,6 +256,31 @@ function pageStates(phone) {
     route('/admin/erp', 'erp-records-page'),
     route('/admin/erp/order/SO-1', 'erp-record-page'),
     route('/admin/delivery', 'delivery-page'),
+    route('/admin/erp/import', 'erp-import-page'),
+    {
+      name: '/admin/erp/import + a CSV staged (column table)',
+      open: async (page) => {
+        await page.getByTestId('import-file').setInputFiles({
+          name: 'orders.csv', mimeType: 'text/csv', buffer: Buffer.from('id,status,amount\nSO-9,paid,12.50\nSO-10,out_of_stock,8\n'),
+        });
+        await page.getByTestId('import-columns').waitFor();
+      },
+    },
+    route('/admin/hooks', 'hooks-table'),
+    route(`/admin/hooks/${ids.hook}`, 'hook-page'),
+    {
+      name: '/me + two-factor set-up dialog',
+      open: async (page) => {
+        await go(page, '/me');
+        await settled(page, 'tfa-enrol-open');
+        await page.getByTestId('tfa-enrol-open').click();
+        await page.getByTestId('tfa-enrol-dialog').waitFor();
+      },
+      close: async (page) => {
+        await page.keyboard.press('Escape');
+        await page.getByTestId('tfa-enrol-dialog').waitFor({ state: 'detached' });
+      },
+    },
     route('/no/such/page'),
   ];
   if (phone) {

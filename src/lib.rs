@@ -14,6 +14,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod connectors;
 pub mod delivery;
 pub mod effects;
 pub mod erp;

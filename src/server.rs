@@ -90,6 +90,7 @@ pub async fn serve(
     let scheduler = tokio::spawn(housekeeping(state.clone()));
     let reminder_task = tokio::spawn(reminders(state.clone()));
     let news_task = tokio::spawn(news(state.clone()));
+    let connector_task = tokio::spawn(connectors(state.clone()));
     let delivery_task = tokio::spawn(crate::delivery::worker::run(
         state.store.clone(),
         state.config.clone(),
@@ -108,6 +109,7 @@ pub async fn serve(
     scheduler.abort();
     reminder_task.abort();
     news_task.abort();
+    connector_task.abort();
     delivery_task.abort();
     let _ = std::fs::remove_file(&socket_path);
     store.flush()?;
@@ -126,6 +128,16 @@ async fn news(state: AppState) {
             crate::board::news::fetch_all(&state.store, &state.config.network, timeout, max).await;
         tracing::debug!(ok, "news feeds fetched");
         tokio::time::sleep(every).await;
+    }
+}
+
+/// Pull connectors: every tick starts those whose time has come (each on its own task).
+async fn connectors(state: AppState) {
+    let mut tick = tokio::time::interval(state.config.scheduler_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        state.connectors.run_due(chrono::Utc::now()).await;
     }
 }
 

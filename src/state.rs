@@ -27,6 +27,8 @@ pub struct AppState {
     pub hook_maps: Arc<crate::hooks::mapping::MapCache>,
     /// Uploaded exports waiting for the admin's choices.
     pub uploads: Arc<crate::erp::upload::staged::Uploads>,
+    /// Pull connectors: the schedule's and admins' runs, one at a time per connector.
+    pub connectors: Arc<crate::connectors::runner::Runner>,
 }
 
 impl AppState {
@@ -37,12 +39,21 @@ impl AppState {
             config.backup.dir.clone(),
             config.backup.keep,
         );
+        let scenarios = Arc::new(Scenarios::new());
+        let script_slots = Arc::new(crate::scenarios::slots::ScriptSlots::per_core());
+        let connectors = crate::connectors::runner::Runner::new(
+            store.clone(),
+            scenarios.clone(),
+            script_slots.clone(),
+            &config.network,
+        );
         AppState {
             limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
             code_limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
             backups: Arc::new(backups),
-            scenarios: Arc::new(Scenarios::new()),
-            script_slots: Arc::new(crate::scenarios::slots::ScriptSlots::per_core()),
+            scenarios,
+            script_slots,
+            connectors: Arc::new(connectors),
             hook_maps: Arc::new(crate::hooks::mapping::MapCache::default()),
             uploads: Arc::new(crate::erp::upload::staged::Uploads::default()),
             store,
@@ -68,12 +79,7 @@ impl AppState {
         &self,
         kinds: impl IntoIterator<Item = &'k str>,
     ) -> Option<crate::scenarios::slots::ScriptSlot> {
-        let watched = self.scenarios.watched(kinds);
-        if watched.is_empty() {
-            None
-        } else {
-            Some(self.script_slots.acquire(&watched).await)
-        }
+        self.script_slots.acquire_for(&self.scenarios, kinds).await
     }
 
     pub async fn run<T: Send + 'static>(

@@ -125,6 +125,7 @@ kinds![
     crate::board::feedback::Feedback,
     crate::board::news::Feed,
     crate::board::news::NewsItem,
+    crate::connectors::model::Connector,
     crate::delivery::model::DeliverySettings,
     crate::delivery::model::OutboxItem,
     crate::delivery::model::ProjectWebhook,

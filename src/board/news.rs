@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
-use crate::net::outbound::parse_url;
+use crate::net::outbound::{parse_url, read_capped, BodyError};
 use crate::net::{explain, AddressPolicy, Failure, Options, Outbound};
 use crate::org::policy::{require_company_admin, CompanyArea};
 use crate::store::{Record, Store};
@@ -240,21 +240,14 @@ pub async fn download(
         if !resp.status().is_success() {
             return Err(format!("the server answered {}", resp.status()));
         }
-        if resp.content_length().is_some_and(|n| n > max_bytes) {
-            return Err(format!("the feed is larger than {} KiB", max_bytes / 1024));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
+        read_capped(&mut resp, max_bytes)
             .await
-            .map_err(|e| format!("download failed: {e}"))?
-        {
-            if (body.len() + chunk.len()) as u64 > max_bytes {
-                return Err(format!("the feed is larger than {} KiB", max_bytes / 1024));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+            .map_err(|e| match e {
+                BodyError::TooLarge(_) => {
+                    format!("the feed is larger than {} KiB", max_bytes / 1024)
+                }
+                BodyError::Broken(why) => format!("download failed: {why}"),
+            })
     };
     match tokio::time::timeout(timeout, fetch).await {
         Ok(r) => r,

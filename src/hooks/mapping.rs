@@ -90,6 +90,7 @@ impl MapCache {
         Ok(mapping)
     }
 
+    /// Runs a hook's mapping: at most one push batch of records per delivery.
     pub fn run(
         &self,
         mapping: &Mapping,
@@ -97,18 +98,32 @@ impl MapCache {
         headers: &[(String, String)],
         now: DateTime<Utc>,
     ) -> Result<Vec<serde_json::Value>, ScriptError> {
-        run(&self.engine, mapping, payload, headers, now)
+        run(&self.engine, mapping, payload, headers, now, MAX_BATCH)
+    }
+
+    /// Runs a mapping that may return up to `max` records (a connector's answer is
+    /// stored in several batches).
+    pub fn run_up_to(
+        &self,
+        mapping: &Mapping,
+        payload: &serde_json::Value,
+        headers: &[(String, String)],
+        now: DateTime<Utc>,
+        max: usize,
+    ) -> Result<Vec<serde_json::Value>, ScriptError> {
+        run(&self.engine, mapping, payload, headers, now, max)
     }
 }
 
 /// Runs the mapping over one payload. `headers` are lower-case names with their text
-/// values. The result is one record (a map), a list of them, or `()` for none.
+/// values. The result is one record (a map), a list of at most `max`, or `()` for none.
 pub fn run(
     engine: &Engine,
     mapping: &Mapping,
     payload: &serde_json::Value,
     headers: &[(String, String)],
     now: DateTime<Utc>,
+    max: usize,
 ) -> Result<Vec<serde_json::Value>, ScriptError> {
     let mut hs = Map::new();
     for (k, v) in headers {
@@ -137,9 +152,9 @@ pub fn run(
             mapping,
         ));
     };
-    if items.len() > MAX_BATCH {
+    if items.len() > max {
         return Err(ScriptError::plain(format!(
-            "map returned {} records; at most {MAX_BATCH} per delivery",
+            "map returned {} records; at most {max} at a time",
             items.len()
         )));
     }
@@ -179,6 +194,7 @@ mod tests {
             &payload,
             &[("x-a".into(), "1".into())],
             Utc::now(),
+            MAX_BATCH,
         )
     }
 

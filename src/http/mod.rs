@@ -5,6 +5,7 @@ mod admin;
 mod board;
 mod chat_apps;
 mod compress;
+mod connectors;
 mod delivery;
 mod departments;
 mod erp;
@@ -73,6 +74,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(board::router())
         .merge(delivery::router())
         .merge(hooks::router())
+        .merge(connectors::router())
         .merge(push::router())
         .merge(two_factor::router())
         .merge(chat_apps::router())

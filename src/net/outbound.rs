@@ -228,6 +228,37 @@ pub fn explain(e: reqwest::Error) -> Failure {
     Failure::Other(out)
 }
 
+/// Why a body could not be read whole.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    /// It declared, or grew, past the limit: the rest is not read.
+    #[error("the answer is larger than {} KiB", .0 / 1024)]
+    TooLarge(u64),
+    #[error("the answer broke off: {0}")]
+    Broken(String),
+}
+
+/// Reads a response's body, at most `max` bytes: a larger answer (declared or sent) is
+/// refused as soon as it is seen, so a hostile server cannot fill memory. The caller
+/// bounds the time.
+pub async fn read_capped(resp: &mut reqwest::Response, max: u64) -> Result<Vec<u8>, BodyError> {
+    if resp.content_length().is_some_and(|n| n > max) {
+        return Err(BodyError::TooLarge(max));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| BodyError::Broken(e.without_url().to_string()))?
+    {
+        if (body.len() as u64).saturating_add(chunk.len() as u64) > max {
+            return Err(BodyError::TooLarge(max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -72,6 +72,21 @@ impl ScriptSlots {
         }
         ScriptSlot { _permits: permits }
     }
+
+    /// A place for a batch of these record kinds, or none when no scenario watches any
+    /// of them: a batch nobody watches waits for nothing.
+    pub async fn acquire_for<'k>(
+        &self,
+        scenarios: &super::registry::Scenarios,
+        kinds: impl IntoIterator<Item = &'k str>,
+    ) -> Option<ScriptSlot> {
+        let watched = scenarios.watched(kinds);
+        if watched.is_empty() {
+            None
+        } else {
+            Some(self.acquire(&watched).await)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -232,6 +232,8 @@ enum Fresh {
     Feed,
     /// An inbound hook (generic preset).
     Hook,
+    /// A pull connector (to an address that never resolves).
+    Connector,
     /// An attachment on T uploaded by the company admin.
     Attachment,
     /// A member of department A.
@@ -501,6 +503,13 @@ impl Fx {
                 )
                 .await
             }
+            Fresh::Connector => {
+                a.post(
+                    "/api/admin/connectors",
+                    json!({ "name": format!("authz-{}", n.to_lowercase()), "url": "http://erp.invalid/orders", "enabled": false }),
+                )
+                .await
+            }
         };
         v["id"]
             .as_u64()
@@ -734,6 +743,7 @@ struct Objects {
     feed: u64,
     hook: u64,
     hook_name: String,
+    connector: u64,
     scenario: u64,
     template: u64,
     outbox: u64,
@@ -790,6 +800,7 @@ async fn objects(fx: &Fx) -> Objects {
         .as_str()
         .unwrap()
         .to_string();
+    let connector = fx.fresh(Fresh::Connector, CompanyAdmin).await;
     let scenario = fx.fresh(Fresh::Scenario, CompanyAdmin).await;
     let template = fx.fresh(Fresh::Template, CompanyAdmin).await;
     let outbox = admin.get("/api/admin/outbox").await["items"][0]["id"]
@@ -881,6 +892,7 @@ async fn objects(fx: &Fx) -> Objects {
         feed,
         hook,
         hook_name,
+        connector,
         scenario,
         template,
         outbox,
@@ -953,6 +965,16 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::GET, "/api/admin/hooks/{id}/deliveries", format!("/api/admin/hooks/{}/deliveries", o.hook), company),
         row(M::POST, "/api/hooks/{name}", format!("/api/hooks/{}", o.hook_name), nobody)
             .json(json!({"kind": "order", "id": "SO-HOOK", "data": {}})),
+        // pull connectors: company admins; "run now" of a connector that exists
+        row(M::GET, "/api/admin/connectors", "/api/admin/connectors", company),
+        row(M::POST, "/api/admin/connectors", "/api/admin/connectors", company)
+            .json(json!({"name": "Not A Name", "url": "http://erp.invalid/x"})),
+        row(M::GET, "/api/admin/connectors/defaults", "/api/admin/connectors/defaults", company),
+        row(M::GET, "/api/admin/connectors/{id}", format!("/api/admin/connectors/{}", o.connector), company),
+        row(M::PATCH, "/api/admin/connectors/{id}", format!("/api/admin/connectors/{}", o.connector), company)
+            .json(json!({"enabled": false})),
+        row(M::DELETE, "/api/admin/connectors/{id}", "/api/admin/connectors/@ID@", company).fresh(Fresh::Connector),
+        row(M::POST, "/api/admin/connectors/{id}/run", format!("/api/admin/connectors/{}/run", o.connector), company),
         // departments
         row(M::GET, "/api/departments", "/api/departments", anyone),
         row(M::POST, "/api/departments", "/api/departments", admin_of_a)

@@ -33,6 +33,7 @@ const page = {
   erp: () => import('./pages/erp-records.js'),
   delivery: () => import('./pages/delivery.js'),
   hooks: () => import('./pages/hooks.js'),
+  connectors: () => import('./pages/connectors.js'),
   erpImport: () => import('./pages/erp-import.js'),
 };
 const AccountPage = lazyPage(page.account, 'AccountPage');
@@ -61,6 +62,8 @@ const ErpRecordPage = lazyPage(page.erp, 'ErpRecordPage');
 const DeliveryPage = lazyPage(page.delivery, 'DeliveryPage');
 const HooksPage = lazyPage(page.hooks, 'HooksPage');
 const HookPage = lazyPage(page.hooks, 'HookPage');
+const ConnectorsPage = lazyPage(page.connectors, 'ConnectorsPage');
+const ConnectorPage = lazyPage(page.connectors, 'ConnectorPage');
 const ErpImportPage = lazyPage(page.erpImport, 'ErpImportPage');
 
 const ROUTES = [
@@ -94,6 +97,8 @@ const ROUTES = [
   { path: '/admin/erp/:kind/:id', page: ErpRecordPage, guard: isCompanyAdmin },
   { path: '/admin/hooks', page: HooksPage, guard: isCompanyAdmin },
   { path: '/admin/hooks/:id', page: HookPage, guard: isCompanyAdmin },
+  { path: '/admin/connectors', page: ConnectorsPage, guard: isCompanyAdmin },
+  { path: '/admin/connectors/:id', page: ConnectorPage, guard: isCompanyAdmin },
 ];
 
 function resolve(path, me) {

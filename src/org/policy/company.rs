@@ -17,6 +17,7 @@ pub enum CompanyArea {
     Metrics,
     Backups,
     InboundHooks,
+    Connectors,
     ErpImport,
     TwoFactor,
 }
@@ -35,6 +36,7 @@ impl CompanyArea {
             CompanyArea::Metrics => "metrics are for company admins",
             CompanyArea::Backups => "only company admins manage backups",
             CompanyArea::InboundHooks => "only company admins manage inbound hooks",
+            CompanyArea::Connectors => "only company admins manage connectors",
             CompanyArea::ErpImport => "only company admins import ERP records",
             CompanyArea::TwoFactor => {
                 "only company admins set the two-factor policy or reset a user's"

@@ -110,6 +110,7 @@ fn walk_all(store: &Store, e: &mut Expected) {
     e.add::<delivery::apps::model::ChatLinks>(store);
     e.add::<baton::hooks::model::HookDelivery>(store);
     e.add::<baton::hooks::model::InboundHook>(store);
+    e.add::<baton::connectors::Connector>(store);
     e.add::<org::two_factor::model::TwoFactor>(store);
     e.add::<org::two_factor::model::TwoFactorPolicy>(store);
 }

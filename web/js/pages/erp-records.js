@@ -157,6 +157,7 @@ export function ErpRecordsPage() {
       <button type="button" class="btn" onClick=${() => list.reload()} data-testid="erp-refresh">
         <${Icon} name="refresh" /> ${t('common.refresh')}</button>
       <${Link} href="/admin/hooks" class="btn" data-testid="erp-hooks"><${Icon} name="globe" /> ${t('nav.hooks')}<//>
+      <${Link} href="/admin/connectors" class="btn" data-testid="erp-connectors"><${Icon} name="refresh" /> ${t('nav.connectors')}<//>
       <${Link} href="/admin/erp/import" class="btn btn-primary" data-testid="erp-import"><${Icon} name="upload" /> ${t('import.open')}<//>
     <//>
     <div class="toolbar">

@@ -12,6 +12,7 @@
 
 pub mod admin;
 pub mod apply;
+pub mod builder;
 pub mod decide;
 pub mod engine;
 pub mod eval;

@@ -28,6 +28,7 @@ fn po_form() -> Form {
         kind: "purchase_order".into(),
         conditions: vec![cond("amount", Op::MoneyAbove, "5000")],
         title: "审批采购单 ${r.id} Approve PO ${r.id}: ${r.amount}".into(),
+        due_in_days: "1".into(),
         nodes: vec![
             Node {
                 handler: Who::Field("buyer".into()),
@@ -73,7 +74,10 @@ fn full_form() -> Form {
             Escalation {
                 after_hours: "72".into(),
                 from_created: true,
-                notify: vec![Who::Role("company_admin".into()), Who::Field("owner".into())],
+                notify: vec![
+                    Who::Role("company_admin".into()),
+                    Who::Field("owner".into()),
+                ],
             },
         ],
         auto_close: true,
@@ -119,9 +123,16 @@ fn every_operator_round_trips_and_compiles() {
         f.conditions = vec![example(op)];
         round_trip(&f);
         let mut c = example(op);
-        if matches!(op, Op::Equals | Op::NotEquals | Op::OneOf | Op::ChangedTo | Op::ChangedFrom) {
+        if matches!(
+            op,
+            Op::Equals | Op::NotEquals | Op::OneOf | Op::ChangedTo | Op::ChangedFrom
+        ) {
             c.number = true;
-            c.value = if op == Op::OneOf { "1, 2".into() } else { "7".into() };
+            c.value = if op == Op::OneOf {
+                "1, 2".into()
+            } else {
+                "7".into()
+            };
             f.conditions = vec![c];
             round_trip(&f);
         }
@@ -158,9 +169,15 @@ fn reads_like_the_shipped_scripts() {
     }
     assert!(!s.contains("wake_at"));
     let mut f = po_form();
-    f.conditions = vec![cond("status", Op::Equals, "out_of_stock"), cond("since", Op::OlderThanDays, "3")];
+    f.conditions = vec![
+        cond("status", Op::Equals, "out_of_stock"),
+        cond("since", Op::OlderThanDays, "3"),
+    ];
     let s = render(&f);
-    assert!(s.contains("    r.status == \"out_of_stock\"\n        && days_since(r.since) > 3\n"), "{s}");
+    assert!(
+        s.contains("    r.status == \"out_of_stock\"\n        && days_since(r.since) > 3\n"),
+        "{s}"
+    );
     f.conditions[1].op = Op::OlderThanHours;
     assert!(render(&f).contains("hours_since(r.since) > 3"));
 }
@@ -185,7 +202,10 @@ fn hand_edits_and_hand_written_scripts_are_named() {
 fn fires(form: &Form, data: serde_json::Value, prev: Option<serde_json::Value>) -> bool {
     let engine = build();
     let c = compile(&engine, &render(form)).unwrap_or_else(|e| panic!("{e}"));
-    let now = Utc.with_ymd_and_hms(2026, 6, 10, 12, 0, 0).single().unwrap();
+    let now = Utc
+        .with_ymd_and_hms(2026, 6, 10, 12, 0, 0)
+        .single()
+        .unwrap();
     let ctx = Context::stand_in(now);
     let ev = with_context(&ctx, || {
         evaluate_data(&engine, &c, &form.kind, "R-1", &data, prev.as_ref())
@@ -197,47 +217,178 @@ fn fires(form: &Form, data: serde_json::Value, prev: Option<serde_json::Value>) 
 #[test]
 fn the_script_behaves_in_the_engine() {
     let f = po_form();
-    assert!(fires(&f, json!({"amount": "5000.01", "buyer": "alice"}), None));
-    assert!(!fires(&f, json!({"amount": "5000", "buyer": "alice"}), None));
+    assert!(fires(
+        &f,
+        json!({"amount": "5000.01", "buyer": "alice"}),
+        None
+    ));
+    assert!(!fires(
+        &f,
+        json!({"amount": "5000", "buyer": "alice"}),
+        None
+    ));
     let with = |c: Condition| Form {
         conditions: vec![c],
         ..po_form()
     };
-    let cases: Vec<(Condition, serde_json::Value, Option<serde_json::Value>, bool)> = vec![
-        (cond("status", Op::Equals, "paid"), json!({"status": "paid"}), None, true),
-        (cond("status", Op::Equals, "paid"), json!({"status": "new"}), None, false),
-        (cond("status", Op::NotEquals, "paid"), json!({"status": "new"}), None, true),
-        (cond("qty", Op::Greater, "10"), json!({"qty": 11}), None, true),
-        (cond("qty", Op::Greater, "10"), json!({"qty": 10}), None, false),
+    let cases: Vec<(
+        Condition,
+        serde_json::Value,
+        Option<serde_json::Value>,
+        bool,
+    )> = vec![
+        (
+            cond("status", Op::Equals, "paid"),
+            json!({"status": "paid"}),
+            None,
+            true,
+        ),
+        (
+            cond("status", Op::Equals, "paid"),
+            json!({"status": "new"}),
+            None,
+            false,
+        ),
+        (
+            cond("status", Op::NotEquals, "paid"),
+            json!({"status": "new"}),
+            None,
+            true,
+        ),
+        (
+            cond("qty", Op::Greater, "10"),
+            json!({"qty": 11}),
+            None,
+            true,
+        ),
+        (
+            cond("qty", Op::Greater, "10"),
+            json!({"qty": 10}),
+            None,
+            false,
+        ),
         (cond("qty", Op::Less, "10"), json!({"qty": 9.5}), None, true),
-        (cond("amount", Op::MoneyBelow, "100"), json!({"amount": "99.99"}), None, true),
-        (cond("amount", Op::MoneyBelow, "100"), json!({"amount": 100}), None, false),
-        (cond("note", Op::Contains, "急"), json!({"note": "加急!"}), None, true),
+        (
+            cond("amount", Op::MoneyBelow, "100"),
+            json!({"amount": "99.99"}),
+            None,
+            true,
+        ),
+        (
+            cond("amount", Op::MoneyBelow, "100"),
+            json!({"amount": 100}),
+            None,
+            false,
+        ),
+        (
+            cond("note", Op::Contains, "急"),
+            json!({"note": "加急!"}),
+            None,
+            true,
+        ),
         (cond("note", Op::Contains, "急"), json!({}), None, false),
-        (cond("shipped_at", Op::IsEmpty, ""), json!({"shipped_at": null}), None, true),
+        (
+            cond("shipped_at", Op::IsEmpty, ""),
+            json!({"shipped_at": null}),
+            None,
+            true,
+        ),
         (cond("shipped_at", Op::IsEmpty, ""), json!({}), None, true),
-        (cond("shipped_at", Op::IsEmpty, ""), json!({"shipped_at": "x"}), None, false),
-        (cond("shipped_at", Op::NotEmpty, ""), json!({"shipped_at": ""}), None, false),
-        (cond("shipped_at", Op::NotEmpty, ""), json!({"shipped_at": "2026"}), None, true),
-        (cond("status", Op::OneOf, "paid，shipped"), json!({"status": "shipped"}), None, true),
-        (cond("status", Op::OneOf, "paid,shipped"), json!({"status": "new"}), None, false),
-        (cond("t", Op::OlderThanDays, "3"), json!({"t": "2026-06-07T11:00:00Z"}), None, true),
-        (cond("t", Op::OlderThanDays, "3"), json!({"t": "2026-06-07T13:00:00Z"}), None, false),
-        (cond("t", Op::OlderThanHours, "48"), json!({"t": "2026-06-08T11:00:00Z"}), None, true),
-        (cond("s", Op::ChangedTo, "paid"), json!({"s": "paid"}), Some(json!({"s": "new"})), true),
-        (cond("s", Op::ChangedTo, "paid"), json!({"s": "paid"}), Some(json!({"s": "paid"})), false),
-        (cond("s", Op::ChangedTo, "paid"), json!({"s": "paid"}), None, false),
-        (cond("s", Op::ChangedFrom, "paid"), json!({"s": "new"}), Some(json!({"s": "paid"})), true),
-        (cond("s", Op::ChangedFrom, "paid"), json!({"s": "new"}), Some(json!({"s": "new"})), false),
+        (
+            cond("shipped_at", Op::IsEmpty, ""),
+            json!({"shipped_at": "x"}),
+            None,
+            false,
+        ),
+        (
+            cond("shipped_at", Op::NotEmpty, ""),
+            json!({"shipped_at": ""}),
+            None,
+            false,
+        ),
+        (
+            cond("shipped_at", Op::NotEmpty, ""),
+            json!({"shipped_at": "2026"}),
+            None,
+            true,
+        ),
+        (
+            cond("status", Op::OneOf, "paid，shipped"),
+            json!({"status": "shipped"}),
+            None,
+            true,
+        ),
+        (
+            cond("status", Op::OneOf, "paid,shipped"),
+            json!({"status": "new"}),
+            None,
+            false,
+        ),
+        (
+            cond("t", Op::OlderThanDays, "3"),
+            json!({"t": "2026-06-07T11:00:00Z"}),
+            None,
+            true,
+        ),
+        (
+            cond("t", Op::OlderThanDays, "3"),
+            json!({"t": "2026-06-07T13:00:00Z"}),
+            None,
+            false,
+        ),
+        (
+            cond("t", Op::OlderThanHours, "48"),
+            json!({"t": "2026-06-08T11:00:00Z"}),
+            None,
+            true,
+        ),
+        (
+            cond("s", Op::ChangedTo, "paid"),
+            json!({"s": "paid"}),
+            Some(json!({"s": "new"})),
+            true,
+        ),
+        (
+            cond("s", Op::ChangedTo, "paid"),
+            json!({"s": "paid"}),
+            Some(json!({"s": "paid"})),
+            false,
+        ),
+        (
+            cond("s", Op::ChangedTo, "paid"),
+            json!({"s": "paid"}),
+            None,
+            false,
+        ),
+        (
+            cond("s", Op::ChangedFrom, "paid"),
+            json!({"s": "new"}),
+            Some(json!({"s": "paid"})),
+            true,
+        ),
+        (
+            cond("s", Op::ChangedFrom, "paid"),
+            json!({"s": "new"}),
+            Some(json!({"s": "new"})),
+            false,
+        ),
     ];
     for (c, data, prev, want) in cases {
         let mut data = data;
         data["buyer"] = json!("alice");
-        assert_eq!(fires(&with(c.clone()), data.clone(), prev.clone()), want, "{c:?} {data} {prev:?}");
+        assert_eq!(
+            fires(&with(c.clone()), data.clone(), prev.clone()),
+            want,
+            "{c:?} {data} {prev:?}"
+        );
     }
     let mut n = cond("qty", Op::Equals, "5");
     n.number = true;
-    assert!(fires(&with(n.clone()), json!({"qty": 5, "buyer": "a"}), None));
+    assert!(fires(
+        &with(n.clone()),
+        json!({"qty": 5, "buyer": "a"}),
+        None
+    ));
     n.number = false;
     assert!(!fires(&with(n), json!({"qty": 5, "buyer": "a"}), None));
     // any: one is enough; all: every one.
@@ -253,7 +404,10 @@ fn the_task_has_every_section() {
     let engine = build();
     let f = full_form();
     let c = compile(&engine, &render(&f)).unwrap();
-    let now = Utc.with_ymd_and_hms(2026, 6, 10, 12, 0, 0).single().unwrap();
+    let now = Utc
+        .with_ymd_and_hms(2026, 6, 10, 12, 0, 0)
+        .single()
+        .unwrap();
     let data = json!({"amount": "6000", "buyer": "alice", "owner": "olga", "customer": "ACME"});
     let t = with_context(&Context::stand_in(now), || {
         evaluate_data(&engine, &c, "purchase_order", "PO-9", &data, None)
@@ -292,6 +446,11 @@ fn problems_are_per_field() {
     f.title = " ".into();
     f.nodes[1].handler = Who::DepartmentAdmin(String::new());
     f.due_in_days = "1.5".into();
+    f.escalation.push(Escalation {
+        after_hours: "1".into(),
+        from_created: true,
+        notify: vec![],
+    });
     f.escalation[0].after_hours = "0".into();
     let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
     assert_eq!(
@@ -306,12 +465,14 @@ fn problems_are_per_field() {
             pair("due_in_days", "not_whole"),
             pair("nodes[1].handler", "no_handler"),
             pair("escalation[0].after_hours", "not_positive_int"),
+            pair("escalation[1].notify", "no_handler"),
         ]
     );
     let mut f = po_form();
     f.title = "x ${r.id + 1} `".into();
     f.nodes.clear();
     f.id = "po 1".into();
+    f.due_in_days.clear();
     assert_eq!(
         codes(&f),
         vec![
@@ -319,10 +480,14 @@ fn problems_are_per_field() {
             pair("title", "backtick"),
             pair("title", "bad_placeholder"),
             pair("nodes", "no_nodes"),
+            pair("escalation[0].from_created", "needs_due"),
         ]
     );
     let mut f = po_form();
-    f.conditions = vec![Condition { number: true, ..cond("q", Op::Equals, "1e3") }];
+    f.conditions = vec![Condition {
+        number: true,
+        ..cond("q", Op::Equals, "1e3")
+    }];
     assert_eq!(codes(&f), vec![pair("conditions[0].value", "not_number")]);
 }
 
@@ -333,7 +498,13 @@ fn fields_are_observed_with_their_types() {
     let seen = fields::observe([&a, &b]);
     let got: Vec<(&str, Vec<&str>, usize)> = seen
         .iter()
-        .map(|f| (f.name.as_str(), f.types.iter().map(String::as_str).collect(), f.count))
+        .map(|f| {
+            (
+                f.name.as_str(),
+                f.types.iter().map(String::as_str).collect(),
+                f.count,
+            )
+        })
         .collect();
     assert_eq!(
         got,

@@ -61,11 +61,9 @@ impl Problems {
         let mut rest = s;
         while let Some(i) = rest.find("${") {
             let after = &rest[i + 2..];
-            let ok = after.find('}').is_some_and(|end| {
-                after[..end]
-                    .strip_prefix("r.")
-                    .is_some_and(is_ident)
-            });
+            let ok = after
+                .find('}')
+                .is_some_and(|end| after[..end].strip_prefix("r.").is_some_and(is_ident));
             if !ok {
                 self.add(
                     path,
@@ -84,7 +82,11 @@ impl Problems {
             let (lo, hi) = (range.start(), range.end());
             self.add(
                 path,
-                if *lo == 0 { "not_whole" } else { "not_positive_int" },
+                if *lo == 0 {
+                    "not_whole"
+                } else {
+                    "not_positive_int"
+                },
                 format!("'{}' is not a whole number from {lo} to {hi}", s.trim()),
             );
         }
@@ -110,7 +112,11 @@ impl Problems {
             }
             Who::User(v) | Who::DepartmentAdmin(v) => {
                 if v.trim().is_empty() {
-                    self.add(path, "no_handler", "say who: a user, a department, a role or a field");
+                    self.add(
+                        path,
+                        "no_handler",
+                        "say who: a user, a department, a role or a field",
+                    );
                 }
             }
         }
@@ -127,7 +133,9 @@ pub fn is_ident(s: &str) -> bool {
 }
 
 fn positive_int(s: &str) -> bool {
-    s.trim().parse::<u32>().is_ok_and(|n| (1..=MAX_HOURS).contains(&n))
+    s.trim()
+        .parse::<u32>()
+        .is_ok_and(|n| (1..=MAX_HOURS).contains(&n))
 }
 
 fn number(s: &str) -> bool {
@@ -147,9 +155,11 @@ fn condition(p: &mut Problems, i: usize, c: &Condition) {
         return;
     }
     match c.op {
-        Op::Greater | Op::Less if !number(value) => {
-            p.add(at("value"), "not_number", format!("'{value}' is not a number"))
-        }
+        Op::Greater | Op::Less if !number(value) => p.add(
+            at("value"),
+            "not_number",
+            format!("'{value}' is not a number"),
+        ),
         Op::MoneyAbove | Op::MoneyBelow if cents_of_str(value).is_err() => p.add(
             at("value"),
             "not_money",
@@ -160,15 +170,17 @@ fn condition(p: &mut Problems, i: usize, c: &Condition) {
             "not_positive_int",
             format!("'{value}' is not a whole number above 0"),
         ),
-        Op::OneOf if c.number && !one_of_items(value).iter().all(|v| number(v)) => p.add(
-            at("value"),
-            "not_number",
-            "every item must be a number",
-        ),
+        Op::OneOf if c.number && !one_of_items(value).iter().all(|v| number(v)) => {
+            p.add(at("value"), "not_number", "every item must be a number")
+        }
         Op::Equals | Op::NotEquals | Op::ChangedTo | Op::ChangedFrom
             if c.number && !number(value) =>
         {
-            p.add(at("value"), "not_number", format!("'{value}' is not a number"))
+            p.add(
+                at("value"),
+                "not_number",
+                format!("'{value}' is not a number"),
+            )
         }
         _ => {}
     }
@@ -178,7 +190,11 @@ fn condition(p: &mut Problems, i: usize, c: &Condition) {
 pub fn problems(form: &Form) -> Vec<Problem> {
     let mut p = Problems(Vec::new());
     if p.required("id", &form.id, "an id")
-        && (form.id.len() > 64 || !form.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        && (form.id.len() > 64
+            || !form
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'))
     {
         p.add("id", "bad_id", "an id is 1-64 letters, digits or '_'");
     }
@@ -203,7 +219,11 @@ pub fn problems(form: &Form) -> Vec<Problem> {
     for (i, n) in form.nodes.iter().enumerate() {
         p.who(&format!("nodes[{i}].handler"), &n.handler);
         if !n.due_in_days.trim().is_empty() {
-            p.whole(&format!("nodes[{i}].due_in_days"), &n.due_in_days, 0..=MAX_DAYS);
+            p.whole(
+                &format!("nodes[{i}].due_in_days"),
+                &n.due_in_days,
+                0..=MAX_DAYS,
+            );
         }
         p.text(&format!("nodes[{i}].action"), &n.action);
     }
@@ -216,8 +236,19 @@ pub fn problems(form: &Form) -> Vec<Problem> {
             &e.after_hours,
             1..=MAX_HOURS,
         );
+        if !e.from_created && form.due_in_days.trim().is_empty() {
+            p.add(
+                format!("escalation[{i}].from_created"),
+                "needs_due",
+                "counting from the due time needs the task's due in days",
+            );
+        }
         if e.notify.is_empty() {
-            p.add(format!("escalation[{i}].notify"), "no_handler", "say whom to notify");
+            p.add(
+                format!("escalation[{i}].notify"),
+                "no_handler",
+                "say whom to notify",
+            );
         }
         p.people(&format!("escalation[{i}].notify"), &e.notify);
     }

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { chromium, request } from 'playwright-core';
+import { adminPage } from './admin-page.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startBaton } from './server.mjs';
 
 const IMG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'img');
@@ -62,26 +63,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function newPage(viewport = { width: 1366, height: 900 }) {
-  const context = await browser.newContext({ viewport, locale: 'en-US' });
-  context.setDefaultTimeout(15000);
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  return { context, page, problems };
-}
-
-async function login(page) {
-  await page.goto(`${server.url}/`);
-  await page.getByTestId('login-username').fill('admin');
-  await page.getByTestId('login-password').fill(server.adminPassword);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('app-shell').waitFor();
-}
-
 /** Polls `fn` until it returns something truthy (the page renders after a debounce). */
 async function until(fn, what, ms = 15000) {
   const end = Date.now() + ms;
@@ -109,8 +90,7 @@ async function push(records) {
 describe('scenario builder', { timeout: 240000 }, () => {
   test('PO above 5000 → buyer then finance, built through the form, makes one task', async (t) => {
     if (skip) return t.skip(skip);
-    const { context, page, problems } = await newPage();
-    await login(page);
+    const { context, page, problems } = await adminPage(browser, server, { width: 1366, height: 900 });
     await page.goto(`${server.url}/admin/scenarios/new`);
     await page.getByTestId('builder-templates').waitFor();
     await page.locator('[data-testid="builder-template"][data-key="blank"]').click();
@@ -211,8 +191,7 @@ describe('scenario builder', { timeout: 240000 }, () => {
 
   test('the builder fits a 390 px phone', async (t) => {
     if (skip) return t.skip(skip);
-    const { context, page, problems } = await newPage({ width: 390, height: 844 });
-    await login(page);
+    const { context, page, problems } = await adminPage(browser, server, { width: 390, height: 844 });
     await page.goto(`${server.url}/admin/scenarios/new`);
     await page.locator('[data-testid="builder-template"][data-key="order_out_of_stock"]').click();
     await page.getByTestId('scenario-builder').waitFor();

@@ -340,7 +340,7 @@ export function ScenarioBuilder({ initial, onChange }) {
     <aside class="card builder-script">
       <h2 class="card-title">${t('builder.script')}</h2>
       ${errors.length > 0 && html`<p class="small text-danger" data-testid="builder-error-count">${t('builder.problems', { n: errors.length })}</p>`}
-      <pre class="mono builder-script-text" data-testid="builder-script">${out.script}</pre>
+      <pre class="mono builder-script-text" tabindex="0" aria-label=${t('builder.script')} data-testid="builder-script">${out.script}</pre>
     </aside>
   </div>`;
 }

@@ -643,6 +643,8 @@ function Editor({ id }) {
   };
   const save = () => {
     if (busy) return;
+    // the form's script is rendered by the server: wait for it, and for no problems
+    if (mode === 'form' && !source.startsWith('// baton-builder')) return;
     if (mode === 'form' && formErrors.length) return toast.error(new Error(t('builder.problems', { n: formErrors.length })));
     if (idNote) setConfirmSave(idNote);
     else doSave();

@@ -159,6 +159,10 @@ describe('scenario builder', { timeout: 240000 }, () => {
     assert.equal(await page.getByTestId('builder-name').inputValue(), 'PO above 5000 (builder)');
     assert.equal(await page.getByTestId('builder-node').count(), 2);
     await until(async () => (await script(page)).includes('cents("5000")'), 'the script of the saved form');
+    // the screenshot in docs/scenarios.md, without the toast
+    await page.reload();
+    await page.getByTestId('scenario-builder').waitFor();
+    await until(async () => (await script(page)).includes('cents("5000")'), 'the script after a reload');
     mkdirSync(IMG, { recursive: true });
     await page.screenshot({ path: join(IMG, 'scenario-builder.png'), fullPage: false });
 

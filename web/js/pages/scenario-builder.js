@@ -5,7 +5,7 @@
 // is shown live beside the form. Everything typed lives in this component's state, so
 // a re-render of the page around it never resets a box.
 import { html, useEffect, useRef, useState } from '../../vendor/htm-preact-standalone.mjs';
-import { apiRequest } from '../api.js';
+import { api, apiRequest } from '../api.js';
 import { has, t } from '../i18n.js';
 import { Icon } from '../ui.js';
 
@@ -136,7 +136,7 @@ function WhoInput({ who, onChange, testid, fieldList }) {
           ${ROLES.map((r) => html`<option key=${r} value=${r}>${t(`roles.${r}`)}</option>`)}
         </select>`
       : html`<${Text} value=${who.value} label=${t(`builder.who.${who.by}`)} testid=${`${testid}-value`}
-          list=${who.by === 'field' ? fieldList : undefined} placeholder=${t(`builder.whoHint.${who.by}`)}
+          list=${{ field: fieldList, user: 'builder-users', department_admin: 'builder-depts' }[who.by]} placeholder=${t(`builder.whoHint.${who.by}`)}
           onInput=${(v) => onChange({ ...who, value: v })} />`}
   </span>`;
 }
@@ -170,6 +170,7 @@ export function ScenarioBuilder({ initial, onChange }) {
   const [out, setOut] = useState({ script: '', errors: [] });
   const [kinds, setKinds] = useState([]);
   const [fields, setFields] = useState([]);
+  const [names, setNames] = useState({ users: [], depts: [] });
   const seq = useRef(0);
   const set = (patch) => setForm((f) => ({ ...f, ...patch }));
 
@@ -187,6 +188,13 @@ export function ScenarioBuilder({ initial, onChange }) {
     }, 250);
     return () => clearTimeout(h);
   }, [form]);
+
+  // usernames and departments to pick handlers from (suggestions only)
+  useEffect(() => {
+    Promise.all([api.users().catch(() => ({ items: [] })), api.departments().catch(() => ({ items: [] }))]).then(([u, d]) =>
+      setNames({ users: (u.items || []).map((x) => x.username), depts: (d.items || []).map((x) => x.name) }),
+    );
+  }, []);
 
   useEffect(() => {
     const h = setTimeout(() => {
@@ -211,6 +219,8 @@ export function ScenarioBuilder({ initial, onChange }) {
   return html`<div class="builder-layout" data-testid="scenario-builder">
     <div class="builder-form">
       <datalist id=${fieldList}>${fields.map((f) => html`<option key=${f.name} value=${f.name}>${f.types.join(', ')}</option>`)}</datalist>
+      <datalist id="builder-users">${names.users.map((n) => html`<option key=${n} value=${n} />`)}</datalist>
+      <datalist id="builder-depts">${names.depts.map((n) => html`<option key=${n} value=${n} />`)}</datalist>
       <datalist id="builder-kinds">${kinds.map((k) => html`<option key=${k} value=${k} />`)}</datalist>
       <${Section} title=${t('builder.sec.scenario')} testid="builder-sec-scenario">
         <div class="form-grid builder-grid">
@@ -236,7 +246,7 @@ export function ScenarioBuilder({ initial, onChange }) {
         ${form.conditions.map((c, i) => html`<div key=${i} class="builder-cond" data-testid="builder-cond">
           <div class="builder-row">
             <${Text} mono value=${c.field} label=${t('builder.field')} list=${fieldList} placeholder=${t('builder.field')}
-              testid="builder-cond-field" onInput=${(v) => setCond(i, { field: v })} />
+              testid="builder-cond-field" onInput=${(v) => setCond(i, typeOf(v) === 'number' ? { field: v, number: true } : { field: v })} />
             <select value=${c.op} aria-label=${t('builder.op')} data-testid="builder-cond-op" onChange=${(e) => setCond(i, { op: e.target.value })}>
               ${OPS.map((o) => html`<option key=${o} value=${o}>${t(`builder.ops.${o}`)}</option>`)}
             </select>

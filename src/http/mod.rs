@@ -20,6 +20,7 @@ mod me;
 mod personal;
 mod projects;
 mod push;
+mod scenario_builder;
 mod scenarios;
 mod stats;
 mod tasks;
@@ -78,6 +79,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(push::router())
         .merge(two_factor::router())
         .merge(chat_apps::router())
+        .merge(scenario_builder::router())
 }
 
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

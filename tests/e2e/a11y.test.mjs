@@ -253,6 +253,15 @@ function pageStates(phone) {
         await settled(page, 'scenario-editor');
       },
     },
+    {
+      name: '/admin/scenarios/new (builder form)',
+      open: async (page) => {
+        await go(page, '/admin/scenarios/new');
+        await page.locator('[data-testid="builder-template"][data-key="order_out_of_stock"]').click();
+        await settled(page, 'scenario-builder');
+        await page.locator('[data-testid="builder-script"]:has-text("days_since")').waitFor();
+      },
+    },
     route('/admin/erp', 'erp-records-page'),
     route('/admin/erp/order/SO-1', 'erp-record-page'),
     route('/admin/delivery', 'delivery-page'),

@@ -284,6 +284,7 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     await page.goto(`${server.url}/scenarios/new`); // the short address leads to the admin page
     await page.getByTestId('scenario-editor').waitFor();
     assert.equal(new URL(page.url()).pathname, '/admin/scenarios/new');
+    await page.getByTestId('builder-template-code').click(); // code rather than the builder's form
     const src = page.getByTestId('scenario-source');
     const template = await src.inputValue();
     assert.match(template, /const ID = "new_scenario";/);

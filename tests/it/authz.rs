@@ -1095,6 +1095,11 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::PATCH, "/api/scenarios/{id}", format!("/api/scenarios/{}", o.scenario), company)
             .json(json!({"enabled": true})),
         row(M::DELETE, "/api/scenarios/{id}", "/api/scenarios/@ID@", company).fresh(Fresh::Scenario),
+        row(M::POST, "/api/scenarios/builder/render", "/api/scenarios/builder/render", company)
+            .json(json!({"id": "b", "title": "@WHO@"})),
+        row(M::POST, "/api/scenarios/builder/parse", "/api/scenarios/builder/parse", company)
+            .json(json!({"source": script("parse")})),
+        row(M::GET, "/api/scenarios/builder/fields", "/api/scenarios/builder/fields?kind=order", company),
         // statistics
         row(M::GET, "/api/stats", "/api/stats", anyone).hide(BUSER, admin_of_b),
         row(M::GET, "/api/stats", format!("/api/stats?department_id={}", fx.b), stats_of_b)

@@ -27,6 +27,7 @@ mod openapi;
 mod org;
 mod outbound;
 mod reminders;
+mod scenario_builder;
 mod static_assets;
 mod stats;
 mod trust;

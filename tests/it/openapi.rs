@@ -143,6 +143,7 @@ fn problems(doc: &Value) -> Vec<String> {
 fn query_table() -> BTreeMap<&'static str, Vec<(&'static str, bool)>> {
     let stats = vec![("period", false), ("at", false), ("department_id", false)];
     BTreeMap::from([
+        ("/api/scenarios/builder/fields", vec![("kind", false)]),
         (
             "/api/projects/{pid}/tasks",
             vec![

@@ -9,6 +9,7 @@ import { businessTypeLabel, fmtTime, t } from '../i18n.js';
 import { Link, navigate } from '../router.js';
 import { Confirm, Empty, ErrorText, Icon, Loading, PageHeader, toast, useLoader } from '../ui.js';
 import { ERP_KINDS, KindPicker, erpApi, recordHref, scenarioApi } from './erp-records.js';
+import { ScenarioBuilder, TemplatePicker, builderApi } from './scenario-builder.js';
 
 const enc = encodeURIComponent;
 
@@ -554,6 +555,12 @@ function Editor({ id }) {
   const [confirmSave, setConfirmSave] = useState(null); // message
   const [deleting, setDeleting] = useState(false);
   const initialRecord = useMemo(recordFromQuery, []);
+  // The builder: 'pick' (new: choose a template), 'form' or 'code'; the form it
+  // started from; its problems (saving waits for none); why a script is code only.
+  const [mode, setMode] = useState(isNew ? 'pick' : null);
+  const [form, setForm] = useState(null);
+  const [formErrors, setFormErrors] = useState([]);
+  const [codeReason, setCodeReason] = useState(null);
 
   useEffect(() => {
     if (!list.data || source != null) return;
@@ -564,9 +571,28 @@ function Editor({ id }) {
       if (found) {
         setSc(found);
         setSource(found.source);
+        openIn(found.source, false);
       }
     }
   }, [list.data]);
+
+  /** A builder-made script opens in the builder; any other in code, with the reason. */
+  const openIn = async (src, told) => {
+    try {
+      const r = await builderApi.parse(src);
+      if (r.form) {
+        setForm(r.form);
+        setCodeReason(null);
+        setMode('form');
+      } else {
+        setCodeReason(r.reason);
+        setMode('code');
+        if (told) toast.error(new Error(t('builder.opensInCode', { reason: r.reason })));
+      }
+    } catch (e) {
+      setMode('code');
+    }
+  };
 
   const goTo = (p) => setJump({ line: p.line, column: p.column, n: Date.now() });
   const showProblem = (p) => {
@@ -617,6 +643,9 @@ function Editor({ id }) {
   };
   const save = () => {
     if (busy) return;
+    // the form's script is rendered by the server: wait for it, and for no problems
+    if (mode === 'form' && !source.startsWith('// baton-builder')) return;
+    if (mode === 'form' && formErrors.length) return toast.error(new Error(t('builder.problems', { n: formErrors.length })));
     if (idNote) setConfirmSave(idNote);
     else doSave();
   };
@@ -660,8 +689,27 @@ function Editor({ id }) {
       html`<button type="button" class="btn btn-sm alert-action" onClick=${() => showProblem({ ...sc.last_error, from: 'runtime' })}>
         ${t('scenarios.goToLine', { line: sc.last_error.line })}</button>`}
     </div>`}
-    ${isNew && html`<div class="alert alert-info">${t('scenarios.newHint')}</div>`}
-    <section class="card" data-testid="scenario-source-card">
+    ${mode === 'pick' &&
+    html`<${TemplatePicker} onCode=${() => setMode('code')} onPick=${(tp) => {
+      setForm(tp.form(constOf(source, 'ID') || freshId(items)));
+      setMode('form');
+    }} />`}
+    ${mode === 'form' &&
+    html`<div class="form-actions form-actions-start builder-switch">
+        <button type="button" class="btn btn-sm" onClick=${() => setMode('code')} data-testid="builder-to-code">
+          <${Icon} name="edit" /> ${t('builder.toCode')}</button>
+        <button type="button" class="btn btn-primary" disabled=${busy} onClick=${save} data-testid="builder-save">${t('common.save')}</button>
+      </div>
+      <${ScenarioBuilder} initial=${form} onChange=${(r) => {
+        setSource(r.script);
+        setFormErrors(r.errors || []);
+      }} />`}
+    ${mode === 'code' && codeReason && html`<div class="alert alert-info" data-testid="builder-code-reason">${t('builder.opensInCode', { reason: codeReason })}</div>`}
+    ${mode === 'code' && html`<div class="form-actions form-actions-start builder-switch">
+        <button type="button" class="btn btn-sm" onClick=${() => openIn(source, true)} data-testid="builder-to-form">
+          ${t('builder.toForm')}</button></div>`}
+    ${isNew && mode === 'code' && html`<div class="alert alert-info">${t('scenarios.newHint')}</div>`}
+    ${mode === 'code' && html`<section class="card" data-testid="scenario-source-card">
       <div class="card-head">
         <h2 class="card-title">${t('scenarios.source')}</h2>
         <span class="small muted">${t('scenarios.sourceHint')}</span>
@@ -682,7 +730,7 @@ function Editor({ id }) {
         <button type="button" class="btn btn-primary" disabled=${busy} onClick=${save} data-testid="scenario-save">
           ${t('common.save')}</button>
       </div>
-    </section>
+    </section>`}
     <${DryRunPanel} source=${source} watches=${watches} scKey=${sc ? sc.key : idInSource} initialRecord=${initialRecord}
       onProblem=${(p) => (p ? showProblem(p) : setProblem(null))} />
     <${PreviewPanel} source=${source} watches=${watches} onProblem=${(p) => (p ? showProblem(p) : setProblem(null))} />

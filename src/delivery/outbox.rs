@@ -197,6 +197,7 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
             sent_at: None,
             notice: notice.clone(),
             once,
+            write_back: None,
         })?;
     }
     Ok(())
@@ -314,6 +315,17 @@ pub fn give_up(store: &Store, id: u64, error: String) -> Result<(), StoreError> 
         it.status = OutboxStatus::Failed;
         it.last_error = Some(error);
         tx.update(&mut it, rev)
+    })
+}
+
+/// Forgets a sending item that turned out to have nothing to send (a scenario's
+/// `fn write_back` returned `()` for its event).
+pub fn forget(store: &Store, id: u64) -> Result<(), StoreError> {
+    store.write(|tx| {
+        match tx.get::<OutboxItem>(id)? {
+            Some(it) if it.status == OutboxStatus::Sending => tx.delete::<OutboxItem>(id),
+            _ => Ok(()),
+        }
     })
 }
 
@@ -436,6 +448,7 @@ mod tests {
                 sent_at: None,
                 notice: sample(Language::En),
                 once: None,
+                write_back: None,
             })
         })
         .unwrap()

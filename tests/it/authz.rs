@@ -232,6 +232,8 @@ enum Fresh {
     Feed,
     /// An inbound hook (generic preset).
     Hook,
+    /// A write-back target.
+    WriteBack,
     /// An attachment on T uploaded by the company admin.
     Attachment,
     /// A member of department A.
@@ -501,6 +503,13 @@ impl Fx {
                 )
                 .await
             }
+            Fresh::WriteBack => {
+                a.post(
+                    "/api/admin/write-back",
+                    json!({ "name": format!("authz-{}", n.to_lowercase()), "url": "http://erp.invalid/baton", "secret": "authz-secret" }),
+                )
+                .await
+            }
         };
         v["id"]
             .as_u64()
@@ -734,6 +743,7 @@ struct Objects {
     feed: u64,
     hook: u64,
     hook_name: String,
+    write_back: u64,
     scenario: u64,
     template: u64,
     outbox: u64,
@@ -790,6 +800,7 @@ async fn objects(fx: &Fx) -> Objects {
         .as_str()
         .unwrap()
         .to_string();
+    let write_back = fx.fresh(Fresh::WriteBack, CompanyAdmin).await;
     let scenario = fx.fresh(Fresh::Scenario, CompanyAdmin).await;
     let template = fx.fresh(Fresh::Template, CompanyAdmin).await;
     let outbox = admin.get("/api/admin/outbox").await["items"][0]["id"]
@@ -881,6 +892,7 @@ async fn objects(fx: &Fx) -> Objects {
         feed,
         hook,
         hook_name,
+        write_back,
         scenario,
         template,
         outbox,
@@ -953,6 +965,19 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::GET, "/api/admin/hooks/{id}/deliveries", format!("/api/admin/hooks/{}/deliveries", o.hook), company),
         row(M::POST, "/api/hooks/{name}", format!("/api/hooks/{}", o.hook_name), nobody)
             .json(json!({"kind": "order", "id": "SO-HOOK", "data": {}})),
+        // write-back targets: company admins; a project's choice: its managers
+        row(M::GET, "/api/admin/write-back", "/api/admin/write-back", company),
+        row(M::POST, "/api/admin/write-back", "/api/admin/write-back", company)
+            .json(json!({"name": "Not A Name!", "url": "http://erp.invalid/x"})),
+        row(M::GET, "/api/admin/write-back/{id}", format!("/api/admin/write-back/{}", o.write_back), company),
+        row(M::PATCH, "/api/admin/write-back/{id}", format!("/api/admin/write-back/{}", o.write_back), company)
+            .json(json!({"enabled": true})),
+        row(M::DELETE, "/api/admin/write-back/{id}", "/api/admin/write-back/@ID@", company).fresh(Fresh::WriteBack),
+        row(M::GET, "/api/admin/write-back/{id}/deliveries", format!("/api/admin/write-back/{}/deliveries", o.write_back), company),
+        row(M::POST, "/api/admin/write-back/{id}/test", format!("/api/admin/write-back/{}/test", o.write_back), company),
+        row(M::GET, "/api/projects/{id}/write-back", format!("/api/projects/{p}/write-back"), admin_of_a),
+        row(M::PUT, "/api/projects/{id}/write-back", format!("/api/projects/{p}/write-back"), admin_of_a)
+            .json(json!({"target": null})),
         // departments
         row(M::GET, "/api/departments", "/api/departments", anyone),
         row(M::POST, "/api/departments", "/api/departments", admin_of_a)

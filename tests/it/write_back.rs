@@ -206,6 +206,16 @@ fn scenario_task(s: &TestServer, scenario: &str) -> u64 {
         .expect("the scenario made a task")
 }
 
+/// Lily, a member who takes part in ERP tasks (a member of the ERP project).
+async fn erp_member(s: &TestServer, admin: &Client) -> (Client, u64) {
+    let (lily, id) = s.user(admin, "lily", "member", None).await;
+    let (st, v) = admin
+        .call(Method::PATCH, &format!("/api/users/{id}"), Some(json!({"erp": true})))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    (lily, id)
+}
+
 const PO_SCENARIO: &str = r#"
 const ID = "po_approval";
 const NAME = "PO approval";
@@ -223,7 +233,7 @@ async fn a_scenario_task_writes_back_each_event_signed_in_order() {
     let erp = Erp::start().await;
     let s = TestServer::start_with(config()).await;
     let admin = s.admin().await;
-    let (lily, lily_id) = s.user(&admin, "lily", "member", None).await;
+    let (lily, lily_id) = erp_member(&s, &admin).await;
     let secret = "erp-secret-1";
     let t = target(&admin, "erp", format!("{}/erp", erp.url), Some(secret)).await;
     assert_eq!(t["secret_set"], true);
@@ -235,10 +245,10 @@ async fn a_scenario_task_writes_back_each_event_signed_in_order() {
     let pushed = erp_client
         .post(
             "/api/erp/records",
-            json!({"records": [{"kind": "purchase_order", "id": "PO-88", "data": {"amount": "6200.00"}}]}),
+            json!({"records": [{"kind": "purchase_order", "id": "PO-88", "data": {"amount": "100.00"}}]}),
         )
         .await;
-    assert_eq!(pushed["tasks_created"], 1, "{pushed}");
+    assert_eq!(pushed["scenarios"]["tasks_created"], 1, "{pushed}");
     let id = scenario_task(&s, "po_approval");
     until("created", || (erp.hits("erp").len() == 1).then_some(())).await;
     op(&admin, &s, id, "complete", Some("budget ok")).await;
@@ -335,20 +345,22 @@ async fn fn_write_back_shapes_skips_and_its_error_fails_only_the_delivery() {
     let erp = Erp::start().await;
     let s = TestServer::start_with(config()).await;
     let admin = s.admin().await;
-    let (lily, _) = s.user(&admin, "lily", "member", None).await;
+    let (lily, _) = erp_member(&s, &admin).await;
     let secret = "shaped-secret";
     let t = target(&admin, "shaped", format!("{}/shaped", erp.url), Some(secret)).await;
     let (st, v) = admin
         .call(Method::POST, "/api/scenarios", Some(json!({ "source": SHAPED })))
         .await;
     assert!(st.is_success(), "{v}");
-    s.erp_client(&admin)
+    let pushed = s
+        .erp_client(&admin)
         .await
         .post(
             "/api/erp/records",
             json!({"records": [{"kind": "purchase_order", "id": "PO-7", "data": {"number": "4500007"}}]}),
         )
         .await;
+    assert_eq!(pushed["scenarios"]["tasks_created"], 1, "{pushed} {}", admin.get("/api/scenarios").await);
     let id = scenario_task(&s, "po_shaped");
     op(&admin, &s, id, "complete", None).await;
     let hits = until("shaped step", || {

@@ -99,10 +99,10 @@ describe('write-back admin', { skip }, () => {
 
     // Listed on the target, as sent (the mark follows the receiver's answer: reload until then).
     await card.getByTestId('wb-show-deliveries').click();
-    const sent = card.getByTestId('wb-delivery-status').filter({ hasText: 'Sent' });
+    const sent = card.locator('[data-testid="wb-delivery-status"][data-status="sent"]');
     const deadline = Date.now() + 15000;
     while ((await sent.count()) < 3) {
-      assert.ok(Date.now() < deadline, 'three deliveries listed as sent');
+      assert.ok(Date.now() < deadline, `three deliveries listed as sent: ${await card.innerText()}`);
       await card.getByTestId('wb-reload').click();
       await card.getByTestId('wb-delivery').first().waitFor();
     }

@@ -47,7 +47,7 @@ function Deliveries({ target }) {
             <th>${t('delivery.error')}</th><th>${t('common.createdAt')}</th><th class="actions-col">${t('common.actions')}</th></tr></thead>
           <tbody>${items.map((it) => html`<tr key=${it.id} data-testid="wb-delivery">
             <td data-label=${t('writeBack.event')}>${(it.write_back && it.write_back.event) || ''} · ${it.notice.title || ''}</td>
-            <td data-label=${t('writeBack.status')} data-testid="wb-delivery-status">${t(`writeBack.statuses.${it.status}`)}</td>
+            <td data-label=${t('writeBack.status')} data-testid="wb-delivery-status" data-status=${it.status}>${t(`writeBack.statuses.${it.status}`)}</td>
             <td data-label=${t('delivery.attempts')}>${it.attempts}</td>
             <td data-label=${t('delivery.error')} class="small">${it.last_error}</td>
             <td data-label=${t('common.createdAt')} class="nowrap">${fmtTime(it.created_at)}</td>

@@ -321,11 +321,9 @@ pub fn give_up(store: &Store, id: u64, error: String) -> Result<(), StoreError> 
 /// Forgets a sending item that turned out to have nothing to send (a scenario's
 /// `fn write_back` returned `()` for its event).
 pub fn forget(store: &Store, id: u64) -> Result<(), StoreError> {
-    store.write(|tx| {
-        match tx.get::<OutboxItem>(id)? {
-            Some(it) if it.status == OutboxStatus::Sending => tx.delete::<OutboxItem>(id),
-            _ => Ok(()),
-        }
+    store.write(|tx| match tx.get::<OutboxItem>(id)? {
+        Some(it) if it.status == OutboxStatus::Sending => tx.delete::<OutboxItem>(id),
+        _ => Ok(()),
     })
 }
 

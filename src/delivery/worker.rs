@@ -20,9 +20,9 @@ use super::model::{ix, OutboxItem, ProjectWebhook, Smtp, SmtpTls, Target, UserWe
 use super::notice::{task_link, Notice};
 use super::outbox::{self, RetryPolicy};
 use super::presets;
+use super::push::model::Device;
 use super::write_back::send::Sent;
 use super::write_back::Shaper;
-use super::push::model::Device;
 use crate::config::{Config, DeliveryConfig};
 use crate::error::ServiceResult;
 use crate::net::outbound::{resolve_allowed, ResolveError};

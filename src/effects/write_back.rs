@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::actor::Actor;
 use crate::delivery::model::{OutboxItem, OutboxStatus, Target};
 use crate::delivery::notice::Notice;
-use crate::delivery::write_back::body::{default_body, Facts, WriteBackEvent, Who};
+use crate::delivery::write_back::body::{default_body, Facts, Who, WriteBackEvent};
 use crate::delivery::write_back::model::ix;
 use crate::delivery::write_back::{ProjectWriteBack, WriteBackPayload, WriteBackTarget};
 use crate::flow::events::{Event as FlowEvent, Finish};
@@ -100,7 +100,9 @@ pub fn write_back_facts(
                 comment: comment.map(str::to_string),
                 ..f(WriteBackEvent::StepCompleted)
             },
-            FlowEvent::Returned { node: n, reason, .. } => Facts {
+            FlowEvent::Returned {
+                node: n, reason, ..
+            } => Facts {
                 node: node(task, *n),
                 comment: Some(reason.clone()),
                 ..f(WriteBackEvent::Returned)

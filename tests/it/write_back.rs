@@ -175,12 +175,7 @@ async fn target(admin: &Client, name: &str, url: String, secret: Option<&str>) -
 }
 
 async fn op(c: &Client, s: &TestServer, task: u64, op: &str, reason: Option<&str>) {
-    let rev = s
-        .store
-        .get::<baton::flow::Task>(task)
-        .unwrap()
-        .unwrap()
-        .rev;
+    let rev = s.store.get::<baton::flow::Task>(task).unwrap().unwrap().rev;
     let (st, v) = c
         .call(
             Method::POST,
@@ -210,7 +205,11 @@ fn scenario_task(s: &TestServer, scenario: &str) -> u64 {
 async fn erp_member(s: &TestServer, admin: &Client) -> (Client, u64) {
     let (lily, id) = s.user(admin, "lily", "member", None).await;
     let (st, v) = admin
-        .call(Method::PATCH, &format!("/api/users/{id}"), Some(json!({"erp": true})))
+        .call(
+            Method::PATCH,
+            &format!("/api/users/{id}"),
+            Some(json!({"erp": true})),
+        )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     (lily, id)
@@ -256,7 +255,10 @@ async fn a_scenario_task_writes_back_each_event_signed_in_order() {
     op(&lily, &s, id, "return", Some("price too high")).await;
     until("returned", || (erp.hits("erp").len() == 3).then_some(())).await;
     op(&admin, &s, id, "complete", None).await;
-    until("step 1 again", || (erp.hits("erp").len() == 4).then_some(())).await;
+    until("step 1 again", || {
+        (erp.hits("erp").len() == 4).then_some(())
+    })
+    .await;
     op(&lily, &s, id, "complete", Some("signed")).await;
     let hits = until("finished", || {
         let h = erp.hits("erp");
@@ -271,7 +273,10 @@ async fn a_scenario_task_writes_back_each_event_signed_in_order() {
             signature(secret, &h.body),
             "signed over the raw body"
         );
-        assert_eq!(h.header("x-baton-event"), h.json()["event"].as_str().unwrap());
+        assert_eq!(
+            h.header("x-baton-event"),
+            h.json()["event"].as_str().unwrap()
+        );
         assert_eq!(h.header("content-type"), "application/json");
         conforms(&schema, &h.json(), "body").unwrap();
         assert_eq!(h.json()["task"]["id"], id);
@@ -303,12 +308,48 @@ async fn a_scenario_task_writes_back_each_event_signed_in_order() {
     assert_eq!(
         summary,
         vec![
-            e("created", Value::Null, Value::Null, Value::Null, Value::Null),
-            e("step_completed", json!("approve"), json!("admin"), json!("budget ok"), Value::Null),
-            e("returned", json!("sign"), json!("lily"), json!("price too high"), Value::Null),
-            e("step_completed", json!("approve"), json!("admin"), Value::Null, Value::Null),
-            e("step_completed", json!("sign"), json!("lily"), json!("signed"), Value::Null),
-            e("finished", Value::Null, json!("lily"), Value::Null, json!("completed")),
+            e(
+                "created",
+                Value::Null,
+                Value::Null,
+                Value::Null,
+                Value::Null
+            ),
+            e(
+                "step_completed",
+                json!("approve"),
+                json!("admin"),
+                json!("budget ok"),
+                Value::Null
+            ),
+            e(
+                "returned",
+                json!("sign"),
+                json!("lily"),
+                json!("price too high"),
+                Value::Null
+            ),
+            e(
+                "step_completed",
+                json!("approve"),
+                json!("admin"),
+                Value::Null,
+                Value::Null
+            ),
+            e(
+                "step_completed",
+                json!("sign"),
+                json!("lily"),
+                json!("signed"),
+                Value::Null
+            ),
+            e(
+                "finished",
+                Value::Null,
+                json!("lily"),
+                Value::Null,
+                json!("completed")
+            ),
         ]
     );
     assert_eq!(hits[2].json()["who"]["id"], lily_id);
@@ -347,9 +388,19 @@ async fn fn_write_back_shapes_skips_and_its_error_fails_only_the_delivery() {
     let admin = s.admin().await;
     let (lily, _) = erp_member(&s, &admin).await;
     let secret = "shaped-secret";
-    let t = target(&admin, "shaped", format!("{}/shaped", erp.url), Some(secret)).await;
+    let t = target(
+        &admin,
+        "shaped",
+        format!("{}/shaped", erp.url),
+        Some(secret),
+    )
+    .await;
     let (st, v) = admin
-        .call(Method::POST, "/api/scenarios", Some(json!({ "source": SHAPED })))
+        .call(
+            Method::POST,
+            "/api/scenarios",
+            Some(json!({ "source": SHAPED })),
+        )
         .await;
     assert!(st.is_success(), "{v}");
     let pushed = s
@@ -360,7 +411,12 @@ async fn fn_write_back_shapes_skips_and_its_error_fails_only_the_delivery() {
             json!({"records": [{"kind": "purchase_order", "id": "PO-7", "data": {"number": "4500007"}}]}),
         )
         .await;
-    assert_eq!(pushed["scenarios"]["tasks_created"], 1, "{pushed} {}", admin.get("/api/scenarios").await);
+    assert_eq!(
+        pushed["scenarios"]["tasks_created"],
+        1,
+        "{pushed} {}",
+        admin.get("/api/scenarios").await
+    );
     let id = scenario_task(&s, "po_shaped");
     op(&admin, &s, id, "complete", None).await;
     let hits = until("shaped step", || {
@@ -375,7 +431,10 @@ async fn fn_write_back_shapes_skips_and_its_error_fails_only_the_delivery() {
         json!({"po": "4500007", "status": "step_completed", "by": "admin",
                "link": format!("http://baton.test/tasks/{id}")})
     );
-    assert_eq!(hits[0].header("x-baton-signature"), signature(secret, &hits[0].body));
+    assert_eq!(
+        hits[0].header("x-baton-signature"),
+        signature(secret, &hits[0].body)
+    );
 
     // The script throws for a return: the return itself succeeds…
     op(&lily, &s, id, "return", Some("wrong supplier")).await;
@@ -389,9 +448,15 @@ async fn fn_write_back_shapes_skips_and_its_error_fails_only_the_delivery() {
     .await;
     // …the delivery fails at once with the script's error and position…
     let err = failed.last_error.clone().unwrap();
-    assert!(err.contains("fn write_back") && err.contains("returns are not wanted"), "{err}");
+    assert!(
+        err.contains("fn write_back") && err.contains("returns are not wanted"),
+        "{err}"
+    );
     assert!(err.contains("12:"), "with its line: {err}");
-    assert_eq!(failed.attempts, 1, "a script error is not retried by itself");
+    assert_eq!(
+        failed.attempts, 1,
+        "a script error is not retried by itself"
+    );
     let task = s.store.get::<baton::flow::Task>(id).unwrap().unwrap();
     assert_eq!(task.current, 0, "the task went back");
     // …the scenario shows it, and nothing was sent for it.
@@ -459,16 +524,29 @@ async fn a_project_target_retries_while_down_and_by_hand() {
     .await;
     assert_eq!(erp.refused.load(Ordering::SeqCst), 1);
     let b = hits[0].json();
-    assert_eq!((b["event"].as_str(), b["task"]["id"].as_u64()), (Some("created"), Some(id)));
-    assert_eq!(b["record"], Value::Null, "a task made by people has no record");
+    assert_eq!(
+        (b["event"].as_str(), b["task"]["id"].as_u64()),
+        (Some("created"), Some(id))
+    );
+    assert_eq!(
+        b["record"],
+        Value::Null,
+        "a task made by people has no record"
+    );
     assert_eq!(b["who"]["username"], "admin");
-    assert!(hits[0].header("x-baton-signature").is_empty(), "no secret, no signature");
+    assert!(
+        hits[0].header("x-baton-signature").is_empty(),
+        "no secret, no signature"
+    );
     conforms(&schema(), &b, "body").unwrap();
     let items = admin
         .get(&format!("/api/admin/write-back/{}/deliveries", t["id"]))
         .await;
     assert_eq!(
-        (items["items"][0]["status"].as_str(), items["items"][0]["attempts"].as_u64()),
+        (
+            items["items"][0]["status"].as_str(),
+            items["items"][0]["attempts"].as_u64()
+        ),
         (Some("sent"), Some(2)),
         "{items}"
     );
@@ -493,12 +571,20 @@ async fn a_project_target_retries_while_down_and_by_hand() {
     })
     .await;
     assert!(failed.iter().all(|i| i.attempts == 3));
-    assert!(failed[0].last_error.as_deref().unwrap().contains("503"), "{:?}", failed[0].last_error);
+    assert!(
+        failed[0].last_error.as_deref().unwrap().contains("503"),
+        "{:?}",
+        failed[0].last_error
+    );
     // …and go out when retried by hand once the shop is back.
     erp.fail.store(0, Ordering::SeqCst);
     for i in &failed {
         let (st, v) = admin
-            .call(Method::POST, &format!("/api/admin/outbox/{}/retry", i.id), None)
+            .call(
+                Method::POST,
+                &format!("/api/admin/outbox/{}/retry", i.id),
+                None,
+            )
             .await;
         assert_eq!(st, StatusCode::OK, "{v}");
     }
@@ -513,10 +599,18 @@ async fn a_project_target_retries_while_down_and_by_hand() {
 
     // The test send posts a signed sample of the same shape.
     let (st, v) = admin
-        .call(Method::POST, &format!("/api/admin/write-back/{}/test", t["id"]), None)
+        .call(
+            Method::POST,
+            &format!("/api/admin/write-back/{}/test", t["id"]),
+            None,
+        )
         .await;
     assert_eq!((st, v["ok"].as_bool()), (StatusCode::OK, Some(true)), "{v}");
-    let test = erp.hits("shop").into_iter().find(|h| h.header("x-baton-event") == "test").unwrap();
+    let test = erp
+        .hits("shop")
+        .into_iter()
+        .find(|h| h.header("x-baton-event") == "test")
+        .unwrap();
     conforms(&schema(), &test.json(), "test body").unwrap();
 }
 
@@ -528,7 +622,10 @@ async fn targets_are_checked_on_save_and_admins_only() {
     for (body, field) in [
         (json!({"name": "erp", "url": "http://127.0.0.1:9/x"}), "url"),
         (json!({"name": "erp", "url": "ftp://erp.example/x"}), "url"),
-        (json!({"name": "bad name", "url": "https://erp.example/x"}), "name"),
+        (
+            json!({"name": "bad name", "url": "https://erp.example/x"}),
+            "name",
+        ),
     ] {
         let (st, v) = admin
             .call(Method::POST, "/api/admin/write-back", Some(body))
@@ -553,11 +650,18 @@ async fn targets_are_checked_on_save_and_admins_only() {
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
-    assert_eq!((v["secret_set"].as_bool(), v["enabled"].as_bool()), (Some(false), Some(false)));
+    assert_eq!(
+        (v["secret_set"].as_bool(), v["enabled"].as_bool()),
+        (Some(false), Some(false))
+    );
     let (st, _) = bob.call(Method::GET, "/api/admin/write-back", None).await;
     assert_eq!(st, StatusCode::FORBIDDEN);
     let (st, _) = admin
-        .call(Method::DELETE, &format!("/api/admin/write-back/{}", t["id"]), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/admin/write-back/{}", t["id"]),
+            None,
+        )
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
 }

@@ -125,7 +125,10 @@ mod tests {
 
     #[test]
     fn default_body_has_the_facts_of_the_moment() {
-        let b = with_link(default_body(&facts()), Some("https://baton.example/tasks/12"));
+        let b = with_link(
+            default_body(&facts()),
+            Some("https://baton.example/tasks/12"),
+        );
         assert_eq!(
             b,
             json!({

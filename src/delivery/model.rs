@@ -20,6 +20,9 @@ pub mod ix {
     pub const USER_HOOK: &str = "delivery_user";
     /// Write-back items by their target's name (its delivery history).
     pub const WRITE_BACK: &str = "outbox_write_back";
+    /// Write-back items still to send (pending or sending), by their target's name:
+    /// a target gets its events one at a time, in the order they happened.
+    pub const WRITE_BACK_OPEN: &str = "outbox_write_back_open";
 }
 
 /// Which chat service a webhook speaks to: decides the payload and the signature.
@@ -264,6 +267,9 @@ impl Record for OutboxItem {
         }
         if let Target::WriteBack { name } = &self.target {
             keys.push((ix::WRITE_BACK, name.clone()));
+            if matches!(self.status, OutboxStatus::Pending | OutboxStatus::Sending) {
+                keys.push((ix::WRITE_BACK_OPEN, name.clone()));
+            }
         }
         keys
     }

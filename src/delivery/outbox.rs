@@ -254,6 +254,17 @@ pub fn claim(
         if !matches!(it.status, OutboxStatus::Pending | OutboxStatus::Sending) || it.next_at > now {
             return Ok(None);
         }
+        // A write-back waits while an earlier event for its target is still to send
+        // (retrying, or being sent): the ERP hears of a task's events in order.
+        if let Target::WriteBack { name } = &it.target {
+            if store
+                .ids_by(ix::WRITE_BACK_OPEN, name)?
+                .iter()
+                .any(|other| *other < id)
+            {
+                return Ok(None);
+            }
+        }
         let rev = it.rev;
         it.status = OutboxStatus::Sending;
         it.attempts += 1;
@@ -512,6 +523,58 @@ mod tests {
         );
         assert!(s.get::<OutboxItem>(id).unwrap().is_none());
         assert!(list(&s, None, 10).unwrap().is_empty());
+    }
+
+    fn write_back_item(s: &Store, now: DateTime<Utc>, name: &str) -> u64 {
+        s.write(|tx| {
+            tx.insert(&mut OutboxItem {
+                id: 0,
+                rev: 0,
+                target: Target::WriteBack { name: name.into() },
+                status: OutboxStatus::Pending,
+                attempts: 0,
+                next_at: now,
+                last_error: None,
+                created_at: now,
+                sent_at: None,
+                notice: sample(Language::En),
+                once: None,
+                write_back: None,
+            })
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_write_back_target_gets_its_events_one_at_a_time_in_order() {
+        let (_d, s) = store();
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let p = policy();
+        let first = write_back_item(&s, t0, "erp");
+        let second = write_back_item(&s, t0, "erp");
+        let other = write_back_item(&s, t0, "shop");
+        assert!(
+            claim(&s, second, t0, &p).unwrap().is_none(),
+            "waits for the first"
+        );
+        assert!(
+            claim(&s, other, t0, &p).unwrap().is_some(),
+            "another target does not wait"
+        );
+        claim(&s, first, t0, &p).unwrap().unwrap();
+        assert!(
+            claim(&s, second, t0, &p).unwrap().is_none(),
+            "the first is being sent"
+        );
+        finish(&s, first, Err("503".into()), t0, &p).unwrap();
+        let t1 = t0 + chrono::Duration::seconds(30);
+        assert!(
+            claim(&s, second, t1, &p).unwrap().is_none(),
+            "the first is retrying"
+        );
+        claim(&s, first, t1, &p).unwrap().unwrap();
+        finish(&s, first, Ok(()), t1, &p).unwrap();
+        assert!(claim(&s, second, t1, &p).unwrap().is_some(), "now its turn");
     }
 
     #[test]

@@ -613,6 +613,18 @@ async fn a_project_target_retries_while_down_and_by_hand() {
         .find(|h| h.header("x-baton-event") == "test")
         .unwrap();
     conforms(&schema(), &test.json(), "test body").unwrap();
+
+    // Removing the target clears the project's choice.
+    let (st, _) = admin
+        .call(
+            Method::DELETE,
+            &format!("/api/admin/write-back/{}", t["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let v = admin.get(&format!("/api/projects/{p}/write-back")).await;
+    assert_eq!(v, json!({"target": null, "choices": []}));
 }
 
 #[tokio::test]

@@ -201,14 +201,20 @@ pub fn update(
 }
 
 /// Removes a target. Items still waiting for it fail when they come due; projects
-/// that chose it stop writing back.
+/// that chose it no longer write back (their choice is cleared).
 pub fn delete(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> ServiceResult<()> {
     admin(actor)?;
+    let choices = store.list::<ProjectWriteBack>()?;
     store.write(|tx| {
         let t = tx
             .get::<WriteBackTarget>(id)?
             .ok_or_else(|| ServiceError::not_found(format!("write-back target {id} not found")))?;
         tx.delete::<WriteBackTarget>(id)?;
+        for c in choices.iter().filter(|c| c.target == t.name) {
+            if tx.get::<ProjectWriteBack>(c.id)?.is_some() {
+                tx.delete::<ProjectWriteBack>(c.id)?;
+            }
+        }
         audit::record(
             tx,
             actor,

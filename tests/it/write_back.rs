@@ -678,3 +678,50 @@ async fn targets_are_checked_on_save_and_admins_only() {
         .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
 }
+
+const AUTO: &str = r#"
+const ID = "stock_out";
+const WATCHES = "stock";
+const WRITE_BACK = "wms";
+fn condition(r, prev) { r.qty == 0 }
+fn task(r) { #{ title: `Restock ${r.id}`, auto_close: true, nodes: [#{ handler: "admin", action: "restock" }] } }
+"#;
+
+#[tokio::test]
+async fn an_auto_closed_task_writes_back_how_it_finished() {
+    let erp = Erp::start().await;
+    let s = TestServer::start_with(config()).await;
+    let admin = s.admin().await;
+    target(&admin, "wms", format!("{}/wms", erp.url), Some("k")).await;
+    let (st, v) = admin
+        .call(
+            Method::POST,
+            "/api/scenarios",
+            Some(json!({ "source": AUTO })),
+        )
+        .await;
+    assert!(st.is_success(), "{v}");
+    let erp_client = s.erp_client(&admin).await;
+    for qty in [0, 5] {
+        erp_client
+            .post(
+                "/api/erp/records",
+                json!({"records": [{"kind": "stock", "id": "SKU-1", "data": {"qty": qty}}]}),
+            )
+            .await;
+    }
+    let hits = until("created and finished", || {
+        let h = erp.hits("wms");
+        (h.len() == 2).then_some(h)
+    })
+    .await;
+    let (created, finished) = (hits[0].json(), hits[1].json());
+    assert_eq!(created["event"], "created");
+    assert_eq!(
+        (finished["event"].as_str(), finished["how"].as_str()),
+        (Some("finished"), Some("auto_closed"))
+    );
+    assert_eq!(finished["who"]["id"], Value::Null);
+    assert_eq!(finished["record"], json!({"kind": "stock", "id": "SKU-1"}));
+    conforms(&schema(), &finished, "body").unwrap();
+}

@@ -56,7 +56,13 @@ struct Erp {
 
 impl Erp {
     async fn start() -> Erp {
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(0).await
+    }
+
+    async fn start_on(port: u16) -> Erp {
+        let l = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
         let erp = Erp {
             url: format!("http://{}", l.local_addr().unwrap()),
             ..Default::default()
@@ -724,4 +730,76 @@ async fn an_auto_closed_task_writes_back_how_it_finished() {
     assert_eq!(finished["who"]["id"], Value::Null);
     assert_eq!(finished["record"], json!({"kind": "stock", "id": "SKU-1"}));
     conforms(&schema(), &finished, "body").unwrap();
+}
+
+#[tokio::test]
+async fn a_target_that_is_not_listening_gets_the_event_once_it_is() {
+    // A port nobody listens on (yet).
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let file: FileConfig = toml::from_str(
+        "public_url = \"http://baton.test/\"\n[network]\nallow_private = [\"127.0.0.1/32\"]\n[delivery]\ninterval = \"100ms\"\ntimeout = \"2s\"\nretry_base = \"200ms\"\nmax_attempts = 10\n",
+    )
+    .unwrap();
+    let s = TestServer::start_with(file).await;
+    let admin = s.admin().await;
+    let (_bob, bob_id) = s.user(&admin, "bob", "member", None).await;
+    target(
+        &admin,
+        "late",
+        format!("http://127.0.0.1:{port}/late"),
+        None,
+    )
+    .await;
+    let p = project(&admin, &[bob_id]).await;
+    admin
+        .call(
+            Method::PUT,
+            &format!("/api/projects/{p}/write-back"),
+            Some(json!({"target": "late"})),
+        )
+        .await;
+    admin
+        .post(
+            &format!("/api/projects/{p}/tasks"),
+            json!({"kind": "simple", "title": "Pack", "nodes": [{"handler_id": bob_id, "action": "pack"}]}),
+        )
+        .await;
+    let refused = until("a refused try", || {
+        s.store
+            .list::<baton::delivery::OutboxItem>()
+            .unwrap()
+            .into_iter()
+            .find(|i| i.write_back.is_some() && i.last_error.is_some())
+    })
+    .await;
+    assert_eq!(
+        refused.status,
+        baton::delivery::OutboxStatus::Pending,
+        "tried again later"
+    );
+    assert!(
+        refused
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("write-back request failed"),
+        "{:?}",
+        refused.last_error
+    );
+    let erp = Erp::start_on(port).await;
+    let hits = until("delivered once the target listens", || {
+        let h = erp.hits("late");
+        (!h.is_empty()).then_some(h)
+    })
+    .await;
+    assert_eq!(hits[0].json()["event"], "created");
+    let item = s
+        .store
+        .get::<baton::delivery::OutboxItem>(refused.id)
+        .unwrap()
+        .unwrap();
+    assert!(item.attempts >= 2, "{item:?}");
 }

@@ -775,10 +775,12 @@ async fn a_target_that_is_not_listening_gets_the_event_once_it_is() {
             .find(|i| i.write_back.is_some() && i.last_error.is_some())
     })
     .await;
-    assert_eq!(
-        refused.status,
-        baton::delivery::OutboxStatus::Pending,
-        "tried again later"
+    assert!(
+        matches!(
+            refused.status,
+            baton::delivery::OutboxStatus::Pending | baton::delivery::OutboxStatus::Sending
+        ),
+        "tried again later: {refused:?}"
     );
     assert!(
         refused

@@ -257,11 +257,17 @@ pub fn claim(
         // A write-back waits while an earlier event for its target is still to send
         // (retrying, or being sent): the ERP hears of a task's events in order.
         if let Target::WriteBack { name } = &it.target {
-            if store
-                .ids_by(ix::WRITE_BACK_OPEN, name)?
-                .iter()
-                .any(|other| *other < id)
-            {
+            if let Some(earlier) = first_open_write_back(store, name)?.filter(|e| *e < id) {
+                // Behind one that waits for its next try: due again no sooner than
+                // that, so a long queue for a target that is down is not re-read on
+                // every poll. Behind one being sent: looked at again on the next poll.
+                if let Some(e) = tx.get::<OutboxItem>(earlier)? {
+                    if e.status == OutboxStatus::Pending && e.next_at > it.next_at {
+                        let rev = it.rev;
+                        it.next_at = e.next_at;
+                        tx.update(&mut it, rev)?;
+                    }
+                }
                 return Ok(None);
             }
         }
@@ -273,6 +279,21 @@ pub fn claim(
         tx.update(&mut it, rev)?;
         Ok(Some(it))
     })
+}
+
+/// The oldest write-back item for target `name` still to send (pending or sending).
+fn first_open_write_back(store: &Store, name: &str) -> Result<Option<u64>, StoreError> {
+    // Entries are `{name}/{id:016x}`, in id order; names have no `/`, and `0` follows
+    // `/`, so this range holds exactly this target's entries, oldest first.
+    Ok(store
+        .ids_in_range(
+            ix::WRITE_BACK_OPEN,
+            &format!("{name}/"),
+            &format!("{name}0"),
+            1,
+        )?
+        .first()
+        .copied())
 }
 
 /// Records the outcome of a try.
@@ -569,9 +590,15 @@ mod tests {
         finish(&s, first, Err("503".into()), t0, &p).unwrap();
         let t1 = t0 + chrono::Duration::seconds(30);
         assert!(
-            claim(&s, second, t1, &p).unwrap().is_none(),
+            claim(&s, second, t0, &p).unwrap().is_none(),
             "the first is retrying"
         );
+        assert_eq!(
+            due(&s, t0).unwrap(),
+            Vec::<u64>::new(),
+            "the second is due with the first's next try, not on every poll"
+        );
+        assert_eq!(s.get::<OutboxItem>(second).unwrap().unwrap().next_at, t1);
         claim(&s, first, t1, &p).unwrap().unwrap();
         finish(&s, first, Ok(()), t1, &p).unwrap();
         assert!(claim(&s, second, t1, &p).unwrap().is_some(), "now its turn");

@@ -181,6 +181,18 @@ pub fn on_flow(
     comment: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    // Transfers, withdrawals, urges, starts: nothing to tell, nothing to read.
+    let relevant = events.iter().any(|e| {
+        matches!(
+            e,
+            FlowEvent::StepCompleted { .. }
+                | FlowEvent::Returned { .. }
+                | FlowEvent::Finished { .. }
+        )
+    });
+    if !relevant {
+        return Ok(());
+    }
     let Some(target) = target_of(tx, task)? else {
         return Ok(());
     };
@@ -210,4 +222,72 @@ pub fn on_events(
         stage(tx, &task, &target, vec![f], now)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completions_returns_and_finishes_are_told_the_rest_is_not() {
+        let now = DateTime::from_timestamp(1_764_000_000, 0).unwrap();
+        let mut task = Task::one_step(7, now);
+        task.id = 12;
+        task.nodes[0].action = "pack".into();
+        let who = Who {
+            id: Some(7),
+            username: Some("bob".into()),
+            name: "Bob".into(),
+        };
+        let events = [
+            FlowEvent::StepStarted { node: 1, by: 7 },
+            FlowEvent::Transferred {
+                node: 1,
+                from: 7,
+                to: 8,
+                reason: None,
+            },
+            FlowEvent::StepCompleted {
+                node: 1,
+                by: 7,
+                due: None,
+                on_time: true,
+            },
+            FlowEvent::Finished {
+                how: Finish::Completed,
+            },
+        ];
+        let facts = write_back_facts(&task, &events, &who, Some("packed"), now);
+        let got: Vec<_> = facts
+            .iter()
+            .map(|f| (f.event, f.node.clone(), f.how, f.comment.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    WriteBackEvent::StepCompleted,
+                    Some((1, "pack".to_string())),
+                    None,
+                    Some("packed".to_string())
+                ),
+                (WriteBackEvent::Finished, None, Some("completed"), None),
+            ]
+        );
+        let returned = write_back_facts(
+            &task,
+            &[FlowEvent::Returned {
+                node: 1,
+                by: 7,
+                to: 3,
+                reason: "photo missing".into(),
+            }],
+            &who,
+            None,
+            now,
+        );
+        assert_eq!(returned[0].event, WriteBackEvent::Returned);
+        assert_eq!(returned[0].comment.as_deref(), Some("photo missing"));
+        assert_eq!(returned[0].record, None, "a task made by people");
+    }
 }

@@ -94,6 +94,7 @@ pub async fn serve(
     let delivery_task = tokio::spawn(crate::delivery::worker::run(
         state.store.clone(),
         state.config.clone(),
+        state.scenarios.clone(),
     ));
 
     let app = http::app(state);

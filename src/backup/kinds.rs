@@ -130,6 +130,8 @@ kinds![
     crate::delivery::model::OutboxItem,
     crate::delivery::model::ProjectWebhook,
     crate::delivery::model::UserWebhook,
+    crate::delivery::write_back::model::ProjectWriteBack,
+    crate::delivery::write_back::model::WriteBackTarget,
     crate::delivery::push::model::PushDevices,
     crate::delivery::push::model::VapidKey,
     crate::delivery::apps::model::ChatAppSettings,

@@ -23,5 +23,6 @@ pub mod presets;
 pub mod push;
 pub mod service;
 pub mod worker;
+pub mod write_back;
 
 pub use model::{OutboxItem, OutboxStatus, Smtp, SmtpTls, Webhook, WebhookKind};

@@ -18,6 +18,11 @@ pub mod ix {
     pub const SETTINGS: &str = "delivery_settings";
     pub const PROJECT_HOOK: &str = "delivery_project";
     pub const USER_HOOK: &str = "delivery_user";
+    /// Write-back items by their target's name (its delivery history).
+    pub const WRITE_BACK: &str = "outbox_write_back";
+    /// Write-back items still to send (pending or sending), by their target's name:
+    /// a target gets its events one at a time, in the order they happened.
+    pub const WRITE_BACK_OPEN: &str = "outbox_write_back_open";
 }
 
 /// Which chat service a webhook speaks to: decides the payload and the signature.
@@ -173,6 +178,10 @@ pub enum Target {
         app: super::apps::AppKind,
         user_id: u64,
     },
+    /// A company's ERP or shop, by the write-back target's name.
+    WriteBack {
+        name: String,
+    },
 }
 
 impl Target {
@@ -192,6 +201,7 @@ impl Target {
             Target::CompanyWebhook { name } => format!("company:{name}"),
             Target::WebPush { device_id, .. } => format!("push:{device_id}"),
             Target::ChatApp { app, user_id } => format!("{}:{user_id}", app.as_str()),
+            Target::WriteBack { name } => format!("write_back:{name}"),
         }
     }
 }
@@ -239,6 +249,9 @@ pub struct OutboxItem {
     /// Dedupe key of group channels.
     #[serde(default)]
     pub once: Option<String>,
+    /// A write-back's event and body (then `notice` only labels it in lists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_back: Option<super::write_back::WriteBackPayload>,
 }
 
 impl Record for OutboxItem {
@@ -251,6 +264,12 @@ impl Record for OutboxItem {
         let mut keys = vec![(ix::STATUS, self.status.as_str().to_string())];
         if matches!(self.status, OutboxStatus::Pending | OutboxStatus::Sending) {
             keys.push((ix::DUE, time_key(self.next_at)));
+        }
+        if let Target::WriteBack { name } = &self.target {
+            keys.push((ix::WRITE_BACK, name.clone()));
+            if matches!(self.status, OutboxStatus::Pending | OutboxStatus::Sending) {
+                keys.push((ix::WRITE_BACK_OPEN, name.clone()));
+            }
         }
         keys
     }

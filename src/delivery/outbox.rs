@@ -197,6 +197,7 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
             sent_at: None,
             notice: notice.clone(),
             once,
+            write_back: None,
         })?;
     }
     Ok(())
@@ -253,6 +254,23 @@ pub fn claim(
         if !matches!(it.status, OutboxStatus::Pending | OutboxStatus::Sending) || it.next_at > now {
             return Ok(None);
         }
+        // A write-back waits while an earlier event for its target is still to send
+        // (retrying, or being sent): the ERP hears of a task's events in order.
+        if let Target::WriteBack { name } = &it.target {
+            if let Some(earlier) = first_open_write_back(store, name)?.filter(|e| *e < id) {
+                // Behind one that waits for its next try: due again no sooner than
+                // that, so a long queue for a target that is down is not re-read on
+                // every poll. Behind one being sent: looked at again on the next poll.
+                if let Some(e) = tx.get::<OutboxItem>(earlier)? {
+                    if e.status == OutboxStatus::Pending && e.next_at > it.next_at {
+                        let rev = it.rev;
+                        it.next_at = e.next_at;
+                        tx.update(&mut it, rev)?;
+                    }
+                }
+                return Ok(None);
+            }
+        }
         let rev = it.rev;
         it.status = OutboxStatus::Sending;
         it.attempts += 1;
@@ -261,6 +279,21 @@ pub fn claim(
         tx.update(&mut it, rev)?;
         Ok(Some(it))
     })
+}
+
+/// The oldest write-back item for target `name` still to send (pending or sending).
+fn first_open_write_back(store: &Store, name: &str) -> Result<Option<u64>, StoreError> {
+    // Entries are `{name}/{id:016x}`, in id order; names have no `/`, and `0` follows
+    // `/`, so this range holds exactly this target's entries, oldest first.
+    Ok(store
+        .ids_in_range(
+            ix::WRITE_BACK_OPEN,
+            &format!("{name}/"),
+            &format!("{name}0"),
+            1,
+        )?
+        .first()
+        .copied())
 }
 
 /// Records the outcome of a try.
@@ -314,6 +347,15 @@ pub fn give_up(store: &Store, id: u64, error: String) -> Result<(), StoreError> 
         it.status = OutboxStatus::Failed;
         it.last_error = Some(error);
         tx.update(&mut it, rev)
+    })
+}
+
+/// Forgets a sending item that turned out to have nothing to send (a scenario's
+/// `fn write_back` returned `()` for its event).
+pub fn forget(store: &Store, id: u64) -> Result<(), StoreError> {
+    store.write(|tx| match tx.get::<OutboxItem>(id)? {
+        Some(it) if it.status == OutboxStatus::Sending => tx.delete::<OutboxItem>(id),
+        _ => Ok(()),
     })
 }
 
@@ -436,6 +478,7 @@ mod tests {
                 sent_at: None,
                 notice: sample(Language::En),
                 once: None,
+                write_back: None,
             })
         })
         .unwrap()
@@ -501,6 +544,64 @@ mod tests {
         );
         assert!(s.get::<OutboxItem>(id).unwrap().is_none());
         assert!(list(&s, None, 10).unwrap().is_empty());
+    }
+
+    fn write_back_item(s: &Store, now: DateTime<Utc>, name: &str) -> u64 {
+        s.write(|tx| {
+            tx.insert(&mut OutboxItem {
+                id: 0,
+                rev: 0,
+                target: Target::WriteBack { name: name.into() },
+                status: OutboxStatus::Pending,
+                attempts: 0,
+                next_at: now,
+                last_error: None,
+                created_at: now,
+                sent_at: None,
+                notice: sample(Language::En),
+                once: None,
+                write_back: None,
+            })
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_write_back_target_gets_its_events_one_at_a_time_in_order() {
+        let (_d, s) = store();
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let p = policy();
+        let first = write_back_item(&s, t0, "erp");
+        let second = write_back_item(&s, t0, "erp");
+        let other = write_back_item(&s, t0, "shop");
+        assert!(
+            claim(&s, second, t0, &p).unwrap().is_none(),
+            "waits for the first"
+        );
+        assert!(
+            claim(&s, other, t0, &p).unwrap().is_some(),
+            "another target does not wait"
+        );
+        claim(&s, first, t0, &p).unwrap().unwrap();
+        assert!(
+            claim(&s, second, t0, &p).unwrap().is_none(),
+            "the first is being sent"
+        );
+        finish(&s, first, Err("503".into()), t0, &p).unwrap();
+        let t1 = t0 + chrono::Duration::seconds(30);
+        assert!(
+            claim(&s, second, t0, &p).unwrap().is_none(),
+            "the first is retrying"
+        );
+        assert_eq!(
+            due(&s, t0).unwrap(),
+            Vec::<u64>::new(),
+            "the second is due with the first's next try, not on every poll"
+        );
+        assert_eq!(s.get::<OutboxItem>(second).unwrap().unwrap().next_at, t1);
+        claim(&s, first, t1, &p).unwrap().unwrap();
+        finish(&s, first, Ok(()), t1, &p).unwrap();
+        assert!(claim(&s, second, t1, &p).unwrap().is_some(), "now its turn");
     }
 
     #[test]

@@ -21,6 +21,8 @@ use super::notice::{task_link, Notice};
 use super::outbox::{self, RetryPolicy};
 use super::presets;
 use super::push::model::Device;
+use super::write_back::send::Sent;
+use super::write_back::Shaper;
 use crate::config::{Config, DeliveryConfig};
 use crate::error::ServiceResult;
 use crate::net::outbound::{resolve_allowed, ResolveError};
@@ -47,6 +49,10 @@ pub enum Channel {
         app: AppKind,
         creds: AppCredentials,
         to: String,
+    },
+    /// A write-back target (its items carry their own body, see `write_back::send`).
+    WriteBack {
+        target: super::write_back::WriteBackTarget,
     },
 }
 
@@ -112,6 +118,17 @@ pub fn resolve(store: &Store, target: &Target) -> Result<Result<Channel, String>
                 )),
             }
         }
+        Target::WriteBack { name } => {
+            use super::write_back::model::ix as wb;
+            match store.lookup(wb::NAME, name)? {
+                Some(id) => Ok(Channel::WriteBack {
+                    target: store.load(id)?,
+                }),
+                None => Err(format!(
+                    "write-back target '{name}' is not configured any more"
+                )),
+            }
+        }
     })
 }
 
@@ -169,6 +186,11 @@ pub async fn deliver(
                 let card = Card::of(n, link.as_deref(), apps.tz);
                 apps.send(out, *app, creds, to, &card, now).await
             }
+            // Write-backs send their own bodies (`write_back::send`), not notices.
+            Channel::WriteBack { target } => Err(SendError::Other(format!(
+                "write-back target '{}' takes task events, not notices",
+                target.name
+            ))),
         }
     };
     match tokio::time::timeout(timeout, fut).await {
@@ -358,8 +380,9 @@ impl Handles {
     }
 }
 
-/// Runs until aborted: polls for due items every `interval`.
-pub async fn run(store: Store, config: Arc<Config>) {
+/// Runs until aborted: polls for due items every `interval`. `shaper` runs the
+/// scenarios' `fn write_back` for write-back items.
+pub async fn run(store: Store, config: Arc<Config>, shaper: Arc<dyn Shaper>) {
     let state = Handles { store, config };
     let c = state.config.delivery.clone();
     let policy = policy(&c);
@@ -417,15 +440,31 @@ pub async fn run(store: Store, config: Arc<Config>) {
                     continue;
                 }
             };
-            let (state, http, public_url, apps) = (
+            let (state, http, public_url, apps, shaper) = (
                 state.clone(),
                 http.clone(),
                 public_url.clone(),
                 apps.clone(),
+                shaper.clone(),
             );
             in_flight.spawn(async move {
-                let outcome = match channel {
-                    Ok(ch) => {
+                let mut skipped = false;
+                let outcome = match (channel, &item.write_back) {
+                    (Ok(Channel::WriteBack { target }), Some(payload)) => {
+                        super::write_back::send::send(
+                            &http,
+                            &state.store,
+                            &shaper,
+                            &target,
+                            payload,
+                            item.id,
+                            public_url.as_deref(),
+                            c.timeout,
+                        )
+                        .await
+                        .map(|sent| skipped = sent == Sent::Skipped)
+                    }
+                    (Ok(ch), _) => {
                         deliver(
                             &http,
                             &apps,
@@ -438,14 +477,25 @@ pub async fn run(store: Store, config: Arc<Config>) {
                         )
                         .await
                     }
-                    Err(e) => Err(SendError::Other(e)),
+                    (Err(e), _) => Err(SendError::Other(e)),
                 };
                 log_outcome(&item, &outcome);
                 let gone = gone_device(&item.target, &outcome);
+                // A write-back whose script failed is not tried again by itself.
+                let give_up = matches!(
+                    (&item.target, &outcome),
+                    (Target::WriteBack { .. }, Err(SendError::Gone(_)))
+                );
                 let outcome = outcome.map_err(|e| e.to_string());
                 let id = item.id;
                 if let Err(e) = state
                     .run(move |s| {
+                        if skipped {
+                            return Ok(outbox::forget(s, id)?);
+                        }
+                        if let (true, Err(e)) = (give_up, &outcome) {
+                            return Ok(outbox::give_up(s, id, e.clone())?);
+                        }
                         if let (Some((uid, device)), Err(e)) = (gone, &outcome) {
                             super::push::service::remove(s, uid, device)?;
                             tracing::info!(

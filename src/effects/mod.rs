@@ -11,6 +11,7 @@ pub mod events;
 pub mod inbox;
 pub mod log;
 pub mod messages;
+pub mod write_back;
 
 use chrono::{DateTime, Utc};
 
@@ -39,6 +40,14 @@ pub fn stage(
         &outcome.events,
         now,
     )?;
+    write_back::on_flow(
+        tx,
+        task,
+        actor,
+        &outcome.events,
+        outcome.log.reason.as_deref(),
+        now,
+    )?;
     inbox::post_notices(tx, store, task, actor, &outcome.notices, now)
 }
 
@@ -52,6 +61,7 @@ pub fn stage_events(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     log::on_events(tx, actor, events, now)?;
+    write_back::on_events(tx, actor, events, now)?;
     messages::on_events(tx, actor, events, now)
 }
 

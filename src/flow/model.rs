@@ -94,6 +94,9 @@ pub struct TaskSource {
     /// Finish the task by itself when the scenario's condition clears.
     #[serde(default)]
     pub auto_close: bool,
+    /// The write-back target its scenario named (`const WRITE_BACK`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_back: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -461,6 +461,7 @@ fn auto_closing(mut t: Task) -> Task {
         escalations: vec![],
         on_finish: vec![],
         auto_close: true,
+        write_back: None,
     });
     t
 }

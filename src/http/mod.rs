@@ -29,6 +29,7 @@ mod two_factor;
 mod ui;
 mod users;
 mod work;
+mod write_back;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
@@ -80,6 +81,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(two_factor::router())
         .merge(chat_apps::router())
         .merge(scenario_builder::router())
+        .merge(write_back::router())
 }
 
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

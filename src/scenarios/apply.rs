@@ -72,6 +72,7 @@ fn auto_close(tx: &mut WriteTx<'_>, task_id: u64, now: DateTime<Utc>) -> Service
         &outcome.events,
         now,
     )?;
+    crate::effects::write_back::on_flow(tx, &t, &Actor::server(), &outcome.events, None, now)?;
     Ok(true)
 }
 

@@ -20,7 +20,7 @@ pub struct Evaluation {
 }
 
 /// Runs one script function in rhai, with a fresh deadline.
-fn call(
+pub(crate) fn call(
     engine: &Engine,
     c: &Compiled,
     name: &str,

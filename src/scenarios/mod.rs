@@ -29,6 +29,7 @@ pub mod spec;
 pub mod spec_task;
 pub mod states;
 pub mod tick;
+pub mod write_back;
 
 pub use model::{Scenario, ScenarioState};
 pub use script::{Compiled, ScriptError};

@@ -11,6 +11,8 @@
 //! fn condition(r, prev) { ... }             // true when a task is needed
 //! fn task(r) { #{ title: ..., nodes: [...] } }
 //! fn wake_at(r) { ... }                     // optional: when time alone may flip the condition
+//! const WRITE_BACK = "erp";                 // optional: tell this write-back target of task events
+//! fn write_back(event, record) { ... }      // optional: shape that body (a map, or () to skip)
 //! ```
 
 use std::fmt;
@@ -96,6 +98,10 @@ pub struct Compiled {
     pub project: Option<String>,
     pub ast: AST,
     pub has_wake_at: bool,
+    /// `const WRITE_BACK`: the write-back target its tasks' events go to.
+    pub write_back: Option<String>,
+    /// Whether it has `fn write_back(event, record)` to shape those bodies.
+    pub has_write_back: bool,
     /// Where each `fn` starts, for errors rhai reports without a position (such as
     /// running out of operations).
     pub fn_lines: Vec<(String, usize, usize)>,
@@ -183,6 +189,8 @@ pub fn compile(engine: &Engine, source: &str) -> Result<Compiled, ScriptError> {
         watches,
         project,
         has_wake_at,
+        write_back: constant(&scope, "WRITE_BACK"),
+        has_write_back: has("write_back", 2),
         fn_lines: fn_lines(source),
         ast,
     })

@@ -157,6 +157,7 @@ pub fn task_from_spec(
         escalations,
         on_finish: user_ids(users, &spec.on_finish, "on_finish recipient")?,
         auto_close: spec.auto_close,
+        write_back: l.compiled.write_back.clone(),
     };
     let new = NewTask {
         kind: if spec.nodes.len() == 1 {

@@ -313,6 +313,7 @@ mod tests {
             ],
             on_finish: vec![],
             auto_close: false,
+            write_back: None,
         });
         assert_eq!(next_at(&t), Some(t0 + Duration::hours(24)));
         assert!(escalations_due(&t, t0 + Duration::hours(23)).is_empty());
@@ -474,6 +475,7 @@ mod tests {
             }],
             on_finish: vec![],
             auto_close: false,
+            write_back: None,
         });
         assert_eq!(
             schedule(&t),

@@ -234,6 +234,8 @@ enum Fresh {
     Hook,
     /// A pull connector (to an address that never resolves).
     Connector,
+    /// A write-back target.
+    WriteBack,
     /// An attachment on T uploaded by the company admin.
     Attachment,
     /// A member of department A.
@@ -510,6 +512,13 @@ impl Fx {
                 )
                 .await
             }
+            Fresh::WriteBack => {
+                a.post(
+                    "/api/admin/write-back",
+                    json!({ "name": format!("authz-{}", n.to_lowercase()), "url": "http://erp.invalid/baton", "secret": "authz-secret" }),
+                )
+                .await
+            }
         };
         v["id"]
             .as_u64()
@@ -744,6 +753,7 @@ struct Objects {
     hook: u64,
     hook_name: String,
     connector: u64,
+    write_back: u64,
     scenario: u64,
     template: u64,
     outbox: u64,
@@ -801,6 +811,7 @@ async fn objects(fx: &Fx) -> Objects {
         .unwrap()
         .to_string();
     let connector = fx.fresh(Fresh::Connector, CompanyAdmin).await;
+    let write_back = fx.fresh(Fresh::WriteBack, CompanyAdmin).await;
     let scenario = fx.fresh(Fresh::Scenario, CompanyAdmin).await;
     let template = fx.fresh(Fresh::Template, CompanyAdmin).await;
     let outbox = admin.get("/api/admin/outbox").await["items"][0]["id"]
@@ -893,6 +904,7 @@ async fn objects(fx: &Fx) -> Objects {
         hook,
         hook_name,
         connector,
+        write_back,
         scenario,
         template,
         outbox,
@@ -975,6 +987,19 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
             .json(json!({"enabled": false})),
         row(M::DELETE, "/api/admin/connectors/{id}", "/api/admin/connectors/@ID@", company).fresh(Fresh::Connector),
         row(M::POST, "/api/admin/connectors/{id}/run", format!("/api/admin/connectors/{}/run", o.connector), company),
+        // write-back targets: company admins; a project's choice: its managers
+        row(M::GET, "/api/admin/write-back", "/api/admin/write-back", company),
+        row(M::POST, "/api/admin/write-back", "/api/admin/write-back", company)
+            .json(json!({"name": "Not A Name!", "url": "http://erp.invalid/x"})),
+        row(M::GET, "/api/admin/write-back/{id}", format!("/api/admin/write-back/{}", o.write_back), company),
+        row(M::PATCH, "/api/admin/write-back/{id}", format!("/api/admin/write-back/{}", o.write_back), company)
+            .json(json!({"enabled": true})),
+        row(M::DELETE, "/api/admin/write-back/{id}", "/api/admin/write-back/@ID@", company).fresh(Fresh::WriteBack),
+        row(M::GET, "/api/admin/write-back/{id}/deliveries", format!("/api/admin/write-back/{}/deliveries", o.write_back), company),
+        row(M::POST, "/api/admin/write-back/{id}/test", format!("/api/admin/write-back/{}/test", o.write_back), company),
+        row(M::GET, "/api/projects/{id}/write-back", format!("/api/projects/{p}/write-back"), admin_of_a),
+        row(M::PUT, "/api/projects/{id}/write-back", format!("/api/projects/{p}/write-back"), admin_of_a)
+            .json(json!({"target": null})),
         // departments
         row(M::GET, "/api/departments", "/api/departments", anyone),
         row(M::POST, "/api/departments", "/api/departments", admin_of_a)

@@ -33,3 +33,4 @@ mod stats;
 mod trust;
 mod two_factor;
 mod web_push;
+mod write_back;

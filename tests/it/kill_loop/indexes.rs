@@ -89,6 +89,8 @@ fn walk_all(store: &Store, e: &mut Expected) {
     e.add::<delivery::model::DeliverySettings>(store);
     e.add::<delivery::model::ProjectWebhook>(store);
     e.add::<delivery::model::UserWebhook>(store);
+    e.add::<delivery::write_back::WriteBackTarget>(store);
+    e.add::<delivery::write_back::ProjectWriteBack>(store);
     e.add::<delivery::OutboxItem>(store);
     e.add::<tasks::templates::Template>(store);
     e.add::<tasks::log::LogEntry>(store);

@@ -6,6 +6,7 @@ import { api, apiRequest } from '../api.js';
 import { fmtTime, t } from '../i18n.js';
 import { Empty, ErrorText, Field, Icon, Loading, PageHeader, toast, useLoader } from '../ui.js';
 import { ChatAppsAdmin } from '../chat-apps.js';
+import { WriteBackAdmin } from '../write-back.js';
 
 const KINDS = ['wecom', 'dingtalk', 'feishu', 'slack', 'generic'];
 const TLS = ['starttls', 'tls', 'none'];
@@ -206,6 +207,7 @@ const targetLabel = (tg) =>
     : tg.type === 'project_webhook' ? `${t('delivery.projectHook')} #${tg.project_id}`
     : tg.type === 'web_push' ? `${t('me.channelPush')} #${tg.user_id}/${tg.device_id}`
     : tg.type === 'chat_app' ? `${t(`chatApps.apps.${tg.app}`)} #${tg.user_id}`
+    : tg.type === 'write_back' ? `${t('writeBack.title')}: ${tg.name}`
     : `${t('delivery.userHook')} #${tg.user_id}`;
 
 function FailedList() {
@@ -254,6 +256,7 @@ export function DeliveryPage() {
     ${settings.smtp && html`<${EmailTest} />`}
     <${ProjectHook} />
     <${ChatAppsAdmin} />
+    <${WriteBackAdmin} />
     <${FailedList} />
   </div>`;
 }

@@ -8,6 +8,7 @@ import { businessTypeLabel, fmtTime, t } from '../i18n.js';
 import { navigate } from '../router.js';
 import { Avatar, Confirm, Empty, ErrorText, Field, Icon, Loading, Modal, PageHeader, TagInput, toast, useLoader } from '../ui.js';
 import { ProjectWebhookEditor } from './delivery.js';
+import { ProjectWriteBackEditor } from '../write-back.js';
 
 function DeptSelect({ depts, value, onChange, testid }) {
   return html`<select value=${value == null ? '' : String(value)} data-testid=${testid}
@@ -217,6 +218,9 @@ function ManageProjectDialog({ project, depts, users, onClose, onChanged, reload
     <h3 class="subsection-title">${t('delivery.projectHook')}</h3>
     <p class="muted small">${t('delivery.projectHookHint')}</p>
     <${ProjectWebhookEditor} projectId=${p.id} />
+
+    <h3 class="subsection-title">${t('writeBack.title')}</h3>
+    <${ProjectWriteBackEditor} projectId=${p.id} />
 
     <h3 class="subsection-title">${t('projects.status')}</h3>
     ${canArchive

@@ -93,6 +93,8 @@ before(async () => {
   assert.equal(res.status, 200, await res.text());
   // an inbound webhook, for the hook list and the hook's own page
   ids.hook = ok(await admin.call('POST', '/api/admin/hooks', { name: 'shop-a11y', preset: 'shopify', secret: 'a11y-secret-123' })).id;
+  // a pull connector that has not run (switched off), for its list and its page
+  ids.connector = ok(await admin.call('POST', '/api/admin/connectors', { name: 'erp-a11y', url: 'https://erp.invalid/orders', enabled: false })).id;
 });
 
 after(async () => {
@@ -277,6 +279,8 @@ function pageStates(phone) {
     },
     route('/admin/hooks', 'hooks-table'),
     route(`/admin/hooks/${ids.hook}`, 'hook-page'),
+    route('/admin/connectors', 'connectors-table'),
+    route(`/admin/connectors/${ids.connector}`, 'connector-page'),
     {
       name: '/me + two-factor set-up dialog',
       open: async (page) => {

@@ -206,7 +206,7 @@ function RunReport({ c }) {
     <dl class="dl">
       <div class="dl-row"><dt>${t('connectors.status')}</dt><dd>${r.status == null ? '—' : r.status}${r.bytes ? ` · ${r.bytes} B` : ''}</dd></div>
       <div class="dl-row"><dt>${t('connectors.records')}</dt>
-        <dd data-testid="connector-counts">${t('connectors.counts', { records: r.records, stored: r.stored, unchanged: r.unchanged, tasks: r.tasks_created, rejected: r.rejected })}</dd></div>
+        <dd data-testid="connector-counts" data-records=${r.records} data-stored=${r.stored}>${t('connectors.counts', { records: r.records, stored: r.stored, unchanged: r.unchanged, tasks: r.tasks_created, rejected: r.rejected })}</dd></div>
       ${c.cursor && html`<div class="dl-row"><dt>${t('connectors.cursor')}</dt>
         <dd class="mono">${r.cursor_sent || '—'} → ${r.cursor_next || '—'}</dd></div>`}
       <div class="dl-row"><dt>${t('connectors.nextRun')}</dt>

@@ -149,12 +149,14 @@ pub enum RulesCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Show the task a scenario would create for one record, or why not
+    /// Run the test cases of a directory's scenarios (NAME.cases.json beside NAME.rhai)
+    /// or of one file; with --record, show the task one file would create for one record
     Test {
-        file: PathBuf,
+        /// A directory, or one .rhai file
+        path: PathBuf,
         /// A record as JSON: {"kind","id","data":{...}}
         #[arg(long, value_name = "REC.json")]
-        record: PathBuf,
+        record: Option<PathBuf>,
         /// Evaluate at this time (RFC 3339) instead of now
         #[arg(long)]
         now: Option<String>,

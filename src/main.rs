@@ -59,9 +59,10 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Rules(cmd) => match cmd {
             RulesCommand::Check { files } => commands::rules::check(&files),
-            RulesCommand::Test { file, record, now } => {
-                commands::rules::test(&config, &file, &record, now.as_deref())
-            }
+            RulesCommand::Test { path, record, now } => match record {
+                Some(record) => commands::rules::test(&config, &path, &record, now.as_deref()),
+                None => commands::rules::test_cases(&config, &path, now.as_deref()),
+            },
             RulesCommand::Load { dir } => commands::rules::load(&config, &dir),
         },
         Command::Import(args) => {

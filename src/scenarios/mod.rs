@@ -8,13 +8,19 @@
 //! operations (CRUD, dry run, preview); `run` evaluates a batch within time budgets
 //! and wires quarantines; `decide` is the pure per-record state machine that `apply`
 //! writes; `tick` re-evaluates pairs whose wake time came; `spec_task` builds a task
-//! from a spec. The push path is `erp::push`.
+//! from a spec. `versions` keeps every saved script (`diff` compares two);
+//! `cases` evaluates test cases and `case_store` keeps a scenario's. The push path is
+//! `erp::push`.
 
 pub mod admin;
 pub mod apply;
+pub mod case_store;
+pub mod cases;
 pub mod decide;
+pub mod diff;
 pub mod engine;
 pub mod eval;
+pub mod load;
 pub mod model;
 pub mod quarantine;
 pub mod record;
@@ -27,6 +33,7 @@ pub mod spec;
 pub mod spec_task;
 pub mod states;
 pub mod tick;
+pub mod versions;
 
 pub use model::{Scenario, ScenarioState};
 pub use script::{Compiled, ScriptError};

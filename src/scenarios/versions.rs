@@ -1,0 +1,208 @@
+//! Every saved script of a scenario, kept as its own record (`scenver`) keyed by
+//! scenario id and version number: a save adds one and never rewrites an older one, so
+//! the list is the scenario's history and a task's `scenario_version` can be opened.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::diff::{self, Diff};
+use super::model::Scenario;
+use crate::actor::Actor;
+use crate::error::{ServiceError, ServiceResult};
+use crate::org::policy::{require_company_admin, CompanyArea};
+use crate::store::{decode_id, index_key, KeyRange, Record, Store, StoreError, WriteTx};
+
+pub const IX_VERSION: &str = "scenario_version";
+
+/// One saved script of a scenario.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ScenarioVersion {
+    pub id: u64,
+    pub rev: u64,
+    pub scenario_id: u64,
+    /// The scenario's `version` when this script was saved (1, 2, …).
+    pub version: u64,
+    pub source: String,
+    /// The user who saved it; none for the console (`baton rules load`) and Baton.
+    pub author_id: Option<u64>,
+    /// Their name, or `cli:<file>` for a file loaded with `baton rules load`.
+    pub author: String,
+    pub saved_at: DateTime<Utc>,
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// `{scenario id}/{version}`, both zero-padded so the index sorts by number.
+fn version_key(scenario_id: u64, version: u64) -> String {
+    format!("{scenario_id:020}/{version:020}")
+}
+
+fn scenario_prefix(scenario_id: u64) -> String {
+    format!("{scenario_id:020}/")
+}
+
+impl Record for ScenarioVersion {
+    const KIND: &'static str = "scenver";
+    crate::id_and_rev!();
+    fn unique_keys(&self) -> Vec<(&'static str, String)> {
+        vec![(IX_VERSION, version_key(self.scenario_id, self.version))]
+    }
+}
+
+/// Who saved a version and why.
+#[derive(Debug, Clone, Default)]
+pub struct Authorship {
+    /// Overrides the actor's name (`cli:<file>`).
+    pub author: Option<String>,
+    pub comment: String,
+}
+
+/// Adds the version `s` now holds, inside the write that saved it.
+pub fn record(
+    tx: &mut WriteTx<'_>,
+    s: &Scenario,
+    actor: &Actor,
+    by: &Authorship,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut v = ScenarioVersion {
+        id: 0,
+        rev: 0,
+        scenario_id: s.id,
+        version: s.version,
+        source: s.source.clone(),
+        author_id: actor.user_id,
+        author: by.author.clone().unwrap_or_else(|| actor.name.clone()),
+        saved_at: now,
+        comment: by.comment.clone(),
+    };
+    tx.insert(&mut v)?;
+    Ok(())
+}
+
+/// The ids of a scenario's versions, newest first, below version `before` if given.
+fn ids_newest_first(
+    store: &Store,
+    scenario_id: u64,
+    before: Option<u64>,
+) -> impl Iterator<Item = Result<u64, StoreError>> + '_ {
+    let start = index_key(IX_VERSION, &scenario_prefix(scenario_id));
+    let end = match before {
+        Some(b) => index_key(IX_VERSION, &version_key(scenario_id, b)),
+        None => index_key(IX_VERSION, &format!("{scenario_id:020}0")),
+    };
+    let range = KeyRange::between(start, end);
+    (!range.is_empty())
+        .then(|| store.scan(range, true))
+        .into_iter()
+        .flatten()
+        .map(|item| item.and_then(|(_, v)| decode_id(&v)))
+}
+
+/// One page of versions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VersionPage {
+    pub items: Vec<ScenarioVersion>,
+    /// Pass as `before` for the next page; none on the last.
+    pub next_before: Option<u64>,
+}
+
+fn scenario(store: &Store, id: u64) -> ServiceResult<Scenario> {
+    store
+        .get::<Scenario>(id)?
+        .ok_or_else(|| ServiceError::not_found(format!("scenario {id} not found")))
+}
+
+/// Versions newest first, `limit` at a time, below version `before`.
+pub fn list(
+    store: &Store,
+    actor: &Actor,
+    scenario_id: u64,
+    before: Option<u64>,
+    limit: usize,
+) -> ServiceResult<VersionPage> {
+    require_company_admin(actor, CompanyArea::Scenarios)?;
+    scenario(store, scenario_id)?;
+    let mut items = Vec::new();
+    for id in ids_newest_first(store, scenario_id, before).take(limit.saturating_add(1)) {
+        if let Some(v) = store.get::<ScenarioVersion>(id?)? {
+            items.push(v);
+        }
+    }
+    let next_before = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|v| v.version)
+    } else {
+        None
+    };
+    Ok(VersionPage { items, next_before })
+}
+
+/// One version, by number.
+pub fn get(
+    store: &Store,
+    actor: &Actor,
+    scenario_id: u64,
+    version: u64,
+) -> ServiceResult<ScenarioVersion> {
+    require_company_admin(actor, CompanyArea::Scenarios)?;
+    scenario(store, scenario_id)?;
+    store
+        .lookup(IX_VERSION, &version_key(scenario_id, version))?
+        .map(|id| store.get::<ScenarioVersion>(id))
+        .transpose()?
+        .flatten()
+        .ok_or_else(|| {
+            ServiceError::not_found(format!(
+                "scenario {scenario_id} has no version {version}"
+            ))
+        })
+}
+
+/// The line diff from version `from` to version `to` (either may be the older).
+pub fn diff(
+    store: &Store,
+    actor: &Actor,
+    scenario_id: u64,
+    from: u64,
+    to: u64,
+) -> ServiceResult<Diff> {
+    let old = get(store, actor, scenario_id, from)?;
+    let new = get(store, actor, scenario_id, to)?;
+    Ok(diff::lines(from, &old.source, to, &new.source))
+}
+
+/// The ids of every version of a scenario, to delete with it.
+pub fn all_ids(store: &Store, scenario_id: u64) -> Result<Vec<u64>, StoreError> {
+    ids_newest_first(store, scenario_id, None).collect()
+}
+
+/// Schema step: a scenario saved before versions were kept gets its current source as
+/// its current version, so no scenario has an empty history.
+pub fn keep_current(store: &Store) -> Result<(), StoreError> {
+    for s in store.list::<Scenario>()? {
+        if store
+            .lookup(IX_VERSION, &version_key(s.id, s.version))?
+            .is_some()
+        {
+            continue;
+        }
+        store.write(|tx| {
+            let mut v = ScenarioVersion {
+                id: 0,
+                rev: 0,
+                scenario_id: s.id,
+                version: s.version,
+                source: s.source.clone(),
+                author_id: s.owner_id,
+                author: s.updated_by.clone(),
+                saved_at: s.updated_at,
+                comment: "kept at upgrade (earlier versions were not stored)".into(),
+            };
+            tx.insert(&mut v)?;
+            Ok::<_, StoreError>(())
+        })?;
+    }
+    Ok(())
+}

@@ -159,7 +159,11 @@ pub fn test_cases(config: &Config, path: &Path, now: Option<&str>) -> Result<(),
             }
         };
         let Some(text) = cases_text(file)? else {
-            println!("{}: no cases ({} missing)", file.display(), file_name(&cases_path(file)));
+            println!(
+                "{}: no cases ({} missing)",
+                file.display(),
+                file_name(&cases_path(file))
+            );
             continue;
         };
         let specs = match CasesFile::parse(&text) {
@@ -181,7 +185,10 @@ pub fn test_cases(config: &Config, path: &Path, now: Option<&str>) -> Result<(),
             }
         }
     }
-    println!("{} cases: {passed} passed, {failed} failed", passed + failed);
+    println!(
+        "{} cases: {passed} passed, {failed} failed",
+        passed + failed
+    );
     if broken > 0 {
         return Err(format!("{broken} file(s) could not be read or compiled"));
     }

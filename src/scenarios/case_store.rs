@@ -251,7 +251,12 @@ pub fn run_cases(
     let c = compile(&scenarios.engine, source)
         .map_err(|e| ServiceError::invalid("source", format!("script error at {e}")))?;
     let ctx = Context::load(store, now)?;
-    Ok(CaseRun::of(cases::run_all(&scenarios.engine, &c, &ctx, cases)))
+    Ok(CaseRun::of(cases::run_all(
+        &scenarios.engine,
+        &c,
+        &ctx,
+        cases,
+    )))
 }
 
 /// Runs a scenario's stored cases against its saved script, or `source` if given.
@@ -265,6 +270,9 @@ pub fn run(
 ) -> ServiceResult<CaseRun> {
     require_company_admin(actor, CompanyArea::Scenarios)?;
     let s = scenario(store, scenario_id)?;
-    let specs: Vec<CaseSpec> = of(store, scenario_id)?.into_iter().map(|c| c.case).collect();
+    let specs: Vec<CaseSpec> = of(store, scenario_id)?
+        .into_iter()
+        .map(|c| c.case)
+        .collect();
     run_cases(store, scenarios, source.unwrap_or(&s.source), &specs, now)
 }

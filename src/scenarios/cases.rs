@@ -148,8 +148,7 @@ fn meets(e: &Expect, task: Option<&TaskSpec>) -> bool {
             e.fires
                 && e.title.as_ref().is_none_or(|x| *x == t.title)
                 && e.handlers.as_ref().is_none_or(|h| *h == handlers(t))
-                && e
-                    .due_in_days
+                && e.due_in_days
                     .is_none_or(|d| t.due_in_days.is_some_and(|got| got.get() == d))
         }
     }
@@ -199,13 +198,23 @@ pub fn describe_failures(results: &[CaseResult]) -> String {
     results
         .iter()
         .filter(|r| !r.passed)
-        .map(|r| format!("  case '{}': expected {}; got {}", r.name, r.expected, r.got))
+        .map(|r| {
+            format!(
+                "  case '{}': expected {}; got {}",
+                r.name, r.expected, r.got
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
 
 /// Runs every case; the results in the cases' order.
-pub fn run_all(engine: &Engine, c: &Compiled, ctx: &Context, cases: &[CaseSpec]) -> Vec<CaseResult> {
+pub fn run_all(
+    engine: &Engine,
+    c: &Compiled,
+    ctx: &Context,
+    cases: &[CaseSpec],
+) -> Vec<CaseResult> {
     cases.iter().map(|case| run(engine, c, ctx, case)).collect()
 }
 
@@ -249,7 +258,10 @@ mod tests {
         assert!(run_one(&case("10", fires(false))).passed);
         let r = run_one(&case("10", fires(true)));
         assert!(!r.passed);
-        assert_eq!((r.expected.as_str(), r.got.as_str()), ("fires", "does not fire"));
+        assert_eq!(
+            (r.expected.as_str(), r.got.as_str()),
+            ("fires", "does not fire")
+        );
         let r = run_one(&case("6000", fires(false)));
         assert_eq!((r.passed, r.got.as_str()), (false, "fires"));
     }
@@ -290,10 +302,16 @@ mod tests {
         let mut c = case("6000", fires(true));
         c.record["kind"] = "order".into();
         let r = run_one(&c);
-        assert!(!r.passed && r.got.contains("watches 'purchase_order'"), "{r:?}");
+        assert!(
+            !r.passed && r.got.contains("watches 'purchase_order'"),
+            "{r:?}"
+        );
         let engine = build();
-        let broken = compile(&engine, &PO.replace("cents(r.amount) >", "cents(r.nothing) >"))
-            .unwrap();
+        let broken = compile(
+            &engine,
+            &PO.replace("cents(r.amount) >", "cents(r.nothing) >"),
+        )
+        .unwrap();
         let r = run(
             &engine,
             &broken,
@@ -312,9 +330,18 @@ mod tests {
         )
         .unwrap();
         let cases = f.into_cases();
-        assert_eq!(cases[0].now.unwrap().to_rfc3339(), "2026-06-10T12:00:00+00:00");
-        assert_eq!(cases[1].now.unwrap().to_rfc3339(), "2026-01-01T00:00:00+00:00");
-        assert!(CasesFile::parse(r#"{"cases": [{"name": "a", "record": {}, "expect": {"fires": true, "x": 1}}]}"#).is_err());
+        assert_eq!(
+            cases[0].now.unwrap().to_rfc3339(),
+            "2026-06-10T12:00:00+00:00"
+        );
+        assert_eq!(
+            cases[1].now.unwrap().to_rfc3339(),
+            "2026-01-01T00:00:00+00:00"
+        );
+        assert!(CasesFile::parse(
+            r#"{"cases": [{"name": "a", "record": {}, "expect": {"fires": true, "x": 1}}]}"#
+        )
+        .is_err());
         assert!(check(&cases[0]).is_ok());
         let mut nameless = cases[0].clone();
         nameless.name = " ".into();

@@ -50,9 +50,7 @@ pub struct Diff {
 
 /// The changes from `old` to `new`, grouped in hunks.
 pub fn lines(from: u64, old: &str, to: u64, new: &str) -> Diff {
-    let diff = TextDiff::configure()
-        .timeout(TIMEOUT)
-        .diff_lines(old, new);
+    let diff = TextDiff::configure().timeout(TIMEOUT).diff_lines(old, new);
     let (mut added, mut removed) = (0, 0);
     let hunks = diff
         .grouped_ops(CONTEXT)

@@ -154,9 +154,7 @@ pub fn get(
         .transpose()?
         .flatten()
         .ok_or_else(|| {
-            ServiceError::not_found(format!(
-                "scenario {scenario_id} has no version {version}"
-            ))
+            ServiceError::not_found(format!("scenario {scenario_id} has no version {version}"))
         })
 }
 
@@ -205,4 +203,81 @@ pub fn keep_current(store: &Store) -> Result<(), StoreError> {
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(version: u64) -> Scenario {
+        Scenario {
+            id: 0,
+            rev: 0,
+            key: "k".into(),
+            name: "n".into(),
+            watches: "order".into(),
+            source: format!("// v{version}"),
+            version,
+            enabled: true,
+            fired_count: 0,
+            last_fired_at: None,
+            last_error: None,
+            last_error_at: None,
+            updated_at: Utc::now(),
+            updated_by: "zhang".into(),
+            owner_id: Some(7),
+            quarantined: None,
+        }
+    }
+
+    #[test]
+    fn the_upgrade_keeps_the_current_script_once() {
+        let store = Store::memory();
+        let s = store
+            .write(|tx| {
+                let mut s = scenario(3);
+                tx.insert(&mut s)?;
+                Ok::<_, StoreError>(s)
+            })
+            .unwrap();
+        keep_current(&store).unwrap();
+        keep_current(&store).unwrap();
+        let page = list(&store, &Actor::system(), s.id, None, 10).unwrap();
+        assert_eq!(page.items.len(), 1);
+        let v = &page.items[0];
+        assert_eq!((v.version, v.source.as_str()), (3, "// v3"));
+        assert_eq!((v.author.as_str(), v.author_id), ("zhang", Some(7)));
+    }
+
+    #[test]
+    fn pages_go_newest_first_and_stop_at_this_scenario() {
+        let store = Store::memory();
+        let (a, b) = store
+            .write(|tx| {
+                let (mut a, mut b) = (scenario(1), scenario(1));
+                b.key = "other".into();
+                tx.insert(&mut a)?;
+                tx.insert(&mut b)?;
+                for v in 1..=5 {
+                    a.version = v;
+                    record(tx, &a, &Actor::system(), &Authorship::default(), Utc::now())?;
+                }
+                record(tx, &b, &Actor::system(), &Authorship::default(), Utc::now())?;
+                Ok::<_, StoreError>((a, b))
+            })
+            .unwrap();
+        let actor = Actor::system();
+        let first = list(&store, &actor, a.id, None, 2).unwrap();
+        let numbers: Vec<u64> = first.items.iter().map(|v| v.version).collect();
+        assert_eq!((numbers, first.next_before), (vec![5, 4], Some(4)));
+        let last = list(&store, &actor, a.id, Some(2), 2).unwrap();
+        assert_eq!(last.items.len(), 1);
+        assert_eq!((last.items[0].version, last.next_before), (1, None));
+        assert!(list(&store, &actor, a.id, Some(1), 2)
+            .unwrap()
+            .items
+            .is_empty());
+        assert_eq!(all_ids(&store, b.id).unwrap().len(), 1);
+        assert!(get(&store, &actor, b.id, 2).is_err());
+    }
 }

@@ -227,6 +227,8 @@ enum Fresh {
     Department,
     Token,
     Scenario,
+    /// A test case of the scenario `script("case_host")`.
+    ScenarioCase,
     Template,
     Announcement,
     Feed,
@@ -463,6 +465,18 @@ impl Fx {
             Fresh::Scenario => {
                 a.post("/api/scenarios", json!({ "source": script(&format!("fresh_{n}")) }))
                     .await
+            }
+            Fresh::ScenarioCase => {
+                let host = a
+                    .post("/api/scenarios", json!({ "source": script("case_host") }))
+                    .await["id"]
+                    .as_u64()
+                    .unwrap();
+                a.post(
+                    &format!("/api/scenarios/{host}/cases"),
+                    json!({"name": format!("fresh {n}"), "record": {"kind": "authz_none", "id": "X1", "data": {}}, "expect": {"fires": false}}),
+                )
+                .await
             }
             Fresh::Template => {
                 a.post(
@@ -735,6 +749,8 @@ struct Objects {
     hook: u64,
     hook_name: String,
     scenario: u64,
+    /// The scenario `script("case_host")`, whose cases `Fresh::ScenarioCase` adds.
+    case_host: u64,
     template: u64,
     outbox: u64,
     target: u64,
@@ -791,6 +807,11 @@ async fn objects(fx: &Fx) -> Objects {
         .unwrap()
         .to_string();
     let scenario = fx.fresh(Fresh::Scenario, CompanyAdmin).await;
+    let case_host = admin
+        .post("/api/scenarios", json!({ "source": script("case_host") }))
+        .await["id"]
+        .as_u64()
+        .unwrap();
     let template = fx.fresh(Fresh::Template, CompanyAdmin).await;
     let outbox = admin.get("/api/admin/outbox").await["items"][0]["id"]
         .as_u64()
@@ -882,6 +903,7 @@ async fn objects(fx: &Fx) -> Objects {
         hook,
         hook_name,
         scenario,
+        case_host,
         template,
         outbox,
         target,
@@ -1073,6 +1095,19 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::PATCH, "/api/scenarios/{id}", format!("/api/scenarios/{}", o.scenario), company)
             .json(json!({"enabled": true})),
         row(M::DELETE, "/api/scenarios/{id}", "/api/scenarios/@ID@", company).fresh(Fresh::Scenario),
+        row(M::GET, "/api/scenarios/{id}/versions", format!("/api/scenarios/{}/versions", o.scenario), company),
+        row(M::GET, "/api/scenarios/{id}/versions/{version}", format!("/api/scenarios/{}/versions/1", o.scenario), company),
+        row(M::GET, "/api/scenarios/{id}/diff", format!("/api/scenarios/{}/diff?from=1&to=1", o.scenario), company),
+        // only version 1 exists: allowed callers get 409 (it is the current script)
+        row(M::POST, "/api/scenarios/{id}/versions/{version}/rollback", format!("/api/scenarios/{}/versions/1/rollback", o.scenario), company)
+            .never_succeeds(),
+        row(M::GET, "/api/scenarios/{id}/cases", format!("/api/scenarios/{}/cases", o.case_host), company),
+        row(M::POST, "/api/scenarios/{id}/cases", format!("/api/scenarios/{}/cases", o.case_host), company)
+            .json(json!({"name": "@WHO@", "record": {"kind": "authz_none", "id": "X1", "data": {}}, "expect": {"fires": false}})),
+        row(M::POST, "/api/scenarios/{id}/cases/run", format!("/api/scenarios/{}/cases/run", o.case_host), company)
+            .json(json!({})),
+        row(M::DELETE, "/api/scenarios/{id}/cases/{case_id}", format!("/api/scenarios/{}/cases/@ID@", o.case_host), company)
+            .fresh(Fresh::ScenarioCase),
         // statistics
         row(M::GET, "/api/stats", "/api/stats", anyone).hide(BUSER, admin_of_b),
         row(M::GET, "/api/stats", format!("/api/stats?department_id={}", fx.b), stats_of_b)

@@ -106,8 +106,8 @@ export function VersionsPanel({ sc, onRolledBack }) {
     <${ErrorText} error=${error} />
     ${!items
       ? html`<${Loading} />`
-      : html`<div class="table-wrap"><table class="table" data-testid="versions-table">
-          <thead><tr><th>${t('versions.version')}</th><th>${t('versions.author')}</th><th>${t('versions.time')}</th><th>${t('versions.comment')}</th><th></th></tr></thead>
+      : html`<div class="table-wrap" tabindex="0" role="region" aria-label=${t('versions.title')}><table class="table" data-testid="versions-table">
+          <thead><tr><th>${t('versions.version')}</th><th>${t('versions.author')}</th><th>${t('versions.time')}</th><th>${t('versions.comment')}</th><th><span class="sr-only">${t('common.actions')}</span></th></tr></thead>
           <tbody>
             ${items.map(
               (v) => html`<tr key=${v.version} data-testid="version-row" data-version=${v.version}

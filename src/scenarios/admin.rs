@@ -54,7 +54,7 @@ pub const MAX_COMMENT: usize = 500;
 /// A save either happened or was refused because test cases failed.
 #[derive(Debug, Clone)]
 pub enum Saved {
-    Saved(Scenario),
+    Saved(Box<Scenario>),
     CasesFailed(Vec<CaseResult>),
 }
 
@@ -68,7 +68,7 @@ pub fn save(
     now: DateTime<Utc>,
 ) -> ServiceResult<Scenario> {
     match save_with(store, scenarios, actor, source, SaveOptions::default(), now)? {
-        Saved::Saved(s) => Ok(s),
+        Saved::Saved(s) => Ok(*s),
         Saved::CasesFailed(failed) => Err(cases_failed(&failed)),
     }
 }
@@ -211,7 +211,7 @@ pub fn save_with(
         Ok::<_, ServiceError>(s)
     })?;
     scenarios.reload(store)?;
-    Ok(Saved::Saved(saved))
+    Ok(Saved::Saved(Box::new(saved)))
 }
 
 /// Saves the script of an older version as a new version ("rollback to vN"). The
@@ -240,7 +240,7 @@ pub fn rollback(
         ..SaveOptions::default()
     };
     match save_with(store, scenarios, actor, &old.source, opts, now)? {
-        Saved::Saved(s) if s.id == id => Ok(s),
+        Saved::Saved(s) if s.id == id => Ok(*s),
         Saved::Saved(_) => Err(ServiceError::Conflict(format!(
             "version {version} names another scenario in its const ID; it was saved as that one"
         ))),

@@ -161,8 +161,14 @@ pub enum RulesCommand {
         #[arg(long)]
         now: Option<String>,
     },
-    /// Install or update every *.rhai file of a directory (running server or stopped data directory)
-    Load { dir: PathBuf },
+    /// Install or update every *.rhai file of a directory with its NAME.cases.json (running
+    /// server or stopped data directory); a file whose cases fail is not loaded
+    Load {
+        dir: PathBuf,
+        /// Load files whose cases fail too; the version comment says how many failed
+        #[arg(long)]
+        save_anyway: bool,
+    },
 }
 
 #[derive(Debug, Args)]

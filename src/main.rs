@@ -63,7 +63,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 Some(record) => commands::rules::test(&config, &path, &record, now.as_deref()),
                 None => commands::rules::test_cases(&config, &path, now.as_deref()),
             },
-            RulesCommand::Load { dir } => commands::rules::load(&config, &dir),
+            RulesCommand::Load { dir, save_anyway } => {
+                commands::rules::load(&config, &dir, save_anyway)
+            }
         },
         Command::Import(args) => {
             let options = commands::import::Options {

@@ -180,8 +180,14 @@ pub fn execute(
             let t = token::revoke(store, &actor, id, now)?;
             Ok(format!("revoked token '{}' (id {})", t.name, t.id))
         }
-        AdminRequest::RulesLoad { files, cases, user } => {
-            crate::scenarios::load::files(store, scenarios, &actor, files, cases, user, now)
+        AdminRequest::RulesLoad {
+            files,
+            cases,
+            user,
+            save_anyway,
+        } => {
+            let by = crate::scenarios::load::Loader { user, save_anyway };
+            crate::scenarios::load::files(store, scenarios, &actor, files, cases, &by, now)
         }
         AdminRequest::Import { records } => {
             let mut batch = Vec::new();

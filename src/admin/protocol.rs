@@ -51,6 +51,9 @@ pub enum AdminRequest {
         /// Who ran `baton rules load` (the login name), for the version comment.
         #[serde(default)]
         user: Option<String>,
+        /// Save files whose cases fail too (`--save-anyway`).
+        #[serde(default)]
+        save_anyway: bool,
     },
     /// One batch of records from `baton import` (already parsed and validated).
     Import {

@@ -200,7 +200,7 @@ pub fn test_cases(config: &Config, path: &Path, now: Option<&str>) -> Result<(),
 
 /// Installs every `*.rhai` file of `dir` with its `NAME.cases.json` (through the
 /// running server when there is one).
-pub fn load(config: &Config, dir: &Path) -> Result<(), String> {
+pub fn load(config: &Config, dir: &Path, save_anyway: bool) -> Result<(), String> {
     let mut files = Vec::new();
     let mut cases = Vec::new();
     for path in scenario_files(dir)? {
@@ -214,8 +214,13 @@ pub fn load(config: &Config, dir: &Path) -> Result<(), String> {
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()
         .filter(|u| !u.is_empty());
-    let text = client::run(config, AdminRequest::RulesLoad { files, cases, user })
-        .map_err(|e| e.to_string())?;
+    let req = AdminRequest::RulesLoad {
+        files,
+        cases,
+        user,
+        save_anyway,
+    };
+    let text = client::run(config, req).map_err(|e| e.to_string())?;
     println!("{text}");
     Ok(())
 }

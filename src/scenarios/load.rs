@@ -11,6 +11,14 @@ use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::Store;
 
+/// Who loads, and whether failing cases stop a file.
+#[derive(Debug, Clone, Default)]
+pub struct Loader {
+    /// The login that ran `baton rules load`, for the version comment.
+    pub user: Option<String>,
+    pub save_anyway: bool,
+}
+
 /// Saves every (file name, source) pair; `cases` pairs a `.rhai` file name with the
 /// text of its cases file. One report line per file; `Err` when any failed.
 pub fn files(
@@ -19,7 +27,7 @@ pub fn files(
     actor: &Actor,
     files: Vec<(String, String)>,
     cases: Vec<(String, String)>,
-    user: Option<String>,
+    by: &Loader,
     now: DateTime<Utc>,
 ) -> ServiceResult<String> {
     let mut out = Vec::new();
@@ -33,11 +41,11 @@ pub fn files(
             .map_err(|e| ServiceError::invalid("cases", e))
             .and_then(|cases| {
                 let opts = SaveOptions {
-                    comment: match &user {
+                    comment: match &by.user {
                         Some(u) => format!("baton rules load by {u}"),
                         None => "baton rules load".into(),
                     },
-                    save_anyway: false,
+                    save_anyway: by.save_anyway,
                     author: Some(format!("cli:{name}")),
                     cases,
                 };

@@ -398,4 +398,27 @@ async fn rules_load_keeps_the_file_as_author_and_its_cases() {
     );
     let v = admin.get(&format!("/api/scenarios/{id}/versions")).await;
     assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    // unless loaded with --save-anyway, which the version comment records
+    let (d, p) = (data.clone(), dir.path().to_path_buf());
+    let load = tokio::task::spawn_blocking(move || {
+        baton(
+            &d,
+            &["rules", "load", "--save-anyway", p.to_str().unwrap()],
+            None,
+        )
+    })
+    .await
+    .unwrap();
+    assert!(load.0, "{}\n{}", load.1, load.2);
+    let v = admin
+        .get(&format!("/api/scenarios/{id}/versions?limit=1"))
+        .await;
+    assert_eq!(v["items"][0]["version"], 2);
+    assert!(
+        v["items"][0]["comment"]
+            .as_str()
+            .unwrap()
+            .ends_with("(saved with 1 failing cases)"),
+        "{v}"
+    );
 }

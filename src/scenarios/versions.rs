@@ -250,6 +250,39 @@ mod tests {
     }
 
     #[test]
+    fn a_deleted_scenario_leaves_no_versions_or_cases_behind() {
+        use crate::scenarios::admin::{delete, save_with, SaveOptions, Saved};
+        use crate::scenarios::case_store;
+        use crate::scenarios::cases::CasesFile;
+        use crate::scenarios::registry::Scenarios;
+        use crate::scenarios::shipped::SHIPPED;
+        let (store, scenarios, actor) = (Store::memory(), Scenarios::new(), Actor::system());
+        let (_, src, cases) = SHIPPED[1];
+        // no users here, so `responsible(...)` finds no one and the cases fail
+        let opts = SaveOptions {
+            cases: Some(CasesFile::parse(cases).unwrap().into_cases()),
+            save_anyway: true,
+            ..SaveOptions::default()
+        };
+        save_with(&store, &scenarios, &actor, src, opts, Utc::now()).unwrap();
+        let changed = format!("{src}\n// changed\n");
+        let opts = SaveOptions {
+            save_anyway: true,
+            ..SaveOptions::default()
+        };
+        let Ok(Saved::Saved(s)) = save_with(&store, &scenarios, &actor, &changed, opts, Utc::now())
+        else {
+            panic!("not saved")
+        };
+        assert_eq!((s.version, all_ids(&store, s.id).unwrap().len()), (2, 2));
+        assert_eq!(case_store::of(&store, s.id).unwrap().len(), 3);
+        delete(&store, &scenarios, &actor, s.id, Utc::now()).unwrap();
+        assert!(all_ids(&store, s.id).unwrap().is_empty());
+        assert!(case_store::of(&store, s.id).unwrap().is_empty());
+        assert!(store.list::<ScenarioVersion>().unwrap().is_empty());
+    }
+
+    #[test]
     fn pages_go_newest_first_and_stop_at_this_scenario() {
         let store = Store::memory();
         let (a, b) = store

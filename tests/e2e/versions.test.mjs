@@ -2,7 +2,8 @@
 // shipped "po_over_5000" twice (versions 2 and 3, one with a comment), sees the line
 // diff between any two, rolls back to version 1 (saved as version 4, "rollback to v1");
 // then keeps a dry run as a test case, breaks the script so that case fails, sees the
-// save refused with the case listed, and saves anyway (the comment says so).
+// save refused with the case listed, and saves anyway (the comment says so). A task
+// made by version 1 links to it from its "why" panel.
 //
 // Run from tests/e2e:  node --test versions.test.mjs
 import assert from 'node:assert/strict';
@@ -76,6 +77,16 @@ describe('scenario versions and test cases', { timeout: 180000 }, () => {
     await page.getByTestId('app-shell').waitFor();
 
     const po = await stored('po_over_5000');
+    // a purchase order pushed now makes a task by version 1
+    const tok = await api.call('POST', '/api/tokens', { name: 'erp-versions', scopes: ['erp:write'] });
+    assert.equal(tok.status, 201, JSON.stringify(tok.body));
+    const push = await fetch(`${server.url}/api/erp/records`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${tok.body.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ records: [{ kind: 'purchase_order', id: 'PO-V1', data: { status: 'open', amount: '9000.00', supplier: 'V1' } }] }),
+    });
+    const pushed = await push.json();
+    assert.equal(pushed.scenarios?.tasks_created, 1, JSON.stringify(pushed));
     await page.goto(`${server.url}/admin/scenarios/${po.id}`);
     await page.getByTestId('scenario-editor').waitFor();
     await versionBadge(page, 1);
@@ -165,6 +176,18 @@ describe('scenario versions and test cases', { timeout: 180000 }, () => {
     await page.waitForFunction(() => document.querySelector('[data-testid="version-row"]')?.dataset.version === '5');
     assert.equal((await rows.first().getByTestId('version-comment').innerText()).trim(), 'saved with 2 failing cases');
     assert.equal(await page.getByTestId('cases-failed').count(), 0);
+
+    // the task made by version 1 links to it: the editor compares v1 with the current v5
+    const { body: projects } = await api.call('GET', '/api/projects');
+    const erp = projects.items.find((p) => p.builtin === 'erp');
+    const { body: tasks } = await api.call('GET', `/api/projects/${erp.id}/tasks?status=all`);
+    const task = tasks.items.find((x) => x.title.includes('PO-V1'));
+    assert.ok(task, JSON.stringify(tasks.items.map((x) => x.title)));
+    await page.goto(`${server.url}/tasks/${task.id}`);
+    await page.getByTestId('why-scenario-version').click();
+    await page.getByTestId('scenario-editor').waitFor();
+    await page.waitForFunction(() => /v1 → v5/.test(document.querySelector('[data-testid="diff-summary"]')?.innerText || ''));
+    assert.equal(await panel.locator('[data-testid="version-row"][data-version="1"]').getAttribute('aria-current'), 'true');
 
     assert.deepEqual(problems, []);
     await context.close();

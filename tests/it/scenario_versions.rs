@@ -158,6 +158,17 @@ async fn every_save_is_a_version_with_a_diff_and_a_rollback() {
         t["source"]["scenario_version"], 1,
         "the task keeps the version that made it"
     );
+    // deleting the scenario takes its history along; the task stays
+    let (st, _) = admin
+        .call(Method::DELETE, &format!("/api/scenarios/{id}"), None)
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, body) = admin
+        .call(Method::GET, &format!("/api/scenarios/{id}/versions"), None)
+        .await;
+    assert_error(st, &body, 404, "not_found");
+    let t = admin.get(&format!("/api/tasks/{task_id}")).await;
+    assert_eq!(t["source"]["scenario_version"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

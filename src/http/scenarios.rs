@@ -45,7 +45,6 @@ pub struct Source {
 }
 
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct SaveRequest {
     pub source: String,
     /// Why, kept with the version.

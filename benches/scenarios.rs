@@ -177,11 +177,11 @@ fn evaluation(now: chrono::DateTime<Utc>, recs: &[Value]) {
     let mut engine = build();
     register_getters(
         &mut engine,
-        SHIPPED.iter().flat_map(|(_, s)| property_names(s)),
+        SHIPPED.iter().flat_map(|(_, s, _)| property_names(s)),
     );
     let compiled: Vec<Compiled> = SHIPPED
         .iter()
-        .map(|(_, s)| compile(&engine, s).unwrap())
+        .map(|(_, s, _)| compile(&engine, s).unwrap())
         .collect();
     let ctx = Context::clock(now);
     // As the server does: one view per record, shared by the scenarios of its kind.

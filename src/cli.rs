@@ -149,18 +149,26 @@ pub enum RulesCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Show the task a scenario would create for one record, or why not
+    /// Run the test cases of a directory's scenarios (NAME.cases.json beside NAME.rhai)
+    /// or of one file; with --record, show the task one file would create for one record
     Test {
-        file: PathBuf,
+        /// A directory, or one .rhai file
+        path: PathBuf,
         /// A record as JSON: {"kind","id","data":{...}}
         #[arg(long, value_name = "REC.json")]
-        record: PathBuf,
+        record: Option<PathBuf>,
         /// Evaluate at this time (RFC 3339) instead of now
         #[arg(long)]
         now: Option<String>,
     },
-    /// Install or update every *.rhai file of a directory (running server or stopped data directory)
-    Load { dir: PathBuf },
+    /// Install or update every *.rhai file of a directory with its NAME.cases.json (running
+    /// server or stopped data directory); a file whose cases fail is not loaded
+    Load {
+        dir: PathBuf,
+        /// Load files whose cases fail too; the version comment says how many failed
+        #[arg(long)]
+        save_anyway: bool,
+    },
 }
 
 #[derive(Debug, Args)]

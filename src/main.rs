@@ -59,10 +59,13 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Rules(cmd) => match cmd {
             RulesCommand::Check { files } => commands::rules::check(&files),
-            RulesCommand::Test { file, record, now } => {
-                commands::rules::test(&config, &file, &record, now.as_deref())
+            RulesCommand::Test { path, record, now } => match record {
+                Some(record) => commands::rules::test(&config, &path, &record, now.as_deref()),
+                None => commands::rules::test_cases(&config, &path, now.as_deref()),
+            },
+            RulesCommand::Load { dir, save_anyway } => {
+                commands::rules::load(&config, &dir, save_anyway)
             }
-            RulesCommand::Load { dir } => commands::rules::load(&config, &dir),
         },
         Command::Import(args) => {
             let options = commands::import::Options {

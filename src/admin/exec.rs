@@ -8,7 +8,6 @@ use crate::auth::token::{self, Scope};
 use crate::error::{ServiceError, ServiceResult};
 use crate::org::service::{self as org, NewUser, UserPatch};
 use crate::org::User;
-use crate::scenarios::admin as scen;
 use crate::scenarios::registry::Scenarios;
 use crate::store::Store;
 
@@ -181,34 +180,14 @@ pub fn execute(
             let t = token::revoke(store, &actor, id, now)?;
             Ok(format!("revoked token '{}' (id {})", t.name, t.id))
         }
-        AdminRequest::RulesLoad { files } => {
-            let mut out = Vec::new();
-            let mut failed = 0;
-            for (name, source) in files {
-                match scen::save(store, scenarios, &actor, &source, now) {
-                    Ok(s) => out.push(format!(
-                        "{name}: loaded '{}' (version {})",
-                        s.key, s.version
-                    )),
-                    Err(e) => {
-                        failed += 1;
-                        out.push(format!("{name}: {e}"));
-                    }
-                }
-            }
-            if failed > 0 {
-                return Err(ServiceError::invalid(
-                    "source",
-                    out.join(
-                        "
-",
-                    ),
-                ));
-            }
-            Ok(out.join(
-                "
-",
-            ))
+        AdminRequest::RulesLoad {
+            files,
+            cases,
+            user,
+            save_anyway,
+        } => {
+            let by = crate::scenarios::load::Loader { user, save_anyway };
+            crate::scenarios::load::files(store, scenarios, &actor, files, cases, &by, now)
         }
         AdminRequest::Import { records } => {
             let mut batch = Vec::new();

@@ -45,6 +45,15 @@ pub enum AdminRequest {
     /// Install or update scenarios: (file name, source) pairs.
     RulesLoad {
         files: Vec<(String, String)>,
+        /// (`.rhai` file name, text of its `NAME.cases.json`): the cases it keeps.
+        #[serde(default)]
+        cases: Vec<(String, String)>,
+        /// Who ran `baton rules load` (the login name), for the version comment.
+        #[serde(default)]
+        user: Option<String>,
+        /// Save files whose cases fail too (`--save-anyway`).
+        #[serde(default)]
+        save_anyway: bool,
     },
     /// One batch of records from `baton import` (already parsed and validated).
     Import {

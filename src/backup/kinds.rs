@@ -150,6 +150,8 @@ kinds![
     crate::projects::model::Project,
     crate::scenarios::model::Scenario,
     crate::scenarios::model::ScenarioState,
+    crate::scenarios::versions::ScenarioVersion,
+    crate::scenarios::case_store::ScenarioCase,
     crate::scenarios::states::RecordStates,
     crate::stats::record::DueMark,
     crate::stats::record::StatCounter,

@@ -1,4 +1,5 @@
-//! `baton rules check|test|load`: the same compile and evaluation code as the server.
+//! `baton rules check|test|load`: the same compile and evaluation code as the server
+//! (test cases run as the server runs them on a save).
 
 use std::path::{Path, PathBuf};
 
@@ -7,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::admin::{client, protocol::AdminRequest};
 use crate::config::Config;
 use crate::erp::ingest::validate;
+use crate::scenarios::cases::{self, CasesFile};
 use crate::scenarios::engine::{build, with_context, Context};
 use crate::scenarios::eval::evaluate;
 use crate::scenarios::script::compile;
@@ -53,14 +55,18 @@ fn directory(config: &Config, now: DateTime<Utc>) -> Context {
     Context::stand_in(now)
 }
 
-/// Prints the task `file` would create for the record in `record`, or why not.
-pub fn test(config: &Config, file: &Path, record: &Path, now: Option<&str>) -> Result<(), String> {
-    let now = match now {
+fn parse_now(now: Option<&str>) -> Result<DateTime<Utc>, String> {
+    Ok(match now {
         Some(t) => DateTime::parse_from_rfc3339(t)
             .map_err(|e| format!("--now: {e}"))?
             .with_timezone(&Utc),
         None => Utc::now(),
-    };
+    })
+}
+
+/// Prints the task `file` would create for the record in `record`, or why not.
+pub fn test(config: &Config, file: &Path, record: &Path, now: Option<&str>) -> Result<(), String> {
+    let now = parse_now(now)?;
     let engine = build();
     let c = compile(&engine, &read(file)?).map_err(|e| format!("{}:{e}", file.display()))?;
     let mut value: serde_json::Value = serde_json::from_str(&read(record)?)
@@ -95,26 +101,126 @@ pub fn test(config: &Config, file: &Path, record: &Path, now: Option<&str>) -> R
     Ok(())
 }
 
-/// Installs every `*.rhai` file of `dir` (through the running server when there is one).
-pub fn load(config: &Config, dir: &Path) -> Result<(), String> {
-    let mut files = Vec::new();
+/// The `*.rhai` files of `dir`, by name.
+fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.extension().is_some_and(|e| e == "rhai") {
-            files.push((
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                read(&path)?,
-            ));
-        }
-    }
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+        .collect();
     if files.is_empty() {
         return Err(format!("no .rhai files in {}", dir.display()));
     }
     files.sort();
-    let text = client::run(config, AdminRequest::RulesLoad { files }).map_err(|e| e.to_string())?;
+    Ok(files)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// `NAME.cases.json` beside `NAME.rhai`.
+fn cases_path(file: &Path) -> PathBuf {
+    file.with_extension("cases.json")
+}
+
+/// The text of a scenario file's cases file, if it has one.
+fn cases_text(file: &Path) -> Result<Option<String>, String> {
+    let path = cases_path(file);
+    if path.exists() {
+        read(&path).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// Runs the cases of every scenario file in `path` (a directory or one file), one line
+/// per case and a summary; `Err` when a case fails or a file cannot be read.
+pub fn test_cases(config: &Config, path: &Path, now: Option<&str>) -> Result<(), String> {
+    let now = parse_now(now)?;
+    let files = if path.is_dir() {
+        scenario_files(path)?
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let engine = build();
+    let ctx = directory(config, now);
+    let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
+    for file in &files {
+        let compiled = match compile(&engine, &read(file)?) {
+            Ok(c) => c,
+            Err(e) => {
+                broken += 1;
+                eprintln!("{}:{e}", file.display());
+                continue;
+            }
+        };
+        let Some(text) = cases_text(file)? else {
+            println!(
+                "{}: no cases ({} missing)",
+                file.display(),
+                file_name(&cases_path(file))
+            );
+            continue;
+        };
+        let specs = match CasesFile::parse(&text) {
+            Ok(f) => f.into_cases(),
+            Err(e) => {
+                broken += 1;
+                eprintln!("{}: {e}", cases_path(file).display());
+                continue;
+            }
+        };
+        println!("{}: {} cases", file.display(), specs.len());
+        for r in cases::run_all(&engine, &compiled, &ctx, &specs) {
+            if r.passed {
+                passed += 1;
+                println!("  pass  {}", r.name);
+            } else {
+                failed += 1;
+                println!("  FAIL  {}: expected {}; got {}", r.name, r.expected, r.got);
+            }
+        }
+    }
+    println!(
+        "{} cases: {passed} passed, {failed} failed",
+        passed + failed
+    );
+    if broken > 0 {
+        return Err(format!("{broken} file(s) could not be read or compiled"));
+    }
+    if failed > 0 {
+        return Err(format!("{failed} of {} cases failed", passed + failed));
+    }
+    Ok(())
+}
+
+/// Installs every `*.rhai` file of `dir` with its `NAME.cases.json` (through the
+/// running server when there is one).
+pub fn load(config: &Config, dir: &Path, save_anyway: bool) -> Result<(), String> {
+    let mut files = Vec::new();
+    let mut cases = Vec::new();
+    for path in scenario_files(dir)? {
+        let name = file_name(&path);
+        if let Some(text) = cases_text(&path)? {
+            cases.push((name.clone(), text));
+        }
+        files.push((name, read(&path)?));
+    }
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.is_empty());
+    let req = AdminRequest::RulesLoad {
+        files,
+        cases,
+        user,
+        save_anyway,
+    };
+    let text = client::run(config, req).map_err(|e| e.to_string())?;
     println!("{text}");
     Ok(())
 }

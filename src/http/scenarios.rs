@@ -1,8 +1,11 @@
-//! Scenarios (company admins): list, save with a syntax check, enable, delete, dry run
-//! and preview.
+//! Scenarios (company admins): list, save with a syntax check and the test cases,
+//! enable, delete, dry run and preview; `history` has versions and cases.
+
+mod history;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -10,10 +13,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{ApiResult, ErrorBody};
+use super::error::{ApiResult, ErrorBody, ErrorDetail};
 use super::extract::{ApiJson, ApiPath, Authed};
 use crate::org::policy::{require_company_admin, CompanyArea};
-use crate::scenarios::admin::{self as svc, DryRun, DryRunRequest, Preview};
+use crate::scenarios::admin::{self as svc, DryRun, DryRunRequest, Preview, SaveOptions, Saved};
+use crate::scenarios::cases::CaseResult;
 use crate::scenarios::Scenario;
 use crate::state::AppState;
 
@@ -23,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(update, delete))
         .routes(routes!(dry_run))
         .routes(routes!(preview))
+        .merge(history::router())
 }
 
 /// The script lane of admins' dry runs and previews: they wait for a place like a
@@ -40,6 +45,25 @@ pub struct Source {
 }
 
 #[derive(Deserialize, ToSchema)]
+pub struct SaveRequest {
+    pub source: String,
+    /// Why, kept with the version.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// Save even when test cases fail; the version comment then says how many.
+    #[serde(default)]
+    pub save_anyway: bool,
+}
+
+/// 422: the save was refused because these test cases fail (an [`ErrorBody`] with the
+/// list beside it).
+#[derive(Serialize)]
+pub struct CasesFailedBody {
+    pub error: ErrorDetail,
+    pub failing: Vec<CaseResult>,
+}
+
+#[derive(Deserialize, ToSchema)]
 pub struct ScenarioPatch {
     pub enabled: bool,
 }
@@ -53,20 +77,43 @@ async fn list(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<Sce
 }
 
 /// Create or update a scenario (by its `const ID`). A script that does not compile is
-/// refused with line and column, and the stored version stays.
-#[utoipa::path(post, path = "/api/scenarios", tag = "scenarios", request_body = Source,
-    responses((status = 200, body = Scenario), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+/// refused with line and column, and the stored version stays; so is one whose test
+/// cases fail (422 with the failing cases), unless `save_anyway`. A changed script is
+/// kept as a new version with the comment.
+#[utoipa::path(post, path = "/api/scenarios", tag = "scenarios", request_body = SaveRequest,
+    responses((status = 200, body = Scenario), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody, description = "Test cases fail: code `cases_failed`, and beside `error` a list `failing` of {name, passed, expected, got}")))]
 async fn save(
     State(state): State<AppState>,
     auth: Authed,
-    ApiJson(src): ApiJson<Source>,
-) -> ApiResult<Json<Scenario>> {
+    ApiJson(req): ApiJson<SaveRequest>,
+) -> ApiResult<Response> {
     let scenarios = state.scenarios.clone();
-    Ok(Json(
-        state
-            .run(move |s| svc::save(s, &scenarios, &auth.actor, &src.source, Utc::now()))
-            .await?,
-    ))
+    let opts = SaveOptions {
+        comment: req.comment.unwrap_or_default(),
+        save_anyway: req.save_anyway,
+        ..SaveOptions::default()
+    };
+    let saved = state
+        .run(move |s| svc::save_with(s, &scenarios, &auth.actor, &req.source, opts, Utc::now()))
+        .await?;
+    Ok(match saved {
+        Saved::Saved(s) => Json(s).into_response(),
+        Saved::CasesFailed(failing) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(CasesFailedBody {
+                error: ErrorDetail {
+                    code: "cases_failed".into(),
+                    message: format!(
+                        "{} test case(s) fail, so the scenario was not saved (save anyway to keep it)",
+                        failing.len()
+                    ),
+                    field: Some("source".into()),
+                },
+                failing,
+            }),
+        )
+            .into_response(),
+    })
 }
 
 /// Enable or disable a scenario.

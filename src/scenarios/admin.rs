@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::case_store;
+use super::cases::{self, CaseResult, CaseSpec};
 use super::engine::{with_context, Context};
 use super::eval::{evaluate_data, evaluate_prepared, with_view, Evaluation};
 use super::model::Scenario;
@@ -14,6 +16,7 @@ use super::registry::{Loaded, Scenarios};
 use super::script::{compile, ScriptError};
 use super::spec::TaskSpec;
 use super::spec_task::{task_from_spec, Projects};
+use super::versions::{self, Authorship};
 use crate::actor::Actor;
 use crate::audit;
 use crate::erp::ingest;
@@ -32,8 +35,31 @@ pub fn list(store: &Store, actor: &Actor) -> ServiceResult<Vec<Scenario>> {
     Ok(all)
 }
 
-/// Creates or updates (by its `const ID`) a scenario from source. A script that does
-/// not compile is refused and the stored version stays as it was.
+/// How a save is made beyond its script.
+#[derive(Debug, Clone, Default)]
+pub struct SaveOptions {
+    /// Why, kept with the version (at most [`MAX_COMMENT`] characters).
+    pub comment: String,
+    /// Save even when test cases fail; the version comment says how many.
+    pub save_anyway: bool,
+    /// The version's author instead of the actor's name (`cli:<file>`).
+    pub author: Option<String>,
+    /// The scenario's cases from now on (`baton rules load`); `None` keeps and runs
+    /// the stored ones.
+    pub cases: Option<Vec<CaseSpec>>,
+}
+
+pub const MAX_COMMENT: usize = 500;
+
+/// A save either happened or was refused because test cases failed.
+#[derive(Debug, Clone)]
+pub enum Saved {
+    Saved(Box<Scenario>),
+    CasesFailed(Vec<CaseResult>),
+}
+
+/// Creates or updates (by its `const ID`) a scenario from source, with no comment and
+/// its stored cases; failing cases refuse it with their list in the message.
 pub fn save(
     store: &Store,
     scenarios: &Scenarios,
@@ -41,6 +67,32 @@ pub fn save(
     source: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<Scenario> {
+    match save_with(store, scenarios, actor, source, SaveOptions::default(), now)? {
+        Saved::Saved(s) => Ok(*s),
+        Saved::CasesFailed(failed) => Err(cases_failed(&failed)),
+    }
+}
+
+/// The error a refused save turns into where no list can be shown apart (the console).
+pub fn cases_failed(failed: &[CaseResult]) -> ServiceError {
+    ServiceError::Unprocessable(format!(
+        "{} test case(s) fail, so the scenario was not saved:\n{}",
+        failed.len(),
+        cases::describe_failures(failed)
+    ))
+}
+
+/// Creates or updates (by its `const ID`) a scenario from source. A script that does
+/// not compile is refused and the stored version stays as it was; so is one whose
+/// test cases fail, unless `save_anyway`. A changed script is kept as a new version.
+pub fn save_with(
+    store: &Store,
+    scenarios: &Scenarios,
+    actor: &Actor,
+    source: &str,
+    opts: SaveOptions,
+    now: DateTime<Utc>,
+) -> ServiceResult<Saved> {
     require_company_admin(actor, CompanyArea::Scenarios)?;
     if source.len() > 64 * 1024 {
         return Err(ServiceError::invalid(
@@ -48,16 +100,64 @@ pub fn save(
             "a scenario has at most 64 KiB",
         ));
     }
+    let comment = opts.comment.trim();
+    if comment.chars().count() > MAX_COMMENT {
+        return Err(ServiceError::invalid(
+            "comment",
+            format!("a comment has at most {MAX_COMMENT} characters"),
+        ));
+    }
     let c = compile(&scenarios.engine, source).map_err(script_error)?;
+    let stored_cases = match store.lookup("scenario_key", &c.key)? {
+        Some(id) => case_store::of(store, id)?,
+        None => vec![],
+    };
+    if let Some(new) = &opts.cases {
+        if new.len() > cases::MAX_CASES {
+            return Err(ServiceError::invalid(
+                "cases",
+                format!("a scenario has at most {} cases", cases::MAX_CASES),
+            ));
+        }
+        for case in new {
+            cases::check(case).map_err(|e| ServiceError::invalid("cases", e))?;
+        }
+    }
+    let to_run: Vec<CaseSpec> = match &opts.cases {
+        Some(new) => new.clone(),
+        None => stored_cases.iter().map(|c| c.case.clone()).collect(),
+    };
+    let failed: Vec<CaseResult> = case_store::run_cases(store, scenarios, source, &to_run, now)?
+        .results
+        .into_iter()
+        .filter(|r| !r.passed)
+        .collect();
+    if !failed.is_empty() && !opts.save_anyway {
+        return Ok(Saved::CasesFailed(failed));
+    }
+    let mut comment = comment.to_string();
+    if !failed.is_empty() {
+        let note = format!("saved with {} failing cases", failed.len());
+        comment = if comment.is_empty() {
+            note
+        } else {
+            format!("{comment} ({note})")
+        };
+    }
+    let by = Authorship {
+        author: opts.author.clone(),
+        comment,
+    };
     let saved = store.write(|tx| {
         let existing = match tx.lookup("scenario_key", &c.key)? {
             Some(id) => tx.get::<Scenario>(id)?,
             None => None,
         };
-        let s = match existing {
+        let (s, changed) = match existing {
             Some(mut s) => {
                 let rev = s.rev;
-                if s.source != source {
+                let changed = s.source != source;
+                if changed {
                     s.version += 1;
                 }
                 s.source = source.to_string();
@@ -69,7 +169,7 @@ pub fn save(
                 s.updated_by = actor.name.clone();
                 s.owner_id = actor.user_id.or(s.owner_id);
                 tx.update(&mut s, rev)?;
-                s
+                (s, changed)
             }
             None => {
                 let mut s = Scenario {
@@ -91,9 +191,15 @@ pub fn save(
                     owner_id: actor.user_id,
                 };
                 tx.insert(&mut s)?;
-                s
+                (s, true)
             }
         };
+        if changed {
+            versions::record(tx, &s, actor, &by, now)?;
+        }
+        if let Some(new) = &opts.cases {
+            case_store::put_all(tx, &stored_cases, s.id, new, actor, now)?;
+        }
         audit::record(
             tx,
             actor,
@@ -105,7 +211,41 @@ pub fn save(
         Ok::<_, ServiceError>(s)
     })?;
     scenarios.reload(store)?;
-    Ok(saved)
+    Ok(Saved::Saved(Box::new(saved)))
+}
+
+/// Saves the script of an older version as a new version ("rollback to vN"). The
+/// admin confirmed it, so failing cases do not stop it; the comment counts them.
+pub fn rollback(
+    store: &Store,
+    scenarios: &Scenarios,
+    actor: &Actor,
+    id: u64,
+    version: u64,
+    now: DateTime<Utc>,
+) -> ServiceResult<Scenario> {
+    let old = versions::get(store, actor, id, version)?;
+    let current = store
+        .get::<Scenario>(id)?
+        .ok_or_else(|| ServiceError::not_found(format!("scenario {id} not found")))?;
+    if current.source == old.source {
+        return Err(ServiceError::Conflict(format!(
+            "version {version} has the same script as the current version {}",
+            current.version
+        )));
+    }
+    let opts = SaveOptions {
+        comment: format!("rollback to v{version}"),
+        save_anyway: true,
+        ..SaveOptions::default()
+    };
+    match save_with(store, scenarios, actor, &old.source, opts, now)? {
+        Saved::Saved(s) if s.id == id => Ok(*s),
+        Saved::Saved(_) => Err(ServiceError::Conflict(format!(
+            "version {version} names another scenario in its const ID; it was saved as that one"
+        ))),
+        Saved::CasesFailed(failed) => Err(cases_failed(&failed)),
+    }
 }
 
 pub fn set_enabled(
@@ -156,11 +296,20 @@ pub fn delete(
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     require_company_admin(actor, CompanyArea::Scenarios)?;
+    // Its history and cases go with it (tasks it made keep their version number).
+    let version_ids = versions::all_ids(store, id)?;
+    let cases = case_store::of(store, id)?;
     store.write(|tx| {
         let s: Scenario = tx
             .get(id)?
             .ok_or_else(|| ServiceError::not_found(format!("scenario {id} not found")))?;
         tx.delete::<Scenario>(id)?;
+        for v in &version_ids {
+            tx.delete::<versions::ScenarioVersion>(*v)?;
+        }
+        for c in &cases {
+            tx.delete::<case_store::ScenarioCase>(c.id)?;
+        }
         audit::record(
             tx,
             actor,

@@ -8,15 +8,20 @@
 //! operations (CRUD, dry run, preview); `run` evaluates a batch within time budgets
 //! and wires quarantines; `decide` is the pure per-record state machine that `apply`
 //! writes; `tick` re-evaluates pairs whose wake time came; `spec_task` builds a task
-//! from a spec; `builder` writes scripts from a form and reads them back. The push
-//! path is `erp::push`.
+//! from a spec; `builder` writes scripts from a form and reads them back.
+//! `versions` keeps every saved script (`diff` compares two); `cases` evaluates test
+//! cases and `case_store` keeps a scenario's. The push path is `erp::push`.
 
 pub mod admin;
 pub mod apply;
 pub mod builder;
+pub mod case_store;
+pub mod cases;
 pub mod decide;
+pub mod diff;
 pub mod engine;
 pub mod eval;
+pub mod load;
 pub mod model;
 pub mod quarantine;
 pub mod record;
@@ -29,6 +34,7 @@ pub mod spec;
 pub mod spec_task;
 pub mod states;
 pub mod tick;
+pub mod versions;
 pub mod write_back;
 
 pub use model::{Scenario, ScenarioState};

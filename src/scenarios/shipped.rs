@@ -1,35 +1,42 @@
 //! The example scenarios in `rules/`, built into the binary so a new data directory
-//! starts with them.
+//! starts with them, each with its test cases.
 
 use chrono::{DateTime, Utc};
 
-use super::admin::save;
+use super::admin::{save_with, SaveOptions};
+use super::cases::CasesFile;
 use super::registry::Scenarios;
 use super::Scenario;
 use crate::actor::Actor;
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 use crate::store::Store;
 
-pub const SHIPPED: &[(&str, &str)] = &[
+/// (file name, script, its `NAME.cases.json`).
+pub const SHIPPED: &[(&str, &str, &str)] = &[
     (
         "order_out_of_stock.rhai",
         include_str!("../../rules/order_out_of_stock.rhai"),
+        include_str!("../../rules/order_out_of_stock.cases.json"),
     ),
     (
         "po_over_5000.rhai",
         include_str!("../../rules/po_over_5000.rhai"),
+        include_str!("../../rules/po_over_5000.cases.json"),
     ),
     (
         "stock_below_safety.rhai",
         include_str!("../../rules/stock_below_safety.rhai"),
+        include_str!("../../rules/stock_below_safety.cases.json"),
     ),
     (
         "order_paid_not_shipped.rhai",
         include_str!("../../rules/order_paid_not_shipped.rhai"),
+        include_str!("../../rules/order_paid_not_shipped.cases.json"),
     ),
     (
         "shipment_tracking_stale.rhai",
         include_str!("../../rules/shipment_tracking_stale.rhai"),
+        include_str!("../../rules/shipment_tracking_stale.cases.json"),
     ),
 ];
 
@@ -42,8 +49,17 @@ pub fn install_if_empty(
     if !store.list::<Scenario>()?.is_empty() {
         return Ok(0);
     }
-    for (_, source) in SHIPPED {
-        save(store, scenarios, &Actor::system(), source, now)?;
+    for (name, source, cases) in SHIPPED {
+        let cases = CasesFile::parse(cases)
+            .map_err(|e| ServiceError::Internal(format!("{name}: {e}")))?
+            .into_cases();
+        let opts = SaveOptions {
+            comment: "shipped with Baton".into(),
+            save_anyway: true,
+            author: Some(format!("cli:{name}")),
+            cases: Some(cases),
+        };
+        save_with(store, scenarios, &Actor::system(), source, opts, now)?;
     }
     Ok(SHIPPED.len())
 }
@@ -52,62 +68,42 @@ pub fn install_if_empty(
 mod tests {
     use super::*;
     use crate::erp::ingest::validate;
-    use crate::erp::ErpRecord;
+    use crate::scenarios::cases::run_all;
     use crate::scenarios::engine::{build, with_context, Context};
     use crate::scenarios::eval::evaluate;
     use crate::scenarios::script::compile;
 
-    /// Every case in `rules/fixtures.json` fires, or stays quiet, as it says.
+    /// Every case in `rules/NAME.cases.json` passes, every scenario has one that fires,
+    /// and handlers fall back to the company admin.
     #[test]
-    fn shipped_rules_fire_and_stay_quiet_as_their_fixtures_say() {
-        let fixtures: serde_json::Value =
-            serde_json::from_str(include_str!("../../rules/fixtures.json")).unwrap();
-        let now = DateTime::parse_from_rfc3339(fixtures["now"].as_str().unwrap())
-            .unwrap()
-            .with_timezone(&Utc);
+    fn shipped_rules_pass_their_cases() {
         let engine = build();
-        let compiled: Vec<_> = SHIPPED
-            .iter()
-            .map(|(name, src)| compile(&engine, src).unwrap_or_else(|e| panic!("{name}: {e}")))
-            .collect();
-        let ctx = Context::stand_in(now);
-        let mut fired = std::collections::HashSet::new();
-        for case in fixtures["cases"].as_array().unwrap() {
-            let key = case["scenario"].as_str().unwrap();
-            let c = compiled
-                .iter()
-                .find(|c| c.key == key)
-                .unwrap_or_else(|| panic!("no scenario {key}"));
-            let inc = validate(&mut case["record"].clone()).unwrap();
-            let rec = ErpRecord {
-                id: 0,
-                rev: 0,
-                kind: inc.kind,
-                record_id: inc.record_id.clone(),
-                version: 1,
-                data: inc.data,
-                previous: None,
-                occurred_at: None,
-                received_at: now,
-            };
-            let ev = with_context(&ctx, || evaluate(&engine, c, &rec))
-                .unwrap_or_else(|e| panic!("{key} on {}: {e}", rec.record_id));
-            let want = case["fires"].as_bool().unwrap();
-            assert_eq!(ev.task.is_some(), want, "{key} on {}", rec.record_id);
-            if let Some(t) = ev.task {
+        let ctx = Context::stand_in(Utc::now());
+        for (name, src, cases) in SHIPPED {
+            let c = compile(&engine, src).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let specs = CasesFile::parse(cases)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .into_cases();
+            let results = run_all(&engine, &c, &ctx, &specs);
+            let failed: Vec<_> = results.iter().filter(|r| !r.passed).collect();
+            assert!(failed.is_empty(), "{name}: {failed:?}");
+            let firing: Vec<_> = specs.iter().filter(|s| s.expect.fires).collect();
+            assert!(!firing.is_empty(), "{name} has no case that fires");
+            for spec in firing {
+                let inc = validate(&mut spec.record.clone()).unwrap();
+                let rec = inc.into_record(None, spec.now.unwrap());
+                let ctx = Context::stand_in(spec.now.unwrap());
+                let t = with_context(&ctx, || evaluate(&engine, &c, &rec))
+                    .unwrap()
+                    .task
+                    .unwrap();
                 assert!(!t.title.is_empty() && !t.nodes.is_empty());
                 assert!(
                     t.nodes.iter().all(|n| n.handler == "admin"),
                     "falls back to the company admin"
                 );
-                fired.insert(key.to_string());
             }
         }
-        assert_eq!(
-            fired.len(),
-            SHIPPED.len(),
-            "every shipped scenario has a firing fixture"
-        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ const STEPS: &[Step] = &[
     step_5,
     // 5 → 6: the reminder schedule no longer holds the due-soon lead (a setting).
     crate::tasks::reminders::reindex,
+    // 6 → 7: every scenario's current script is kept as its first stored version.
+    crate::scenarios::versions::keep_current,
 ];
 
 fn step_5(store: &Store) -> Result<(), StoreError> {

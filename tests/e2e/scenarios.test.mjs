@@ -1,7 +1,8 @@
 // Scenarios admin and the ERP records browser, against the real server: the ERP pushes
 // two out-of-stock orders with an `erp:write` token (the shipped scenario
 // "order_out_of_stock" turns them into tasks), then the admin raises the threshold in
-// the editor, dry-runs it on a stored record, previews, saves (version 2), saves a
+// the editor, dry-runs it on a stored record, previews, saves (refused by a shipped
+// test case, then saved anyway: version 2), saves a
 // syntax error (refused with line:col; still version 2), browses the records and finds
 // the generated task in ERP Notifications. Also: the phone layout, and a member has
 // no access.
@@ -83,7 +84,7 @@ async function newPage(viewport = { width: 1280, height: 860 }) {
   page.on('console', (m) => {
     // 401: the boot probe before login; 400 and 404: the refused syntax error and the
     // dry run of a record that is not stored (both asserted on)
-    if (m.type() === 'error' && !/status of (401|400|404)/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/status of (401|400|404|422)/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
   return { context, page, problems };
 }
@@ -177,8 +178,13 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     await page.getByTestId('scenario-check-ok').waitFor();
     assert.match(await page.getByTestId('scenario-check-ok').innerText(), /脚本可以编译/);
 
-    // save: version 2
+    // save: the shipped case "4 days out of stock fires" now fails, so the save is
+    // refused with the case listed; saved anyway: version 2
     await page.getByTestId('scenario-save').click();
+    await page.getByTestId('cases-failed').waitFor();
+    assert.match(await page.getByTestId('cases-failed').innerText(), /SO-1042: out of stock for 4 days/);
+    assert.equal((await page.getByTestId('scenario-version').innerText()).trim(), '版本 1');
+    await page.getByTestId('save-anyway').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="scenario-version"]')?.innerText.trim() === '版本 2');
     assert.equal(await page.getByTestId('scenario-dirty').count(), 0);
     let stored = await storedScenario('order_out_of_stock');

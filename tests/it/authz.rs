@@ -227,6 +227,8 @@ enum Fresh {
     Department,
     Token,
     Scenario,
+    /// A test case of the scenario `script("case_host")`.
+    ScenarioCase,
     Template,
     Announcement,
     Feed,
@@ -467,6 +469,18 @@ impl Fx {
             Fresh::Scenario => {
                 a.post("/api/scenarios", json!({ "source": script(&format!("fresh_{n}")) }))
                     .await
+            }
+            Fresh::ScenarioCase => {
+                let host = a
+                    .post("/api/scenarios", json!({ "source": script("case_host") }))
+                    .await["id"]
+                    .as_u64()
+                    .unwrap();
+                a.post(
+                    &format!("/api/scenarios/{host}/cases"),
+                    json!({"name": format!("fresh {n}"), "record": {"kind": "authz_none", "id": "X1", "data": {}}, "expect": {"fires": false}}),
+                )
+                .await
             }
             Fresh::Template => {
                 a.post(
@@ -755,6 +769,8 @@ struct Objects {
     connector: u64,
     write_back: u64,
     scenario: u64,
+    /// The scenario `script("case_host")`, whose cases `Fresh::ScenarioCase` adds.
+    case_host: u64,
     template: u64,
     outbox: u64,
     target: u64,
@@ -813,6 +829,11 @@ async fn objects(fx: &Fx) -> Objects {
     let connector = fx.fresh(Fresh::Connector, CompanyAdmin).await;
     let write_back = fx.fresh(Fresh::WriteBack, CompanyAdmin).await;
     let scenario = fx.fresh(Fresh::Scenario, CompanyAdmin).await;
+    let case_host = admin
+        .post("/api/scenarios", json!({ "source": script("case_host") }))
+        .await["id"]
+        .as_u64()
+        .unwrap();
     let template = fx.fresh(Fresh::Template, CompanyAdmin).await;
     let outbox = admin.get("/api/admin/outbox").await["items"][0]["id"]
         .as_u64()
@@ -906,6 +927,7 @@ async fn objects(fx: &Fx) -> Objects {
         connector,
         write_back,
         scenario,
+        case_host,
         template,
         outbox,
         target,
@@ -1125,6 +1147,19 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::POST, "/api/scenarios/builder/parse", "/api/scenarios/builder/parse", company)
             .json(json!({"source": script("parse")})),
         row(M::GET, "/api/scenarios/builder/fields", "/api/scenarios/builder/fields?kind=order", company),
+        row(M::GET, "/api/scenarios/{id}/versions", format!("/api/scenarios/{}/versions", o.scenario), company),
+        row(M::GET, "/api/scenarios/{id}/versions/{version}", format!("/api/scenarios/{}/versions/1", o.scenario), company),
+        row(M::GET, "/api/scenarios/{id}/diff", format!("/api/scenarios/{}/diff?from=1&to=1", o.scenario), company),
+        // only version 1 exists: allowed callers get 409 (it is the current script)
+        row(M::POST, "/api/scenarios/{id}/versions/{version}/rollback", format!("/api/scenarios/{}/versions/1/rollback", o.scenario), company)
+            .never_succeeds(),
+        row(M::GET, "/api/scenarios/{id}/cases", format!("/api/scenarios/{}/cases", o.case_host), company),
+        row(M::POST, "/api/scenarios/{id}/cases", format!("/api/scenarios/{}/cases", o.case_host), company)
+            .json(json!({"name": "@WHO@", "record": {"kind": "authz_none", "id": "X1", "data": {}}, "expect": {"fires": false}})),
+        row(M::POST, "/api/scenarios/{id}/cases/run", format!("/api/scenarios/{}/cases/run", o.case_host), company)
+            .json(json!({})),
+        row(M::DELETE, "/api/scenarios/{id}/cases/{case_id}", format!("/api/scenarios/{}/cases/@ID@", o.case_host), company)
+            .fresh(Fresh::ScenarioCase),
         // statistics
         row(M::GET, "/api/stats", "/api/stats", anyone).hide(BUSER, admin_of_b),
         row(M::GET, "/api/stats", format!("/api/stats?department_id={}", fx.b), stats_of_b)

@@ -401,10 +401,23 @@ async fn dry_run_and_preview_store_nothing() {
     );
     assert_eq!(slow["matches"], preview["matches"]);
     assert_eq!(erp_tasks(&e.admin).await.len(), before);
-    // saving the 5-day version bumps the version
+    // the shipped case SO-1042 (4 days out of stock) no longer fires: refused, unless
+    // saved anyway, which bumps the version
+    let (st, body) = e
+        .admin
+        .call(
+            Method::POST,
+            "/api/scenarios",
+            Some(json!({"source": source})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let saved = e
         .admin
-        .post("/api/scenarios", json!({"source": source}))
+        .post(
+            "/api/scenarios",
+            json!({"source": source, "save_anyway": true}),
+        )
         .await;
     assert_eq!(saved["version"], 2);
     e.s.stop().await;

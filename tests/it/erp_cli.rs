@@ -116,6 +116,12 @@ async fn rules_load_and_import_work_on_a_running_server() {
             .replace("> cents(\"5000\")", "> cents(\"6000\")"),
     )
     .unwrap();
+    // its cases replace the shipped ones (PO-7 at 5000.01 would no longer fire)
+    std::fs::write(
+        dir.path().join("a.cases.json"),
+        r#"{"cases": [{"name": "7000 fires", "record": {"kind": "purchase_order", "id": "PO-1", "data": {"status": "open", "amount": "7000.00", "supplier": "Yiwu"}}, "expect": {"fires": true}}]}"#,
+    )
+    .unwrap();
     let csv = dir.path().join("po.csv");
     std::fs::write(
         &csv,

@@ -28,6 +28,7 @@ mod org;
 mod outbound;
 mod reminders;
 mod scenario_builder;
+mod scenario_versions;
 mod static_assets;
 mod stats;
 mod trust;

@@ -172,6 +172,14 @@ fn query_table() -> BTreeMap<&'static str, Vec<(&'static str, bool)>> {
             ],
         ),
         ("/api/audit", vec![("limit", false)]),
+        (
+            "/api/scenarios/{id}/versions",
+            vec![("before", false), ("limit", false)],
+        ),
+        (
+            "/api/scenarios/{id}/diff",
+            vec![("from", true), ("to", true)],
+        ),
         ("/api/admin/hooks/{id}/deliveries", vec![("limit", false)]),
         (
             "/api/erp/records",

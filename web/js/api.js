@@ -55,6 +55,7 @@ async function request(method, path, body, opts = {}) {
     const err = (data && data.error) || {};
     const apiErr = new ApiError(res.status, err.code || `http_${res.status}`, err.message || text.slice(0, 200));
     apiErr.field = err.field || null;
+    apiErr.body = data; // what else the answer says (the failing cases of a refused save)
     if (res.status === 401 && !opts.noAuthRedirect && onUnauthorized) onUnauthorized(apiErr);
     throw apiErr;
   }

@@ -99,6 +99,8 @@ fn walk_all(store: &Store, e: &mut Expected) {
     e.add::<org::User>(store);
     e.add::<org::Department>(store);
     e.add::<scenarios::Scenario>(store);
+    e.add::<scenarios::versions::ScenarioVersion>(store);
+    e.add::<scenarios::case_store::ScenarioCase>(store);
     e.add::<scenarios::ScenarioState>(store);
     e.add::<scenarios::states::RecordStates>(store);
     e.add::<audit::AuditEvent>(store);

@@ -24,7 +24,7 @@ export const erpApi = {
 
 export const scenarioApi = {
   list: () => apiRequest('GET', '/api/scenarios'),
-  save: (source) => apiRequest('POST', '/api/scenarios', { source }),
+  save: (source, extra) => apiRequest('POST', '/api/scenarios', { source, ...extra }),
   setEnabled: (id, enabled) => apiRequest('PATCH', `/api/scenarios/${enc(id)}`, { enabled }),
   remove: (id) => apiRequest('DELETE', `/api/scenarios/${enc(id)}`),
   dryRun: (body) => apiRequest('POST', '/api/scenarios/dry-run', body),

@@ -2,7 +2,8 @@
 // tasks. The list (enable/disable, how often each fired, its last error) and the
 // editor: source with line numbers, save (a script that does not compile is refused
 // with line:col and the stored version stays), check, dry run against a pasted or a
-// stored record, and a preview of which stored records match now.
+// stored record (kept as a test case with one click), and a preview of which stored
+// records match now. Versions and test cases are in `scenario-versions.js`.
 import { html, useEffect, useMemo, useRef, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { ApiError } from '../api.js';
 import { businessTypeLabel, fmtTime, t } from '../i18n.js';
@@ -10,6 +11,7 @@ import { Link, navigate } from '../router.js';
 import { Confirm, Empty, ErrorText, Icon, Loading, PageHeader, toast, useLoader } from '../ui.js';
 import { ERP_KINDS, KindPicker, erpApi, recordHref, scenarioApi } from './erp-records.js';
 import { ScenarioBuilder, TemplatePicker, builderApi } from './scenario-builder.js';
+import { CasesFailed, CasesPanel, KeepAsCase, VersionsPanel } from './scenario-versions.js';
 
 const enc = encodeURIComponent;
 
@@ -374,7 +376,7 @@ function RecordIdInput({ kind, value, onChange }) {
     <datalist id="dryrun-ids">${opts.map((id) => html`<option key=${id} value=${id} />`)}</datalist>`;
 }
 
-function DryRunPanel({ source, watches, scKey, initialRecord, onProblem }) {
+function DryRunPanel({ source, watches, scKey, scId, initialRecord, onProblem, onKept }) {
   const [mode, setMode] = useState(initialRecord ? 'stored' : 'pasted');
   const [kind, setKind] = useState((initialRecord && initialRecord.kind) || watches || ERP_KINDS[0]);
   const [recId, setRecId] = useState((initialRecord && initialRecord.id) || '');
@@ -383,6 +385,7 @@ function DryRunPanel({ source, watches, scKey, initialRecord, onProblem }) {
   const [res, setRes] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [request, setRequest] = useState(null);
   const run = async () => {
     setError(null);
     setRes(null);
@@ -413,6 +416,7 @@ function DryRunPanel({ source, watches, scKey, initialRecord, onProblem }) {
     setBusy(true);
     try {
       const r = await scenarioApi.dryRun(body);
+      setRequest(body);
       setRes(r);
       onProblem(r.error ? { ...r.error, from: 'dryrun' } : null);
     } catch (e) {
@@ -467,6 +471,7 @@ function DryRunPanel({ source, watches, scKey, initialRecord, onProblem }) {
         <${Icon} name="play" /> ${t('scenarios.runDry')}</button>
     </div>
     ${res && html`<${DryRunResult} res=${res} />`}
+    ${res && request && html`<${KeepAsCase} scId=${scId} request=${request} res=${res} onKept=${onKept} />`}
   </section>`;
 }
 
@@ -554,6 +559,9 @@ function Editor({ id }) {
   const [busy, setBusy] = useState(false);
   const [confirmSave, setConfirmSave] = useState(null); // message
   const [deleting, setDeleting] = useState(false);
+  const [comment, setComment] = useState('');
+  const [failing, setFailing] = useState(null); // the cases that refused the last save
+  const [casesReload, setCasesReload] = useState(0);
   const initialRecord = useMemo(recordFromQuery, []);
   // The builder: 'pick' (new: choose a template), 'form' or 'code'; the form it
   // started from; its problems (saving waits for none); why a script is code only.
@@ -567,7 +575,8 @@ function Editor({ id }) {
     if (isNew) {
       setSource(templateSource(freshId(list.data)));
     } else {
-      const found = list.data.find((s) => String(s.id) === String(id));
+      // by id, or by key (a task's "why" links its scenario by key)
+      const found = list.data.find((s) => String(s.id) === String(id) || s.key === id);
       if (found) {
         setSc(found);
         setSource(found.source);
@@ -604,7 +613,7 @@ function Editor({ id }) {
   if (list.loading && !list.data) return html`<${Loading} />`;
   if (list.error && !list.data) return html`<div class="page"><${ErrorText} error=${list.error} /></div>`;
   const back = html`<div class="crumbs"><${Link} href="/admin/scenarios" data-testid="scenario-back"><${Icon} name="back" /> ${t('scenarios.title')}<//></div>`;
-  const known = !isNew && list.data.find((s) => String(s.id) === String(id));
+  const known = !isNew && list.data.find((s) => String(s.id) === String(id) || s.key === id);
   if (!isNew && !sc && !known)
     return html`<div class="page">${back}<div class="card empty-page" data-testid="scenario-missing">
       <h1>${t('errors.notFoundTitle')}</h1><p>${t('scenarios.missing')}</p></div></div>`;
@@ -619,12 +628,14 @@ function Editor({ id }) {
     idNote = other ? t('scenarios.idReplaces', { id: idInSource, name: other.name }) : t('scenarios.idCreates', { id: idInSource });
   else if (isNew && other) idNote = t('scenarios.idReplaces', { id: idInSource, name: other.name });
 
-  const doSave = async () => {
+  const doSave = async (extra) => {
     setBusy(true);
     setChecked(false);
+    setFailing(null);
     try {
-      const saved = await scenarioApi.save(source);
+      const saved = await scenarioApi.save(source, { comment: comment.trim() || undefined, ...extra });
       setProblem(null);
+      setComment('');
       const rest = items.filter((x) => x.id !== saved.id);
       list.setData([...rest, saved]);
       toast.ok(t('scenarios.savedVersion', { name: saved.name, version: saved.version }));
@@ -637,9 +648,15 @@ function Editor({ id }) {
     } catch (e) {
       const p = problemFrom(e, 'save');
       if (p) showProblem(p);
+      else if (e.code === 'cases_failed' && e.body) setFailing(e.body.failing || []);
       else toast.error(e);
     }
     setBusy(false);
+  };
+  const onRolledBack = (saved) => {
+    list.setData([...items.filter((x) => x.id !== saved.id), saved]);
+    setSc(saved);
+    setSource(saved.source);
   };
   const save = () => {
     if (busy) return;
@@ -723,7 +740,14 @@ function Editor({ id }) {
       <${ScriptProblem} problem=${problem} onGo=${goTo} testid="script-error" />
       ${checked && html`<div class="alert alert-ok" role="status" data-testid="scenario-check-ok">
         ${t('scenarios.checkOk')}</div>`}
+      ${failing &&
+      html`<${CasesFailed} failing=${failing} onSaveAnyway=${() => doSave({ save_anyway: true })} onClose=${() => setFailing(null)} />`}
       <${HelpersRef} />
+      <label class="field scenario-comment">
+        <span class="field-label">${t('versions.commentLabel')}</span>
+        <input type="text" value=${comment} maxlength="500" placeholder=${t('versions.commentPlaceholder')}
+          onInput=${(e) => setComment(e.target.value)} data-testid="scenario-comment" />
+      </label>
       <div class="form-actions">
         <button type="button" class="btn" disabled=${busy} onClick=${check} data-testid="scenario-check">
           <${Icon} name="check" /> ${t('scenarios.check')}</button>
@@ -731,9 +755,11 @@ function Editor({ id }) {
           ${t('common.save')}</button>
       </div>
     </section>`}
-    <${DryRunPanel} source=${source} watches=${watches} scKey=${sc ? sc.key : idInSource} initialRecord=${initialRecord}
-      onProblem=${(p) => (p ? showProblem(p) : setProblem(null))} />
+    <${DryRunPanel} source=${source} watches=${watches} scKey=${sc ? sc.key : idInSource} scId=${sc ? sc.id : null} initialRecord=${initialRecord}
+      onProblem=${(p) => (p ? showProblem(p) : setProblem(null))} onKept=${() => setCasesReload((n) => n + 1)} />
     <${PreviewPanel} source=${source} watches=${watches} onProblem=${(p) => (p ? showProblem(p) : setProblem(null))} />
+    ${sc && html`<${CasesPanel} sc=${sc} source=${source} reload=${casesReload} />`}
+    ${sc && html`<${VersionsPanel} sc=${sc} onRolledBack=${onRolledBack} />`}
     ${confirmSave &&
     html`<${Confirm} title=${t('scenarios.saveAnyway')} message=${confirmSave} confirmLabel=${t('common.save')}
       onClose=${() => setConfirmSave(null)} onConfirm=${doSave} />`}

@@ -3,7 +3,7 @@
 // copy/move, archive, delete, and "Why this task" for scenario-generated tasks.
 import { html, useEffect, useRef, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { ApiError, api } from '../api.js';
-import { useApp } from '../context.js';
+import { isCompanyAdmin, useApp } from '../context.js';
 import { businessTypeLabel, fmtTime, has, t } from '../i18n.js';
 import { displayName, useUsers } from '../people.js';
 import { Link, navigate } from '../router.js';
@@ -397,12 +397,16 @@ function fieldValue(v) {
 }
 
 function WhyPanel({ source }) {
+  const { me } = useApp();
+  const version = `${source.scenario_name} · v${source.scenario_version}`;
   const fields = source.record && typeof source.record === 'object' ? Object.entries(source.record) : [];
   return html`<section class="card why-card" data-testid="why-panel">
     <h2 class="card-title"><${Icon} name="spark" /> ${t('tasks.why')}</h2>
     <p class="small">${t('tasks.whyText', { scenario: source.scenario_name, version: source.scenario_version })}</p>
     <dl class="dl">
-      <div class="dl-row"><dt>${t('tasks.whyScenario')}</dt><dd data-testid="why-scenario">${source.scenario_name} · v${source.scenario_version}</dd></div>
+      <div class="dl-row"><dt>${t('tasks.whyScenario')}</dt><dd data-testid="why-scenario">${isCompanyAdmin(me)
+        ? html`<${Link} href=${`/admin/scenarios/${encodeURIComponent(source.scenario_id)}?version=${source.scenario_version}`} data-testid="why-scenario-version">${version}<//>`
+        : version}</dd></div>
       <div class="dl-row"><dt>${t('tasks.whyFired')}</dt><dd>${fmtTime(source.fired_at)}</dd></div>
       <div class="dl-row"><dt>${t('tasks.whyRecord')}</dt><dd data-testid="why-record"><code>${source.record_kind}</code> ${source.record_id}</dd></div>
     </dl>

@@ -5,10 +5,11 @@ use rhai::{CallFnOptions, Dynamic, Engine, ImmutableString, Scope};
 
 use std::sync::Arc;
 
-use super::engine::reset_deadline;
+use super::engine::{at_time, current_now, reset_deadline};
 use super::record::LazyRecord;
 use super::script::{Compiled, ScriptError};
 use super::spec::{from_dynamic, TaskSpec};
+use super::wake::{Wake, WakePlan};
 use crate::erp::ErpRecord;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,16 +139,32 @@ fn wake_at(
     Ok(Utc.timestamp_opt(secs, 0).single())
 }
 
+/// The first crossing of a time term at which the condition says otherwise than
+/// `now` (see `wake`). An error then counts as a change: the tick runs it and records
+/// the error.
+fn derived_wake(
+    engine: &Engine,
+    c: &Compiled,
+    plan: &WakePlan,
+    sr: &ScriptRecord,
+    hit: bool,
+) -> Option<DateTime<Utc>> {
+    let now = current_now()?;
+    plan.crossings(|f| sr.record.get(f), now)
+        .into_iter()
+        .find(|at| at_time(*at, || condition(engine, c, sr)).ok() != Some(hit))
+}
+
 pub fn evaluate_prepared(
     engine: &Engine,
     c: &Compiled,
     sr: &ScriptRecord,
 ) -> Result<Evaluation, ScriptError> {
     let hit = condition(engine, c, sr)?;
-    let wake_at = if c.has_wake_at {
-        wake_at(engine, c, sr)?
-    } else {
-        None
+    let wake_at = match &c.wake {
+        Wake::Given => wake_at(engine, c, sr)?,
+        Wake::Derived(plan) => derived_wake(engine, c, plan, sr, hit),
+        Wake::Untimed | Wake::Underivable => None,
     };
     let task = if hit {
         Some(from_dynamic(&call(engine, c, "task", (sr.r(),))?).map_err(ScriptError::plain)?)

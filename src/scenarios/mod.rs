@@ -7,7 +7,8 @@
 //! one record. `registry` holds the compiled, enabled set; `admin` the admin
 //! operations (CRUD, dry run, preview); `run` evaluates a batch within time budgets
 //! and wires quarantines; `decide` is the pure per-record state machine that `apply`
-//! writes; `tick` re-evaluates pairs whose wake time came; `spec_task` builds a task
+//! writes; `tick` re-evaluates pairs whose wake time came (`wake` derives wake times
+//! from a condition that has none written); `spec_task` builds a task
 //! from a spec. The push path is `erp::push`.
 
 pub mod admin;
@@ -27,6 +28,7 @@ pub mod spec;
 pub mod spec_task;
 pub mod states;
 pub mod tick;
+pub mod wake;
 
 pub use model::{Scenario, ScenarioState};
 pub use script::{Compiled, ScriptError};

@@ -17,6 +17,8 @@ use std::fmt;
 
 use rhai::{Engine, Position, Scope, AST};
 
+use super::wake::{derive, Wake};
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -96,6 +98,8 @@ pub struct Compiled {
     pub project: Option<String>,
     pub ast: AST,
     pub has_wake_at: bool,
+    /// Where wake times come from: `fn wake_at`, or derived from the condition.
+    pub wake: Wake,
     /// Where each `fn` starts, for errors rhai reports without a position (such as
     /// running out of operations).
     pub fn_lines: Vec<(String, usize, usize)>,
@@ -177,7 +181,9 @@ pub fn compile(engine: &Engine, source: &str) -> Result<Compiled, ScriptError> {
         return Err(ScriptError::plain("missing `fn task(r)`"));
     }
     let has_wake_at = has("wake_at", 1);
+    let wake = derive(&ast);
     Ok(Compiled {
+        wake,
         key,
         name,
         watches,

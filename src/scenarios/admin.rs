@@ -13,6 +13,7 @@ use super::quarantine;
 use super::registry::{Loaded, Scenarios};
 use super::script::{compile, ScriptError};
 use super::spec::TaskSpec;
+use super::wake::WakeSource;
 use super::spec_task::{task_from_spec, Projects};
 use crate::actor::Actor;
 use crate::audit;
@@ -279,6 +280,9 @@ pub struct Preview {
     pub stopped: Option<String>,
     pub matches: Vec<PreviewItem>,
     pub errors: Vec<(String, ScriptError)>,
+    /// Where the script's wake times come from; `missing` is the check's warning that
+    /// a condition reading the clock will only fire when a record changes.
+    pub wake: WakeSource,
 }
 
 /// Script time one preview may take in all: it runs in a place ingest also needs.
@@ -305,6 +309,7 @@ pub fn preview(
     };
     let projects = Projects::new(store);
     let mut out = Preview {
+        wake: l.compiled.wake.source(),
         evaluated: 0,
         stopped: None,
         matches: vec![],

@@ -29,5 +29,6 @@ mod reminders;
 mod static_assets;
 mod stats;
 mod trust;
+mod wake;
 mod two_factor;
 mod web_push;

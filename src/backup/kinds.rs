@@ -148,6 +148,7 @@ kinds![
     crate::scenarios::model::Scenario,
     crate::scenarios::model::ScenarioState,
     crate::scenarios::states::RecordStates,
+    crate::stats::scenario_days::ScenarioDay,
     crate::stats::record::DueMark,
     crate::stats::record::StatCounter,
     crate::stats::counters::MemberMonth,

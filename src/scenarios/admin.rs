@@ -20,17 +20,30 @@ use crate::audit;
 use crate::erp::ingest;
 use crate::error::{ServiceError, ServiceResult};
 use crate::org::policy::{require_company_admin, CompanyArea};
+use crate::stats::scenario_days;
 use crate::store::Store;
 
 fn script_error(e: ScriptError) -> ServiceError {
     ServiceError::invalid("source", format!("script error at {e}"))
 }
 
-pub fn list(store: &Store, actor: &Actor) -> ServiceResult<Vec<Scenario>> {
+pub fn list(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<Vec<Scenario>> {
     require_company_admin(actor, CompanyArea::Scenarios)?;
     let mut all = store.list::<Scenario>()?;
     all.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(all)
+    all.into_iter()
+        .map(|s| with_analytics(store, s, now))
+        .collect()
+}
+
+/// `s` as answers show it: its last 30 days, and its fired count and last firing
+/// from its analytics days (added to what the scenario kept before them).
+pub fn with_analytics(store: &Store, mut s: Scenario, now: DateTime<Utc>) -> ServiceResult<Scenario> {
+    let sum = scenario_days::summary(store, s.id, now)?;
+    s.fired_count = s.fired_count.saturating_add(sum.fired_total);
+    s.last_fired_at = s.last_fired_at.max(sum.last_fired_at);
+    s.analytics = Some(sum);
+    Ok(s)
 }
 
 /// Creates or updates (by its `const ID`) a scenario from source. A script that does
@@ -90,6 +103,7 @@ pub fn save(
                     updated_at: now,
                     updated_by: actor.name.clone(),
                     owner_id: actor.user_id,
+                    analytics: None,
                 };
                 tx.insert(&mut s)?;
                 s
@@ -106,7 +120,7 @@ pub fn save(
         Ok::<_, ServiceError>(s)
     })?;
     scenarios.reload(store)?;
-    Ok(saved)
+    with_analytics(store, saved, now)
 }
 
 pub fn set_enabled(
@@ -146,7 +160,7 @@ pub fn set_enabled(
         scenarios.strikes.forgive(id);
     }
     scenarios.reload(store)?;
-    Ok(s)
+    with_analytics(store, s, now)
 }
 
 pub fn delete(

@@ -26,6 +26,7 @@ mod openapi;
 mod org;
 mod outbound;
 mod reminders;
+mod scenario_analytics;
 mod static_assets;
 mod stats;
 mod trust;

@@ -522,6 +522,7 @@ mod tests {
             "late(r)",
             "now() - parse_time(r.a) > days(r.n)",
             "days_since(r.a) * 2 > 3",
+            r#"r.status == "x" && now() > parse_time(r.since) + days(r.grace)"#,
         ] {
             assert_eq!(wake(c), Wake::Underivable, "{c}");
         }

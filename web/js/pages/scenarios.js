@@ -9,6 +9,7 @@ import { businessTypeLabel, fmtTime, t } from '../i18n.js';
 import { Link, navigate } from '../router.js';
 import { Confirm, Empty, ErrorText, Icon, Loading, PageHeader, toast, useLoader } from '../ui.js';
 import { ERP_KINDS, KindPicker, erpApi, recordHref, scenarioApi } from './erp-records.js';
+import { StatsCard, StatsCell, TickNote, WakeNote, rememberList } from '../scenario-stats.js';
 
 const enc = encodeURIComponent;
 
@@ -136,7 +137,7 @@ function EnabledSwitch({ s, onChange, testid = 'scenario-enabled' }) {
 // ---------------------------------------------------------------- list
 
 export function ScenariosPage() {
-  const list = useLoader(() => scenarioApi.list().then((r) => r.items || []), []);
+  const list = useLoader(() => scenarioApi.list().then(rememberList), []);
   const [q, setQ] = useState('');
   if (list.loading && !list.data) return html`<${Loading} />`;
   if (list.error && !list.data) return html`<div class="page"><${ErrorText} error=${list.error} /></div>`;
@@ -168,7 +169,7 @@ export function ScenariosPage() {
             <thead><tr>
               <th>${t('scenarios.name')}</th><th>${t('scenarios.watches')}</th><th>${t('scenarios.enabled')}</th>
               <th>${t('scenarios.version')}</th><th>${t('scenarios.fired')}</th><th>${t('scenarios.lastFired')}</th>
-              <th>${t('scenarios.lastError')}</th>
+              <th>${t('scenarios.lastError')}</th><th>${t('scenarioStats.column')}</th>
             </tr></thead>
             <tbody>
               ${shown.map(
@@ -185,6 +186,7 @@ export function ScenariosPage() {
                   <td data-label=${t('scenarios.fired')} data-testid="scenario-fired">${s.fired_count}</td>
                   <td data-label=${t('scenarios.lastFired')} class="nowrap">${fmtTime(s.last_fired_at)}</td>
                   <td data-label=${t('scenarios.lastError')} class="scenario-error-cell"><${LastError} s=${s} /></td>
+                  <td data-label=${t('scenarioStats.column')}><${StatsCell} s=${s} /></td>
                 </tr>`,
               )}
             </tbody>
@@ -544,7 +546,7 @@ function recordFromQuery() {
 
 function Editor({ id }) {
   const isNew = id == null;
-  const list = useLoader(() => scenarioApi.list().then((r) => r.items || []), []);
+  const list = useLoader(() => scenarioApi.list().then(rememberList), []);
   const [sc, setSc] = useState(null);
   const [source, setSource] = useState(null);
   const [problem, setProblem] = useState(null);
@@ -625,7 +627,7 @@ function Editor({ id }) {
     try {
       const res = await scenarioApi.preview(source);
       setProblem(null);
-      setChecked(true);
+      setChecked(res.wake || true);
     } catch (e) {
       const p = problemFrom(e, 'check');
       if (p) showProblem(p);
@@ -651,7 +653,9 @@ function Editor({ id }) {
             <span class="small muted" data-testid="scenario-fired-count">${t('scenarios.firedTimes', { n: sc.fired_count })}${sc.last_fired_at ? ` · ${t('scenarios.lastFiredAt', { time: fmtTime(sc.last_fired_at) })}` : ''}</span>`
         : html`<span class="badge badge-muted">${t('scenarios.notSaved')}</span>`}
       ${sc && dirty && html`<span class="badge badge-warn" data-testid="scenario-dirty">${t('scenarios.unsaved')}</span>`}
+      <${TickNote} />
     </div>
+    ${sc && html`<${StatsCard} s=${sc} />`}
     ${sc && sc.last_error &&
     html`<div class="alert alert-warn" data-testid="scenario-runtime-error">
       <div class="alert-title">${t('scenarios.lastRunError')}</div>
@@ -675,6 +679,7 @@ function Editor({ id }) {
       <${ScriptProblem} problem=${problem} onGo=${goTo} testid="script-error" />
       ${checked && html`<div class="alert alert-ok" role="status" data-testid="scenario-check-ok">
         ${t('scenarios.checkOk')}</div>`}
+      ${checked && html`<${WakeNote} wake=${checked} />`}
       <${HelpersRef} />
       <div class="form-actions">
         <button type="button" class="btn" disabled=${busy} onClick=${check} data-testid="scenario-check">

@@ -52,7 +52,9 @@ pub struct ScenarioPatch {
 async fn list(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<ScenarioList>> {
     let scheduler_interval_secs = state.config.scheduler_interval.as_secs().max(1);
     Ok(Json(ScenarioList {
-        items: state.run(move |s| svc::list(s, &auth.actor, Utc::now())).await?,
+        items: state
+            .run(move |s| svc::list(s, &auth.actor, Utc::now()))
+            .await?,
         scheduler_interval_secs,
     }))
 }

@@ -13,8 +13,8 @@ use super::quarantine;
 use super::registry::{Loaded, Scenarios};
 use super::script::{compile, ScriptError};
 use super::spec::TaskSpec;
-use super::wake::WakeSource;
 use super::spec_task::{task_from_spec, Projects};
+use super::wake::WakeSource;
 use crate::actor::Actor;
 use crate::audit;
 use crate::erp::ingest;
@@ -38,7 +38,11 @@ pub fn list(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<V
 
 /// `s` as answers show it: its last 30 days, and its fired count and last firing
 /// from its analytics days (added to what the scenario kept before them).
-pub fn with_analytics(store: &Store, mut s: Scenario, now: DateTime<Utc>) -> ServiceResult<Scenario> {
+pub fn with_analytics(
+    store: &Store,
+    mut s: Scenario,
+    now: DateTime<Utc>,
+) -> ServiceResult<Scenario> {
     let sum = scenario_days::summary(store, s.id, now)?;
     s.fired_count = s.fired_count.saturating_add(sum.fired_total);
     s.last_fired_at = s.last_fired_at.max(sum.last_fired_at);

@@ -283,8 +283,11 @@ fn walk_function(
     });
 }
 
+/// A function by name and argument count.
+type Call = (String, usize);
+
 /// Names called in a function, with their argument counts.
-fn calls(ast: &AST, name: &str, arity: usize) -> Vec<(String, usize)> {
+fn calls(ast: &AST, name: &str, arity: usize) -> Vec<Call> {
     let mut out = Vec::new();
     walk_function(ast, name, arity, &mut |path: &[ASTNode]| {
         match path.last() {
@@ -305,24 +308,24 @@ fn calls(ast: &AST, name: &str, arity: usize) -> Vec<(String, usize)> {
 }
 
 /// The script's own functions that read the clock, directly or through each other.
-fn clock_reading_functions(ast: &AST) -> HashSet<(String, usize)> {
-    let fns: Vec<(String, usize, Vec<(String, usize)>)> = ast
+fn clock_reading_functions(ast: &AST) -> HashSet<Call> {
+    let fns: Vec<(Call, Vec<Call>)> = ast
         .iter_functions()
         .map(|f| {
             let (name, n) = (f.name.to_string(), f.params.len());
             let called = calls(ast, &name, n);
-            (name, n, called)
+            ((name, n), called)
         })
         .collect();
-    let mut clocked: HashSet<(String, usize)> = HashSet::new();
+    let mut clocked: HashSet<Call> = HashSet::new();
     loop {
         let before = clocked.len();
-        for (name, n, called) in &fns {
+        for (f, called) in &fns {
             if called
                 .iter()
                 .any(|c| CLOCK_READERS.contains(&c.0.as_str()) || clocked.contains(c))
             {
-                clocked.insert((name.clone(), *n));
+                clocked.insert(f.clone());
             }
         }
         if clocked.len() == before {
@@ -369,9 +372,7 @@ fn duration(e: &Expr) -> Option<f64> {
     for (name, unit) in [("days", DAY), ("hours", HOUR)] {
         if let Some(f) = call(e, name, 1) {
             return match f.args.first() {
-                Some(Expr::IntegerConstant(n, ..)) => {
-                    n.checked_mul(unit).map(|s| s as f64)
-                }
+                Some(Expr::IntegerConstant(n, ..)) => n.checked_mul(unit).map(|s| s as f64),
                 _ => None,
             };
         }
@@ -472,12 +473,30 @@ mod tests {
 
     #[test]
     fn each_shape() {
-        assert_eq!(terms("days_since(r.since) > 3"), one("since", DAY, Cmp::Gt, 3.0));
-        assert_eq!(terms("days_since(r[\"since\"]) >= 3"), one("since", DAY, Cmp::Ge, 3.0));
-        assert_eq!(terms("hours_since(r.at) > 2.5"), one("at", HOUR, Cmp::Gt, 2.5));
-        assert_eq!(terms("hours_since(r.at) >= 4"), one("at", HOUR, Cmp::Ge, 4.0));
-        assert_eq!(terms("3 < days_since(r.since)"), one("since", DAY, Cmp::Gt, 3.0));
-        assert_eq!(terms("days_since(r.since) < 3"), one("since", DAY, Cmp::Lt, 3.0));
+        assert_eq!(
+            terms("days_since(r.since) > 3"),
+            one("since", DAY, Cmp::Gt, 3.0)
+        );
+        assert_eq!(
+            terms("days_since(r[\"since\"]) >= 3"),
+            one("since", DAY, Cmp::Ge, 3.0)
+        );
+        assert_eq!(
+            terms("hours_since(r.at) > 2.5"),
+            one("at", HOUR, Cmp::Gt, 2.5)
+        );
+        assert_eq!(
+            terms("hours_since(r.at) >= 4"),
+            one("at", HOUR, Cmp::Ge, 4.0)
+        );
+        assert_eq!(
+            terms("3 < days_since(r.since)"),
+            one("since", DAY, Cmp::Gt, 3.0)
+        );
+        assert_eq!(
+            terms("days_since(r.since) < 3"),
+            one("since", DAY, Cmp::Lt, 3.0)
+        );
         assert_eq!(
             terms("now() - parse_time(r.since) > days(3)"),
             one("since", 1, Cmp::Gt, 259_200.0)
@@ -494,7 +513,10 @@ mod tests {
             terms("now() > parse_time(r.since) + days(1)"),
             one("since", 1, Cmp::Gt, 86_400.0)
         );
-        assert_eq!(terms("now() >= parse_time(r.due)"), one("due", 1, Cmp::Ge, 0.0));
+        assert_eq!(
+            terms("now() >= parse_time(r.due)"),
+            one("due", 1, Cmp::Ge, 0.0)
+        );
     }
 
     #[test]
@@ -572,7 +594,12 @@ mod tests {
 
     #[test]
     fn a_boundary_agrees_with_the_script_arithmetic() {
-        for (threshold, cmp) in [(3.0, Cmp::Gt), (3.0, Cmp::Ge), (0.1, Cmp::Gt), (2.7, Cmp::Le)] {
+        for (threshold, cmp) in [
+            (3.0, Cmp::Gt),
+            (3.0, Cmp::Ge),
+            (0.1, Cmp::Gt),
+            (2.7, Cmp::Le),
+        ] {
             let t = Term {
                 field: "a".into(),
                 unit: DAY,

@@ -326,7 +326,13 @@ mod tests {
             d.fired = 3;
             d.errors = 1;
         });
-        d1.ended(Ended::Finished { late: true, commented: true }, 2 * 3600);
+        d1.ended(
+            Ended::Finished {
+                late: true,
+                commented: true,
+            },
+            2 * 3600,
+        );
         d1.ended(Ended::AutoClosed, 7200);
         let d2 = day(today - 29, |d| d.fired = 2);
         let old = day(today - 30, |d| {
@@ -348,7 +354,13 @@ mod tests {
     fn median_of_the_histogram() {
         let mut d = day(1, |_| {});
         for secs in [30, 90, 90, 4000, 100_000] {
-            d.ended(Ended::Finished { late: false, commented: true }, secs);
+            d.ended(
+                Ended::Finished {
+                    late: false,
+                    commented: true,
+                },
+                secs,
+            );
         }
         let s = Summary::of(&[d], 1);
         assert_eq!(s.median_finish_secs.map(bucket), Some(bucket(90)));
@@ -369,10 +381,28 @@ mod tests {
         let silent = day(1, |d| {
             d.fired = 5;
             for _ in 0..3 {
-                d.ended(Ended::Finished { late: false, commented: false }, 120);
+                d.ended(
+                    Ended::Finished {
+                        late: false,
+                        commented: false,
+                    },
+                    120,
+                );
             }
-            d.ended(Ended::Finished { late: false, commented: true }, 120);
-            d.ended(Ended::Finished { late: false, commented: false }, 3600);
+            d.ended(
+                Ended::Finished {
+                    late: false,
+                    commented: true,
+                },
+                120,
+            );
+            d.ended(
+                Ended::Finished {
+                    late: false,
+                    commented: false,
+                },
+                3600,
+            );
         });
         assert!(Summary::of(&[silent], 1).noisy);
         let few = day(1, |d| {

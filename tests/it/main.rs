@@ -30,6 +30,6 @@ mod scenario_analytics;
 mod static_assets;
 mod stats;
 mod trust;
-mod wake;
 mod two_factor;
+mod wake;
 mod web_push;

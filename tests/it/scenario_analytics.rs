@@ -64,7 +64,9 @@ async fn figures_follow_firing_finishing_and_auto_closing() {
     let s = TestServer::start().await;
     let admin = s.admin().await;
     let erp = s.erp_client(&admin).await;
-    admin.post("/api/scenarios", json!({"source": SOURCE})).await;
+    admin
+        .post("/api/scenarios", json!({"source": SOURCE}))
+        .await;
     let empty = analytics(&admin).await;
     assert_eq!(empty["analytics"]["fired"], 0, "{empty}");
     assert_eq!(empty["analytics"]["per_day"].as_array().unwrap().len(), 30);
@@ -74,8 +76,11 @@ async fn figures_follow_firing_finishing_and_auto_closing() {
         .post("/api/erp/records", json!({"records": widgets(0..7, true)}))
         .await;
     assert_eq!(r["scenarios"]["tasks_created"], 7, "{r}");
-    erp.post("/api/erp/records", json!({"records": widgets(10..12, false)}))
-        .await;
+    erp.post(
+        "/api/erp/records",
+        json!({"records": widgets(10..12, false)}),
+    )
+    .await;
     erp.post(
         "/api/erp/records",
         json!({"records": [{"kind": "widget", "id": "W-99", "data": {"boom": true}}]}),

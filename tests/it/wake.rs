@@ -116,7 +116,12 @@ async fn the_check_warns_when_the_clock_is_read_without_a_wake_time() {
     std::fs::write(&good, scenario("good", "days_since(r.since) > 3")).unwrap();
     let (ok, out, err) = baton(
         &s.data,
-        &["rules", "check", bad.to_str().unwrap(), good.to_str().unwrap()],
+        &[
+            "rules",
+            "check",
+            bad.to_str().unwrap(),
+            good.to_str().unwrap(),
+        ],
         None,
     );
     assert!(ok, "a warning is not an error: {out}{err}");

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::analytics::with_analytics;
 use super::engine::{with_context, Context};
 use super::eval::{evaluate_data, evaluate_prepared, with_view, Evaluation};
 use super::model::Scenario;
@@ -20,7 +21,6 @@ use crate::audit;
 use crate::erp::ingest;
 use crate::error::{ServiceError, ServiceResult};
 use crate::org::policy::{require_company_admin, CompanyArea};
-use crate::stats::scenario_days;
 use crate::store::Store;
 
 fn script_error(e: ScriptError) -> ServiceError {
@@ -34,20 +34,6 @@ pub fn list(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<V
     all.into_iter()
         .map(|s| with_analytics(store, s, now))
         .collect()
-}
-
-/// `s` as answers show it: its last 30 days, and its fired count and last firing
-/// from its analytics days (added to what the scenario kept before them).
-pub fn with_analytics(
-    store: &Store,
-    mut s: Scenario,
-    now: DateTime<Utc>,
-) -> ServiceResult<Scenario> {
-    let sum = scenario_days::summary(store, s.id, now)?;
-    s.fired_count = s.fired_count.saturating_add(sum.fired_total);
-    s.last_fired_at = s.last_fired_at.max(sum.last_fired_at);
-    s.analytics = Some(sum);
-    Ok(s)
 }
 
 /// Creates or updates (by its `const ID`) a scenario from source. A script that does

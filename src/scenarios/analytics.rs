@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::model::Scenario;
 use crate::error::ServiceResult;
-use crate::stats::scenario_days::{day_id, day_of, summary, ScenarioDay, WINDOW_DAYS};
-use crate::store::{decode, record_key, KeyRange, Record, Store, StoreError};
+use crate::stats::scenario_days::{day_of, days_before, summary, ScenarioDay, WINDOW_DAYS};
+use crate::store::{Store, StoreError};
 
 /// Days kept as separate values: the window and a few more (a task finishing late in
 /// its fire day's value). Older ones are folded into the scenario.
@@ -34,19 +34,7 @@ pub fn roll_up(store: &Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
     let before = day_of(now) - KEEP_DAYS;
     let mut folded = 0;
     for s in store.list::<Scenario>()? {
-        let (Some(start), Some(end)) = (day_id(s.id, 0), day_id(s.id, before)) else {
-            continue;
-        };
-        let old: Vec<ScenarioDay> = store
-            .scan(
-                KeyRange::between(
-                    record_key(ScenarioDay::KIND, start),
-                    record_key(ScenarioDay::KIND, end),
-                ),
-                false,
-            )
-            .map(|e| e.and_then(|(_, v)| decode::<ScenarioDay>(&v)))
-            .collect::<Result<_, _>>()?;
+        let old = days_before(store, s.id, before)?;
         if old.is_empty() {
             continue;
         }

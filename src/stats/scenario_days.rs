@@ -259,7 +259,15 @@ fn median(hist: &BTreeMap<u8, u64>) -> Option<u8> {
 
 /// Every day record of `scenario`: one key-range scan.
 pub fn days_of(store: &Store, scenario: u64) -> Result<Vec<ScenarioDay>, StoreError> {
-    let (Some(start), Some(end)) = (day_id(scenario, 0), day_id(scenario + 1, 0)) else {
+    days_before(store, scenario, 1 << DAY_BITS)
+}
+
+/// `scenario`'s day records of days before `day`, oldest first: one key-range scan.
+pub fn days_before(store: &Store, scenario: u64, day: i64) -> Result<Vec<ScenarioDay>, StoreError> {
+    let start = day_id(scenario, 0);
+    // `day` may be one past the last day an id can hold: the next scenario's first.
+    let end = day_id(scenario, day).or_else(|| day_id(scenario.checked_add(1)?, 0));
+    let (Some(start), Some(end)) = (start, end) else {
         return Ok(vec![]);
     };
     store

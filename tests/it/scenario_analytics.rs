@@ -126,3 +126,33 @@ async fn figures_follow_firing_finishing_and_auto_closing() {
     );
     s.stop().await;
 }
+
+/// A backup carries the counters: the restored server shows the same figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_backup_keeps_the_figures() {
+    let s = TestServer::start().await;
+    let admin = s.admin().await;
+    let erp = s.erp_client(&admin).await;
+    admin
+        .post("/api/scenarios", json!({"source": SOURCE}))
+        .await;
+    erp.post("/api/erp/records", json!({"records": widgets(0..3, true)}))
+        .await;
+    complete(&admin, "Widget W-0").await;
+    let before = analytics(&admin).await;
+    assert_eq!(before["analytics"]["fired"], 3, "{before}");
+
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("b.baton-backup.gz");
+    let (ok, _, err) = baton(&s.data, &["backup", "--out", file.to_str().unwrap()], None);
+    assert!(ok, "{err}");
+    s.stop().await;
+    let target = work.path().join("restored");
+    let (ok, _, err) = baton(&target, &["restore", file.to_str().unwrap()], None);
+    assert!(ok, "{err}");
+    let s2 = TestServer::start_in(&target, baton::config::FileConfig::default()).await;
+    let after = analytics(&s2.admin().await).await;
+    assert_eq!(after["analytics"], before["analytics"]);
+    assert_eq!(after["fired_count"], 3);
+    s2.stop().await;
+}

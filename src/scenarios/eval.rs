@@ -240,6 +240,41 @@ mod tests {
         assert!(ev.unwrap().task.is_some());
     }
 
+    /// A derived wake time is the crossing at which the condition changes: when the 3
+    /// days are up for an order out of stock, none for a paid one (its time term
+    /// crosses too, but the condition stays false), none once the time has passed.
+    #[test]
+    fn derived_wake_times_wake_only_where_the_condition_changes() {
+        let e = build();
+        let c = compile(
+            &e,
+            &scenario(r#"r.status == "out" && days_since(r.since) > 3"#),
+        )
+        .unwrap();
+        assert!(matches!(c.wake, Wake::Derived(_)));
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let wake = |status: &str, since: &str| {
+            with_context(&Context::clock(now), || {
+                evaluate_data(
+                    &e,
+                    &c,
+                    "order",
+                    "SO-1",
+                    &serde_json::json!({"status": status, "since": since}),
+                    None,
+                )
+            })
+            .unwrap()
+            .wake_at
+        };
+        assert_eq!(
+            wake("out", "2026-11-27T12:00:00Z"),
+            Some(Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 1).unwrap())
+        );
+        assert_eq!(wake("paid", "2026-11-27T12:00:00Z"), None);
+        assert_eq!(wake("out", "2026-11-01T00:00:00Z"), None, "already true");
+    }
+
     /// The view borrows the record's data and gives it back unchanged, also when a
     /// script changed its own copy.
     #[test]

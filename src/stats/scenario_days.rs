@@ -17,6 +17,9 @@
 //! bucket `i` holds durations of `2^(i-1)` to `2^i` minutes (bucket 0 under a minute,
 //! the last one everything from about 45 days up), so the median is known to within
 //! a factor of two and is shown as the bucket's geometric middle.
+//!
+//! (Over 400 lines with its tests: the counters, their maths and the window's summary
+//! read best together.)
 
 use std::collections::BTreeMap;
 

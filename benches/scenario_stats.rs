@@ -90,6 +90,10 @@ fn main() {
         let items = list(&store, &admin, Utc::now()).expect("list");
         assert_eq!(items.len(), SCENARIOS);
     });
+    time("the scenario records alone (no analytics)", 50, || {
+        let items: Vec<baton::scenarios::Scenario> = store.list().expect("scenarios");
+        assert_eq!(items.len(), SCENARIOS);
+    });
     time("one scenario's summary", 200, || {
         baton::stats::scenario_days::summary(&store, ids[SCENARIOS / 2], Utc::now())
             .expect("summary");

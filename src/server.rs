@@ -199,6 +199,7 @@ async fn housekeeping(state: AppState) {
         let purge = tokio::task::spawn_blocking(move || {
             let now = Utc::now();
             session::purge_expired(&s.store, now, life)?;
+            crate::scenarios::analytics::roll_up(&s.store, now)?;
             crate::org::two_factor::challenge::purge_expired(&s.store, now)?;
             crate::org::two_factor::challenge::pending::purge_expired(&s.store, now)
         })

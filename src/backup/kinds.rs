@@ -153,6 +153,7 @@ kinds![
     crate::scenarios::versions::ScenarioVersion,
     crate::scenarios::case_store::ScenarioCase,
     crate::scenarios::states::RecordStates,
+    crate::stats::scenario_days::ScenarioDay,
     crate::stats::record::DueMark,
     crate::stats::record::StatCounter,
     crate::stats::counters::MemberMonth,

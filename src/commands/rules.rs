@@ -12,6 +12,7 @@ use crate::scenarios::cases::{self, CasesFile};
 use crate::scenarios::engine::{build, with_context, Context};
 use crate::scenarios::eval::evaluate;
 use crate::scenarios::script::compile;
+use crate::scenarios::wake::{WakeSource, MISSING_WARNING};
 use crate::store::Store;
 
 fn read(path: &Path) -> Result<String, String> {
@@ -25,7 +26,17 @@ pub fn check(files: &[PathBuf]) -> Result<(), String> {
     for f in files {
         let source = read(f)?;
         match compile(&engine, &source) {
-            Ok(c) => println!("{}: ok ({} watches {})", f.display(), c.key, c.watches),
+            Ok(c) => {
+                println!("{}: ok ({} watches {})", f.display(), c.key, c.watches);
+                match c.wake.source() {
+                    WakeSource::Missing => eprintln!("{}: warning: {MISSING_WARNING}", f.display()),
+                    WakeSource::Derived => println!(
+                        "{}: wake times derived from the condition's time terms",
+                        f.display()
+                    ),
+                    WakeSource::Given | WakeSource::Untimed => {}
+                }
+            }
             Err(e) => {
                 failed += 1;
                 match (e.line, e.column) {

@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod log;
 pub mod messages;
 pub mod write_back;
+pub mod scenario_stats;
 
 use chrono::{DateTime, Utc};
 
@@ -23,7 +24,8 @@ use crate::inbox::service::{insert, NewMessage};
 use crate::store::{Store, StoreError, WriteTx};
 
 /// Stages everything a flow change on `task` (already staged, as it is now) causes:
-/// its log line with the events' facts, the statistics, and the messages.
+/// its log line with the events' facts, the statistics (a scenario task's end in its
+/// scenario's analytics too), and the messages.
 pub fn stage(
     tx: &mut WriteTx<'_>,
     store: &Store,
@@ -48,6 +50,7 @@ pub fn stage(
         outcome.log.reason.as_deref(),
         now,
     )?;
+    scenario_stats::on_flow(tx, task, &outcome.events, now)?;
     inbox::post_notices(tx, store, task, actor, &outcome.notices, now)
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::ingest::{self, Incoming};
 use crate::error::{ServiceError, ServiceResult};
-use crate::scenarios::apply::{apply_in, needs_write, prepare, Report};
+use crate::scenarios::apply::{apply_in, count_in, needs_write, prepare, Report};
 use crate::scenarios::engine::Context;
 use crate::scenarios::registry::Scenarios;
 use crate::scenarios::run::{evaluate_records, quarantine_in, quarantine_verdicts};
@@ -56,6 +56,7 @@ pub fn push(
             if let Some(prepared) = effects {
                 apply_in(tx, prepared, &mut report, now)?;
             }
+            count_in(tx, &report, now)?;
             quarantine_in(tx, &quarantines, now)?;
             Ok::<_, ServiceError>(())
         });

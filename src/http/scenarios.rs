@@ -37,6 +37,9 @@ const ADMIN_LANE: &str = "#admin";
 #[derive(Serialize, ToSchema)]
 pub struct ScenarioList {
     pub items: Vec<Scenario>,
+    /// How often the scheduler looks for wake times (`scheduler_interval`): a
+    /// time-based scenario fires at most this late.
+    pub scheduler_interval_secs: u64,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -71,8 +74,12 @@ pub struct ScenarioPatch {
 /// All scenarios with their state: enabled, times fired, last fired, last error.
 #[utoipa::path(get, operation_id = "list_scenarios", path = "/api/scenarios", tag = "scenarios", responses((status = 200, body = ScenarioList), (status = 403, body = ErrorBody)))]
 async fn list(State(state): State<AppState>, auth: Authed) -> ApiResult<Json<ScenarioList>> {
+    let scheduler_interval_secs = state.config.scheduler_interval.as_secs().max(1);
     Ok(Json(ScenarioList {
-        items: state.run(move |s| svc::list(s, &auth.actor)).await?,
+        items: state
+            .run(move |s| svc::list(s, &auth.actor, Utc::now()))
+            .await?,
+        scheduler_interval_secs,
     }))
 }
 

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::case_store;
 use super::cases::{self, CaseResult, CaseSpec};
+use super::analytics::with_analytics;
 use super::engine::{with_context, Context};
 use super::eval::{evaluate_data, evaluate_prepared, with_view, Evaluation};
 use super::model::Scenario;
@@ -17,6 +18,7 @@ use super::script::{compile, ScriptError};
 use super::spec::TaskSpec;
 use super::spec_task::{task_from_spec, Projects};
 use super::versions::{self, Authorship};
+use super::wake::WakeSource;
 use crate::actor::Actor;
 use crate::audit;
 use crate::erp::ingest;
@@ -28,11 +30,13 @@ fn script_error(e: ScriptError) -> ServiceError {
     ServiceError::invalid("source", format!("script error at {e}"))
 }
 
-pub fn list(store: &Store, actor: &Actor) -> ServiceResult<Vec<Scenario>> {
+pub fn list(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<Vec<Scenario>> {
     require_company_admin(actor, CompanyArea::Scenarios)?;
     let mut all = store.list::<Scenario>()?;
     all.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(all)
+    all.into_iter()
+        .map(|s| with_analytics(store, s, now))
+        .collect()
 }
 
 /// How a save is made beyond its script.
@@ -189,6 +193,7 @@ pub fn save_with(
                     updated_at: now,
                     updated_by: actor.name.clone(),
                     owner_id: actor.user_id,
+                    analytics: None,
                 };
                 tx.insert(&mut s)?;
                 (s, true)
@@ -211,7 +216,7 @@ pub fn save_with(
         Ok::<_, ServiceError>(s)
     })?;
     scenarios.reload(store)?;
-    Ok(Saved::Saved(Box::new(saved)))
+    Ok(Saved::Saved(Box::new(with_analytics(store, saved, now)?)))
 }
 
 /// Saves the script of an older version as a new version ("rollback to vN"). The
@@ -285,7 +290,7 @@ pub fn set_enabled(
         scenarios.strikes.forgive(id);
     }
     scenarios.reload(store)?;
-    Ok(s)
+    with_analytics(store, s, now)
 }
 
 pub fn delete(
@@ -428,6 +433,9 @@ pub struct Preview {
     pub stopped: Option<String>,
     pub matches: Vec<PreviewItem>,
     pub errors: Vec<(String, ScriptError)>,
+    /// Where the script's wake times come from; `missing` is the check's warning that
+    /// a condition reading the clock will only fire when a record changes.
+    pub wake: WakeSource,
 }
 
 /// Script time one preview may take in all: it runs in a place ingest also needs.
@@ -454,6 +462,7 @@ pub fn preview(
     };
     let projects = Projects::new(store);
     let mut out = Preview {
+        wake: l.compiled.wake.source(),
         evaluated: 0,
         stopped: None,
         matches: vec![],

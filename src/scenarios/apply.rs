@@ -2,7 +2,7 @@
 //! one write makes tasks, updates the per-record states as `decide` says, auto-closes,
 //! records errors and counts firings.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -21,7 +21,8 @@ use crate::erp::ErpRecord;
 use crate::error::ServiceResult;
 use crate::flow::{Task, TaskStatus};
 use crate::org::Role;
-use crate::store::{Store, WriteTx};
+use crate::stats::scenario_days;
+use crate::store::{Store, StoreError, WriteTx};
 use crate::tasks::service::insert;
 
 /// What one run of scenarios (a push or a tick) did.
@@ -34,6 +35,37 @@ pub struct Report {
     /// Scenarios this run switched off for running away (their keys).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub quarantined: Vec<String>,
+    /// What each scenario (by id) did, for its analytics counters.
+    #[serde(skip)]
+    pub by_scenario: BTreeMap<u64, Tally>,
+}
+
+/// One scenario's part of a run, counted into its day's analytics.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub evaluated: u64,
+    pub fired: u64,
+    pub errors: u64,
+}
+
+/// Adds a run's tallies to the scenarios' counters of the day, in the run's write:
+/// one value per scenario the run evaluated.
+pub(crate) fn count_in(
+    tx: &mut WriteTx<'_>,
+    report: &Report,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for (id, t) in &report.by_scenario {
+        scenario_days::bump(tx, *id, now, |d| {
+            d.evaluated = d.evaluated.saturating_add(t.evaluated);
+            d.errors = d.errors.saturating_add(t.errors);
+            if t.fired > 0 {
+                d.fired = d.fired.saturating_add(t.fired);
+                d.last_fired_at = Some(now);
+            }
+        })?;
+    }
+    Ok(())
 }
 
 fn scenario_actor(l: &Loaded) -> Actor {
@@ -64,6 +96,7 @@ fn auto_close(tx: &mut WriteTx<'_>, task_id: u64, now: DateTime<Utc>) -> Service
         return Ok(false);
     };
     tx.update(&mut t, rev)?;
+    crate::effects::scenario_stats::on_flow(tx, &t, &outcome.events, now)?;
     crate::effects::log::write_events(
         tx,
         task_id,
@@ -124,7 +157,11 @@ pub(crate) fn apply(
     if !needs_write(store, &prepared)? {
         return Ok(report);
     }
-    store.write(|tx| apply_in(tx, prepared, &mut report, now))?;
+    store.write(|tx| {
+        apply_in(tx, prepared, &mut report, now)?;
+        count_in(tx, &report, now)?;
+        Ok::<_, crate::error::ServiceError>(())
+    })?;
     Ok(report)
 }
 
@@ -136,10 +173,13 @@ pub(crate) fn prepare<'l>(
     results: Vec<(&'l Loaded, &ErpRecord, Result<Evaluation, ScriptError>)>,
     now: DateTime<Utc>,
 ) -> (Vec<Prepared<'l>>, Report) {
-    let report = Report {
+    let mut report = Report {
         evaluated: results.len(),
         ..Default::default()
     };
+    for (l, _, _) in &results {
+        report.by_scenario.entry(l.id).or_default().evaluated += 1;
+    }
     let projects = Projects::new(store);
     let mut prepared: Vec<Prepared<'_>> = Vec::new();
     for (l, rec, res) in results {
@@ -180,14 +220,14 @@ pub(crate) fn needs_write(store: &Store, prepared: &[Prepared<'_>]) -> ServiceRe
     Ok(!idle || has_state(store, prepared)?)
 }
 
-/// Applies prepared evaluations: tasks, states, auto-close, errors, counters.
+/// Applies prepared evaluations: tasks, states, auto-close, errors; what each
+/// scenario did goes into `report.by_scenario` for [`count_in`].
 pub(crate) fn apply_in(
     tx: &mut WriteTx<'_>,
     prepared: Vec<Prepared<'_>>,
     report: &mut Report,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    let mut fired: HashMap<u64, u64> = HashMap::new();
     for Prepared { l, rec, item } in prepared {
         let (ev, task) = match item {
             Ok(x) => x,
@@ -197,6 +237,7 @@ pub(crate) fn apply_in(
                 tracing::warn!(scenario = %l.compiled.key, record = %rec.record_id, error = %e, "scenario failed");
                 record_error(tx, l.id, &e, now)?;
                 report.errors += 1;
+                report.by_scenario.entry(l.id).or_default().errors += 1;
                 continue;
             }
         };
@@ -227,7 +268,7 @@ pub(crate) fn apply_in(
                 if let Some(Ok(mut t)) = task {
                     let id = insert(tx, &mut t, &scenario_actor(l), now)?;
                     st.open_task = Some(id);
-                    *fired.entry(l.id).or_default() += 1;
+                    report.by_scenario.entry(l.id).or_default().fired += 1;
                     report.tasks_created += 1;
                 }
                 st.active = true;
@@ -238,6 +279,7 @@ pub(crate) fn apply_in(
                     let e = l.compiled.locate("task", ScriptError::plain(msg));
                     record_error(tx, l.id, &e, now)?;
                     report.errors += 1;
+                    report.by_scenario.entry(l.id).or_default().errors += 1;
                 }
                 continue; // the pair stays: it is tried again on the next change
             }
@@ -263,14 +305,6 @@ pub(crate) fn apply_in(
         };
         if let (true, Some(id)) = (changed, erp_id) {
             set_pair(tx, id, &l.compiled.key, st)?;
-        }
-    }
-    for (id, n) in fired {
-        if let Some(mut s) = tx.get::<Scenario>(id)? {
-            let rev = s.rev;
-            s.fired_count += n;
-            s.last_fired_at = Some(now);
-            tx.update(&mut s, rev)?;
         }
     }
     Ok(())

@@ -121,6 +121,29 @@ pub fn reset_deadline(scenario: &str) {
     });
 }
 
+/// Runs `f` with the clock of the current context set to `at` (a derived wake time
+/// asks what the condition says then), putting it back after.
+pub fn at_time<T>(at: DateTime<Utc>, f: impl FnOnce() -> T) -> T {
+    let swap = |t: DateTime<Utc>| {
+        CURRENT.with(|c| {
+            c.borrow_mut()
+                .as_mut()
+                .map(|cur| std::mem::replace(&mut cur.ctx.now, t))
+        })
+    };
+    let was = swap(at);
+    let out = f();
+    if let Some(was) = was {
+        swap(was);
+    }
+    out
+}
+
+/// The clock of the current context, if any.
+pub fn current_now() -> Option<DateTime<Utc>> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|cur| cur.ctx.now))
+}
+
 fn ctx<T>(f: impl FnOnce(&Context) -> T) -> Result<T, Box<EvalAltResult>> {
     CURRENT.with(|c| match c.borrow().as_ref() {
         Some(cur) => Ok(f(&cur.ctx)),
@@ -150,7 +173,7 @@ pub fn parse_time(s: &str) -> Option<i64> {
         .map(|t| t.and_utc().timestamp())
 }
 
-fn time_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
+pub(crate) fn time_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
     if let Ok(i) = v.as_int() {
         return Ok(i);
     }

@@ -5,10 +5,11 @@ use rhai::{CallFnOptions, Dynamic, Engine, ImmutableString, Scope};
 
 use std::sync::Arc;
 
-use super::engine::reset_deadline;
+use super::engine::{at_time, current_now, reset_deadline};
 use super::record::LazyRecord;
 use super::script::{Compiled, ScriptError};
 use super::spec::{from_dynamic, TaskSpec};
+use super::wake::{Wake, WakePlan};
 use crate::erp::ErpRecord;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,16 +139,32 @@ fn wake_at(
     Ok(Utc.timestamp_opt(secs, 0).single())
 }
 
+/// The first crossing of a time term at which the condition says otherwise than
+/// `now` (see `wake`). An error then counts as a change: the tick runs it and records
+/// the error.
+fn derived_wake(
+    engine: &Engine,
+    c: &Compiled,
+    plan: &WakePlan,
+    sr: &ScriptRecord,
+    hit: bool,
+) -> Option<DateTime<Utc>> {
+    let now = current_now()?;
+    plan.crossings(|f| sr.record.get(f), now)
+        .into_iter()
+        .find(|at| at_time(*at, || condition(engine, c, sr)).ok() != Some(hit))
+}
+
 pub fn evaluate_prepared(
     engine: &Engine,
     c: &Compiled,
     sr: &ScriptRecord,
 ) -> Result<Evaluation, ScriptError> {
     let hit = condition(engine, c, sr)?;
-    let wake_at = if c.has_wake_at {
-        wake_at(engine, c, sr)?
-    } else {
-        None
+    let wake_at = match &c.wake {
+        Wake::Given => wake_at(engine, c, sr)?,
+        Wake::Derived(plan) => derived_wake(engine, c, plan, sr, hit),
+        Wake::Untimed | Wake::Underivable => None,
     };
     let task = if hit {
         Some(from_dynamic(&call(engine, c, "task", (sr.r(),))?).map_err(ScriptError::plain)?)
@@ -221,6 +238,41 @@ mod tests {
             evaluate_data(e, &c, "order", "SO-1", &data, None)
         });
         assert!(ev.unwrap().task.is_some());
+    }
+
+    /// A derived wake time is the crossing at which the condition changes: when the 3
+    /// days are up for an order out of stock, none for a paid one (its time term
+    /// crosses too, but the condition stays false), none once the time has passed.
+    #[test]
+    fn derived_wake_times_wake_only_where_the_condition_changes() {
+        let e = build();
+        let c = compile(
+            &e,
+            &scenario(r#"r.status == "out" && days_since(r.since) > 3"#),
+        )
+        .unwrap();
+        assert!(matches!(c.wake, Wake::Derived(_)));
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
+        let wake = |status: &str, since: &str| {
+            with_context(&Context::clock(now), || {
+                evaluate_data(
+                    &e,
+                    &c,
+                    "order",
+                    "SO-1",
+                    &serde_json::json!({"status": status, "since": since}),
+                    None,
+                )
+            })
+            .unwrap()
+            .wake_at
+        };
+        assert_eq!(
+            wake("out", "2026-11-27T12:00:00Z"),
+            Some(Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 1).unwrap())
+        );
+        assert_eq!(wake("paid", "2026-11-27T12:00:00Z"), None);
+        assert_eq!(wake("out", "2026-11-01T00:00:00Z"), None, "already true");
     }
 
     /// The view borrows the record's data and gives it back unchanged, also when a

@@ -5,14 +5,17 @@
 //! JSON); `script` compiles a scenario and reads its declarations, with errors at line
 //! and column; `spec` reads the task a script asks for; `eval` runs a scenario against
 //! one record. `registry` holds the compiled, enabled set; `admin` the admin
-//! operations (CRUD, dry run, preview); `run` evaluates a batch within time budgets
-//! and wires quarantines; `decide` is the pure per-record state machine that `apply`
-//! writes; `tick` re-evaluates pairs whose wake time came; `spec_task` builds a task
-//! from a spec; `builder` writes scripts from a form and reads them back.
-//! `versions` keeps every saved script (`diff` compares two); `cases` evaluates test
-//! cases and `case_store` keeps a scenario's. The push path is `erp::push`.
+//! operations (CRUD, dry run, preview); `analytics` the figures answers show and the
+//! roll-up of old days; `run` evaluates a batch within time budgets and wires
+//! quarantines; `decide` is the pure per-record state machine that `apply` writes;
+//! `tick` re-evaluates pairs whose wake time came (`wake` derives wake times from a
+//! condition that has none written); `spec_task` builds a task from a spec; `builder`
+//! writes scripts from a form and reads them back. `versions` keeps every saved script
+//! (`diff` compares two); `cases` evaluates test cases and `case_store` keeps a
+//! scenario's. The push path is `erp::push`.
 
 pub mod admin;
+pub mod analytics;
 pub mod apply;
 pub mod builder;
 pub mod case_store;
@@ -35,6 +38,7 @@ pub mod spec_task;
 pub mod states;
 pub mod tick;
 pub mod versions;
+pub mod wake;
 pub mod write_back;
 
 pub use model::{Scenario, ScenarioState};

@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::script::ScriptError;
+use crate::stats::scenario_days::Summary;
 use crate::store::Record;
 use crate::time::time_key;
 
@@ -19,6 +20,8 @@ pub struct Scenario {
     /// +1 on every saved change of the source.
     pub version: u64,
     pub enabled: bool,
+    /// Times fired: as stored before analytics, plus the sum of its analytics days
+    /// (a firing no longer rewrites the scenario; see `with_analytics`).
     pub fired_count: u64,
     pub last_fired_at: Option<DateTime<Utc>>,
     pub last_error: Option<ScriptError>,
@@ -31,6 +34,9 @@ pub struct Scenario {
     /// when an admin enables it again.
     #[serde(default)]
     pub quarantined: Option<String>,
+    /// The last 30 days (`stats::scenario_days`): filled in for answers, never stored.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub analytics: Option<Summary>,
 }
 
 impl Record for Scenario {

@@ -19,6 +19,8 @@ use std::fmt;
 
 use rhai::{Engine, Position, Scope, AST};
 
+use super::wake::{derive, Wake};
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -102,6 +104,8 @@ pub struct Compiled {
     pub write_back: Option<String>,
     /// Whether it has `fn write_back(event, record)` to shape those bodies.
     pub has_write_back: bool,
+    /// Where wake times come from: `fn wake_at`, or derived from the condition.
+    pub wake: Wake,
     /// Where each `fn` starts, for errors rhai reports without a position (such as
     /// running out of operations).
     pub fn_lines: Vec<(String, usize, usize)>,
@@ -183,7 +187,9 @@ pub fn compile(engine: &Engine, source: &str) -> Result<Compiled, ScriptError> {
         return Err(ScriptError::plain("missing `fn task(r)`"));
     }
     let has_wake_at = has("wake_at", 1);
+    let wake = derive(&ast);
     Ok(Compiled {
+        wake,
         key,
         name,
         watches,

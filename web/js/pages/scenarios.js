@@ -12,6 +12,7 @@ import { Confirm, Empty, ErrorText, Icon, Loading, PageHeader, toast, useLoader 
 import { ERP_KINDS, KindPicker, erpApi, recordHref, scenarioApi } from './erp-records.js';
 import { ScenarioBuilder, TemplatePicker, builderApi } from './scenario-builder.js';
 import { CasesFailed, CasesPanel, KeepAsCase, VersionsPanel } from './scenario-versions.js';
+import { StatsCard, StatsCell, TickNote, WakeNote, rememberList } from '../scenario-stats.js';
 
 const enc = encodeURIComponent;
 
@@ -139,7 +140,7 @@ function EnabledSwitch({ s, onChange, testid = 'scenario-enabled' }) {
 // ---------------------------------------------------------------- list
 
 export function ScenariosPage() {
-  const list = useLoader(() => scenarioApi.list().then((r) => r.items || []), []);
+  const list = useLoader(() => scenarioApi.list().then(rememberList), []);
   const [q, setQ] = useState('');
   if (list.loading && !list.data) return html`<${Loading} />`;
   if (list.error && !list.data) return html`<div class="page"><${ErrorText} error=${list.error} /></div>`;
@@ -171,7 +172,7 @@ export function ScenariosPage() {
             <thead><tr>
               <th>${t('scenarios.name')}</th><th>${t('scenarios.watches')}</th><th>${t('scenarios.enabled')}</th>
               <th>${t('scenarios.version')}</th><th>${t('scenarios.fired')}</th><th>${t('scenarios.lastFired')}</th>
-              <th>${t('scenarios.lastError')}</th>
+              <th>${t('scenarios.lastError')}</th><th>${t('scenarioStats.column')}</th>
             </tr></thead>
             <tbody>
               ${shown.map(
@@ -188,6 +189,7 @@ export function ScenariosPage() {
                   <td data-label=${t('scenarios.fired')} data-testid="scenario-fired">${s.fired_count}</td>
                   <td data-label=${t('scenarios.lastFired')} class="nowrap">${fmtTime(s.last_fired_at)}</td>
                   <td data-label=${t('scenarios.lastError')} class="scenario-error-cell"><${LastError} s=${s} /></td>
+                  <td data-label=${t('scenarioStats.column')}><${StatsCell} s=${s} /></td>
                 </tr>`,
               )}
             </tbody>
@@ -550,7 +552,7 @@ function recordFromQuery() {
 
 function Editor({ id }) {
   const isNew = id == null;
-  const list = useLoader(() => scenarioApi.list().then((r) => r.items || []), []);
+  const list = useLoader(() => scenarioApi.list().then(rememberList), []);
   const [sc, setSc] = useState(null);
   const [source, setSource] = useState(null);
   const [problem, setProblem] = useState(null);
@@ -671,7 +673,7 @@ function Editor({ id }) {
     try {
       const res = await scenarioApi.preview(source);
       setProblem(null);
-      setChecked(true);
+      setChecked(res.wake || true);
     } catch (e) {
       const p = problemFrom(e, 'check');
       if (p) showProblem(p);
@@ -697,7 +699,9 @@ function Editor({ id }) {
             <span class="small muted" data-testid="scenario-fired-count">${t('scenarios.firedTimes', { n: sc.fired_count })}${sc.last_fired_at ? ` · ${t('scenarios.lastFiredAt', { time: fmtTime(sc.last_fired_at) })}` : ''}</span>`
         : html`<span class="badge badge-muted">${t('scenarios.notSaved')}</span>`}
       ${sc && dirty && html`<span class="badge badge-warn" data-testid="scenario-dirty">${t('scenarios.unsaved')}</span>`}
+      <${TickNote} />
     </div>
+    ${sc && html`<${StatsCard} s=${sc} />`}
     ${sc && sc.last_error &&
     html`<div class="alert alert-warn" data-testid="scenario-runtime-error">
       <div class="alert-title">${t('scenarios.lastRunError')}</div>
@@ -742,6 +746,7 @@ function Editor({ id }) {
         ${t('scenarios.checkOk')}</div>`}
       ${failing &&
       html`<${CasesFailed} failing=${failing} onSaveAnyway=${() => doSave({ save_anyway: true })} onClose=${() => setFailing(null)} />`}
+      ${checked && html`<${WakeNote} wake=${checked} />`}
       <${HelpersRef} />
       <label class="field scenario-comment">
         <span class="field-label">${t('versions.commentLabel')}</span>

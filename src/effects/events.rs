@@ -77,6 +77,10 @@ pub enum Event {
         task: TaskRef,
         first_handler: u64,
         facts: Vec<crate::flow::events::Event>,
+        /// The other handlers of a first step of kind all/any (told like the first).
+        also_handlers: Vec<u64>,
+        /// The candidates of a first step to claim (`first_handler` is then nobody).
+        candidates: Vec<u64>,
     },
     /// `by` commented on the task: `mentions` are the named people who may see it,
     /// `participants` everyone with a part in it.

@@ -49,7 +49,10 @@ pub struct Delta {
 pub enum Event {
     /// `user` became handler of a node (creation, next node, transfer, return, withdraw).
     Receive { user: u64, at: DateTime<Utc> },
-    /// `user` completed their node; `on_time` if at or before the node's due time.
+    /// `user` received the same step as the `Receive` before it (another handler of
+    /// an all/any step reached at once): a withdrawal undoes both.
+    ReceiveAlso { user: u64, at: DateTime<Utc> },
+    /// `user` completed their node (or share); `on_time` if at or before the node's due time.
     Complete {
         user: u64,
         at: DateTime<Utc>,
@@ -68,6 +71,9 @@ pub struct TaskTally {
     pub contributions: Vec<Contribution>,
     /// The latest receipt (who, when), so a withdrawal can undo it.
     pub last_receive: Option<(u64, DateTime<Utc>)>,
+    /// The other receipts of that step (an all/any step's other handlers).
+    #[serde(default)]
+    pub last_receive_also: Vec<(u64, DateTime<Utc>)>,
     pub deleted: bool,
 }
 
@@ -129,6 +135,11 @@ impl TaskTally {
             Event::Receive { user, at } => {
                 self.change(user, at, tz, |c| c.receipts += 1, &mut out);
                 self.last_receive = Some((user, at));
+                self.last_receive_also.clear();
+            }
+            Event::ReceiveAlso { user, at } => {
+                self.change(user, at, tz, |c| c.receipts += 1, &mut out);
+                self.last_receive_also.push((user, at));
             }
             Event::Complete { user, at, on_time } => {
                 self.change(
@@ -144,9 +155,11 @@ impl TaskTally {
                     &mut out,
                 );
                 self.last_receive = None;
+                self.last_receive_also.clear();
             }
             Event::Withdraw => {
-                if let Some((user, at)) = self.last_receive.take() {
+                let also = std::mem::take(&mut self.last_receive_also);
+                for (user, at) in self.last_receive.take().into_iter().chain(also) {
                     self.change(
                         user,
                         at,

@@ -6,13 +6,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::context::visible_task;
+use super::service::MAX_NODES;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::effects;
 use crate::effects::events::Event;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::apply::{apply, check, ApplyError, OpInput};
-use crate::flow::{Op, Task};
+use crate::flow::{Denied, Op, Task};
 use crate::inbox::service::unread_about_task;
 use crate::store::Store;
 
@@ -23,8 +24,11 @@ pub struct OpRequest {
     pub rev: u64,
     /// Transfer: the new handler.
     pub to: Option<u64>,
-    /// Return: required. Other operations: an optional note.
+    /// Return, add-sign: required. Other operations: an optional note.
     pub reason: Option<String>,
+    /// Add-sign (`add_before`, `add_after`): what the added step's handler is to do;
+    /// `to` names that handler.
+    pub action: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -36,6 +40,9 @@ pub struct CheckRequest {
 
 fn map_apply(e: ApplyError) -> ServiceError {
     match e {
+        // Someone else was first: a conflict with the task as it is now, like a stale
+        // revision (two claims on the same revision: the second gets this or that).
+        ApplyError::Denied(d @ Denied::AlreadyClaimed) => ServiceError::Conflict(d.to_string()),
         ApplyError::Denied(d) => ServiceError::Forbidden(d.to_string()),
         ApplyError::Invalid { field, message } => ServiceError::invalid(field, message),
     }
@@ -66,11 +73,18 @@ pub fn operate(
         let input = OpInput {
             to: req.to,
             reason: req.reason.clone(),
+            action: req.action.clone(),
         };
+        if matches!(op, Op::AddBefore | Op::AddAfter) && task.nodes.len() >= MAX_NODES {
+            return Err(ServiceError::invalid(
+                "to",
+                format!("a task has at most {MAX_NODES} steps"),
+            ));
+        }
         let outcome = apply(&mut task, uid, op, &input, now).map_err(map_apply)?;
         // Only now, once the flow rules let this caller transfer (nothing is stored
         // yet): someone who may not transfer is refused as such, not told about `to`.
-        if op == Op::Transfer {
+        if matches!(op, Op::Transfer | Op::AddBefore | Op::AddAfter) {
             if let Some(to) = req.to {
                 ctx.check_members(&[to], "to")?;
             }

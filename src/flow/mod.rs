@@ -17,4 +17,6 @@ pub use model::{ChecklistItem, Completion, Node, NodeState, Priority, Task, Task
 pub use rules::{decide, decide_by, By, Denied, Op};
 
 #[cfg(test)]
+mod kinds_tests;
+#[cfg(test)]
 mod tests;

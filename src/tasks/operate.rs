@@ -40,9 +40,6 @@ pub struct CheckRequest {
 
 fn map_apply(e: ApplyError) -> ServiceError {
     match e {
-        // Someone else was first: a conflict with the task as it is now, like a stale
-        // revision (two claims on the same revision: the second gets this or that).
-        ApplyError::Denied(d @ Denied::AlreadyClaimed) => ServiceError::Conflict(d.to_string()),
         ApplyError::Denied(d) => ServiceError::Forbidden(d.to_string()),
         ApplyError::Invalid { field, message } => ServiceError::invalid(field, message),
     }
@@ -81,7 +78,14 @@ pub fn operate(
                 format!("a task has at most {MAX_NODES} steps"),
             ));
         }
-        let outcome = apply(&mut task, uid, op, &input, now).map_err(map_apply)?;
+        let outcome = apply(&mut task, uid, op, &input, now).map_err(|e| match e {
+            // Someone else claimed first: a conflict with the task as it is now, like
+            // a stale revision (two claims on one revision: the second gets either).
+            ApplyError::Denied(d @ Denied::AlreadyClaimed) if op == Op::Claim => {
+                ServiceError::Conflict(d.to_string())
+            }
+            e => map_apply(e),
+        })?;
         // Only now, once the flow rules let this caller transfer (nothing is stored
         // yet): someone who may not transfer is refused as such, not told about `to`.
         if matches!(op, Op::Transfer | Op::AddBefore | Op::AddAfter) {

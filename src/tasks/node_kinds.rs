@@ -66,6 +66,11 @@ pub fn shape(
     node.kind = spec.kind;
     match spec.kind {
         NodeKind::Single => {
+            if handler_id == NOBODY {
+                return Err(bad(
+                    "a step needs handler_id (or kind all/any with handlers, or claim with claim_from)",
+                ));
+            }
             ctx.check_members(&[handler_id], "nodes")?;
             node.handler_id = handler_id;
         }

@@ -126,12 +126,13 @@ pub enum Event {
         task: u64,
         with_project: bool,
     },
-    /// A due-soon or overdue reminder for the current step's handler (overdue: the
+    /// A due-soon or overdue reminder for the current step's handlers — every open
+    /// share of an all/any step, the candidates of an unclaimed one — (overdue: the
     /// creator too).
     Reminded {
         task: TaskRef,
         kind: Reminder,
-        handler: Option<u64>,
+        handler: Vec<u64>,
         creator: u64,
     },
     /// Escalation `level` (1 = first) of a scenario task went out to `notify`.

@@ -96,7 +96,7 @@ fn messages_of(e: &Event, actor: &Actor) -> Vec<NewMessage> {
             handler,
             creator,
         } => {
-            let mut to: Vec<u64> = handler.iter().copied().collect();
+            let mut to: Vec<u64> = handler.clone();
             if *kind == Reminder::Overdue && !to.contains(creator) {
                 to.push(*creator);
             }
@@ -252,7 +252,7 @@ mod tests {
         let reminded = |kind| Event::Reminded {
             task: task.clone(),
             kind,
-            handler: Some(2),
+            handler: vec![2],
             creator: 1,
         };
         let server = Actor::server();

@@ -420,3 +420,30 @@ async fn templates_and_edits_carry_node_kinds() {
     assert_eq!(st, StatusCode::BAD_REQUEST, "{e}");
     tm.s.stop().await;
 }
+
+/// An overdue countersign reminds every handler whose share is still open (and the
+/// creator), not only the first; an unclaimed step reminds its candidates.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overdue_countersign_reminds_every_open_share_and_unclaimed_its_candidates() {
+    let tm = crate::flow_api::team_with(fast_scheduler()).await;
+    let (lead, fin, lead2, cs) = (tm.id(1), tm.id(2), tm.id(3), tm.id(0));
+    let past = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    for nodes in [
+        json!([{"kind": "all", "handlers": [lead, fin], "action": "sign"}]),
+        json!([{"kind": "claim", "claim_from": {"users": [lead2, cs]}, "action": "grab"}]),
+    ] {
+        let (st, t) = tm
+            .c(4)
+            .call(
+                Method::POST,
+                &format!("/api/projects/{}/tasks", tm.project),
+                Some(json!({"kind": "workflow", "title": "late", "due_at": past, "nodes": nodes})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{t}");
+    }
+    for i in [1, 2, 3, 0] {
+        tm.c(i).wait_for_message("overdue").await;
+    }
+    tm.s.stop().await;
+}

@@ -298,6 +298,40 @@ mod tests {
         }
     }
 
+    /// A countersign reached at once: every handler received it; a withdrawal before
+    /// anyone started undoes all those receipts, not only the last.
+    #[test]
+    fn a_withdrawal_undoes_every_receipt_of_a_countersign() {
+        let also = |user, at: &str| Event::ReceiveAlso { user, at: t(at) };
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(A, "2026-11-02T09:00:00Z")),
+                (0, done(A, "2026-11-02T10:00:00Z", true)),
+                (0, rcv(C, "2026-11-02T10:00:00Z")),
+                (0, also(B, "2026-11-02T10:00:00Z")),
+                (0, Event::Withdraw),
+            ],
+        );
+        assert_eq!(counts(&m, B, "2026-11").received, 0);
+        assert_eq!(counts(&m, C, "2026-11").received, 0);
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(C, "2026-11-02T10:00:00Z")),
+                (0, also(B, "2026-11-02T10:00:00Z")),
+                (0, done(B, "2026-11-03T10:00:00Z", true)),
+            ],
+        );
+        assert_eq!(counts(&m, B, "2026-11").received, 1, "shares count apart");
+        assert_eq!(counts(&m, B, "2026-11").completed, 1);
+        assert_eq!(counts(&m, C, "2026-11").completed, 0);
+    }
+
     #[test]
     fn simple_flow_counts_receipt_completion_and_on_time() {
         let mut ts = vec![TaskTally::default(), TaskTally::default()];

@@ -174,6 +174,10 @@ describe('node kinds', { skip: mock && 'needs the binary (node kinds are not in 
     const added = ana.page.getByTestId('flow-node-added');
     await until(() => added.first().textContent(), `${PEOPLE.ana} 加签（大额订单）`, 'marked with who and why');
     assert.equal(await currentIndex(ana.page), 0, 'the added step comes first');
+    // the log says it in the reader's language, with the reason
+    const line = ana.page.locator('[data-testid="log-entry"][data-action="add_before"]');
+    await until(async () => (await line.count()) === 1 && /前加签第 1 步给 卡拉：核对价格/.test(await line.textContent()), true, 'log line');
+    assert.match(await line.getByTestId('log-reason').textContent(), /大额订单/);
     // cara acts first; then it is ana's again, who adds a step after hers
     await flowOp('cara', task, 'complete');
     await ana.page.reload();

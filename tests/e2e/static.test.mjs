@@ -117,7 +117,7 @@ test('key families built at run time (`tasks.op.${op}` …) are complete', () =>
     'mywork.tabs': ['todo', 'to_claim', 'done', 'created', 'watching'],
     'mywork.groups': ['overdue', 'new', 'started'],
     'mywork.empty': ['done', 'created', 'watching', 'to_claim'],
-    'tasks.logDetail': ['started', 'next', 'finished', 'transferred', 'returned', 'urged', 'withdrew', 'received', 'created', 'dueSoon', 'overdue', 'escalation', 'autoClosed'],
+    'tasks.logDetail': ['started', 'next', 'finished', 'transferred', 'returned', 'urged', 'withdrew', 'received', 'created', 'dueSoon', 'overdue', 'escalation', 'autoClosed', 'shareDone', 'shareTransferred', 'claimed', 'released', 'addedBefore', 'addedAfter'],
     'me.events': ['assigned', 'transferred', 'returned', 'urged', 'due_soon', 'overdue', 'escalation', 'finished', 'mentioned', 'announcement'],
     'feedback.kinds': ['question', 'request', 'problem'],
     'feedback.statuses': ['open', 'answered', 'closed'],

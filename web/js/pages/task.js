@@ -623,6 +623,13 @@ const LOG_DETAILS = [
   [/^withdrew step (\d+) back to step (\d+)$/, 'withdrew', (m) => ({ n: m[1], m: m[2] })],
   [/^step (\d+) to user (\d+)$/, 'received', (m, p) => ({ n: m[1], u: p(m[2]) })],
   [/^created '(.*)'$/, 'created', (m) => ({ title: m[1] })],
+  // node kinds (docs/flows.md)
+  [/^completed their share of step (\d+)$/, 'shareDone', (m) => ({ n: m[1] })],
+  [/^transferred their share of step (\d+) from user (\d+) to user (\d+)$/, 'shareTransferred', (m, p) => ({ n: m[1], a: p(m[2]), b: p(m[3]) })],
+  [/^claimed step (\d+)$/, 'claimed', (m) => ({ n: m[1] })],
+  [/^released step (\d+)$/, 'released', (m) => ({ n: m[1] })],
+  [/^added step (\d+) for user (\d+) before step (\d+): (.*)$/s, 'addedBefore', (m, p) => ({ n: m[1], u: p(m[2]), m: m[3], action: m[4] })],
+  [/^added step (\d+) for user (\d+) after step (\d+): (.*)$/s, 'addedAfter', (m, p) => ({ n: m[1], u: p(m[2]), m: m[3], action: m[4] })],
   // written by the server itself (reminders, escalation, auto-close)
   [/^'(.*)' is due soon$/s, 'dueSoon', (m) => ({ title: m[1] })],
   [/^'(.*)' is overdue$/s, 'overdue', (m) => ({ title: m[1] })],

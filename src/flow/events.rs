@@ -53,7 +53,9 @@ pub enum Event {
         to: u64,
         reason: String,
     },
-    /// `by` (the previous handler) took `node` back from `from` before it was started.
+    /// `by` (the previous handler) took `node` back from `from` before it was started:
+    /// one event per handler of an all/any step; `from` is 0 (nobody) for a claim
+    /// step nobody had claimed.
     Withdrawn {
         node: u32,
         by: u64,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::events::{Event, Finish};
 use super::kinds::{Added, NodeKind, Share, ShareState, NOBODY};
-use super::model::{Completion, Node, NodeState, Task, TaskStatus};
+use super::model::{Completion, Node, NodeState, Task, TaskKind, TaskStatus};
 use super::rules::{decide_by, By, Denied, Op};
 
 /// What the caller supplies with an operation.
@@ -524,6 +524,8 @@ fn add_node(
     };
     let c = task.current;
     let id = task.alloc_id();
+    // A simple task has one step by definition: with a second it is a workflow.
+    task.kind = TaskKind::Workflow;
     let added = Node {
         id,
         handler_id: to,

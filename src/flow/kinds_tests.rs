@@ -359,6 +359,21 @@ fn add_after_follows_the_current_step_and_needs_a_handler_action_and_reason() {
 }
 
 #[test]
+fn adding_a_step_to_a_simple_task_makes_it_a_workflow() {
+    let mut t = Task::one_step(A, at(0));
+    assert_eq!(t.kind, TaskKind::Simple);
+    apply(
+        &mut t,
+        A,
+        Op::AddAfter,
+        &with(Some(X), "why", "what"),
+        at(1),
+    )
+    .unwrap();
+    assert_eq!((t.kind, t.nodes.len()), (TaskKind::Workflow, 2));
+}
+
+#[test]
 fn add_before_on_a_countersign_resets_its_shares() {
     let mut t = flow(vec![multi(1, NodeKind::All, &[A, B])]);
     op(&mut t, B, Op::Start, 1);

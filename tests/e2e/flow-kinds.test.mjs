@@ -55,7 +55,7 @@ async function flowOp(user, task, op, extra = {}) {
   return r.body;
 }
 
-async function openTask(username, taskId, viewport = { width: 1280, height: 860 }) {
+async function openTask(username, taskId, viewport = { width: 1280, height: 860 }, { viaToClaim = false } = {}) {
   const context = await browser.newContext({ viewport, locale: 'zh-CN' });
   context.setDefaultTimeout(STEP_TIMEOUT);
   const page = await context.newPage();
@@ -70,7 +70,14 @@ async function openTask(username, taskId, viewport = { width: 1280, height: 860 
   await page.getByTestId('login-password').fill(PASSWORD);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('app-shell').waitFor();
-  await page.goto(`${server.url}/tasks/${taskId}`);
+  if (viaToClaim) {
+    // My work → To claim (待认领) lists it; the card opens it
+    await page.goto(`${server.url}/my`);
+    await page.getByTestId('tab-to_claim').click();
+    await page.locator(`[data-testid="list-to_claim"] [data-id="${taskId}"]`).click();
+  } else {
+    await page.goto(`${server.url}/tasks/${taskId}`);
+  }
   await page.getByTestId('task-page').waitFor();
   return { context, page, problems };
 }
@@ -100,8 +107,8 @@ describe('node kinds', { skip: mock && 'needs the binary (node kinds are not in 
     const task = await createTask('抢单 SO-1', [
       { kind: 'claim', claim_from: { users: [ids.bob, ids.cara] }, action: '发货' },
     ]);
-    const bob = await openTask('bob', task.id);
-    const cara = await openTask('cara', task.id);
+    const bob = await openTask('bob', task.id, undefined, { viaToClaim: true });
+    const cara = await openTask('cara', task.id, { width: 390, height: 844 }, { viaToClaim: true });
     for (const { page } of [bob, cara]) {
       await page.getByTestId('flow-node-candidates').waitFor();
       await page.getByTestId('op-claim').waitFor();

@@ -22,7 +22,7 @@ use crate::store::Store;
 pub struct OpRequest {
     /// The task revision the caller acted on; a stale one gets 409.
     pub rev: u64,
-    /// Transfer: the new handler.
+    /// Transfer: the new handler. Add-sign: the added step's handler.
     pub to: Option<u64>,
     /// Return, add-sign: required. Other operations: an optional note.
     pub reason: Option<String>,

@@ -447,3 +447,38 @@ async fn an_overdue_countersign_reminds_every_open_share_and_unclaimed_its_candi
     }
     tm.s.stop().await;
 }
+
+/// Withdrawing an untouched countersign takes back the receipt of every share's
+/// handler (one line holds them all: `received_by` + `received_also`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withdrawing_a_countersign_undoes_every_shares_receipt() {
+    let tm = team().await;
+    let (cs, lead, fin) = (tm.id(0), tm.id(1), tm.id(2));
+    let t = create(
+        &tm,
+        json!([
+            {"handler_id": cs, "action": "pack"},
+            {"kind": "all", "handlers": [lead, fin], "action": "sign"}
+        ]),
+    )
+    .await;
+    let t = ok(tm.c(0), &t, "complete", json!({})).await;
+    let stats = tm.admin.get("/api/stats").await;
+    assert_eq!(row(&stats, lead)["received"], 1);
+    assert_eq!(row(&stats, fin)["received"], 1);
+    let t = ok(tm.c(0), &t, "withdraw", json!({})).await;
+    assert_eq!(t["current_node"], 0);
+    let stats = tm.admin.get("/api/stats").await;
+    assert_eq!(row(&stats, lead)["received"], 0);
+    assert_eq!(row(&stats, fin)["received"], 0);
+    let log = tm.c(4).get(&format!("/api/tasks/{}/log", t["id"])).await;
+    let reached = &log["items"][1];
+    assert_eq!(
+        (
+            reached["received_by"].as_u64(),
+            reached["received_also"].clone()
+        ),
+        (Some(fin), json!([lead]))
+    );
+    tm.s.stop().await;
+}

@@ -103,6 +103,42 @@ const currentIndex = (page) =>
   page.getByTestId('flow-node').evaluateAll((els) => els.findIndex((e) => e.dataset.current === 'true'));
 
 describe('node kinds', { skip: mock && 'needs the binary (node kinds are not in the mock)' }, () => {
+  test('the create dialog makes a countersign and a claim step', async () => {
+    const { context, page, problems } = await openTask('ana', (await createTask('占位', [{ handler_id: ids.ana }])).id);
+    await page.goto(`${server.url}/projects/${project}`);
+    await page.getByTestId('task-new').click();
+    const cf = page.getByTestId('task-create-form');
+    await cf.getByTestId('task-kind-workflow').check();
+    await cf.getByTestId('task-title').fill('会签加抢单 SO-3');
+    const rows = cf.getByTestId('node-row');
+    await rows.first().getByTestId('node-kind').selectOption('all');
+    const pick = (row, testid, user) => row.getByTestId(testid).locator(`[data-testid="user-option"][data-username="${user}"]`).check();
+    // one handler is not a countersign: the dialog says so before sending
+    await pick(rows.first(), 'node-handlers', 'bob');
+    await cf.getByTestId('task-create-submit').click();
+    await cf.getByTestId('task-create-error').waitFor();
+    await pick(rows.first(), 'node-handlers', 'cara');
+    await cf.getByTestId('node-add').click();
+    await rows.nth(1).getByTestId('node-kind').selectOption('claim');
+    await pick(rows.nth(1), 'node-candidates', 'dan');
+    await pick(rows.nth(1), 'node-candidates', 'ana');
+    await cf.getByTestId('task-create-submit').click();
+    await page.getByTestId('task-page').waitFor();
+    const id = Number(await page.getByTestId('task-page').getAttribute('data-task-id'));
+    const made = (await sessions.ana.call('GET', `/api/tasks/${id}`)).body;
+    assert.deepEqual(
+      made.nodes.map((n) => [n.kind, n.shares.map((s) => s.handler_id), n.candidates]),
+      [
+        ['all', [ids.bob, ids.cara], []],
+        ['claim', [], [ids.ana, ids.dan].sort((a, b) => a - b)],
+      ],
+    );
+    await until(() => shareStates(page), ['active', 'active'], 'both shares shown');
+    await page.getByTestId('flow-node-kind').first().waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('a claim race between two members on two pages: one wins, the other sees it taken', async () => {
     const task = await createTask('抢单 SO-1', [
       { kind: 'claim', claim_from: { users: [ids.bob, ids.cara] }, action: '发货' },

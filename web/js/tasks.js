@@ -225,6 +225,14 @@ export function NodesEditor({ nodes, onChange, memberIds, locked = 0, mode = 'ta
                       <span class="field-label">${t('tasks.candidates')}</span>
                       <${UserMultiPicker} ids=${memberIds} value=${(n.claim_from && n.claim_from.users) || []}
                         onChange=${(v) => set(i, { claim_from: { ...(n.claim_from || {}), users: v } })} testid="node-candidates" />
+                      <label class="field">
+                        <span class="field-label">${t('tasks.candidatesRole')}</span>
+                        <select value=${(n.claim_from && n.claim_from.role) || ''} data-testid="node-claim-role"
+                          onChange=${(e) => set(i, { claim_from: { ...(n.claim_from || {}), role: e.target.value || null } })}>
+                          <option value="">—</option>
+                          ${['member', 'department_admin', 'company_admin'].map((r) => html`<option key=${r} value=${r}>${t(`roles.${r}`)}</option>`)}
+                        </select>
+                      </label>
                     </div>`
                   : html`<div class="field">
                       <span class="field-label">${t('tasks.shareHandlers')}</span>

@@ -42,6 +42,10 @@ pub struct LogEntry {
     /// `receive` line instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_by: Option<u64>,
+    /// The others who received the step with `received_by` (every handler of an
+    /// all/any step reached at once); a withdrawal undoes them together.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub received_also: Vec<u64>,
     /// What the event took back from statistics: the last receipt (a withdrawal) or
     /// the whole task (its deletion). With `completion` and `received_by`, the typed
     /// facts statistics count from; they never read `action`.
@@ -76,6 +80,7 @@ impl LogEntry {
             subject_id: None,
             completion: None,
             received_by: None,
+            received_also: vec![],
             undoes: None,
         }
     }

@@ -155,16 +155,19 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
                     handler_id: Some(id("lily")?),
                     action: "Check the return and the order".into(),
                     due_in_hours: Some(24),
+                    ..Default::default()
                 },
                 TemplateNode {
                     handler_id: Some(id("cs_lead")?),
                     action: "Approve the refund".into(),
                     due_in_hours: Some(48),
+                    ..Default::default()
                 },
                 TemplateNode {
                     handler_id: Some(id("finance")?),
                     action: "Pay the refund".into(),
                     due_in_hours: Some(72),
+                    ..Default::default()
                 },
             ],
         },
@@ -189,16 +192,19 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
                     handler_id: id("lily")?,
                     action: "Check the return and the order".into(),
                     due_at: None,
+                    ..Default::default()
                 },
                 NodeInput {
                     handler_id: id("cs_lead")?,
                     action: "Approve the refund".into(),
                     due_at: None,
+                    ..Default::default()
                 },
                 NodeInput {
                     handler_id: id("finance")?,
                     action: "Pay the refund".into(),
                     due_at: None,
+                    ..Default::default()
                 },
             ],
             checklist: vec!["Photos received".into(), "Order found in ERP".into()],
@@ -214,6 +220,7 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
         task.id,
         Op::Complete,
         OpRequest {
+            action: None,
             rev: task.rev,
             to: None,
             reason: None,

@@ -77,6 +77,10 @@ pub enum Event {
         task: TaskRef,
         first_handler: u64,
         facts: Vec<crate::flow::events::Event>,
+        /// The other handlers of a first step of kind all/any (told like the first).
+        also_handlers: Vec<u64>,
+        /// The candidates of a first step to claim (`first_handler` is then nobody).
+        candidates: Vec<u64>,
     },
     /// `by` commented on the task: `mentions` are the named people who may see it,
     /// `participants` everyone with a part in it.
@@ -122,12 +126,13 @@ pub enum Event {
         task: u64,
         with_project: bool,
     },
-    /// A due-soon or overdue reminder for the current step's handler (overdue: the
+    /// A due-soon or overdue reminder for the current step's handlers — every open
+    /// share of an all/any step, the candidates of an unclaimed one — (overdue: the
     /// creator too).
     Reminded {
         task: TaskRef,
         kind: Reminder,
-        handler: Option<u64>,
+        handler: Vec<u64>,
         creator: u64,
     },
     /// Escalation `level` (1 = first) of a scenario task went out to `notify`.

@@ -19,6 +19,11 @@ fn message_kind(k: NoticeKind) -> MessageKind {
         NoticeKind::Withdrawn => MessageKind::Withdrawn,
         NoticeKind::Urged => MessageKind::Urged,
         NoticeKind::Finished => MessageKind::Finished,
+        // Existing inbox kinds, so preferences and deliveries need no new switch: a
+        // step to claim asks something of them like an assigned one; a closed share
+        // is finished for them.
+        NoticeKind::Claimable => MessageKind::Assigned,
+        NoticeKind::ShareClosed => MessageKind::Finished,
     }
 }
 
@@ -30,6 +35,10 @@ fn text(kind: NoticeKind, title: &str, actor: &str) -> String {
         NoticeKind::Withdrawn => format!("{actor} withdrew '{title}' from you"),
         NoticeKind::Urged => format!("{actor} is waiting for you on '{title}'"),
         NoticeKind::Finished => format!("'{title}' is finished"),
+        NoticeKind::Claimable => format!("'{title}' has a step you may claim"),
+        NoticeKind::ShareClosed => {
+            format!("{actor} completed the step of '{title}': your share is closed")
+        }
     }
 }
 

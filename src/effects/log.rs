@@ -28,9 +28,12 @@ pub fn write_events(
         LogEntry {
             subject_id: completion.map(|(by, _, _)| by),
             received_by: events::received_by(events),
+            received_also: events::received_also(events),
+            // A withdrawal, or a claimer releasing the step before starting it, takes
+            // back the receipt of the step.
             undoes: events
                 .iter()
-                .any(|e| matches!(e, Event::Withdrawn { .. }))
+                .any(|e| matches!(e, Event::Withdrawn { .. } | Event::Released { .. }))
                 .then_some(Undoes::LastReceipt),
             completion: completion.map(|(_, due_at, on_time)| Completion {
                 due_at,

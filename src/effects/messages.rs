@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::actor::Actor;
+use crate::flow::kinds::NOBODY;
 use crate::inbox::service::{mark_read, NewMessage};
 use crate::inbox::MessageKind;
 use crate::store::{StoreError, WriteTx};
@@ -38,15 +39,23 @@ fn messages_of(e: &Event, actor: &Actor) -> Vec<NewMessage> {
         Event::Created {
             task,
             first_handler,
+            also_handlers,
+            candidates,
             ..
-        } if !actor.is(*first_handler) => vec![message(
-            *first_handler,
-            MessageKind::Assigned,
-            (Some(task.id), &task.title),
-            by,
-            format!("'{}' is assigned to you", task.title),
-            None,
-        )],
+        } => {
+            let about = (Some(task.id), task.title.as_str());
+            let assigned = std::iter::once(first_handler)
+                .chain(also_handlers)
+                .map(|u| (*u, format!("'{}' is assigned to you", task.title)));
+            let to_claim = candidates
+                .iter()
+                .map(|u| (*u, format!("'{}' has a step you may claim", task.title)));
+            assigned
+                .chain(to_claim)
+                .filter(|(u, _)| *u != NOBODY && !actor.is(*u))
+                .map(|(u, text)| message(u, MessageKind::Assigned, about, by, text, None))
+                .collect()
+        }
         Event::Commented {
             task,
             by: author,
@@ -87,7 +96,7 @@ fn messages_of(e: &Event, actor: &Actor) -> Vec<NewMessage> {
             handler,
             creator,
         } => {
-            let mut to: Vec<u64> = handler.iter().copied().collect();
+            let mut to: Vec<u64> = handler.clone();
             if *kind == Reminder::Overdue && !to.contains(creator) {
                 to.push(*creator);
             }
@@ -243,7 +252,7 @@ mod tests {
         let reminded = |kind| Event::Reminded {
             task: task.clone(),
             kind,
-            handler: Some(2),
+            handler: vec![2],
             creator: 1,
         };
         let server = Actor::server();
@@ -267,6 +276,8 @@ mod tests {
             },
             first_handler,
             facts: Vec::new(),
+            also_handlers: vec![],
+            candidates: vec![],
         };
         assert!(messages_of(&created(1), &ann).is_empty());
         assert_eq!(

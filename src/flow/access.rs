@@ -43,7 +43,7 @@ pub fn allowed(uid: Option<u64>, task: &Task, admin_of_project: bool) -> Allowed
     let open = task.status == TaskStatus::Open && !task.archived;
     Allowed {
         view,
-        check: open && uid.is_some() && task.current_handler() == uid,
+        check: open && uid.is_some_and(|u| task.is_open_for(u)),
         ops,
         edit: open && (creator || editor || admin_of_project),
         delete: creator || admin_of_project,

@@ -3,14 +3,18 @@
 use chrono::{DateTime, Utc};
 
 use super::events::{Event, Finish};
-use super::model::{Completion, NodeState, Task, TaskStatus};
+use super::kinds::{Added, NodeKind, Share, ShareState, NOBODY};
+use super::model::{Completion, Node, NodeState, Task, TaskKind, TaskStatus};
 use super::rules::{decide_by, By, Denied, Op};
 
 /// What the caller supplies with an operation.
 #[derive(Debug, Clone, Default)]
 pub struct OpInput {
+    /// Transfer: the new handler. Add-sign: the added step's handler.
     pub to: Option<u64>,
     pub reason: Option<String>,
+    /// Add-sign: what the added step's handler is to do.
+    pub action: Option<String>,
 }
 
 /// Kinds of notice a flow change produces (inbox message kinds).
@@ -22,6 +26,10 @@ pub enum NoticeKind {
     Withdrawn,
     Urged,
     Finished,
+    /// A claim step the recipient is a candidate for may be claimed.
+    Claimable,
+    /// Another handler completed the any-sign step: the recipient's share closed.
+    ShareClosed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +79,31 @@ fn clean_reason(r: &Option<String>) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Marks `task.nodes[i]` as newly received by its handler; says so as an event.
+fn line(action: &str, detail: String, reason: Option<String>) -> LogLine {
+    LogLine {
+        action: action.into(),
+        detail,
+        reason,
+    }
+}
+
+fn notices(
+    to: impl IntoIterator<Item = u64>,
+    kind: NoticeKind,
+    reason: &Option<String>,
+) -> Vec<Notice> {
+    to.into_iter()
+        .map(|to| Notice {
+            to,
+            kind,
+            reason: reason.clone(),
+        })
+        .collect()
+}
+
+/// Marks `task.nodes[i]` as newly received by its handlers (every share of an
+/// all/any step active again); says so as one event per handler. An unclaimed claim
+/// step is received by nobody: its candidates are told (see [`reached_notices`]).
 fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) -> Vec<Event> {
     let task_due = task.due_at;
     let Some(n) = task.nodes.get_mut(i) else {
@@ -81,21 +113,50 @@ fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) -> Vec<Event> {
     n.received_at = Some(now);
     n.started_at = None;
     n.done_at = None;
-    let reached = Event::StepReached {
-        node: n.id,
-        handler: n.handler_id,
-        due: n.due_at.or(task_due),
-    };
-    let h = n.handler_id;
-    if !task.past_handlers.contains(&h) {
-        task.past_handlers.push(h);
+    for s in &mut n.shares {
+        *s = Share {
+            state: ShareState::Active,
+            received_at: Some(now),
+            ..Share::new(s.handler_id)
+        };
     }
-    vec![reached]
+    let (id, due, handlers) = (n.id, n.due_at.or(task_due), n.handlers());
+    for h in &handlers {
+        if !task.past_handlers.contains(h) {
+            task.past_handlers.push(*h);
+        }
+    }
+    handlers
+        .into_iter()
+        .map(|handler| Event::StepReached {
+            node: id,
+            handler,
+            due,
+        })
+        .collect()
 }
 
-/// Checks `op` with [`decide_by`] and applies it. The target of a transfer must already
-/// be known to be a project member (the service checks membership). `by` is a user id
-/// or [`By::Server`] (auto-close).
+/// Who is told that step `i` reached them: its handlers with `kind`, or the
+/// candidates of an unclaimed claim step that they may claim it.
+fn reached_notices(
+    task: &Task,
+    i: usize,
+    kind: NoticeKind,
+    reason: &Option<String>,
+) -> Vec<Notice> {
+    let Some(n) = task.nodes.get(i) else {
+        return vec![];
+    };
+    if n.is_unclaimed() {
+        notices(n.candidates.clone(), NoticeKind::Claimable, &None)
+    } else {
+        notices(n.handlers(), kind, reason)
+    }
+}
+
+/// Checks `op` with [`decide_by`] and applies it. The target of a transfer or an
+/// add-sign must already be known to be a project member (the service checks
+/// membership). `by` is a user id or [`By::Server`] (auto-close).
 pub fn apply(
     task: &mut Task,
     by: impl Into<By>,
@@ -121,111 +182,78 @@ pub fn apply(
         Op::Start => {
             let n = &mut task.nodes[c];
             n.state = NodeState::Started;
-            n.started_at = Some(now);
+            n.started_at.get_or_insert(now);
+            if let Some(s) = n.share_mut(actor) {
+                s.state = ShareState::Started;
+                s.started_at = Some(now);
+            }
             Outcome {
                 notices: vec![],
-                log: LogLine {
-                    action: "start".into(),
-                    detail: format!("started step {}", c + 1),
-                    reason,
-                },
+                log: line("start", format!("started step {}", c + 1), reason),
                 events: vec![Event::StepStarted {
                     node: n.id,
                     by: actor,
                 }],
             }
         }
-        Op::Complete => {
-            // The deadline and verdict of this moment, from the task as it stands
-            // before the step is marked done; statistics keep them for good.
-            let judged = Completion::judge(task.current_due(), now);
-            let completed = Event::StepCompleted {
-                node: task.nodes[c].id,
-                by: actor,
-                due: judged.due_at,
-                on_time: judged.on_time,
-            };
-            let n = &mut task.nodes[c];
-            n.state = NodeState::Done;
-            n.done_at = Some(now);
-            if n.started_at.is_none() {
-                n.started_at = Some(now);
-            }
-            if c + 1 < task.nodes.len() {
-                task.current = c + 1;
-                let mut events = vec![completed];
-                events.extend(activate(task, c + 1, now));
-                let next = task.nodes[c + 1].handler_id;
-                Outcome {
-                    notices: vec![Notice {
-                        to: next,
-                        kind: NoticeKind::Assigned,
-                        reason: None,
-                    }],
-                    log: LogLine {
-                        action: "complete".into(),
-                        detail: format!("completed step {}; step {} is next", c + 1, c + 2),
-                        reason,
-                    },
-                    events,
-                }
-            } else {
-                task.status = TaskStatus::Done;
-                task.finished_at = Some(now);
-                let mut to = vec![task.creator_id];
-                to.extend(&task.watchers);
-                to.sort_unstable();
-                to.dedup();
-                to.retain(|u| *u != actor);
-                Outcome {
-                    notices: to
-                        .into_iter()
-                        .map(|u| Notice {
-                            to: u,
-                            kind: NoticeKind::Finished,
-                            reason: None,
-                        })
-                        .collect(),
-                    log: LogLine {
-                        action: "complete".into(),
-                        detail: format!("completed step {}; the task is finished", c + 1),
-                        reason,
-                    },
-                    events: vec![
-                        completed,
-                        Event::Finished {
-                            how: Finish::Completed,
-                        },
-                    ],
-                }
-            }
-        }
+        Op::Complete => complete(task, actor, reason, now),
         Op::Transfer => {
-            let Some(to) = input.to else {
+            let Some(to) = input.to.filter(|u| *u != NOBODY) else {
                 return Err(invalid("to", "say whom to transfer to"));
             };
             if to == actor {
                 return Err(invalid("to", "the step is already yours"));
             }
-            task.nodes[c].handler_id = to;
+            let n = &mut task.nodes[c];
+            let node = n.id;
             let mut events = vec![Event::Transferred {
-                node: task.nodes[c].id,
+                node,
                 from: actor,
                 to,
                 reason: reason.clone(),
             }];
-            events.extend(activate(task, c, now));
+            let whose = match n.kind {
+                NodeKind::All | NodeKind::Any => {
+                    // Their own share only; the others keep theirs.
+                    if n.handlers().contains(&to) {
+                        return Err(invalid(
+                            "to",
+                            format!("user {to} already has a share of this step"),
+                        ));
+                    }
+                    if let Some(s) = n.share_mut(actor) {
+                        *s = Share {
+                            state: ShareState::Active,
+                            received_at: Some(now),
+                            ..Share::new(to)
+                        };
+                    }
+                    events.push(Event::StepReached {
+                        node,
+                        handler: to,
+                        due: task.current_due(),
+                    });
+                    if !task.past_handlers.contains(&to) {
+                        task.past_handlers.push(to);
+                    }
+                    "their share of step"
+                }
+                NodeKind::Single | NodeKind::Claim => {
+                    n.handler_id = to;
+                    events.extend(activate(task, c, now));
+                    "step"
+                }
+            };
             Outcome {
-                notices: vec![Notice {
-                    to,
-                    kind: NoticeKind::Transferred,
-                    reason: reason.clone(),
-                }],
-                log: LogLine {
-                    action: "transfer".into(),
-                    detail: format!("transferred step {} from user {actor} to user {to}", c + 1),
+                notices: notices([to], NoticeKind::Transferred, &reason),
+                log: line(
+                    "transfer",
+                    format!(
+                        "transferred {whose} {} from user {actor} to user {to}",
+                        c + 1
+                    ),
                     reason,
-                },
+                ),
                 events,
             }
         }
@@ -234,84 +262,324 @@ pub fn apply(
                 return Err(invalid("reason", "a return needs a reason"));
             };
             let n = &mut task.nodes[c];
-            n.state = NodeState::Waiting;
-            n.received_at = None;
-            n.started_at = None;
+            n.reset();
+            if n.kind == NodeKind::Claim {
+                // Reached again later, it is up for claiming again.
+                n.handler_id = NOBODY;
+            }
             let node = n.id;
             task.current = c - 1;
-            let prev = task.nodes[c - 1].handler_id;
-            let mut events = vec![Event::Returned {
-                node,
-                by: actor,
-                to: prev,
-                reason: reason.clone(),
-            }];
-            events.extend(activate(task, c - 1, now));
+            let reached = activate(task, c - 1, now);
+            let mut events: Vec<Event> = task.nodes[c - 1]
+                .handlers()
+                .into_iter()
+                .map(|to| Event::Returned {
+                    node,
+                    by: actor,
+                    to,
+                    reason: reason.clone(),
+                })
+                .collect();
+            events.extend(reached);
             Outcome {
-                notices: vec![Notice {
-                    to: prev,
-                    kind: NoticeKind::Returned,
-                    reason: Some(reason.clone()),
-                }],
-                log: LogLine {
-                    action: "return".into(),
-                    detail: format!("returned step {} to step {}", c + 1, c),
-                    reason: Some(reason),
-                },
+                notices: reached_notices(task, c - 1, NoticeKind::Returned, &Some(reason.clone())),
+                log: line(
+                    "return",
+                    format!("returned step {} to step {}", c + 1, c),
+                    Some(reason),
+                ),
                 events,
             }
         }
         Op::Urge => {
-            let to = task.nodes[c].handler_id;
+            let n = &task.nodes[c];
+            // The candidates of an unclaimed step; the handlers not done otherwise.
+            let to: Vec<u64> = if n.is_unclaimed() {
+                n.candidates.clone()
+            } else {
+                n.open_handlers().into_iter().map(|(h, _)| h).collect()
+            };
+            let names: Vec<String> = to.iter().map(|u| format!("user {u}")).collect();
             Outcome {
-                notices: vec![Notice {
-                    to,
-                    kind: NoticeKind::Urged,
-                    reason: reason.clone(),
-                }],
-                log: LogLine {
-                    action: "urge".into(),
-                    detail: format!("urged user {to} on step {}", c + 1),
-                    reason: reason.clone(),
-                },
-                events: vec![Event::Urged {
-                    node: task.nodes[c].id,
-                    by: actor,
-                    handler: to,
+                events: to
+                    .iter()
+                    .map(|h| Event::Urged {
+                        node: n.id,
+                        by: actor,
+                        handler: *h,
+                        reason: reason.clone(),
+                    })
+                    .collect(),
+                notices: notices(to, NoticeKind::Urged, &reason),
+                log: line(
+                    "urge",
+                    format!("urged {} on step {}", names.join(", "), c + 1),
                     reason,
-                }],
+                ),
             }
         }
         Op::Withdraw => {
-            let from = task.nodes[c].handler_id;
             let n = &mut task.nodes[c];
-            n.state = NodeState::Waiting;
-            n.received_at = None;
-            let mut events = vec![Event::Withdrawn {
-                node: n.id,
+            let from = n.handlers();
+            let node = n.id;
+            n.reset();
+            // `from` is empty for an unclaimed claim step: one event, from nobody.
+            let mut events: Vec<Event> = if from.is_empty() {
+                vec![NOBODY]
+            } else {
+                from.clone()
+            }
+            .into_iter()
+            .map(|from| Event::Withdrawn {
+                node,
                 by: actor,
                 from,
                 reason: reason.clone(),
-            }];
+            })
+            .collect();
             task.current = c - 1;
             events.extend(activate(task, c - 1, now));
             Outcome {
-                notices: vec![Notice {
-                    to: from,
-                    kind: NoticeKind::Withdrawn,
-                    reason: reason.clone(),
-                }],
-                log: LogLine {
-                    action: "withdraw".into(),
-                    detail: format!("withdrew step {} back to step {}", c + 1, c),
+                notices: notices(from, NoticeKind::Withdrawn, &reason),
+                log: line(
+                    "withdraw",
+                    format!("withdrew step {} back to step {}", c + 1, c),
                     reason,
-                },
+                ),
                 events,
             }
+        }
+        Op::Claim => {
+            let n = &mut task.nodes[c];
+            n.handler_id = actor;
+            n.received_at = Some(now);
+            let due = n.due_at.or(task.due_at);
+            let node = n.id;
+            if !task.past_handlers.contains(&actor) {
+                task.past_handlers.push(actor);
+            }
+            Outcome {
+                notices: vec![],
+                log: line("claim", format!("claimed step {}", c + 1), reason),
+                events: vec![
+                    Event::Claimed { node, by: actor },
+                    Event::StepReached {
+                        node,
+                        handler: actor,
+                        due,
+                    },
+                ],
+            }
+        }
+        Op::Release => {
+            let n = &mut task.nodes[c];
+            n.handler_id = NOBODY;
+            n.received_at = Some(now);
+            let others: Vec<u64> = n
+                .candidates
+                .iter()
+                .copied()
+                .filter(|u| *u != actor)
+                .collect();
+            Outcome {
+                notices: notices(others, NoticeKind::Claimable, &None),
+                log: line("release", format!("released step {}", c + 1), reason),
+                events: vec![Event::Released {
+                    node: n.id,
+                    by: actor,
+                }],
+            }
+        }
+        Op::AddBefore | Op::AddAfter => {
+            add_node(task, actor, op == Op::AddBefore, input, reason, now)?
         }
     };
     task.updated_at = now;
     Ok(outcome)
+}
+
+/// `actor` completes the current step, or their share of it: an all step is done
+/// when every share is; an any step with the first share (the others close).
+fn complete(task: &mut Task, actor: u64, reason: Option<String>, now: DateTime<Utc>) -> Outcome {
+    let c = task.current;
+    // The deadline and verdict of this moment, from the task as it stands before the
+    // step is marked done; statistics keep them for good.
+    let judged = Completion::judge(task.current_due(), now);
+    let n = &mut task.nodes[c];
+    let node = n.id;
+    let mut events = Vec::new();
+    let mut told = Vec::new();
+    match n.kind {
+        NodeKind::All | NodeKind::Any => {
+            if let Some(s) = n.share_mut(actor) {
+                s.state = ShareState::Done;
+                s.done_at = Some(now);
+                s.started_at.get_or_insert(now);
+            }
+            events.push(Event::ShareCompleted {
+                node,
+                by: actor,
+                due: judged.due_at,
+                on_time: judged.on_time,
+            });
+            if n.kind == NodeKind::Any {
+                let mut closed = Vec::new();
+                for s in n.shares.iter_mut().filter(|s| s.is_open()) {
+                    s.state = ShareState::Closed;
+                    s.done_at = Some(now);
+                    closed.push(s.handler_id);
+                }
+                if !closed.is_empty() {
+                    told = notices(closed.clone(), NoticeKind::ShareClosed, &None);
+                    events.push(Event::SharesClosed {
+                        node,
+                        handlers: closed,
+                    });
+                }
+            }
+            if n.shares.iter().any(Share::is_open) {
+                n.state = NodeState::Started;
+                n.started_at.get_or_insert(now);
+                return Outcome {
+                    notices: told,
+                    log: line(
+                        "complete",
+                        format!("completed their share of step {}", c + 1),
+                        reason,
+                    ),
+                    events,
+                };
+            }
+        }
+        NodeKind::Single | NodeKind::Claim => events.push(Event::StepCompleted {
+            node,
+            by: actor,
+            due: judged.due_at,
+            on_time: judged.on_time,
+        }),
+    }
+    n.state = NodeState::Done;
+    n.done_at = Some(now);
+    n.started_at.get_or_insert(now);
+    if c + 1 < task.nodes.len() {
+        task.current = c + 1;
+        events.extend(activate(task, c + 1, now));
+        told.extend(reached_notices(task, c + 1, NoticeKind::Assigned, &None));
+        Outcome {
+            notices: told,
+            log: line(
+                "complete",
+                format!("completed step {}; step {} is next", c + 1, c + 2),
+                reason,
+            ),
+            events,
+        }
+    } else {
+        task.status = TaskStatus::Done;
+        task.finished_at = Some(now);
+        let mut to = vec![task.creator_id];
+        to.extend(&task.watchers);
+        to.sort_unstable();
+        to.dedup();
+        to.retain(|u| *u != actor);
+        told.extend(notices(to, NoticeKind::Finished, &None));
+        events.push(Event::Finished {
+            how: Finish::Completed,
+        });
+        Outcome {
+            notices: told,
+            log: line(
+                "complete",
+                format!("completed step {}; the task is finished", c + 1),
+                reason,
+            ),
+            events,
+        }
+    }
+}
+
+/// Add-sign (加签): a single step for `input.to`, marked with who added it and why,
+/// before the current step (it becomes current; the current one waits, then comes
+/// back to its handlers) or right after it. The template is not touched.
+fn add_node(
+    task: &mut Task,
+    actor: u64,
+    before: bool,
+    input: &OpInput,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ApplyError> {
+    let Some(to) = input.to.filter(|u| *u != NOBODY) else {
+        return Err(invalid("to", "say who handles the added step"));
+    };
+    if to == actor {
+        return Err(invalid("to", "add a step for someone else"));
+    }
+    let action = input.action.as_deref().map(str::trim).unwrap_or_default();
+    if action.is_empty() || action.chars().count() > 200 {
+        return Err(invalid("action", "say what to do, in 1 to 200 characters"));
+    }
+    let Some(reason) = reason else {
+        return Err(invalid("reason", "an added step needs a reason"));
+    };
+    let c = task.current;
+    let id = task.alloc_id();
+    // A simple task has one step by definition: with a second it is a workflow.
+    task.kind = TaskKind::Workflow;
+    let added = Node {
+        id,
+        handler_id: to,
+        action: action.to_string(),
+        added: Some(Added {
+            by: actor,
+            reason: reason.clone(),
+            at: now,
+            before,
+        }),
+        ..Node::default_single()
+    };
+    let mut events = vec![Event::NodeAdded {
+        node: id,
+        by: actor,
+        handler: to,
+        before,
+        reason: reason.clone(),
+    }];
+    if before {
+        // The current step waits (a claimed step keeps its claimer) and comes back.
+        let n = &mut task.nodes[c];
+        n.reset();
+        task.nodes.insert(c, added);
+        events.extend(activate(task, c, now));
+        Ok(Outcome {
+            notices: notices([to], NoticeKind::Assigned, &Some(reason.clone())),
+            log: line(
+                "add_before",
+                format!(
+                    "added step {} for user {to} before step {}: {action}",
+                    c + 1,
+                    c + 2
+                ),
+                Some(reason),
+            ),
+            events,
+        })
+    } else {
+        task.nodes.insert(c + 1, added);
+        Ok(Outcome {
+            notices: vec![],
+            log: line(
+                "add_after",
+                format!(
+                    "added step {} for user {to} after step {}: {action}",
+                    c + 2,
+                    c + 1
+                ),
+                Some(reason),
+            ),
+            events,
+        })
+    }
 }
 
 /// Finishes a task whose scenario condition cleared: every step not done yet is closed
@@ -351,7 +619,10 @@ pub fn check(
     if task.status == TaskStatus::Done {
         return Err(Denied::Finished.into());
     }
-    if task.current_handler() != Some(actor) {
+    if task.current_node().is_some_and(|n| n.is_unclaimed()) {
+        return Err(Denied::Unclaimed.into());
+    }
+    if !task.is_open_for(actor) {
         return Err(Denied::NotCurrentHandler.into());
     }
     let Some(it) = task.checklist.iter_mut().find(|i| i.id == item) else {
@@ -365,9 +636,15 @@ pub fn check(
     it.done_at = done.then_some(now);
     let text = it.text.clone();
     let c = task.current;
-    if task.nodes[c].state == NodeState::Active {
-        task.nodes[c].state = NodeState::Started;
-        task.nodes[c].started_at = Some(now);
+    let n = &mut task.nodes[c];
+    if n.state == NodeState::Active {
+        n.state = NodeState::Started;
+        n.started_at = Some(now);
+    }
+    // Progress starts the ticker's own share of an all/any step.
+    if let Some(s) = n.share_mut(actor).filter(|s| s.state == ShareState::Active) {
+        s.state = ShareState::Started;
+        s.started_at = Some(now);
     }
     task.updated_at = now;
     Ok(LogLine {

@@ -53,7 +53,9 @@ pub enum Event {
         to: u64,
         reason: String,
     },
-    /// `by` (the previous handler) took `node` back from `from` before it was started.
+    /// `by` (the previous handler) took `node` back from `from` before it was started:
+    /// one event per handler of an all/any step; `from` is 0 (nobody) for a claim
+    /// step nobody had claimed.
     Withdrawn {
         node: u32,
         by: u64,
@@ -69,6 +71,29 @@ pub enum Event {
     },
     /// The task is finished.
     Finished { how: Finish },
+    /// A candidate claimed claim step `node` and became its handler.
+    Claimed { node: u32, by: u64 },
+    /// The claimer gave claim step `node` back before starting it.
+    Released { node: u32, by: u64 },
+    /// `by` completed their share of all/any step `node` (the facts of that moment,
+    /// as [`Event::StepCompleted`]); statistics count it as their completion.
+    ShareCompleted {
+        node: u32,
+        by: u64,
+        due: Option<DateTime<Utc>>,
+        on_time: bool,
+    },
+    /// Any-sign step `node` was completed by someone else: these handlers' open
+    /// shares closed.
+    SharesClosed { node: u32, handlers: Vec<u64> },
+    /// `by` added step `node` for `handler` before (or after) their own (加签).
+    NodeAdded {
+        node: u32,
+        by: u64,
+        handler: u64,
+        before: bool,
+        reason: String,
+    },
 }
 
 impl Event {
@@ -85,11 +110,12 @@ impl Event {
 pub fn created(task: &Task, creator: Option<u64>) -> Vec<Event> {
     let mut out = vec![Event::TaskCreated { creator }];
     if let Some(n) = task.current_node() {
-        out.push(Event::StepReached {
+        // every handler of an all/any step; nobody of an unclaimed claim step
+        out.extend(n.handlers().into_iter().map(|h| Event::StepReached {
             node: n.id,
-            handler: n.handler_id,
+            handler: h,
             due: task.current_due(),
-        });
+        }));
     }
     out
 }
@@ -99,11 +125,26 @@ pub fn received_by(events: &[Event]) -> Option<u64> {
     events.iter().rev().find_map(Event::received_by)
 }
 
+/// Everyone else who received a step through `events` beside [`received_by`]: the
+/// other handlers of an all/any step reached at once.
+pub fn received_also(events: &[Event]) -> Vec<u64> {
+    let last = received_by(events);
+    let mut out: Vec<u64> = events.iter().filter_map(Event::received_by).collect();
+    out.dedup();
+    if let Some(pos) = out.iter().rposition(|u| Some(*u) == last) {
+        out.remove(pos);
+    }
+    out
+}
+
 /// The completion among `events`: who completed, with the deadline and verdict of
 /// that moment.
 pub fn completion(events: &[Event]) -> Option<(u64, Option<DateTime<Utc>>, bool)> {
     events.iter().find_map(|e| match e {
         Event::StepCompleted {
+            by, due, on_time, ..
+        }
+        | Event::ShareCompleted {
             by, due, on_time, ..
         } => Some((*by, *due, *on_time)),
         _ => None,

@@ -8,11 +8,15 @@
 pub mod access;
 pub mod apply;
 pub mod events;
+pub mod kinds;
 pub mod model;
 pub mod rules;
 
+pub use kinds::{NodeKind, Share, ShareState};
 pub use model::{ChecklistItem, Completion, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
 pub use rules::{decide, decide_by, By, Denied, Op};
 
+#[cfg(test)]
+mod kinds_tests;
 #[cfg(test)]
 mod tests;

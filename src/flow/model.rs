@@ -2,6 +2,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::kinds::{Added, ClaimFrom, NodeKind, Share, NOBODY};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeState {
@@ -53,6 +55,21 @@ pub struct Node {
     pub received_at: Option<DateTime<Utc>>,
     pub started_at: Option<DateTime<Utc>>,
     pub done_at: Option<DateTime<Utc>>,
+    /// How the step is handled; `single` for tasks stored before kinds existed.
+    #[serde(default)]
+    pub kind: NodeKind,
+    /// All/any steps: one share per handler (`handler_id` is then the first's).
+    #[serde(default)]
+    pub shares: Vec<Share>,
+    /// Claim steps: who may claim (as given) …
+    #[serde(default)]
+    pub claim_from: Option<ClaimFrom>,
+    /// … and those users, resolved when the task was saved.
+    #[serde(default)]
+    pub candidates: Vec<u64>,
+    /// Set on a step added on the way (加签).
+    #[serde(default)]
+    pub added: Option<Added>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -203,6 +220,7 @@ impl Task {
                 received_at: Some(at),
                 started_at: None,
                 done_at: None,
+                ..Node::default_single()
             }],
             current: 0,
             status: TaskStatus::Open,
@@ -222,6 +240,28 @@ impl Task {
     }
 }
 
+impl Node {
+    /// A waiting single step of nobody: the fields a kind adds, at their defaults
+    /// (spread into literals: `Node { id, handler_id, .., ..Node::default_single() }`).
+    pub fn default_single() -> Node {
+        Node {
+            id: 0,
+            handler_id: NOBODY,
+            action: String::new(),
+            due_at: None,
+            state: NodeState::Waiting,
+            received_at: None,
+            started_at: None,
+            done_at: None,
+            kind: NodeKind::Single,
+            shares: vec![],
+            claim_from: None,
+            candidates: vec![],
+            added: None,
+        }
+    }
+}
+
 impl Task {
     pub fn current_node(&self) -> Option<&Node> {
         match self.status {
@@ -230,8 +270,16 @@ impl Task {
         }
     }
 
+    /// The current step's (first) handler; `None` while finished or unclaimed.
     pub fn current_handler(&self) -> Option<u64> {
-        self.current_node().map(|n| n.handler_id)
+        self.current_node()
+            .map(|n| n.handler_id)
+            .filter(|h| *h != NOBODY)
+    }
+
+    /// `user` has an open part of the current step (their share, or the step).
+    pub fn is_open_for(&self, user: u64) -> bool {
+        self.current_node().is_some_and(|n| n.is_open_for(user))
     }
 
     /// The effective deadline of the current step: the node's own, else the task's.
@@ -254,12 +302,16 @@ impl Task {
     /// Everyone named on the task: creator, handlers (now, later, before), watchers, editors.
     pub fn participants(&self) -> Vec<u64> {
         let mut all = vec![self.creator_id];
-        all.extend(self.nodes.iter().map(|n| n.handler_id));
+        for n in &self.nodes {
+            all.extend(n.handlers());
+            all.extend(&n.candidates);
+        }
         all.extend(&self.past_handlers);
         all.extend(&self.watchers);
         all.extend(&self.editors);
         all.sort_unstable();
         all.dedup();
+        all.retain(|u| *u != NOBODY);
         all
     }
 

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::kinds::{NodeKind, ShareState};
 use super::model::{NodeState, Task, TaskStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -14,6 +15,14 @@ pub enum Op {
     Return,
     Urge,
     Withdraw,
+    /// A candidate takes an unclaimed claim step (抢单/认领).
+    Claim,
+    /// The claimer gives a claim step back before starting it.
+    Release,
+    /// A handler adds a step before theirs (前加签): it comes back to them after.
+    AddBefore,
+    /// A handler adds a step after theirs (后加签).
+    AddAfter,
     /// Finishing a scenario task whose condition cleared: the server's own operation,
     /// never a user's (not in [`Op::ALL`], never parsed from a request).
     #[serde(skip)]
@@ -35,13 +44,17 @@ impl From<u64> for By {
 
 impl Op {
     /// The operations a user may ask for; the server's own are not among them.
-    pub const ALL: [Op; 6] = [
+    pub const ALL: [Op; 10] = [
         Op::Complete,
         Op::Start,
         Op::Transfer,
         Op::Return,
         Op::Urge,
         Op::Withdraw,
+        Op::Claim,
+        Op::Release,
+        Op::AddBefore,
+        Op::AddAfter,
     ];
 
     pub fn parse(s: &str) -> Option<Op> {
@@ -56,6 +69,10 @@ impl Op {
             Op::Return => "return",
             Op::Urge => "urge",
             Op::Withdraw => "withdraw",
+            Op::Claim => "claim",
+            Op::Release => "release",
+            Op::AddBefore => "add_before",
+            Op::AddAfter => "add_after",
             Op::AutoClose => "auto_close",
         }
     }
@@ -82,6 +99,16 @@ pub enum Denied {
     ServerOnly,
     #[error("the task does not close by itself")]
     NotAutoClosing,
+    #[error("nobody has claimed this step yet")]
+    Unclaimed,
+    #[error("this step is not one to claim")]
+    NotClaimStep,
+    #[error("someone has already claimed this step")]
+    AlreadyClaimed,
+    #[error("only the step's candidates may claim it")]
+    NotCandidate,
+    #[error("a share of this step is already done; add a step after it instead")]
+    ShareDone,
 }
 
 /// Decides whether `by` may perform `op` on `task` now: users through [`decide`]; the
@@ -109,7 +136,8 @@ pub fn decide_by(by: By, task: &Task, op: Op) -> Result<(), Denied> {
 }
 
 /// Decides whether user `actor` may perform `op` on `task` now. Admin rights do not
-/// matter here: nobody but the handlers named in the flow rules may move a flow.
+/// matter here: nobody but the handlers named in the flow rules may move a flow. The
+/// rules per node kind are written out in `docs/flows.md`.
 pub fn decide(actor: u64, task: &Task, op: Op) -> Result<(), Denied> {
     if task.archived {
         return Err(Denied::Archived);
@@ -121,25 +149,70 @@ pub fn decide(actor: u64, task: &Task, op: Op) -> Result<(), Denied> {
     let Some(node) = task.nodes.get(c) else {
         return Err(Denied::Finished);
     };
-    let is_current = node.handler_id == actor;
+    // Their share (all/any) or the step (single, claimed) is open for them.
+    let holds = node.is_open_for(actor);
     let previous = c.checked_sub(1).and_then(|p| task.nodes.get(p));
+    // The operations of a handler: nobody has them on an unclaimed step.
+    let handler_only = || {
+        if node.is_unclaimed() {
+            Err(Denied::Unclaimed)
+        } else if !holds {
+            Err(Denied::NotCurrentHandler)
+        } else {
+            Ok(())
+        }
+    };
     match op {
         Op::AutoClose => Err(Denied::ServerOnly),
-        Op::Complete | Op::Transfer => is_current.then_some(()).ok_or(Denied::NotCurrentHandler),
+        Op::Complete | Op::Transfer | Op::AddAfter => handler_only(),
         Op::Start => {
-            if !is_current {
-                Err(Denied::NotCurrentHandler)
-            } else if node.state != NodeState::Active {
-                Err(Denied::AlreadyStarted)
+            handler_only()?;
+            let active = match node.kind {
+                NodeKind::All | NodeKind::Any => node
+                    .shares
+                    .iter()
+                    .any(|s| s.handler_id == actor && s.state == ShareState::Active),
+                NodeKind::Single | NodeKind::Claim => node.state == NodeState::Active,
+            };
+            active.then_some(()).ok_or(Denied::AlreadyStarted)
+        }
+        Op::AddBefore => {
+            handler_only()?;
+            // Adding before sends the whole step back to waiting: not once a share is
+            // done, whose work would be lost.
+            if node.shares.iter().any(|s| s.state == ShareState::Done) {
+                return Err(Denied::ShareDone);
+            }
+            Ok(())
+        }
+        Op::Return => {
+            handler_only()?;
+            if c == 0 {
+                Err(Denied::FirstNode)
             } else {
                 Ok(())
             }
         }
-        Op::Return => {
-            if !is_current {
+        Op::Claim => {
+            if node.kind != NodeKind::Claim {
+                Err(Denied::NotClaimStep)
+            } else if !node.is_unclaimed() {
+                Err(Denied::AlreadyClaimed)
+            } else if !node.candidates.contains(&actor) {
+                Err(Denied::NotCandidate)
+            } else {
+                Ok(())
+            }
+        }
+        Op::Release => {
+            if node.kind != NodeKind::Claim {
+                Err(Denied::NotClaimStep)
+            } else if node.is_unclaimed() {
+                Err(Denied::Unclaimed)
+            } else if node.handler_id != actor {
                 Err(Denied::NotCurrentHandler)
-            } else if c == 0 {
-                Err(Denied::FirstNode)
+            } else if node.state != NodeState::Active {
+                Err(Denied::AlreadyStarted)
             } else {
                 Ok(())
             }
@@ -148,13 +221,19 @@ pub fn decide(actor: u64, task: &Task, op: Op) -> Result<(), Denied> {
             let Some(prev) = previous else {
                 return Err(Denied::NoPreviousNode);
             };
-            // The urger's own node is done (it is behind the current one). Someone who
-            // also handles the current step acts on it instead.
-            if prev.handler_id != actor || is_current || prev.state != NodeState::Done {
+            // The urger's own step is done (it is behind the current one): any of its
+            // handlers. Someone with an open part of the current step acts on it instead.
+            if !prev.handlers().contains(&actor) || holds || prev.state != NodeState::Done {
                 return Err(Denied::NotPreviousHandler);
             }
-            if op == Op::Withdraw && node.state != NodeState::Active {
-                return Err(Denied::AlreadyStarted);
+            if op == Op::Withdraw && !node.untouched() {
+                return Err(
+                    if node.kind == NodeKind::Claim && node.state == NodeState::Active {
+                        Denied::AlreadyClaimed
+                    } else {
+                        Denied::AlreadyStarted
+                    },
+                );
             }
             Ok(())
         }

@@ -4,6 +4,7 @@
 use chrono::{Duration, TimeZone, Utc};
 
 use super::apply::{apply, check, NoticeKind, OpInput};
+use super::kinds::{NodeKind, Share, ShareState, NOBODY};
 use super::model::*;
 use super::rules::{allowed_ops, decide, Denied, Op};
 use crate::actor::Actor;
@@ -39,6 +40,7 @@ fn task(k: usize) -> Task {
             received_at: (i == 0).then(t0),
             started_at: None,
             done_at: None,
+            ..Node::default_single()
         })
         .collect();
     Task {
@@ -106,9 +108,15 @@ enum Who {
     DeptAdmin,
     CompanyAdmin,
     NonMember,
+    /// The second handler of an all/any current step (its share stays active).
+    CoHandler,
+    /// A candidate of a claim current step who has not claimed it.
+    Candidate,
+    /// The second handler of an all/any previous step.
+    PreviousCo,
 }
 
-const EVERYONE: [Who; 10] = [
+const EVERYONE: [Who; 13] = [
     Who::Current,
     Who::Previous,
     Who::OtherHandler,
@@ -119,7 +127,15 @@ const EVERYONE: [Who; 10] = [
     Who::DeptAdmin,
     Who::CompanyAdmin,
     Who::NonMember,
+    Who::CoHandler,
+    Who::Candidate,
+    Who::PreviousCo,
 ];
+
+// second handlers and candidates of the kinds' fixtures
+const CO: u64 = 20;
+const PREV_CO: u64 = 21;
+const CANDIDATE: u64 = 30;
 
 fn id_of(who: Who, k: usize, pos: usize) -> Option<u64> {
     match who {
@@ -136,24 +152,161 @@ fn id_of(who: Who, k: usize, pos: usize) -> Option<u64> {
         Who::DeptAdmin => Some(DEPT_ADMIN),
         Who::CompanyAdmin => Some(COMPANY_ADMIN),
         Who::NonMember => Some(OUTSIDER),
+        Who::CoHandler => Some(CO),
+        Who::Candidate => Some(CANDIDATE),
+        Who::PreviousCo => Some(PREV_CO),
     }
 }
 
-/// The brief's rules, written as plainly as possible.
-fn expected(op: Op, who: Who, k: usize, pos: usize, state: NodeState) -> bool {
-    let open = state != NodeState::Done;
-    let first = pos == 0;
-    match (op, who) {
-        (_, _) if !open => false,
-        (Op::Complete | Op::Transfer, Who::Current) => true,
-        (Op::Start, Who::Current) => state == NodeState::Active,
-        (Op::Return, Who::Current) => !first,
-        (Op::Urge, Who::Previous) => !first,
-        (Op::Withdraw, Who::Previous) => !first && state == NodeState::Active,
-        _ => {
-            let _ = k;
-            false
+/// The shape of the current step: its kind and how far it got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cur {
+    /// A single step in this state (Done: the task finished with it).
+    Single(NodeState),
+    /// Countersign of Current and CoHandler.
+    All(Shares),
+    /// Any-sign of Current and CoHandler.
+    Any(Shares),
+    /// A claim step of Current and Candidate nobody claimed.
+    Unclaimed,
+    /// A claim step Current claimed, in this state.
+    Claimed(NodeState),
+}
+
+/// How far the shares of an all/any step got: CoHandler's share is always active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shares {
+    Untouched,
+    /// Current started theirs.
+    OneStarted,
+    /// Current completed theirs (all only: an any step would be done).
+    OneDone,
+}
+
+/// The kind of the previous step (done).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prev {
+    Single,
+    /// Countersign of Previous and PreviousCo, both done.
+    All,
+    /// Any-sign: Previous completed it, PreviousCo's share closed.
+    Any,
+    /// Claimed and completed by Previous.
+    Claim,
+}
+
+fn share(h: u64, state: ShareState) -> Share {
+    Share {
+        state,
+        received_at: Some(t0()),
+        ..Share::new(h)
+    }
+}
+
+/// A task of `k` nodes whose current node `pos` has shape `cur`, after a `prev` step.
+fn shaped(k: usize, pos: usize, cur: Cur, prev: Prev) -> Task {
+    let state = match cur {
+        Cur::Single(s) | Cur::Claimed(s) => s,
+        Cur::All(Shares::Untouched) | Cur::Any(Shares::Untouched) | Cur::Unclaimed => {
+            NodeState::Active
         }
+        Cur::All(_) | Cur::Any(_) => NodeState::Started,
+    };
+    let mut t = at(k, pos, state);
+    if let Some(p) = pos.checked_sub(1) {
+        let n = &mut t.nodes[p];
+        let me = n.handler_id;
+        match prev {
+            Prev::Single => {}
+            Prev::All => {
+                n.kind = NodeKind::All;
+                n.shares = vec![
+                    share(me, ShareState::Done),
+                    share(PREV_CO, ShareState::Done),
+                ];
+            }
+            Prev::Any => {
+                n.kind = NodeKind::Any;
+                n.shares = vec![
+                    share(me, ShareState::Done),
+                    share(PREV_CO, ShareState::Closed),
+                ];
+            }
+            Prev::Claim => {
+                n.kind = NodeKind::Claim;
+                n.candidates = vec![me, CANDIDATE];
+            }
+        }
+    }
+    let n = &mut t.nodes[pos];
+    let me = n.handler_id;
+    let mine = |s: Shares| match s {
+        Shares::Untouched => ShareState::Active,
+        Shares::OneStarted => ShareState::Started,
+        Shares::OneDone => ShareState::Done,
+    };
+    match cur {
+        Cur::Single(_) => {}
+        Cur::All(s) | Cur::Any(s) => {
+            n.kind = if matches!(cur, Cur::All(_)) {
+                NodeKind::All
+            } else {
+                NodeKind::Any
+            };
+            n.shares = vec![share(me, mine(s)), share(CO, ShareState::Active)];
+        }
+        Cur::Unclaimed | Cur::Claimed(_) => {
+            n.kind = NodeKind::Claim;
+            n.candidates = vec![me, CANDIDATE];
+            if cur == Cur::Unclaimed {
+                n.handler_id = NOBODY;
+            }
+        }
+    }
+    t
+}
+
+/// The brief's and issue 16's rules, written as plainly as possible.
+fn expected(op: Op, who: Who, pos: usize, cur: Cur, prev: Prev) -> bool {
+    if cur == Cur::Single(NodeState::Done) {
+        return false; // the task is finished
+    }
+    let first = pos == 0;
+    // who has an open part of the current step: the step, or their share
+    let holder = match cur {
+        Cur::Single(_) | Cur::Claimed(_) => who == Who::Current,
+        Cur::All(s) | Cur::Any(s) => {
+            who == Who::CoHandler || (who == Who::Current && s != Shares::OneDone)
+        }
+        Cur::Unclaimed => false,
+    };
+    // what they hold is received, not begun
+    let holds_unstarted = holder
+        && match cur {
+            Cur::Single(s) | Cur::Claimed(s) => s == NodeState::Active,
+            Cur::All(s) | Cur::Any(s) => who == Who::CoHandler || s == Shares::Untouched,
+            Cur::Unclaimed => false,
+        };
+    let previous = !first
+        && (who == Who::Previous
+            || (who == Who::PreviousCo && matches!(prev, Prev::All | Prev::Any)));
+    let untouched = matches!(
+        cur,
+        Cur::Single(NodeState::Active)
+            | Cur::All(Shares::Untouched)
+            | Cur::Any(Shares::Untouched)
+            | Cur::Unclaimed
+    );
+    match op {
+        Op::Complete | Op::Transfer | Op::AddAfter => holder,
+        Op::AddBefore => holder && cur != Cur::All(Shares::OneDone),
+        Op::Start => holds_unstarted,
+        Op::Return => holder && !first,
+        Op::Claim => cur == Cur::Unclaimed && matches!(who, Who::Current | Who::Candidate),
+        Op::Release => cur == Cur::Claimed(NodeState::Active) && who == Who::Current,
+        Op::Urge => previous && !holder,
+        Op::Withdraw => previous && !holder && untouched,
+        Op::AutoClose => false,
     }
 }
 
@@ -165,27 +318,47 @@ fn permission_table() {
         (3, 1, "middle"),
         (3, 2, "last"),
     ];
+    let mut currents = vec![
+        Cur::Single(NodeState::Active),
+        Cur::Single(NodeState::Started),
+        Cur::Single(NodeState::Done),
+        Cur::Unclaimed,
+        Cur::Claimed(NodeState::Active),
+        Cur::Claimed(NodeState::Started),
+        Cur::All(Shares::OneDone),
+    ];
+    for s in [Shares::Untouched, Shares::OneStarted] {
+        currents.extend([Cur::All(s), Cur::Any(s)]);
+    }
     let mut checked = 0;
     for (k, pos, label) in shapes {
-        for state in [NodeState::Active, NodeState::Started, NodeState::Done] {
-            if state == NodeState::Done && pos + 1 != k {
+        for cur in &currents {
+            if *cur == Cur::Single(NodeState::Done) && pos + 1 != k {
                 continue; // only the last node being done finishes a task
             }
-            let t = at(k, pos, state);
-            for who in EVERYONE {
-                let Some(actor) = id_of(who, k, pos) else {
-                    continue;
-                };
-                for op in Op::ALL {
-                    let want = expected(op, who, k, pos, state);
-                    let got = decide(actor, &t, op).is_ok();
-                    assert_eq!(got, want, "{op:?} by {who:?} on {label} node in {state:?}");
-                    checked += 1;
+            for prev in [Prev::Single, Prev::All, Prev::Any, Prev::Claim] {
+                if pos == 0 && prev != Prev::Single {
+                    continue; // no previous step
+                }
+                let t = shaped(k, pos, *cur, prev);
+                for who in EVERYONE {
+                    let Some(actor) = id_of(who, k, pos) else {
+                        continue;
+                    };
+                    for op in Op::ALL {
+                        let want = expected(op, who, pos, *cur, prev);
+                        let got = decide(actor, &t, op).is_ok();
+                        assert_eq!(
+                            got, want,
+                            "{op:?} by {who:?} on {label} node {cur:?} after {prev:?}"
+                        );
+                        checked += 1;
+                    }
                 }
             }
         }
     }
-    assert!(checked > 300, "{checked}");
+    assert!(checked > 10_000, "{checked}");
 }
 
 #[test]
@@ -212,7 +385,14 @@ fn same_person_on_consecutive_nodes_acts_as_current_handler() {
     t.nodes[0].handler_id = H + 1;
     assert_eq!(
         allowed_ops(H + 1, &t),
-        vec![Op::Complete, Op::Start, Op::Transfer, Op::Return]
+        vec![
+            Op::Complete,
+            Op::Start,
+            Op::Transfer,
+            Op::Return,
+            Op::AddBefore,
+            Op::AddAfter
+        ]
     );
 }
 
@@ -260,6 +440,7 @@ fn transfer_hands_the_node_to_someone_else() {
     let input = OpInput {
         to: Some(MEMBER),
         reason: Some("on leave".into()),
+        action: None,
     };
     let out = apply(&mut t, H + 1, Op::Transfer, &input, now(2)).unwrap();
     assert_eq!(t.nodes[1].handler_id, MEMBER);
@@ -279,7 +460,8 @@ fn transfer_hands_the_node_to_someone_else() {
         Op::Transfer,
         &OpInput {
             to: Some(MEMBER),
-            reason: None
+            reason: None,
+            action: None
         },
         now(3)
     )
@@ -294,6 +476,7 @@ fn return_needs_a_reason_and_reactivates_the_previous_node() {
     let empty = OpInput {
         to: None,
         reason: Some("   ".into()),
+        action: None,
     };
     assert!(apply(&mut t, H + 2, Op::Return, &empty, now(1)).is_err());
     assert_eq!(t, before, "a refused return changes nothing");
@@ -304,6 +487,7 @@ fn return_needs_a_reason_and_reactivates_the_previous_node() {
         &OpInput {
             to: None,
             reason: Some("wrong amount".into()),
+            action: None,
         },
         now(1),
     )
@@ -591,6 +775,7 @@ fn every_operation_says_what_happened_as_typed_events() {
     let reason = |r: &str| OpInput {
         to: None,
         reason: Some(r.into()),
+        action: None,
     };
     // (label, task, by, op, input, events)
     let mut late = at(3, 0, NodeState::Started);
@@ -673,6 +858,7 @@ fn every_operation_says_what_happened_as_typed_events() {
             OpInput {
                 to: Some(MEMBER),
                 reason: None,
+                action: None,
             },
             vec![
                 Event::Transferred {

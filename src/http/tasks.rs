@@ -190,8 +190,10 @@ async fn archive_finished(
     Ok(Json(Archived { archived: n }))
 }
 
-/// A flow operation: complete, start, transfer, return, urge or withdraw.
-#[utoipa::path(post, path = "/api/tasks/{id}/{op}", tag = "flow", params(("id" = u64, Path), ("op" = Op, Path, description = "complete, start, transfer, return, urge or withdraw")),
+/// A flow operation: complete, start, transfer, return, urge or withdraw; on node
+/// kinds also claim and release (claim steps; a claim someone won first is 409) and
+/// add-sign before or after (`to`, `action`, `reason`). Rules: `docs/flows.md`.
+#[utoipa::path(post, path = "/api/tasks/{id}/{op}", tag = "flow", params(("id" = u64, Path), ("op" = Op, Path, description = "complete, start, transfer, return, urge, withdraw, claim, release, add_before or add_after")),
     request_body = OpRequest,
     responses((status = 200, body = TaskView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn flow_op(

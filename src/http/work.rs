@@ -104,10 +104,12 @@ enum MyView {
     Done,
     Created,
     Watching,
+    /// Open tasks whose current claim step I may claim (抢单).
+    ToClaim,
 }
 
-/// Tasks I handled (`done`), created, or watch.
-#[utoipa::path(get, path = "/api/my/{which}", tag = "my", params(("which" = inline(MyView), Path, description = "done, created or watching")), responses((status = 200, body = TaskList)))]
+/// Tasks I handled (`done`), created, watch, or may claim (`to_claim`).
+#[utoipa::path(get, path = "/api/my/{which}", tag = "my", params(("which" = inline(MyView), Path, description = "done, created, watching or to_claim")), responses((status = 200, body = TaskList)))]
 async fn my_list(
     State(state): State<AppState>,
     auth: Authed,

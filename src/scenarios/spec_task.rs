@@ -120,6 +120,7 @@ pub fn task_from_spec(
                 .due_in_days
                 .map(|d| days(d.get(), "node due_in_days"))
                 .transpose()?,
+            ..Default::default()
         });
     }
     let due_at = spec

@@ -49,7 +49,10 @@ pub struct Delta {
 pub enum Event {
     /// `user` became handler of a node (creation, next node, transfer, return, withdraw).
     Receive { user: u64, at: DateTime<Utc> },
-    /// `user` completed their node; `on_time` if at or before the node's due time.
+    /// `user` received the same step as the `Receive` before it (another handler of
+    /// an all/any step reached at once): a withdrawal undoes both.
+    ReceiveAlso { user: u64, at: DateTime<Utc> },
+    /// `user` completed their node (or share); `on_time` if at or before the node's due time.
     Complete {
         user: u64,
         at: DateTime<Utc>,
@@ -68,6 +71,9 @@ pub struct TaskTally {
     pub contributions: Vec<Contribution>,
     /// The latest receipt (who, when), so a withdrawal can undo it.
     pub last_receive: Option<(u64, DateTime<Utc>)>,
+    /// The other receipts of that step (an all/any step's other handlers).
+    #[serde(default)]
+    pub last_receive_also: Vec<(u64, DateTime<Utc>)>,
     pub deleted: bool,
 }
 
@@ -129,6 +135,11 @@ impl TaskTally {
             Event::Receive { user, at } => {
                 self.change(user, at, tz, |c| c.receipts += 1, &mut out);
                 self.last_receive = Some((user, at));
+                self.last_receive_also.clear();
+            }
+            Event::ReceiveAlso { user, at } => {
+                self.change(user, at, tz, |c| c.receipts += 1, &mut out);
+                self.last_receive_also.push((user, at));
             }
             Event::Complete { user, at, on_time } => {
                 self.change(
@@ -144,9 +155,11 @@ impl TaskTally {
                     &mut out,
                 );
                 self.last_receive = None;
+                self.last_receive_also.clear();
             }
             Event::Withdraw => {
-                if let Some((user, at)) = self.last_receive.take() {
+                let also = std::mem::take(&mut self.last_receive_also);
+                for (user, at) in self.last_receive.take().into_iter().chain(also) {
                     self.change(
                         user,
                         at,
@@ -283,6 +296,40 @@ mod tests {
             at: t(at),
             on_time,
         }
+    }
+
+    /// A countersign reached at once: every handler received it; a withdrawal before
+    /// anyone started undoes all those receipts, not only the last.
+    #[test]
+    fn a_withdrawal_undoes_every_receipt_of_a_countersign() {
+        let also = |user, at: &str| Event::ReceiveAlso { user, at: t(at) };
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(A, "2026-11-02T09:00:00Z")),
+                (0, done(A, "2026-11-02T10:00:00Z", true)),
+                (0, rcv(C, "2026-11-02T10:00:00Z")),
+                (0, also(B, "2026-11-02T10:00:00Z")),
+                (0, Event::Withdraw),
+            ],
+        );
+        assert_eq!(counts(&m, B, "2026-11").received, 0);
+        assert_eq!(counts(&m, C, "2026-11").received, 0);
+        let mut ts = vec![TaskTally::default()];
+        let m = run(
+            Tz::UTC,
+            &mut ts,
+            &[
+                (0, rcv(C, "2026-11-02T10:00:00Z")),
+                (0, also(B, "2026-11-02T10:00:00Z")),
+                (0, done(B, "2026-11-03T10:00:00Z", true)),
+            ],
+        );
+        assert_eq!(counts(&m, B, "2026-11").received, 1, "shares count apart");
+        assert_eq!(counts(&m, B, "2026-11").completed, 1);
+        assert_eq!(counts(&m, C, "2026-11").completed, 0);
     }
 
     #[test]

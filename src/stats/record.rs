@@ -166,6 +166,12 @@ fn events_of(e: &LogEntry) -> Vec<Event> {
     if let Some(user) = e.received_by {
         out.push(Event::Receive { user, at: e.at });
     }
+    for user in &e.received_also {
+        out.push(Event::ReceiveAlso {
+            user: *user,
+            at: e.at,
+        });
+    }
     out
 }
 
@@ -335,6 +341,7 @@ mod tests {
                     reason: None,
                     subject_id: None,
                     completion: None,
+                    received_also: vec![],
                     received_by: Some(7),
                     undoes: None,
                 };
@@ -382,6 +389,7 @@ mod tests {
             reason: None,
             subject_id: None,
             completion: None,
+            received_also: vec![],
             received_by: None,
             undoes: None,
         };

@@ -15,6 +15,8 @@ pub struct ProjectCtx {
     pub members: Vec<u64>,
     /// The actor administers this project (company admin, or its department's admin).
     pub admin: bool,
+    /// Each member's department and role, to resolve a claim step's candidates.
+    pub member_roles: Vec<(u64, Option<u64>, crate::org::Role)>,
 }
 
 pub fn project_ctx(store: &Store, actor: &Actor, project_id: u64) -> ServiceResult<ProjectCtx> {
@@ -25,10 +27,16 @@ pub fn project_ctx(store: &Store, actor: &Actor, project_id: u64) -> ServiceResu
     let departments = store.list::<Department>()?;
     let members = members_of(&project, &users);
     let admin = administers(actor, project.department_id, &departments);
+    let member_roles = users
+        .iter()
+        .filter(|u| members.contains(&u.id))
+        .map(|u| (u.id, u.department_id, u.role))
+        .collect();
     Ok(ProjectCtx {
         project,
         members,
         admin,
+        member_roles,
     })
 }
 

@@ -324,7 +324,8 @@ fn summaries(
     Ok(out)
 }
 
-/// `done`, `created` or `watching`, newest first, at most 200.
+/// `done`, `created`, `watching` or `to_claim` (claim steps I may claim now), newest
+/// first, at most 200.
 pub fn personal(
     store: &Store,
     actor: &Actor,
@@ -336,6 +337,7 @@ pub fn personal(
         "done" => (ix::HANDLED, me),
         "created" => (ix::VISIBLE_TO, format!("{me}/c")),
         "watching" => (ix::WATCHING, me),
+        "to_claim" => (ix::CLAIMABLE, me),
         other => return Err(ServiceError::not_found(format!("no view '{other}'"))),
     };
     let ids = store

@@ -7,6 +7,7 @@ pub mod comments;
 pub mod context;
 pub mod lists;
 pub mod log;
+pub mod node_kinds;
 pub mod operate;
 pub mod record;
 pub mod reminders;

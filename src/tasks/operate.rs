@@ -6,13 +6,14 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::context::visible_task;
+use super::service::MAX_NODES;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::effects;
 use crate::effects::events::Event;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::apply::{apply, check, ApplyError, OpInput};
-use crate::flow::{Op, Task};
+use crate::flow::{Denied, Op, Task};
 use crate::inbox::service::unread_about_task;
 use crate::store::Store;
 
@@ -21,10 +22,13 @@ use crate::store::Store;
 pub struct OpRequest {
     /// The task revision the caller acted on; a stale one gets 409.
     pub rev: u64,
-    /// Transfer: the new handler.
+    /// Transfer: the new handler. Add-sign: the added step's handler.
     pub to: Option<u64>,
-    /// Return: required. Other operations: an optional note.
+    /// Return, add-sign: required. Other operations: an optional note.
     pub reason: Option<String>,
+    /// Add-sign (`add_before`, `add_after`): what the added step's handler is to do;
+    /// `to` names that handler.
+    pub action: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -66,11 +70,25 @@ pub fn operate(
         let input = OpInput {
             to: req.to,
             reason: req.reason.clone(),
+            action: req.action.clone(),
         };
-        let outcome = apply(&mut task, uid, op, &input, now).map_err(map_apply)?;
+        if matches!(op, Op::AddBefore | Op::AddAfter) && task.nodes.len() >= MAX_NODES {
+            return Err(ServiceError::invalid(
+                "to",
+                format!("a task has at most {MAX_NODES} steps"),
+            ));
+        }
+        let outcome = apply(&mut task, uid, op, &input, now).map_err(|e| match e {
+            // Someone else claimed first: a conflict with the task as it is now, like
+            // a stale revision (two claims on one revision: the second gets either).
+            ApplyError::Denied(d @ Denied::AlreadyClaimed) if op == Op::Claim => {
+                ServiceError::Conflict(d.to_string())
+            }
+            e => map_apply(e),
+        })?;
         // Only now, once the flow rules let this caller transfer (nothing is stored
         // yet): someone who may not transfer is refused as such, not told about `to`.
-        if op == Op::Transfer {
+        if matches!(op, Op::Transfer | Op::AddBefore | Op::AddAfter) {
             if let Some(to) = req.to {
                 ctx.check_members(&[to], "to")?;
             }

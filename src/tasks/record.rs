@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::flow::{NodeState, Task, TaskStatus};
+use crate::flow::{NodeKind, NodeState, ShareState, Task, TaskStatus};
 use crate::store::Record;
 use crate::time::time_key;
 
@@ -28,6 +28,9 @@ pub mod ix {
     /// (its lead is a setting, so the tick adds it when it reads, not the index when
     /// it writes); see `tasks::reminders::schedule`.
     pub const REMIND_AT: &str = "task_remind";
+    /// Open tasks whose current step is an unclaimed claim step, by candidate: "My
+    /// work → To claim".
+    pub const CLAIMABLE: &str = "task_claimable";
 }
 
 /// [`ix::TODO`] value: `{handler}/{a|s}/{deadline}`, `a` for a received step and `s`
@@ -59,16 +62,33 @@ impl Record for Task {
         };
         let mut keys = vec![(ix::PROJECT, format!("{}/{status}", self.project_id))];
         if let (false, Some(node)) = (self.archived, self.current_node()) {
-            keys.push((
-                ix::TODO,
-                todo_value(node.handler_id, node.state, self.current_due()),
-            ));
+            // One entry per handler with an open part: every share of an all/any step
+            // in its own state; none for an unclaimed step (its candidates' entries
+            // are in the claim index).
+            for (h, state) in node.open_handlers() {
+                keys.push((ix::TODO, todo_value(h, state, self.current_due())));
+            }
+            if node.is_unclaimed() {
+                keys.extend(
+                    node.candidates
+                        .iter()
+                        .map(|c| (ix::CLAIMABLE, c.to_string())),
+                );
+            }
         }
         let mut handled: Vec<u64> = self
             .nodes
             .iter()
-            .filter(|n| n.state == NodeState::Done)
-            .map(|n| n.handler_id)
+            .flat_map(|n| match n.kind {
+                NodeKind::All | NodeKind::Any => n
+                    .shares
+                    .iter()
+                    .filter(|s| s.state == ShareState::Done)
+                    .map(|s| s.handler_id)
+                    .collect(),
+                _ if n.state == NodeState::Done => n.handlers(),
+                _ => vec![],
+            })
             .collect();
         handled.sort_unstable();
         handled.dedup();

@@ -215,7 +215,16 @@ pub fn tick(store: &Store, now: DateTime<Utc>, lead: Duration) -> ServiceResult<
                         title: t.title.clone(),
                     },
                     kind,
-                    handler: t.current_handler(),
+                    handler: t
+                        .current_node()
+                        .map(|n| {
+                            if n.is_unclaimed() {
+                                n.candidates.clone()
+                            } else {
+                                n.open_handlers().into_iter().map(|(h, _)| h).collect()
+                            }
+                        })
+                        .unwrap_or_default(),
                     creator: t.creator_id,
                 });
             }

@@ -16,18 +16,40 @@ use crate::flow::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, Task
 use crate::org::policy::{may_choose_editors, may_create_task};
 use crate::store::{Store, WriteTx};
 
+use super::node_kinds::{same_handlers, shape, spec_of, KindSpec};
+use crate::flow::kinds::ClaimFrom;
+use crate::flow::NodeKind;
+
+fn spec(kind: NodeKind, handlers: Vec<u64>, claim_from: Option<ClaimFrom>) -> KindSpec {
+    KindSpec {
+        kind,
+        handlers,
+        claim_from,
+    }
+}
+
 pub const MAX_NODES: usize = 50;
 pub const MAX_CHECKLIST: usize = 100;
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeInput {
-    /// Absent only in templates.
+    /// A single step's handler (absent for the other kinds).
+    #[serde(default)]
     pub handler_id: u64,
     #[serde(default)]
     pub action: String,
     #[serde(default, deserialize_with = "crate::time::option")]
     pub due_at: Option<DateTime<Utc>>,
+    /// `single` (default), `all` (会签), `any` (或签) or `claim` (抢单).
+    #[serde(default)]
+    pub kind: NodeKind,
+    /// All/any steps: their handlers (2 to 20); `handler_id` is then ignored.
+    #[serde(default)]
+    pub handlers: Vec<u64>,
+    /// Claim steps: who may claim (listed users, a department, a role).
+    #[serde(default)]
+    pub claim_from: Option<ClaimFrom>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -57,11 +79,21 @@ pub struct NewTask {
 pub struct NodeEdit {
     /// The node's id when it already exists.
     pub id: Option<u32>,
+    #[serde(default)]
     pub handler_id: u64,
     #[serde(default)]
     pub action: String,
     #[serde(default, deserialize_with = "crate::time::option")]
     pub due_at: Option<DateTime<Utc>>,
+    /// `single` (default), `all` (会签), `any` (或签) or `claim` (抢单).
+    #[serde(default)]
+    pub kind: NodeKind,
+    /// All/any steps: their handlers (2 to 20); `handler_id` is then ignored.
+    #[serde(default)]
+    pub handlers: Vec<u64>,
+    /// Claim steps: who may claim (listed users, a department, a role).
+    #[serde(default)]
+    pub claim_from: Option<ClaimFrom>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -178,8 +210,12 @@ pub fn build(
     now: DateTime<Utc>,
 ) -> ServiceResult<Task> {
     check_node_count(new.kind, new.nodes.len())?;
-    let handlers: Vec<u64> = new.nodes.iter().map(|n| n.handler_id).collect();
-    ctx.check_members(&handlers, "nodes")?;
+    if new.kind == TaskKind::Simple && new.nodes.iter().any(|n| n.kind != NodeKind::Single) {
+        return Err(ServiceError::invalid(
+            "nodes",
+            "a simple task has one single-handler step",
+        ));
+    }
     let watchers = dedup(new.watchers);
     let editors = dedup(new.editors);
     ctx.check_members(&watchers, "watchers")?;
@@ -208,7 +244,7 @@ pub fn build(
         watchers,
         editors,
         attachments: Vec::new(),
-        past_handlers: vec![handlers[0]],
+        past_handlers: vec![],
         archived: false,
         created_at: now,
         updated_at: now,
@@ -217,22 +253,32 @@ pub fn build(
         next_local_id: 0,
         reminders: ReminderState::default(),
     };
-    for (i, n) in new.nodes.into_iter().enumerate() {
+    for n in new.nodes {
         let id = t.alloc_id();
-        t.nodes.push(Node {
+        let mut node = Node {
             id,
-            handler_id: n.handler_id,
             action: clean_action(&n.action)?,
             due_at: n.due_at,
-            state: if i == 0 {
-                NodeState::Active
-            } else {
-                NodeState::Waiting
-            },
-            received_at: (i == 0).then_some(now),
-            started_at: None,
-            done_at: None,
-        });
+            ..Node::default_single()
+        };
+        shape(
+            ctx,
+            &mut node,
+            n.handler_id,
+            &spec(n.kind, n.handlers, n.claim_from),
+        )?;
+        t.nodes.push(node);
+    }
+    // The first step is reached (every share active; a claim step's candidates
+    // may claim it) the way the flow reaches any step.
+    if let Some(first) = t.nodes.first_mut() {
+        first.state = NodeState::Active;
+        first.received_at = Some(now);
+        for s in &mut first.shares {
+            s.state = crate::flow::ShareState::Active;
+            s.received_at = Some(now);
+        }
+        t.past_handlers = first.handlers();
     }
     for text in new.checklist {
         let text = trimmed(
@@ -272,6 +318,12 @@ pub fn insert(
             },
             first_handler: t.nodes[0].handler_id,
             facts: crate::flow::events::created(t, actor.user_id),
+            also_handlers: t.nodes[0].handlers().into_iter().skip(1).collect(),
+            candidates: if t.nodes[0].is_unclaimed() {
+                t.nodes[0].candidates.clone()
+            } else {
+                vec![]
+            },
         }],
         now,
     )?;
@@ -406,7 +458,11 @@ fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceRe
     }
     for (old, new) in t.nodes.iter().zip(&nodes).take(fixed) {
         let same = new.id == Some(old.id)
-            && new.handler_id == old.handler_id
+            && same_handlers(
+                old,
+                new.handler_id,
+                &spec(new.kind, new.handlers.clone(), None),
+            )
             && new.action.trim() == old.action
             && new.due_at == old.due_at;
         if !same {
@@ -416,24 +472,29 @@ fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceRe
             ));
         }
     }
-    let handlers: Vec<u64> = nodes.iter().map(|n| n.handler_id).collect();
-    ctx.check_members(&handlers, "nodes")?;
     let mut out: Vec<Node> = t.nodes[..fixed].to_vec();
     for n in nodes.into_iter().skip(fixed) {
-        let id = match n.id {
-            Some(id) if t.nodes[fixed..].iter().any(|o| o.id == id) => id,
-            _ => t.alloc_id(),
-        };
-        out.push(Node {
-            id,
-            handler_id: n.handler_id,
+        let old =
+            n.id.and_then(|id| t.nodes[fixed..].iter().find(|o| o.id == id));
+        let mut node = Node {
+            id: 0,
             action: clean_action(&n.action)?,
             due_at: n.due_at,
-            state: NodeState::Waiting,
-            received_at: None,
-            started_at: None,
-            done_at: None,
-        });
+            // a step added on the way keeps its mark
+            added: old.and_then(|o| o.added.clone()),
+            ..Node::default_single()
+        };
+        node.id = match old {
+            Some(o) => o.id,
+            None => t.alloc_id(),
+        };
+        shape(
+            ctx,
+            &mut node,
+            n.handler_id,
+            &spec(n.kind, n.handlers, n.claim_from),
+        )?;
+        out.push(node);
     }
     t.nodes = out;
     Ok(())
@@ -543,10 +604,16 @@ pub fn copy(
         nodes: t
             .nodes
             .iter()
-            .map(|n| NodeInput {
-                handler_id: n.handler_id,
-                action: n.action.clone(),
-                due_at: n.due_at,
+            .map(|n| {
+                let k = spec_of(n);
+                NodeInput {
+                    handler_id: n.handler_id,
+                    action: n.action.clone(),
+                    due_at: n.due_at,
+                    kind: k.kind,
+                    handlers: k.handlers,
+                    claim_from: k.claim_from,
+                }
             })
             .collect(),
         checklist: t.checklist.iter().map(|c| c.text.clone()).collect(),
@@ -598,8 +665,12 @@ pub fn move_to(
     }
     let ctx = project_ctx(store, actor, project_id)?;
     check_can_create(&ctx, actor)?;
-    let handlers: Vec<u64> = t.nodes.iter().map(|n| n.handler_id).collect();
+    let handlers: Vec<u64> = t.nodes.iter().flat_map(|n| n.handlers()).collect();
     ctx.check_members(&handlers, "project_id")?;
+    // Candidates outside the new project can no longer claim there.
+    for n in &mut t.nodes {
+        n.candidates.retain(|u| ctx.is_member(*u));
+    }
     let from = t.project_id;
     t.project_id = project_id;
     t.watchers.retain(|w| ctx.is_member(*w));

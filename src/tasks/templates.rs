@@ -7,16 +7,27 @@ use utoipa::ToSchema;
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{trimmed, ServiceError, ServiceResult};
+use crate::flow::kinds::ClaimFrom;
+use crate::flow::NodeKind;
 use crate::org::policy::require_template_admin;
 use crate::store::{Record, Store};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TemplateNode {
     pub handler_id: Option<u64>,
     #[serde(default)]
     pub action: String,
     /// Due this many hours after the task is created.
     pub due_in_hours: Option<u32>,
+    /// `single` (default), `all` (会签), `any` (或签) or `claim` (抢单).
+    #[serde(default)]
+    pub kind: NodeKind,
+    /// All/any steps: their handlers.
+    #[serde(default)]
+    pub handlers: Vec<u64>,
+    /// Claim steps: who may claim; resolved when a task is created from it.
+    #[serde(default)]
+    pub claim_from: Option<ClaimFrom>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -62,13 +73,23 @@ fn validate(store: &Store, name: &str, nodes: &[TemplateNode]) -> ServiceResult<
                 format!("a step is due at most {MAX_DUE_IN_HOURS} hours (ten years) after the task is created"),
             ));
         }
-        if let Some(h) = node.handler_id {
-            if store.get::<crate::org::User>(h)?.is_none_or(|u| u.disabled) {
+        let named = node.claim_from.iter().flat_map(|c| c.users.iter());
+        for h in node.handler_id.iter().chain(&node.handlers).chain(named) {
+            if store
+                .get::<crate::org::User>(*h)?
+                .is_none_or(|u| u.disabled)
+            {
                 return Err(ServiceError::invalid(
                     "nodes",
                     format!("handler {h} is not an active user"),
                 ));
             }
+        }
+        if node.kind != NodeKind::Claim && node.claim_from.is_some() {
+            return Err(ServiceError::invalid(
+                "nodes",
+                "only a claim step has claim_from",
+            ));
         }
     }
     if nodes.len() > super::service::MAX_NODES {
@@ -205,7 +226,10 @@ pub fn ensure_builtins(store: &Store) -> ServiceResult<()> {
                 TemplateNode {
                     handler_id: None,
                     action: String::new(),
-                    due_in_hours: None
+                    due_in_hours: None,
+                    kind: NodeKind::Single,
+                    handlers: vec![],
+                    claim_from: None,
                 };
                 nodes
             ],

@@ -171,7 +171,10 @@ impl TaskSummary {
             status: h.status,
             archived: h.archived,
             overdue: open && due.is_some_and(|d| d < now),
-            current_handler_id: current.map(|n| n.handler_id),
+            // nobody yet on an unclaimed claim step
+            current_handler_id: current
+                .map(|n| n.handler_id)
+                .filter(|h| *h != crate::flow::kinds::NOBODY),
             current_action: current.map(|n| n.action.clone()),
             current_index: current.map(|_| h.current),
             node_count: h.nodes.len(),

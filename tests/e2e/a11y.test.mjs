@@ -208,6 +208,7 @@ function pageStates(phone) {
     dialog(`/tasks/${tasks.r.id}`, 'return-dialog', 'return'),
     dialog(`/tasks/${tasks.r.id}`, 'return-dialog', 'return', 'reason missing'),
     dialog(`/tasks/${tasks.u.id}`, 'urge-dialog', 'urge'),
+    dialog(`/tasks/${tasks.r.id}`, 'addsign-dialog', 'add_before'),
     opens(`/tasks/${tasks.r.id} + edit dialog`, 'task-edit', 'task-edit-dialog'),
     opens(`/tasks/${tasks.r.id} + delete confirmation`, 'task-delete', 'confirm-dialog'),
     route(`/tasks/${tasks.done.id}`),

@@ -201,11 +201,11 @@ describe('refund approval through the UI', { timeout: 240000 }, () => {
     const b1 = await flowNode(cs.page, 1).boundingBox();
     assert.ok(b1.y > b0.y + b0.height - 1 && Math.abs(b1.x - b0.x) < 2, 'vertical stepper on a phone');
     assert.ok((await cs.page.evaluate(() => document.documentElement.scrollWidth)) <= PHONE.width, 'no horizontal overflow');
-    assert.deepEqual(await opsShown(cs.page), ['start', 'complete', 'transfer']);
+    assert.deepEqual(await opsShown(cs.page), ['start', 'complete', 'transfer', 'add_before', 'add_after']);
     // ticking a checklist item starts the node
     await cs.page.getByTestId('checklist-tick').first().check();
     await waitCurrent(cs.page, 0, 'started');
-    assert.deepEqual(await opsShown(cs.page), ['complete', 'transfer']);
+    assert.deepEqual(await opsShown(cs.page), ['complete', 'transfer', 'add_before', 'add_after']);
     await cs.page.getByTestId('op-complete').click();
     await waitCurrent(cs.page, 1, 'active');
     assert.equal(await flowNode(cs.page, 0).getAttribute('data-state'), 'done');
@@ -224,7 +224,7 @@ describe('refund approval through the UI', { timeout: 240000 }, () => {
     await cs.page.getByTestId('withdraw-submit').click();
     await waitCurrent(cs.page, 0, 'active');
     assert.equal(await flowNode(cs.page, 1).getAttribute('data-state'), 'waiting');
-    assert.deepEqual(await opsShown(cs.page), ['start', 'complete', 'transfer']);
+    assert.deepEqual(await opsShown(cs.page), ['start', 'complete', 'transfer', 'add_before', 'add_after']);
     // and complete again
     await cs.page.getByTestId('op-complete').click();
     await waitCurrent(cs.page, 1, 'active');
@@ -250,7 +250,7 @@ describe('refund approval through the UI', { timeout: 240000 }, () => {
     await lead.page.getByTestId('mywork-page').waitFor();
     await lead.page.getByTestId('todo-new').locator(`[data-testid="task-card"][data-title="${TITLE}"]`).click();
     await waitCurrent(lead.page, 1, 'active');
-    assert.deepEqual(await opsShown(lead.page), ['start', 'complete', 'transfer', 'return']);
+    assert.deepEqual(await opsShown(lead.page), ['start', 'complete', 'transfer', 'return', 'add_before', 'add_after']);
     await lead.page.getByTestId('op-start').click();
     await waitCurrent(lead.page, 1, 'started');
     // cs (phone) reloads: may still urge, but no longer withdraw
@@ -317,7 +317,7 @@ describe('refund approval through the UI', { timeout: 240000 }, () => {
     // --- fin completes: the task is done
     await fin.page.reload();
     await waitCurrent(fin.page, 2, 'active');
-    assert.deepEqual(await opsShown(fin.page), ['start', 'complete', 'transfer', 'return']);
+    assert.deepEqual(await opsShown(fin.page), ['start', 'complete', 'transfer', 'return', 'add_before', 'add_after']);
     await fin.page.getByTestId('op-complete').click();
     await fin.page.locator('[data-testid="status-badge"]').filter({ hasText: '已完成' }).first().waitFor();
     assert.equal(await fin.page.locator('[data-testid="flow-node"][data-current="true"]').count(), 0);

@@ -1274,6 +1274,7 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         row(M::GET, "/api/projects/{pid}/tasks", format!("/api/projects/{p}/tasks?archived=true"), sees_p),
         row(M::GET, "/api/my/{which}", "/api/my/created", anyone),
         row(M::GET, "/api/my/{which}", "/api/my/watching", anyone),
+        row(M::GET, "/api/my/{which}", "/api/my/to_claim", anyone),
         row(M::GET, "/api/inbox", "/api/inbox?kind=mentioned", anyone),
     ]);
     // edits that would break the flow rules or reach outside the project: never succeed
@@ -1315,6 +1316,21 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
         ),
         ("urge", previous_handler as Rule, json!({})),
         ("withdraw", previous_handler as Rule, json!({})),
+        // add-sign: the current handler, naming a member, what to do and why
+        (
+            "add_before",
+            current_handler as Rule,
+            json!({"to": member, "action": "check", "reason": "large order"}),
+        ),
+        (
+            "add_after",
+            current_handler as Rule,
+            json!({"to": member, "action": "check", "reason": "large order"}),
+        ),
+        // T's steps are single: nobody claims or releases them (the claim kinds'
+        // own rules are the flow table test and tests/it/flow_kinds.rs)
+        ("claim", nobody as Rule, json!({})),
+        ("release", nobody as Rule, json!({})),
     ] {
         let mut body = json!({"rev": "@REV@"});
         if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {

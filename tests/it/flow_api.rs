@@ -121,7 +121,10 @@ async fn the_refund_story_through_the_api() {
     assert_eq!(t["nodes"][0]["state"], "active");
     assert_eq!(inbox_kinds(tm.c(0)).await, vec!["assigned"]);
     let cs_view = tm.c(0).get(&format!("/api/tasks/{}", t["id"])).await;
-    assert_eq!(ops(&cs_view), vec!["complete", "start", "transfer"]);
+    assert_eq!(
+        ops(&cs_view),
+        vec!["complete", "start", "transfer", "add_before", "add_after"]
+    );
     assert!(tm.c(0).get("/api/my/todo").await["new"][0]["id"] == t["id"]);
 
     // cs completes; lead receives
@@ -232,9 +235,19 @@ async fn nobody_else_may_move_the_flow() {
         ("admin", &tm.admin),
     ] {
         for name in [
-            "complete", "start", "transfer", "return", "urge", "withdraw",
+            "complete",
+            "start",
+            "transfer",
+            "return",
+            "urge",
+            "withdraw",
+            "claim",
+            "release",
+            "add_before",
+            "add_after",
         ] {
-            let (st, body) = op(c, &t, name, json!({"to": tm.id(3), "reason": "x"})).await;
+            let body = json!({"to": tm.id(3), "reason": "x", "action": "y"});
+            let (st, body) = op(c, &t, name, body).await;
             assert_error(st, &body, 403, "forbidden");
             let _ = who;
         }

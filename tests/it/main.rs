@@ -18,6 +18,7 @@ mod erp_cli;
 mod erp_upload;
 mod first_hour;
 mod flow_api;
+mod flow_kinds;
 mod harness;
 mod inbound_hooks;
 mod keys;

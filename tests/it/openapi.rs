@@ -237,11 +237,22 @@ async fn the_served_document_is_structurally_sound() {
     let op = op.as_str().and_then(|r| r.rsplit('/').next()).unwrap();
     assert_eq!(
         doc["components"]["schemas"][op]["enum"],
-        json!(["complete", "start", "transfer", "return", "urge", "withdraw"])
+        json!([
+            "complete",
+            "start",
+            "transfer",
+            "return",
+            "urge",
+            "withdraw",
+            "claim",
+            "release",
+            "add_before",
+            "add_after"
+        ])
     );
     assert_eq!(
         doc["paths"]["/api/my/{which}"]["get"]["parameters"][0]["schema"]["enum"],
-        json!(["done", "created", "watching"])
+        json!(["done", "created", "watching", "to_claim"])
     );
     // No other route takes query parameters it does not declare, and no route declares
     // query parameters the table above does not know.
@@ -359,11 +370,17 @@ async fn body_errors_name_the_field_at_fault() {
         (task(json!({"priority": "urgentest"})), "priority"),
         (task(json!({"due_at": "tomorrow"})), "due_at"),
         (task(json!({"watchers": ["bob"]})), "watchers"),
-        (task(json!({"nodes": [{"action": "check"}]})), "nodes"),
         (task(json!({"nodes": [{"handler_id": "cs"}]})), "nodes"),
     ] {
         let (st, answer) = tm.c(4).call(Method::POST, &path, Some(body.clone())).await;
         assert_error(st, &answer, 400, "bad_request");
+        assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
+    }
+    // A node without a handler passes the parser (other kinds name theirs
+    // differently); the service names the field.
+    for (body, field) in [(task(json!({"nodes": [{"action": "check"}]})), "nodes")] {
+        let (st, answer) = tm.c(4).call(Method::POST, &path, Some(body.clone())).await;
+        assert_error(st, &answer, 400, "invalid");
         assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
     }
     // The service's own check names the field too (a blank title passes the parser).

@@ -8,7 +8,28 @@ import { Icon } from './ui.js';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 export const NODE_STATES = ['waiting', 'active', 'started', 'done'];
-export const FLOW_OPS = ['start', 'complete', 'transfer', 'return', 'urge', 'withdraw'];
+export const FLOW_OPS = ['claim', 'start', 'complete', 'transfer', 'return', 'urge', 'withdraw', 'release', 'add_before', 'add_after'];
+
+/** Node kinds (docs/flows.md): one handler, countersign 会签, any-sign 或签, claim 抢单. */
+export const NODE_KINDS = ['single', 'all', 'any', 'claim'];
+
+/** What a node sends for its kind: `handlers` for all/any, `claim_from` for claim. */
+export function kindFields(n) {
+  const kind = n.kind || 'single';
+  if (kind === 'all' || kind === 'any') return { kind, handlers: n.handlers || [] };
+  if (kind === 'claim') return { kind, claim_from: { ...(n.claim_from || {}), users: (n.claim_from && n.claim_from.users) || [] } };
+  return {};
+}
+
+/** The message saying what node `i` (0-based) lacks for its kind, or null. */
+export function nodeMissing(n, i, handlerRequired = true) {
+  const kind = n.kind || 'single';
+  if ((kind === 'all' || kind === 'any') && (n.handlers || []).length < 2) return t('tasks.handlersMissing', { n: i + 1 });
+  if (kind === 'claim' && !((n.claim_from && n.claim_from.users) || []).length && !(n.claim_from && (n.claim_from.department_id || n.claim_from.role)))
+    return t('tasks.candidatesMissing', { n: i + 1 });
+  if (kind === 'single' && handlerRequired && n.handler_id == null) return t('tasks.handlerMissing', { n: i + 1 });
+  return null;
+}
 
 // ---------------------------------------------------------------- dates
 
@@ -186,11 +207,37 @@ export function NodesEditor({ nodes, onChange, memberIds, locked = 0, mode = 'ta
           : html`<li key=${n._k || n.id || i} class=${`node-row ${single ? 'node-row-single' : ''}`} data-testid="node-row">
               ${!single && html`<span class="node-num">${i + 1}</span>`}
               <div class="node-fields">
-                <label class="field">
-                  <span class="field-label">${mode !== 'template' ? t('tasks.handler') : t('templates.handlerOptional')}</span>
-                  <${UserSelect} ids=${memberIds} value=${n.handler_id} onChange=${(v) => set(i, { handler_id: v })}
-                    placeholder=${mode !== 'template' ? t('tasks.chooseHandler') : t('templates.anyHandler')} testid="node-handler" />
-                </label>
+                ${!single &&
+                html`<label class="field">
+                  <span class="field-label">${t('tasks.nodeKind')}</span>
+                  <select value=${n.kind || 'single'} onChange=${(e) => set(i, { kind: e.target.value })} data-testid="node-kind">
+                    ${NODE_KINDS.map((k) => html`<option key=${k} value=${k}>${t(`tasks.kinds.${k}`)}</option>`)}
+                  </select>
+                </label>`}
+                ${(n.kind || 'single') === 'single'
+                  ? html`<label class="field">
+                      <span class="field-label">${mode !== 'template' ? t('tasks.handler') : t('templates.handlerOptional')}</span>
+                      <${UserSelect} ids=${memberIds} value=${n.handler_id} onChange=${(v) => set(i, { handler_id: v })}
+                        placeholder=${mode !== 'template' ? t('tasks.chooseHandler') : t('templates.anyHandler')} testid="node-handler" />
+                    </label>`
+                  : n.kind === 'claim'
+                  ? html`<div class="field">
+                      <span class="field-label">${t('tasks.candidates')}</span>
+                      <${UserMultiPicker} ids=${memberIds} value=${(n.claim_from && n.claim_from.users) || []}
+                        onChange=${(v) => set(i, { claim_from: { ...(n.claim_from || {}), users: v } })} testid="node-candidates" />
+                      <label class="field">
+                        <span class="field-label">${t('tasks.candidatesRole')}</span>
+                        <select value=${(n.claim_from && n.claim_from.role) || ''} data-testid="node-claim-role"
+                          onChange=${(e) => set(i, { claim_from: { ...(n.claim_from || {}), role: e.target.value || null } })}>
+                          <option value="">—</option>
+                          ${['member', 'department_admin', 'company_admin'].map((r) => html`<option key=${r} value=${r}>${t(`roles.${r}`)}</option>`)}
+                        </select>
+                      </label>
+                    </div>`
+                  : html`<div class="field">
+                      <span class="field-label">${t('tasks.shareHandlers')}</span>
+                      <${UserMultiPicker} ids=${memberIds} value=${n.handlers || []} onChange=${(v) => set(i, { handlers: v })} testid="node-handlers" />
+                    </div>`}
                 <label class="field">
                   <span class="field-label">${t('tasks.action')}</span>
                   <input type="text" value=${n.action} placeholder=${t('tasks.actionPlaceholder')}

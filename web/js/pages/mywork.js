@@ -1,4 +1,5 @@
-// My work (我的工作): my todo (overdue / new / in progress), done, created, watching.
+// My work (我的工作): my todo (overdue / new / in progress), to claim (抢单), done,
+// created, watching.
 // Also the main content of the home page.
 import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api } from '../api.js';
@@ -8,7 +9,7 @@ import { navigate } from '../router.js';
 import { TaskCards } from '../tasks.js';
 import { ErrorText, Loading, PageHeader, useLoader } from '../ui.js';
 
-export const TABS = ['todo', 'done', 'created', 'watching'];
+export const TABS = ['todo', 'to_claim', 'done', 'created', 'watching'];
 
 export function todoCount(todo) {
   if (!todo) return null;

@@ -20,13 +20,15 @@ import {
   UserSelect,
   fromLocalInput,
   keyed,
+  kindFields,
+  nodeMissing,
   toLocalInput,
 } from '../tasks.js';
 import { LinesEditor } from './tasks.js';
 import { refreshUnread } from '../unread.js';
 import { reasonLabel } from './inbox.js';
 import { foldReceipts } from '../tasklog.js';
-import { Confirm, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
+import { Avatar, Confirm, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
 
 const isConflict = (e) => e instanceof ApiError && e.code === 'conflict';
 
@@ -128,7 +130,9 @@ export function TaskPage({ params }) {
     actedOp.current = op;
     setBusyOp(op);
     try {
-      await apply((rev) => api.flow(task.id, op, { rev }), t(`tasks.opDone.${op}`));
+      const nt = await apply((rev) => api.flow(task.id, op, { rev }), t(`tasks.opDone.${op}`));
+      // a claim that lost the race comes back as a conflict: say who was first
+      if (op === 'claim' && !nt) setNotice('claimTaken');
     } catch (e) {
       toast.error(e);
     }
@@ -136,7 +140,7 @@ export function TaskPage({ params }) {
   };
   const onOp = (op) => {
     if (busyOp) return;
-    if (op === 'complete' || op === 'start') quickOp(op);
+    if (op === 'complete' || op === 'start' || op === 'claim' || op === 'release') quickOp(op);
     else {
       actedOp.current = op;
       setDialog(op);
@@ -170,6 +174,10 @@ export function TaskPage({ params }) {
     ${notice === 'conflict' &&
     html`<div class="alert alert-warn task-notice" role="alert" data-testid="task-conflict">
       <div class="alert-title">${t('tasks.conflictReloaded')}</div>
+    </div>`}
+    ${notice === 'claimTaken' &&
+    html`<div class="alert alert-warn task-notice" role="alert" data-testid="task-claim-taken">
+      <div class="alert-title">${t('tasks.claimTaken')}</div>
     </div>`}
 
     <div class="task-layout">
@@ -214,6 +222,8 @@ export function TaskPage({ params }) {
     ${dialog === 'return' && html`<${ReasonDialog} op="return" required task=${task} apply=${apply} onClose=${() => setDialog(null)} />`}
     ${dialog === 'urge' && html`<${ReasonDialog} op="urge" task=${task} apply=${apply} onClose=${() => setDialog(null)} />`}
     ${dialog === 'withdraw' && html`<${ReasonDialog} op="withdraw" task=${task} apply=${apply} onClose=${() => setDialog(null)} />`}
+    ${(dialog === 'add_before' || dialog === 'add_after') &&
+    html`<${AddSignDialog} op=${dialog} task=${task} members=${members} apply=${apply} onClose=${() => setDialog(null)} />`}
     ${dialog === 'edit' && html`<${EditTaskDialog} task=${task} project=${project.data} apply=${apply} onClose=${() => setDialog(null)} />`}
     ${(dialog === 'copy' || dialog === 'move') &&
     html`<${CopyMoveDialog} mode=${dialog} task=${task} apply=${apply} onClose=${() => setDialog(null)} />`}
@@ -231,9 +241,27 @@ export function TaskPage({ params }) {
   </div>`;
 }
 
-const OP_ICONS = { start: 'play', complete: 'check', transfer: 'forward', return: 'back', urge: 'bell', withdraw: 'undo' };
+const OP_ICONS = {
+  start: 'play',
+  complete: 'check',
+  transfer: 'forward',
+  return: 'back',
+  urge: 'bell',
+  withdraw: 'undo',
+  claim: 'check',
+  release: 'undo',
+  add_before: 'plus',
+  add_after: 'plus',
+};
 
 // ---------------------------------------------------------------- stepper
+
+/** Who handles a step, as the stepper's heading says it. */
+function stepHandlers(n, name) {
+  if (n.kind === 'all' || n.kind === 'any') return (n.shares || []).map((sh) => name(sh.handler_id)).join(', ');
+  if (n.kind === 'claim' && !n.handler_id) return t('tasks.kinds.claim');
+  return name(n.handler_id);
+}
 
 function Stepper({ task }) {
   const { name } = useUsers();
@@ -241,15 +269,28 @@ function Stepper({ task }) {
     ${task.nodes.map((n, i) => {
       const current = task.current_node === i;
       return html`<li key=${n.id || i} class=${`step step-${n.state} ${current ? 'step-current' : ''}`} data-testid="flow-node"
-        data-state=${n.state} data-current=${current ? 'true' : 'false'} data-handler=${name(n.handler_id)}
+        data-state=${n.state} data-current=${current ? 'true' : 'false'} data-handler=${stepHandlers(n, name)}
         aria-current=${current ? 'step' : undefined}>
         <span class="step-dot">${n.state === 'done' ? html`<${Icon} name="check" />` : i + 1}</span>
         <div class="step-body">
           <div class="step-head">
-            <span class="step-handler" data-testid="flow-node-handler">${name(n.handler_id)}</span>
+            <span class="step-handler" data-testid="flow-node-handler">${stepHandlers(n, name)}</span>
+            ${(n.kind || 'single') !== 'single' && html`<span class="tag tag-static" data-testid="flow-node-kind">${t(`tasks.kinds.${n.kind}`)}</span>`}
             <${NodeStateBadge} state=${n.state} />
           </div>
           ${n.action && html`<div class="step-action">${n.action}</div>`}
+          ${n.added && html`<div class="step-added muted small" data-testid="flow-node-added">${t('tasks.addedBy', { name: name(n.added.by), reason: n.added.reason })}</div>`}
+          ${(n.shares || []).length > 0 &&
+          html`<ul class="step-shares" data-testid="flow-node-shares">
+            ${n.shares.map(
+              (sh) => html`<li key=${sh.handler_id} class=${`share share-${sh.state}`} data-testid="flow-share" data-state=${sh.state}
+                data-handler=${name(sh.handler_id)}>
+                <${Avatar} name=${name(sh.handler_id)} small /> <span>${name(sh.handler_id)}</span>
+                <span class="muted small">${t(`tasks.shareState.${sh.state}`)}</span></li>`,
+            )}
+          </ul>`}
+          ${n.kind === 'claim' && !n.handler_id && current &&
+          html`<div class="muted small" data-testid="flow-node-candidates">${t('tasks.unclaimed')} <${People} ids=${n.candidates || []} /></div>`}
           <div class="step-times muted small">
             ${n.received_at && html`<span>${t('tasks.receivedAt')} ${fmtTime(n.received_at)}</span>`}
             ${n.started_at && n.state !== 'done' && html`<span>${t('tasks.startedAt')} ${fmtTime(n.started_at)}</span>`}
@@ -353,6 +394,53 @@ function ReasonDialog({ op, required, task, apply, onClose }) {
         <button type="button" class="btn" onClick=${onClose}>${t('common.cancel')}</button>
         <button type="submit" class=${`btn ${op === 'urge' ? 'btn-primary' : 'btn-warn-solid'}`} disabled=${busy}
           data-testid=${`${op}-submit`}>${t(`tasks.op.${op}`)}</button>
+      </div>
+    </form>
+  <//>`;
+}
+
+/** Add-sign (前加签 / 后加签): a member, what they are to do, and why (all required). */
+function AddSignDialog({ op, task, members, apply, onClose }) {
+  const me = (task.nodes[task.current_node] || {}).handler_id;
+  const [to, setTo] = useState(null);
+  const [action, setAction] = useState('');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const submit = async (e) => {
+    e.preventDefault();
+    if (busy) return;
+    if (to == null) return setError(new Error(t('tasks.transferChoose')));
+    if (!action.trim()) return setError(new Error(t('tasks.addSignAction')));
+    if (!reason.trim()) return setError(new Error(t('tasks.reasonMissing')));
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { to, action: action.trim(), reason: reason.trim() };
+      await apply((rev) => api.flow(task.id, op, { ...body, rev }), t(`tasks.opDone.${op}`));
+      onClose();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return html`<${Modal} title=${t(`tasks.op.${op}`)} onClose=${onClose} testid="addsign-dialog">
+    <form class="form" onSubmit=${submit} novalidate>
+      <p class="muted small">${t(`tasks.opExplain.${op}`)}</p>
+      <${Field} label=${t('tasks.addSignTo')}>
+        <${UserSelect} ids=${members} exclude=${me ? [me] : []} value=${to} onChange=${setTo} testid="addsign-to" />
+      <//>
+      <${Field} label=${t('tasks.addSignAction')}>
+        <input type="text" value=${action} onInput=${(e) => setAction(e.target.value)} aria-required="true" data-testid="addsign-action" />
+      <//>
+      <${Field} label=${t('tasks.reasonRequired')}>
+        <textarea rows="2" value=${reason} onInput=${(e) => setReason(e.target.value)} onKeyDown=${sendOnCtrlEnter(submit)}
+          aria-required="true" data-testid="addsign-reason"></textarea>
+      <//>
+      <${ErrorText} error=${error} testid="addsign-error" />
+      <div class="form-actions">
+        <button type="button" class="btn" onClick=${onClose}>${t('common.cancel')}</button>
+        <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="addsign-submit">${t(`tasks.op.${op}`)}</button>
       </div>
     </form>
   <//>`;
@@ -539,6 +627,13 @@ const LOG_DETAILS = [
   [/^withdrew step (\d+) back to step (\d+)$/, 'withdrew', (m) => ({ n: m[1], m: m[2] })],
   [/^step (\d+) to user (\d+)$/, 'received', (m, p) => ({ n: m[1], u: p(m[2]) })],
   [/^created '(.*)'$/, 'created', (m) => ({ title: m[1] })],
+  // node kinds (docs/flows.md)
+  [/^completed their share of step (\d+)$/, 'shareDone', (m) => ({ n: m[1] })],
+  [/^transferred their share of step (\d+) from user (\d+) to user (\d+)$/, 'shareTransferred', (m, p) => ({ n: m[1], a: p(m[2]), b: p(m[3]) })],
+  [/^claimed step (\d+)$/, 'claimed', (m) => ({ n: m[1] })],
+  [/^released step (\d+)$/, 'released', (m) => ({ n: m[1] })],
+  [/^added step (\d+) for user (\d+) before step (\d+): (.*)$/s, 'addedBefore', (m, p) => ({ n: m[1], u: p(m[2]), m: m[3], action: m[4] })],
+  [/^added step (\d+) for user (\d+) after step (\d+): (.*)$/s, 'addedAfter', (m, p) => ({ n: m[1], u: p(m[2]), m: m[3], action: m[4] })],
   // written by the server itself (reminders, escalation, auto-close)
   [/^'(.*)' is due soon$/s, 'dueSoon', (m) => ({ title: m[1] })],
   [/^'(.*)' is overdue$/s, 'overdue', (m) => ({ title: m[1] })],
@@ -667,7 +762,9 @@ function Attachments({ task, canUpload, reload }) {
 // ---------------------------------------------------------------- edit, copy/move
 
 function nodeShape(n) {
-  return { id: n.id, handler_id: n.handler_id, action: n.action || '', due_at: n.due_at || null };
+  const out = { id: n.id, handler_id: n.handler_id, action: n.action || '', due_at: n.due_at || null };
+  if ((n.kind || 'single') === 'single') return out;
+  return { ...out, kind: n.kind, handlers: (n.shares || []).map((sh) => sh.handler_id), claim_from: n.claim_from || null };
 }
 
 function EditTaskDialog({ task, project, apply, onClose }) {
@@ -692,8 +789,8 @@ function EditTaskDialog({ task, project, apply, onClose }) {
   const submit = async (e) => {
     e.preventDefault();
     if (!f.title.trim()) return setError(new Error(t('tasks.titleMissing')));
-    const missing = f.nodes.findIndex((n) => n.handler_id == null);
-    if (missing >= 0) return setError(new Error(t('tasks.handlerMissing', { n: missing + 1 })));
+    const missing = f.nodes.map((n, i) => nodeMissing(n, i)).find(Boolean);
+    if (missing) return setError(new Error(missing));
     const patch = {};
     if (f.title.trim() !== task.title) patch.title = f.title.trim();
     if (f.description !== (task.description || '')) patch.description = f.description;
@@ -703,7 +800,8 @@ function EditTaskDialog({ task, project, apply, onClose }) {
     if (!same(f.watchers, task.watchers)) patch.watchers = f.watchers;
     if (!same(f.editors, task.editors)) patch.editors = f.editors;
     const nodes = f.nodes.map(({ _k, ...n }) => {
-      const out = { handler_id: n.handler_id, action: (n.action || '').trim(), due_at: n.due_at || null };
+      const out = { handler_id: n.handler_id, action: (n.action || '').trim(), due_at: n.due_at || null, ...kindFields(n) };
+      if ((n.kind || 'single') !== 'single') out.handler_id = 0;
       if (n.id != null) out.id = n.id;
       return out;
     });

@@ -15,6 +15,8 @@ import {
   fromDateInput,
   fromLocalInput,
   keyed,
+  kindFields,
+  nodeMissing,
   stepText,
   toLocalInput,
 } from '../tasks.js';
@@ -243,6 +245,9 @@ function nodesFromTemplate(tpl, members) {
       handler_id: n.handler_id != null && members.includes(n.handler_id) ? n.handler_id : null,
       action: n.action || '',
       due_at: n.due_in_hours ? new Date(base + n.due_in_hours * 3600 * 1000).toISOString() : null,
+      kind: n.kind || 'single',
+      handlers: (n.handlers || []).filter((h) => members.includes(h)),
+      claim_from: n.claim_from ? { ...n.claim_from, users: (n.claim_from.users || []).filter((h) => members.includes(h)) } : null,
     }),
   );
 }
@@ -320,8 +325,8 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
     e.preventDefault();
     if (!f.title.trim()) return setError(new Error(t('tasks.titleMissing')));
     if (f.nodes.length === 0) return setError(new Error(t('tasks.nodesMissing')));
-    const missing = f.nodes.findIndex((n) => n.handler_id == null);
-    if (missing >= 0) return setError(new Error(t('tasks.handlerMissing', { n: missing + 1 })));
+    const missing = f.nodes.map((n, i) => nodeMissing(n, i)).find(Boolean);
+    if (missing) return setError(new Error(missing));
     setBusy(true);
     setError(null);
     try {
@@ -331,7 +336,8 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
         description: f.description,
         priority: f.priority,
         nodes: f.nodes.map((n) => {
-          const node = { handler_id: n.handler_id, action: n.action.trim() };
+          const node = { action: n.action.trim(), ...kindFields(n) };
+          if ((n.kind || 'single') === 'single') node.handler_id = n.handler_id;
           if (n.due_at) node.due_at = n.due_at;
           return node;
         }),

@@ -4,7 +4,7 @@ import { html, useState } from '../../vendor/htm-preact-standalone.mjs';
 import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { useUsers } from '../people.js';
-import { NodesEditor, keyed } from '../tasks.js';
+import { NodesEditor, keyed, kindFields, nodeMissing } from '../tasks.js';
 import { templateLabel } from './tasks.js';
 import { Confirm, Empty, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
 
@@ -21,11 +21,18 @@ function TemplateDialog({ tpl, onClose, onSaved, reloadOne }) {
     if (!name.trim()) return setError(new Error(t('templates.nameMissing')));
     if (nodes.length === 0) return setError(new Error(t('tasks.nodesMissing')));
     if (nodes.some((n) => n.due_in_hours != null && !(n.due_in_hours > 0))) return setError(new Error(t('templates.hoursInvalid')));
+    const missing = nodes.map((n, i) => nodeMissing(n, i, false)).find(Boolean);
+    if (missing) return setError(new Error(missing));
     setBusy(true);
     setError(null);
     const body = {
       name: name.trim(),
-      nodes: nodes.map((n) => ({ handler_id: n.handler_id ?? null, action: (n.action || '').trim(), due_in_hours: n.due_in_hours ?? null })),
+      nodes: nodes.map((n) => ({
+        handler_id: (n.kind || 'single') === 'single' ? n.handler_id ?? null : null,
+        action: (n.action || '').trim(),
+        due_in_hours: n.due_in_hours ?? null,
+        ...kindFields(n),
+      })),
     };
     try {
       const saved = cur ? await api.updateTemplate(cur.id, { ...body, rev: cur.rev }) : await api.createTemplate(body);

@@ -131,6 +131,7 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
             department_id: dept_ids.get("客服部").copied(),
             members: vec![admin.id, id("cs_lead")?, id("lily")?, id("finance")?],
             business_types: vec!["refund".into(), "complaint".into()],
+            fields: vec![],
         },
         now,
     )?;
@@ -142,6 +143,7 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
             department_id: dept_ids.get("仓库").copied(),
             members: vec![admin.id, id("warehouse")?, id("buyer")?],
             business_types: vec!["inbound".into(), "stocktake".into()],
+            fields: vec![],
         },
         now,
     )?;
@@ -155,18 +157,22 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
                     handler_id: Some(id("lily")?),
                     action: "Check the return and the order".into(),
                     due_in_hours: Some(24),
+                    ..Default::default()
                 },
                 TemplateNode {
                     handler_id: Some(id("cs_lead")?),
                     action: "Approve the refund".into(),
                     due_in_hours: Some(48),
+                    ..Default::default()
                 },
                 TemplateNode {
                     handler_id: Some(id("finance")?),
                     action: "Pay the refund".into(),
                     due_in_hours: Some(72),
+                    ..Default::default()
                 },
             ],
+            fields: vec![],
         },
         now,
     )?;
@@ -189,22 +195,26 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
                     handler_id: id("lily")?,
                     action: "Check the return and the order".into(),
                     due_at: None,
+                    ..Default::default()
                 },
                 NodeInput {
                     handler_id: id("cs_lead")?,
                     action: "Approve the refund".into(),
                     due_at: None,
+                    ..Default::default()
                 },
                 NodeInput {
                     handler_id: id("finance")?,
                     action: "Pay the refund".into(),
                     due_at: None,
+                    ..Default::default()
                 },
             ],
             checklist: vec!["Photos received".into(), "Order found in ERP".into()],
             watchers: vec![admin.id],
             editors: vec![],
             template_id: None,
+            fields: Default::default(),
         },
         now,
     )?;

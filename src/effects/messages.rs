@@ -37,7 +37,7 @@ fn messages_of(e: &Event, actor: &Actor) -> Vec<NewMessage> {
     match e {
         Event::Created {
             task,
-            first_handler,
+            first_handler: Some(first_handler),
             ..
         } if !actor.is(*first_handler) => vec![message(
             *first_handler,
@@ -268,9 +268,11 @@ mod tests {
             first_handler,
             facts: Vec::new(),
         };
-        assert!(messages_of(&created(1), &ann).is_empty());
+        assert!(messages_of(&created(Some(1)), &ann).is_empty());
+        // every step skipped by its condition: nobody received one
+        assert!(messages_of(&created(None), &ann).is_empty());
         assert_eq!(
-            kinds(&messages_of(&created(2), &ann)),
+            kinds(&messages_of(&created(Some(2)), &ann)),
             vec![(2, "assigned")]
         );
     }

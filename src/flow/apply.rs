@@ -5,12 +5,17 @@ use chrono::{DateTime, Utc};
 use super::events::{Event, Finish};
 use super::model::{Completion, NodeState, Task, TaskStatus};
 use super::rules::{decide_by, By, Denied, Op};
+pub use super::skip::Gate;
+use super::skip::{cc_notices, enter};
 
 /// What the caller supplies with an operation.
 #[derive(Debug, Clone, Default)]
 pub struct OpInput {
     pub to: Option<u64>,
     pub reason: Option<String>,
+    /// The steps' conditions as the service evaluated them (this module runs no
+    /// scripts): which steps the flow passes by, which failed.
+    pub gate: Gate,
 }
 
 /// Kinds of notice a flow change produces (inbox message kinds).
@@ -22,6 +27,12 @@ pub enum NoticeKind {
     Withdrawn,
     Urged,
     Finished,
+    /// CC (抄送): the flow reached a step that names the recipient.
+    CcReached,
+    /// CC (抄送): a step that names the recipient is done.
+    CcDone,
+    /// A step's condition could not be evaluated; the flow stopped there.
+    ConditionFailed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +83,7 @@ fn clean_reason(r: &Option<String>) -> Option<String> {
 }
 
 /// Marks `task.nodes[i]` as newly received by its handler; says so as an event.
-fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) -> Vec<Event> {
+pub(super) fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) -> Vec<Event> {
     let task_due = task.due_at;
     let Some(n) = task.nodes.get_mut(i) else {
         return vec![];
@@ -108,9 +119,12 @@ pub fn apply(
     let reason = clean_reason(&input.reason);
     let actor = match by {
         By::User(u) => u,
-        // `decide_by` lets the server do nothing but auto-close.
+        // `decide_by` lets the server do nothing but auto-close and skip.
         By::Server => {
-            let outcome = close_by_itself(task, reason, now);
+            let outcome = match op {
+                Op::Skip => super::skip::skip_current(task, &input.gate, now)?,
+                _ => close_by_itself(task, reason, now),
+            };
             task.updated_at = now;
             return Ok(outcome);
         }
@@ -118,6 +132,7 @@ pub fn apply(
     let c = task.current;
     let outcome = match op {
         Op::AutoClose => close_by_itself(task, reason, now),
+        Op::Skip => super::skip::skip_current(task, &input.gate, now)?,
         Op::Start => {
             let n = &mut task.nodes[c];
             n.state = NodeState::Started;
@@ -151,53 +166,25 @@ pub fn apply(
             if n.started_at.is_none() {
                 n.started_at = Some(now);
             }
-            if c + 1 < task.nodes.len() {
-                task.current = c + 1;
-                let mut events = vec![completed];
-                events.extend(activate(task, c + 1, now));
-                let next = task.nodes[c + 1].handler_id;
-                Outcome {
-                    notices: vec![Notice {
-                        to: next,
-                        kind: NoticeKind::Assigned,
-                        reason: None,
-                    }],
-                    log: LogLine {
-                        action: "complete".into(),
-                        detail: format!("completed step {}; step {} is next", c + 1, c + 2),
-                        reason,
-                    },
-                    events,
-                }
-            } else {
-                task.status = TaskStatus::Done;
-                task.finished_at = Some(now);
-                let mut to = vec![task.creator_id];
-                to.extend(&task.watchers);
-                to.sort_unstable();
-                to.dedup();
-                to.retain(|u| *u != actor);
-                Outcome {
-                    notices: to
-                        .into_iter()
-                        .map(|u| Notice {
-                            to: u,
-                            kind: NoticeKind::Finished,
-                            reason: None,
-                        })
-                        .collect(),
-                    log: LogLine {
-                        action: "complete".into(),
-                        detail: format!("completed step {}; the task is finished", c + 1),
-                        reason,
-                    },
-                    events: vec![
-                        completed,
-                        Event::Finished {
-                            how: Finish::Completed,
-                        },
-                    ],
-                }
+            let done_cc = cc_notices(&task.nodes[c], NoticeKind::CcDone, actor);
+            // The next step whose condition allows it; those passed by are skipped.
+            let entered = enter(task, c + 1, &input.gate, Some(actor), now);
+            let mut events = vec![completed];
+            events.extend(entered.events);
+            let mut notices = entered.notices;
+            notices.extend(done_cc);
+            let detail = match entered.reached {
+                Some(next) => format!("completed step {}; step {} is next", c + 1, next + 1),
+                None => format!("completed step {}; the task is finished", c + 1),
+            };
+            Outcome {
+                notices,
+                log: LogLine {
+                    action: "complete".into(),
+                    detail,
+                    reason,
+                },
+                events,
             }
         }
         Op::Transfer => {
@@ -238,15 +225,16 @@ pub fn apply(
             n.received_at = None;
             n.started_at = None;
             let node = n.id;
-            task.current = c - 1;
-            let prev = task.nodes[c - 1].handler_id;
+            let p = task.previous_index().unwrap_or(0);
+            task.current = p;
+            let prev = task.nodes[p].handler_id;
             let mut events = vec![Event::Returned {
                 node,
                 by: actor,
                 to: prev,
                 reason: reason.clone(),
             }];
-            events.extend(activate(task, c - 1, now));
+            events.extend(activate(task, p, now));
             Outcome {
                 notices: vec![Notice {
                     to: prev,
@@ -255,7 +243,7 @@ pub fn apply(
                 }],
                 log: LogLine {
                     action: "return".into(),
-                    detail: format!("returned step {} to step {}", c + 1, c),
+                    detail: format!("returned step {} to step {}", c + 1, p + 1),
                     reason: Some(reason),
                 },
                 events,
@@ -293,8 +281,9 @@ pub fn apply(
                 from,
                 reason: reason.clone(),
             }];
-            task.current = c - 1;
-            events.extend(activate(task, c - 1, now));
+            let p = task.previous_index().unwrap_or(0);
+            task.current = p;
+            events.extend(activate(task, p, now));
             Outcome {
                 notices: vec![Notice {
                     to: from,
@@ -303,7 +292,7 @@ pub fn apply(
                 }],
                 log: LogLine {
                     action: "withdraw".into(),
-                    detail: format!("withdrew step {} back to step {}", c + 1, c),
+                    detail: format!("withdrew step {} back to step {}", c + 1, p + 1),
                     reason,
                 },
                 events,

@@ -10,9 +10,12 @@ pub mod apply;
 pub mod events;
 pub mod model;
 pub mod rules;
+pub mod skip;
 
 pub use model::{ChecklistItem, Completion, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
 pub use rules::{decide, decide_by, By, Denied, Op};
 
+#[cfg(test)]
+mod skip_tests;
 #[cfg(test)]
 mod tests;

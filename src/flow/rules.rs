@@ -18,6 +18,10 @@ pub enum Op {
     /// never a user's (not in [`Op::ALL`], never parsed from a request).
     #[serde(skip)]
     AutoClose,
+    /// Passing the current step by because its condition is false: the server's own
+    /// operation (the system actor), like [`Op::AutoClose`].
+    #[serde(skip)]
+    Skip,
 }
 
 /// Who performs a flow operation: a user, or the server by itself.
@@ -57,6 +61,7 @@ impl Op {
             Op::Urge => "urge",
             Op::Withdraw => "withdraw",
             Op::AutoClose => "auto_close",
+            Op::Skip => "skip",
         }
     }
 }
@@ -82,15 +87,18 @@ pub enum Denied {
     ServerOnly,
     #[error("the task does not close by itself")]
     NotAutoClosing,
+    #[error("the current step has no condition")]
+    NoCondition,
 }
 
 /// Decides whether `by` may perform `op` on `task` now: users through [`decide`]; the
-/// server only auto-closes, and only an open scenario task that asked for it.
+/// server only auto-closes (an open scenario task that asked for it) and skips (an
+/// open task's current step that has a condition and is not started).
 pub fn decide_by(by: By, task: &Task, op: Op) -> Result<(), Denied> {
     let actor = match by {
         By::User(u) => u,
         By::Server => {
-            if op != Op::AutoClose {
+            if op != Op::AutoClose && op != Op::Skip {
                 return Err(Denied::NotCurrentHandler);
             }
             if task.archived {
@@ -98,6 +106,16 @@ pub fn decide_by(by: By, task: &Task, op: Op) -> Result<(), Denied> {
             }
             if task.status == TaskStatus::Done {
                 return Err(Denied::Finished);
+            }
+            if op == Op::Skip {
+                let node = task.current_node().ok_or(Denied::Finished)?;
+                if node.condition.is_none() {
+                    return Err(Denied::NoCondition);
+                }
+                if node.state != NodeState::Active {
+                    return Err(Denied::AlreadyStarted);
+                }
+                return Ok(());
             }
             if !task.source.as_ref().is_some_and(|s| s.auto_close) {
                 return Err(Denied::NotAutoClosing);
@@ -122,9 +140,10 @@ pub fn decide(actor: u64, task: &Task, op: Op) -> Result<(), Denied> {
         return Err(Denied::Finished);
     };
     let is_current = node.handler_id == actor;
-    let previous = c.checked_sub(1).and_then(|p| task.nodes.get(p));
+    // The step before, passing by those the flow skipped.
+    let previous = task.previous_index().and_then(|p| task.nodes.get(p));
     match op {
-        Op::AutoClose => Err(Denied::ServerOnly),
+        Op::AutoClose | Op::Skip => Err(Denied::ServerOnly),
         Op::Complete | Op::Transfer => is_current.then_some(()).ok_or(Denied::NotCurrentHandler),
         Op::Start => {
             if !is_current {
@@ -138,7 +157,7 @@ pub fn decide(actor: u64, task: &Task, op: Op) -> Result<(), Denied> {
         Op::Return => {
             if !is_current {
                 Err(Denied::NotCurrentHandler)
-            } else if c == 0 {
+            } else if previous.is_none() {
                 Err(Denied::FirstNode)
             } else {
                 Ok(())

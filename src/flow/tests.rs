@@ -39,6 +39,7 @@ fn task(k: usize) -> Task {
             received_at: (i == 0).then(t0),
             started_at: None,
             done_at: None,
+            ..Node::waiting(0, 0, String::new(), None)
         })
         .collect();
     Task {
@@ -71,6 +72,8 @@ fn task(k: usize) -> Task {
         source: None,
         next_local_id: k as u32,
         reminders: Default::default(),
+        fields: Default::default(),
+        template_id: None,
     }
 }
 
@@ -260,6 +263,7 @@ fn transfer_hands_the_node_to_someone_else() {
     let input = OpInput {
         to: Some(MEMBER),
         reason: Some("on leave".into()),
+        ..Default::default()
     };
     let out = apply(&mut t, H + 1, Op::Transfer, &input, now(2)).unwrap();
     assert_eq!(t.nodes[1].handler_id, MEMBER);
@@ -279,7 +283,8 @@ fn transfer_hands_the_node_to_someone_else() {
         Op::Transfer,
         &OpInput {
             to: Some(MEMBER),
-            reason: None
+            reason: None,
+            ..Default::default()
         },
         now(3)
     )
@@ -294,6 +299,7 @@ fn return_needs_a_reason_and_reactivates_the_previous_node() {
     let empty = OpInput {
         to: None,
         reason: Some("   ".into()),
+        ..Default::default()
     };
     assert!(apply(&mut t, H + 2, Op::Return, &empty, now(1)).is_err());
     assert_eq!(t, before, "a refused return changes nothing");
@@ -304,6 +310,7 @@ fn return_needs_a_reason_and_reactivates_the_previous_node() {
         &OpInput {
             to: None,
             reason: Some("wrong amount".into()),
+            ..Default::default()
         },
         now(1),
     )
@@ -590,6 +597,7 @@ fn every_operation_says_what_happened_as_typed_events() {
     let reason = |r: &str| OpInput {
         to: None,
         reason: Some(r.into()),
+        ..Default::default()
     };
     // (label, task, by, op, input, events)
     let mut late = at(3, 0, NodeState::Started);
@@ -672,6 +680,7 @@ fn every_operation_says_what_happened_as_typed_events() {
             OpInput {
                 to: Some(MEMBER),
                 reason: None,
+                ..Default::default()
             },
             vec![
                 Event::Transferred {

@@ -94,17 +94,19 @@ thread_local! {
     static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with `ctx` visible to the helpers and a fresh deadline.
+/// Runs `f` with `ctx` visible to the helpers and a fresh deadline. The context of an
+/// enclosing call is restored after (a step's condition may be evaluated while a
+/// scenario batch creates its tasks).
 pub fn with_context<T>(ctx: &Context, f: impl FnOnce() -> T) -> T {
-    CURRENT.with(|c| {
-        *c.borrow_mut() = Some(Current {
+    let outer = CURRENT.with(|c| {
+        c.borrow_mut().replace(Current {
             ctx: ctx.clone(),
             deadline: Instant::now() + DEADLINE,
             printed: 0,
         })
     });
     let out = f();
-    CURRENT.with(|c| *c.borrow_mut() = None);
+    CURRENT.with(|c| *c.borrow_mut() = outer);
     out
 }
 

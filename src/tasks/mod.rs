@@ -4,7 +4,9 @@
 
 pub mod attachments;
 pub mod comments;
+pub mod conditions;
 pub mod context;
+pub mod fields;
 pub mod lists;
 pub mod log;
 pub mod operate;

@@ -11,10 +11,10 @@ use crate::actor::Actor;
 use crate::effects;
 use crate::effects::events::Event;
 use crate::error::{ServiceError, ServiceResult};
-use crate::flow::apply::{apply, check, ApplyError, OpInput};
-use crate::flow::{Op, Task};
+use crate::flow::apply::{apply, check, ApplyError, Gate, OpInput};
+use crate::flow::{By, Op, Task};
 use crate::inbox::service::unread_about_task;
-use crate::store::Store;
+use crate::store::{Store, WriteTx};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -32,6 +32,58 @@ pub struct OpRequest {
 pub struct CheckRequest {
     pub rev: u64,
     pub done: bool,
+}
+
+/// The verdicts of the task's step conditions, evaluated only when it has any.
+fn gate_of(task: &Task, now: DateTime<Utc>) -> Gate {
+    if task.nodes.iter().any(|n| n.condition.is_some()) {
+        super::conditions::gate(task, now)
+    } else {
+        Gate::default()
+    }
+}
+
+/// After the fields changed (staged in `tx` as `task`): the current step's condition
+/// is evaluated again while its handler has not started it. False: the server skips
+/// it (Op::Skip, by the system). An error: kept on the step, its admins told. True:
+/// an earlier error is cleared.
+pub fn recheck_current(
+    tx: &mut WriteTx<'_>,
+    store: &Store,
+    task: &mut Task,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let Some(node) = task.current_node() else {
+        return Ok(());
+    };
+    if node.condition.is_none() || node.state != crate::flow::NodeState::Active {
+        return Ok(());
+    }
+    let id = node.id;
+    let before = node.condition_error.clone();
+    let gate = gate_of(task, now);
+    let rev = task.rev;
+    let system = Actor::system();
+    if gate.skips(id) {
+        let input = OpInput {
+            gate,
+            ..OpInput::default()
+        };
+        let outcome = apply(task, By::Server, Op::Skip, &input, now).map_err(map_apply)?;
+        tx.update(task, rev)?;
+        return effects::stage(tx, store, task, &system, &outcome, now);
+    }
+    let after = gate.failure(id).map(str::to_string);
+    if after == before {
+        return Ok(());
+    }
+    task.nodes[task.current].condition_error = after;
+    tx.update(task, rev)?;
+    let notices = crate::flow::skip::arrival_notices(task, None)
+        .into_iter()
+        .filter(|n| n.kind == crate::flow::apply::NoticeKind::ConditionFailed)
+        .collect::<Vec<_>>();
+    effects::inbox::post_messages(tx, task, &system, &notices, now)
 }
 
 fn map_apply(e: ApplyError) -> ServiceError {
@@ -66,6 +118,7 @@ pub fn operate(
         let input = OpInput {
             to: req.to,
             reason: req.reason.clone(),
+            gate: gate_of(&task, now),
         };
         let outcome = apply(&mut task, uid, op, &input, now).map_err(map_apply)?;
         // Only now, once the flow rules let this caller transfer (nothing is stored

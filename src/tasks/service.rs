@@ -1,17 +1,20 @@
 //! Creating and changing tasks (the flow operations are in `operate.rs`).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::context::{project_ctx, visible_task, ProjectCtx};
+use super::fields::FieldDef;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::audit;
 use crate::effects::events::{Edit, Event, TaskRef};
 use crate::effects::stage_events;
 use crate::error::{trimmed, ServiceError, ServiceResult};
-use crate::flow::model::{ReminderState, TaskSource};
+use crate::flow::model::{CcOn, ReminderState, TaskSource};
 use crate::flow::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
 use crate::org::policy::{may_choose_editors, may_create_task};
 use crate::store::{Store, WriteTx};
@@ -19,7 +22,7 @@ use crate::store::{Store, WriteTx};
 pub const MAX_NODES: usize = 50;
 pub const MAX_CHECKLIST: usize = 100;
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NodeInput {
     /// Absent only in templates.
@@ -28,6 +31,44 @@ pub struct NodeInput {
     pub action: String,
     #[serde(default, deserialize_with = "crate::time::option")]
     pub due_at: Option<DateTime<Utc>>,
+    /// A rhai expression over `fields` (and `r`, a scenario task's record): the step
+    /// is skipped when it is false.
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// Users told (CC, 抄送) when the flow reaches the step and/or when it is done.
+    #[serde(default)]
+    pub cc: Vec<u64>,
+    #[serde(default)]
+    pub cc_on: CcOn,
+}
+
+/// What a step says beyond its handler: its condition and its CC recipients (see
+/// `docs/flows.md`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepRule {
+    pub condition: Option<String>,
+    pub cc: Vec<u64>,
+    pub cc_on: CcOn,
+}
+
+impl NodeInput {
+    fn rule(&self) -> StepRule {
+        StepRule {
+            condition: self.condition.clone(),
+            cc: self.cc.clone(),
+            cc_on: self.cc_on,
+        }
+    }
+}
+
+impl NodeEdit {
+    fn rule(&self) -> StepRule {
+        StepRule {
+            condition: self.condition.clone(),
+            cc: self.cc.clone(),
+            cc_on: self.cc_on,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -48,8 +89,12 @@ pub struct NewTask {
     pub watchers: Vec<u64>,
     #[serde(default)]
     pub editors: Vec<u64>,
-    /// The template the nodes came from (informational).
+    /// The template the nodes came from: its custom fields apply beside the project's.
     pub template_id: Option<u64>,
+    /// Custom field values, checked against the project's and template's fields.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -62,6 +107,15 @@ pub struct NodeEdit {
     pub action: String,
     #[serde(default, deserialize_with = "crate::time::option")]
     pub due_at: Option<DateTime<Utc>>,
+    /// A rhai expression over `fields` (and `r`, a scenario task's record): the step
+    /// is skipped when it is false.
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// Users told (CC, 抄送) when the flow reaches the step and/or when it is done.
+    #[serde(default)]
+    pub cc: Vec<u64>,
+    #[serde(default)]
+    pub cc_on: CcOn,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -88,6 +142,9 @@ pub struct TaskPatch {
     pub watchers: Option<Vec<u64>>,
     pub editors: Option<Vec<u64>>,
     pub checklist: Option<Vec<ChecklistEdit>>,
+    /// Custom field values: the whole set (an absent key is cleared).
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 fn clean_title(t: &str) -> ServiceResult<String> {
@@ -169,12 +226,82 @@ fn check_can_create(ctx: &ProjectCtx, actor: &Actor) -> ServiceResult<()> {
     Ok(())
 }
 
-/// Builds a validated, not yet stored task.
+/// Builds a validated, not yet stored task (custom fields: the project's only).
 pub fn build(
     ctx: &ProjectCtx,
     creator_id: u64,
     new: NewTask,
     source: Option<TaskSource>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Task> {
+    build_with(ctx, creator_id, new, source, &[], now)
+}
+
+/// Checks a step's condition and CC recipients.
+fn clean_rule(ctx: &ProjectCtx, rule: StepRule) -> ServiceResult<StepRule> {
+    let condition = rule
+        .condition
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    if let Some(c) = &condition {
+        super::conditions::check(c)
+            .map_err(|e| ServiceError::invalid("nodes", format!("condition: {e}")))?;
+    }
+    let cc = dedup(rule.cc);
+    ctx.check_members(&cc, "nodes")?;
+    Ok(StepRule {
+        condition,
+        cc,
+        cc_on: rule.cc_on,
+    })
+}
+
+fn step(
+    id: u32,
+    handler_id: u64,
+    action: String,
+    due_at: Option<DateTime<Utc>>,
+    r: StepRule,
+) -> Node {
+    Node {
+        condition: r.condition,
+        cc: r.cc,
+        cc_on: r.cc_on,
+        ..Node::waiting(id, handler_id, action, due_at)
+    }
+}
+
+/// The custom fields of a task in `ctx`'s project made from a template with
+/// `template_fields`, checked (members are the users a user field may name).
+fn clean_fields(
+    ctx: &ProjectCtx,
+    template_fields: &[FieldDef],
+    values: &BTreeMap<String, serde_json::Value>,
+) -> ServiceResult<BTreeMap<String, serde_json::Value>> {
+    let defs = super::fields::merged(&ctx.project.fields, template_fields);
+    super::fields::check_values(&defs, values, &|u| ctx.is_member(u))
+}
+
+/// The fields of template `id` (none when there is no such template).
+pub fn template_fields(store: &Store, id: Option<u64>) -> ServiceResult<Vec<FieldDef>> {
+    let Some(id) = id else {
+        return Ok(Vec::new());
+    };
+    Ok(store
+        .get::<super::templates::Template>(id)?
+        .map(|t| t.fields)
+        .unwrap_or_default())
+}
+
+/// Builds a validated, not yet stored task whose fields are checked against the
+/// project's and `template_fields`; the steps whose condition is false at the start
+/// are passed by already.
+pub fn build_with(
+    ctx: &ProjectCtx,
+    creator_id: u64,
+    new: NewTask,
+    source: Option<TaskSource>,
+    template_fields: &[FieldDef],
     now: DateTime<Utc>,
 ) -> ServiceResult<Task> {
     check_node_count(new.kind, new.nodes.len())?;
@@ -216,23 +343,27 @@ pub fn build(
         source,
         next_local_id: 0,
         reminders: ReminderState::default(),
+        fields: clean_fields(ctx, template_fields, &new.fields)?,
+        template_id: new.template_id,
     };
     for (i, n) in new.nodes.into_iter().enumerate() {
         let id = t.alloc_id();
-        t.nodes.push(Node {
+        let mut node = step(
             id,
-            handler_id: n.handler_id,
-            action: clean_action(&n.action)?,
-            due_at: n.due_at,
-            state: if i == 0 {
-                NodeState::Active
-            } else {
-                NodeState::Waiting
-            },
-            received_at: (i == 0).then_some(now),
-            started_at: None,
-            done_at: None,
-        });
+            n.handler_id,
+            clean_action(&n.action)?,
+            n.due_at,
+            clean_rule(ctx, n.rule())?,
+        );
+        if i == 0 {
+            node.state = NodeState::Active;
+            node.received_at = Some(now);
+        }
+        t.nodes.push(node);
+    }
+    if t.nodes.iter().any(|n| n.condition.is_some()) {
+        let gate = super::conditions::gate(&t, now);
+        crate::flow::skip::start(&mut t, &gate, now);
     }
     for text in new.checklist {
         let text = trimmed(
@@ -270,11 +401,14 @@ pub fn insert(
                 id,
                 title: t.title.clone(),
             },
-            first_handler: t.nodes[0].handler_id,
+            first_handler: t.current_handler(),
             facts: crate::flow::events::created(t, actor.user_id),
         }],
         now,
     )?;
+    // The first step's CC recipients; a failed condition's error to the task's admins.
+    let others = crate::flow::skip::arrival_notices(t, actor.user_id);
+    crate::effects::inbox::post_messages(tx, t, actor, &others, now)?;
     Ok(id)
 }
 
@@ -290,7 +424,8 @@ pub fn create(
     let creator = actor
         .user_id
         .ok_or_else(|| ServiceError::forbidden("tasks are created by users"))?;
-    let mut t = build(&ctx, creator, new, None, now)?;
+    let tf = template_fields(store, new.template_id)?;
+    let mut t = build_with(&ctx, creator, new, None, &tf, now)?;
     store.write(|tx| insert(tx, &mut t, actor, now))?;
     Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
 }
@@ -372,6 +507,11 @@ pub fn edit(
         edit_checklist(&mut t, items)?;
         changed.push(Edit::Checklist);
     }
+    if let Some(values) = &patch.fields {
+        let tf = template_fields(store, t.template_id)?;
+        t.fields = clean_fields(&ctx, &tf, values)?;
+        changed.push(Edit::Fields);
+    }
     t.updated_at = now;
     let rev = patch.rev;
     store.write(|tx| {
@@ -385,6 +525,7 @@ pub fn edit(
             }],
             now,
         )?;
+        super::operate::recheck_current(tx, store, &mut t, now)?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
@@ -408,7 +549,15 @@ fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceRe
         let same = new.id == Some(old.id)
             && new.handler_id == old.handler_id
             && new.action.trim() == old.action
-            && new.due_at == old.due_at;
+            && new.due_at == old.due_at
+            && new
+                .condition
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                == old.condition.as_deref()
+            && dedup(new.cc.clone()) == old.cc
+            && new.cc_on == old.cc_on;
         if !same {
             return Err(ServiceError::invalid(
                 "nodes",
@@ -424,16 +573,13 @@ fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceRe
             Some(id) if t.nodes[fixed..].iter().any(|o| o.id == id) => id,
             _ => t.alloc_id(),
         };
-        out.push(Node {
+        out.push(step(
             id,
-            handler_id: n.handler_id,
-            action: clean_action(&n.action)?,
-            due_at: n.due_at,
-            state: NodeState::Waiting,
-            received_at: None,
-            started_at: None,
-            done_at: None,
-        });
+            n.handler_id,
+            clean_action(&n.action)?,
+            n.due_at,
+            clean_rule(ctx, n.rule())?,
+        ));
     }
     t.nodes = out;
     Ok(())
@@ -547,6 +693,9 @@ pub fn copy(
                 handler_id: n.handler_id,
                 action: n.action.clone(),
                 due_at: n.due_at,
+                condition: n.condition.clone(),
+                cc: n.cc.iter().copied().filter(|u| ctx.is_member(*u)).collect(),
+                cc_on: n.cc_on,
             })
             .collect(),
         checklist: t.checklist.iter().map(|c| c.text.clone()).collect(),
@@ -562,9 +711,11 @@ pub fn copy(
             .copied()
             .filter(|e| ctx.is_member(*e))
             .collect(),
-        template_id: None,
+        template_id: t.template_id,
+        fields: t.fields.clone(),
     };
-    let mut copy = build(&ctx, creator, new, None, now)?;
+    let tf = template_fields(store, t.template_id)?;
+    let mut copy = build_with(&ctx, creator, new, None, &tf, now)?;
     store.write(|tx| {
         let new_id = insert(tx, &mut copy, actor, now)?;
         stage_events(

@@ -431,8 +431,12 @@ pub fn create(
 }
 
 pub fn get(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> ServiceResult<TaskView> {
-    let (t, _, allowed) = visible_task(store, actor, id)?;
-    Ok(TaskView::new(&t, allowed, now))
+    let (t, ctx, allowed) = visible_task(store, actor, id)?;
+    let tf = template_fields(store, t.template_id)?;
+    Ok(TaskView {
+        field_defs: super::fields::merged(&ctx.project.fields, &tf),
+        ..TaskView::new(&t, allowed, now)
+    })
 }
 
 /// Applies an edit: only nodes not yet reached may change.

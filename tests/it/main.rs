@@ -10,6 +10,7 @@ mod backup;
 mod bad_input;
 mod board;
 mod chat_apps;
+mod custom_fields;
 mod delivery;
 mod demo_cli;
 mod erp;

@@ -158,6 +158,7 @@ fn query_table() -> BTreeMap<&'static str, Vec<(&'static str, bool)>> {
                 ("page", false),
                 ("per_page", false),
                 ("archived", false),
+                ("field", false),
             ],
         ),
         (

@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod comments;
 pub mod conditions;
 pub mod context;
+pub mod field_reports;
 pub mod fields;
 pub mod lists;
 pub mod log;

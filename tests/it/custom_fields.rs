@@ -111,6 +111,57 @@ async fn fields_are_checked_stored_listed_filtered_and_edited() {
     assert_eq!(t.admin.get(&list("field=site:")).await["total"], 2);
     let (st, body) = t.admin.call(Method::GET, &list("field=region"), None).await;
     assert_error(st, &body, 400, "invalid");
+    // exported with a column per field, and counted by the choice field
+    let csv = t
+        .admin
+        .request(
+            Method::GET,
+            &format!(
+                "/api/projects/{}/tasks/export.csv?field=region:north",
+                t.project
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].ends_with("Amount,Region,Site"), "{csv}");
+    assert_eq!(lines.len(), 2, "{csv}");
+    assert!(lines[1].contains("25000.50,north,"), "{csv}");
+    let by = t
+        .admin
+        .get(&format!(
+            "/api/stats/fields?project_id={}&field=region",
+            t.project
+        ))
+        .await;
+    assert_eq!(
+        by["rows"][0],
+        json!({"value": "north", "open": 1, "done": 0, "overdue": 0})
+    );
+    assert_eq!(by["rows"][1]["open"], 1);
+    assert_eq!(by["rows"][2]["value"], Value::Null);
+    let (st, body) = t
+        .admin
+        .call(
+            Method::GET,
+            &format!("/api/stats/fields?project_id={}&field=amount", t.project),
+            None,
+        )
+        .await;
+    assert_error(st, &body, 400, "invalid");
+    let (st, _) = t
+        .c(6)
+        .call(
+            Method::GET,
+            &format!("/api/stats/fields?project_id={}&field=region", t.project),
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "an outsider learns nothing");
     // edited by the creator (checked again), not by a watcher
     let path = format!("/api/tasks/{}", a["id"]);
     let (st, body) = t

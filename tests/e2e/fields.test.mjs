@@ -6,6 +6,8 @@
 //
 // Run from tests/e2e:  node --test fields.test.mjs   (needs the binary: skipped with BATON_E2E_MOCK=1)
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, apiSession, startBaton } from './server.mjs';
@@ -16,6 +18,18 @@ const PHONE = { width: 390, height: 844 };
 const PASSWORD = 'Fields-Passw0rd-1';
 const GM = 'cents(fields.amount) > cents("20000")';
 const MOCK = process.env.BATON_E2E_MOCK === '1';
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core over the page as it stands: no serious or critical violation. */
+async function noSeriousViolations(page, state) {
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  const found = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  assert.deepEqual(found, [], `${state}: ${found.join('\n')}`);
+}
 
 let server;
 let browser;
@@ -66,6 +80,8 @@ after(async () => {
 async function signIn(username, { viewport = DESKTOP, password = PASSWORD, locale = 'en-US' } = {}) {
   const context = await browser.newContext({ viewport, locale });
   context.setDefaultTimeout(STEP_TIMEOUT);
+  // axe-core in every page (an init script: the app's CSP forbids inline scripts)
+  await context.addInitScript(AXE_SOURCE);
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`${username} pageerror: ${e.message}`));
@@ -123,6 +139,7 @@ describe('custom fields, conditional steps and CC', { timeout: 240000, skip: MOC
     const gmRow = dialog.getByTestId('node-row').nth(2);
     await gmRow.getByTestId('node-condition').waitFor();
     assert.equal(await gmRow.getByTestId('node-condition').inputValue(), GM);
+    await noSeriousViolations(page, 'create dialog with fields, condition and CC');
     await dialog.getByTestId('task-title').fill('Order SO-15000');
     await dialog.getByTestId('field-input-amount').fill('15000');
     await dialog.getByTestId('field-input-region').selectOption('north');
@@ -155,6 +172,7 @@ describe('custom fields, conditional steps and CC', { timeout: 240000, skip: MOC
     await gmStep.and(page.locator('[data-skipped="true"]')).waitFor();
     await gmStep.getByTestId('flow-node-skip-reason').waitFor();
     assert.match(await gmStep.getByTestId('flow-node-skip-reason').innerText(), /condition not met|条件不满足/);
+    await noSeriousViolations(page, 'task with a skipped step and a CC');
     await page.getByTestId('op-complete').waitFor({ state: 'detached' });
     await page.getByTestId('flow-no-ops').waitFor({ state: 'detached' });
     assert.deepEqual(mia.problems.concat(fin.problems), []);
@@ -193,6 +211,7 @@ describe('custom fields, conditional steps and CC', { timeout: 240000, skip: MOC
     await page.getByTestId('filter-field-value').selectOption('north');
     await page.locator('[data-testid="task-row"][data-title="Order South-2"]').waitFor({ state: 'detached' });
     await page.locator('[data-testid="task-row"][data-title="Order North-2"]').waitFor();
+    await noSeriousViolations(page, 'list with field columns and filter');
     const titles = await page.getByTestId('task-row').evaluateAll((rows) => rows.map((r) => r.dataset.title));
     assert.ok(titles.length > 0 && titles.every((t) => t !== 'Order South-2' && t !== 'Order SO-25000'), titles.join(', '));
     assert.deepEqual(mia.problems, []);

@@ -245,7 +245,7 @@ function Stepper({ task, showErrors }) {
       return html`<li key=${n.id || i} class=${`step step-${n.state} ${current ? 'step-current' : ''} ${n.skipped ? 'step-skipped' : ''}`} data-testid="flow-node"
         data-state=${n.state} data-current=${current ? 'true' : 'false'} data-handler=${name(n.handler_id)} data-skipped=${n.skipped ? 'true' : 'false'}
         aria-current=${current ? 'step' : undefined}>
-        <span class="step-dot">${n.state === 'done' ? html`<${Icon} name="check" />` : i + 1}</span>
+        <span class="step-dot">${n.state === 'done' && !n.skipped ? html`<${Icon} name="check" />` : i + 1}</span>
         <div class="step-body">
           <div class="step-head">
             <span class="step-handler" data-testid="flow-node-handler">${name(n.handler_id)}</span>

@@ -65,6 +65,7 @@ pub fn check_then_approve(checker: u64, approver: u64) -> Vec<NodeInput> {
             handler_id,
             action: action.into(),
             due_at: None,
+            ..Default::default()
         })
         .collect()
 }

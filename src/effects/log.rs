@@ -47,8 +47,8 @@ pub fn write_events(
             ..LogEntry::new(task_id, actor, line, now)
         },
     )?;
-    // Each step the flow passed by has its own line, by the system (no one did it);
-    // a skip by the server (its line already the reason) adds the steps after it.
+    // Each step the flow passed by has its own line, by the system (no one did it),
+    // with no facts: statistics count no receipt or completion for it.
     for step in skipped {
         let line = LogLine {
             action: "skip".into(),

@@ -67,7 +67,8 @@ impl Record for Task {
         let mut handled: Vec<u64> = self
             .nodes
             .iter()
-            .filter(|n| n.state == NodeState::Done)
+            // a step the flow skipped was never handled by anyone
+            .filter(|n| n.state == NodeState::Done && !n.skipped)
             .map(|n| n.handler_id)
             .collect();
         handled.sort_unstable();

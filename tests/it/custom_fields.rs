@@ -263,6 +263,22 @@ async fn a_conditional_gm_step_is_skipped_under_20000_and_reached_above() {
         !t.c(1).inbox_kinds().await.contains(&"assigned".to_string()),
         "the GM of a skipped step hears nothing"
     );
+    // nor did they handle it, nor receive it in the statistics
+    let done = t.c(1).get("/api/my/done").await;
+    assert!(done["items"].as_array().unwrap().is_empty(), "{done}");
+    let stats = t.admin.get("/api/stats").await;
+    let gm = stats["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["user_id"] == t.id(1))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (gm["received"].clone(), gm["completed"].clone()),
+        (json!(0), json!(0)),
+        "{gm}"
+    );
     let big = created(&t, json!({"amount": "25000"}), json!({"condition": GM})).await;
     let next = complete(t.c(0), &big).await;
     assert_eq!(next["current_node"], 1, "{next}");

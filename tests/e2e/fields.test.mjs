@@ -212,6 +212,13 @@ describe('custom fields, conditional steps and CC', { timeout: 240000, skip: MOC
     await page.locator('[data-testid="task-row"][data-title="Order South-2"]').waitFor({ state: 'detached' });
     await page.locator('[data-testid="task-row"][data-title="Order North-2"]').waitFor();
     await noSeriousViolations(page, 'list with field columns and filter');
+    // the export link carries the same filter: a CSV with the field columns
+    const href = await page.getByTestId('tasks-export').getAttribute('href');
+    assert.match(href, /field=region%3Anorth/);
+    const csv = await (await page.request.get(`${server.url}${href}`)).text();
+    assert.match(csv, /Amount,Region/);
+    assert.match(csv, /Order North-2/);
+    assert.doesNotMatch(csv, /Order South-2/);
     const titles = await page.getByTestId('task-row').evaluateAll((rows) => rows.map((r) => r.dataset.title));
     assert.ok(titles.length > 0 && titles.every((t) => t !== 'Order South-2' && t !== 'Order SO-25000'), titles.join(', '));
     assert.deepEqual(mia.problems, []);

@@ -71,6 +71,11 @@ export function ProjectTasks({ project }) {
     per_page: perPage,
   };
   const list = useLoader(() => api.projectTasks(project.id, params), [project.id, JSON.stringify(params)]);
+  // the same list, every page, as CSV with a column per custom field
+  const exportQuery = new URLSearchParams(
+    Object.entries(params).filter(([k, v]) => k !== 'page' && k !== 'per_page' && v !== undefined && v !== null && v !== ''),
+  ).toString();
+  const exportHref = `/api/projects/${encodeURIComponent(project.id)}/tasks/export.csv${exportQuery ? `?${exportQuery}` : ''}`;
   const setSort = (v) => {
     setSortState(v);
     setPage(1);
@@ -89,6 +94,7 @@ export function ProjectTasks({ project }) {
       <div class="row-actions">
         ${isAdmin(me) && filters.status !== 'open' &&
         html`<button type="button" class="btn" onClick=${() => setArchiving(true)} data-testid="archive-finished">${t('tasks.archiveFinished')}</button>`}
+        <a class="btn" href=${exportHref} download data-testid="tasks-export">${t('fields.exportCsv')}</a>
         ${!project.archived &&
         html`<button type="button" class="btn btn-primary" onClick=${() => setCreating(true)} data-testid="task-new">
           <${Icon} name="plus" /> ${t('tasks.new')}</button>`}

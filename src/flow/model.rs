@@ -228,7 +228,7 @@ pub struct Task {
     #[serde(default)]
     pub reminders: ReminderState,
     /// Custom field values (自定义字段), validated against the definitions of the
-    /// task's project and template (`tasks::fields`).
+    /// task's project and template (`projects::fields`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub fields: std::collections::BTreeMap<String, serde_json::Value>,
     /// The template the task was made from, whose field definitions also apply.

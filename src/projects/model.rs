@@ -26,7 +26,7 @@ pub struct Project {
     pub created_by: String,
     /// Custom fields (自定义字段) the project's tasks carry.
     #[serde(default)]
-    pub fields: Vec<crate::tasks::fields::FieldDef>,
+    pub fields: Vec<super::fields::FieldDef>,
 }
 
 impl Record for Project {
@@ -45,7 +45,7 @@ pub struct ProjectView {
     pub builtin: Option<Builtin>,
     pub created_at: DateTime<Utc>,
     pub rev: u64,
-    pub fields: Vec<crate::tasks::fields::FieldDef>,
+    pub fields: Vec<super::fields::FieldDef>,
 }
 
 impl ProjectView {

@@ -36,7 +36,7 @@ pub struct NewProject {
     pub business_types: Vec<String>,
     /// Custom fields of the project's tasks.
     #[serde(default)]
-    pub fields: Vec<crate::tasks::fields::FieldDef>,
+    pub fields: Vec<super::fields::FieldDef>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -50,7 +50,7 @@ pub struct ProjectPatch {
     pub rev: Option<u64>,
     /// Custom fields of the project's tasks (the whole list). Values already on tasks
     /// stay as they are; they are checked again when a task's fields are edited.
-    pub fields: Option<Vec<crate::tasks::fields::FieldDef>>,
+    pub fields: Option<Vec<super::fields::FieldDef>>,
 }
 
 fn validate_name(name: &str) -> ServiceResult<String> {
@@ -140,7 +140,7 @@ pub fn create(
 ) -> ServiceResult<ProjectView> {
     let name = validate_name(&new.name)?;
     let business_types = validate_business_types(new.business_types)?;
-    let fields = crate::tasks::fields::check_defs(new.fields)?;
+    let fields = super::fields::check_defs(new.fields)?;
     // A department admin's project lands in their department unless they name another of theirs.
     let department_id = new.department_id.or_else(|| home_department(actor));
     let departments = store.list::<Department>()?;
@@ -218,7 +218,7 @@ pub fn update(
         p.business_types = validate_business_types(t)?;
     }
     if let Some(f) = patch.fields {
-        p.fields = crate::tasks::fields::check_defs(f)?;
+        p.fields = super::fields::check_defs(f)?;
     }
     if let Some(d) = patch.department_id {
         let departments = store.list::<Department>()?;

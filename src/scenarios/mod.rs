@@ -8,10 +8,12 @@
 //! operations (CRUD, dry run, preview); `run` evaluates a batch within time budgets
 //! and wires quarantines; `decide` is the pure per-record state machine that `apply`
 //! writes; `tick` re-evaluates pairs whose wake time came; `spec_task` builds a task
-//! from a spec. The push path is `erp::push`.
+//! from a spec; `conditions` evaluates the steps' conditions for the task service.
+//! The push path is `erp::push`.
 
 pub mod admin;
 pub mod apply;
+pub mod conditions;
 pub mod decide;
 pub mod engine;
 pub mod eval;

@@ -13,13 +13,13 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::context::project_ctx;
-use super::fields::FieldKind;
 use super::lists::{project_tasks, ListQuery};
 use super::view::TaskSummary;
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::TaskStatus;
 use crate::org::User;
+use crate::projects::fields::FieldKind;
 use crate::store::Store;
 
 /// At most this many tasks in one export or breakdown.

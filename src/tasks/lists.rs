@@ -167,7 +167,7 @@ pub fn project_tasks(
             q.due_to
                 .is_none_or(|to| t.current_due().is_some_and(|d| d <= to))
         })
-        .filter(|t| field.is_none_or(|(k, v)| super::fields::matches(t.fields.get(k), v)))
+        .filter(|t| field.is_none_or(|(k, v)| crate::projects::fields::matches(t.fields.get(k), v)))
         .filter(|t| {
             text.as_ref().is_none_or(|s| {
                 t.title.to_lowercase().contains(s) || t.description.to_lowercase().contains(s)

@@ -7,7 +7,6 @@ pub mod comments;
 pub mod conditions;
 pub mod context;
 pub mod field_reports;
-pub mod fields;
 pub mod lists;
 pub mod log;
 pub mod operate;

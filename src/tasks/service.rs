@@ -7,7 +7,6 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::context::{project_ctx, visible_task, ProjectCtx};
-use super::fields::FieldDef;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::audit;
@@ -17,6 +16,7 @@ use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::flow::model::{CcOn, ReminderState, TaskSource};
 use crate::flow::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
 use crate::org::policy::{may_choose_editors, may_create_task};
+use crate::projects::fields::FieldDef;
 use crate::store::{Store, WriteTx};
 
 pub const MAX_NODES: usize = 50;
@@ -278,8 +278,8 @@ fn clean_fields(
     template_fields: &[FieldDef],
     values: &BTreeMap<String, serde_json::Value>,
 ) -> ServiceResult<BTreeMap<String, serde_json::Value>> {
-    let defs = super::fields::merged(&ctx.project.fields, template_fields);
-    super::fields::check_values(&defs, values, &|u| ctx.is_member(u))
+    let defs = crate::projects::fields::merged(&ctx.project.fields, template_fields);
+    crate::projects::fields::check_values(&defs, values, &|u| ctx.is_member(u))
 }
 
 /// The fields of template `id` (none when there is no such template).
@@ -434,7 +434,7 @@ pub fn get(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> Service
     let (t, ctx, allowed) = visible_task(store, actor, id)?;
     let tf = template_fields(store, t.template_id)?;
     Ok(TaskView {
-        field_defs: super::fields::merged(&ctx.project.fields, &tf),
+        field_defs: crate::projects::fields::merged(&ctx.project.fields, &tf),
         ..TaskView::new(&t, allowed, now)
     })
 }

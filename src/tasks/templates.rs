@@ -39,7 +39,7 @@ pub struct Template {
     pub created_by: String,
     /// Custom fields of the tasks made from it, beside their project's.
     #[serde(default)]
-    pub fields: Vec<super::fields::FieldDef>,
+    pub fields: Vec<crate::projects::fields::FieldDef>,
 }
 
 impl Record for Template {
@@ -53,7 +53,7 @@ pub struct TemplateInput {
     pub name: String,
     pub nodes: Vec<TemplateNode>,
     #[serde(default)]
-    pub fields: Vec<super::fields::FieldDef>,
+    pub fields: Vec<crate::projects::fields::FieldDef>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -62,7 +62,7 @@ pub struct TemplatePatch {
     pub name: Option<String>,
     pub nodes: Option<Vec<TemplateNode>>,
     pub rev: Option<u64>,
-    pub fields: Option<Vec<super::fields::FieldDef>>,
+    pub fields: Option<Vec<crate::projects::fields::FieldDef>>,
 }
 
 /// A step may be due at most ten years after the task is created.
@@ -150,7 +150,7 @@ pub fn create(
         builtin: None,
         nodes,
         created_by: actor.name.clone(),
-        fields: super::fields::check_defs(input.fields)?,
+        fields: crate::projects::fields::check_defs(input.fields)?,
     };
     store.write(|tx| {
         tx.insert(&mut t)?;
@@ -196,7 +196,7 @@ pub fn update(
         t.name = name;
     }
     if let Some(f) = patch.fields {
-        t.fields = super::fields::check_defs(f)?;
+        t.fields = crate::projects::fields::check_defs(f)?;
     }
     t.name = validate(store, &t.name, &mut t.nodes)?;
     store.write(|tx| {

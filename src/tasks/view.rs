@@ -43,7 +43,7 @@ pub struct TaskView {
     #[schema(value_type = Object)]
     pub fields: BTreeMap<String, serde_json::Value>,
     /// The definitions that apply (the project's and the template's), for the form.
-    pub field_defs: Vec<super::fields::FieldDef>,
+    pub field_defs: Vec<crate::projects::fields::FieldDef>,
     pub template_id: Option<u64>,
 }
 

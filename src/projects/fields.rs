@@ -124,7 +124,7 @@ pub fn merged(project: &[FieldDef], template: &[FieldDef]) -> Vec<FieldDef> {
 /// An amount as an exact two-place decimal string: "1,234.5" → "1234.50".
 pub fn money(v: &Value) -> Option<String> {
     let cents = match v {
-        Value::String(s) => crate::scenarios::engine::cents_of_str(s).ok()?,
+        Value::String(s) => crate::money::parse_cents(s).ok()?,
         Value::Number(n) => match n.as_i64() {
             Some(i) => i.checked_mul(100)?,
             None => {

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 
-use crate::flow::apply::Gate;
+use crate::flow::apply::{Gate, Notice, NoticeKind};
 use crate::flow::{NodeState, Task};
 
 /// What compiles and evaluates conditions.
@@ -56,4 +56,41 @@ pub fn gate(task: &Task, now: DateTime<Utc>) -> Gate {
         }
     }
     gate
+}
+
+/// A failed condition is for those who may correct the task: besides its creator and
+/// editors (the flow's notices), the admins of its project hear of it. Adds them to
+/// `notices` when one says a condition failed.
+pub fn tell_admins(
+    store: &crate::store::Store,
+    project: &crate::projects::Project,
+    notices: &mut Vec<Notice>,
+) -> crate::error::ServiceResult<()> {
+    let Some(failed) = notices
+        .iter()
+        .find(|n| n.kind == NoticeKind::ConditionFailed)
+        .cloned()
+    else {
+        return Ok(());
+    };
+    let departments = store.list::<crate::org::Department>()?;
+    for u in store.list::<crate::org::User>()? {
+        let admin = !u.disabled
+            && crate::org::policy::administers(
+                &crate::actor::Actor::from_user(&u),
+                project.department_id,
+                &departments,
+            );
+        if admin
+            && !notices
+                .iter()
+                .any(|n| n.to == u.id && n.kind == failed.kind)
+        {
+            notices.push(Notice {
+                to: u.id,
+                ..failed.clone()
+            });
+        }
+    }
+    Ok(())
 }

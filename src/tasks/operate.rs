@@ -69,7 +69,10 @@ pub fn recheck_current(
             gate,
             ..OpInput::default()
         };
-        let outcome = apply(task, By::Server, Op::Skip, &input, now).map_err(map_apply)?;
+        let mut outcome = apply(task, By::Server, Op::Skip, &input, now).map_err(map_apply)?;
+        if let Some(p) = store.get::<crate::projects::Project>(task.project_id)? {
+            super::conditions::tell_admins(store, &p, &mut outcome.notices)?;
+        }
         tx.update(task, rev)?;
         return effects::stage(tx, store, task, &system, &outcome, now);
     }
@@ -79,10 +82,13 @@ pub fn recheck_current(
     }
     task.nodes[task.current].condition_error = after;
     tx.update(task, rev)?;
-    let notices = crate::flow::skip::arrival_notices(task, None)
+    let mut notices = crate::flow::skip::arrival_notices(task, None)
         .into_iter()
         .filter(|n| n.kind == crate::flow::apply::NoticeKind::ConditionFailed)
         .collect::<Vec<_>>();
+    if let Some(p) = store.get::<crate::projects::Project>(task.project_id)? {
+        super::conditions::tell_admins(store, &p, &mut notices)?;
+    }
     effects::inbox::post_messages(tx, task, &system, &notices, now)
 }
 
@@ -120,7 +126,8 @@ pub fn operate(
             reason: req.reason.clone(),
             gate: gate_of(&task, now),
         };
-        let outcome = apply(&mut task, uid, op, &input, now).map_err(map_apply)?;
+        let mut outcome = apply(&mut task, uid, op, &input, now).map_err(map_apply)?;
+        super::conditions::tell_admins(store, &ctx.project, &mut outcome.notices)?;
         // Only now, once the flow rules let this caller transfer (nothing is stored
         // yet): someone who may not transfer is refused as such, not told about `to`.
         if op == Op::Transfer {

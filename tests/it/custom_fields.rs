@@ -298,6 +298,8 @@ async fn a_failing_condition_stops_at_its_step_and_tells_the_admins() {
     let err = at["nodes"][1]["condition_error"].as_str().unwrap();
     assert!(!err.is_empty());
     t.c(4).wait_for_message("condition_failed").await;
+    // and the project's admins (here the company admin)
+    t.admin.wait_for_message("condition_failed").await;
     let path = format!("/api/tasks/{}", task["id"]);
     // once the fields make the condition false, the server skips the step
     let (st, e) = t

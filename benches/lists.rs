@@ -40,6 +40,7 @@ fn main() {
                     department_id: None,
                     members: users.clone(),
                     business_types: vec![],
+                    fields: vec![],
                 },
                 now,
             )
@@ -73,6 +74,7 @@ fn main() {
                         watchers: vec![h(2)],
                         editors: vec![],
                         template_id: None,
+                        fields: Default::default(),
                     };
                     let mut t: Task = build(&ctx, h(3), new, None, now)
                         .map_err(|e| baton::store::StoreError::Codec(e.to_string()))?;

@@ -49,6 +49,7 @@ fn main() {
             department_id: None,
             members: users.clone(),
             business_types: vec![],
+            fields: vec![],
         },
         now,
     )
@@ -83,6 +84,7 @@ fn main() {
                         watchers: vec![],
                         editors: vec![],
                         template_id: None,
+                        fields: Default::default(),
                     };
                     let mut t: Task = build(&ctx, h(2), new, None, created).map_err(err)?;
                     let actor = Actor::user(h(2), "creator", Role::Member, None);

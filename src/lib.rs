@@ -26,6 +26,7 @@ pub mod http;
 pub mod inbox;
 pub mod markdown;
 pub mod metrics;
+pub mod money;
 pub mod net;
 pub mod org;
 pub mod patch;

@@ -131,6 +131,7 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
             department_id: dept_ids.get("客服部").copied(),
             members: vec![admin.id, id("cs_lead")?, id("lily")?, id("finance")?],
             business_types: vec!["refund".into(), "complaint".into()],
+            fields: vec![],
         },
         now,
     )?;
@@ -142,6 +143,7 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
             department_id: dept_ids.get("仓库").copied(),
             members: vec![admin.id, id("warehouse")?, id("buyer")?],
             business_types: vec!["inbound".into(), "stocktake".into()],
+            fields: vec![],
         },
         now,
     )?;
@@ -170,6 +172,7 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
                     ..Default::default()
                 },
             ],
+            fields: vec![],
         },
         now,
     )?;
@@ -211,6 +214,7 @@ pub fn seed(store: &Store, scenarios: &Scenarios, now: DateTime<Utc>) -> Service
             watchers: vec![admin.id],
             editors: vec![],
             template_id: None,
+            fields: Default::default(),
         },
         now,
     )?;

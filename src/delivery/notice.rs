@@ -66,6 +66,10 @@ pub fn phrase(kind: MessageKind, lang: Language) -> &'static str {
         K::Announcement => "Announcement",
         K::ScenarioQuarantined if zh => "业务场景已被自动停用",
         K::ScenarioQuarantined => "Scenario switched off",
+        K::Cc if zh => "抄送给你",
+        K::Cc => "CC to you",
+        K::ConditionFailed if zh => "条件节点出错",
+        K::ConditionFailed => "A step's condition failed",
     }
 }
 
@@ -100,6 +104,10 @@ pub fn group_phrase(kind: MessageKind, lang: Language) -> &'static str {
         K::Announcement => "Announcement",
         K::ScenarioQuarantined if zh => "业务场景停用",
         K::ScenarioQuarantined => "Scenario switched off",
+        K::Cc if zh => "抄送",
+        K::Cc => "CC",
+        K::ConditionFailed if zh => "条件节点出错",
+        K::ConditionFailed => "Condition failed",
     }
 }
 

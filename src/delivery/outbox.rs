@@ -53,7 +53,12 @@ pub fn event_of(kind: MessageKind) -> Option<&'static str> {
         K::Finished => "finished",
         K::Mentioned => "mentioned",
         K::Announcement => "announcement",
-        K::Commented | K::Feedback | K::FeedbackNew | K::ScenarioQuarantined => return None,
+        K::Cc => "cc",
+        K::Commented
+        | K::Feedback
+        | K::FeedbackNew
+        | K::ScenarioQuarantined
+        | K::ConditionFailed => return None,
     })
 }
 

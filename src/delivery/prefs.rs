@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::store::Record;
 
 /// Events a user can be told about.
-pub const EVENTS: [&str; 11] = [
+pub const EVENTS: [&str; 12] = [
     "assigned",
     "transferred",
     "returned",
@@ -20,6 +20,7 @@ pub const EVENTS: [&str; 11] = [
     "finished",
     "mentioned",
     "announcement",
+    "cc",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -41,6 +41,8 @@ pub enum Edit {
     /// The steps after the current one (handlers, actions, deadlines).
     Steps,
     Checklist,
+    /// Custom field values.
+    Fields,
 }
 
 impl Edit {
@@ -56,6 +58,7 @@ impl Edit {
             Edit::Editors { .. } => "editors",
             Edit::Steps => "steps",
             Edit::Checklist => "checklist",
+            Edit::Fields => "fields",
         }
     }
 }
@@ -72,10 +75,11 @@ pub enum Reminder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// A task was stored: the flow facts of its creation (`TaskCreated`, the first
-    /// `StepReached`, for the log and statistics) and its first handler.
+    /// `StepReached`, for the log and statistics) and its first handler (`None`: the
+    /// conditions skipped every step, the task is finished at once).
     Created {
         task: TaskRef,
-        first_handler: u64,
+        first_handler: Option<u64>,
         facts: Vec<crate::flow::events::Event>,
         /// The other handlers of a first step of kind all/any (told like the first).
         also_handlers: Vec<u64>,

@@ -24,6 +24,8 @@ fn message_kind(k: NoticeKind) -> MessageKind {
         // is finished for them.
         NoticeKind::Claimable => MessageKind::Assigned,
         NoticeKind::ShareClosed => MessageKind::Finished,
+        NoticeKind::CcReached | NoticeKind::CcDone => MessageKind::Cc,
+        NoticeKind::ConditionFailed => MessageKind::ConditionFailed,
     }
 }
 
@@ -38,6 +40,11 @@ fn text(kind: NoticeKind, title: &str, actor: &str) -> String {
         NoticeKind::Claimable => format!("'{title}' has a step you may claim"),
         NoticeKind::ShareClosed => {
             format!("{actor} completed the step of '{title}': your share is closed")
+        }
+        NoticeKind::CcReached => format!("CC: '{title}' has reached a step you follow"),
+        NoticeKind::CcDone => format!("CC: a step you follow of '{title}' is done"),
+        NoticeKind::ConditionFailed => {
+            format!("'{title}' stopped: a step's condition could not be evaluated")
         }
     }
 }
@@ -77,12 +84,24 @@ pub fn post_notices(
     notices: &[Notice],
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
+    for n in notices.iter().filter(|n| n.kind == NoticeKind::Withdrawn) {
+        // The step was taken back: what the inbox said before about it (assigned,
+        // urged) no longer asks anything of them; the withdrawal says it all.
+        mark_read(tx, &unread_about_task(store, n.to, task.id)?)?;
+    }
+    post_messages(tx, task, actor, notices, now)
+}
+
+/// Stages the messages of `notices` (none of them a withdrawal, which needs the store
+/// to mark what it takes back) about `task` made by `actor`.
+pub fn post_messages(
+    tx: &mut WriteTx<'_>,
+    task: &Task,
+    actor: &Actor,
+    notices: &[Notice],
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
     for n in recipients(task, actor, notices) {
-        if n.kind == NoticeKind::Withdrawn {
-            // The step was taken back: what the inbox said before about it (assigned,
-            // urged) no longer asks anything of them; the withdrawal says it all.
-            mark_read(tx, &unread_about_task(store, n.to, task.id)?)?;
-        }
         super::notify(
             tx,
             NewMessage {

@@ -23,6 +23,13 @@ pub fn write_events(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let completion = events::completion(events);
+    let skipped: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Skipped { step, .. } => Some(*step),
+            _ => None,
+        })
+        .collect();
     insert(
         tx,
         LogEntry {
@@ -42,7 +49,18 @@ pub fn write_events(
             }),
             ..LogEntry::new(task_id, actor, line, now)
         },
-    )
+    )?;
+    // Each step the flow passed by has its own line, by the system (no one did it),
+    // with no facts: statistics count no receipt or completion for it.
+    for step in skipped {
+        let line = LogLine {
+            action: "skip".into(),
+            detail: format!("step {step} {}", crate::flow::skip::SKIPPED),
+            reason: None,
+        };
+        insert(tx, LogEntry::new(task_id, &Actor::system(), line, now))?;
+    }
+    Ok(())
 }
 
 /// Appends one line to its task's log (one key: the task's [`TaskLog`]); the

@@ -44,7 +44,8 @@ fn messages_of(e: &Event, actor: &Actor) -> Vec<NewMessage> {
             ..
         } => {
             let about = (Some(task.id), task.title.as_str());
-            let assigned = std::iter::once(first_handler)
+            let assigned = first_handler
+                .iter()
                 .chain(also_handlers)
                 .map(|u| (*u, format!("'{}' is assigned to you", task.title)));
             let to_claim = candidates
@@ -279,9 +280,11 @@ mod tests {
             also_handlers: vec![],
             candidates: vec![],
         };
-        assert!(messages_of(&created(1), &ann).is_empty());
+        assert!(messages_of(&created(Some(1)), &ann).is_empty());
+        // every step skipped by its condition: nobody received one
+        assert!(messages_of(&created(None), &ann).is_empty());
         assert_eq!(
-            kinds(&messages_of(&created(2), &ann)),
+            kinds(&messages_of(&created(Some(2)), &ann)),
             vec![(2, "assigned")]
         );
     }

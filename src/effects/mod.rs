@@ -11,8 +11,8 @@ pub mod events;
 pub mod inbox;
 pub mod log;
 pub mod messages;
-pub mod write_back;
 pub mod scenario_stats;
+pub mod write_back;
 
 use chrono::{DateTime, Utc};
 

@@ -6,6 +6,8 @@ use super::events::{Event, Finish};
 use super::kinds::{Added, NodeKind, Share, ShareState, NOBODY};
 use super::model::{Completion, Node, NodeState, Task, TaskKind, TaskStatus};
 use super::rules::{decide_by, By, Denied, Op};
+pub use super::skip::Gate;
+use super::skip::{cc_notices, enter};
 
 /// What the caller supplies with an operation.
 #[derive(Debug, Clone, Default)]
@@ -15,6 +17,9 @@ pub struct OpInput {
     pub reason: Option<String>,
     /// Add-sign: what the added step's handler is to do.
     pub action: Option<String>,
+    /// The steps' conditions as the service evaluated them (this module runs no
+    /// scripts): which steps the flow passes by, which failed.
+    pub gate: Gate,
 }
 
 /// Kinds of notice a flow change produces (inbox message kinds).
@@ -30,6 +35,12 @@ pub enum NoticeKind {
     Claimable,
     /// Another handler completed the any-sign step: the recipient's share closed.
     ShareClosed,
+    /// CC (抄送): the flow reached a step that names the recipient.
+    CcReached,
+    /// CC (抄送): a step that names the recipient is done.
+    CcDone,
+    /// A step's condition could not be evaluated; the flow stopped there.
+    ConditionFailed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +115,7 @@ fn notices(
 /// Marks `task.nodes[i]` as newly received by its handlers (every share of an
 /// all/any step active again); says so as one event per handler. An unclaimed claim
 /// step is received by nobody: its candidates are told (see [`reached_notices`]).
-fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) -> Vec<Event> {
+pub(super) fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) -> Vec<Event> {
     let task_due = task.due_at;
     let Some(n) = task.nodes.get_mut(i) else {
         return vec![];
@@ -138,7 +149,7 @@ fn activate(task: &mut Task, i: usize, now: DateTime<Utc>) -> Vec<Event> {
 
 /// Who is told that step `i` reached them: its handlers with `kind`, or the
 /// candidates of an unclaimed claim step that they may claim it.
-fn reached_notices(
+pub(super) fn reached_notices(
     task: &Task,
     i: usize,
     kind: NoticeKind,
@@ -169,9 +180,12 @@ pub fn apply(
     let reason = clean_reason(&input.reason);
     let actor = match by {
         By::User(u) => u,
-        // `decide_by` lets the server do nothing but auto-close.
+        // `decide_by` lets the server do nothing but auto-close and skip.
         By::Server => {
-            let outcome = close_by_itself(task, reason, now);
+            let outcome = match op {
+                Op::Skip => super::skip::skip_current(task, &input.gate, now)?,
+                _ => close_by_itself(task, reason, now),
+            };
             task.updated_at = now;
             return Ok(outcome);
         }
@@ -179,6 +193,7 @@ pub fn apply(
     let c = task.current;
     let outcome = match op {
         Op::AutoClose => close_by_itself(task, reason, now),
+        Op::Skip => super::skip::skip_current(task, &input.gate, now)?,
         Op::Start => {
             let n = &mut task.nodes[c];
             n.state = NodeState::Started;
@@ -196,7 +211,7 @@ pub fn apply(
                 }],
             }
         }
-        Op::Complete => complete(task, actor, reason, now),
+        Op::Complete => complete(task, actor, reason, &input.gate, now),
         Op::Transfer => {
             let Some(to) = input.to.filter(|u| *u != NOBODY) else {
                 return Err(invalid("to", "say whom to transfer to"));
@@ -268,9 +283,10 @@ pub fn apply(
                 n.handler_id = NOBODY;
             }
             let node = n.id;
-            task.current = c - 1;
-            let reached = activate(task, c - 1, now);
-            let mut events: Vec<Event> = task.nodes[c - 1]
+            let p = task.previous_index().unwrap_or(0);
+            task.current = p;
+            let reached = activate(task, p, now);
+            let mut events: Vec<Event> = task.nodes[p]
                 .handlers()
                 .into_iter()
                 .map(|to| Event::Returned {
@@ -282,10 +298,10 @@ pub fn apply(
                 .collect();
             events.extend(reached);
             Outcome {
-                notices: reached_notices(task, c - 1, NoticeKind::Returned, &Some(reason.clone())),
+                notices: reached_notices(task, p, NoticeKind::Returned, &Some(reason.clone())),
                 log: line(
                     "return",
-                    format!("returned step {} to step {}", c + 1, c),
+                    format!("returned step {} to step {}", c + 1, p + 1),
                     Some(reason),
                 ),
                 events,
@@ -337,13 +353,14 @@ pub fn apply(
                 reason: reason.clone(),
             })
             .collect();
-            task.current = c - 1;
-            events.extend(activate(task, c - 1, now));
+            let p = task.previous_index().unwrap_or(0);
+            task.current = p;
+            events.extend(activate(task, p, now));
             Outcome {
                 notices: notices(from, NoticeKind::Withdrawn, &reason),
                 log: line(
                     "withdraw",
-                    format!("withdrew step {} back to step {}", c + 1, c),
+                    format!("withdrew step {} back to step {}", c + 1, p + 1),
                     reason,
                 ),
                 events,
@@ -400,7 +417,13 @@ pub fn apply(
 
 /// `actor` completes the current step, or their share of it: an all step is done
 /// when every share is; an any step with the first share (the others close).
-fn complete(task: &mut Task, actor: u64, reason: Option<String>, now: DateTime<Utc>) -> Outcome {
+fn complete(
+    task: &mut Task,
+    actor: u64,
+    reason: Option<String>,
+    gate: &Gate,
+    now: DateTime<Utc>,
+) -> Outcome {
     let c = task.current;
     // The deadline and verdict of this moment, from the task as it stands before the
     // step is marked done; statistics keep them for good.
@@ -461,40 +484,19 @@ fn complete(task: &mut Task, actor: u64, reason: Option<String>, now: DateTime<U
     n.state = NodeState::Done;
     n.done_at = Some(now);
     n.started_at.get_or_insert(now);
-    if c + 1 < task.nodes.len() {
-        task.current = c + 1;
-        events.extend(activate(task, c + 1, now));
-        told.extend(reached_notices(task, c + 1, NoticeKind::Assigned, &None));
-        Outcome {
-            notices: told,
-            log: line(
-                "complete",
-                format!("completed step {}; step {} is next", c + 1, c + 2),
-                reason,
-            ),
-            events,
-        }
-    } else {
-        task.status = TaskStatus::Done;
-        task.finished_at = Some(now);
-        let mut to = vec![task.creator_id];
-        to.extend(&task.watchers);
-        to.sort_unstable();
-        to.dedup();
-        to.retain(|u| *u != actor);
-        told.extend(notices(to, NoticeKind::Finished, &None));
-        events.push(Event::Finished {
-            how: Finish::Completed,
-        });
-        Outcome {
-            notices: told,
-            log: line(
-                "complete",
-                format!("completed step {}; the task is finished", c + 1),
-                reason,
-            ),
-            events,
-        }
+    told.extend(cc_notices(&task.nodes[c], NoticeKind::CcDone, actor));
+    // The next step whose condition allows it; those passed by are skipped.
+    let entered = enter(task, c + 1, gate, Some(actor), now);
+    events.extend(entered.events);
+    told.extend(entered.notices);
+    let detail = match entered.reached {
+        Some(next) => format!("completed step {}; step {} is next", c + 1, next + 1),
+        None => format!("completed step {}; the task is finished", c + 1),
+    };
+    Outcome {
+        notices: told,
+        log: line("complete", detail, reason),
+        events,
     }
 }
 

@@ -94,6 +94,12 @@ pub enum Event {
         before: bool,
         reason: String,
     },
+    /// The flow passed `node` by: its condition was false ("skipped: condition not
+    /// met"). Nobody is told; nobody received or completed it.
+    /// `step` is its position (1 = first), as the log names steps.
+    Skipped { node: u32, step: usize },
+    /// The condition of `node` could not be evaluated: the flow stopped there.
+    ConditionFailed { node: u32, error: String },
 }
 
 impl Event {
@@ -109,6 +115,16 @@ impl Event {
 /// The events of creating `task` (as built, its first step current) by `creator`.
 pub fn created(task: &Task, creator: Option<u64>) -> Vec<Event> {
     let mut out = vec![Event::TaskCreated { creator }];
+    out.extend(
+        task.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.skipped)
+            .map(|(i, n)| Event::Skipped {
+                node: n.id,
+                step: i + 1,
+            }),
+    );
     if let Some(n) = task.current_node() {
         // every handler of an all/any step; nobody of an unclaimed claim step
         out.extend(n.handlers().into_iter().map(|h| Event::StepReached {
@@ -116,6 +132,17 @@ pub fn created(task: &Task, creator: Option<u64>) -> Vec<Event> {
             handler: h,
             due: task.current_due(),
         }));
+        if let Some(error) = &n.condition_error {
+            out.push(Event::ConditionFailed {
+                node: n.id,
+                error: error.clone(),
+            });
+        }
+    }
+    if task.status == super::model::TaskStatus::Done {
+        out.push(Event::Finished {
+            how: Finish::Completed,
+        });
     }
     out
 }

@@ -72,6 +72,7 @@ fn with(to: Option<u64>, reason: &str, action: &str) -> OpInput {
         to,
         reason: Some(reason.into()),
         action: Some(action.into()),
+        ..Default::default()
     }
 }
 
@@ -332,6 +333,7 @@ fn add_after_follows_the_current_step_and_needs_a_handler_action_and_reason() {
             to: Some(X),
             action: Some("do".into()),
             reason: None,
+            ..Default::default()
         },
     ] {
         let before = t.clone();

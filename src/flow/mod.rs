@@ -11,6 +11,7 @@ pub mod events;
 pub mod kinds;
 pub mod model;
 pub mod rules;
+pub mod skip;
 
 pub use kinds::{NodeKind, Share, ShareState};
 pub use model::{ChecklistItem, Completion, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
@@ -18,5 +19,7 @@ pub use rules::{decide, decide_by, By, Denied, Op};
 
 #[cfg(test)]
 mod kinds_tests;
+#[cfg(test)]
+mod skip_tests;
 #[cfg(test)]
 mod tests;

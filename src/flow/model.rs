@@ -70,6 +70,71 @@ pub struct Node {
     /// Set on a step added on the way (加签).
     #[serde(default)]
     pub added: Option<Added>,
+    /// Reach this step only when this rhai expression over the task's custom fields
+    /// (`fields.amount`) and, for scenario tasks, the source record (`r.x`) is true;
+    /// otherwise the flow skips it (see `docs/flows.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Told (抄送) when the flow reaches this step and/or when it is done; they may
+    /// view the task like watchers, with no operations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<u64>,
+    #[serde(default)]
+    pub cc_on: CcOn,
+    /// The flow passed this step by because its condition was false (state `done`,
+    /// nobody completed it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
+    /// Evaluating the condition failed when the flow reached this step: the step
+    /// stays current (never skipped silently) and its admins see why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition_error: Option<String>,
+}
+
+/// When a step's CC recipients are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CcOn {
+    #[default]
+    Reached,
+    Done,
+    Both,
+}
+
+impl CcOn {
+    pub fn on_reached(self) -> bool {
+        matches!(self, CcOn::Reached | CcOn::Both)
+    }
+    pub fn on_done(self) -> bool {
+        matches!(self, CcOn::Done | CcOn::Both)
+    }
+}
+
+impl Node {
+    /// A step not yet reached, as the services build them.
+    pub fn waiting(
+        id: u32,
+        handler_id: u64,
+        action: String,
+        due_at: Option<DateTime<Utc>>,
+    ) -> Node {
+        Node {
+            id,
+            handler_id,
+            action,
+            due_at,
+            state: NodeState::Waiting,
+            received_at: None,
+            started_at: None,
+            done_at: None,
+            condition: None,
+            cc: Vec::new(),
+            cc_on: CcOn::Reached,
+            skipped: false,
+            condition_error: None,
+            ..Node::default_single()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -183,6 +248,13 @@ pub struct Task {
     /// Which reminders went out, so none is sent twice (also across restarts).
     #[serde(default)]
     pub reminders: ReminderState,
+    /// Custom field values (自定义字段), validated against the definitions of the
+    /// task's project and template (`projects::fields`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The template the task was made from, whose field definitions also apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +308,8 @@ impl Task {
             source: None,
             next_local_id: 1,
             reminders: Default::default(),
+            fields: Default::default(),
+            template_id: None,
         }
     }
 }
@@ -258,6 +332,11 @@ impl Node {
             claim_from: None,
             candidates: vec![],
             added: None,
+            condition: None,
+            cc: Vec::new(),
+            cc_on: CcOn::Reached,
+            skipped: false,
+            condition_error: None,
         }
     }
 }
@@ -299,7 +378,8 @@ impl Task {
         self.status == TaskStatus::Open && self.current_due().is_some_and(|d| d < now)
     }
 
-    /// Everyone named on the task: creator, handlers (now, later, before), watchers, editors.
+    /// Everyone named on the task: creator, handlers (now, later, before), watchers,
+    /// editors, the steps' CC recipients.
     pub fn participants(&self) -> Vec<u64> {
         let mut all = vec![self.creator_id];
         for n in &self.nodes {
@@ -309,10 +389,19 @@ impl Task {
         all.extend(&self.past_handlers);
         all.extend(&self.watchers);
         all.extend(&self.editors);
+        all.extend(self.nodes.iter().flat_map(|n| n.cc.iter()));
         all.sort_unstable();
         all.dedup();
         all.retain(|u| *u != NOBODY);
         all
+    }
+
+    /// The step before the current one that the flow did not pass by (return and
+    /// withdrawal go there).
+    pub fn previous_index(&self) -> Option<usize> {
+        (0..self.current)
+            .rev()
+            .find(|i| self.nodes.get(*i).is_some_and(|n| !n.skipped))
     }
 
     pub fn alloc_id(&mut self) -> u32 {

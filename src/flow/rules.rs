@@ -27,6 +27,10 @@ pub enum Op {
     /// never a user's (not in [`Op::ALL`], never parsed from a request).
     #[serde(skip)]
     AutoClose,
+    /// Passing the current step by because its condition is false: the server's own
+    /// operation (the system actor), like [`Op::AutoClose`].
+    #[serde(skip)]
+    Skip,
 }
 
 /// Who performs a flow operation: a user, or the server by itself.
@@ -74,6 +78,7 @@ impl Op {
             Op::AddBefore => "add_before",
             Op::AddAfter => "add_after",
             Op::AutoClose => "auto_close",
+            Op::Skip => "skip",
         }
     }
 }
@@ -109,15 +114,18 @@ pub enum Denied {
     NotCandidate,
     #[error("a share of this step is already done; add a step after it instead")]
     ShareDone,
+    #[error("the current step has no condition")]
+    NoCondition,
 }
 
 /// Decides whether `by` may perform `op` on `task` now: users through [`decide`]; the
-/// server only auto-closes, and only an open scenario task that asked for it.
+/// server only auto-closes (an open scenario task that asked for it) and skips (an
+/// open task's current step that has a condition and is not started).
 pub fn decide_by(by: By, task: &Task, op: Op) -> Result<(), Denied> {
     let actor = match by {
         By::User(u) => u,
         By::Server => {
-            if op != Op::AutoClose {
+            if op != Op::AutoClose && op != Op::Skip {
                 return Err(Denied::NotCurrentHandler);
             }
             if task.archived {
@@ -125,6 +133,16 @@ pub fn decide_by(by: By, task: &Task, op: Op) -> Result<(), Denied> {
             }
             if task.status == TaskStatus::Done {
                 return Err(Denied::Finished);
+            }
+            if op == Op::Skip {
+                let node = task.current_node().ok_or(Denied::Finished)?;
+                if node.condition.is_none() {
+                    return Err(Denied::NoCondition);
+                }
+                if node.state != NodeState::Active {
+                    return Err(Denied::AlreadyStarted);
+                }
+                return Ok(());
             }
             if !task.source.as_ref().is_some_and(|s| s.auto_close) {
                 return Err(Denied::NotAutoClosing);
@@ -151,7 +169,8 @@ pub fn decide(actor: u64, task: &Task, op: Op) -> Result<(), Denied> {
     };
     // Their share (all/any) or the step (single, claimed) is open for them.
     let holds = node.is_open_for(actor);
-    let previous = c.checked_sub(1).and_then(|p| task.nodes.get(p));
+    // The step before, passing by those the flow skipped.
+    let previous = task.previous_index().and_then(|p| task.nodes.get(p));
     // The operations of a handler: nobody has them on an unclaimed step.
     let handler_only = || {
         if node.is_unclaimed() {
@@ -163,7 +182,7 @@ pub fn decide(actor: u64, task: &Task, op: Op) -> Result<(), Denied> {
         }
     };
     match op {
-        Op::AutoClose => Err(Denied::ServerOnly),
+        Op::AutoClose | Op::Skip => Err(Denied::ServerOnly),
         Op::Complete | Op::Transfer | Op::AddAfter => handler_only(),
         Op::Start => {
             handler_only()?;
@@ -187,7 +206,7 @@ pub fn decide(actor: u64, task: &Task, op: Op) -> Result<(), Denied> {
         }
         Op::Return => {
             handler_only()?;
-            if c == 0 {
+            if previous.is_none() {
                 Err(Denied::FirstNode)
             } else {
                 Ok(())

@@ -73,6 +73,8 @@ fn task(k: usize) -> Task {
         source: None,
         next_local_id: k as u32,
         reminders: Default::default(),
+        fields: Default::default(),
+        template_id: None,
     }
 }
 
@@ -306,7 +308,7 @@ fn expected(op: Op, who: Who, pos: usize, cur: Cur, prev: Prev) -> bool {
         Op::Release => cur == Cur::Claimed(NodeState::Active) && who == Who::Current,
         Op::Urge => previous && !holder,
         Op::Withdraw => previous && !holder && untouched,
-        Op::AutoClose => false,
+        Op::AutoClose | Op::Skip => false,
     }
 }
 
@@ -440,7 +442,7 @@ fn transfer_hands_the_node_to_someone_else() {
     let input = OpInput {
         to: Some(MEMBER),
         reason: Some("on leave".into()),
-        action: None,
+        ..Default::default()
     };
     let out = apply(&mut t, H + 1, Op::Transfer, &input, now(2)).unwrap();
     assert_eq!(t.nodes[1].handler_id, MEMBER);
@@ -461,7 +463,7 @@ fn transfer_hands_the_node_to_someone_else() {
         &OpInput {
             to: Some(MEMBER),
             reason: None,
-            action: None
+            ..Default::default()
         },
         now(3)
     )
@@ -476,7 +478,7 @@ fn return_needs_a_reason_and_reactivates_the_previous_node() {
     let empty = OpInput {
         to: None,
         reason: Some("   ".into()),
-        action: None,
+        ..Default::default()
     };
     assert!(apply(&mut t, H + 2, Op::Return, &empty, now(1)).is_err());
     assert_eq!(t, before, "a refused return changes nothing");
@@ -487,7 +489,7 @@ fn return_needs_a_reason_and_reactivates_the_previous_node() {
         &OpInput {
             to: None,
             reason: Some("wrong amount".into()),
-            action: None,
+            ..Default::default()
         },
         now(1),
     )
@@ -775,7 +777,7 @@ fn every_operation_says_what_happened_as_typed_events() {
     let reason = |r: &str| OpInput {
         to: None,
         reason: Some(r.into()),
-        action: None,
+        ..Default::default()
     };
     // (label, task, by, op, input, events)
     let mut late = at(3, 0, NodeState::Started);
@@ -858,7 +860,7 @@ fn every_operation_says_what_happened_as_typed_events() {
             OpInput {
                 to: Some(MEMBER),
                 reason: None,
-                action: None,
+                ..Default::default()
             },
             vec![
                 Event::Transferred {

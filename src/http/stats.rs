@@ -16,6 +16,7 @@ use super::extract::{ApiQuery, Authed};
 use crate::error::ServiceError;
 use crate::state::AppState;
 use crate::stats::service::{self as stats, StatsQuery, StatsTable, TrendPoint};
+use crate::tasks::field_reports::{self, Breakdown, BreakdownQuery};
 use crate::tasks::record::open_work;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -24,6 +25,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(export_csv))
         .routes(routes!(export_xlsx))
         .routes(routes!(my_trend))
+        .routes(routes!(by_field))
+}
+
+/// A project's tasks the caller may see, counted by the values of one of its choice
+/// custom fields (open, done, overdue per option).
+#[utoipa::path(get, path = "/api/stats/fields", tag = "stats", params(BreakdownQuery),
+    responses((status = 200, body = Breakdown), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn by_field(
+    State(state): State<AppState>,
+    auth: Authed,
+    ApiQuery(q): ApiQuery<BreakdownQuery>,
+) -> ApiResult<Json<Breakdown>> {
+    Ok(Json(
+        state
+            .run(move |s| field_reports::by_choice(s, &auth.actor, &q, Utc::now()))
+            .await?,
+    ))
 }
 
 /// Statistics per member for one month or ISO week of the last six months (`periods`

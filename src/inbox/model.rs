@@ -25,6 +25,11 @@ pub enum MessageKind {
     Announcement,
     /// A scenario was switched off for running away (to company admins).
     ScenarioQuarantined,
+    /// CC (抄送): a step that names the reader was reached or done.
+    Cc,
+    /// A step's condition failed and the flow stopped there (to the task's creator
+    /// and editors).
+    ConditionFailed,
 }
 
 impl MessageKind {
@@ -45,6 +50,8 @@ impl MessageKind {
             MessageKind::FeedbackNew => "feedback_new",
             MessageKind::Announcement => "announcement",
             MessageKind::ScenarioQuarantined => "scenario_quarantined",
+            MessageKind::Cc => "cc",
+            MessageKind::ConditionFailed => "condition_failed",
         }
     }
 

@@ -1,5 +1,6 @@
-//! Projects, their members and business types (业务类型).
+//! Projects, their members, business types (业务类型) and custom fields (自定义字段).
 
+pub mod fields;
 pub mod model;
 pub mod service;
 

@@ -24,6 +24,9 @@ pub struct Project {
     pub builtin: Option<Builtin>,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
+    /// Custom fields (自定义字段) the project's tasks carry.
+    #[serde(default)]
+    pub fields: Vec<super::fields::FieldDef>,
 }
 
 impl Record for Project {
@@ -42,6 +45,7 @@ pub struct ProjectView {
     pub builtin: Option<Builtin>,
     pub created_at: DateTime<Utc>,
     pub rev: u64,
+    pub fields: Vec<super::fields::FieldDef>,
 }
 
 impl ProjectView {
@@ -56,6 +60,7 @@ impl ProjectView {
             builtin: p.builtin,
             created_at: p.created_at,
             rev: p.rev,
+            fields: p.fields.clone(),
         }
     }
 }

@@ -34,6 +34,9 @@ pub struct NewProject {
     pub members: Vec<u64>,
     #[serde(default)]
     pub business_types: Vec<String>,
+    /// Custom fields of the project's tasks.
+    #[serde(default)]
+    pub fields: Vec<super::fields::FieldDef>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -45,6 +48,9 @@ pub struct ProjectPatch {
     pub department_id: Option<Option<u64>>,
     pub business_types: Option<Vec<String>>,
     pub rev: Option<u64>,
+    /// Custom fields of the project's tasks (the whole list). Values already on tasks
+    /// stay as they are; they are checked again when a task's fields are edited.
+    pub fields: Option<Vec<super::fields::FieldDef>>,
 }
 
 fn validate_name(name: &str) -> ServiceResult<String> {
@@ -134,6 +140,7 @@ pub fn create(
 ) -> ServiceResult<ProjectView> {
     let name = validate_name(&new.name)?;
     let business_types = validate_business_types(new.business_types)?;
+    let fields = super::fields::check_defs(new.fields)?;
     // A department admin's project lands in their department unless they name another of theirs.
     let department_id = new.department_id.or_else(|| home_department(actor));
     let departments = store.list::<Department>()?;
@@ -156,6 +163,7 @@ pub fn create(
         builtin: None,
         created_at: now,
         created_by: actor.name.clone(),
+        fields,
     };
     store.write(|tx| {
         if let Some(d) = p.department_id {
@@ -208,6 +216,9 @@ pub fn update(
     }
     if let Some(t) = patch.business_types {
         p.business_types = validate_business_types(t)?;
+    }
+    if let Some(f) = patch.fields {
+        p.fields = super::fields::check_defs(f)?;
     }
     if let Some(d) = patch.department_id {
         let departments = store.list::<Department>()?;
@@ -346,6 +357,7 @@ pub fn ensure_erp_project(
         builtin: Some(Builtin::Erp),
         created_at: now,
         created_by: "system".into(),
+        fields: Vec::new(),
     };
     store.write(|tx| tx.insert(&mut p).map(|_| ()))?;
     Ok(())

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::analytics::with_analytics;
 use super::case_store;
 use super::cases::{self, CaseResult, CaseSpec};
-use super::analytics::with_analytics;
 use super::engine::{with_context, Context};
 use super::eval::{evaluate_data, evaluate_prepared, with_view, Evaluation};
 use super::model::Scenario;

@@ -94,17 +94,19 @@ thread_local! {
     static CURRENT: RefCell<Option<Current>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with `ctx` visible to the helpers and a fresh deadline.
+/// Runs `f` with `ctx` visible to the helpers and a fresh deadline. The context of an
+/// enclosing call is restored after (a step's condition may be evaluated while a
+/// scenario batch creates its tasks).
 pub fn with_context<T>(ctx: &Context, f: impl FnOnce() -> T) -> T {
-    CURRENT.with(|c| {
-        *c.borrow_mut() = Some(Current {
+    let outer = CURRENT.with(|c| {
+        c.borrow_mut().replace(Current {
             ctx: ctx.clone(),
             deadline: Instant::now() + DEADLINE,
             printed: 0,
         })
     });
     let out = f();
-    CURRENT.with(|c| *c.borrow_mut() = None);
+    CURRENT.with(|c| *c.borrow_mut() = outer);
     out
 }
 
@@ -204,43 +206,16 @@ pub fn cents_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
     err(format!("expected an amount, got {}", v.type_name()))
 }
 
-/// "5,000.50" → 500050, without allocating: this runs for every purchase order.
+/// "5,000.50" → 500050 (see [`crate::money::parse_cents`]), as a script error.
 pub fn cents_of_str(s: &str) -> Result<i64, Box<EvalAltResult>> {
-    let bad = || err(format!("'{s}' is not an amount with at most two decimals"));
-    let t = s.trim();
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t),
-    };
-    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    if (whole.is_empty() && frac.is_empty()) || frac.len() > 2 {
-        return bad();
-    }
-    let mut c: i64 = 0;
-    for b in whole.bytes().filter(|b| *b != b',') {
-        if !b.is_ascii_digit() {
-            return bad();
+    use crate::money::{parse_cents, MoneyError};
+    match parse_cents(s) {
+        Ok(c) => Ok(c),
+        Err(MoneyError::Malformed) => {
+            err(format!("'{s}' is not an amount with at most two decimals"))
         }
-        c = match c
-            .checked_mul(10)
-            .and_then(|x| x.checked_add(i64::from(b - b'0')))
-        {
-            Some(x) => x,
-            None => return err(format!("'{s}' is too large")),
-        };
+        Err(MoneyError::TooLarge) => err(format!("'{s}' is too large")),
     }
-    let mut f: i64 = 0;
-    for (i, b) in frac.bytes().enumerate() {
-        if !b.is_ascii_digit() {
-            return bad();
-        }
-        f += i64::from(b - b'0') * if i == 0 { 10 } else { 1 };
-    }
-    let c = c
-        .checked_mul(100)
-        .and_then(|x| x.checked_add(f))
-        .map_or_else(|| err(format!("'{s}' is too large")), Ok)?;
-    Ok(if neg { -c } else { c })
 }
 
 pub fn int_cents(i: i64) -> Option<i64> {

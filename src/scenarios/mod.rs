@@ -12,7 +12,8 @@
 //! condition that has none written); `spec_task` builds a task from a spec; `builder`
 //! writes scripts from a form and reads them back. `versions` keeps every saved script
 //! (`diff` compares two); `cases` evaluates test cases and `case_store` keeps a
-//! scenario's. The push path is `erp::push`.
+//! scenario's; `conditions` evaluates the steps' conditions for the task service.
+//! The push path is `erp::push`.
 
 pub mod admin;
 pub mod analytics;
@@ -20,6 +21,7 @@ pub mod apply;
 pub mod builder;
 pub mod case_store;
 pub mod cases;
+pub mod conditions;
 pub mod decide;
 pub mod diff;
 pub mod engine;

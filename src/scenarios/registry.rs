@@ -53,6 +53,8 @@ pub struct Scenarios {
 
 impl Scenarios {
     pub fn new() -> Self {
+        // steps' conditions run in this sandbox too (the task service asks through it)
+        super::conditions::install();
         Scenarios {
             engine: Arc::new(engine::build()),
             set: RwLock::new(Arc::new(Set {

@@ -30,6 +30,16 @@ pub struct NodeSpec {
     /// Own deadline, days after the task is created.
     #[schema(value_type = Option<f64>)]
     pub due_in_days: Option<Num>,
+    /// Reach the step only when this rhai expression over `fields` and `r` (the
+    /// source record) is true (条件节点).
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// Usernames told (抄送) when the flow reaches the step and/or when it is done.
+    #[serde(default)]
+    pub cc: Vec<String>,
+    /// `reached` (default), `done` or `both`.
+    #[serde(default)]
+    pub cc_on: crate::flow::model::CcOn,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -68,6 +78,11 @@ pub struct TaskSpec {
     /// Finish the task by itself when the condition clears.
     #[serde(default)]
     pub auto_close: bool,
+    /// Custom field values (`fields: #{ amount: r.amount }`), checked against the
+    /// target project's fields like the API's.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 pub fn from_dynamic(d: &rhai::Dynamic) -> Result<TaskSpec, String> {

@@ -120,6 +120,9 @@ pub fn task_from_spec(
                 .due_in_days
                 .map(|d| days(d.get(), "node due_in_days"))
                 .transpose()?,
+            condition: n.condition.clone(),
+            cc: user_ids(users, &n.cc, "cc recipient")?,
+            cc_on: n.cc_on,
             ..Default::default()
         });
     }
@@ -176,6 +179,7 @@ pub fn task_from_spec(
         watchers: user_ids(users, &spec.watchers, "watcher")?,
         editors: user_ids(users, &spec.editors, "editor")?,
         template_id: None,
+        fields: spec.fields.clone(),
     };
     build(&ctx, creator, new, Some(source), now).map_err(|e| e.to_string())
 }

@@ -227,6 +227,7 @@ mod tests {
             updated_by: "zhang".into(),
             owner_id: Some(7),
             quarantined: None,
+            analytics: None,
         }
     }
 

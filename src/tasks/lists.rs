@@ -41,6 +41,9 @@ pub struct ListQuery {
     pub per_page: Option<usize>,
     /// Include archived tasks.
     pub archived: Option<bool>,
+    /// A custom field's value, as `KEY:VALUE` (`region:north`, `amount:20000`); an
+    /// empty value (`region:`) lists the tasks without it.
+    pub field: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,6 +107,14 @@ pub fn project_tasks(
         q.q.as_deref()
             .map(|s| s.trim().to_lowercase())
             .filter(|s| !s.is_empty());
+    let field = match q.field.as_deref() {
+        None => None,
+        Some(f) => Some(
+            f.split_once(':')
+                .map(|(k, v)| (k.trim(), v.trim()))
+                .ok_or_else(|| ServiceError::invalid("field", format!("'{f}' is not KEY:VALUE")))?,
+        ),
+    };
     let per_page = q.per_page.unwrap_or(20).clamp(1, 200);
     let page = q.page.unwrap_or(1).max(1);
     let unfiltered = q.business_type.is_none()
@@ -111,6 +122,7 @@ pub fn project_tasks(
         && q.handler.is_none()
         && q.due_from.is_none()
         && q.due_to.is_none()
+        && field.is_none()
         && text.is_none();
     if unfiltered && matches!(q.sort.as_deref(), None | Some("created")) {
         // Ids are in creation order: load only the page asked for.
@@ -155,6 +167,7 @@ pub fn project_tasks(
             q.due_to
                 .is_none_or(|to| t.current_due().is_some_and(|d| d <= to))
         })
+        .filter(|t| field.is_none_or(|(k, v)| crate::projects::fields::matches(t.fields.get(k), v)))
         .filter(|t| {
             text.as_ref().is_none_or(|s| {
                 t.title.to_lowercase().contains(s) || t.description.to_lowercase().contains(s)

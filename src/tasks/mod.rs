@@ -4,7 +4,9 @@
 
 pub mod attachments;
 pub mod comments;
+pub mod conditions;
 pub mod context;
+pub mod field_reports;
 pub mod lists;
 pub mod log;
 pub mod node_kinds;

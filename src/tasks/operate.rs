@@ -12,10 +12,10 @@ use crate::actor::Actor;
 use crate::effects;
 use crate::effects::events::Event;
 use crate::error::{ServiceError, ServiceResult};
-use crate::flow::apply::{apply, check, ApplyError, OpInput};
-use crate::flow::{Denied, Op, Task};
+use crate::flow::apply::{apply, check, ApplyError, Gate, OpInput};
+use crate::flow::{By, Denied, Op, Task};
 use crate::inbox::service::unread_about_task;
-use crate::store::Store;
+use crate::store::{Store, WriteTx};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -36,6 +36,64 @@ pub struct OpRequest {
 pub struct CheckRequest {
     pub rev: u64,
     pub done: bool,
+}
+
+/// The verdicts of the task's step conditions, evaluated only when it has any.
+fn gate_of(task: &Task, now: DateTime<Utc>) -> Gate {
+    if task.nodes.iter().any(|n| n.condition.is_some()) {
+        super::conditions::gate(task, now)
+    } else {
+        Gate::default()
+    }
+}
+
+/// After the fields changed (staged in `tx` as `task`): the current step's condition
+/// is evaluated again while its handler has not started it. False: the server skips
+/// it (Op::Skip, by the system). An error: kept on the step, its admins told. True:
+/// an earlier error is cleared.
+pub fn recheck_current(
+    tx: &mut WriteTx<'_>,
+    store: &Store,
+    task: &mut Task,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let Some(node) = task.current_node() else {
+        return Ok(());
+    };
+    if node.condition.is_none() || node.state != crate::flow::NodeState::Active {
+        return Ok(());
+    }
+    let id = node.id;
+    let before = node.condition_error.clone();
+    let gate = gate_of(task, now);
+    let rev = task.rev;
+    let system = Actor::system();
+    if gate.skips(id) {
+        let input = OpInput {
+            gate,
+            ..OpInput::default()
+        };
+        let mut outcome = apply(task, By::Server, Op::Skip, &input, now).map_err(map_apply)?;
+        if let Some(p) = store.get::<crate::projects::Project>(task.project_id)? {
+            super::conditions::tell_admins(store, &p, &mut outcome.notices)?;
+        }
+        tx.update(task, rev)?;
+        return effects::stage(tx, store, task, &system, &outcome, now);
+    }
+    let after = gate.failure(id).map(str::to_string);
+    if after == before {
+        return Ok(());
+    }
+    task.nodes[task.current].condition_error = after;
+    tx.update(task, rev)?;
+    let mut notices = crate::flow::skip::arrival_notices(task, None)
+        .into_iter()
+        .filter(|n| n.kind == crate::flow::apply::NoticeKind::ConditionFailed)
+        .collect::<Vec<_>>();
+    if let Some(p) = store.get::<crate::projects::Project>(task.project_id)? {
+        super::conditions::tell_admins(store, &p, &mut notices)?;
+    }
+    effects::inbox::post_messages(tx, task, &system, &notices, now)
 }
 
 fn map_apply(e: ApplyError) -> ServiceError {
@@ -71,6 +129,7 @@ pub fn operate(
             to: req.to,
             reason: req.reason.clone(),
             action: req.action.clone(),
+            gate: gate_of(&task, now),
         };
         if matches!(op, Op::AddBefore | Op::AddAfter) && task.nodes.len() >= MAX_NODES {
             return Err(ServiceError::invalid(
@@ -78,7 +137,7 @@ pub fn operate(
                 format!("a task has at most {MAX_NODES} steps"),
             ));
         }
-        let outcome = apply(&mut task, uid, op, &input, now).map_err(|e| match e {
+        let mut outcome = apply(&mut task, uid, op, &input, now).map_err(|e| match e {
             // Someone else claimed first: a conflict with the task as it is now, like
             // a stale revision (two claims on one revision: the second gets either).
             ApplyError::Denied(d @ Denied::AlreadyClaimed) if op == Op::Claim => {
@@ -86,6 +145,7 @@ pub fn operate(
             }
             e => map_apply(e),
         })?;
+        super::conditions::tell_admins(store, &ctx.project, &mut outcome.notices)?;
         // Only now, once the flow rules let this caller transfer (nothing is stored
         // yet): someone who may not transfer is refused as such, not told about `to`.
         if matches!(op, Op::Transfer | Op::AddBefore | Op::AddAfter) {

@@ -79,6 +79,8 @@ impl Record for Task {
         let mut handled: Vec<u64> = self
             .nodes
             .iter()
+            // a step the flow skipped was never handled by anyone
+            .filter(|n| !n.skipped)
             .flat_map(|n| match n.kind {
                 NodeKind::All | NodeKind::Any => n
                     .shares

@@ -1,5 +1,7 @@
 //! Creating and changing tasks (the flow operations are in `operate.rs`).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -11,9 +13,10 @@ use crate::audit;
 use crate::effects::events::{Edit, Event, TaskRef};
 use crate::effects::stage_events;
 use crate::error::{trimmed, ServiceError, ServiceResult};
-use crate::flow::model::{ReminderState, TaskSource};
+use crate::flow::model::{CcOn, ReminderState, TaskSource};
 use crate::flow::{ChecklistItem, Node, NodeState, Priority, Task, TaskKind, TaskStatus};
 use crate::org::policy::{may_choose_editors, may_create_task};
+use crate::projects::fields::FieldDef;
 use crate::store::{Store, WriteTx};
 
 use super::node_kinds::{same_handlers, shape, spec_of, KindSpec};
@@ -50,6 +53,44 @@ pub struct NodeInput {
     /// Claim steps: who may claim (listed users, a department, a role).
     #[serde(default)]
     pub claim_from: Option<ClaimFrom>,
+    /// A rhai expression over `fields` (and `r`, a scenario task's record): the step
+    /// is skipped when it is false.
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// Users told (CC, 抄送) when the flow reaches the step and/or when it is done.
+    #[serde(default)]
+    pub cc: Vec<u64>,
+    #[serde(default)]
+    pub cc_on: CcOn,
+}
+
+/// What a step says beyond its handler: its condition and its CC recipients (see
+/// `docs/flows.md`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepRule {
+    pub condition: Option<String>,
+    pub cc: Vec<u64>,
+    pub cc_on: CcOn,
+}
+
+impl NodeInput {
+    fn rule(&self) -> StepRule {
+        StepRule {
+            condition: self.condition.clone(),
+            cc: self.cc.clone(),
+            cc_on: self.cc_on,
+        }
+    }
+}
+
+impl NodeEdit {
+    fn rule(&self) -> StepRule {
+        StepRule {
+            condition: self.condition.clone(),
+            cc: self.cc.clone(),
+            cc_on: self.cc_on,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -70,8 +111,12 @@ pub struct NewTask {
     pub watchers: Vec<u64>,
     #[serde(default)]
     pub editors: Vec<u64>,
-    /// The template the nodes came from (informational).
+    /// The template the nodes came from: its custom fields apply beside the project's.
     pub template_id: Option<u64>,
+    /// Custom field values, checked against the project's and template's fields.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -94,6 +139,15 @@ pub struct NodeEdit {
     /// Claim steps: who may claim (listed users, a department, a role).
     #[serde(default)]
     pub claim_from: Option<ClaimFrom>,
+    /// A rhai expression over `fields` (and `r`, a scenario task's record): the step
+    /// is skipped when it is false.
+    #[serde(default)]
+    pub condition: Option<String>,
+    /// Users told (CC, 抄送) when the flow reaches the step and/or when it is done.
+    #[serde(default)]
+    pub cc: Vec<u64>,
+    #[serde(default)]
+    pub cc_on: CcOn,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -120,6 +174,9 @@ pub struct TaskPatch {
     pub watchers: Option<Vec<u64>>,
     pub editors: Option<Vec<u64>>,
     pub checklist: Option<Vec<ChecklistEdit>>,
+    /// Custom field values: the whole set (an absent key is cleared).
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 fn clean_title(t: &str) -> ServiceResult<String> {
@@ -201,12 +258,67 @@ fn check_can_create(ctx: &ProjectCtx, actor: &Actor) -> ServiceResult<()> {
     Ok(())
 }
 
-/// Builds a validated, not yet stored task.
+/// Builds a validated, not yet stored task (custom fields: the project's only).
 pub fn build(
     ctx: &ProjectCtx,
     creator_id: u64,
     new: NewTask,
     source: Option<TaskSource>,
+    now: DateTime<Utc>,
+) -> ServiceResult<Task> {
+    build_with(ctx, creator_id, new, source, &[], now)
+}
+
+/// Checks a step's condition and CC recipients.
+fn clean_rule(ctx: &ProjectCtx, rule: StepRule) -> ServiceResult<StepRule> {
+    let condition = rule
+        .condition
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
+    if let Some(c) = &condition {
+        super::conditions::check(c)
+            .map_err(|e| ServiceError::invalid("nodes", format!("condition: {e}")))?;
+    }
+    let cc = dedup(rule.cc);
+    ctx.check_members(&cc, "nodes")?;
+    Ok(StepRule {
+        condition,
+        cc,
+        cc_on: rule.cc_on,
+    })
+}
+
+/// The custom fields of a task in `ctx`'s project made from a template with
+/// `template_fields`, checked (members are the users a user field may name).
+fn clean_fields(
+    ctx: &ProjectCtx,
+    template_fields: &[FieldDef],
+    values: &BTreeMap<String, serde_json::Value>,
+) -> ServiceResult<BTreeMap<String, serde_json::Value>> {
+    let defs = crate::projects::fields::merged(&ctx.project.fields, template_fields);
+    crate::projects::fields::check_values(&defs, values, &|u| ctx.is_member(u))
+}
+
+/// The fields of template `id` (none when there is no such template).
+pub fn template_fields(store: &Store, id: Option<u64>) -> ServiceResult<Vec<FieldDef>> {
+    let Some(id) = id else {
+        return Ok(Vec::new());
+    };
+    Ok(store
+        .get::<super::templates::Template>(id)?
+        .map(|t| t.fields)
+        .unwrap_or_default())
+}
+
+/// Builds a validated, not yet stored task whose fields are checked against the
+/// project's and `template_fields`; the steps whose condition is false at the start
+/// are passed by already.
+pub fn build_with(
+    ctx: &ProjectCtx,
+    creator_id: u64,
+    new: NewTask,
+    source: Option<TaskSource>,
+    template_fields: &[FieldDef],
     now: DateTime<Utc>,
 ) -> ServiceResult<Task> {
     check_node_count(new.kind, new.nodes.len())?;
@@ -252,13 +364,19 @@ pub fn build(
         source,
         next_local_id: 0,
         reminders: ReminderState::default(),
+        fields: clean_fields(ctx, template_fields, &new.fields)?,
+        template_id: new.template_id,
     };
     for n in new.nodes {
         let id = t.alloc_id();
+        let rule = clean_rule(ctx, n.rule())?;
         let mut node = Node {
             id,
             action: clean_action(&n.action)?,
             due_at: n.due_at,
+            condition: rule.condition,
+            cc: rule.cc,
+            cc_on: rule.cc_on,
             ..Node::default_single()
         };
         shape(
@@ -279,6 +397,11 @@ pub fn build(
             s.received_at = Some(now);
         }
         t.past_handlers = first.handlers();
+    }
+    // Leading steps whose condition is false are passed by.
+    if t.nodes.iter().any(|n| n.condition.is_some()) {
+        let gate = super::conditions::gate(&t, now);
+        crate::flow::skip::start(&mut t, &gate, now);
     }
     for text in new.checklist {
         let text = trimmed(
@@ -316,17 +439,24 @@ pub fn insert(
                 id,
                 title: t.title.clone(),
             },
-            first_handler: t.nodes[0].handler_id,
+            first_handler: t.current_handler(),
             facts: crate::flow::events::created(t, actor.user_id),
-            also_handlers: t.nodes[0].handlers().into_iter().skip(1).collect(),
-            candidates: if t.nodes[0].is_unclaimed() {
-                t.nodes[0].candidates.clone()
-            } else {
-                vec![]
-            },
+            // the step the task starts at (leading steps may have been passed by)
+            also_handlers: t
+                .current_node()
+                .map(|n| n.handlers().into_iter().skip(1).collect())
+                .unwrap_or_default(),
+            candidates: t
+                .current_node()
+                .filter(|n| n.is_unclaimed())
+                .map(|n| n.candidates.clone())
+                .unwrap_or_default(),
         }],
         now,
     )?;
+    // The first step's CC recipients; a failed condition's error to the task's admins.
+    let others = crate::flow::skip::arrival_notices(t, actor.user_id);
+    crate::effects::inbox::post_messages(tx, t, actor, &others, now)?;
     Ok(id)
 }
 
@@ -342,14 +472,19 @@ pub fn create(
     let creator = actor
         .user_id
         .ok_or_else(|| ServiceError::forbidden("tasks are created by users"))?;
-    let mut t = build(&ctx, creator, new, None, now)?;
+    let tf = template_fields(store, new.template_id)?;
+    let mut t = build_with(&ctx, creator, new, None, &tf, now)?;
     store.write(|tx| insert(tx, &mut t, actor, now))?;
     Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
 }
 
 pub fn get(store: &Store, actor: &Actor, id: u64, now: DateTime<Utc>) -> ServiceResult<TaskView> {
-    let (t, _, allowed) = visible_task(store, actor, id)?;
-    Ok(TaskView::new(&t, allowed, now))
+    let (t, ctx, allowed) = visible_task(store, actor, id)?;
+    let tf = template_fields(store, t.template_id)?;
+    Ok(TaskView {
+        field_defs: crate::projects::fields::merged(&ctx.project.fields, &tf),
+        ..TaskView::new(&t, allowed, now)
+    })
 }
 
 /// Applies an edit: only nodes not yet reached may change.
@@ -424,6 +559,11 @@ pub fn edit(
         edit_checklist(&mut t, items)?;
         changed.push(Edit::Checklist);
     }
+    if let Some(values) = &patch.fields {
+        let tf = template_fields(store, t.template_id)?;
+        t.fields = clean_fields(&ctx, &tf, values)?;
+        changed.push(Edit::Fields);
+    }
     t.updated_at = now;
     let rev = patch.rev;
     store.write(|tx| {
@@ -437,6 +577,7 @@ pub fn edit(
             }],
             now,
         )?;
+        super::operate::recheck_current(tx, store, &mut t, now)?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(TaskView::new(&t, ctx.allowed(actor, &t), now))
@@ -464,7 +605,15 @@ fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceRe
                 &spec(new.kind, new.handlers.clone(), None),
             )
             && new.action.trim() == old.action
-            && new.due_at == old.due_at;
+            && new.due_at == old.due_at
+            && new
+                .condition
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                == old.condition.as_deref()
+            && dedup(new.cc.clone()) == old.cc
+            && new.cc_on == old.cc_on;
         if !same {
             return Err(ServiceError::invalid(
                 "nodes",
@@ -476,12 +625,16 @@ fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceRe
     for n in nodes.into_iter().skip(fixed) {
         let old =
             n.id.and_then(|id| t.nodes[fixed..].iter().find(|o| o.id == id));
+        let rule = clean_rule(ctx, n.rule())?;
         let mut node = Node {
             id: 0,
             action: clean_action(&n.action)?,
             due_at: n.due_at,
             // a step added on the way keeps its mark
             added: old.and_then(|o| o.added.clone()),
+            condition: rule.condition,
+            cc: rule.cc,
+            cc_on: rule.cc_on,
             ..Node::default_single()
         };
         node.id = match old {
@@ -613,6 +766,9 @@ pub fn copy(
                     kind: k.kind,
                     handlers: k.handlers,
                     claim_from: k.claim_from,
+                    condition: n.condition.clone(),
+                    cc: n.cc.iter().copied().filter(|u| ctx.is_member(*u)).collect(),
+                    cc_on: n.cc_on,
                 }
             })
             .collect(),
@@ -629,9 +785,11 @@ pub fn copy(
             .copied()
             .filter(|e| ctx.is_member(*e))
             .collect(),
-        template_id: None,
+        template_id: t.template_id,
+        fields: t.fields.clone(),
     };
-    let mut copy = build(&ctx, creator, new, None, now)?;
+    let tf = template_fields(store, t.template_id)?;
+    let mut copy = build_with(&ctx, creator, new, None, &tf, now)?;
     store.write(|tx| {
         let new_id = insert(tx, &mut copy, actor, now)?;
         stage_events(

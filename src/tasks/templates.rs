@@ -28,6 +28,15 @@ pub struct TemplateNode {
     /// Claim steps: who may claim; resolved when a task is created from it.
     #[serde(default)]
     pub claim_from: Option<ClaimFrom>,
+    /// Reach the step only when this rhai expression over `fields` is true (条件节点);
+    /// checked when the template is saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// Users told (抄送) when the flow reaches the step and/or when it is done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cc: Vec<u64>,
+    #[serde(default)]
+    pub cc_on: crate::flow::model::CcOn,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -39,6 +48,9 @@ pub struct Template {
     pub builtin: Option<String>,
     pub nodes: Vec<TemplateNode>,
     pub created_by: String,
+    /// Custom fields of the tasks made from it, beside their project's.
+    #[serde(default)]
+    pub fields: Vec<crate::projects::fields::FieldDef>,
 }
 
 impl Record for Template {
@@ -51,6 +63,8 @@ impl Record for Template {
 pub struct TemplateInput {
     pub name: String,
     pub nodes: Vec<TemplateNode>,
+    #[serde(default)]
+    pub fields: Vec<crate::projects::fields::FieldDef>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -59,14 +73,39 @@ pub struct TemplatePatch {
     pub name: Option<String>,
     pub nodes: Option<Vec<TemplateNode>>,
     pub rev: Option<u64>,
+    pub fields: Option<Vec<crate::projects::fields::FieldDef>>,
 }
 
 /// A step may be due at most ten years after the task is created.
 pub const MAX_DUE_IN_HOURS: u32 = 24 * 366 * 10;
 
-fn validate(store: &Store, name: &str, nodes: &[TemplateNode]) -> ServiceResult<String> {
+fn validate(store: &Store, name: &str, nodes: &mut [TemplateNode]) -> ServiceResult<String> {
     let n = trimmed(name, 80, "name", "a template name has 1 to 80 characters")?;
-    for node in nodes {
+    for (i, node) in nodes.iter_mut().enumerate() {
+        node.condition = node
+            .condition
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+        if let Some(c) = &node.condition {
+            super::conditions::check(c).map_err(|e| {
+                ServiceError::invalid("nodes", format!("step {}: condition: {e}", i + 1))
+            })?;
+        }
+        node.cc.sort_unstable();
+        node.cc.dedup();
+        for u in &node.cc {
+            if store
+                .get::<crate::org::User>(*u)?
+                .is_none_or(|u| u.disabled)
+            {
+                return Err(ServiceError::invalid(
+                    "nodes",
+                    format!("step {}: CC {u} is not an active user", i + 1),
+                ));
+            }
+        }
         if node.due_in_hours.is_some_and(|h| h > MAX_DUE_IN_HOURS) {
             return Err(ServiceError::invalid(
                 "nodes",
@@ -123,14 +162,16 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> ServiceResult<Template> {
     require_template_admin(actor)?;
-    let name = validate(store, &input.name, &input.nodes)?;
+    let mut nodes = input.nodes;
+    let name = validate(store, &input.name, &mut nodes)?;
     let mut t = Template {
         id: 0,
         rev: 0,
         name,
         builtin: None,
-        nodes: input.nodes,
+        nodes,
         created_by: actor.name.clone(),
+        fields: crate::projects::fields::check_defs(input.fields)?,
     };
     store.write(|tx| {
         tx.insert(&mut t)?;
@@ -175,7 +216,10 @@ pub fn update(
     if let Some(name) = patch.name {
         t.name = name;
     }
-    t.name = validate(store, &t.name, &t.nodes)?;
+    if let Some(f) = patch.fields {
+        t.fields = crate::projects::fields::check_defs(f)?;
+    }
+    t.name = validate(store, &t.name, &mut t.nodes)?;
     store.write(|tx| {
         tx.update(&mut t, expected)?;
         audit::record(
@@ -222,18 +266,9 @@ pub fn ensure_builtins(store: &Store) -> ServiceResult<()> {
             rev: 0,
             name: name.into(),
             builtin: Some(key.into()),
-            nodes: vec![
-                TemplateNode {
-                    handler_id: None,
-                    action: String::new(),
-                    due_in_hours: None,
-                    kind: NodeKind::Single,
-                    handlers: vec![],
-                    claim_from: None,
-                };
-                nodes
-            ],
+            nodes: vec![TemplateNode::default(); nodes],
             created_by: "system".into(),
+            fields: Vec::new(),
         };
         store.write(|tx| tx.insert(&mut t).map(|_| ()))?;
     }

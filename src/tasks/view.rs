@@ -1,5 +1,7 @@
 //! What the API shows of tasks.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -37,6 +39,12 @@ pub struct TaskView {
     pub overdue: bool,
     pub source: Option<TaskSource>,
     pub allowed: Allowed,
+    /// Custom field values.
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
+    /// The definitions that apply (the project's and the template's), for the form.
+    pub field_defs: Vec<crate::projects::fields::FieldDef>,
+    pub template_id: Option<u64>,
 }
 
 impl TaskView {
@@ -67,6 +75,9 @@ impl TaskView {
             overdue: t.is_overdue(now),
             source: t.source.clone(),
             allowed,
+            fields: t.fields.clone(),
+            field_defs: Vec::new(),
+            template_id: t.template_id,
         }
     }
 }
@@ -90,6 +101,9 @@ pub struct TaskSummary {
     pub creator_id: u64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Custom field values, for list columns.
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
 }
 
 /// What a [`TaskSummary`] is made of: read from a stored task with
@@ -110,6 +124,8 @@ pub struct TaskHead {
     archived: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    #[serde(default)]
+    fields: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -146,6 +162,7 @@ impl TaskHead {
             archived: t.archived,
             created_at: t.created_at,
             updated_at: t.updated_at,
+            fields: t.fields.clone(),
         }
     }
 }
@@ -181,6 +198,7 @@ impl TaskSummary {
             creator_id: h.creator_id,
             created_at: h.created_at,
             updated_at: h.updated_at,
+            fields: h.fields,
         }
     }
 }

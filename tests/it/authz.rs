@@ -1130,6 +1130,9 @@ fn table(fx: &Fx, o: &Objects) -> Vec<Case> {
             .json(json!({"webhook": null})),
         row(M::POST, "/api/projects/{pid}/archive-finished", format!("/api/projects/{p}/archive-finished"), admin_of_a),
         row(M::GET, "/api/projects/{pid}/tasks", format!("/api/projects/{p}/tasks"), sees_p),
+        row(M::GET, "/api/projects/{pid}/tasks/export.csv", format!("/api/projects/{p}/tasks/export.csv?status=all"), sees_p),
+        // P has no choice field: those who see P get 400, the others 404
+        row(M::GET, "/api/stats/fields", format!("/api/stats/fields?project_id={p}&field=region"), sees_p),
         row(M::POST, "/api/projects/{pid}/tasks", format!("/api/projects/{p}/tasks"), sees_p)
             .json(json!({"kind": "simple", "title": "@WHO@ task", "nodes": [{"handler_id": member}]})),
         // scenarios

@@ -159,6 +159,7 @@ fn query_table() -> BTreeMap<&'static str, Vec<(&'static str, bool)>> {
                 ("page", false),
                 ("per_page", false),
                 ("archived", false),
+                ("field", false),
             ],
         ),
         (
@@ -190,6 +191,28 @@ fn query_table() -> BTreeMap<&'static str, Vec<(&'static str, bool)>> {
             vec![("status", false), ("limit", false)],
         ),
         ("/api/stats", stats.clone()),
+        (
+            "/api/stats/fields",
+            vec![("project_id", true), ("field", true)],
+        ),
+        (
+            "/api/projects/{pid}/tasks/export.csv",
+            vec![
+                ("status", false),
+                ("business_type", false),
+                ("priority", false),
+                ("handler", false),
+                ("due_from", false),
+                ("due_to", false),
+                ("q", false),
+                ("sort", false),
+                ("order", false),
+                ("page", false),
+                ("per_page", false),
+                ("archived", false),
+                ("field", false),
+            ],
+        ),
         ("/api/stats/export.csv", stats.clone()),
         ("/api/stats/export.xlsx", stats),
     ])

@@ -5,6 +5,7 @@ import { businessTypeLabel, fmtTime, getLang, t } from './i18n.js';
 import { displayName, useUsers } from './people.js';
 import { Link } from './router.js';
 import { Icon } from './ui.js';
+import { StepRuleEditor } from './fields.js';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 export const NODE_STATES = ['waiting', 'active', 'started', 'done'];
@@ -257,6 +258,7 @@ export function NodesEditor({ nodes, onChange, memberIds, locked = 0, mode = 'ta
                         onInput=${(e) => set(i, { due_in_hours: e.target.value === '' ? null : Number(e.target.value) })}
                         data-testid="node-due-hours" />
                     </label>`}
+                ${!single && html`<${StepRuleEditor} node=${n} onChange=${(p) => set(i, p)} memberIds=${memberIds} />`}
               </div>
               ${!single && html`<div class="node-tools">
                 <button type="button" class="icon-btn" aria-label=${t('tasks.moveUp')} disabled=${i <= locked}

@@ -6,6 +6,7 @@ import { useApp } from '../context.js';
 import { deptPath, flattenTree, optionLabel } from '../depts.js';
 import { businessTypeLabel, fmtTime, t } from '../i18n.js';
 import { navigate } from '../router.js';
+import { FieldDefsEditor, cleanDefs } from '../fields.js';
 import { Avatar, Confirm, Empty, ErrorText, Field, Icon, Loading, Modal, PageHeader, TagInput, toast, useLoader } from '../ui.js';
 import { ProjectWebhookEditor } from './delivery.js';
 import { ProjectWriteBackEditor } from '../write-back.js';
@@ -105,6 +106,7 @@ function ManageProjectDialog({ project, depts, users, onClose, onChanged, reload
   const [name, setName] = useState(project.name);
   const [dept, setDept] = useState(project.department_id);
   const [types, setTypes] = useState(project.business_types || []);
+  const [defs, setDefs] = useState(() => (project.fields || []).map((d) => ({ ...d })));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [addId, setAddId] = useState('');
@@ -119,6 +121,7 @@ function ManageProjectDialog({ project, depts, users, onClose, onChanged, reload
     setName(np.name);
     setDept(np.department_id);
     setTypes(np.business_types || []);
+    setDefs((np.fields || []).map((d) => ({ ...d })));
   };
   const run = async (fn, okMsg) => {
     setBusy(true);
@@ -135,7 +138,7 @@ function ManageProjectDialog({ project, depts, users, onClose, onChanged, reload
   const save = (e) => {
     e.preventDefault();
     if (!name.trim()) return setError(new Error(t('projects.nameMissing')));
-    const patch = { name: name.trim(), business_types: types, rev: p.rev };
+    const patch = { name: name.trim(), business_types: types, rev: p.rev, fields: cleanDefs(defs) };
     if (dept !== p.department_id) patch.department_id = dept;
     return run(async () => {
       const np = await api.updateProject(p.id, patch);
@@ -176,6 +179,11 @@ function ManageProjectDialog({ project, depts, users, onClose, onChanged, reload
         <${TagInput} value=${types} onChange=${setTypes} placeholder=${t('projects.businessTypesPlaceholder')}
           testid="project-edit-types" />
         <span class="field-hint">${t('projects.businessTypesHint')}</span>
+      </div>
+      <div class="field">
+        <span class="field-label">${t('fields.title')}</span>
+        <${FieldDefsEditor} defs=${defs} onChange=${setDefs} testid="project-fields" />
+        <span class="field-hint">${t('fields.projectHint')}</span>
       </div>
       <div class="form-actions">
         <button type="submit" class="btn btn-primary" disabled=${busy} data-testid="project-edit-submit">${t('common.save')}</button>

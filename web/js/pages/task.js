@@ -29,6 +29,7 @@ import { refreshUnread } from '../unread.js';
 import { reasonLabel } from './inbox.js';
 import { foldReceipts } from '../tasklog.js';
 import { Avatar, Confirm, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
+import { FieldInputs, FieldValue, cleanValues } from '../fields.js';
 
 const isConflict = (e) => e instanceof ApiError && e.code === 'conflict';
 
@@ -109,7 +110,8 @@ export function TaskPage({ params }) {
   const apply = async (fn, okMsg) => {
     try {
       const nt = await fn(task.rev);
-      if (nt && nt.id) setTask(nt);
+      // only the task's own GET lists the field definitions: keep those loaded
+      if (nt && nt.id) setTask((old) => ({ ...nt, field_defs: (nt.field_defs || []).length ? nt.field_defs : (old && old.field_defs) || [] }));
       setNotice(null);
       setTick((n) => n + 1);
       refreshUnread();
@@ -184,7 +186,7 @@ export function TaskPage({ params }) {
       <div class="task-main">
         <section class="card" data-testid="flow-card">
           <h2 class="card-title" id="flow-title" tabindex="-1">${task.kind === 'simple' ? t('tasks.handling') : t('tasks.flow')}</h2>
-          <${Stepper} task=${task} />
+          <${Stepper} task=${task} showErrors=${a.edit} />
           ${ops.length > 0
             ? html`<div class="flow-ops" data-testid="flow-ops">
                 ${/* busy = aria-disabled, not disabled: a disabled button drops its focus to <body> */ ''}
@@ -263,22 +265,25 @@ function stepHandlers(n, name) {
   return name(n.handler_id);
 }
 
-function Stepper({ task }) {
+function Stepper({ task, showErrors }) {
   const { name } = useUsers();
   return html`<ol class=${`stepper ${task.nodes.length > 4 ? 'stepper-long' : ''}`} data-testid="flow">
     ${task.nodes.map((n, i) => {
       const current = task.current_node === i;
-      return html`<li key=${n.id || i} class=${`step step-${n.state} ${current ? 'step-current' : ''}`} data-testid="flow-node"
-        data-state=${n.state} data-current=${current ? 'true' : 'false'} data-handler=${stepHandlers(n, name)}
+      return html`<li key=${n.id || i} class=${`step step-${n.state} ${current ? 'step-current' : ''} ${n.skipped ? 'step-skipped' : ''}`} data-testid="flow-node"
+        data-state=${n.state} data-current=${current ? 'true' : 'false'} data-handler=${stepHandlers(n, name)} data-skipped=${n.skipped ? 'true' : 'false'}
         aria-current=${current ? 'step' : undefined}>
-        <span class="step-dot">${n.state === 'done' ? html`<${Icon} name="check" />` : i + 1}</span>
+        <span class="step-dot">${n.state === 'done' && !n.skipped ? html`<${Icon} name="check" />` : i + 1}</span>
         <div class="step-body">
           <div class="step-head">
             <span class="step-handler" data-testid="flow-node-handler">${stepHandlers(n, name)}</span>
             ${(n.kind || 'single') !== 'single' && html`<span class="tag tag-static" data-testid="flow-node-kind">${t(`tasks.kinds.${n.kind}`)}</span>`}
-            <${NodeStateBadge} state=${n.state} />
+            ${n.skipped
+              ? html`<span class="badge badge-muted" data-testid="flow-node-skipped">${t('fields.skipped')}</span>`
+              : html`<${NodeStateBadge} state=${n.state} />`}
           </div>
           ${n.action && html`<div class="step-action">${n.action}</div>`}
+          <${StepRuleInfo} node=${n} showErrors=${showErrors} />
           ${n.added && html`<div class="step-added muted small" data-testid="flow-node-added">${t('tasks.addedBy', { name: name(n.added.by), reason: n.added.reason })}</div>`}
           ${(n.shares || []).length > 0 &&
           html`<ul class="step-shares" data-testid="flow-node-shares">
@@ -301,6 +306,19 @@ function Stepper({ task }) {
       </li>`;
     })}
   </ol>`;
+}
+
+/** A step's condition, CC recipients, why it was skipped, a condition's error. */
+function StepRuleInfo({ node: n, showErrors }) {
+  if (!n.condition && !(n.cc && n.cc.length) && !n.skipped) return '';
+  return html`<div class="step-rule-info small">
+    ${n.skipped && html`<div class="muted" data-testid="flow-node-skip-reason">${t('fields.skippedReason')}</div>`}
+    ${n.condition && html`<div class="muted">${t('fields.condition')}: <code>${n.condition}</code></div>`}
+    ${n.cc && n.cc.length > 0 &&
+    html`<div class="muted" data-testid="flow-node-cc">${t('fields.ccShort')} (${t(`fields.ccOnValues.${n.cc_on || 'reached'}`)}): <${People} ids=${n.cc} /></div>`}
+    ${n.condition_error && showErrors &&
+    html`<div class="text-danger" role="alert" data-testid="flow-node-condition-error">${t('fields.conditionFailed')}: ${n.condition_error}</div>`}
+  </div>`;
 }
 
 // ---------------------------------------------------------------- flow dialogs
@@ -471,6 +489,9 @@ function Details({ task, projName }) {
         'task-due',
       )}
       ${task.finished_at && row(t('tasks.finishedAt'), fmtTime(task.finished_at), 'task-finished-at')}
+      ${(task.field_defs || []).map((d) =>
+        row(d.label, html`<${FieldValue} def=${d} value=${(task.fields || {})[d.key]} />`, `task-field-${d.key}`),
+      )}
       ${row(t('tasks.watchers'), html`<${People} ids=${task.watchers} />`, 'task-watchers')}
       ${row(t('tasks.editors'), html`<${People} ids=${task.editors} />`, 'task-editors')}
       ${row(t('tasks.updated'), fmtTime(task.updated_at))}
@@ -762,7 +783,10 @@ function Attachments({ task, canUpload, reload }) {
 // ---------------------------------------------------------------- edit, copy/move
 
 function nodeShape(n) {
-  const out = { id: n.id, handler_id: n.handler_id, action: n.action || '', due_at: n.due_at || null };
+  const out = {
+    id: n.id, handler_id: n.handler_id, action: n.action || '', due_at: n.due_at || null,
+    condition: n.condition || null, cc: n.cc || [], cc_on: n.cc_on || 'reached',
+  };
   if ((n.kind || 'single') === 'single') return out;
   return { ...out, kind: n.kind, handlers: (n.shares || []).map((sh) => sh.handler_id), claim_from: n.claim_from || null };
 }
@@ -781,6 +805,7 @@ function EditTaskDialog({ task, project, apply, onClose }) {
     editors: task.editors || [],
     nodes: task.nodes.map((n) => keyed(nodeShape(n))),
     checklist: (task.checklist || []).map((x) => keyed({ id: x.id, text: x.text })),
+    fields: { ...(task.fields || {}) },
   }));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
@@ -802,9 +827,14 @@ function EditTaskDialog({ task, project, apply, onClose }) {
     const nodes = f.nodes.map(({ _k, ...n }) => {
       const out = { handler_id: n.handler_id, action: (n.action || '').trim(), due_at: n.due_at || null, ...kindFields(n) };
       if ((n.kind || 'single') !== 'single') out.handler_id = 0;
+      // a reached step is sent as it is (condition and CC included): the server refuses changes to it
+      out.condition = n.condition && n.condition.trim() ? n.condition.trim() : null;
+      out.cc = n.cc || [];
+      out.cc_on = n.cc_on || 'reached';
       if (n.id != null) out.id = n.id;
       return out;
     });
+    if (!same(cleanValues(f.fields), cleanValues(task.fields))) patch.fields = cleanValues(f.fields);
     if (!same(nodes, task.nodes.map(nodeShape))) patch.nodes = nodes;
     const checklist = f.checklist.filter((x) => x.text.trim()).map((x) => (x.id != null ? { id: x.id, text: x.text.trim() } : { text: x.text.trim() }));
     if (!same(checklist, (task.checklist || []).map((x) => ({ id: x.id, text: x.text })))) patch.checklist = checklist;
@@ -844,6 +874,7 @@ function EditTaskDialog({ task, project, apply, onClose }) {
             data-testid="edit-due" />
         <//>
       </div>
+      <${FieldInputs} defs=${task.field_defs || []} values=${f.fields} onChange=${set('fields')} memberIds=${members} testid="edit-fields" />
       <div class="field">
         <span class="field-label">${t('tasks.nodes')}</span>
         <${NodesEditor} nodes=${f.nodes} onChange=${set('nodes')} memberIds=${members} locked=${locked} mode="task" testid="edit-nodes"

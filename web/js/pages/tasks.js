@@ -21,10 +21,19 @@ import {
   toLocalInput,
 } from '../tasks.js';
 import { Confirm, Empty, ErrorText, Field, Icon, Loading, Modal, toast, useLoader } from '../ui.js';
+import { FieldInputs, FieldValue, cleanValues, ruleOf } from '../fields.js';
 import { isAdmin, useApp } from '../context.js';
 
 const SORTS = ['created', 'updated', 'due', 'priority'];
-const BLANK_FILTERS = { status: 'open', business_type: '', priority: '', handler: '', due_from: '', due_to: '', q: '' };
+const BLANK_FILTERS = { status: 'open', business_type: '', priority: '', handler: '', due_from: '', due_to: '', q: '', field_key: '', field_value: '' };
+/** A project's custom fields shown as list columns, at most this many. */
+const FIELD_COLUMNS = 4;
+
+/** The definitions that apply to a task made from `tpl` in `project` (the template's win). */
+export function mergedDefs(project, tpl) {
+  const own = (tpl && tpl.fields) || [];
+  return [...((project && project.fields) || []).filter((d) => !own.some((o) => o.key === d.key)), ...own];
+}
 
 export function ProjectTasks({ project }) {
   const { name } = useUsers();
@@ -49,8 +58,13 @@ export function ProjectTasks({ project }) {
     return () => clearTimeout(timer);
   }, [qDraft]);
 
+  const { field_key: fieldKey, field_value: fieldValue, ...plain } = filters;
+  const fieldDefs = project.fields || [];
+  const fieldDef = fieldDefs.find((d) => d.key === fieldKey);
+  const columns = fieldDefs.slice(0, FIELD_COLUMNS);
   const params = {
-    ...filters,
+    ...plain,
+    field: fieldKey && fieldValue !== '' ? `${fieldKey}:${fieldValue}` : '',
     due_from: fromDateInput(filters.due_from),
     due_to: fromDateInput(filters.due_to, true),
     sort: sort.sort,
@@ -59,6 +73,11 @@ export function ProjectTasks({ project }) {
     per_page: perPage,
   };
   const list = useLoader(() => api.projectTasks(project.id, params), [project.id, JSON.stringify(params)]);
+  // the same list, every page, as CSV with a column per custom field
+  const exportQuery = new URLSearchParams(
+    Object.entries(params).filter(([k, v]) => k !== 'page' && k !== 'per_page' && v !== undefined && v !== null && v !== ''),
+  ).toString();
+  const exportHref = `/api/projects/${encodeURIComponent(project.id)}/tasks/export.csv${exportQuery ? `?${exportQuery}` : ''}`;
   const setSort = (v) => {
     setSortState(v);
     setPage(1);
@@ -68,7 +87,7 @@ export function ProjectTasks({ project }) {
     setPage(1);
   };
   const data = list.data;
-  const activeFilters = Object.entries(filters).filter(([k, v]) => k !== 'q' && v !== BLANK_FILTERS[k]).length;
+  const activeFilters = Object.entries(filters).filter(([k, v]) => k !== 'q' && k !== 'field_key' && v !== BLANK_FILTERS[k]).length;
   const pages = data ? Math.max(1, Math.ceil(data.total / (data.per_page || perPage))) : 1;
 
   return html`<section class="card task-list-card" data-testid="project-tasks">
@@ -77,6 +96,7 @@ export function ProjectTasks({ project }) {
       <div class="row-actions">
         ${isAdmin(me) && filters.status !== 'open' &&
         html`<button type="button" class="btn" onClick=${() => setArchiving(true)} data-testid="archive-finished">${t('tasks.archiveFinished')}</button>`}
+        <a class="btn" href=${exportHref} download data-testid="tasks-export">${t('fields.exportCsv')}</a>
         ${!project.archived &&
         html`<button type="button" class="btn btn-primary" onClick=${() => setCreating(true)} data-testid="task-new">
           <${Icon} name="plus" /> ${t('tasks.new')}</button>`}
@@ -132,6 +152,26 @@ export function ProjectTasks({ project }) {
         <span>${t('tasks.dueTo')}</span>
         <input type="date" value=${filters.due_to} onInput=${(e) => setF('due_to')(e.target.value)} data-testid="filter-due-to" />
       </label>
+      ${fieldDefs.length > 0 &&
+      html`<div class="filter filter-field">
+        <span>${t('fields.filter')}</span>
+        <span class="sort-pair">
+          <select value=${fieldKey} aria-label=${t('fields.filterField')} data-testid="filter-field-key"
+            onChange=${(e) => setFilters((f) => ({ ...f, field_key: e.target.value, field_value: '' }))}>
+            <option value="">${t('tasks.any')}</option>
+            ${fieldDefs.map((d) => html`<option key=${d.key} value=${d.key}>${d.label}</option>`)}
+          </select>
+          ${fieldDef &&
+          (fieldDef.type === 'choice'
+            ? html`<select value=${fieldValue} aria-label=${fieldDef.label} data-testid="filter-field-value"
+                onChange=${(e) => setF('field_value')(e.target.value)}>
+                <option value="">${t('tasks.any')}</option>
+                ${(fieldDef.options || []).map((o) => html`<option key=${o} value=${o}>${o}</option>`)}
+              </select>`
+            : html`<input type="text" value=${fieldValue} aria-label=${fieldDef.label} data-testid="filter-field-value"
+                onChange=${(e) => setF('field_value')(e.target.value.trim())} />`)}
+        </span>
+      </div>`}
       <label class="filter">
         <span>${t('tasks.sortBy')}</span>
         <span class="sort-pair">
@@ -162,7 +202,9 @@ export function ProjectTasks({ project }) {
           <table class="table responsive task-table" data-testid="tasks-table">
             <thead><tr>
               <th>${t('tasks.taskTitle')}</th><th>${t('tasks.progress')}</th><th>${t('tasks.priorityLabel')}</th>
-              <th>${t('tasks.businessType')}</th><th>${t('tasks.due')}</th><th>${t('tasks.updated')}</th>
+              <th>${t('tasks.businessType')}</th>
+              ${columns.map((d) => html`<th key=${d.key} data-testid="field-column">${d.label}</th>`)}
+              <th>${t('tasks.due')}</th><th>${t('tasks.updated')}</th>
             </tr></thead>
             <tbody>
               ${data.items.map(
@@ -174,6 +216,10 @@ export function ProjectTasks({ project }) {
                   <td data-label=${t('tasks.progress')}>${stepText(s, name)}</td>
                   <td data-label=${t('tasks.priorityLabel')}><${PriorityBadge} priority=${s.priority} /></td>
                   <td data-label=${t('tasks.businessType')}>${s.business_type ? businessTypeLabel(s.business_type) : html`<span class="muted">—</span>`}</td>
+                  ${columns.map(
+                    (d) => html`<td key=${d.key} data-label=${d.label} data-testid=${`field-cell-${d.key}`}>
+                      <${FieldValue} def=${d} value=${(s.fields || {})[d.key]} /></td>`,
+                  )}
                   <td data-label=${t('tasks.due')} class=${`nowrap ${s.overdue ? 'text-danger' : ''}`}>${s.due_at ? fmtTime(s.due_at) : html`<span class="muted">—</span>`}</td>
                   <td data-label=${t('tasks.updated')} class="nowrap muted">${fmtTime(s.updated_at)}</td>
                 </tr>`,
@@ -248,6 +294,9 @@ function nodesFromTemplate(tpl, members) {
       kind: n.kind || 'single',
       handlers: (n.handlers || []).filter((h) => members.includes(h)),
       claim_from: n.claim_from ? { ...n.claim_from, users: (n.claim_from.users || []).filter((h) => members.includes(h)) } : null,
+      condition: n.condition || '',
+      cc: (n.cc || []).filter((u) => members.includes(u)),
+      cc_on: n.cc_on || 'reached',
     }),
   );
 }
@@ -267,6 +316,7 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
     checklist: [],
     watchers: [],
     editors: [],
+    fields: {},
   });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
@@ -336,7 +386,7 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
         description: f.description,
         priority: f.priority,
         nodes: f.nodes.map((n) => {
-          const node = { action: n.action.trim(), ...kindFields(n) };
+          const node = { action: n.action.trim(), ...kindFields(n), ...ruleOf(n) };
           if ((n.kind || 'single') === 'single') node.handler_id = n.handler_id;
           if (n.due_at) node.due_at = n.due_at;
           return node;
@@ -344,9 +394,10 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
         checklist: f.checklist.map((x) => x.text.trim()).filter(Boolean),
         watchers: f.watchers,
         editors: f.editors,
+        fields: cleanValues(f.fields),
       };
       if (f.business_type) body.business_type = f.business_type;
-      if (tplId) body.template_id = Number(tplId); // informational: where the nodes came from
+      if (tplId) body.template_id = Number(tplId); // where the nodes came from: its custom fields apply too
       if (f.due_at) body.due_at = f.due_at;
       const task = await api.createTask(project.id, body);
       toast.ok(t('tasks.created'));
@@ -402,6 +453,8 @@ export function CreateTaskDialog({ project, onClose, onCreated }) {
             data-testid="task-due" />
         <//>
       </div>
+      <${FieldInputs} defs=${mergedDefs(project, findTpl((x) => String(x.id) === tplId))} values=${f.fields}
+        onChange=${set('fields')} memberIds=${members} testid="task-fields" />
       <div class="field">
         <span class="field-label">${f.kind === 'simple' ? t('tasks.handler') : t('tasks.nodes')}</span>
         <${NodesEditor} nodes=${f.nodes} onChange=${set('nodes')} memberIds=${members} mode=${f.kind === 'simple' ? 'single' : 'task'}

@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { t } from '../i18n.js';
 import { useUsers } from '../people.js';
 import { NodesEditor, keyed, kindFields, nodeMissing } from '../tasks.js';
+import { FieldDefsEditor, cleanDefs, ruleOf } from '../fields.js';
 import { templateLabel } from './tasks.js';
 import { Confirm, Empty, ErrorText, Field, Icon, Loading, Modal, PageHeader, toast, useLoader } from '../ui.js';
 
@@ -14,6 +15,7 @@ function TemplateDialog({ tpl, onClose, onSaved, reloadOne }) {
   const [nodes, setNodes] = useState(() =>
     tpl && tpl.nodes.length ? tpl.nodes.map((n) => keyed({ ...n })) : [keyed({ handler_id: null, action: '', due_in_hours: null })],
   );
+  const [defs, setDefs] = useState(() => (tpl && tpl.fields ? tpl.fields.map((d) => ({ ...d })) : []));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const submit = async (e) => {
@@ -32,7 +34,9 @@ function TemplateDialog({ tpl, onClose, onSaved, reloadOne }) {
         action: (n.action || '').trim(),
         due_in_hours: n.due_in_hours ?? null,
         ...kindFields(n),
+        ...ruleOf(n),
       })),
+      fields: cleanDefs(defs),
     };
     try {
       const saved = cur ? await api.updateTemplate(cur.id, { ...body, rev: cur.rev }) : await api.createTemplate(body);
@@ -49,6 +53,7 @@ function TemplateDialog({ tpl, onClose, onSaved, reloadOne }) {
       setCur(fresh);
       setName(fresh.name);
       setNodes(fresh.nodes.map((n) => keyed({ ...n })));
+      setDefs((fresh.fields || []).map((d) => ({ ...d })));
       setError(null);
     }
   };
@@ -61,6 +66,11 @@ function TemplateDialog({ tpl, onClose, onSaved, reloadOne }) {
         <span class="field-label">${t('tasks.nodes')}</span>
         <${NodesEditor} nodes=${nodes} onChange=${setNodes} mode="template" testid="template-nodes" />
         <span class="field-hint">${t('templates.nodesHint')}</span>
+      </div>
+      <div class="field">
+        <span class="field-label">${t('fields.title')}</span>
+        <${FieldDefsEditor} defs=${defs} onChange=${setDefs} testid="template-fields" />
+        <span class="field-hint">${t('fields.templateHint')}</span>
       </div>
       <${ErrorText} error=${error} onReload=${cur ? reload : undefined} testid="template-error" />
       <div class="form-actions">
@@ -98,6 +108,8 @@ export function TemplatesPage() {
               <span class="strong">${n.handler_id != null ? name(n.handler_id) : t('templates.anyHandler')}</span>
               ${n.action && html` <span class="muted">${n.action}</span>`}
               ${n.due_in_hours != null && html` <span class="badge badge-soft">${t('templates.hours', { n: n.due_in_hours })}</span>`}
+              ${n.condition && html` <span class="badge badge-muted" title=${n.condition} data-testid="template-node-condition">${t('fields.conditional')}</span>`}
+              ${n.cc && n.cc.length > 0 && html` <span class="badge badge-soft">${t('fields.ccShort')} ${n.cc.map(name).join(', ')}</span>`}
             </li>`,
           )}
         </ol>`;

@@ -124,7 +124,9 @@ fn check_entry(store: &Store, k: &[u8], v: &[u8], s: &mut Summary) -> Result<(),
     }
     s.unique_entries += claims.unique.len() as u64;
     s.multi_entries += claims.multi.len() as u64;
-    s.max_id = s.max_id.max(claims.id);
+    if claims.counted {
+        s.max_id = s.max_id.max(claims.id);
+    }
     *s.records.entry(kind.name.to_string()).or_default() += 1;
     Ok(())
 }

@@ -11,6 +11,8 @@ use crate::store::{decode, Record, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
     pub id: u64,
+    /// The id is the id counter's (see `Record::COUNTED_IDS`).
+    pub counted: bool,
     /// Unique index entries `(index, value)`: at most one record per value.
     pub unique: Vec<(&'static str, String)>,
     /// Non-unique index entries `(index, value)`.
@@ -101,6 +103,7 @@ fn claims_of<R: Record>(value: &[u8]) -> Result<Claims, StoreError> {
     multi.dedup();
     Ok(Claims {
         id: record.id(),
+        counted: R::COUNTED_IDS,
         unique,
         multi,
     })

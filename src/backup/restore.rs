@@ -208,7 +208,9 @@ pub(super) fn load_into(file: &Path, db_dir: &Path, every: u64) -> Result<u32, B
                 for (index, value) in &claims.multi {
                     loader.put(multi_key(index, value, claims.id), Vec::new())?;
                 }
-                max_id = max_id.max(claims.id);
+                if claims.counted {
+                    max_id = max_id.max(claims.id);
+                }
             }
             Entry::OldIndex => {}
         }

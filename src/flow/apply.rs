@@ -484,11 +484,12 @@ fn complete(
     n.state = NodeState::Done;
     n.done_at = Some(now);
     n.started_at.get_or_insert(now);
-    told.extend(cc_notices(&task.nodes[c], NoticeKind::CcDone, actor));
+    let done_cc = cc_notices(&task.nodes[c], NoticeKind::CcDone, actor);
     // The next step whose condition allows it; those passed by are skipped.
     let entered = enter(task, c + 1, gate, Some(actor), now);
     events.extend(entered.events);
     told.extend(entered.notices);
+    told.extend(done_cc);
     let detail = match entered.reached {
         Some(next) => format!("completed step {}; step {} is next", c + 1, next + 1),
         None => format!("completed step {}; the task is finished", c + 1),

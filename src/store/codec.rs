@@ -31,6 +31,10 @@ pub trait Record: Serialize + DeserializeOwned {
     const KIND: &'static str;
     /// Version of this record's encoding; raise it with a migration step.
     const FORMAT: u16 = 1;
+    /// Whether ids come from the id counter (`meta/next_id`, which must stay above
+    /// them). A kind keyed by what it counts (a scenario's day) says `false`: its ids
+    /// are not the counter's, and backups and checks leave them out of its bound.
+    const COUNTED_IDS: bool = true;
     fn id(&self) -> u64;
     fn set_id(&mut self, id: u64);
     /// Revision for optimistic concurrency; starts at 1, +1 on every update.

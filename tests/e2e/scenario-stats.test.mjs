@@ -6,10 +6,15 @@
 // time with no wake time, and says wake times are derived for the shipped one.
 //
 // Run from tests/e2e:  node --test scenario-stats.test.mjs
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { chromium, request } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, startBaton } from './server.mjs';
+
+const IMG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'img');
 
 const DAY = 86400000;
 let server;
@@ -82,6 +87,9 @@ describe('scenario analytics', { timeout: 120000 }, () => {
     assert.equal(await stat('open'), '2');
     assert.equal(await stat('finished'), '0');
     assert.match(await page.getByTestId('scenario-tick-note').innerText(), /within 60 s|在 60 秒内/);
+    // the screenshot in docs/scenarios.md
+    mkdirSync(IMG, { recursive: true });
+    await page.getByTestId('scenario-stats').screenshot({ path: join(IMG, 'scenario-analytics.png') });
 
     // Check: the shipped condition's wake times are derived
     await page.getByTestId('scenario-check').click();

@@ -6,10 +6,15 @@
 // made by version 1 links to it from its "why" panel.
 //
 // Run from tests/e2e:  node --test versions.test.mjs
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, apiSession, startBaton } from './server.mjs';
+
+const IMG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'img');
 
 let server;
 let browser;
@@ -123,6 +128,9 @@ describe('scenario versions and test cases', { timeout: 180000 }, () => {
     await page.waitForFunction(() => /v1 → v3/.test(document.querySelector('[data-testid="diff-summary"]')?.innerText || ''));
     assert.equal(await diff.getByTestId('diff-removed').count(), 2);
     assert.equal(await diff.getByTestId('diff-added').count(), 2);
+    // the screenshot in docs/scenarios.md: the versions and the diff of v1 → v3
+    mkdirSync(IMG, { recursive: true });
+    await panel.screenshot({ path: join(IMG, 'scenario-versions.png') });
 
     // ---- roll back to v1 (confirmed): saved as v4 with v1's script
     await panel.locator('[data-testid="version-row"][data-version="1"]').getByTestId('version-rollback').click();
@@ -149,6 +157,7 @@ describe('scenario versions and test cases', { timeout: 180000 }, () => {
     await page.getByTestId('keep-case-dialog').waitFor({ state: 'detached' });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="case-row"]').length === 4);
     assert.match(await page.getByTestId('cases-panel').innerText(), /PO-E2E 7000 fires/);
+    await page.getByTestId('cases-panel').screenshot({ path: join(IMG, 'scenario-cases.png') });
 
     // ---- break the script: above 8000 only. The save is refused with the case listed
     const broken = v1.replace('cents(r.amount) > cents("5000")', 'cents(r.amount) > cents("8000")');

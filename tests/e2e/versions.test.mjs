@@ -130,6 +130,7 @@ describe('scenario versions and test cases', { timeout: 180000 }, () => {
     assert.equal(await diff.getByTestId('diff-added').count(), 2);
     // the screenshot in docs/scenarios.md: the versions and the diff of v1 → v3
     mkdirSync(IMG, { recursive: true });
+    await page.evaluate(() => document.querySelectorAll('.toast').forEach((el) => el.remove()));
     await panel.screenshot({ path: join(IMG, 'scenario-versions.png') });
 
     // ---- roll back to v1 (confirmed): saved as v4 with v1's script

@@ -87,7 +87,7 @@ function TargetForm({ target, onSaved, onCancel }) {
       <//>
       <${Field} label=${t('delivery.url')} cls="grow">
         <input type="text" inputmode="url" value=${url} onInput=${(e) => setUrl(e.target.value)}
-          placeholder="https://erp.example.com/baton" data-testid="wb-url" />
+          placeholder=${t('writeBack.urlPlaceholder')} data-testid="wb-url" />
       <//>
       <${Field} label=${t('delivery.secret')} hint=${target && target.secret_set ? t('delivery.secretSet') : t('writeBack.secretHint')}>
         <input type="password" autocomplete="new-password" value=${secret} onInput=${(e) => setSecret(e.target.value)} data-testid="wb-secret" />

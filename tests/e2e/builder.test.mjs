@@ -4,7 +4,9 @@
 // value is shown at its field first — dry-runs it before the first save, saves it,
 // and it opens in the builder again; the ERP pushes two purchase orders (one above,
 // one below) and exactly one task is made. A hand-edited script opens in the code
-// editor with the reason; the builder fits a 390 px phone.
+// editor with the reason. "Order out of stock for more than 3 days", built through the
+// form with no wake_at, fires by time alone within a tick of the 3 days. The builder fits
+// a 390 px phone.
 //
 // Run from tests/e2e:  node --test builder.test.mjs
 import assert from 'node:assert/strict';
@@ -30,7 +32,8 @@ before(async () => {
     skip = 'the mock has no scenario builder';
     return;
   }
-  server = await startBaton();
+  // a 1 s tick: a time-based scenario fires within a second of its derived wake time
+  server = await startBaton({ config: 'scheduler_interval = "1s"\n' });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
   api = await request.newContext({ baseURL: server.url });
   const login = await api.post('/api/login', { data: { username: 'admin', password: server.adminPassword } });
@@ -189,6 +192,53 @@ describe('scenario builder', { timeout: 240000 }, () => {
     await page.reload();
     await page.getByTestId('builder-code-reason').waitFor();
     assert.match(await page.getByTestId('builder-code-reason').innerText(), /edited by hand/);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('order out of stock for more than 3 days, built with no wake_at, fires by time alone', async (t) => {
+    if (skip) return t.skip(skip);
+    const { context, page, problems } = await adminPage(browser, server, { width: 1366, height: 900 });
+    await page.goto(`${server.url}/admin/scenarios/new`);
+    await page.locator('[data-testid="builder-template"][data-key="blank"]').click();
+    await page.getByTestId('scenario-builder').waitFor();
+    await page.getByTestId('builder-name').fill('Out of stock over 3 days (builder)');
+    await page.getByTestId('builder-id').fill('oos_builder_e2e');
+    await page.getByTestId('builder-kind').fill('order');
+    const c1 = page.getByTestId('builder-cond').first();
+    await c1.getByTestId('builder-cond-field').fill('status');
+    await c1.getByTestId('builder-cond-op').selectOption('equals');
+    await c1.getByTestId('builder-cond-value').fill('out_of_stock');
+    await page.getByTestId('builder-cond-add').click();
+    const c2 = page.getByTestId('builder-cond').nth(1);
+    await c2.waitFor();
+    await c2.getByTestId('builder-cond-field').fill('out_of_stock_since');
+    await c2.getByTestId('builder-cond-op').selectOption('older_than_days');
+    await c2.getByTestId('builder-cond-value').fill('3');
+    await page.getByTestId('builder-title').fill('OOS builder ${r.id}');
+    const node = page.getByTestId('builder-node').first();
+    await node.getByTestId('builder-node-handler-value').fill('admin');
+    await node.getByTestId('builder-node-action').fill('Restock');
+    await until(async () => (await script(page)).includes('days_since(r.out_of_stock_since) > 3'), 'the time condition');
+    assert.ok(!(await script(page)).includes('wake_at'), 'the form writes no wake_at');
+    assert.equal(await page.getByTestId('builder-error-count').count(), 0);
+    await page.getByTestId('builder-save').click();
+    await page.waitForURL(/\/admin\/scenarios\/\d+$/);
+    await page.getByTestId('scenario-version').waitFor();
+
+    // out of stock for 3 days less 4 s: nothing yet; nothing more is pushed, and the
+    // task comes from the derived wake time within a tick
+    const since = new Date(Date.now() - 3 * 86400000 + 4000).toISOString();
+    const res = await push([{ kind: 'order', id: 'SO-W1', data: { status: 'out_of_stock', out_of_stock_since: since } }]);
+    assert.equal(res.scenarios.errors, 0, JSON.stringify(res.scenarios));
+    const projects = await (await api.get('/api/projects')).json();
+    const erp = projects.items.find((p) => p.builtin === 'erp');
+    const ours = async () => {
+      const tasks = await (await api.get(`/api/projects/${erp.id}/tasks?status=all&q=OOS`)).json();
+      return tasks.items.filter((x) => x.title === 'OOS builder SO-W1');
+    };
+    assert.equal((await ours()).length, 0, 'not before the 3 days are up');
+    await until(async () => (await ours()).length === 1, 'the task made by time alone', 30000);
     assert.deepEqual(problems, []);
     await context.close();
   });

@@ -11,8 +11,14 @@
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac};
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::Sha256;
+
+use common::server::BenchServer;
+
+// Only the in-process server of the shared helpers is used here.
+#[allow(dead_code)]
+mod common;
 
 const SECRET: &str = "bench-hook-secret-1";
 
@@ -98,38 +104,9 @@ fn report(label: &str, lat: Vec<Duration>, took: Duration) {
 }
 
 async fn run(n: usize) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let global = baton::cli::GlobalArgs {
-        data: Some(dir.path().join("data")),
-        config: None,
-    };
-    let config = baton::config::Config::merge(
-        &global,
-        &Default::default(),
-        Default::default(),
-        Some("bench-password-1".into()),
-    )
-    .expect("config");
-    let (store, _) = baton::server::prepare(&config).expect("prepare");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(baton::server::serve(config, store, listener, async {
-        let _ = stop_rx.await;
-    }));
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{url}/api/login"))
-        .json(&json!({"username": "admin", "password": "bench-password-1"}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("login body");
-    let admin = login["token"].as_str().expect("session").to_string();
+    let server = BenchServer::start(&http).await;
+    let (url, admin) = (server.url.clone(), server.admin.clone());
     let hook = http
         .post(format!("{url}/api/admin/hooks"))
         .bearer_auth(&admin)
@@ -148,6 +125,5 @@ async fn run(n: usize) {
     let burst = phase(&http, &url, "burst", n, 8).await;
     report("8 senders at once", burst, t.elapsed());
     println!("target: p99 under 20 ms");
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    server.stop().await;
 }

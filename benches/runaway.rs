@@ -16,6 +16,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use common::server::BenchServer;
+
+// Only the in-process server of the shared helpers is used here.
+#[allow(dead_code)]
+mod common;
+
 fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
     v.sort();
     v.get(((v.len().saturating_sub(1)) as f64 * p).round() as usize)
@@ -43,38 +49,9 @@ fn main() {
 }
 
 async fn run(load: Duration) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let global = baton::cli::GlobalArgs {
-        data: Some(dir.path().join("data")),
-        config: None,
-    };
-    let config = baton::config::Config::merge(
-        &global,
-        &Default::default(),
-        Default::default(),
-        Some("bench-password-1".into()),
-    )
-    .expect("config");
-    let (store, _) = baton::server::prepare(&config).expect("prepare");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(baton::server::serve(config, store, listener, async {
-        let _ = stop_rx.await;
-    }));
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{url}/api/login"))
-        .json(&json!({"username": "admin", "password": "bench-password-1"}))
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("login body");
-    let admin = login["token"].as_str().expect("session").to_string();
+    let server = BenchServer::start(&http).await;
+    let (url, admin) = (server.url.clone(), server.admin.clone());
     let token: Value = http
         .post(format!("{url}/api/tokens"))
         .bearer_auth(&admin)
@@ -236,6 +213,5 @@ async fn run(load: Duration) {
         ms(p50),
         ms(p99)
     );
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    server.stop().await;
 }

@@ -89,7 +89,10 @@ fn main() {
     // The first answer after the ingest reads the counters from disk; said apart from
     // the steady state the target is about (a page that is opened again and again).
     let cold = std::time::Instant::now();
-    assert_eq!(list(&store, &admin, Utc::now()).expect("list").len(), SCENARIOS);
+    assert_eq!(
+        list(&store, &admin, Utc::now()).expect("list").len(),
+        SCENARIOS
+    );
     println!(
         "{:<48} {:>8.2} ms",
         "scenario list, first answer (cold cache)",

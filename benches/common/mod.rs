@@ -1,6 +1,10 @@
 //! What the latency benchmarks share: timing with percentiles, and a company of
 //! members to build tasks for.
 
+// Used by the benchmarks that go through HTTP only.
+#[allow(dead_code)]
+pub mod server;
+
 use std::time::{Duration, Instant};
 
 use baton::actor::Actor;

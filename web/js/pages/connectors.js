@@ -170,7 +170,7 @@ export function ConnectorsPage() {
             </tr></thead>
             <tbody>
               ${items.map(
-                (c) => html`<tr key=${c.id} data-testid="connector-row" data-name=${c.name}>
+                (c) => html`<tr key=${c.id} data-testid="connector-row" data-name=${c.name} data-ok=${c.last_run ? String(c.last_run.ok) : ''}>
                   <td data-label=${t('connectors.name')}>
                     <${Link} href=${`/admin/connectors/${c.id}`} class="strong" data-testid="connector-open">${c.name}<//></td>
                   <td data-label=${t('connectors.url')} class="mono small wrap-anywhere">${c.url}</td>

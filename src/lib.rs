@@ -9,6 +9,7 @@ pub mod allocator;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod blocking;
 pub mod board;
 pub mod bootstrap;
 pub mod cli;

@@ -120,10 +120,7 @@ impl Runner {
         &self,
         f: impl FnOnce(&Store) -> ServiceResult<T> + Send + 'static,
     ) -> ServiceResult<T> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || f(&store))
-            .await
-            .map_err(|e| ServiceError::Internal(format!("worker failed: {e}")))?
+        crate::blocking::on_store(&self.store, f).await
     }
 
     /// Starts every enabled connector whose time has come and that is not running;

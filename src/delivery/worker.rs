@@ -373,10 +373,7 @@ impl Handles {
         &self,
         f: impl FnOnce(&Store) -> ServiceResult<T> + Send + 'static,
     ) -> ServiceResult<T> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || f(&store))
-            .await
-            .map_err(|e| crate::error::ServiceError::Internal(format!("worker failed: {e}")))?
+        crate::blocking::on_store(&self.store, f).await
     }
 }
 

@@ -539,6 +539,8 @@ describe('accessibility (axe-core, keyboard)', { timeout: 600000 }, () => {
     const tdlg = page.getByTestId('transfer-dialog');
     await tdlg.waitFor();
     await focusIs(page, 'transfer-to', 'the transfer dialog opens in its first field');
+    // the users' names may still be loading (an option reads "#id" until then): type once Bob's name is there
+    await tdlg.locator(`[data-testid="transfer-to"] option[value="${ids.bob}"][data-username="bob"]`).waitFor({ state: 'attached' });
     await page.keyboard.type('Bob'); // type-ahead in the closed <select>
     assert.equal(await tdlg.getByTestId('transfer-to').inputValue(), String(ids.bob));
     await page.keyboard.press('Tab');

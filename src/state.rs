@@ -29,6 +29,8 @@ pub struct AppState {
     pub uploads: Arc<crate::erp::upload::staged::Uploads>,
     /// Pull connectors: the schedule's and admins' runs, one at a time per connector.
     pub connectors: Arc<crate::connectors::runner::Runner>,
+    /// Members' todos, kept while no task changes.
+    pub todos: Arc<crate::tasks::todo_cache::TodoCache>,
 }
 
 impl AppState {
@@ -56,6 +58,7 @@ impl AppState {
             connectors: Arc::new(connectors),
             hook_maps: Arc::new(crate::hooks::mapping::MapCache::default()),
             uploads: Arc::new(crate::erp::upload::staged::Uploads::default()),
+            todos: Arc::new(crate::tasks::todo_cache::TodoCache::default()),
             store,
             config: Arc::new(config),
         }

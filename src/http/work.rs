@@ -1,7 +1,8 @@
 //! Workflow templates, the inbox and the personal views.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -90,9 +91,10 @@ async fn delete_template(
 
 /// My todo: tasks whose current step I handle, split into overdue, new and started.
 #[utoipa::path(get, path = "/api/my/todo", tag = "my", responses((status = 200, body = Todo)))]
-async fn my_todo(State(state): State<AppState>, auth: Presenting) -> ApiResult<Json<Todo>> {
-    let todo = auth.run(&state, |s, a| lists::todo(s, &a.actor, Utc::now()));
-    Ok(Json(todo.await?))
+async fn my_todo(State(state): State<AppState>, auth: Presenting) -> ApiResult<Response> {
+    let todos = state.todos.clone();
+    let body = auth.run(&state, move |s, a| todos.todo(s, &a.actor, Utc::now()));
+    Ok(([(header::CONTENT_TYPE, "application/json")], body.await?).into_response())
 }
 
 /// The personal lists of `GET /api/my/{which}`, for the OpenAPI document only

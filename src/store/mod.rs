@@ -11,6 +11,7 @@
 //! ([`Store::memory`]). Nothing outside this module names the engine.
 
 mod backend;
+mod changes;
 mod codec;
 #[cfg(test)]
 mod conformance;
@@ -59,6 +60,9 @@ struct Inner {
     write_lock: Mutex<()>,
     /// Writes are refused while the disk has less free space than this (0: never).
     min_free: AtomicU64,
+    /// Applied writes per record kind, for readers that keep an answer until its
+    /// records change.
+    changes: changes::Changes,
 }
 
 impl Store {
@@ -115,6 +119,7 @@ impl Store {
                 path,
                 write_lock: Mutex::new(()),
                 min_free: AtomicU64::new(0),
+                changes: changes::Changes::default(),
             }),
         }
     }
@@ -169,7 +174,10 @@ impl Store {
                     return Err(StoreError::Panicked(what).into());
                 }
             };
-            self.inner.backend.apply(Space::Data, tx.into_batch())?;
+            let batch = tx.into_batch();
+            let kinds = changes::Changes::kinds_in(&batch);
+            self.inner.backend.apply(Space::Data, batch)?;
+            self.inner.changes.applied(kinds);
             out
         };
         self.flush()?;
@@ -260,7 +268,16 @@ impl Store {
             expect: Vec::new(),
             ops: entries.into_iter().map(|(k, v)| (k, Some(v))).collect(),
         };
-        self.inner.backend.apply(Space::Data, batch)
+        let kinds = changes::Changes::kinds_in(&batch);
+        self.inner.backend.apply(Space::Data, batch)?;
+        self.inner.changes.applied(kinds);
+        Ok(())
+    }
+
+    /// How many applied writes touched records of `kind` since the store was opened:
+    /// an answer built from those records while this stayed the same is still true.
+    pub fn changes_of(&self, kind: &str) -> u64 {
+        self.inner.changes.of(kind)
     }
 
     /// Durable entries in `range`, in key order or reversed.

@@ -16,6 +16,7 @@ pub mod reminders;
 pub mod schema_5;
 pub mod service;
 pub mod templates;
+pub mod todo_cache;
 pub mod view;
 
 #[cfg(test)]

@@ -34,6 +34,7 @@ mod scenario_builder;
 mod scenario_versions;
 mod static_assets;
 mod stats;
+mod todo;
 mod trust;
 mod two_factor;
 mod wake;

@@ -2,6 +2,10 @@
 //! value, the new-connector and patch bodies, and the checks on their fields. Apart
 //! from `admin.rs` so the operations read without the field rules in between.
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use super::{MAX_INTERVAL_SECS, MAX_TIMEOUT_SECS, MIN_INTERVAL_SECS};
 use crate::connectors::model::{AuthHeader, Connector, CursorSpec, PayloadFormat, RunReport};
 use crate::error::{ServiceError, ServiceResult};
@@ -9,9 +13,6 @@ use crate::hooks::mapping;
 use crate::net::outbound::parse_url;
 use crate::net::AddressPolicy;
 use crate::scenarios::script::ScriptError;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// A connector as admins see it: everything but the auth header's value.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -2,13 +2,14 @@
 //! patch bodies, and the checks on their fields. Apart from `admin.rs` so the
 //! operations read without the field rules in between.
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use crate::error::{ServiceError, ServiceResult};
 use crate::hooks::mapping;
 use crate::hooks::model::{InboundHook, Preset, SigEncoding, Verification};
 use crate::scenarios::script::ScriptError;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 /// A hook as admins see it: everything but the secret.
 #[derive(Debug, Clone, Serialize, ToSchema)]

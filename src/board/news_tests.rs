@@ -1,5 +1,5 @@
-//! Unit tests of `news.rs` (feed parsing and feed checks), kept apart so the
-//! module stays under 400 lines.
+//! Unit tests of `news.rs` (a feed parsed to text only, a page that is no feed
+//! refused), kept apart so the module stays under 400 lines.
 
 use super::*;
 

@@ -1,5 +1,5 @@
-//! Unit tests of `outbound.rs` (the guarded resolver, redirects and IP literals),
-//! kept apart so the client code stays short.
+//! Unit tests of `outbound.rs` (URLs checked before sending, the guarded resolver,
+//! connections only to checked addresses), kept apart so the client code stays short.
 
 use super::*;
 

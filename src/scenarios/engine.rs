@@ -4,19 +4,22 @@
 //! call depth, expression depth, string/array/map sizes and a wall-clock deadline per
 //! function call. Modules cannot be imported (the `no_module` feature), `eval` is
 //! disabled, `sleep` refuses, and `print`/`debug` go to the log, capped.
-//!
-//! (Over 400 lines with its tests: the builder and the helpers it registers, with
-//! their parsing of times and money, are one sandbox and read best together.)
 
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, Position};
 
 use super::record::to_dynamic;
 use crate::org::{Department, Role, User};
 use crate::store::Store;
+
+mod values;
+
+pub(crate) use values::time_of;
+pub use values::{cents_of, cents_of_str, elapsed, float_cents, int_cents, parse_time, DAY, HOUR};
+use values::{seconds, since, time_of_str};
 
 pub const MAX_OPERATIONS: u64 = 200_000;
 pub const MAX_CALL_LEVELS: usize = 32;
@@ -158,92 +161,6 @@ fn err<T>(msg: impl Into<String>) -> Result<T, Box<EvalAltResult>> {
         Dynamic::from(msg.into()),
         Position::NONE,
     )))
-}
-
-/// Seconds since the epoch from RFC 3339, `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD` (UTC).
-pub fn parse_time(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.timestamp());
-    }
-    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S") {
-        return Some(t.and_utc().timestamp());
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp())
-}
-
-pub(crate) fn time_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
-    if let Ok(i) = v.as_int() {
-        return Ok(i);
-    }
-    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
-        return time_of_str(&s);
-    }
-    err(format!(
-        "expected a time (string or seconds), got {}",
-        v.type_name()
-    ))
-}
-
-fn time_of_str(s: &str) -> Result<i64, Box<EvalAltResult>> {
-    parse_time(s).map_or_else(|| err(format!("'{s}' is not a time")), Ok)
-}
-
-/// Exact money in minor units (cents/分): "5000.50" → 500050. Floats are rounded.
-pub fn cents_of(v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
-    if let Ok(i) = v.as_int() {
-        return int_cents(i).map_or_else(|| err(format!("{i} is too large")), Ok);
-    }
-    if let Ok(f) = v.as_float() {
-        return Ok(float_cents(f));
-    }
-    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
-        return cents_of_str(&s);
-    }
-    err(format!("expected an amount, got {}", v.type_name()))
-}
-
-/// "5,000.50" → 500050 (see [`crate::money::parse_cents`]), as a script error.
-pub fn cents_of_str(s: &str) -> Result<i64, Box<EvalAltResult>> {
-    use crate::money::{parse_cents, MoneyError};
-    match parse_cents(s) {
-        Ok(c) => Ok(c),
-        Err(MoneyError::Malformed) => {
-            err(format!("'{s}' is not an amount with at most two decimals"))
-        }
-        Err(MoneyError::TooLarge) => err(format!("'{s}' is too large")),
-    }
-}
-
-pub fn int_cents(i: i64) -> Option<i64> {
-    i.checked_mul(100)
-}
-
-pub fn float_cents(f: f64) -> i64 {
-    (f * 100.0).round() as i64
-}
-
-pub const DAY: i64 = 86_400;
-pub const HOUR: i64 = 3_600;
-
-/// `unit`s (`DAY`, `HOUR`) from `t` to `now`, both in seconds; `None` on overflow.
-pub fn elapsed(now: i64, t: i64, unit: i64) -> Option<f64> {
-    now.checked_sub(t).map(|d| d as f64 / unit as f64)
-}
-
-fn since(t: i64, unit: i64) -> Result<f64, Box<EvalAltResult>> {
-    match ctx(|c| elapsed(c.now.timestamp(), t, unit))? {
-        Some(d) => Ok(d),
-        None => err(format!("{t} is not a time")),
-    }
-}
-
-fn seconds(n: i64, unit: i64) -> Result<i64, Box<EvalAltResult>> {
-    n.checked_mul(unit)
-        .map_or_else(|| err(format!("{n} is too large")), Ok)
 }
 
 fn usernames(users: impl Iterator<Item = String>) -> Array {
@@ -406,75 +323,5 @@ fn log_line(kind: &str, s: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run(src: &str) -> Result<Dynamic, Box<EvalAltResult>> {
-        let e = build();
-        let c = Context {
-            now: Utc::now(),
-            users: vec![],
-            departments: vec![],
-            store: None,
-            scenario: "t".into(),
-        };
-        with_context(&c, || e.eval::<Dynamic>(src))
-    }
-
-    #[test]
-    fn money_is_exact() {
-        assert_eq!(run("cents(\"5000.01\")").unwrap().as_int().unwrap(), 500001);
-        assert_eq!(run("cents(\"5,000.1\")").unwrap().as_int().unwrap(), 500010);
-        assert_eq!(run("cents(5000)").unwrap().as_int().unwrap(), 500000);
-        assert_eq!(run("cents(\"-3.5\")").unwrap().as_int().unwrap(), -350);
-        assert_eq!(run("cents(\" .07 \")").unwrap().as_int().unwrap(), 7);
-        assert!(run("cents(\"99999999999999999999\")").is_err());
-        assert!(run("cents(\"1.2.3\")").is_err());
-        assert!(run("cents(\"-\")").is_err());
-        assert!(run("cents(())").is_err());
-        assert!(run("cents(\"12.345\")").is_err());
-        assert!(run("cents(\"abc\")").is_err());
-        assert!(run("cents(\"5000.01\") > cents(\"5000\")")
-            .unwrap()
-            .as_bool()
-            .unwrap());
-    }
-
-    #[test]
-    fn sandbox_stops_endless_and_forbidden_things() {
-        let endless = run("loop { }").unwrap_err().to_string();
-        assert!(
-            endless.contains("operations") || endless.contains("time limit"),
-            "{endless}"
-        );
-        assert!(run("fn f(x) { f(x + 1) } f(0)").is_err(), "deep recursion");
-        assert!(run("sleep(10)")
-            .unwrap_err()
-            .to_string()
-            .contains("sleep is not allowed"));
-        assert!(run("sleep(0.5)")
-            .unwrap_err()
-            .to_string()
-            .contains("sleep is not allowed"));
-        assert!(run("eval(\"1\")").is_err());
-        assert!(run("import \"x\" as y; 1").is_err());
-        assert!(
-            run("let s = \"x\"; loop { s += s; }").is_err(),
-            "string size"
-        );
-    }
-
-    #[test]
-    fn time_helpers() {
-        assert_eq!(parse_time("2026-01-02"), Some(1767312000));
-        assert_eq!(parse_time("2026-01-02 00:00:00"), Some(1767312000));
-        assert_eq!(parse_time("2026-01-02T08:00:00+08:00"), Some(1767312000));
-        assert!(parse_time("soon").is_none());
-        let d = run("days_since(now() - days(3))")
-            .unwrap()
-            .as_float()
-            .unwrap();
-        assert!((d - 3.0).abs() < 1e-9);
-        assert!(run("days_since(\"not a date\")").is_err());
-    }
-}
+#[path = "engine_tests.rs"]
+mod tests;

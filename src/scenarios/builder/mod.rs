@@ -13,6 +13,10 @@ pub mod render;
 pub mod validate;
 
 #[cfg(test)]
+mod in_engine_tests;
+#[cfg(test)]
+mod problems_tests;
+#[cfg(test)]
 mod tests;
 
 pub use form::Form;

@@ -97,8 +97,8 @@ async fn call(
 }
 
 /// The member `reader` with 30 open tasks in a project of their own: their session
-/// token and one task's id.
-async fn member_with_30_tasks(client: &reqwest::Client, base: &str) -> (String, u64) {
+/// token, one task's id, and the admin's session token.
+async fn member_with_30_tasks(client: &reqwest::Client, base: &str) -> (String, u64, String) {
     use serde_json::json;
     let login = |u: &'static str, p: &'static str| {
         call(
@@ -109,11 +109,11 @@ async fn member_with_30_tasks(client: &reqwest::Client, base: &str) -> (String, 
             None,
         )
     };
-    let admin = login("admin", "bench-admin-password").await["token"]
+    let admin_token = login("admin", "bench-admin-password").await["token"]
         .as_str()
         .unwrap()
         .to_string();
-    let admin = Some(admin.as_str());
+    let admin = Some(admin_token.as_str());
     let user = json!({"username": "reader", "password": "reader-password-1", "role": "member"});
     let member = call(client, base, "/api/users", Some(user), admin).await["id"].clone();
     let project = json!({"name": "reads", "members": [member]});
@@ -153,7 +153,33 @@ async fn member_with_30_tasks(client: &reqwest::Client, base: &str) -> (String, 
         let path = format!("/api/tasks/{id}/start");
         call(client, base, &path, Some(json!({"rev": rev})), Some(&token)).await;
     }
-    (token, ids[0])
+    (token, ids[0], admin_token)
+}
+
+/// Makes a task (handled by the admin, in a project of its own) every 100 ms until
+/// `stop`: a team at work, so that no kept "my todo" answer lasts long.
+async fn task_writer(client: reqwest::Client, base: String, admin: String, stop: Instant) -> usize {
+    use serde_json::json;
+    let me = call(&client, &base, "/api/me", None, Some(&admin)).await["user"]["id"].clone();
+    let project = json!({"name": "churn", "members": [me]});
+    let pid =
+        call(&client, &base, "/api/projects", Some(project), Some(&admin)).await["id"].clone();
+    let mut made = 0;
+    while Instant::now() < stop {
+        let task = json!({"kind": "simple", "title": format!("churn {made}"),
+                          "nodes": [{"handler_id": me, "action": "look"}]});
+        call(
+            &client,
+            &base,
+            &format!("/api/projects/{pid}/tasks"),
+            Some(task),
+            Some(&admin),
+        )
+        .await;
+        made += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    made
 }
 
 /// The server under test; killed when dropped.
@@ -227,7 +253,7 @@ fn main() {
             .pool_max_idle_per_host(CONNECTIONS)
             .build()
             .unwrap();
-        let (token, task) = member_with_30_tasks(&client, &base).await;
+        let (token, task, admin) = member_with_30_tasks(&client, &base).await;
         let token: Arc<str> = token.into();
         let todo = call(&client, &base, "/api/my/todo", None, Some(&token)).await;
         println!(
@@ -272,5 +298,20 @@ fn main() {
                 r.errors
             );
         }
+        // The same todo while tasks are being made 10 times a second: the kept answer
+        // is dropped at each, so this is mostly the cost of building it.
+        let stop = Instant::now() + Duration::from_secs(secs);
+        let writer = tokio::spawn(task_writer(client.clone(), base.clone(), admin, stop));
+        let r = phase(&client, format!("{base}/api/my/todo"), token.clone(), secs).await;
+        let made = writer.await.unwrap();
+        println!(
+            "{:<20} {:>8.0} req/s  {:>5.2}x healthz   p50 {:>6.2} ms   p99 {:>6.2} ms   errors {}   ({made} tasks made meanwhile)",
+            "  while tasks change",
+            r.per_second,
+            r.per_second / health,
+            r.p50.as_secs_f64() * 1e3,
+            r.p99.as_secs_f64() * 1e3,
+            r.errors
+        );
     });
 }

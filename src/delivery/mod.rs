@@ -14,14 +14,18 @@
 //! drop that duplicate.
 
 pub mod apps;
+pub mod channel;
 pub mod failure;
 pub mod model;
 pub mod notice;
 pub mod outbox;
+pub mod owner_hooks;
 pub mod prefs;
 pub mod presets;
 pub mod push;
+pub mod send;
 pub mod service;
+pub mod test_send;
 pub mod worker;
 pub mod write_back;
 

@@ -1,26 +1,24 @@
 //! Channel settings: company SMTP and webhooks (admins), a project's group webhook
 //! (its managers), a user's own webhook. Secrets are write-only: views say whether one
-//! is set, never what it is.
+//! is set, never what it is. The project's and user's webhooks are in `owner_hooks`,
+//! "send test notice" in `test_send`; both are re-exported here.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::model::{
-    ix, DeliverySettings, NamedWebhook, ProjectWebhook, Smtp, SmtpTls, Target, UserWebhook,
-    Webhook, WebhookKind,
-};
-use super::notice::Notice;
+use super::model::{ix, DeliverySettings, NamedWebhook, Smtp, SmtpTls, Webhook, WebhookKind};
 use super::presets::validate_url;
 use crate::actor::Actor;
 use crate::error::{ServiceError, ServiceResult};
-use crate::inbox::MessageKind;
 use crate::net::outbound::parse_url;
 use crate::net::AddressPolicy;
 use crate::org::policy::{require_company_admin, CompanyArea};
-use crate::org::Language;
-use crate::projects::service::managed;
 use crate::store::Store;
+
+pub use super::owner_hooks::{
+    project_hook, set_project_hook, set_user_hook, user_hook, HookRecord,
+};
+pub use super::test_send::{test_notice, test_target, TestResult, TestTarget};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WebhookView {
@@ -123,7 +121,7 @@ pub fn validate_address(field: &'static str, s: &str) -> ServiceResult<()> {
         .map_err(|e| ServiceError::invalid(field, format!("'{s}' is not an e-mail address: {e}")))
 }
 
-fn webhook(
+pub(super) fn webhook(
     input: WebhookInput,
     old: Option<&Webhook>,
     net: &AddressPolicy,
@@ -254,195 +252,6 @@ pub fn put(
         Ok::<_, ServiceError>(s)
     })?;
     Ok(view(&saved))
-}
-
-pub fn project_hook(store: &Store, actor: &Actor, id: u64) -> ServiceResult<Option<WebhookView>> {
-    managed(store, actor, id)?;
-    Ok(match store.lookup(ix::PROJECT_HOOK, &id.to_string())? {
-        Some(h) => Some(WebhookView::from(&store.load::<ProjectWebhook>(h)?.hook)),
-        None => None,
-    })
-}
-
-/// Sets (or with `None` removes) a project's group webhook.
-pub fn set_project_hook(
-    store: &Store,
-    actor: &Actor,
-    id: u64,
-    input: Option<WebhookInput>,
-    net: &AddressPolicy,
-) -> ServiceResult<Option<WebhookView>> {
-    managed(store, actor, id)?;
-    set_hook(store, ix::PROJECT_HOOK, id, input, net, |hook| {
-        ProjectWebhook {
-            id: 0,
-            rev: 0,
-            project_id: id,
-            hook,
-        }
-    })
-}
-
-pub fn user_hook(store: &Store, uid: u64) -> ServiceResult<Option<WebhookView>> {
-    Ok(match store.lookup(ix::USER_HOOK, &uid.to_string())? {
-        Some(h) => Some(WebhookView::from(&store.load::<UserWebhook>(h)?.hook)),
-        None => None,
-    })
-}
-
-/// Sets (or with `None` removes) a user's own webhook.
-pub fn set_user_hook(
-    store: &Store,
-    uid: u64,
-    input: Option<WebhookInput>,
-    net: &AddressPolicy,
-) -> ServiceResult<Option<WebhookView>> {
-    set_hook(store, ix::USER_HOOK, uid, input, net, |hook| UserWebhook {
-        id: 0,
-        rev: 0,
-        user_id: uid,
-        hook,
-    })
-}
-
-/// A record holding one owner's webhook (a project's or a user's).
-pub trait HookRecord: crate::store::Record {
-    fn hook(&self) -> &Webhook;
-    fn hook_mut(&mut self) -> &mut Webhook;
-}
-
-impl HookRecord for ProjectWebhook {
-    fn hook(&self) -> &Webhook {
-        &self.hook
-    }
-    fn hook_mut(&mut self) -> &mut Webhook {
-        &mut self.hook
-    }
-}
-
-impl HookRecord for UserWebhook {
-    fn hook(&self) -> &Webhook {
-        &self.hook
-    }
-    fn hook_mut(&mut self) -> &mut Webhook {
-        &mut self.hook
-    }
-}
-
-/// Creates, replaces (keeping a secret that was not re-entered) or, with `None`,
-/// removes the webhook of `owner` found through unique index `index`.
-fn set_hook<R: HookRecord>(
-    store: &Store,
-    index: &str,
-    owner: u64,
-    input: Option<WebhookInput>,
-    net: &AddressPolicy,
-    new: impl FnOnce(Webhook) -> R,
-) -> ServiceResult<Option<WebhookView>> {
-    store.write(|tx| {
-        let existing = match tx.lookup(index, &owner.to_string())? {
-            Some(h) => Some(tx.load::<R>(h)?),
-            None => None,
-        };
-        match (input, existing) {
-            (None, None) => Ok(None),
-            (None, Some(old)) => {
-                tx.delete::<R>(old.id())?;
-                Ok(None)
-            }
-            (Some(i), Some(mut old)) => {
-                let hook = webhook(i, Some(old.hook()), net)?;
-                *old.hook_mut() = hook;
-                let rev = old.rev();
-                tx.update(&mut old, rev)?;
-                Ok(Some(WebhookView::from(old.hook())))
-            }
-            (Some(i), None) => {
-                let mut r = new(webhook(i, None, net)?);
-                tx.insert(&mut r)?;
-                Ok(Some(WebhookView::from(r.hook())))
-            }
-        }
-    })
-}
-
-/// Which channel "send test notice" goes to.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(tag = "channel", rename_all = "snake_case", deny_unknown_fields)]
-pub enum TestTarget {
-    /// The configured mail server, to this address.
-    Email { to: String },
-    /// A company webhook by name.
-    Webhook { name: String },
-    /// A project's group webhook.
-    Project { project_id: u64 },
-    /// The caller's own webhook.
-    Me,
-    /// The caller's own user in a chat app (WeCom, DingTalk, Feishu).
-    ChatApp { app: super::apps::AppKind },
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TestResult {
-    pub ok: bool,
-    /// Why it failed: in full for company admins; for others, without how the
-    /// connection failed (see `delivery::failure`).
-    pub error: Option<String>,
-}
-
-/// Checks the caller may test `t` and returns the outbox target it stands for.
-pub fn test_target(store: &Store, actor: &Actor, t: TestTarget) -> ServiceResult<Target> {
-    match t {
-        TestTarget::Email { to } => {
-            require_company_admin(actor, CompanyArea::DeliveryChannels)?;
-            validate_address("to", &to)?;
-            Ok(Target::Email {
-                to: to.trim().to_string(),
-            })
-        }
-        TestTarget::Webhook { name } => {
-            require_company_admin(actor, CompanyArea::DeliveryChannels)?;
-            Ok(Target::CompanyWebhook { name })
-        }
-        TestTarget::Project { project_id } => {
-            managed(store, actor, project_id)?;
-            Ok(Target::ProjectWebhook { project_id })
-        }
-        TestTarget::Me => Ok(Target::UserWebhook {
-            user_id: actor
-                .user_id
-                .ok_or_else(|| ServiceError::forbidden("no user"))?,
-        }),
-        TestTarget::ChatApp { app } => Ok(Target::ChatApp {
-            app,
-            user_id: actor
-                .user_id
-                .ok_or_else(|| ServiceError::forbidden("no user"))?,
-        }),
-    }
-}
-
-/// The notice a test sends.
-pub fn test_notice(actor: &Actor, language: Language, now: DateTime<Utc>) -> Notice {
-    let title = match language {
-        Language::ZhCn => "Baton 测试通知",
-        Language::En => "Baton test notice",
-    };
-    Notice {
-        message_id: 0,
-        kind: MessageKind::Announcement,
-        user_id: actor.user_id.unwrap_or(0),
-        recipient: actor.name.clone(),
-        actor: Some(actor.name.clone()),
-        task_id: None,
-        title: Some(title.into()),
-        text: "Baton test notice".into(),
-        reason: None,
-        language,
-        created_at: now,
-        due_at: None,
-        todo: None,
-    }
 }
 
 #[cfg(test)]

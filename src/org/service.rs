@@ -1,20 +1,25 @@
 //! User and department operations: validation, policy, audit, one durable write each.
+//! Departments live in `departments`, passwords in `passwords`; both are re-exported
+//! here, where callers look for them.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::model::UserView;
-use super::policy::{
-    can_manage_department, can_manage_project, can_manage_user, may_change_department,
-    may_change_own_account, may_delete_department, may_set_password,
-};
+use super::policy::{can_manage_project, can_manage_user, may_change_own_account};
 use super::{Department, Language, Role, User};
 use crate::actor::Actor;
 use crate::audit;
 use crate::auth::{password, session};
 use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::store::{Store, WriteTx};
+
+pub use super::departments::{
+    create_department, delete_department, list_departments, update_department, DepartmentPatch,
+    NewDepartment,
+};
+pub use super::passwords::{change_own_password, set_password};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,7 +119,7 @@ pub fn validate_email(email: Option<String>) -> ServiceResult<Option<String>> {
     Ok(Some(e))
 }
 
-fn check_department(tx: &WriteTx<'_>, dept: Option<u64>) -> ServiceResult<()> {
+pub(super) fn check_department(tx: &WriteTx<'_>, dept: Option<u64>) -> ServiceResult<()> {
     if let Some(d) = dept {
         if tx.get::<Department>(d)?.is_none() {
             return Err(ServiceError::invalid(
@@ -340,233 +345,6 @@ pub fn update_profile(store: &Store, actor: &Actor, patch: ProfilePatch) -> Serv
     })
 }
 
-fn store_password(
-    store: &Store,
-    actor: &Actor,
-    id: u64,
-    new_password: &str,
-    now: DateTime<Utc>,
-) -> ServiceResult<User> {
-    password::validate(new_password)?;
-    let hash = password::hash(new_password)?;
-    let user = store.write(|tx| {
-        let mut user: User = tx.load(id)?;
-        let rev = user.rev;
-        user.password_hash = hash;
-        user.sessions_valid_after = now;
-        tx.update(&mut user, rev)?;
-        audit::record(
-            tx,
-            actor,
-            "user.password",
-            format!("user '{}'", user.username),
-            None,
-            now,
-        )?;
-        Ok::<_, ServiceError>(user)
-    })?;
-    session::delete_all_for(store, id)?;
-    Ok(user)
-}
-
-/// An admin sets someone's password; all their sessions end.
-pub fn set_password(
-    store: &Store,
-    actor: &Actor,
-    id: u64,
-    new_password: &str,
-    now: DateTime<Utc>,
-) -> ServiceResult<User> {
-    let user = get_user(store, id)?;
-    let departments = store.list::<Department>()?;
-    may_set_password(actor, &user, &departments)?;
-    store_password(store, actor, id, new_password, now)
-}
-
-/// A user changes their own password, proving the current one; all sessions end.
-pub fn change_own_password(
-    store: &Store,
-    actor: &Actor,
-    current: &str,
-    new_password: &str,
-    now: DateTime<Utc>,
-) -> ServiceResult<User> {
-    let id = actor
-        .user_id
-        .ok_or_else(|| ServiceError::forbidden("no user"))?;
-    let user = get_user(store, id)?;
-    if !password::verify(current, &user.password_hash) {
-        return Err(ServiceError::invalid(
-            "current_password",
-            "the current password is wrong",
-        ));
-    }
-    store_password(store, actor, id, new_password, now)
-}
-
-// ---- departments ----
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewDepartment {
-    pub name: String,
-    pub parent_id: Option<u64>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DepartmentPatch {
-    pub name: Option<String>,
-    #[serde(default, deserialize_with = "crate::patch::some")]
-    #[schema(value_type = Option<u64>)]
-    pub parent_id: Option<Option<u64>>,
-    pub rev: Option<u64>,
-}
-
-fn validate_department_name(name: &str) -> ServiceResult<String> {
-    trimmed(name, 64, "name", "a department name has 1 to 64 characters")
-}
-
-pub fn list_departments(store: &Store) -> ServiceResult<Vec<Department>> {
-    Ok(store.list::<Department>()?)
-}
-
-pub fn create_department(
-    store: &Store,
-    actor: &Actor,
-    new: NewDepartment,
-    now: DateTime<Utc>,
-) -> ServiceResult<Department> {
-    let name = validate_department_name(&new.name)?;
-    let departments = store.list::<Department>()?;
-    if !can_manage_department(actor, new.parent_id, &departments) {
-        return Err(ServiceError::forbidden(
-            "you may not create a department there",
-        ));
-    }
-    let mut d = Department {
-        id: 0,
-        rev: 0,
-        name,
-        parent_id: new.parent_id,
-    };
-    store.write(|tx| {
-        check_department(tx, d.parent_id)?;
-        tx.insert(&mut d)?;
-        audit::record(
-            tx,
-            actor,
-            "department.create",
-            format!("department '{}'", d.name),
-            None,
-            now,
-        )?;
-        Ok::<_, ServiceError>(())
-    })?;
-    Ok(d)
-}
-
-/// Would making `parent` the parent of `id` close a loop?
-fn creates_cycle(departments: &[Department], id: u64, parent: Option<u64>) -> bool {
-    let mut cursor = parent;
-    let mut steps = 0;
-    while let Some(p) = cursor {
-        if p == id || steps > departments.len() {
-            return true;
-        }
-        cursor = departments
-            .iter()
-            .find(|d| d.id == p)
-            .and_then(|d| d.parent_id);
-        steps += 1;
-    }
-    false
-}
-
-pub fn update_department(
-    store: &Store,
-    actor: &Actor,
-    id: u64,
-    patch: DepartmentPatch,
-    now: DateTime<Utc>,
-) -> ServiceResult<Department> {
-    let departments = store.list::<Department>()?;
-    let old = departments
-        .iter()
-        .find(|d| d.id == id)
-        .cloned()
-        .ok_or_else(|| ServiceError::not_found(format!("department {id} not found")))?;
-    let mut d = old.clone();
-    if let Some(n) = &patch.name {
-        d.name = validate_department_name(n)?;
-    }
-    if let Some(p) = patch.parent_id {
-        d.parent_id = p;
-    }
-    may_change_department(actor, id, old.parent_id, d.parent_id, &departments)?;
-    if creates_cycle(&departments, id, d.parent_id) {
-        return Err(ServiceError::invalid(
-            "parent_id",
-            "a department cannot be placed below itself",
-        ));
-    }
-    let expected = patch.rev.unwrap_or(old.rev);
-    store.write(|tx| {
-        check_department(tx, d.parent_id)?;
-        tx.update(&mut d, expected)?;
-        audit::record(
-            tx,
-            actor,
-            "department.update",
-            format!("department '{}'", d.name),
-            None,
-            now,
-        )?;
-        Ok::<_, ServiceError>(())
-    })?;
-    Ok(d)
-}
-
-pub fn delete_department(
-    store: &Store,
-    actor: &Actor,
-    id: u64,
-    now: DateTime<Utc>,
-) -> ServiceResult<()> {
-    let departments = store.list::<Department>()?;
-    let d = departments
-        .iter()
-        .find(|d| d.id == id)
-        .ok_or_else(|| ServiceError::not_found(format!("department {id} not found")))?;
-    may_delete_department(actor, d, &departments)?;
-    if departments.iter().any(|x| x.parent_id == Some(id)) {
-        return Err(ServiceError::Conflict(
-            "the department still has sub-departments".into(),
-        ));
-    }
-    if store
-        .list::<User>()?
-        .iter()
-        .any(|u| u.department_id == Some(id))
-    {
-        return Err(ServiceError::Conflict(
-            "the department still has users; move them first".into(),
-        ));
-    }
-    store.write(|tx| {
-        tx.delete::<Department>(id)?;
-        audit::record(
-            tx,
-            actor,
-            "department.delete",
-            format!("department '{}'", d.name),
-            None,
-            now,
-        )?;
-        Ok::<_, ServiceError>(())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,26 +367,5 @@ mod tests {
         for bad in ["a", "a@b", "@b.co", "a b@c.co", "a@.co"] {
             assert!(validate_email(Some(bad.into())).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn cycles_are_detected() {
-        let ds = vec![
-            Department {
-                id: 1,
-                rev: 1,
-                name: "a".into(),
-                parent_id: None,
-            },
-            Department {
-                id: 2,
-                rev: 1,
-                name: "b".into(),
-                parent_id: Some(1),
-            },
-        ];
-        assert!(creates_cycle(&ds, 1, Some(2)));
-        assert!(creates_cycle(&ds, 1, Some(1)));
-        assert!(!creates_cycle(&ds, 2, None));
     }
 }

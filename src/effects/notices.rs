@@ -1,15 +1,16 @@
-//! Consumer: inbox messages (and, through `notify`, their e-mail and webhooks) for the
-//! people a flow change concerns.
+//! Part of the `messages` consumer: the inbox messages (and, through `notify`, their
+//! e-mail and webhooks) of a flow change's notices, for the people it concerns.
 
 use chrono::{DateTime, Utc};
 
 use crate::actor::Actor;
 use crate::error::ServiceResult;
 use crate::flow::apply::{Notice, NoticeKind};
+use crate::flow::events::{Event as FlowEvent, Finish};
 use crate::flow::{Task, TaskStatus};
-use crate::inbox::service::{mark_read, unread_about_task, NewMessage};
+use crate::inbox::service::{unread_about_task, NewMessage};
 use crate::inbox::MessageKind;
-use crate::store::{Store, WriteTx};
+use crate::store::{Store, StoreError, WriteTx};
 
 fn message_kind(k: NoticeKind) -> MessageKind {
     match k {
@@ -50,13 +51,22 @@ fn text(kind: NoticeKind, title: &str, actor: &str) -> String {
 }
 
 /// Who is told: the flow's notices, adjusted for scenario tasks (their nominal creator
-/// only when watching; the scenario's on-finish recipients beside the others).
-fn recipients(task: &Task, actor: &Actor, notices: &[Notice]) -> Vec<Notice> {
+/// only when watching; the scenario's on-finish recipients beside the others, unless
+/// the task closed by itself: then nobody is told, it simply leaves their lists).
+fn recipients(task: &Task, actor: &Actor, notices: &[Notice], facts: &[FlowEvent]) -> Vec<Notice> {
     let mut out = notices.to_vec();
     if task.source.is_some() && !task.watchers.contains(&task.creator_id) {
         out.retain(|n| !(n.kind == NoticeKind::Finished && n.to == task.creator_id));
     }
-    if task.status == TaskStatus::Done {
+    let auto_closed = facts.iter().any(|e| {
+        matches!(
+            e,
+            FlowEvent::Finished {
+                how: Finish::AutoClosed
+            }
+        )
+    });
+    if task.status == TaskStatus::Done && !auto_closed {
         for u in task
             .source
             .as_ref()
@@ -75,33 +85,31 @@ fn recipients(task: &Task, actor: &Actor, notices: &[Notice]) -> Vec<Notice> {
     out
 }
 
-/// Stages the messages of a flow change on `task` made by `actor`.
-pub fn post_notices(
-    tx: &mut WriteTx<'_>,
+/// The unread messages about task `task_id` of those `notices` withdraw a step from,
+/// as `store` holds them.
+pub(super) fn taken_back(
     store: &Store,
-    task: &Task,
-    actor: &Actor,
+    task_id: u64,
     notices: &[Notice],
-    now: DateTime<Utc>,
-) -> ServiceResult<()> {
+) -> ServiceResult<Vec<u64>> {
+    let mut out = Vec::new();
     for n in notices.iter().filter(|n| n.kind == NoticeKind::Withdrawn) {
-        // The step was taken back: what the inbox said before about it (assigned,
-        // urged) no longer asks anything of them; the withdrawal says it all.
-        mark_read(tx, &unread_about_task(store, n.to, task.id)?)?;
+        out.extend(unread_about_task(store, n.to, task_id)?);
     }
-    post_messages(tx, task, actor, notices, now)
+    Ok(out)
 }
 
-/// Stages the messages of `notices` (none of them a withdrawal, which needs the store
-/// to mark what it takes back) about `task` made by `actor`.
-pub fn post_messages(
+/// Stages the messages of a flow change (`notices`, `facts`) on `task` made by
+/// `actor`.
+pub(super) fn post(
     tx: &mut WriteTx<'_>,
     task: &Task,
     actor: &Actor,
     notices: &[Notice],
+    facts: &[FlowEvent],
     now: DateTime<Utc>,
-) -> ServiceResult<()> {
-    for n in recipients(task, actor, notices) {
+) -> Result<(), StoreError> {
+    for n in recipients(task, actor, notices, facts) {
         super::notify(
             tx,
             NewMessage {
@@ -117,4 +125,48 @@ pub fn post_messages(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::model::TaskSource;
+
+    fn finished_scenario_task() -> Task {
+        let now = DateTime::from_timestamp(1_764_000_000, 0).unwrap();
+        let mut t = Task::one_step(7, now);
+        t.status = TaskStatus::Done;
+        t.source = Some(TaskSource {
+            scenario_id: "late".into(),
+            scenario_name: "Late".into(),
+            scenario_version: 1,
+            fired_at: now,
+            record_kind: "order".into(),
+            record_id: "1".into(),
+            record: serde_json::json!({}),
+            escalations: vec![],
+            on_finish: vec![9],
+            auto_close: true,
+            write_back: None,
+        });
+        t
+    }
+
+    #[test]
+    fn on_finish_recipients_hear_of_a_completion_not_of_an_auto_close() {
+        let t = finished_scenario_task();
+        let bob = Actor::user(7, "bob", crate::actor::Role::Member, None);
+        let completed = [FlowEvent::Finished {
+            how: Finish::Completed,
+        }];
+        let told: Vec<_> = recipients(&t, &bob, &[], &completed)
+            .iter()
+            .map(|n| (n.to, n.kind))
+            .collect();
+        assert_eq!(told, vec![(9, NoticeKind::Finished)]);
+        let closed = [FlowEvent::Finished {
+            how: Finish::AutoClosed,
+        }];
+        assert!(recipients(&t, &Actor::server(), &[], &closed).is_empty());
+    }
 }

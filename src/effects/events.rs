@@ -93,9 +93,9 @@ pub struct FlowChange {
 
 impl FlowChange {
     /// The change `outcome` made to `task` (as it is now), taking nothing back.
-    pub fn new(task: &Task, outcome: Outcome) -> Self {
+    pub fn new(task: Task, outcome: Outcome) -> Self {
         FlowChange {
-            task: task.clone(),
+            task,
             line: Some(outcome.log),
             facts: outcome.events,
             notices: outcome.notices,
@@ -105,9 +105,9 @@ impl FlowChange {
 
     /// Messages about `task` (as it is now) for `notices`, with no log line of
     /// their own.
-    pub fn notices_only(task: &Task, notices: Vec<Notice>) -> Self {
+    pub fn notices_only(task: Task, notices: Vec<Notice>) -> Self {
         FlowChange {
-            task: task.clone(),
+            task,
             line: None,
             facts: Vec::new(),
             notices,

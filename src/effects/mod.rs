@@ -22,7 +22,7 @@ use chrono::{DateTime, Utc};
 
 use crate::actor::Actor;
 use crate::error::ServiceResult;
-use crate::flow::apply::Outcome;
+use crate::flow::apply::{Notice, Outcome};
 use crate::flow::Task;
 use crate::inbox::service::{insert, NewMessage};
 use crate::store::{Store, StoreError, WriteTx};
@@ -49,12 +49,21 @@ pub fn stage(
 /// event [`stage`] takes. A withdrawal takes back what the inbox said to the one it
 /// withdraws from (assigned, urged): their unread messages about the task, read in
 /// `store` as it was before this write, are marked read with it.
-pub fn flowed(store: &Store, task: &Task, outcome: Outcome) -> ServiceResult<Event> {
+pub fn flowed(store: &Store, task: Task, outcome: Outcome) -> ServiceResult<Event> {
     let taken_back = notices::taken_back(store, task.id, &outcome.notices)?;
     Ok(Event::Flowed(Box::new(FlowChange {
         taken_back,
         ..FlowChange::new(task, outcome)
     })))
+}
+
+/// The messages of the arrival at a new task's first step (`notices`: its CC
+/// recipients, a failed condition's error to its admins) as the event [`stage`] takes;
+/// `None` when they can tell nobody, so that creating a task does not copy it for
+/// nothing.
+pub fn arrival(task: &Task, notices: Vec<Notice>) -> Option<Event> {
+    notices::may_tell(task, &notices)
+        .then(|| Event::Flowed(Box::new(FlowChange::notices_only(task.clone(), notices))))
 }
 
 /// Stages an inbox message and its external deliveries (e-mail, webhooks, as the

@@ -85,6 +85,13 @@ fn recipients(task: &Task, actor: &Actor, notices: &[Notice], facts: &[FlowEvent
     out
 }
 
+/// Whether a flow change on `task` with `notices` may tell anyone: beside the
+/// notices, only a finished task's on-finish recipients are told (see
+/// [`recipients`]).
+pub(super) fn may_tell(task: &Task, notices: &[Notice]) -> bool {
+    !notices.is_empty() || task.status == TaskStatus::Done
+}
+
 /// The unread messages about task `task_id` of those `notices` withdraw a step from,
 /// as `store` holds them.
 pub(super) fn taken_back(
@@ -168,5 +175,22 @@ mod tests {
             how: Finish::AutoClosed,
         }];
         assert!(recipients(&t, &Actor::server(), &[], &closed).is_empty());
+    }
+
+    #[test]
+    fn an_open_task_without_notices_tells_nobody_a_finished_one_may() {
+        let finished = finished_scenario_task();
+        assert!(may_tell(&finished, &[]), "its on-finish recipients");
+        let open = Task {
+            status: TaskStatus::Open,
+            ..finished
+        };
+        assert!(!may_tell(&open, &[]));
+        let cc = Notice {
+            to: 3,
+            kind: NoticeKind::CcReached,
+            reason: None,
+        };
+        assert!(may_tell(&open, &[cc]));
     }
 }

@@ -96,7 +96,7 @@ fn auto_close(tx: &mut WriteTx<'_>, task_id: u64, now: DateTime<Utc>) -> Service
         return Ok(false);
     };
     tx.update(&mut t, rev)?;
-    let closed = crate::effects::events::FlowChange::new(&t, outcome);
+    let closed = crate::effects::events::FlowChange::new(t, outcome);
     let closed = crate::effects::events::Event::Flowed(Box::new(closed));
     crate::effects::stage(tx, &Actor::server(), &[closed], now)?;
     Ok(true)

@@ -78,7 +78,7 @@ pub fn recheck_current(
             super::conditions::tell_admins(store, &p, &mut outcome.notices)?;
         }
         tx.update(task, rev)?;
-        let flowed = effects::flowed(store, task, outcome)?;
+        let flowed = effects::flowed(store, task.clone(), outcome)?;
         effects::stage(tx, &system, &[flowed], now)?;
         return Ok(());
     }
@@ -95,7 +95,7 @@ pub fn recheck_current(
     if let Some(p) = store.get::<crate::projects::Project>(task.project_id)? {
         super::conditions::tell_admins(store, &p, &mut notices)?;
     }
-    let change = FlowChange::notices_only(task, notices);
+    let change = FlowChange::notices_only(task.clone(), notices);
     effects::stage(tx, &system, &[Event::Flowed(Box::new(change))], now)?;
     Ok(())
 }
@@ -160,7 +160,7 @@ pub fn operate(
         tx.update(&mut task, req.rev)?;
         // One log line per operation, carrying its events' facts (who received the
         // step, a completion's deadline and verdict), the statistics, the messages.
-        let flowed = effects::flowed(store, &task, outcome)?;
+        let flowed = effects::flowed(store, task.clone(), outcome)?;
         effects::stage(
             tx,
             actor,

@@ -10,7 +10,7 @@ use super::checks::{
 };
 use super::input::NewTask;
 use crate::actor::Actor;
-use crate::effects::events::{Event, FlowChange, TaskRef};
+use crate::effects::events::{Event, TaskRef};
 use crate::effects::stage;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::model::{ReminderState, TaskSource};
@@ -139,32 +139,28 @@ pub fn insert(
     // first step's CC recipients and a failed condition's error to the task's admins
     // are told after the first handler.
     let others = crate::flow::skip::arrival_notices(t, actor.user_id);
-    stage(
-        tx,
-        actor,
-        &[
-            Event::Created {
-                task: TaskRef {
-                    id,
-                    title: t.title.clone(),
-                },
-                first_handler: t.current_handler(),
-                facts: crate::flow::events::created(t, actor.user_id),
-                // the step the task starts at (leading steps may have been passed by)
-                also_handlers: t
-                    .current_node()
-                    .map(|n| n.handlers().into_iter().skip(1).collect())
-                    .unwrap_or_default(),
-                candidates: t
-                    .current_node()
-                    .filter(|n| n.is_unclaimed())
-                    .map(|n| n.candidates.clone())
-                    .unwrap_or_default(),
-            },
-            Event::Flowed(Box::new(FlowChange::notices_only(t, others))),
-        ],
-        now,
-    )?;
+    let created = Event::Created {
+        task: TaskRef {
+            id,
+            title: t.title.clone(),
+        },
+        first_handler: t.current_handler(),
+        facts: crate::flow::events::created(t, actor.user_id),
+        // the step the task starts at (leading steps may have been passed by)
+        also_handlers: t
+            .current_node()
+            .map(|n| n.handlers().into_iter().skip(1).collect())
+            .unwrap_or_default(),
+        candidates: t
+            .current_node()
+            .filter(|n| n.is_unclaimed())
+            .map(|n| n.candidates.clone())
+            .unwrap_or_default(),
+    };
+    let events: Vec<Event> = std::iter::once(created)
+        .chain(crate::effects::arrival(t, others))
+        .collect();
+    stage(tx, actor, &events, now)?;
     Ok(id)
 }
 

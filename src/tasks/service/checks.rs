@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use super::input::{StepRule, MAX_CHECKLIST, MAX_NODES};
+use super::input::{NodeInput, StepRule, MAX_CHECKLIST, MAX_NODES};
 use crate::actor::Actor;
 use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::flow::kinds::ClaimFrom;
-use crate::flow::{ChecklistItem, NodeKind, Task, TaskKind};
+use crate::flow::{ChecklistItem, Node, NodeKind, Task, TaskKind};
 use crate::org::policy::may_create_task;
 use crate::projects::fields::FieldDef;
 use crate::store::Store;
 use crate::tasks::context::ProjectCtx;
-use crate::tasks::node_kinds::KindSpec;
+use crate::tasks::node_kinds::{shape, KindSpec};
 
 pub(super) fn spec(kind: NodeKind, handlers: Vec<u64>, claim_from: Option<ClaimFrom>) -> KindSpec {
     KindSpec {
@@ -35,7 +35,7 @@ pub(super) fn clean_description(d: &str) -> ServiceResult<String> {
     Ok(d.to_string())
 }
 
-pub(super) fn clean_action(a: &str) -> ServiceResult<String> {
+fn clean_action(a: &str) -> ServiceResult<String> {
     let a = a.trim();
     if a.chars().count() > 200 {
         return Err(ServiceError::invalid(
@@ -103,8 +103,30 @@ pub(super) fn check_can_create(ctx: &ProjectCtx, actor: &Actor) -> ServiceResult
     Ok(())
 }
 
+/// Step `id` as `n` describes it, checked: its condition and CC recipients, what to
+/// do, its handlers.
+pub(super) fn node_of(ctx: &ProjectCtx, id: u32, n: NodeInput) -> ServiceResult<Node> {
+    let rule = clean_rule(ctx, n.rule())?;
+    let mut node = Node {
+        id,
+        action: clean_action(&n.action)?,
+        due_at: n.due_at,
+        condition: rule.condition,
+        cc: rule.cc,
+        cc_on: rule.cc_on,
+        ..Node::default_single()
+    };
+    shape(
+        ctx,
+        &mut node,
+        n.handler_id,
+        &spec(n.kind, n.handlers, n.claim_from),
+    )?;
+    Ok(node)
+}
+
 /// Checks a step's condition and CC recipients.
-pub(super) fn clean_rule(ctx: &ProjectCtx, rule: StepRule) -> ServiceResult<StepRule> {
+fn clean_rule(ctx: &ProjectCtx, rule: StepRule) -> ServiceResult<StepRule> {
     let condition = rule
         .condition
         .map(|c| c.trim().to_string())

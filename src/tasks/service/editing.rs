@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::checks::{
-    check_checklist_len, check_node_count, clean_action, clean_business_type, clean_description,
-    clean_fields, clean_item, clean_rule, clean_title, dedup, new_item, spec, template_fields,
+    check_checklist_len, check_node_count, clean_business_type, clean_description, clean_fields,
+    clean_item, clean_title, dedup, new_item, node_of, spec, template_fields,
 };
 use super::input::{ChecklistEdit, NodeEdit, TaskPatch};
 use crate::actor::Actor;
@@ -15,7 +15,7 @@ use crate::flow::{ChecklistItem, Node, Task};
 use crate::org::policy::may_choose_editors;
 use crate::store::Store;
 use crate::tasks::context::{visible_task, ProjectCtx};
-use crate::tasks::node_kinds::{same_handlers, shape};
+use crate::tasks::node_kinds::same_handlers;
 use crate::tasks::view::TaskView;
 
 /// Applies an edit: only nodes not yet reached may change.
@@ -156,28 +156,13 @@ fn edit_nodes(t: &mut Task, ctx: &ProjectCtx, nodes: Vec<NodeEdit>) -> ServiceRe
     for n in nodes.into_iter().skip(fixed) {
         let old =
             n.id.and_then(|id| t.nodes[fixed..].iter().find(|o| o.id == id));
-        let rule = clean_rule(ctx, n.rule())?;
-        let mut node = Node {
-            id: 0,
-            action: clean_action(&n.action)?,
-            due_at: n.due_at,
-            // a step added on the way keeps its mark
-            added: old.and_then(|o| o.added.clone()),
-            condition: rule.condition,
-            cc: rule.cc,
-            cc_on: rule.cc_on,
-            ..Node::default_single()
-        };
+        let mut node = node_of(ctx, 0, n.into_input())?;
+        // a step added on the way keeps its mark
+        node.added = old.and_then(|o| o.added.clone());
         node.id = match old {
             Some(o) => o.id,
             None => t.alloc_id(),
         };
-        shape(
-            ctx,
-            &mut node,
-            n.handler_id,
-            &spec(n.kind, n.handlers, n.claim_from),
-        )?;
         out.push(node);
     }
     t.nodes = out;

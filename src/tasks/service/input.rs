@@ -63,10 +63,17 @@ impl NodeInput {
 }
 
 impl NodeEdit {
-    pub(super) fn rule(&self) -> StepRule {
-        StepRule {
-            condition: self.condition.clone(),
-            cc: self.cc.clone(),
+    /// The step it describes, as a new one would (its id aside).
+    pub(super) fn into_input(self) -> NodeInput {
+        NodeInput {
+            handler_id: self.handler_id,
+            action: self.action,
+            due_at: self.due_at,
+            kind: self.kind,
+            handlers: self.handlers,
+            claim_from: self.claim_from,
+            condition: self.condition,
+            cc: self.cc,
             cc_on: self.cc_on,
         }
     }

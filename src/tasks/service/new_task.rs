@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::checks::{
-    check_can_create, check_checklist_len, check_node_count, clean_action, clean_business_type,
-    clean_description, clean_fields, clean_item, clean_rule, clean_title, dedup, new_item, spec,
+    check_can_create, check_checklist_len, check_node_count, clean_business_type,
+    clean_description, clean_fields, clean_item, clean_title, dedup, new_item, node_of,
     template_fields,
 };
 use super::input::NewTask;
@@ -14,11 +14,10 @@ use crate::effects::events::{Event, TaskRef};
 use crate::effects::stage;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::model::{ReminderState, TaskSource};
-use crate::flow::{Node, NodeKind, NodeState, Task, TaskKind, TaskStatus};
+use crate::flow::{NodeKind, NodeState, Task, TaskKind, TaskStatus};
 use crate::projects::fields::FieldDef;
 use crate::store::{Store, WriteTx};
 use crate::tasks::context::{project_ctx, ProjectCtx};
-use crate::tasks::node_kinds::shape;
 use crate::tasks::view::TaskView;
 
 /// Builds a validated, not yet stored task (custom fields: the project's only).
@@ -86,23 +85,7 @@ pub fn build_with(
     };
     for n in new.nodes {
         let id = t.alloc_id();
-        let rule = clean_rule(ctx, n.rule())?;
-        let mut node = Node {
-            id,
-            action: clean_action(&n.action)?,
-            due_at: n.due_at,
-            condition: rule.condition,
-            cc: rule.cc,
-            cc_on: rule.cc_on,
-            ..Node::default_single()
-        };
-        shape(
-            ctx,
-            &mut node,
-            n.handler_id,
-            &spec(n.kind, n.handlers, n.claim_from),
-        )?;
-        t.nodes.push(node);
+        t.nodes.push(node_of(ctx, id, n)?);
     }
     // The first step is reached (every share active; a claim step's candidates
     // may claim it) the way the flow reaches any step.

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::actor::Actor;
 use crate::effects::events::Event;
-use crate::effects::stage_events;
+use crate::effects::stage;
 use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::markdown::to_safe_html;
 use crate::org::policy::{require_company_admin, CompanyArea};
@@ -115,7 +115,7 @@ pub fn create(
             .filter(|u| !u.disabled && !actor.is(u.id))
             .map(|u| u.id)
             .collect();
-        stage_events(
+        stage(
             tx,
             actor,
             &[Event::Announced {

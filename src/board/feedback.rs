@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::actor::Actor;
 use crate::effects::events::Event;
-use crate::effects::stage_events;
+use crate::effects::stage;
 use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::markdown::to_safe_html;
 use crate::org::policy::{
@@ -138,7 +138,7 @@ pub fn create(
         .collect();
     store.write(|tx| {
         let id = tx.insert(&mut f)?;
-        stage_events(
+        stage(
             tx,
             actor,
             &[Event::FeedbackSent {
@@ -214,7 +214,7 @@ pub fn reply(
         f.updated_at = now;
         tx.update(&mut f, rev)?;
         if admin {
-            stage_events(
+            stage(
                 tx,
                 actor,
                 &[Event::FeedbackAnswered {

@@ -1,15 +1,17 @@
-//! What the services (beside the flow operations) did, as typed facts.
+//! What the services did, as typed facts.
 //!
-//! A service decides and stores its change, then hands these to
-//! [`super::stage_events`] in the same write; the consumers (`log`, `messages`) turn
-//! them into task-log lines, inbox messages and outbox items. No service writes the
-//! log or the inbox itself, so what a change causes is read in one place. Each event
-//! carries everything its consumers need (recipients the service was allowed to
-//! tell, the titles of that moment), so a consumer never loads anything.
+//! A service decides and stores its change, then hands these to [`super::stage`] in
+//! the same write; the consumers (`log`, `write_back`, `scenario_stats`, `messages`)
+//! turn them into task-log lines, statistics, outbox items and inbox messages. No
+//! service writes the log or the inbox itself, so what a change causes is read in one
+//! place. Each event carries everything its consumers need (recipients the service
+//! was allowed to tell, the titles of that moment, a flow change's task as it is
+//! now), so a consumer loads little.
 
 use chrono::{DateTime, Utc};
 
-use crate::flow::apply::LogLine;
+use crate::flow::apply::{LogLine, Notice, Outcome};
+use crate::flow::Task;
 
 /// The task an event is about, as it was named at that moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,8 +74,53 @@ pub enum Reminder {
     Overdue,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A flow change on a task: what `flow::apply` returned (its log line, typed flow
+/// facts and notices), with the task as it is after the change (already staged).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowChange {
+    pub task: Task,
+    /// The change's own log line, with `facts` on it. `None`: it writes none (the
+    /// arrival at a new task's first step, whose line is the creation's; a step
+    /// condition's error kept on the step), only its messages.
+    pub line: Option<LogLine>,
+    pub facts: Vec<crate::flow::events::Event>,
+    /// Who is told, and how.
+    pub notices: Vec<Notice>,
+    /// Inbox messages that no longer ask anything of their reader (a withdrawal takes
+    /// back what the inbox said about the step): marked read.
+    pub taken_back: Vec<u64>,
+}
+
+impl FlowChange {
+    /// The change `outcome` made to `task` (as it is now), taking nothing back.
+    pub fn new(task: Task, outcome: Outcome) -> Self {
+        FlowChange {
+            task,
+            line: Some(outcome.log),
+            facts: outcome.events,
+            notices: outcome.notices,
+            taken_back: Vec::new(),
+        }
+    }
+
+    /// Messages about `task` (as it is now) for `notices`, with no log line of
+    /// their own.
+    pub fn notices_only(task: Task, notices: Vec<Notice>) -> Self {
+        FlowChange {
+            task,
+            line: None,
+            facts: Vec::new(),
+            notices,
+            taken_back: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    /// A flow operation (or the system passing a step by, auto-closing a scenario
+    /// task) changed the task; boxed, as it carries the whole task.
+    Flowed(Box<FlowChange>),
     /// A task was stored: the flow facts of its creation (`TaskCreated`, the first
     /// `StepReached`, for the log and statistics) and its first handler (`None`: the
     /// conditions skipped every step, the task is finished at once).

@@ -1,5 +1,6 @@
-//! Consumer: the task log, and through each line the statistics counters: the line of
-//! a flow change ([`write_events`]) and those of the services' events ([`on_events`]).
+//! Consumer: the task log, and through each line the statistics counters: one line
+//! per event about a task ([`on_events`]); a flow change's line carries its facts
+//! ([`write_events`]).
 
 use chrono::{DateTime, Utc};
 
@@ -95,6 +96,7 @@ fn line_of(e: &Event2) -> Option<(u64, LogLine)> {
         reason: None,
     };
     Some(match e {
+        Event2::Flowed(c) => return c.line.clone().map(|l| (c.task.id, l)),
         Event2::Created { task, .. } => {
             (task.id, line("create", format!("created '{}'", task.title)))
         }
@@ -166,8 +168,9 @@ pub(super) fn escalation_text(task: &TaskRef, level: usize) -> String {
     )
 }
 
-/// Consumer of service events: one task-log line per event that concerns a task
-/// (creation with its flow facts, so statistics count who received the first step).
+/// The consumer: one task-log line per event that concerns a task (a flow change and
+/// a creation with their flow facts, so statistics count who received and who
+/// completed a step).
 pub fn on_events(
     tx: &mut WriteTx<'_>,
     actor: &Actor,
@@ -180,6 +183,7 @@ pub fn on_events(
         };
         match e {
             Event2::Created { facts, .. } => write_events(tx, task_id, actor, line, facts, now)?,
+            Event2::Flowed(c) => write_events(tx, task_id, actor, line, &c.facts, now)?,
             // a deleted task leaves every statistic (see `stats::record::on_line`)
             Event2::Deleted { .. } => insert(
                 tx,

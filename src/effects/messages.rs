@@ -1,5 +1,6 @@
-//! Consumer: the inbox messages (and, through `notify`, their outbox items) that the
-//! services' events cause. Who hears of what is decided here, from the event alone.
+//! Consumer: the inbox messages (and, through `notify`, their outbox items) and read
+//! marks that events cause. Who hears of what is decided here, from the event alone
+//! (a flow change's notices: in `notices`).
 
 use chrono::{DateTime, Utc};
 
@@ -205,8 +206,14 @@ pub fn on_events(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for e in events {
-        if let Event::Seen { messages } = e {
-            mark_read(tx, messages)?;
+        match e {
+            Event::Seen { messages } => mark_read(tx, messages)?,
+            Event::Flowed(c) => {
+                // What it takes back first: the new messages say it all.
+                mark_read(tx, &c.taken_back)?;
+                super::notices::post(tx, &c.task, actor, &c.notices, &c.facts, now)?;
+            }
+            _ => {}
         }
         for m in messages_of(e, actor) {
             super::notify(tx, m, now)?;

@@ -10,8 +10,23 @@ use crate::stats::scenario_days::{bump, Ended};
 use crate::store::{StoreError, WriteTx};
 use crate::tasklog::TaskLog;
 
+/// The consumer: counts the end of each scenario task a flow change among `events`
+/// ended.
+pub fn on_events(
+    tx: &mut WriteTx<'_>,
+    events: &[super::events::Event],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for e in events {
+        if let super::events::Event::Flowed(c) = e {
+            on_flow(tx, &c.task, &c.facts, now)?;
+        }
+    }
+    Ok(())
+}
+
 /// Counts `task`'s end among `events`, if it is a scenario task that ended.
-pub fn on_flow(
+fn on_flow(
     tx: &mut WriteTx<'_>,
     task: &Task,
     events: &[Event],

@@ -173,7 +173,7 @@ fn stage(
 }
 
 /// Stages the write-backs of a flow operation on `task` (already staged as it is now).
-pub fn on_flow(
+fn on_flow(
     tx: &mut WriteTx<'_>,
     task: &Task,
     actor: &Actor,
@@ -201,7 +201,8 @@ pub fn on_flow(
     stage(tx, task, &target, facts, now)
 }
 
-/// Stages the write-backs of the services' events: a task created.
+/// The consumer: stages the write-backs of `events`: a task created, a flow change's
+/// completions, returns and finish (its note or reason as the comment).
 pub fn on_events(
     tx: &mut WriteTx<'_>,
     actor: &Actor,
@@ -209,8 +210,14 @@ pub fn on_events(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for e in events {
-        let Event::Created { task, .. } = e else {
-            continue;
+        let task = match e {
+            Event::Created { task, .. } => task,
+            Event::Flowed(c) => {
+                let comment = c.line.as_ref().and_then(|l| l.reason.as_deref());
+                on_flow(tx, &c.task, actor, &c.facts, comment, now)?;
+                continue;
+            }
+            _ => continue,
         };
         let Some(task) = tx.get::<Task>(task.id)? else {
             continue;

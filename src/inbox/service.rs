@@ -20,7 +20,8 @@ pub struct NewMessage {
 }
 
 /// Stages a message in the caller's write, beside the change that caused it. Only the
-/// inbox record: `effects::notify` adds its external deliveries, so call that.
+/// inbox record: the effects stage adds its external deliveries (`effects::notify`),
+/// so services hand it an event instead.
 pub fn insert(
     tx: &mut WriteTx<'_>,
     m: NewMessage,

@@ -96,16 +96,9 @@ fn auto_close(tx: &mut WriteTx<'_>, task_id: u64, now: DateTime<Utc>) -> Service
         return Ok(false);
     };
     tx.update(&mut t, rev)?;
-    crate::effects::scenario_stats::on_flow(tx, &t, &outcome.events, now)?;
-    crate::effects::log::write_events(
-        tx,
-        task_id,
-        &Actor::server(),
-        outcome.log,
-        &outcome.events,
-        now,
-    )?;
-    crate::effects::write_back::on_flow(tx, &t, &Actor::server(), &outcome.events, None, now)?;
+    let closed = crate::effects::events::FlowChange::new(t, outcome);
+    let closed = crate::effects::events::Event::Flowed(Box::new(closed));
+    crate::effects::stage(tx, &Actor::server(), &[closed], now)?;
     Ok(true)
 }
 

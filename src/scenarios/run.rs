@@ -156,7 +156,7 @@ pub(crate) fn quarantine_in(
             None,
             now,
         )?;
-        crate::effects::stage_events(
+        crate::effects::stage(
             tx,
             &Actor::server(),
             &[crate::effects::events::Event::ScenarioQuarantined {

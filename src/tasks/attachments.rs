@@ -9,7 +9,7 @@ use super::context::visible_task;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::effects::events::Event;
-use crate::effects::stage_events;
+use crate::effects::stage;
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::model::Attachment;
 use crate::flow::Task;
@@ -64,7 +64,7 @@ pub fn attach(
         task.attachments.push(att.clone());
         task.updated_at = now;
         tx.update(&mut task, rev)?;
-        stage_events(
+        stage(
             tx,
             actor,
             &[Event::Attached {
@@ -166,7 +166,7 @@ pub fn remove(
         task.attachments.retain(|a| a.id != attachment_id);
         task.updated_at = now;
         tx.update(&mut task, rev)?;
-        stage_events(
+        stage(
             tx,
             actor,
             &[Event::Detached {

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use super::context::visible_task;
 use crate::actor::Actor;
 use crate::effects::events::{Event, TaskRef};
-use crate::effects::stage_events;
+use crate::effects::stage;
 use crate::error::{trimmed, ServiceError, ServiceResult};
 use crate::flow::access;
 use crate::markdown::to_safe_html;
@@ -146,7 +146,7 @@ pub fn add(
     store.write(|tx| {
         tx.insert(&mut c)?;
         // Commenting is acting on the task: what the inbox said about it has been seen.
-        stage_events(
+        stage(
             tx,
             actor,
             &[

@@ -1,7 +1,8 @@
 //! The task log: every operation, edit and comment, with who, when and why.
 //!
-//! Services do not write it: their events do, through `effects::log`. [`write`] is
-//! left for the schema backfill, which re-creates lines of the past.
+//! Services do not write it: their events do, through `effects::stage`.
+//! [`write_completion`] is left for the schema backfill, which re-creates lines of the
+//! past.
 
 use chrono::{DateTime, Utc};
 
@@ -11,36 +12,6 @@ use crate::flow::Completion;
 use crate::store::{StoreError, WriteTx};
 
 pub use crate::tasklog::{list, LogEntry, TaskLog, Undoes, IX_TASK};
-
-/// Stages a log entry in the caller's write.
-pub fn write(
-    tx: &mut WriteTx<'_>,
-    task_id: u64,
-    actor: &Actor,
-    line: LogLine,
-    subject_id: Option<u64>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    insert(tx, task_id, actor, line, subject_id, None, None, now)
-}
-
-/// Stages the log line of the task's deletion: it takes the task out of every
-/// statistic.
-pub fn write_deletion(
-    tx: &mut WriteTx<'_>,
-    task_id: u64,
-    actor: &Actor,
-    line: LogLine,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    crate::effects::log::insert(
-        tx,
-        LogEntry {
-            undoes: Some(Undoes::Task),
-            ..LogEntry::new(task_id, actor, line, now)
-        },
-    )
-}
 
 /// Stages the log line of a node completion by `handler`, with the facts of that
 /// moment (deadline, verdict) that statistics keep for good, and who received the

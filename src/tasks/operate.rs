@@ -10,7 +10,7 @@ use super::service::MAX_NODES;
 use super::view::TaskView;
 use crate::actor::Actor;
 use crate::effects;
-use crate::effects::events::Event;
+use crate::effects::events::{Event, FlowChange};
 use crate::error::{ServiceError, ServiceResult};
 use crate::flow::apply::{apply, check, ApplyError, Gate, OpInput};
 use crate::flow::{By, Denied, Op, Task};
@@ -78,7 +78,9 @@ pub fn recheck_current(
             super::conditions::tell_admins(store, &p, &mut outcome.notices)?;
         }
         tx.update(task, rev)?;
-        return effects::stage(tx, store, task, &system, &outcome, now);
+        let flowed = effects::flowed(store, task.clone(), outcome)?;
+        effects::stage(tx, &system, &[flowed], now)?;
+        return Ok(());
     }
     let after = gate.failure(id).map(str::to_string);
     if after == before {
@@ -93,7 +95,9 @@ pub fn recheck_current(
     if let Some(p) = store.get::<crate::projects::Project>(task.project_id)? {
         super::conditions::tell_admins(store, &p, &mut notices)?;
     }
-    effects::inbox::post_messages(tx, task, &system, &notices, now)
+    let change = FlowChange::notices_only(task.clone(), notices);
+    effects::stage(tx, &system, &[Event::Flowed(Box::new(change))], now)?;
+    Ok(())
 }
 
 fn map_apply(e: ApplyError) -> ServiceError {
@@ -156,13 +160,16 @@ pub fn operate(
         tx.update(&mut task, req.rev)?;
         // One log line per operation, carrying its events' facts (who received the
         // step, a completion's deadline and verdict), the statistics, the messages.
-        effects::stage(tx, store, &task, actor, &outcome, now)?;
-        effects::stage_events(
+        let flowed = effects::flowed(store, task.clone(), outcome)?;
+        effects::stage(
             tx,
             actor,
-            &[Event::Seen {
-                messages: seen.clone(),
-            }],
+            &[
+                flowed,
+                Event::Seen {
+                    messages: seen.clone(),
+                },
+            ],
             now,
         )?;
         let allowed = ctx.allowed(actor, &task);
@@ -193,7 +200,7 @@ pub fn check_item(
         }
         let line = check(&mut task, uid, item, req.done, now).map_err(map_apply)?;
         tx.update(&mut task, req.rev)?;
-        effects::stage_events(
+        effects::stage(
             tx,
             actor,
             &[

@@ -19,11 +19,35 @@ use crate::store::{StoreError, WriteTx};
 
 use super::events::Event;
 
+/// What [`target_of`] reads of a stored task: a new task is not decoded whole unless
+/// it writes back (most do not).
+#[derive(serde::Deserialize)]
+struct WriteBackOf {
+    project_id: u64,
+    source: Option<SourceOf>,
+}
+
+#[derive(serde::Deserialize)]
+struct SourceOf {
+    #[serde(default)]
+    write_back: Option<String>,
+}
+
 /// The enabled target `task` writes back to, if any.
 fn target_of(tx: &WriteTx<'_>, task: &Task) -> Result<Option<String>, StoreError> {
-    let name = match task.source.as_ref().and_then(|s| s.write_back.clone()) {
+    let named = task.source.as_ref().and_then(|s| s.write_back.clone());
+    target_named(tx, task.project_id, named)
+}
+
+/// The enabled target of a task of `project` whose scenario named `named`, if any.
+fn target_named(
+    tx: &WriteTx<'_>,
+    project: u64,
+    named: Option<String>,
+) -> Result<Option<String>, StoreError> {
+    let name = match named {
         Some(n) => n,
-        None => match tx.lookup(ix::PROJECT, &task.project_id.to_string())? {
+        None => match tx.lookup(ix::PROJECT, &project.to_string())? {
             Some(id) => tx.load::<ProjectWriteBack>(id)?.target,
             None => return Ok(None),
         },
@@ -219,10 +243,14 @@ pub fn on_events(
             }
             _ => continue,
         };
-        let Some(task) = tx.get::<Task>(task.id)? else {
+        let Some(of) = tx.get_part::<Task, WriteBackOf>(task.id)? else {
             continue;
         };
-        let Some(target) = target_of(tx, &task)? else {
+        let named = of.source.and_then(|s| s.write_back);
+        let Some(target) = target_named(tx, of.project_id, named)? else {
+            continue;
+        };
+        let Some(task) = tx.get::<Task>(task.id)? else {
             continue;
         };
         let f = facts(&task, WriteBackEvent::Created, who(tx, actor)?, now);

@@ -324,3 +324,34 @@ fn unique_values_by_prefix_and_their_heads() {
     );
     assert!(store.unique_value_heads("none").unwrap().is_empty());
 }
+
+/// Reads inside a write are answered from what the write has seen and staged: a value
+/// read, then changed in the same write, reads as changed; a later write sees the
+/// stored value, not what an earlier write had seen.
+#[test]
+fn reads_in_a_write_see_its_own_changes_over_what_it_read() {
+    let (_d, store) = open();
+    let id = store.write(|tx| tx.insert(&mut thing("mug"))).unwrap();
+    store
+        .write(|tx| {
+            let mut t = tx.get::<Thing>(id)?.unwrap();
+            assert_eq!(t.name, "mug");
+            assert_eq!(tx.lookup("thing_name", "cup")?, None);
+            t.name = "cup".into();
+            tx.update(&mut t, 1)?;
+            assert_eq!(tx.get::<Thing>(id)?.unwrap().name, "cup");
+            assert_eq!(tx.lookup("thing_name", "cup")?, Some(id));
+            assert_eq!(tx.lookup("thing_name", "mug")?, None);
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    store
+        .write(|tx| {
+            assert_eq!(tx.get::<Thing>(id)?.unwrap().name, "cup");
+            tx.delete::<Thing>(id)?;
+            assert!(tx.get::<Thing>(id)?.is_none());
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+    assert!(store.get::<Thing>(id).unwrap().is_none());
+}

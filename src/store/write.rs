@@ -1,6 +1,7 @@
 //! A staged write: reads see what was staged before them; nothing reaches the backend
 //! until [`super::Store::write`] applies the batch.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::backend::{Backend, Batch, Space};
@@ -16,7 +17,17 @@ pub struct WriteTx<'a> {
     /// it advanced, the unique values it found free — as read from the backend. The
     /// batch lands only if they still hold (see [`Batch::expect`]).
     expect: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Small values read from the backend in this write, kept for its next reads of
+    /// them: a batch of new tasks reads the same settings, preferences, time zone and
+    /// counters once per task. Nothing else writes meanwhile (the writer lock), so
+    /// they stay true; staged values come first.
+    seen: RefCell<HashMap<Vec<u8>, Option<Vec<u8>>>>,
 }
+
+/// Values kept in [`WriteTx::seen`]: at most this many, each at most this long, so a
+/// write that reads many records (a migration step) does not hold them all.
+const SEEN_MAX: usize = 1024;
+const SEEN_VALUE_MAX: usize = 4096;
 
 impl<'a> WriteTx<'a> {
     pub(super) fn new(backend: &'a dyn Backend) -> Self {
@@ -24,6 +35,7 @@ impl<'a> WriteTx<'a> {
             backend,
             staged: HashMap::new(),
             expect: HashMap::new(),
+            seen: RefCell::new(HashMap::new()),
         }
     }
 
@@ -38,7 +50,23 @@ impl<'a> WriteTx<'a> {
         if let Some(v) = self.staged.get(key) {
             return Ok(v.clone());
         }
-        self.backend.get(Space::Data, key)
+        self.backend_get(key)
+    }
+
+    /// A value as the backend holds it (before this write), through [`Self::seen`].
+    fn backend_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        if let Some(v) = self.expect.get(key) {
+            return Ok(v.clone());
+        }
+        if let Some(v) = self.seen.borrow().get(key) {
+            return Ok(v.clone());
+        }
+        let found = self.backend.get(Space::Data, key)?;
+        let mut seen = self.seen.borrow_mut();
+        if seen.len() < SEEN_MAX && found.as_ref().is_none_or(|v| v.len() <= SEEN_VALUE_MAX) {
+            seen.insert(key.to_vec(), found.clone());
+        }
+        Ok(found)
     }
 
     /// [`Self::raw_get`], remembering a value read from the backend as a precondition
@@ -50,7 +78,7 @@ impl<'a> WriteTx<'a> {
         if let Some(v) = self.expect.get(key) {
             return Ok(v.clone());
         }
-        let found = self.backend.get(Space::Data, key)?;
+        let found = self.backend_get(key)?;
         self.expect.insert(key.to_vec(), found.clone());
         Ok(found)
     }
@@ -71,9 +99,26 @@ impl<'a> WriteTx<'a> {
     }
 
     pub fn get<R: Record>(&self, id: u64) -> Result<Option<R>, StoreError> {
-        self.raw_get(&record_key(R::KIND, id))?
-            .map(|b| decode::<R>(&b))
-            .transpose()
+        self.get_part::<R, R>(id)
+    }
+
+    /// The fields `T` names of record `id` of kind `R`, as this write sees it (see
+    /// [`super::codec::decode_part`]): what a consumer needs of a task it was just
+    /// handed, without building the rest. A value staged in this write is decoded in
+    /// place, not copied.
+    pub fn get_part<R: Record, T: serde::de::DeserializeOwned>(
+        &self,
+        id: u64,
+    ) -> Result<Option<T>, StoreError> {
+        let key = record_key(R::KIND, id);
+        match self.staged.get(&key) {
+            Some(Some(bytes)) => super::codec::decode_part::<R, T>(bytes).map(Some),
+            Some(None) => Ok(None),
+            None => self
+                .backend_get(&key)?
+                .map(|b| super::codec::decode_part::<R, T>(&b))
+                .transpose(),
+        }
     }
 
     pub fn load<R: Record>(&self, id: u64) -> Result<R, StoreError> {

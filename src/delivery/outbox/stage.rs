@@ -70,43 +70,18 @@ fn preferences_in(tx: &WriteTx<'_>, uid: u64) -> Result<Preferences, StoreError>
     Ok(p)
 }
 
+/// The one field of a task the group channels need.
+#[derive(serde::Deserialize)]
+struct ProjectOf {
+    project_id: u64,
+}
+
 /// Stages the outbox items an inbox message causes, in the message's own write:
 /// the recipient's e-mail and own webhook as their preferences say, and the task's
 /// project webhook (else the company webhooks) once per event.
 pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Result<(), StoreError> {
     let Some(user) = tx.get::<User>(msg.user_id)? else {
         return Ok(());
-    };
-    let actor = match msg.actor_id {
-        Some(a) => tx.get::<User>(a)?.map(|u| u.display_name),
-        None => None,
-    };
-    let task = match msg.task_id {
-        Some(t) => tx.get::<Task>(t)?,
-        None => None,
-    };
-    // What to do and by when, if the step is the recipient's; else the task's deadline.
-    let (due_at, todo) = match &task {
-        Some(t) if t.current_handler() == Some(user.id) => {
-            (t.current_due(), t.current_node().map(|n| n.action.clone()))
-        }
-        Some(t) => (t.due_at, None),
-        None => (None, None),
-    };
-    let notice = Notice {
-        message_id: msg.id,
-        kind: msg.kind,
-        user_id: msg.user_id,
-        recipient: user.display_name.clone(),
-        actor,
-        task_id: msg.task_id,
-        title: msg.task_title.clone(),
-        text: msg.text.clone(),
-        reason: msg.reason.clone(),
-        language: user.language,
-        created_at: now,
-        due_at,
-        todo,
     };
     let settings = settings_in(tx)?;
     let mut targets: Vec<(Target, Option<String>)> = Vec::new();
@@ -139,7 +114,10 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
         targets.extend(chat_targets(tx, user.id, ch)?);
     }
     if for_groups(msg.kind) {
-        let project = task.as_ref().map(|t| t.project_id);
+        let project = match msg.task_id {
+            Some(t) => tx.get_part::<Task, ProjectOf>(t)?.map(|p| p.project_id),
+            None => None,
+        };
         let mut group = Vec::new();
         if let Some(p) = project {
             if tx.lookup(ix::PROJECT_HOOK, &p.to_string())?.is_some() {
@@ -164,6 +142,42 @@ pub fn enqueue(tx: &mut WriteTx<'_>, msg: &Message, now: DateTime<Utc>) -> Resul
             }
         }
     }
+    // Most messages go nowhere but the inbox: the notice is built only for those
+    // that leave it.
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let actor = match msg.actor_id {
+        Some(a) => tx.get::<User>(a)?.map(|u| u.display_name),
+        None => None,
+    };
+    let task = match msg.task_id {
+        Some(t) => tx.get::<Task>(t)?,
+        None => None,
+    };
+    // What to do and by when, if the step is the recipient's; else the task's deadline.
+    let (due_at, todo) = match &task {
+        Some(t) if t.current_handler() == Some(user.id) => {
+            (t.current_due(), t.current_node().map(|n| n.action.clone()))
+        }
+        Some(t) => (t.due_at, None),
+        None => (None, None),
+    };
+    let notice = Notice {
+        message_id: msg.id,
+        kind: msg.kind,
+        user_id: msg.user_id,
+        recipient: user.display_name.clone(),
+        actor,
+        task_id: msg.task_id,
+        title: msg.task_title.clone(),
+        text: msg.text.clone(),
+        reason: msg.reason.clone(),
+        language: user.language,
+        created_at: now,
+        due_at,
+        todo,
+    };
     for (target, once) in targets {
         tx.insert(&mut OutboxItem {
             id: 0,

@@ -234,6 +234,10 @@ pub(super) fn load_into(file: &Path, db_dir: &Path, every: u64) -> Result<u32, B
         check::check_reopening(loader.store, loader.every, reopen_counted).map_err(|e| {
             BackupError::Corrupt(format!("the restored database would not be whole: {e}"))
         })?;
+    let dir = store.path().to_path_buf();
     store.flush()?;
+    drop(store);
+    // The server's first start then begins where this opening ended.
+    Store::checkpoint(&dir)?;
     Ok(openings)
 }

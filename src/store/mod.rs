@@ -90,6 +90,16 @@ impl Store {
         ))
     }
 
+    /// Opens and closes the stopped database in `dir` once, so that the next opening
+    /// is fast. Opening replays what was written since the previous opening and then
+    /// records where that replay ended; a server that ran for days, or a restore,
+    /// would otherwise leave all of it to the next start (1M records ingested: about a
+    /// second before the first request instead of a quarter). Changes nothing stored.
+    pub fn checkpoint(dir: &Path) -> Result<(), StoreError> {
+        let store = Self::open_without_migrating(dir, 1 << 20)?;
+        store.flush()
+    }
+
     /// A store that keeps everything in memory, for tests: same behaviour as a store
     /// on disk, minus durability, and no directory to clean up.
     pub fn memory() -> Self {

@@ -355,3 +355,34 @@ fn reads_in_a_write_see_its_own_changes_over_what_it_read() {
         .unwrap();
     assert!(store.get::<Thing>(id).unwrap().is_none());
 }
+
+/// A checkpoint of a stopped database changes nothing in it; one of a database that is
+/// open is refused (its lock), not a second opening.
+#[test]
+fn a_checkpoint_keeps_everything_and_waits_for_the_database_to_be_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let store = Store::open(&path, 1 << 20).unwrap();
+    let ids: Vec<u64> = (0..50)
+        .map(|i| {
+            store
+                .write(|tx| tx.insert(&mut thing(&format!("t{i}"))))
+                .unwrap()
+        })
+        .collect();
+    assert!(matches!(
+        Store::checkpoint(&path),
+        Err(StoreError::Locked(_))
+    ));
+    drop(store);
+    Store::checkpoint(&path).unwrap();
+    Store::checkpoint(&path).unwrap();
+    let store = Store::open(&path, 1 << 20).unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(
+            store.get::<Thing>(*id).unwrap().unwrap().name,
+            format!("t{i}")
+        );
+    }
+    assert_eq!(store.lookup("thing_name", "t7").unwrap(), Some(ids[7]));
+}

@@ -428,8 +428,9 @@ describe('scenarios and ERP records', { timeout: 180000 }, () => {
     await noHorizontalScroll(page, viewport.width);
     await card.getByTestId('scenario-open').click();
     await page.getByTestId('scenario-editor').waitFor();
-    assert.ok(await page.getByTestId('scenario-source').isVisible());
-    assert.ok(await page.locator('.code-ln').first().isVisible());
+    // the source and its line numbers render once the scenario has loaded
+    await page.getByTestId('scenario-source').waitFor();
+    await page.locator('.code-ln').first().waitFor();
     await noHorizontalScroll(page, viewport.width);
     await page.goto(`${server.url}/admin/erp?kind=order`);
     await page.getByTestId('erp-table').waitFor();

@@ -240,11 +240,15 @@ pub struct TaskList {
     pub items: Vec<TaskSummary>,
 }
 
-fn me(actor: &Actor) -> ServiceResult<String> {
+/// The caller's user id, for the personal views (a token without an owner has none).
+pub(super) fn my_id(actor: &Actor) -> ServiceResult<u64> {
     actor
         .user_id
-        .map(|u| u.to_string())
         .ok_or_else(|| ServiceError::forbidden("no personal views for this caller"))
+}
+
+fn me(actor: &Actor) -> ServiceResult<String> {
+    my_id(actor).map(|u| u.to_string())
 }
 
 pub fn todo(store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<Todo> {

@@ -47,9 +47,7 @@ pub struct TodoCache {
 impl TodoCache {
     /// The todo of `actor` at `now` as JSON ([`super::lists::todo`]), kept or built.
     pub fn todo(&self, store: &Store, actor: &Actor, now: DateTime<Utc>) -> ServiceResult<Bytes> {
-        let user = actor
-            .user_id
-            .ok_or_else(|| ServiceError::forbidden("no personal views for this caller"))?;
+        let user = super::lists::my_id(actor)?;
         self.answer(store, user, now, || super::lists::todo(store, actor, now))
     }
 

@@ -188,11 +188,20 @@ impl Client {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let mut rb = self.request(method, path);
+        let retry_get = method == Method::GET;
+        let mut rb = self.request(method.clone(), path);
         if let Some(b) = body {
             rb = rb.json(&b);
         }
-        let resp = rb.send().await.unwrap();
+        let resp = match rb.send().await {
+            // A pooled connection the server closed a moment ago (after an early 413,
+            // say) fails before any answer; a GET is safe to send again, once, as
+            // browsers do. A server that is down fails the second try too.
+            Err(e) if retry_get && e.is_request() => {
+                self.request(method, path).send().await.unwrap()
+            }
+            other => other.unwrap(),
+        };
         let status = resp.status();
         let text = resp.text().await.unwrap();
         let value = serde_json::from_str(&text).unwrap_or(Value::String(text));

@@ -83,7 +83,7 @@
 #![doc(
     html_logo_url = "https://raw.githubusercontent.com/spacejam/sled/master/art/tree_face_anti-transphobia.png"
 )]
-// Baton: vendored with two memory fixes (see PATCHES.md); its lints are upstream's
+// Baton: vendored with a memory fix (see PATCHES.md); its lints are upstream's
 // business, so a newer compiler's warnings do not fail Baton's build.
 #![allow(warnings)]
 #![allow(

@@ -16,13 +16,8 @@ use crate::{
 #[cfg(any(test, feature = "lock_free_delays"))]
 const MAX_QUEUE_ITEMS: usize = 4;
 
-// Baton (PATCHES.md): each of the 256 shards counts its accesses only when a block
-// of them is full, so up to 256 × (block - 1) pages stay in memory unaccounted,
-// whatever the cache capacity: with 64, 16k pages, over 100 MiB after one scan of
-// a large tree. 16 bounds that to 3,840 pages. 4 was tighter for reads, but a
-// 1M-record restore then peaked at 334 MiB instead of 143 (cause not pinned down).
 #[cfg(not(any(test, feature = "lock_free_delays")))]
-const MAX_QUEUE_ITEMS: usize = 16;
+const MAX_QUEUE_ITEMS: usize = 64;
 
 #[cfg(any(test, feature = "lock_free_delays"))]
 const N_SHARDS: usize = 2;

@@ -457,6 +457,14 @@ pub fn read_snapshot_or_default(config: &RunningConfig) -> Result<Snapshot> {
 /// Returns `Ok(Some(snapshot))` if there was nothing written.
 fn read_snapshot(config: &RunningConfig) -> Result<Option<Snapshot>> {
     let mut candidates = config.get_snapshot_files()?;
+    // Baton (PATCHES.md): a snapshot is written to `snap.<lsn>.generating`, synced and
+    // then renamed; the rename is its commit point. A process killed before the rename
+    // leaves that file empty or half written, and taking it for the newest snapshot
+    // made the database refuse to open ("empty/corrupt snapshot file found"). The
+    // previous snapshot is only removed after the rename, so it is still there.
+    candidates.retain(|path| {
+        !path.to_string_lossy().ends_with(".generating")
+    });
     if candidates.is_empty() {
         debug!("no previous snapshot found");
         return Ok(None);

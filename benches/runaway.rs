@@ -41,8 +41,10 @@ fn main() {
         .filter_map(|a| a.parse().ok())
         .next()
         .unwrap_or(20);
+    // the server's own bound on store threads, so the bench measures what it runs
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(baton::server::BLOCKING_THREADS)
         .build()
         .expect("runtime");
     rt.block_on(run(Duration::from_secs(secs)));

@@ -180,20 +180,15 @@ fn confirm_demo_into(dir: &std::path::Path) -> Result<bool, String> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
-/// Threads for store calls and other blocking work (see `serve_with`).
-const BLOCKING_THREADS: usize = 16;
-
 fn serve(config: Config) -> Result<(), String> {
     serve_with(config, Some(()))
 }
 
 fn serve_with(config: Config, print_admin: Option<()>) -> Result<(), String> {
-    // Store calls run on the blocking pool. Each of its threads keeps allocator pages of
-    // its own; tokio's default of 512 threads lets a burst of readers hold hundreds of
-    // MiB. Work beyond the bound waits in the queue, it is not refused.
+    // Store calls run on the blocking pool, bounded for memory: see the constant.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(BLOCKING_THREADS)
+        .max_blocking_threads(baton::server::BLOCKING_THREADS)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let db_dir = config.db_dir();

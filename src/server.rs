@@ -33,6 +33,19 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
     move |source| ServeError::Io { context, source }
 }
 
+/// Threads of tokio's blocking pool, where every store call runs (`crate::blocking`).
+///
+/// Each thread keeps allocator pages of its own, and the nodes sled reads on one
+/// thread are freed on whichever thread evicts them, so every thread adds resident
+/// memory that the cache setting does not bound. On the 1M-record bench
+/// (`benches/memory/run.sh`, after 64 connections of reads): 16 threads 139 MiB,
+/// 8 threads 125, 4 threads 113-117, for the same requests served (reads are CPU
+/// work on a small machine; more threads do not serve more). Two of them can be
+/// taken by scenario scripts (`scenarios::slots`); work beyond the bound waits in
+/// tokio's queue, it is not refused. Tokio's default, 512, let a burst of readers
+/// hold hundreds of MiB.
+pub const BLOCKING_THREADS: usize = 4;
+
 /// Opens the data directory and prepares it: database, first admin, ERP project.
 /// Returns the store and, on a fresh directory, the generated admin password.
 pub fn prepare(config: &Config) -> Result<(Store, Option<String>), ServeError> {

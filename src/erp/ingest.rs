@@ -289,8 +289,13 @@ pub fn browse(
     limit: usize,
 ) -> ServiceResult<Vec<ErpRecord>> {
     let needle = text.map(|t| t.to_lowercase()).filter(|t| !t.is_empty());
+    let ids = match needle {
+        // every id is needed only when some may not match
+        None => store.newest_ids_by_unique_prefix("erp_record", &format!("{kind}/"), limit)?,
+        Some(_) => ids_of_kind(store, kind)?,
+    };
     let mut out = Vec::new();
-    for id in ids_of_kind(store, kind)? {
+    for id in ids {
         let Some(r) = store.get::<ErpRecord>(id)? else {
             continue;
         };

@@ -73,7 +73,10 @@ mod tests {
         }
         for (name, body) in [
             ("snap.7FFFFFFFFFFFFFFF.generating", &b""[..]),
-            ("snap.7FFFFFFFFFFFFFFE.generating", &b"half a snapshot, no checksum"[..]),
+            (
+                "snap.7FFFFFFFFFFFFFFE.generating",
+                &b"half a snapshot, no checksum"[..],
+            ),
         ] {
             std::fs::write(path.join(name), body).expect("write");
         }

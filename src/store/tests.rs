@@ -325,6 +325,35 @@ fn unique_values_by_prefix_and_their_heads() {
     assert!(store.unique_value_heads("none").unwrap().is_empty());
 }
 
+/// The newest ids of a prefix are the highest ids whatever their values' order, and
+/// the same as sorting every id and taking the first `limit`.
+#[test]
+fn newest_ids_by_unique_prefix_are_the_highest_ids() {
+    let store = Store::memory();
+    let mut ids = Vec::new();
+    for name in ["b/9", "b/1", "a/5", "b/5", "b/0", "ab/1", "b/3"] {
+        ids.push(store.write(|tx| tx.insert(&mut thing(name))).unwrap());
+    }
+    let mut all = store.ids_by_unique_prefix("thing_name", "b/").unwrap();
+    all.sort_unstable_by(|a, b| b.cmp(a));
+    for limit in 0..8 {
+        let newest = store
+            .newest_ids_by_unique_prefix("thing_name", "b/", limit)
+            .unwrap();
+        assert_eq!(newest, all[..limit.min(all.len())], "limit {limit}");
+    }
+    assert_eq!(
+        store
+            .newest_ids_by_unique_prefix("thing_name", "b/", 2)
+            .unwrap(),
+        vec![ids[6], ids[4]]
+    );
+    assert!(store
+        .newest_ids_by_unique_prefix("thing_name", "c/", 5)
+        .unwrap()
+        .is_empty());
+}
+
 /// Reads inside a write are answered from what the write has seen and staged: a value
 /// read, then changed in the same write, reads as changed; a later write sees the
 /// stored value, not what an earlier write had seen.

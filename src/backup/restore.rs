@@ -17,8 +17,13 @@ use crate::store::{
 /// written early: a batch is held in memory, so it is bounded by both.
 const BATCH_ENTRIES: usize = 1000;
 const BATCH_BYTES: usize = 4 << 20;
-/// Database cache while restoring; restore reads each entry once.
-const RESTORE_CACHE: u64 = 8 << 20;
+/// Database cache while restoring; restore reads each entry once, but each batch
+/// updates leaves the previous ones wrote. Since sled's cache counts nodes at their
+/// size in memory (vendor/sled/PATCHES.md), 8 MiB held a third of what it did before
+/// and evicted leaves were read back: restoring the 1M-record backup that
+/// `benches/memory/run.sh` makes then peaked at 137-161 MiB (five runs), against
+/// 133-138 with 24 MiB (three runs), as before the change to sled (135-138).
+const RESTORE_CACHE: u64 = 24 << 20;
 /// Entries written into the new database, or read back to check it, between two
 /// openings of it. sled 0.34 keeps bookkeeping in memory for every page it touched
 /// since it was opened, whatever its cache setting (sled issues #1093 and #1036), so

@@ -116,8 +116,9 @@ describe('scenario versions and test cases', { timeout: 180000 }, () => {
     assert.equal((await rows.nth(1).getByTestId('version-comment').innerText()).trim(), 'urgent above 60000');
 
     // the diff of the last two: one line out, one in, marked by sign and word
+    // (the v1 → v2 diff stays shown until the v2 → v3 one arrives: wait for it)
     const diff = panel.getByTestId('diff');
-    await diff.waitFor();
+    await page.waitForFunction(() => /v2 → v3/.test(document.querySelector('[data-testid="diff-summary"]')?.innerText || ''));
     assert.match(await panel.getByTestId('diff-summary').innerText(), /v2 → v3/);
     assert.equal(await diff.getByTestId('diff-removed').count(), 1);
     assert.equal(await diff.getByTestId('diff-added').count(), 1);

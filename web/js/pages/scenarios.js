@@ -554,7 +554,14 @@ function Editor({ id }) {
   const isNew = id == null;
   const list = useLoader(() => scenarioApi.list().then(rememberList), []);
   const [sc, setSc] = useState(null);
-  const [source, setSource] = useState(null);
+  const [source, setSourceState] = useState(null);
+  // The text as last typed: Check and Save read it, not the rendered `source`, so a
+  // click right after typing (before the next render) acts on what was typed.
+  const sourceNow = useRef(null);
+  const setSource = (v) => {
+    sourceNow.current = v;
+    setSourceState(v);
+  };
   const [problem, setProblem] = useState(null);
   const [checked, setChecked] = useState(false);
   const [jump, setJump] = useState(null);
@@ -635,7 +642,7 @@ function Editor({ id }) {
     setChecked(false);
     setFailing(null);
     try {
-      const saved = await scenarioApi.save(source, { comment: comment.trim() || undefined, ...extra });
+      const saved = await scenarioApi.save(sourceNow.current ?? source, { comment: comment.trim() || undefined, ...extra });
       setProblem(null);
       setComment('');
       const rest = items.filter((x) => x.id !== saved.id);
@@ -671,7 +678,7 @@ function Editor({ id }) {
   const check = async () => {
     setBusy(true);
     try {
-      const res = await scenarioApi.preview(source);
+      const res = await scenarioApi.preview(sourceNow.current ?? source);
       setProblem(null);
       setChecked(res.wake || true);
     } catch (e) {

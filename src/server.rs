@@ -40,10 +40,10 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServeError {
 /// memory that the cache setting does not bound. Restarted on the 1M-record data of
 /// `benches/memory/run.sh`, after its 10 s of reads at 64 connections: 16 threads
 /// 139 MiB, 8 threads 125, 4 threads 113-117 (one run each, 2 cores), with as many
-/// requests served (reads are CPU work there; more threads do not serve more). Two of them can be
-/// taken by scenario scripts (`scenarios::slots`); work beyond the bound waits in
-/// tokio's queue, it is not refused. Tokio's default, 512, let a burst of readers
-/// hold hundreds of MiB.
+/// requests served (reads are CPU work there; more threads do not serve more).
+/// Two of them can be taken by scenario scripts (`scenarios::slots`); work beyond
+/// the bound waits in tokio's queue, it is not refused. Tokio's default, 512, let
+/// a burst of readers hold hundreds of MiB.
 pub const BLOCKING_THREADS: usize = 4;
 
 /// Opens the data directory and prepares it: database, first admin, ERP project.

@@ -271,9 +271,14 @@ pub fn versions(store: &Store, kind: &str, record_id: &str) -> ServiceResult<Vec
 
 /// Ids of the current records of `kind`, newest (highest id) first.
 pub fn ids_of_kind(store: &Store, kind: &str) -> Result<Vec<u64>, StoreError> {
-    let mut ids = store.ids_by_unique_prefix("erp_record", &format!("{kind}/"))?;
+    let mut ids = store.ids_by_unique_prefix("erp_record", &kind_prefix(kind))?;
     ids.sort_unstable_by(|a, b| b.cmp(a));
     Ok(ids)
+}
+
+/// The head of every `erp_record` index value of a kind ("kind/record id").
+fn kind_prefix(kind: &str) -> String {
+    format!("{kind}/")
 }
 
 /// The kinds of record stored, in name order.
@@ -291,7 +296,7 @@ pub fn browse(
     let needle = text.map(|t| t.to_lowercase()).filter(|t| !t.is_empty());
     let ids = match needle {
         // every id is needed only when some may not match
-        None => store.newest_ids_by_unique_prefix("erp_record", &format!("{kind}/"), limit)?,
+        None => store.newest_ids_by_unique_prefix("erp_record", &kind_prefix(kind), limit)?,
         Some(_) => ids_of_kind(store, kind)?,
     };
     let mut out = Vec::new();

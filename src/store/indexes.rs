@@ -85,7 +85,8 @@ impl Store {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let mut lowest_first: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(limit);
+        // grows with what is found, not with what a caller asks for
+        let mut lowest_first: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(limit.min(1024));
         for item in self.scan(KeyRange::prefix(index_key(index, value_prefix)), false) {
             let (_, v) = item?;
             let id = keys::decode_id(&v)?;

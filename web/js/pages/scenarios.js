@@ -642,7 +642,7 @@ function Editor({ id }) {
     setChecked(false);
     setFailing(null);
     try {
-      const saved = await scenarioApi.save(sourceNow.current ?? source, { comment: comment.trim() || undefined, ...extra });
+      const saved = await scenarioApi.save(sourceNow.current, { comment: comment.trim() || undefined, ...extra });
       setProblem(null);
       setComment('');
       const rest = items.filter((x) => x.id !== saved.id);
@@ -678,7 +678,7 @@ function Editor({ id }) {
   const check = async () => {
     setBusy(true);
     try {
-      const res = await scenarioApi.preview(sourceNow.current ?? source);
+      const res = await scenarioApi.preview(sourceNow.current);
       setProblem(null);
       setChecked(res.wake || true);
     } catch (e) {

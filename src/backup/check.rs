@@ -143,7 +143,7 @@ fn walk(
     loop {
         let mut read = 0u64;
         let mut stopped_at = None;
-        for item in store.scan(range.clone(), false) {
+        for item in store.scan_uncached(range.clone(), false) {
             let (k, v) = item?;
             each(&store, &k, &v)?;
             read += 1;

@@ -230,7 +230,7 @@ pub fn ensure_built(store: &Store, tz: Tz) -> Result<bool, StoreError> {
 /// zone, upgrade) moves them between periods at most, never from late to on time.
 pub fn rebuild(store: &Store, tz: Tz) -> Result<(), StoreError> {
     let mut sums: BTreeMap<(String, u64), [i64; 3]> = BTreeMap::new();
-    for item in store.scan(KeyRange::prefix(format!("{}/", TaskLog::KIND)), false) {
+    for item in store.scan_uncached(KeyRange::prefix(format!("{}/", TaskLog::KIND)), false) {
         let (_, v) = item?;
         let log: TaskLog = decode(&v)?;
         let mut tally = TaskTally::default();

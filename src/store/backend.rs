@@ -140,6 +140,12 @@ pub trait Backend: Send + Sync {
 
     fn range(&self, space: Space, range: KeyRange, reverse: bool) -> Entries<'_>;
 
+    /// [`Backend::range`] for a single pass: an engine with a cache may leave out of
+    /// it what this reads (the default reads as `range` does).
+    fn range_uncached(&self, space: Space, range: KeyRange, reverse: bool) -> Entries<'_> {
+        self.range(space, range, reverse)
+    }
+
     fn flush(&self) -> Result<(), StoreError>;
 
     /// Bytes the engine takes on disk (0 for one that keeps nothing on disk).

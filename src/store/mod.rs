@@ -264,7 +264,7 @@ impl Store {
 
     /// Raw iteration over every durable key and value, for backups and checks.
     pub fn raw_entries(&self) -> Entries<'_> {
-        self.scan(KeyRange::all(), false)
+        self.scan_uncached(KeyRange::all(), false)
     }
 
     /// The raw value under a durable key, for backups and checks.
@@ -293,6 +293,15 @@ impl Store {
     /// Durable entries in `range`, in key order or reversed.
     pub fn scan(&self, range: KeyRange, reverse: bool) -> Entries<'_> {
         self.inner.backend.range(Space::Data, range, reverse)
+    }
+
+    /// [`Store::scan`] for one pass over much of the data (a backup, a rebuild): what
+    /// it reads from disk is not kept in the engine's cache, so it neither evicts what
+    /// other readers keep warm nor leaves memory behind.
+    pub fn scan_uncached(&self, range: KeyRange, reverse: bool) -> Entries<'_> {
+        self.inner
+            .backend
+            .range_uncached(Space::Data, range, reverse)
     }
 
     /// Whether the data outlives the process (false for [`Store::memory`]).

@@ -47,7 +47,7 @@ impl Store {
                 Ok::<_, StoreError>(())
             })
         };
-        for item in self.scan(KeyRange::prefix(kind_prefix(R::KIND)), false) {
+        for item in self.scan_uncached(KeyRange::prefix(kind_prefix(R::KIND)), false) {
             let (_, value) = item?;
             let record: R = decode(&value)?;
             for (name, value) in record.multi_keys() {

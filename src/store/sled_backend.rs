@@ -31,6 +31,27 @@ impl SledBackend {
             Space::Ephemeral => &self.ephemeral,
         }
     }
+
+    /// The entries of `range`, read through sled's cache or past it (`uncached`, see
+    /// `sled::Iter::read_through` in `vendor/sled`).
+    fn entries(&self, space: Space, range: KeyRange, reverse: bool, uncached: bool) -> Entries<'_> {
+        if range.is_empty() {
+            return Box::new(std::iter::empty());
+        }
+        let mut iter = self.tree(space).range((range.start, range.end));
+        if uncached {
+            iter = iter.read_through();
+        }
+        let map = |item: sled::Result<(sled::IVec, sled::IVec)>| {
+            item.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                .map_err(backend_error)
+        };
+        if reverse {
+            Box::new(iter.rev().map(map))
+        } else {
+            Box::new(iter.map(map))
+        }
+    }
 }
 
 /// sled's errors, without sled's type: an I/O error stays one (the disk is the
@@ -88,19 +109,11 @@ impl Backend for SledBackend {
     }
 
     fn range(&self, space: Space, range: KeyRange, reverse: bool) -> Entries<'_> {
-        if range.is_empty() {
-            return Box::new(std::iter::empty());
-        }
-        let iter = self.tree(space).range((range.start, range.end));
-        let map = |item: sled::Result<(sled::IVec, sled::IVec)>| {
-            item.map(|(k, v)| (k.to_vec(), v.to_vec()))
-                .map_err(backend_error)
-        };
-        if reverse {
-            Box::new(iter.rev().map(map))
-        } else {
-            Box::new(iter.map(map))
-        }
+        self.entries(space, range, reverse, false)
+    }
+
+    fn range_uncached(&self, space: Space, range: KeyRange, reverse: bool) -> Entries<'_> {
+        self.entries(space, range, reverse, true)
     }
 
     fn flush(&self) -> Result<(), StoreError> {

@@ -27,13 +27,13 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut from: Vec<u8> = Vec::new();
         for (start, end) in skip_ranges(skip) {
-            for item in self.scan(KeyRange::between(from.clone(), start), false) {
+            for item in self.scan_uncached(KeyRange::between(from.clone(), start), false) {
                 let (k, v) = item?;
                 each(&k, &v)?;
             }
             from = from.max(end);
         }
-        for item in self.scan(KeyRange::from(from), false) {
+        for item in self.scan_uncached(KeyRange::from(from), false) {
             let (k, v) = item?;
             each(&k, &v)?;
         }

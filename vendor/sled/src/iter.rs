@@ -39,9 +39,28 @@ pub struct Iter {
     pub(super) lo: Bound<IVec>,
     pub(super) cached_node: Option<(PageId, Node)>,
     pub(super) going_forward: bool,
+    /// Baton (PATCHES.md): see [`Iter::read_through`].
+    pub(super) read_through: bool,
 }
 
 impl Iter {
+    /// Baton (PATCHES.md): reads the pages this iterator visits without keeping
+    /// them in the cache (pages already there are used as they are), for one pass
+    /// over much of the tree, such as a backup: it neither evicts what other readers
+    /// use nor grows memory by a page-table entry per page visited.
+    pub fn read_through(mut self) -> Self {
+        self.read_through = true;
+        self
+    }
+
+    fn read_mode(&self) -> Option<crate::pagecache::ReadThrough> {
+        if self.read_through {
+            Some(crate::pagecache::read_through(true))
+        } else {
+            None
+        }
+    }
+
     /// Iterate over the keys of this Tree
     pub fn keys(
         self,
@@ -153,6 +172,7 @@ impl Iterator for Iter {
     fn next(&mut self) -> Option<Self::Item> {
         let _measure = Measure::new(&M.tree_scan);
         let _cc = concurrency_control::read();
+        let _mode = self.read_mode();
         self.next_inner()
     }
 
@@ -166,6 +186,7 @@ impl DoubleEndedIterator for Iter {
         let _measure = Measure::new(&M.tree_reverse_scan);
         let guard = pin();
         let _cc = concurrency_control::read();
+        let _mode = self.read_mode();
 
         let (mut pid, mut node) = if let (false, Some((pid, node))) =
             (self.going_forward, self.cached_node.take())

@@ -628,15 +628,14 @@ impl Node {
     }
 
     pub(crate) fn should_split(&self) -> bool {
-        let threshold = if cfg!(any(test, feature = "lock_free_delays")) {
-            2
-        } else if self.data.is_index() {
-            256
+        let size_checks = if cfg!(any(test, feature = "lock_free_delays")) {
+            self.data.len() > 2
         } else {
-            16
+            match &self.data {
+                Data::Index(index) => index.keys.len() > 256,
+                Data::Leaf(leaf) => leaf_too_big(leaf),
+            }
         };
-
-        let size_checks = self.data.len() > threshold;
         let safety_checks = self.merging_child.is_none() && !self.merging;
 
         size_checks && safety_checks
@@ -741,6 +740,30 @@ impl Data {
     pub(crate) fn is_index(&self) -> bool {
         if let Data::Index(..) = self { true } else { false }
     }
+}
+
+/// Baton (PATCHES.md): upstream splits a leaf past 16 entries whatever their size.
+/// Every page costs ~100 bytes (page-table entry, LRU slot, allocations) whether
+/// cached or not, and appends in key order leave each split-off left leaf at half
+/// its size for good, so 16-entry leaves made ~9 entries a page: 265k pages for 1M
+/// ERP records and their indexes. Leaves now hold up to 48 entries while their keys
+/// and values stay under 32 KiB (a leaf of tasks, ~1.5 KiB each, still splits past
+/// ~22). A write copies a leaf's slots (values are shared, not copied), so larger
+/// leaves cost ingest a little: see PATCHES.md for the figures.
+fn leaf_too_big(leaf: &Leaf) -> bool {
+    const MIN_ENTRIES: usize = 16;
+    const MAX_ENTRIES: usize = 48;
+    const LEAF_SPLIT_BYTES: usize = 32 * 1024;
+    let n = leaf.keys.len();
+    if n <= MIN_ENTRIES {
+        return false;
+    }
+    if n > MAX_ENTRIES {
+        return true;
+    }
+    let bytes: usize = leaf.keys.iter().map(|k| k.len()).sum::<usize>()
+        + leaf.values.iter().map(|v| v.len()).sum::<usize>();
+    bytes > LEAF_SPLIT_BYTES
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]

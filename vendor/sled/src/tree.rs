@@ -1230,6 +1230,7 @@ impl Tree {
             lo,
             cached_node: None,
             going_forward: true,
+            read_through: false,
         }
     }
 
@@ -1454,6 +1455,8 @@ impl Tree {
         root_pid: PageId,
         guard: &'g Guard,
     ) -> Result<()> {
+        // Baton (PATCHES.md): these compare-and-swap what they read
+        let _installed = crate::pagecache::read_through(false);
         trace!("splitting node {}", view.pid);
         // split node
         let (mut lhs, rhs) = view.deref().clone().split();
@@ -1524,6 +1527,8 @@ impl Tree {
         at: IVec,
         guard: &Guard,
     ) -> Result<bool> {
+        // Baton (PATCHES.md): these compare-and-swap what they read
+        let _installed = crate::pagecache::read_through(false);
         M.tree_root_split_attempt();
         // hoist new root, pointing to lhs & rhs
 
@@ -1776,6 +1781,8 @@ impl Tree {
         child_pid: PageId,
         guard: &'g Guard,
     ) -> Result<Option<View<'g>>> {
+        // Baton (PATCHES.md): these compare-and-swap what they read
+        let _installed = crate::pagecache::read_through(false);
         // Get the child node and try to install a `MergeCap` frag.
         // In case we succeed, we break, otherwise we try from the start.
         loop {
@@ -1895,6 +1902,8 @@ impl Tree {
         child_pid: PageId,
         guard: &'g Guard,
     ) -> Result<()> {
+        // Baton (PATCHES.md): these compare-and-swap what they read
+        let _installed = crate::pagecache::read_through(false);
         trace!(
             "merging child pid {} of parent pid {}",
             child_pid,

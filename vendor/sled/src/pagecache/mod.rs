@@ -309,6 +309,42 @@ impl<'g> Deref for MetaView<'g> {
 unsafe impl<'g> Send for MetaView<'g> {}
 unsafe impl<'g> Sync for MetaView<'g> {}
 
+/// Baton (PATCHES.md): whether this thread's reads leave the cache as it is. A
+/// page read from disk while this is set is handed to the reader alone (freed when
+/// its guard's epoch passes) instead of being installed in the page table and
+/// counted by the LRU, so one pass over the whole tree (a backup) neither evicts
+/// what other readers keep warm nor leaves each page's table entry replaced by a
+/// fresh allocation on the scanning thread. Structural changes (splits, merges)
+/// turn it off while they run: they compare-and-swap the pages they read.
+#[derive(Debug)]
+pub(crate) struct ReadThrough(bool);
+
+thread_local! {
+    static READ_THROUGH: std::cell::Cell<bool> = std::cell::Cell::new(false);
+}
+
+/// Sets this thread's read-through mode until the returned value is dropped.
+pub(crate) fn read_through(on: bool) -> ReadThrough {
+    ReadThrough(READ_THROUGH.with(|c| c.replace(on)))
+}
+
+impl Drop for ReadThrough {
+    fn drop(&mut self) {
+        let previous = self.0;
+        READ_THROUGH.with(|c| c.set(previous));
+    }
+}
+
+/// A leaf that no traversal would split, merge or help merge: the only kind of
+/// page handed out without being installed, since nothing compare-and-swaps it.
+fn readable_through(node: &Node) -> bool {
+    !node.data.is_index()
+        && !node.should_split()
+        && !node.should_merge()
+        && !node.merging
+        && node.merging_child.is_none()
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct PageView<'g> {
     pub(crate) read: Shared<'g, Page>,
@@ -1755,6 +1791,25 @@ impl PageCache {
 
         updates.truncate(1);
         let base = updates.pop().unwrap();
+
+        // Baton (PATCHES.md): see `ReadThrough`.
+        if READ_THROUGH.with(std::cell::Cell::get)
+            && readable_through(base.as_node())
+        {
+            let page = Owned::new(Page {
+                update: Some(Box::new(base)),
+                cache_infos: page_view.cache_infos.clone(),
+            })
+            .into_shared(guard);
+            // the page is reachable only through this view, which lives no longer
+            // than `guard`
+            unsafe {
+                guard.defer_destroy(page);
+            }
+            let mut page_view = page_view;
+            page_view.read = page;
+            return Ok(Some(NodeView(page_view)));
+        }
 
         let page = Owned::new(Page {
             update: Some(Box::new(base)),

@@ -8,8 +8,9 @@
 #
 # Builds the release binary, runs it on a temporary data directory (loopback only) and
 # prints RSS (VmRSS now, VmHWM peak since the previous line) from /proc at each stage;
-# then a backup of that data taken by the running server and its restore into a new
-# directory (peak RSS of the `baton restore` process). Targets: RSS under mixed load
+# then a backup of that data taken by the running server, the readers again with a
+# second backup taken meanwhile, and the first backup's restore into a new directory
+# (peak RSS of the `baton restore` process). Targets: RSS under mixed load
 # < 150 MiB with the default cache, start-up < 1 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -56,6 +57,14 @@ rss "idle 5 s later"
 du -sh "$work/data/db" | awk '{print "database on disk: " $1}'
 "$bin" backup --data "$work/data" --out "$work/backup.jsonl.gz" | cut -c1-60
 rss "after a backup (taken by the server)"
+# mixed: the readers again, with a second backup taken while they read
+python3 benches/memory/load.py "http://127.0.0.1:$port" "$records" reads &
+readers=$!
+sleep 2
+"$bin" backup --data "$work/data" --out "$work/backup2.jsonl.gz" | cut -c1-60
+wait "$readers"
+rss "reads with a backup taken meanwhile"
+rm -f "$work/backup2.jsonl.gz"
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 python3 - "$bin" "$work" <<'PY'
 import resource, subprocess, sys, time

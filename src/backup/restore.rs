@@ -22,7 +22,8 @@ const BATCH_BYTES: usize = 4 << 20;
 /// size in memory (vendor/sled/PATCHES.md), 8 MiB held a third of what it did before
 /// and evicted leaves were read back: restoring the 1M-record backup that
 /// `benches/memory/run.sh` makes then peaked at 137-161 MiB (five runs), against
-/// 133-138 with 24 MiB (three runs), as before the change to sled (135-138).
+/// 133-138 with 24 MiB (three runs), as before the change to sled (135-138); with
+/// leaves of up to 48 entries (PATCHES.md 6) 24 MiB peaks at 94-96.
 const RESTORE_CACHE: u64 = 24 << 20;
 /// Entries written into the new database, or read back to check it, between two
 /// openings of it. sled 0.34 keeps bookkeeping in memory for every page it touched
